@@ -1,0 +1,505 @@
+#include "conf.h"
+
+#include <errno.h>
+#include <librdkafka/rdkafka.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "spec.h"
+
+#ifndef KQ_VERSION
+#define KQ_VERSION "0.0.0"
+#endif
+
+#define DEFAULT_BROKERS	   "localhost:9092"
+#define DEFAULT_TIMEOUT_MS 10000
+
+enum {
+	OPT_TIMEOUT = KQ_LONG + 1000,
+};
+
+/* Every program has these; the ones about brokers only where uses_broker. */
+static const struct kq_option base_options[] = {
+	{"help", 'h', KQ_OPTARG, NULL, "show this help and exit", NULL},
+	{"version", 'V', KQ_NOARG, NULL, "show the version and exit", NULL},
+	{"quiet", 'q', KQ_NOARG, NULL, "print no summary or warnings", NULL},
+	{"verbose", 'v', KQ_NOARG, NULL,
+	 "say more; twice for librdkafka's debug log", NULL},
+	{NULL, 0, 0, NULL, NULL, NULL},
+};
+
+static const struct kq_option broker_options[] = {
+	{"brokers", 'b', KQ_ARG, "HOST:PORT,...",
+	 "brokers to start from (else $KQ_BROKERS, the config file, "
+	 "localhost:9092)",
+	 NULL},
+	{"bootstrap-server", 'b', KQ_ARG, "HOST:PORT,...",
+	 "the same as -b, as the Kafka tools spell it", NULL},
+	{"property", 'X', KQ_ARG, "PROP=VALUE",
+	 "set a librdkafka property (repeatable)", NULL},
+	{"config", 'F', KQ_ARG, "FILE",
+	 "read librdkafka properties from FILE (else $KQ_CONFIG, "
+	 "~/.config/kq/kq.conf)",
+	 "@file"},
+	{"timeout", OPT_TIMEOUT, KQ_ARG, "DURATION",
+	 "give up on an unreachable broker after DURATION (default 10s)",
+	 NULL},
+	{NULL, 0, 0, NULL, NULL, NULL},
+};
+
+static size_t
+count(const struct kq_option *o)
+{
+	size_t n = 0;
+
+	while (o[n].name)
+		n++;
+	return n;
+}
+
+/* The tables in the order --help shows them. */
+static void
+tables(const struct kq_command *cmd, const struct kq_option *t[3])
+{
+	t[0] = cmd->options;
+	t[1] = cmd->uses_broker ? broker_options : NULL;
+	t[2] = base_options;
+}
+
+void
+kq_conf_init(struct kq_conf *c, const struct kq_command *cmd, char **argv)
+{
+	const struct kq_option *t[3];
+	size_t n = 0, i, k, s = 0;
+
+	kq_setprogname(argv[0] ? argv[0] : cmd->name);
+	memset(c, 0, sizeof(*c));
+	c->cmd = cmd;
+	c->timeout_ms = DEFAULT_TIMEOUT_MS;
+	tables(cmd, t);
+	for (i = 0; i < 3; i++)
+		n += t[i] ? count(t[i]) : 0;
+	c->longopts = kq_ecalloc(n + 1, sizeof(*c->longopts));
+	c->byindex = kq_ecalloc(n + 1, sizeof(*c->byindex));
+	c->shortopts = kq_ecalloc(3 * n + 2, 1);
+	c->shortopts[s++] = ':'; /* a missing argument returns ':' */
+	for (n = 0, i = 0; i < 3; i++) {
+		for (k = 0; t[i] && t[i][k].name; k++, n++) {
+			const struct kq_option *o = &t[i][k];
+			int key = o->key;
+
+			c->longopts[n].name = o->name;
+			c->longopts[n].has_arg = o->arg;
+			c->longopts[n].val = key;
+			c->byindex[n] = o;
+			if (key < KQ_LONG && !strchr(c->shortopts, key)) {
+				c->shortopts[s++] = (char)key;
+				if (o->arg != KQ_NOARG)
+					c->shortopts[s++] = ':';
+				if (o->arg == KQ_OPTARG)
+					c->shortopts[s++] = ':';
+			}
+		}
+	}
+	opterr = 0;
+	optind = 1;
+}
+
+void
+kq_conf_free(struct kq_conf *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nprops; i++) {
+		free(c->props[i].name);
+		free(c->props[i].value);
+	}
+	free(c->props);
+	free(c->longopts);
+	free(c->byindex);
+	free(c->shortopts);
+	memset(c, 0, sizeof(*c));
+}
+
+static void
+print_usage(const struct kq_conf *c, FILE *f)
+{
+	const char *u = c->cmd->usage, *nl;
+	const char *lead = "usage:";
+
+	for (;;) {
+		nl = strchr(u, '\n');
+		fprintf(f, "%s %s %.*s\n", lead, c->cmd->name,
+			(int)(nl ? (size_t)(nl - u) : strlen(u)), u);
+		if (!nl)
+			break;
+		u = nl + 1;
+		lead = "      ";
+	}
+}
+
+void
+kq_usage(const struct kq_conf *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fmt) {
+		char msg[1024];
+
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		kq_warn("%s", msg);
+	}
+	print_usage(c, stderr);
+	fprintf(stderr, "Try '%s --help' for more.\n", c->cmd->name);
+	exit(EX_USAGE);
+}
+
+/* Help text from column 30, wrapped at 79. */
+static void
+print_option(FILE *f, const struct kq_option *o)
+{
+	char left[64];
+	const char *h = o->help;
+	int n;
+
+	if (o->key < KQ_LONG)
+		n = snprintf(left, sizeof(left), "  -%c, --%s", o->key,
+			     o->name);
+	else
+		n = snprintf(left, sizeof(left), "      --%s", o->name);
+	if (o->argname)
+		snprintf(left + n, sizeof(left) - n,
+			 o->arg == KQ_OPTARG ? "[=%s]" : "=%s", o->argname);
+	if (strlen(left) < 30)
+		fprintf(f, "%-30s", left);
+	else
+		fprintf(f, "%s\n%30s", left, "");
+	for (;;) {
+		size_t len = strlen(h), cut = len;
+
+		if (len > 49) {
+			for (cut = 49; cut > 0 && h[cut] != ' '; cut--)
+				;
+			if (cut == 0)
+				cut = len;
+		}
+		fprintf(f, "%.*s\n", (int)cut, h);
+		if (cut == len)
+			break;
+		h += cut + 1;
+		fprintf(f, "%30s", "");
+	}
+}
+
+static void
+print_help(const struct kq_conf *c)
+{
+	const struct kq_option *t[3];
+	static const char *heads[3] = {"Options", "Broker options",
+				       "General options"};
+	size_t i, k;
+
+	tables(c->cmd, t);
+	print_usage(c, stdout);
+	printf("%s\n", c->cmd->about);
+	for (i = 0; i < 3; i++) {
+		if (!t[i] || !t[i][0].name)
+			continue;
+		printf("\n%s:\n", heads[i]);
+		for (k = 0; t[i][k].name; k++)
+			print_option(stdout, &t[i][k]);
+	}
+	printf("\nExit status: 0 ok, 1 partial, 64 usage, 65 bad data, "
+	       "66 no input,\n69 broker or topic unavailable, 70 internal, "
+	       "74 I/O error, 75 timed out,\n130 interrupted. "
+	       "See %s(1) and kq(7).\n",
+	       c->cmd->name);
+}
+
+/* --help=options: the option tables, one tab-separated line each. */
+static void
+print_table(const struct kq_conf *c)
+{
+	const struct kq_option *t[3];
+	size_t i, k;
+
+	tables(c->cmd, t);
+	for (i = 0; i < 3; i++) {
+		for (k = 0; t[i] && t[i][k].name; k++) {
+			const struct kq_option *o = &t[i][k];
+			char s[2] = {o->key < KQ_LONG ? (char)o->key : 0, 0};
+
+			printf("%s\t%s\t%s\t%s\t%s\t%s\n", o->name, s,
+			       o->arg == KQ_NOARG  ? "none"
+			       : o->arg == KQ_ARG ? "required"
+						  : "optional",
+			       o->argname ? o->argname : "",
+			       o->values ? o->values : "", o->help);
+		}
+	}
+}
+
+static void
+add_prop(struct kq_prop **props, size_t *n, const char *name, size_t nlen,
+	 const char *value)
+{
+	*props = kq_erealloc(*props, (*n + 1) * sizeof(**props));
+	(*props)[*n].name = strndup(name, nlen);
+	(*props)[*n].value = kq_estrdup(value);
+	if (!(*props)[*n].name)
+		kq_die(EX_OSERR, "out of memory");
+	(*n)++;
+}
+
+static const char *
+option_spelling(const struct kq_conf *c, int longindex, int key)
+{
+	static char buf[64];
+
+	if (longindex >= 0) {
+		snprintf(buf, sizeof(buf), "--%s",
+			 c->byindex[longindex]->name);
+	} else {
+		snprintf(buf, sizeof(buf), "-%c", key);
+	}
+	return buf;
+}
+
+int
+kq_getopt(struct kq_conf *c, int argc, char **argv)
+{
+	int key, longindex;
+
+	for (;;) {
+		const char *eq;
+
+		longindex = -1;
+		key = getopt_long(argc, argv, c->shortopts, c->longopts,
+				  &longindex);
+		c->arg = optarg;
+		switch (key) {
+		case -1:
+			return -1;
+		case 'h':
+			if (optarg && strcmp(optarg, "options") == 0) {
+				print_table(c);
+				exit(EX_OK);
+			}
+			if (optarg)
+				kq_usage(c, "--help: unknown topic '%s'",
+					 optarg);
+			print_help(c);
+			exit(EX_OK);
+		case 'V':
+			printf("%s %s (librdkafka %s)\n", c->cmd->name,
+			       KQ_VERSION, rd_kafka_version_str());
+			exit(EX_OK);
+		case 'q':
+			c->quiet = 1;
+			break;
+		case 'v':
+			c->verbose++;
+			break;
+		case ':':
+			kq_usage(c, "%s needs an argument",
+				 optopt ? option_spelling(c, -1, optopt)
+					: argv[optind - 1]);
+		case '?':
+			if (optopt)
+				kq_usage(c, "unknown option -%c", optopt);
+			kq_usage(c, "unknown option %s", argv[optind - 1]);
+		default:
+			if (!c->cmd->uses_broker)
+				return key;
+			switch (key) {
+			case 'b':
+				c->cmdline_brokers = optarg;
+				break;
+			case 'F':
+				c->config_path = optarg;
+				break;
+			case 'X':
+				eq = strchr(optarg, '=');
+				if (!eq || eq == optarg)
+					kq_usage(c,
+						 "-X: expected PROP=VALUE, got "
+						 "'%s'",
+						 optarg);
+				add_prop(&c->props, &c->nprops, optarg,
+					 eq - optarg, eq + 1);
+				break;
+			case OPT_TIMEOUT:
+				c->timeout_ms =
+					kq_eduration("--timeout", optarg);
+				if (c->timeout_ms <= 0)
+					kq_usage(c, "--timeout must be above 0");
+				break;
+			default:
+				return key;
+			}
+		}
+	}
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
+			 e[-1] == '\r'))
+		*--e = 0;
+	return s;
+}
+
+/* librdkafka key=value lines with # comments, into props. */
+static void
+read_config(const char *path, struct kq_prop **props, size_t *n)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	int secret = 0;
+	struct stat st;
+
+	if (!f)
+		kq_die(EX_NOINPUT, "%s: %s", path, strerror(errno));
+	while (getline(&line, &cap, f) != -1) {
+		char *s = trim(line), *eq, *key;
+
+		lineno++;
+		if (!*s || *s == '#')
+			continue;
+		eq = strchr(s, '=');
+		if (!eq || eq == s) {
+			kq_warn("%s:%zu: expected PROP=VALUE", path, lineno);
+			exit(EX_USAGE);
+		}
+		*eq = 0;
+		key = trim(s);
+		if (strcmp(key, "sasl.password") == 0 ||
+		    strcmp(key, "ssl.key.password") == 0)
+			secret = 1;
+		add_prop(props, n, key, strlen(key), trim(eq + 1));
+	}
+	if (ferror(f))
+		kq_die(EX_IOERR, "%s: %s", path, strerror(errno));
+	free(line);
+	if (secret && fstat(fileno(f), &st) == 0 &&
+	    (st.st_mode & (S_IRGRP | S_IROTH)))
+		kq_warn("warning: %s holds a password and others can read it "
+			"(chmod 600 %s)",
+			path, path);
+	fclose(f);
+}
+
+static const char *
+find_prop(const struct kq_prop *p, size_t n, const char *name)
+{
+	const char *v = NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(p[i].name, name) == 0)
+			v = p[i].value;
+	return v;
+}
+
+static const char *
+brokers_prop(const struct kq_prop *p, size_t n)
+{
+	const char *v = find_prop(p, n, "bootstrap.servers");
+
+	return v ? v : find_prop(p, n, "metadata.broker.list");
+}
+
+const char *
+kq_conf_prop(const struct kq_conf *c, const char *name)
+{
+	return find_prop(c->props, c->nprops, name);
+}
+
+void
+kq_conf_finish(struct kq_conf *c)
+{
+	struct kq_prop *file = NULL;
+	size_t nfile = 0, nx = c->nprops, i;
+	const char *path = c->config_path, *env, *v;
+	static char defpath[4096];
+
+	if (!c->cmd->uses_broker)
+		return;
+	if (!path && (env = getenv("KQ_CONFIG")) && *env)
+		path = env;
+	if (path) {
+		read_config(path, &file, &nfile);
+	} else {
+		const char *xdg = getenv("XDG_CONFIG_HOME");
+		const char *home = getenv("HOME");
+
+		if (xdg && *xdg)
+			snprintf(defpath, sizeof(defpath), "%s/kq/kq.conf",
+				 xdg);
+		else if (home)
+			snprintf(defpath, sizeof(defpath),
+				 "%s/.config/kq/kq.conf", home);
+		if (*defpath && access(defpath, F_OK) == 0) {
+			path = defpath;
+			read_config(path, &file, &nfile);
+		}
+	}
+
+	/* The file's properties first, so -X overrides them. */
+	if (nfile) {
+		for (i = 0; i < c->nprops; i++)
+			add_prop(&file, &nfile, c->props[i].name,
+				 strlen(c->props[i].name), c->props[i].value);
+		for (i = 0; i < c->nprops; i++) {
+			free(c->props[i].name);
+			free(c->props[i].value);
+		}
+		free(c->props);
+		c->props = file;
+		c->nprops = nfile;
+	}
+
+	if (c->cmdline_brokers) {
+		c->brokers = c->cmdline_brokers;
+		c->brokers_from = "-b";
+	} else if ((v = brokers_prop(c->props + c->nprops - nx, nx))) {
+		c->brokers = v;
+		c->brokers_from = "-X";
+	} else if ((env = getenv("KQ_BROKERS")) && *env) {
+		c->brokers = env;
+		c->brokers_from = "$KQ_BROKERS";
+	} else if ((v = brokers_prop(c->props, c->nprops))) {
+		c->brokers = v;
+		c->brokers_from = path;
+	} else {
+		c->brokers = DEFAULT_BROKERS;
+		c->brokers_from = "the default";
+	}
+}
+
+void
+kq_info(const struct kq_conf *c, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	if (c->quiet)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	kq_warn("%s", msg);
+}

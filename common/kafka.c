@@ -1,0 +1,193 @@
+#include "kafka.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "die.h"
+
+static void
+log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+	struct kq_kafka *kk = rd_kafka_opaque(rk);
+	int verbose = kk && kk->conf ? kk->conf->verbose : 0;
+
+	/*
+	 * Connection failures are reported once, by kq, as "cannot reach";
+	 * librdkafka's own lines about them are only noise unless asked for.
+	 */
+	if (verbose >= 2 || (verbose == 1 && level <= LOG_WARNING) ||
+	    strcmp(fac, "CONFWARN") == 0)
+		kq_warn("rdkafka: %s: %s", fac, buf);
+}
+
+static void
+error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+	struct kq_kafka *kk = opaque;
+
+	(void)rk;
+	if (err == RD_KAFKA_RESP_ERR__FATAL)
+		kk->fatal = 1;
+	/* "all brokers down" says less than the connect error before it. */
+	if (err != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || !*kk->last_error)
+		snprintf(kk->last_error, sizeof(kk->last_error), "%s", reason);
+	if (kk->conf && kk->conf->verbose)
+		kq_warn("rdkafka: %s", reason);
+}
+
+void
+kq_kafka_set(rd_kafka_conf_t *rc, const char *name, const char *value)
+{
+	char err[512];
+
+	/* kcat's spelling of topic properties. */
+	if (strncmp(name, "topic.", 6) == 0 &&
+	    rd_kafka_conf_set(rc, name, value, err, sizeof(err)) ==
+		    RD_KAFKA_CONF_UNKNOWN)
+		name += 6;
+	if (rd_kafka_conf_set(rc, name, value, err, sizeof(err)) !=
+	    RD_KAFKA_CONF_OK)
+		kq_die(EX_USAGE, "%s=%s: %s", name, value, err);
+}
+
+rd_kafka_conf_t *
+kq_kafka_conf(struct kq_kafka *kk, const struct kq_conf *c,
+	      const struct kq_default *defaults)
+{
+	rd_kafka_conf_t *rc = rd_kafka_conf_new();
+	size_t i;
+
+	memset(kk, 0, sizeof(*kk));
+	kk->conf = c;
+	kq_kafka_set(rc, "client.id", c->cmd->name);
+	for (; defaults && defaults->name; defaults++)
+		kq_kafka_set(rc, defaults->name, defaults->value);
+	for (i = 0; i < c->nprops; i++)
+		kq_kafka_set(rc, c->props[i].name, c->props[i].value);
+	kq_kafka_set(rc, "bootstrap.servers", c->brokers);
+	if (c->verbose >= 2)
+		kq_kafka_set(rc, "debug",
+			     c->verbose >= 3 ? "all"
+					     : "generic,broker,topic,metadata,"
+					       "msg,consumer,cgrp,fetch,eos");
+	rd_kafka_conf_set_log_cb(rc, log_cb);
+	rd_kafka_conf_set_error_cb(rc, error_cb);
+	rd_kafka_conf_set_opaque(rc, kk);
+	return rc;
+}
+
+const char *
+kq_kafka_reason(const struct kq_kafka *kk)
+{
+	static char reason[512];
+	const char *s = kk->last_error, *colon, *p;
+	char *after;
+
+	if (!*s)
+		return "no broker answered";
+	/* "host:9092/bootstrap: Connect to ipv4#... failed: WHY (after 0ms...)" */
+	snprintf(reason, sizeof(reason), "%s", s);
+	if ((after = strstr(reason, " (after ")))
+		*after = 0;
+	colon = NULL;
+	for (p = reason; (p = strstr(p, ": ")); p += 2)
+		colon = p;
+	return colon ? colon + 2 : reason;
+}
+
+void
+kq_kafka_open(struct kq_kafka *kk, rd_kafka_type_t type, rd_kafka_conf_t *rc)
+{
+	const struct rd_kafka_metadata *md;
+	rd_kafka_resp_err_t err;
+	char errstr[512];
+
+	kk->rk = rd_kafka_new(type, rc, errstr, sizeof(errstr));
+	if (!kk->rk)
+		kq_die(EX_USAGE, "%s", errstr);
+	err = rd_kafka_metadata(kk->rk, 0, NULL, &md,
+				(int)kk->conf->timeout_ms);
+	if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		rd_kafka_metadata_destroy(md);
+		return;
+	}
+	/* Serve the error events that say why. */
+	rd_kafka_poll(kk->rk, 0);
+	if (type == RD_KAFKA_CONSUMER) {
+		rd_kafka_message_t *m = rd_kafka_consumer_poll(kk->rk, 0);
+
+		if (m)
+			rd_kafka_message_destroy(m);
+	}
+	snprintf(errstr, sizeof(errstr), "%s", kq_kafka_reason(kk));
+	if (!*kk->last_error && err != RD_KAFKA_RESP_ERR__TIMED_OUT)
+		snprintf(errstr, sizeof(errstr), "%s", rd_kafka_err2str(err));
+	rd_kafka_destroy(kk->rk);
+	kk->rk = NULL;
+	kq_die(EX_UNAVAILABLE, "cannot reach %s: %s", kk->conf->brokers,
+	       errstr);
+}
+
+void
+kq_kafka_close(struct kq_kafka *kk)
+{
+	if (kk->rk)
+		rd_kafka_destroy(kk->rk);
+	kk->rk = NULL;
+}
+
+int
+kq_kafka_partitions(struct kq_kafka *kk, const char *topic,
+		    rd_kafka_resp_err_t *errp)
+{
+	const struct rd_kafka_metadata *md;
+	rd_kafka_topic_t *rkt = rd_kafka_topic_new(kk->rk, topic, NULL);
+	rd_kafka_resp_err_t err;
+	int n = -1;
+
+	err = rd_kafka_metadata(kk->rk, 0, rkt, &md,
+				(int)kk->conf->timeout_ms);
+	rd_kafka_topic_destroy(rkt);
+	if (err) {
+		*errp = err;
+		return -1;
+	}
+	if (md->topic_cnt == 1) {
+		*errp = md->topics[0].err;
+		if (!md->topics[0].err)
+			n = md->topics[0].partition_cnt;
+	} else {
+		*errp = RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+	}
+	rd_kafka_metadata_destroy(md);
+	return n;
+}
+
+static rd_kafka_resp_err_t
+offsets_at(struct kq_kafka *kk, rd_kafka_topic_partition_list_t *parts,
+	   int64_t which)
+{
+	int i;
+
+	for (i = 0; i < parts->cnt; i++)
+		parts->elems[i].offset = which;
+	return rd_kafka_offsets_for_times(kk->rk, parts,
+					  (int)kk->conf->timeout_ms);
+}
+
+rd_kafka_resp_err_t
+kq_kafka_watermarks(struct kq_kafka *kk, rd_kafka_topic_partition_list_t *lo,
+		    rd_kafka_topic_partition_list_t *hi)
+{
+	/* ListOffsets' timestamps -2 and -1 mean earliest and latest. */
+	rd_kafka_resp_err_t err = offsets_at(kk, lo, -2);
+	int i;
+
+	if (!err)
+		err = offsets_at(kk, hi, -1);
+	for (i = 0; !err && i < lo->cnt; i++)
+		err = lo->elems[i].err ? lo->elems[i].err : hi->elems[i].err;
+	return err;
+}

@@ -1,0 +1,64 @@
+/*
+ * Broker connection: a librdkafka handle made from the shared options, the
+ * fail-fast check that a broker answers, metadata and watermarks.
+ */
+#ifndef KQ_KAFKA_H
+#define KQ_KAFKA_H
+
+#include <librdkafka/rdkafka.h>
+#include <stdint.h>
+
+#include "conf.h"
+
+struct kq_kafka {
+	rd_kafka_t *rk;
+	const struct kq_conf *conf;
+	/* The newest error librdkafka reported, for "cannot reach". */
+	char last_error[512];
+	/* Set when librdkafka raised a fatal error (the handle is unusable). */
+	int fatal;
+};
+
+/* A property and its value; lists of them end with a NULL name. */
+struct kq_default {
+	const char *name;
+	const char *value;
+};
+
+/*
+ * A librdkafka configuration: the program's defaults, then the properties
+ * of the config file and -X (which win), the brokers, logging and the
+ * error callback (its opaque is kk). A bad property dies with EX_USAGE.
+ */
+rd_kafka_conf_t *kq_kafka_conf(struct kq_kafka *kk, const struct kq_conf *c,
+			       const struct kq_default *defaults);
+/* Set one property on a configuration, dying with EX_USAGE on failure. */
+void kq_kafka_set(rd_kafka_conf_t *rc, const char *name, const char *value);
+
+/*
+ * Create the handle and wait (up to --timeout) for a broker to answer; if
+ * none does, die with EX_UNAVAILABLE naming the brokers and the reason.
+ */
+void kq_kafka_open(struct kq_kafka *kk, rd_kafka_type_t type,
+		   rd_kafka_conf_t *rc);
+void kq_kafka_close(struct kq_kafka *kk);
+
+/* Why the broker could not be reached, from librdkafka's last error. */
+const char *kq_kafka_reason(const struct kq_kafka *kk);
+
+/*
+ * The partition count of a topic, or -1 if the broker does not know it
+ * (err set); dies with EX_UNAVAILABLE when metadata cannot be fetched.
+ */
+int kq_kafka_partitions(struct kq_kafka *kk, const char *topic,
+			rd_kafka_resp_err_t *err);
+
+/*
+ * Low and high watermarks of every partition in parts (offsets set in the
+ * .offset of lo and hi copies); one request per leader. 0 or an error.
+ */
+rd_kafka_resp_err_t kq_kafka_watermarks(struct kq_kafka *kk,
+					rd_kafka_topic_partition_list_t *lo,
+					rd_kafka_topic_partition_list_t *hi);
+
+#endif

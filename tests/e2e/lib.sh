@@ -1,0 +1,138 @@
+# The end-to-end harness, sourced by every tests/e2e/tNNN-what.sh.
+#
+#   start_broker [--topic NAME:N]...  a kq-broker of its own, on a free port;
+#                                     KQ_BROKERS is exported, and the broker
+#                                     is stopped when the test file ends,
+#                                     whether it passed or not
+#   test_expect_success 'what it proves' 'commands'
+#                                     runs the commands under `set -e` in a
+#                                     subshell of $TMP and prints one TAP line
+#   test_done                         the file's status
+#
+# The programs come from $KQ_BIN (bin/ by default, build/asan/bin under
+# `make asan`); kcat and jq are the independent peers.
+set -u
+KQ_BIN=${KQ_BIN:-$(cd "$(dirname "$0")/../../bin" && pwd)}
+KQ_TESTBIN=${KQ_TESTBIN:-$(cd "$(dirname "$0")/../.." && pwd)/build/tests}
+KQ_DATA=$(cd "$(dirname "$0")/../data" && pwd)
+PATH=$KQ_BIN:$PATH
+export PATH KQ_BIN KQ_TESTBIN KQ_DATA
+# A test must not read the tester's own configuration.
+unset KQ_CONFIG KQ_BROKERS
+export XDG_CONFIG_HOME=/nonexistent HOME=/nonexistent
+# ASan: librdkafka keeps some memory for the life of the process.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/kq-test.XXXXXX")
+test_count=0
+test_failed=0
+broker_pids=""
+
+cleanup() {
+	for p in $broker_pids; do
+		kill "$p" 2>/dev/null
+	done
+	for p in $broker_pids; do
+		wait "$p" 2>/dev/null
+	done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# start_broker [kq-broker options]: export KQ_BROKERS of a new broker.
+start_broker() {
+	n=$(echo "$broker_pids" | wc -w)
+	out="$TMP/broker$n.out"
+	kq-broker "$@" >"$out" 2>"$TMP/broker$n.err" &
+	broker_pids="$broker_pids $!"
+	BROKER_PID=$!
+	i=0
+	while ! grep -q '^KQ_BROKERS=' "$out" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 "$BROKER_PID" 2>/dev/null; then
+			echo "not ok - the broker did not start"
+			cat "$TMP/broker$n.err"
+			exit 1
+		fi
+		sleep 0.05
+	done
+	KQ_BROKERS=$(sed -n 's/^KQ_BROKERS=//p' "$out")
+	export KQ_BROKERS BROKER_PID
+}
+
+stop_broker() {
+	kill "${1:-$BROKER_PID}" && wait "${1:-$BROKER_PID}"
+}
+
+test_expect_success() {
+	test_count=$((test_count + 1))
+	log="$TMP/test$test_count.log"
+	(
+		cd "$TMP" || exit 1
+		set -e
+		eval "$2"
+	) >"$log" 2>&1
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		echo "ok $test_count - $1"
+	else
+		test_failed=$((test_failed + 1))
+		echo "not ok $test_count - $1"
+		sed 's/^/#   /' "$log"
+	fi
+}
+
+test_done() {
+	echo "1..$test_count"
+	[ "$test_failed" -eq 0 ]
+	exit $?
+}
+
+# --- helpers for test bodies ------------------------------------------------
+
+# kcat_read TOPIC [kcat options]: every message of TOPIC, as kcat sees it.
+kcat_read() {
+	t=$1
+	shift
+	kcat -b "$KQ_BROKERS" -C -t "$t" -o beginning -e -q "$@"
+}
+
+# kcat_write TOPIC [kcat options]: stdin to TOPIC through kcat.
+kcat_write() {
+	t=$1
+	shift
+	kcat -b "$KQ_BROKERS" -P -t "$t" "$@"
+}
+
+# expect_status N command...: run it, fail unless it exits with N.
+expect_status() {
+	want=$1
+	shift
+	set +e
+	"$@"
+	got=$?
+	set -e
+	if [ "$got" -ne "$want" ]; then
+		echo "expected status $want, got $got: $*" >&2
+		return 1
+	fi
+}
+
+# test_cmp EXPECTED ACTUAL: the same bytes, or a diff and failure.
+test_cmp() {
+	cmp -s "$1" "$2" || {
+		echo "$1 and $2 differ:" >&2
+		diff -u "$1" "$2" | head -40 >&2
+		return 1
+	}
+}
+
+# grep_err PATTERN FILE: FILE (stderr saved by the test) has the pattern.
+grep_err() {
+	grep -q -- "$1" "$2" || {
+		echo "no '$1' in $2:" >&2
+		cat "$2" >&2
+		return 1
+	}
+}

@@ -1,0 +1,52 @@
+#!/bin/bash
+# kq-broker: the embedded broker serves kcat, and stops cleanly.
+. "$(dirname "$0")/lib.sh"
+
+start_broker --topic foo:1 --topic wide:3
+
+test_expect_success 'kcat produces to kq-broker and reads it back' '
+	seq 42 | kcat_write foo &&
+	kcat_read foo >got &&
+	seq 42 >want &&
+	test_cmp want got
+'
+
+test_expect_success 'a topic made with --topic NAME:N has N partitions' '
+	kcat -b "$KQ_BROKERS" -L -t wide >md &&
+	grep -q "topic \"wide\" with 3 partitions" md
+'
+
+test_expect_success 'an unknown topic is made on first use, with 4 partitions' '
+	echo x | kcat_write fresh &&
+	kcat -b "$KQ_BROKERS" -L -t fresh >md &&
+	grep -q "topic \"fresh\" with 4 partitions" md
+'
+
+test_expect_success 'SIGTERM stops kq-broker with status 0' '
+	kq-broker >out 2>err &
+	pid=$! &&
+	for i in $(seq 100); do grep -q KQ_BROKERS out && break; sleep 0.05; done &&
+	grep -q "^KQ_BROKERS=127.0.0.1:[0-9]*$" out &&
+	kill -TERM $pid &&
+	wait $pid &&
+	test ! -s err
+'
+
+test_expect_success '--daemon prints shell assignments; --stop ends it' '
+	eval "$(kq-broker --daemon --pidfile "$PWD/pid")" &&
+	test "$(cat pid)" = "$KQ_BROKER_PID" &&
+	echo hello | kcat_write daemon &&
+	test "$(kcat_read daemon)" = hello &&
+	kq-broker --stop --pidfile "$PWD/pid" &&
+	! kill -0 "$KQ_BROKER_PID" 2>/dev/null &&
+	test ! -e pid
+'
+
+test_expect_success 'kq-broker refuses operands and bad counts with status 64' '
+	expect_status 64 kq-broker extra 2>err &&
+	grep_err "unexpected argument" err &&
+	expect_status 64 kq-broker --topic x:0 2>err &&
+	grep_err "^kq-broker: --topic:" err
+'
+
+test_done
