@@ -20,6 +20,9 @@ limit=${KQ_TEST_TIMEOUT:-300}
 run_one() {
 	name=$(basename "$1")
 	log="$out/$name.log"
+	case $1 in
+	*.sh) set -- bash "$1" ;;
+	esac
 	# With TAP output cmocka writes nothing else to stdout.
 	CMOCKA_MESSAGE_OUTPUT=TAP timeout -k 5 "$limit" "$@" >"$log" 2>&1
 	rc=$?
@@ -47,10 +50,7 @@ fi
 jobs=${KQ_TEST_JOBS:-2}
 running=0
 for f in $files; do
-	case $f in
-	*.sh) run_one bash "$f" & ;;
-	*) run_one "$f" & ;;
-	esac
+	run_one "$f" &
 	running=$((running + 1))
 	if [ $running -ge "$jobs" ]; then
 		wait
