@@ -54,6 +54,7 @@ static const struct kq_command cmd = {
 	"(4 partitions); it does not implement\nCreateTopics or DeleteTopics.",
 	options,
 	0,
+	NULL,
 };
 
 struct topic {

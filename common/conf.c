@@ -222,7 +222,11 @@ print_help(const struct kq_conf *c)
 	       c->cmd->name);
 }
 
-/* --help=options: the option tables, one tab-separated line each. */
+/*
+ * --help=options: the option tables, one tab-separated line each (name,
+ * letter, argument, its name, completion values, help), then a line
+ * "@operands" with the completion of the operands.
+ */
 static void
 print_table(const struct kq_conf *c)
 {
@@ -243,6 +247,8 @@ print_table(const struct kq_conf *c)
 			       o->values ? o->values : "", o->help);
 		}
 	}
+	if (c->cmd->operands)
+		printf("@operands\t\t\t\t%s\t\n", c->cmd->operands);
 }
 
 static void

@@ -35,6 +35,8 @@ struct kq_command {
 	const char *about; /* one sentence */
 	const struct kq_option *options;
 	int uses_broker;   /* 0: -b, -X, -F and --timeout are not offered */
+	/* What the shells complete for operands: words, "@file", "@topic". */
+	const char *operands;
 };
 
 struct kq_prop {
