@@ -61,6 +61,47 @@ start_broker() {
 	export KQ_BROKERS BROKER_PID
 }
 
+# start_fault_broker [--brokers N] [--topic NAME:N]...: like start_broker,
+# but the broker is tests/fixture/faultbroker, steered with broker_ctl.
+start_fault_broker() {
+	mkfifo "$TMP/ctl"
+	"$KQ_TESTBIN/faultbroker" "$@" <"$TMP/ctl" >"$TMP/fault.out" \
+		2>"$TMP/fault.err" &
+	BROKER_PID=$!
+	broker_pids="$broker_pids $!"
+	exec 9>"$TMP/ctl"
+	i=0
+	while ! grep -q '^KQ_BROKERS=' "$TMP/fault.out" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 100 ]; then
+			echo "not ok - the fault broker did not start"
+			cat "$TMP/fault.err"
+			exit 1
+		fi
+		sleep 0.05
+	done
+	KQ_BROKERS=$(sed -n 's/^KQ_BROKERS=//p' "$TMP/fault.out")
+	export KQ_BROKERS BROKER_PID
+}
+
+# broker_ctl COMMAND...: steer the fault broker (see tests/fixture/
+# faultbroker.c: down ID, up ID, rtt ID MS, error REQUEST N ERR...) and
+# wait until it has done it.
+broker_ctl() {
+	before=$(wc -l <"$TMP/fault.out")
+	echo "$*" >&9
+	i=0
+	while [ "$(wc -l <"$TMP/fault.out")" -le "$before" ]; do
+		i=$((i + 1))
+		[ $i -lt 200 ] || { echo "broker_ctl: no answer to $*" >&2; return 1; }
+		sleep 0.01
+	done
+	tail -n 1 "$TMP/fault.out" | grep -q '^ok$' || {
+		echo "broker_ctl $*: $(tail -n 1 "$TMP/fault.out")" >&2
+		return 1
+	}
+}
+
 stop_broker() {
 	kill "${1:-$BROKER_PID}" && wait "${1:-$BROKER_PID}"
 }
