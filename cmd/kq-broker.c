@@ -180,6 +180,16 @@ parse_topic(const struct kq_conf *c, const char *arg, struct topic *t)
 	t->name = name;
 }
 
+static void
+free_topics(struct opts *o)
+{
+	int i;
+
+	for (i = 0; i < o->ntopics; i++)
+		free((char *)o->topics[i].name);
+	free(o->topics);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -222,8 +232,11 @@ main(int argc, char **argv)
 	if (o.stop)
 		return stop_daemon(o.pidfile);
 
-	if (o.daemon && (status = daemonize(&o, &report)) >= 0)
+	if (o.daemon && (status = daemonize(&o, &report)) >= 0) {
+		free_topics(&o);
+		kq_conf_free(&c);
 		return status;
+	}
 	status = EX_OK;
 	kq_sig_install();
 
@@ -284,9 +297,7 @@ out:
 	rd_kafka_destroy(rk);
 	if (o.daemon && status == EX_OK)
 		unlink(o.pidfile);
-	for (i = 0; i < o.ntopics; i++)
-		free((char *)o.topics[i].name);
-	free(o.topics);
+	free_topics(&o);
 	kq_conf_free(&c);
 	return status;
 }
