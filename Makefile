@@ -77,6 +77,29 @@ $(O)/tests/%: tests/fixture/%.c $(O)/libkq.a
 	$(CC) $(KQ_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
 		$(O)/libkq.a $(RDKAFKA_LIBS) -lm
 
+# libFuzzer targets for the parsers of common/ (clang): each runs for
+# FUZZ_TIME seconds, starting from a corpus seeded with tests/data.
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=$(O)/fuzz/%)
+FUZZ_CC ?= clang
+FUZZ_TIME ?= 60
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
+	     -fno-sanitize-recover=all
+
+$(O)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON_SRC) $(wildcard common/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -Icommon $(FUZZ_FLAGS) -o $@ $< \
+		$(COMMON_SRC) $(shell $(PKG_CONFIG) --libs rdkafka) -lm
+
+fuzz: $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do \
+		mkdir -p $$f.corpus && \
+		echo "fuzz: $$(basename $$f) for $(FUZZ_TIME)s" && \
+		$$f -max_total_time=$(FUZZ_TIME) -max_len=8192 \
+			$$f.corpus tests/data tests/fuzz/seeds 2>$$f.log || \
+			{ tail -n 40 $$f.log; exit 1; }; \
+	done
+
 # The whole suite: unit tests, then the programs end to end.
 test: all $(UNIT_BIN) $(FIXTURE_BIN)
 	@KQ_BIN=$(abspath $(BIN)) KQ_TESTBIN=$(abspath $(O)/tests) \

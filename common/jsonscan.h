@@ -19,8 +19,9 @@
 
 /*
  * A simple path, in jq's syntax: "." (each top-level text), ".[]",
- * ".a.b[]", ".[].items[]", ".\"a key\"[]". Steps are object keys or
- * iterations ([]: the elements of an array, the values of an object).
+ * ".a.b[]", ".[].items[]", ".\"a key\"[]", ".[\"a\"]". Steps are object
+ * keys or iterations ([]: the elements of an array, the values of an
+ * object). Keys in the input are matched unescaped ("\u0061" is a).
  */
 struct kq_jsonpath {
 	int n;
@@ -35,7 +36,10 @@ struct kq_jsonpath {
 int kq_jsonpath_parse(const char *s, struct kq_jsonpath *p);
 void kq_jsonpath_free(struct kq_jsonpath *p);
 
-/* A position in the input: line and column from 1, byte offset from 0. */
+/*
+ * A position in the input: line and column from 1 (the column counts
+ * bytes), byte offset from 0.
+ */
 struct kq_jsonpos {
 	uint64_t line;
 	uint64_t col;
@@ -45,7 +49,15 @@ struct kq_jsonpos {
 /*
  * Called with each selected value, compacted (p is valid until the call
  * returns), and where the value began. A non-zero return stops the scan:
- * kq_jsonscan_feed returns that value.
+ * kq_jsonscan_feed returns that value, and the rest of that piece is not
+ * read (reset the scanner before feeding it again).
+ *
+ * What the path selects is what jq selects, with one difference: when an
+ * object has a path's key more than once, jq keeps the last; the scanner
+ * cannot know the future, so it selects from every occurrence in order.
+ * A key missing from an object gives null, as in jq; the error of a path
+ * that does not apply ("cannot iterate over number") is reported at the
+ * value it met, once that value is complete (syntax errors come first).
  */
 typedef int (*kq_json_emit_fn)(void *arg, const char *p, size_t n,
 			       const struct kq_jsonpos *start);
@@ -64,11 +76,19 @@ void kq_jsonscan_reset(struct kq_jsonscan *s);
 
 /*
  * Scan the next n bytes. 0: fine so far; -1: the input is not valid JSON
- * or the path does not apply (kq_jsonscan_error says what and where);
- * otherwise the non-zero value an emit call returned.
+ * or the path does not apply (kq_jsonscan_error says what and where;
+ * later calls return -1 until a reset); otherwise the non-zero value an
+ * emit call returned. Top-level texts follow each other with or without
+ * whitespace between them, except that a number, true, false or null at
+ * the top must be followed by whitespace or the end. Strings must be
+ * Unicode: invalid UTF-8 and unpaired surrogate escapes are refused (jq
+ * refuses the escapes too).
  */
 int kq_jsonscan_feed(struct kq_jsonscan *s, const char *p, size_t n);
-/* The end of the input: 0, or -1 when a value is unfinished. */
+/*
+ * The end of the input, which ends a number there (and may emit it): 0,
+ * -1 when a text is unfinished, or the non-zero value of an emit call.
+ */
 int kq_jsonscan_end(struct kq_jsonscan *s);
 
 /*
@@ -89,5 +109,12 @@ int kq_json_one(struct kq_jsonscan *s, const char *p, size_t n,
 
 /* Whether p[0..n) is valid UTF-8 (RFC 3629: no surrogates, no overlongs). */
 int kq_utf8_valid(const char *p, size_t n);
+
+/*
+ * The text of a JSON string from its body (the bytes between the quotes,
+ * as the scanner accepted them) into out, which may be in itself and needs
+ * room for n bytes; returns the length. For -r and for matching keys.
+ */
+size_t kq_json_unescape(const char *in, size_t n, char *out);
 
 #endif
