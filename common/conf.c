@@ -70,6 +70,25 @@ tables(const struct kq_command *cmd, const struct kq_option *t[3])
 	t[2] = base_options;
 }
 
+/*
+ * A common option whose long name the program gives one of its own (such
+ * as kq-topic's --config NAME=VALUE, as kafka-topics spells it) is left
+ * out, so getopt, --help and the completions agree on what it means.
+ */
+static int
+shadowed(const struct kq_command *cmd, const struct kq_option *t,
+	 const struct kq_option *o)
+{
+	const struct kq_option *p;
+
+	if (t == cmd->options)
+		return 0;
+	for (p = cmd->options; p->name; p++)
+		if (strcmp(p->name, o->name) == 0)
+			return 1;
+	return 0;
+}
+
 void
 kq_conf_init(struct kq_conf *c, const struct kq_command *cmd, char **argv)
 {
@@ -88,10 +107,12 @@ kq_conf_init(struct kq_conf *c, const struct kq_command *cmd, char **argv)
 	c->shortopts = kq_ecalloc(3 * n + 2, 1);
 	c->shortopts[s++] = ':'; /* a missing argument returns ':' */
 	for (n = 0, i = 0; i < 3; i++) {
-		for (k = 0; t[i] && t[i][k].name; k++, n++) {
+		for (k = 0; t[i] && t[i][k].name; k++) {
 			const struct kq_option *o = &t[i][k];
 			int key = o->key;
 
+			if (shadowed(cmd, t[i], o))
+				continue;
 			c->longopts[n].name = o->name;
 			c->longopts[n].has_arg = o->arg;
 			c->longopts[n].val = key;
@@ -103,6 +124,7 @@ kq_conf_init(struct kq_conf *c, const struct kq_command *cmd, char **argv)
 				if (o->arg == KQ_OPTARG)
 					c->shortopts[s++] = ':';
 			}
+			n++;
 		}
 	}
 	opterr = 0;
@@ -213,7 +235,8 @@ print_help(const struct kq_conf *c)
 			continue;
 		printf("\n%s:\n", heads[i]);
 		for (k = 0; t[i][k].name; k++)
-			print_option(stdout, &t[i][k]);
+			if (!shadowed(c->cmd, t[i], &t[i][k]))
+				print_option(stdout, &t[i][k]);
 	}
 	printf("\nExit status: 0 ok, 1 partial, 64 usage, 65 bad data, "
 	       "66 no input,\n69 broker or topic unavailable, 70 internal, "
@@ -239,6 +262,8 @@ print_table(const struct kq_conf *c)
 			const struct kq_option *o = &t[i][k];
 			char s[2] = {o->key < KQ_LONG ? (char)o->key : 0, 0};
 
+			if (shadowed(c->cmd, t[i], o))
+				continue;
 			printf("%s\t%s\t%s\t%s\t%s\t%s\n", o->name, s,
 			       o->arg == KQ_NOARG  ? "none"
 			       : o->arg == KQ_ARG ? "required"
@@ -263,17 +288,30 @@ add_prop(struct kq_prop **props, size_t *n, const char *name, size_t nlen,
 	(*n)++;
 }
 
+/*
+ * The option a getopt error is about, as it was written: "-t", or
+ * "--topic" for a long one (getopt gives a long option's short letter,
+ * or none at all, in optopt).
+ */
 static const char *
-option_spelling(const struct kq_conf *c, int longindex, int key)
+spelled(const struct kq_conf *c, char **argv)
 {
 	static char buf[64];
+	const char *a = optind > 0 ? argv[optind - 1] : "";
+	size_t n = strcspn(a, "="), i;
+	int islong = 0;
 
-	if (longindex >= 0) {
-		snprintf(buf, sizeof(buf), "--%s",
-			 c->byindex[longindex]->name);
-	} else {
-		snprintf(buf, sizeof(buf), "-%c", key);
+	if (strncmp(a, "--", 2) == 0 && n > 2) {
+		islong = optopt == 0 || optopt >= KQ_LONG;
+		/* Or a short option in the next word, after this one. */
+		for (i = 0; !islong && c->longopts[i].name; i++)
+			islong = c->longopts[i].val == optopt &&
+				 strncmp(c->longopts[i].name, a + 2, n - 2) == 0;
 	}
+	if (islong)
+		snprintf(buf, sizeof(buf), "%.*s", (int)n, a);
+	else
+		snprintf(buf, sizeof(buf), "-%c", optopt);
 	return buf;
 }
 
@@ -283,7 +321,7 @@ kq_getopt(struct kq_conf *c, int argc, char **argv)
 	int key, longindex;
 
 	for (;;) {
-		const char *eq;
+		const char *eq, *s;
 
 		longindex = -1;
 		key = getopt_long(argc, argv, c->shortopts, c->longopts,
@@ -313,13 +351,12 @@ kq_getopt(struct kq_conf *c, int argc, char **argv)
 			c->verbose++;
 			break;
 		case ':':
-			kq_usage(c, "%s needs an argument",
-				 optopt ? option_spelling(c, -1, optopt)
-					: argv[optind - 1]);
+			kq_usage(c, "%s needs an argument", spelled(c, argv));
 		case '?':
-			if (optopt)
-				kq_usage(c, "unknown option -%c", optopt);
-			kq_usage(c, "unknown option %s", argv[optind - 1]);
+			s = spelled(c, argv);
+			if (s[1] == '-' && optopt)
+				kq_usage(c, "%s takes no argument", s);
+			kq_usage(c, "unknown option %s", s);
 		default:
 			if (!c->cmd->uses_broker)
 				return key;

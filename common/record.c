@@ -182,13 +182,18 @@ kq_reader_next(struct kq_reader *r, const char **p, size_t *n)
 		const char *hit = find(r, start + scanned, avail - scanned);
 
 		if (hit) {
+			if (r->max && (size_t)(hit - start) > r->max) {
+				errno = EFBIG;
+				return -1;
+			}
 			*p = start;
 			*n = hit - start;
 			r->pos += *n + r->delim.len;
 			r->recno++;
 			return 1;
 		}
-		if (r->max && avail > r->max) {
+		/* The last delim.len - 1 bytes may begin the delimiter. */
+		if (r->max && avail > r->max + r->delim.len - 1) {
 			errno = EFBIG;
 			return -1;
 		}
@@ -204,6 +209,10 @@ kq_reader_next(struct kq_reader *r, const char **p, size_t *n)
 		}
 		if (avail == 0)
 			return 0;
+		if (r->max && avail > r->max) {
+			errno = EFBIG;
+			return -1;
+		}
 		*p = r->buf + r->pos;
 		*n = avail;
 		r->pos = r->end;

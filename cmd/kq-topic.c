@@ -1,0 +1,1186 @@
+/*
+ * kq-topic: list, describe, create and delete topics and raise their
+ * partition count, from metadata and librdkafka's Admin API. The spelling
+ * of kafka-topics (--create --topic foo --partitions 1 ...) works too.
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <librdkafka/rdkafka.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "envelope.h"
+#include "kafka.h"
+#include "record.h"
+#include "sig.h"
+#include "spec.h"
+
+enum mode { NONE, LIST, DESCRIBE, CREATE, DELETE, PARTITIONS };
+
+static const char *const mode_name[] = {
+	"", "list", "describe", "create", "delete", "partitions",
+};
+
+enum {
+	OPT_CREATE = KQ_LONG,
+	OPT_LIST,
+	OPT_DESCRIBE,
+	OPT_DELETE,
+	OPT_ALTER,
+	OPT_IF_NOT_EXISTS,
+	OPT_IF_EXISTS,
+	OPT_JSON,
+	OPT_EXCLUDE_INTERNAL,
+	OPT_UNDER_REPLICATED,
+	OPT_UNAVAILABLE,
+	OPT_ZOOKEEPER,
+};
+
+static const struct kq_option options[] = {
+	{"partitions", 'p', KQ_ARG, "N",
+	 "create: N partitions each (default: the broker's); partitions, "
+	 "--alter: the new count",
+	 NULL},
+	{"replication-factor", 'r', KQ_ARG, "N",
+	 "create: N replicas of each partition (default: the broker's)", NULL},
+	{"config", 'c', KQ_ARG, "NAME=VALUE",
+	 "create: set a topic config (repeatable)", NULL},
+	{"if-not-exists", OPT_IF_NOT_EXISTS, KQ_NOARG, NULL,
+	 "create: a topic that exists already is no error", NULL},
+	{"if-exists", OPT_IF_EXISTS, KQ_NOARG, NULL,
+	 "delete, partitions: a topic that does not exist is no error", NULL},
+	{"all", 'a', KQ_NOARG, NULL,
+	 "list, describe: internal topics (__consumer_offsets...) too", NULL},
+	{"offsets", 'o', KQ_NOARG, NULL,
+	 "describe: each partition's low and high watermark too", NULL},
+	{"json", OPT_JSON, KQ_NOARG, NULL,
+	 "describe: one JSON object per topic", NULL},
+	{"under-replicated-partitions", OPT_UNDER_REPLICATED, KQ_NOARG, NULL,
+	 "describe: only partitions with fewer in-sync replicas than "
+	 "replicas",
+	 NULL},
+	{"unavailable-partitions", OPT_UNAVAILABLE, KQ_NOARG, NULL,
+	 "describe: only partitions with no leader", NULL},
+	{"topic", 't', KQ_ARG, "TOPIC",
+	 "a topic to work on (repeatable), as kafka-topics spells it",
+	 "@topic"},
+	{"list", OPT_LIST, KQ_NOARG, NULL, "the same as the command list",
+	 NULL},
+	{"describe", OPT_DESCRIBE, KQ_NOARG, NULL,
+	 "the same as the command describe", NULL},
+	{"create", OPT_CREATE, KQ_NOARG, NULL, "the same as the command create",
+	 NULL},
+	{"delete", OPT_DELETE, KQ_NOARG, NULL, "the same as the command delete",
+	 NULL},
+	{"alter", OPT_ALTER, KQ_NOARG, NULL,
+	 "with --partitions N: the same as the command partitions", NULL},
+	{"exclude-internal", OPT_EXCLUDE_INTERNAL, KQ_NOARG, NULL,
+	 "leave internal topics out (the default)", NULL},
+	{"command-config", 'F', KQ_ARG, "FILE",
+	 "read librdkafka properties from FILE (else $KQ_CONFIG, "
+	 "~/.config/kq/kq.conf)",
+	 "@file"},
+	{"zookeeper", OPT_ZOOKEEPER, KQ_ARG, "HOST:PORT",
+	 "not needed: kq talks to the brokers (use -b)", NULL},
+	{NULL, 0, 0, NULL, NULL, NULL},
+};
+
+static const struct kq_command cmd = {
+	"kq-topic",
+	"list [-a] [PATTERN...]\n"
+	"describe [-ao] [--json] [TOPIC|PATTERN...]\n"
+	"create [-p N] [-r N] [-c NAME=VALUE]... [--if-not-exists] TOPIC...\n"
+	"delete [--if-exists] TOPIC...\n"
+	"partitions [--if-exists] TOPIC N",
+	"List, describe, create and delete Kafka topics, and raise their "
+	"partition count.",
+	options,
+	1,
+	"list describe create delete partitions",
+};
+
+/* Which options each command takes, as bits of (1 << mode). */
+#define ONLY(...) only_(__VA_ARGS__, NONE)
+static unsigned
+only_(int m, ...)
+{
+	va_list ap;
+	unsigned bits = 0;
+
+	va_start(ap, m);
+	for (; m != NONE; m = va_arg(ap, int))
+		bits |= 1u << m;
+	va_end(ap);
+	return bits;
+}
+
+struct given {
+	const char *spelling;
+	unsigned modes;
+};
+
+struct opts {
+	enum mode mode;
+	const char *mode_spelling; /* "--create" */
+	int alter;
+	char **topics; /* -t and operands */
+	int ntopics;
+	int partitions;	 /* -1: the broker's default */
+	int replication; /* -1: the broker's default */
+	char **configs;	 /* NAME=VALUE */
+	int nconfigs;
+	int if_not_exists, if_exists, all, offsets, json;
+	int under_replicated, unavailable;
+	struct given given[16];
+	int ngiven;
+};
+
+struct run {
+	struct kq_conf *c;
+	struct opts *o;
+	struct kq_kafka kk;
+	struct kq_writer w;
+	const struct rd_kafka_metadata *md;
+	rd_kafka_queue_t *q;
+};
+
+static void
+set_mode(struct kq_conf *c, struct opts *o, enum mode m, const char *how)
+{
+	if (o->mode != NONE && o->mode != m)
+		kq_usage(c, "%s and %s: choose one", o->mode_spelling, how);
+	o->mode = m;
+	o->mode_spelling = how;
+}
+
+static void
+add(char ***v, int *n, char *s)
+{
+	*v = kq_erealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = s;
+}
+
+static void
+note(struct opts *o, const char *spelling, unsigned modes)
+{
+	if (o->ngiven < (int)(sizeof(o->given) / sizeof(o->given[0])))
+		o->given[o->ngiven++] = (struct given){spelling, modes};
+}
+
+/* Kafka's rule: 1 to 249 of [a-zA-Z0-9._-], and not "." or "..". */
+static int
+valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 249 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return 0;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789._-") == n;
+}
+
+static int
+is_pattern(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+static int
+internal(const char *name)
+{
+	return strncmp(name, "__", 2) == 0;
+}
+
+static void wfmt(struct kq_writer *w, const char *fmt, ...) KQ_PRINTF(2, 3);
+
+static void
+wfmt(struct kq_writer *w, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		kq_writer_put(w, buf,
+			      (size_t)n < sizeof(buf) ? (size_t)n
+						      : sizeof(buf) - 1);
+}
+
+static void
+wputs(struct kq_writer *w, const char *s)
+{
+	kq_writer_put(w, s, strlen(s));
+}
+
+/* The metadata of every topic: asking for one would create it on brokers
+ * that auto-create topics (kq-broker does). */
+static int
+fetch_metadata(struct run *r)
+{
+	rd_kafka_resp_err_t err;
+
+	if (r->md)
+		rd_kafka_metadata_destroy(r->md);
+	r->md = NULL;
+	err = rd_kafka_metadata(r->kk.rk, 1, NULL, &r->md,
+				(int)r->c->timeout_ms);
+	if (err) {
+		r->md = NULL;
+		kq_warn("cannot get metadata from %s: %s", r->c->brokers,
+			rd_kafka_err2str(err));
+		return err == RD_KAFKA_RESP_ERR__TIMED_OUT ? EX_TEMPFAIL
+							   : EX_UNAVAILABLE;
+	}
+	return 0;
+}
+
+static const rd_kafka_metadata_topic_t *
+find_topic(const struct rd_kafka_metadata *md, const char *name)
+{
+	int i;
+
+	for (i = 0; i < md->topic_cnt; i++)
+		if (strcmp(md->topics[i].topic, name) == 0)
+			return &md->topics[i];
+	return NULL;
+}
+
+static int
+by_topic(const void *a, const void *b)
+{
+	const rd_kafka_metadata_topic_t *const *x = a, *const *y = b;
+
+	return strcmp((*x)->topic, (*y)->topic);
+}
+
+static int
+by_partition(const void *a, const void *b)
+{
+	const rd_kafka_metadata_partition_t *const *x = a, *const *y = b;
+
+	return ((*x)->id > (*y)->id) - ((*x)->id < (*y)->id);
+}
+
+/*
+ * The topics list or describe shows, sorted: those the operands name or
+ * match (all when there are none), internal ones only with -a, when named
+ * or when the pattern starts with '_'. An operand that finds nothing is
+ * reported; the status is then EX_UNAVAILABLE, or 0 for list.
+ */
+static const rd_kafka_metadata_topic_t **
+select_topics(struct run *r, int *n, int *status)
+{
+	const struct rd_kafka_metadata *md = r->md;
+	const rd_kafka_metadata_topic_t **v;
+	int i, k, found;
+
+	v = kq_ecalloc(md->topic_cnt + 1, sizeof(*v));
+	*n = 0;
+	for (i = 0; i < md->topic_cnt; i++) {
+		const char *name = md->topics[i].topic;
+		int want = r->o->ntopics == 0 && (r->o->all || !internal(name));
+
+		for (k = 0; !want && k < r->o->ntopics; k++) {
+			const char *t = r->o->topics[k];
+
+			if (is_pattern(t))
+				want = fnmatch(t, name, 0) == 0 &&
+				       (r->o->all || !internal(name) ||
+					t[0] == '_');
+			else
+				want = strcmp(t, name) == 0;
+		}
+		if (want)
+			v[(*n)++] = &md->topics[i];
+	}
+	qsort(v, *n, sizeof(*v), by_topic);
+	for (k = 0; r->o->mode == DESCRIBE && k < r->o->ntopics; k++) {
+		const char *t = r->o->topics[k];
+
+		for (i = 0, found = 0; !found && i < *n; i++)
+			found = is_pattern(t) ? fnmatch(t, v[i]->topic, 0) == 0
+					      : strcmp(t, v[i]->topic) == 0;
+		if (!found) {
+			kq_warn(is_pattern(t)
+					? "describe: no topic matches '%s'"
+					: "describe: no topic '%s'",
+				t);
+			*status = EX_UNAVAILABLE;
+		}
+	}
+	return v;
+}
+
+static int
+list_topics(struct run *r)
+{
+	const rd_kafka_metadata_topic_t **v;
+	int n, i, status = 0;
+
+	v = select_topics(r, &n, &status);
+	for (i = 0; i < n; i++) {
+		wputs(&r->w, v[i]->topic);
+		wputs(&r->w, "\n");
+	}
+	free(v);
+	return status;
+}
+
+/*
+ * Whether the cluster's metadata names a controller among its brokers.
+ * kq-broker (librdkafka's mock cluster) names broker 0, which does not
+ * exist, so every admin request would wait for it until it timed out.
+ */
+static int
+has_controller(struct run *r)
+{
+	int id = rd_kafka_controllerid(r->kk.rk, 0), i;
+
+	if (id < 0)
+		return 1; /* unknown: the request will find out */
+	for (i = 0; i < r->md->broker_cnt; i++)
+		if (r->md->brokers[i].id == id)
+			return 1;
+	return 0;
+}
+
+/* The configs DescribeConfigs reports, or NULL when there are none. */
+static rd_kafka_event_t *
+describe_configs(struct run *r, const rd_kafka_metadata_topic_t **v, int n)
+{
+	rd_kafka_ConfigResource_t **res;
+	rd_kafka_AdminOptions_t *ao;
+	rd_kafka_event_t *ev = NULL;
+	char errstr[256];
+	int i;
+
+	if (n == 0 || !has_controller(r))
+		return NULL;
+	res = kq_ecalloc(n, sizeof(*res));
+	for (i = 0; i < n; i++)
+		res[i] = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC,
+						     v[i]->topic);
+	ao = rd_kafka_AdminOptions_new(r->kk.rk,
+				       RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+	rd_kafka_AdminOptions_set_request_timeout(ao, (int)r->c->timeout_ms,
+						  errstr, sizeof(errstr));
+	rd_kafka_DescribeConfigs(r->kk.rk, res, n, ao, r->q);
+	rd_kafka_AdminOptions_destroy(ao);
+	rd_kafka_ConfigResource_destroy_array(res, n);
+	free(res);
+	while (!kq_stop && !(ev = rd_kafka_queue_poll(r->q, 100)))
+		;
+	if (ev && rd_kafka_event_error(ev)) {
+		if (r->c->verbose)
+			kq_warn("configs unavailable: %s",
+				rd_kafka_event_error_string(ev));
+		rd_kafka_event_destroy(ev);
+		ev = NULL;
+	}
+	return ev;
+}
+
+static const rd_kafka_ConfigResource_t *
+configs_of(rd_kafka_event_t *ev, const char *topic)
+{
+	const rd_kafka_DescribeConfigs_result_t *res;
+	const rd_kafka_ConfigResource_t **rs;
+	size_t n, i;
+
+	if (!ev || !(res = rd_kafka_event_DescribeConfigs_result(ev)))
+		return NULL;
+	rs = rd_kafka_DescribeConfigs_result_resources(res, &n);
+	for (i = 0; i < n; i++)
+		if (strcmp(rd_kafka_ConfigResource_name(rs[i]), topic) == 0)
+			return rd_kafka_ConfigResource_error(rs[i]) ? NULL
+								    : rs[i];
+	return NULL;
+}
+
+/* What kafka-topics shows: the configs not at their default. */
+static void
+put_configs(struct kq_writer *w, const rd_kafka_ConfigResource_t *cr, int json)
+{
+	const rd_kafka_ConfigEntry_t **e;
+	size_t n = 0, i;
+	int first = 1;
+
+	if (!cr) {
+		if (json)
+			wputs(w, "null");
+		return;
+	}
+	e = rd_kafka_ConfigResource_configs(cr, &n);
+	if (json)
+		wputs(w, "{");
+	for (i = 0; i < n; i++) {
+		const char *name = rd_kafka_ConfigEntry_name(e[i]);
+		const char *value = rd_kafka_ConfigEntry_value(e[i]);
+
+		if (rd_kafka_ConfigEntry_is_default(e[i]))
+			continue;
+		if (!first)
+			wputs(w, ",");
+		first = 0;
+		if (json) {
+			kq_json_write_string(w, name, strlen(name));
+			wputs(w, ":");
+			if (value)
+				kq_json_write_string(w, value, strlen(value));
+			else
+				wputs(w, "null");
+		} else {
+			wputs(w, name);
+			wputs(w, "=");
+			wputs(w, value ? value : "");
+		}
+	}
+	if (json)
+		wputs(w, "}");
+}
+
+static void
+put_ids(struct kq_writer *w, const int32_t *id, int n, int json)
+{
+	int i;
+
+	if (json)
+		wputs(w, "[");
+	for (i = 0; i < n; i++)
+		wfmt(w, i ? ",%d" : "%d", (int)id[i]);
+	if (json)
+		wputs(w, "]");
+}
+
+struct marks {
+	rd_kafka_topic_partition_list_t *lo, *hi;
+};
+
+/* -o: every partition's watermarks, one request per leader. */
+static int
+watermarks(struct run *r, const rd_kafka_metadata_topic_t **v, int n,
+	   struct marks *m)
+{
+	rd_kafka_resp_err_t err;
+	int i, k, any = 0;
+
+	m->lo = rd_kafka_topic_partition_list_new(16);
+	m->hi = rd_kafka_topic_partition_list_new(16);
+	for (i = 0; i < n; i++)
+		for (k = 0; k < v[i]->partition_cnt; k++) {
+			rd_kafka_topic_partition_list_add(
+				m->lo, v[i]->topic, v[i]->partitions[k].id);
+			rd_kafka_topic_partition_list_add(
+				m->hi, v[i]->topic, v[i]->partitions[k].id);
+		}
+	if (m->lo->cnt == 0)
+		return 0;
+	err = kq_kafka_watermarks(&r->kk, m->lo, m->hi);
+	if (!err)
+		return 0;
+	for (i = 0; i < m->lo->cnt; i++)
+		any |= m->lo->elems[i].err || m->hi->elems[i].err;
+	if (!any) {
+		/* Not one partition's fault: the request failed. */
+		kq_warn("watermarks: %s", rd_kafka_err2str(err));
+		return err == RD_KAFKA_RESP_ERR__TIMED_OUT ? EX_TEMPFAIL
+							   : EX_UNAVAILABLE;
+	}
+	for (i = 0; i < m->lo->cnt; i++) {
+		rd_kafka_topic_partition_t *lo = &m->lo->elems[i];
+
+		err = lo->err ? lo->err : m->hi->elems[i].err;
+		if (err)
+			kq_warn("watermarks of %s [%d]: %s", lo->topic,
+				(int)lo->partition, rd_kafka_err2str(err));
+	}
+	return EX_UNAVAILABLE;
+}
+
+static void
+put_marks(struct kq_writer *w, const struct marks *m, const char *topic,
+	  int32_t p, int json)
+{
+	rd_kafka_topic_partition_t *lo, *hi;
+
+	if (!m->lo)
+		return;
+	lo = rd_kafka_topic_partition_list_find(m->lo, topic, p);
+	hi = rd_kafka_topic_partition_list_find(m->hi, topic, p);
+	if (lo && hi && !lo->err && !hi->err)
+		wfmt(w,
+		     json ? ",\"low\":%lld,\"high\":%lld"
+			  : "\tLowWatermark: %lld\tHighWatermark: %lld",
+		     (long long)lo->offset, (long long)hi->offset);
+	else
+		wputs(w, json ? ",\"low\":null,\"high\":null"
+			      : "\tLowWatermark: -\tHighWatermark: -");
+}
+
+static void
+describe_one(struct run *r, const rd_kafka_metadata_topic_t *t,
+	     const rd_kafka_ConfigResource_t *cr, const struct marks *m)
+{
+	const rd_kafka_metadata_partition_t **p;
+	struct kq_writer *w = &r->w;
+	int json = r->o->json, i, shown = 0;
+
+	p = kq_ecalloc(t->partition_cnt + 1, sizeof(*p));
+	for (i = 0; i < t->partition_cnt; i++)
+		p[i] = &t->partitions[i];
+	qsort(p, t->partition_cnt, sizeof(*p), by_partition);
+	if (json) {
+		wfmt(w,
+		     "{\"topic\":\"%s\",\"partition_count\":%d,"
+		     "\"replication_factor\":%d,\"configs\":",
+		     t->topic, t->partition_cnt,
+		     t->partition_cnt ? p[0]->replica_cnt : 0);
+		put_configs(w, cr, 1);
+		wputs(w, ",\"partitions\":[");
+	} else if (!r->o->under_replicated && !r->o->unavailable) {
+		wfmt(w,
+		     "Topic: %s\tPartitionCount: %d\tReplicationFactor: "
+		     "%d\tConfigs: ",
+		     t->topic, t->partition_cnt,
+		     t->partition_cnt ? p[0]->replica_cnt : 0);
+		put_configs(w, cr, 0);
+		wputs(w, "\n");
+	}
+	for (i = 0; i < t->partition_cnt; i++) {
+		const rd_kafka_metadata_partition_t *q = p[i];
+
+		if (r->o->under_replicated && q->isr_cnt >= q->replica_cnt)
+			continue;
+		if (r->o->unavailable && q->leader >= 0)
+			continue;
+		if (json) {
+			wfmt(w, "%s{\"partition\":%d,\"leader\":",
+			     shown ? "," : "", (int)q->id);
+			if (q->leader >= 0)
+				wfmt(w, "%d", (int)q->leader);
+			else
+				wputs(w, "null");
+			wputs(w, ",\"replicas\":");
+			put_ids(w, q->replicas, q->replica_cnt, 1);
+			wputs(w, ",\"isr\":");
+			put_ids(w, q->isrs, q->isr_cnt, 1);
+			put_marks(w, m, t->topic, q->id, 1);
+			wputs(w, "}");
+		} else {
+			wfmt(w,
+			     "\tTopic: %s\tPartition: %d\tLeader: ", t->topic,
+			     (int)q->id);
+			if (q->leader >= 0)
+				wfmt(w, "%d", (int)q->leader);
+			else
+				wputs(w, "none");
+			wputs(w, "\tReplicas: ");
+			put_ids(w, q->replicas, q->replica_cnt, 0);
+			wputs(w, "\tIsr: ");
+			put_ids(w, q->isrs, q->isr_cnt, 0);
+			put_marks(w, m, t->topic, q->id, 0);
+			wputs(w, "\n");
+		}
+		shown++;
+	}
+	if (json)
+		wputs(w, "]}\n");
+	free(p);
+}
+
+static int
+describe_topics(struct run *r)
+{
+	const rd_kafka_metadata_topic_t **v;
+	struct marks m = {NULL, NULL};
+	rd_kafka_event_t *configs;
+	int n, i, status = 0, st;
+
+	v = select_topics(r, &n, &status);
+	configs = describe_configs(r, v, n);
+	if (r->o->offsets && (st = watermarks(r, v, n, &m)))
+		status = st;
+	for (i = 0; i < n && !kq_stop; i++)
+		describe_one(r, v[i], configs_of(configs, v[i]->topic), &m);
+	if (m.lo) {
+		rd_kafka_topic_partition_list_destroy(m.lo);
+		rd_kafka_topic_partition_list_destroy(m.hi);
+	}
+	if (configs)
+		rd_kafka_event_destroy(configs);
+	free(v);
+	return status;
+}
+
+/* The hint for a broker that cannot do what was asked. */
+static int
+unsupported(struct run *r, const char *request, char **names, int n)
+{
+	char hint[512] = "";
+	size_t len = 0;
+	int i;
+
+	if (r->o->mode == CREATE || r->o->mode == PARTITIONS) {
+		len = snprintf(hint, sizeof(hint),
+			       " (kq-broker is librdkafka's mock cluster: "
+			       "start it with");
+		for (i = 0; i < n && len < sizeof(hint); i++)
+			len += snprintf(hint + len, sizeof(hint) - len,
+					" --topic %s:%d", names[i],
+					r->o->partitions > 0 ? r->o->partitions
+							     : 1);
+		if (len < sizeof(hint))
+			snprintf(hint + len, sizeof(hint) - len, ")");
+	} else {
+		snprintf(hint, sizeof(hint),
+			 " (kq-broker is librdkafka's mock cluster: its "
+			 "topics last until it stops)");
+	}
+	kq_warn("%s %s%s: the broker at %s does not support %s%s",
+		mode_name[r->o->mode], names[0], n > 1 ? " ..." : "",
+		r->c->brokers, request, hint);
+	return EX_UNAVAILABLE;
+}
+
+static rd_kafka_AdminOptions_t *
+admin_options(struct run *r, rd_kafka_admin_op_t op)
+{
+	rd_kafka_AdminOptions_t *ao = rd_kafka_AdminOptions_new(r->kk.rk, op);
+	char errstr[256];
+
+	rd_kafka_AdminOptions_set_request_timeout(ao, (int)r->c->timeout_ms,
+						  errstr, sizeof(errstr));
+	/* The broker answers once the controller has done it. */
+	rd_kafka_AdminOptions_set_operation_timeout(ao, (int)r->c->timeout_ms,
+						    errstr, sizeof(errstr));
+	return ao;
+}
+
+/* The status an error about one topic's request gives. */
+static int
+topic_status(rd_kafka_resp_err_t err)
+{
+	switch (err) {
+	case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
+	case RD_KAFKA_RESP_ERR_INVALID_PARTITIONS:
+	case RD_KAFKA_RESP_ERR_INVALID_REPLICATION_FACTOR:
+	case RD_KAFKA_RESP_ERR_INVALID_REPLICA_ASSIGNMENT:
+	case RD_KAFKA_RESP_ERR_INVALID_CONFIG:
+	case RD_KAFKA_RESP_ERR_INVALID_REQUEST:
+		return EX_USAGE;
+	case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+	case RD_KAFKA_RESP_ERR__TIMED_OUT:
+		return EX_TEMPFAIL;
+	default:
+		return EX_UNAVAILABLE;
+	}
+}
+
+static int
+worse(int a, int b)
+{
+	return a > b ? a : b;
+}
+
+/*
+ * Wait until metadata shows each of names with at least want partitions,
+ * all led (want > 0), or not at all (want == 0), so the next command of a
+ * script finds the topic as it was made.
+ */
+static int
+await_metadata(struct run *r, char **names, int n, int want)
+{
+	int64_t deadline = kq_clock_ms() + r->c->timeout_ms;
+	int i, k, st;
+
+	for (;;) {
+		int done = 1;
+
+		if ((st = fetch_metadata(r)))
+			return st;
+		for (i = 0; done && i < n; i++) {
+			const rd_kafka_metadata_topic_t *t =
+				find_topic(r->md, names[i]);
+
+			if (want == 0) {
+				done = t == NULL;
+				continue;
+			}
+			done = t && !t->err && t->partition_cnt >= want;
+			for (k = 0; done && k < t->partition_cnt; k++)
+				done = t->partitions[k].leader >= 0;
+		}
+		if (done)
+			return 0;
+		if (kq_stop)
+			return KQ_EX_INTERRUPTED;
+		if (kq_clock_ms() >= deadline) {
+			kq_warn("%s %s%s: done, but metadata does not show it "
+				"after %lldms",
+				mode_name[r->o->mode], names[0],
+				n > 1 ? " ..." : "",
+				(long long)r->c->timeout_ms);
+			return EX_TEMPFAIL;
+		}
+		usleep(100000);
+	}
+}
+
+/* What one admin request is: create, delete or partitions. */
+struct request {
+	const char *name; /* "CreateTopics" */
+	/* The error that means "nothing to do", and what it says. */
+	rd_kafka_resp_err_t already;
+	const char *already_says;
+	int already_ok; /* --if-not-exists, --if-exists */
+	int want;	/* for await_metadata */
+};
+
+static const rd_kafka_topic_result_t **
+topic_results(rd_kafka_event_t *ev, size_t *n)
+{
+	*n = 0;
+	switch (rd_kafka_event_type(ev)) {
+	case RD_KAFKA_EVENT_CREATETOPICS_RESULT:
+		return rd_kafka_CreateTopics_result_topics(
+			rd_kafka_event_CreateTopics_result(ev), n);
+	case RD_KAFKA_EVENT_DELETETOPICS_RESULT:
+		return rd_kafka_DeleteTopics_result_topics(
+			rd_kafka_event_DeleteTopics_result(ev), n);
+	case RD_KAFKA_EVENT_CREATEPARTITIONS_RESULT:
+		return rd_kafka_CreatePartitions_result_topics(
+			rd_kafka_event_CreatePartitions_result(ev), n);
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * Wait for the answer to the request sent for todo[0..n), report each
+ * topic that failed, then wait for metadata to show the others done.
+ */
+static int
+finish_request(struct run *r, const struct request *rq, char **todo, int n)
+{
+	const rd_kafka_topic_result_t **tr;
+	rd_kafka_event_t *ev = NULL;
+	rd_kafka_resp_err_t err;
+	size_t nres, i;
+	int status = 0, ndone = 0;
+
+	while (!kq_stop && !(ev = rd_kafka_queue_poll(r->q, 100)))
+		;
+	if (!ev)
+		return KQ_EX_INTERRUPTED;
+	if ((err = rd_kafka_event_error(ev))) {
+		if (err == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE)
+			status = unsupported(r, rq->name, todo, n);
+		else
+			kq_warn("%s %s%s: %s", mode_name[r->o->mode], todo[0],
+				n > 1 ? " ..." : "",
+				rd_kafka_event_error_string(ev));
+		rd_kafka_event_destroy(ev);
+		if (status)
+			return status;
+		return err == RD_KAFKA_RESP_ERR__TIMED_OUT ? EX_TEMPFAIL
+							   : EX_UNAVAILABLE;
+	}
+	tr = topic_results(ev, &nres);
+	for (i = 0; i < nres; i++) {
+		const char *name = rd_kafka_topic_result_name(tr[i]);
+		const char *why = rd_kafka_topic_result_error_string(tr[i]);
+
+		err = rd_kafka_topic_result_error(tr[i]);
+		/* Timed out: the controller is still at it. */
+		if (!err || err == RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT) {
+			todo[ndone++] = (char *)name;
+		} else if (err == rq->already) {
+			if (!rq->already_ok) {
+				kq_warn("%s %s: %s", mode_name[r->o->mode],
+					name, rq->already_says);
+				status = worse(status, KQ_EX_PARTIAL);
+			}
+		} else {
+			kq_warn("%s %s: %s", mode_name[r->o->mode], name,
+				why ? why : rd_kafka_err2str(err));
+			status = worse(status, topic_status(err));
+		}
+	}
+	/* The names live in the event until it is destroyed. */
+	if (ndone)
+		status =
+			worse(status, await_metadata(r, todo, ndone, rq->want));
+	rd_kafka_event_destroy(ev);
+	return status;
+}
+
+static int
+create_topics(struct run *r)
+{
+	struct opts *o = r->o;
+	struct request rq = {"CreateTopics",
+			     RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS,
+			     "the topic exists already", o->if_not_exists,
+			     o->partitions > 0 ? o->partitions : 1};
+	rd_kafka_NewTopic_t **nt;
+	rd_kafka_AdminOptions_t *ao;
+	char **todo, errstr[512];
+	int ntodo = 0, i, k, status = 0;
+
+	todo = kq_ecalloc(o->ntopics + 1, sizeof(*todo));
+	for (i = 0; i < o->ntopics; i++) {
+		const rd_kafka_metadata_topic_t *t =
+			find_topic(r->md, o->topics[i]);
+
+		if (!t) {
+			todo[ntodo++] = o->topics[i];
+		} else if (!o->if_not_exists) {
+			kq_warn("create %s: %s", o->topics[i], rq.already_says);
+			status = KQ_EX_PARTIAL;
+		} else if (o->partitions > 0 &&
+			   t->partition_cnt != o->partitions) {
+			kq_info(r->c,
+				"create %s: exists already, with %d "
+				"partitions, not %d",
+				o->topics[i], t->partition_cnt, o->partitions);
+		}
+	}
+	if (ntodo == 0)
+		goto out;
+	if (!has_controller(r)) {
+		status = unsupported(r, rq.name, todo, ntodo);
+		goto out;
+	}
+	nt = kq_ecalloc(ntodo, sizeof(*nt));
+	for (i = 0; i < ntodo; i++) {
+		/* Only for what check() has already refused. */
+		nt[i] = rd_kafka_NewTopic_new(todo[i], o->partitions,
+					      o->replication, errstr,
+					      sizeof(errstr));
+		if (!nt[i]) {
+			kq_warn("create %s: %s", todo[i], errstr);
+			rd_kafka_NewTopic_destroy_array(nt, i);
+			free(nt);
+			status = EX_USAGE;
+			goto out;
+		}
+		for (k = 0; k < o->nconfigs; k++) {
+			char *eq = strchr(o->configs[k], '=');
+
+			*eq = 0;
+			rd_kafka_NewTopic_set_config(nt[i], o->configs[k],
+						     eq + 1);
+			*eq = '=';
+		}
+	}
+	ao = admin_options(r, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+	rd_kafka_CreateTopics(r->kk.rk, nt, ntodo, ao, r->q);
+	rd_kafka_AdminOptions_destroy(ao);
+	rd_kafka_NewTopic_destroy_array(nt, ntodo);
+	free(nt);
+	status = worse(status, finish_request(r, &rq, todo, ntodo));
+out:
+	free(todo);
+	return status;
+}
+
+static int
+delete_topics(struct run *r)
+{
+	struct opts *o = r->o;
+	struct request rq = {"DeleteTopics",
+			     RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART,
+			     "no such topic", o->if_exists, 0};
+	rd_kafka_DeleteTopic_t **dt;
+	rd_kafka_AdminOptions_t *ao;
+	char **todo;
+	int ntodo = 0, i, status = 0;
+
+	todo = kq_ecalloc(o->ntopics + 1, sizeof(*todo));
+	for (i = 0; i < o->ntopics; i++) {
+		if (find_topic(r->md, o->topics[i])) {
+			todo[ntodo++] = o->topics[i];
+		} else if (!o->if_exists) {
+			kq_warn("delete %s: %s", o->topics[i], rq.already_says);
+			status = KQ_EX_PARTIAL;
+		}
+	}
+	if (ntodo == 0)
+		goto out;
+	if (!has_controller(r)) {
+		status = unsupported(r, rq.name, todo, ntodo);
+		goto out;
+	}
+	dt = kq_ecalloc(ntodo, sizeof(*dt));
+	for (i = 0; i < ntodo; i++)
+		dt[i] = rd_kafka_DeleteTopic_new(todo[i]);
+	ao = admin_options(r, RD_KAFKA_ADMIN_OP_DELETETOPICS);
+	rd_kafka_DeleteTopics(r->kk.rk, dt, ntodo, ao, r->q);
+	rd_kafka_AdminOptions_destroy(ao);
+	rd_kafka_DeleteTopic_destroy_array(dt, ntodo);
+	free(dt);
+	status = worse(status, finish_request(r, &rq, todo, ntodo));
+out:
+	free(todo);
+	return status;
+}
+
+static int
+add_partitions(struct run *r)
+{
+	struct opts *o = r->o;
+	/* No error means "nothing to do": the counts were checked. */
+	struct request rq = {"CreatePartitions", RD_KAFKA_RESP_ERR_NO_ERROR,
+			     NULL, 0, o->partitions};
+	rd_kafka_NewPartitions_t **np;
+	rd_kafka_AdminOptions_t *ao;
+	char **todo, errstr[512];
+	int ntodo = 0, i, status = 0;
+
+	todo = kq_ecalloc(o->ntopics + 1, sizeof(*todo));
+	for (i = 0; i < o->ntopics; i++) {
+		const rd_kafka_metadata_topic_t *t =
+			find_topic(r->md, o->topics[i]);
+
+		if (!t) {
+			if (!o->if_exists) {
+				kq_warn("partitions %s: no such topic",
+					o->topics[i]);
+				status = EX_UNAVAILABLE;
+			}
+		} else if (t->partition_cnt > o->partitions) {
+			kq_warn("partitions %s: it has %d partitions; Kafka "
+				"cannot remove partitions",
+				o->topics[i], t->partition_cnt);
+			status = worse(status, EX_USAGE);
+		} else if (t->partition_cnt < o->partitions) {
+			todo[ntodo++] = o->topics[i];
+		}
+	}
+	if (ntodo == 0 || status)
+		goto out;
+	if (!has_controller(r)) {
+		status = unsupported(r, rq.name, todo, ntodo);
+		goto out;
+	}
+	np = kq_ecalloc(ntodo, sizeof(*np));
+	for (i = 0; i < ntodo; i++) {
+		np[i] = rd_kafka_NewPartitions_new(todo[i], o->partitions,
+						   errstr, sizeof(errstr));
+		if (!np[i]) {
+			kq_warn("partitions %s: %s", todo[i], errstr);
+			rd_kafka_NewPartitions_destroy_array(np, i);
+			free(np);
+			status = EX_USAGE;
+			goto out;
+		}
+	}
+	ao = admin_options(r, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS);
+	rd_kafka_CreatePartitions(r->kk.rk, np, ntodo, ao, r->q);
+	rd_kafka_AdminOptions_destroy(ao);
+	rd_kafka_NewPartitions_destroy_array(np, ntodo);
+	free(np);
+	status = finish_request(r, &rq, todo, ntodo);
+out:
+	free(todo);
+	return status;
+}
+
+/* Check the operands and options against the command; usage errors exit. */
+static void
+check(struct kq_conf *c, struct opts *o, int argc, char **argv)
+{
+	int i, k;
+
+	if (o->mode == NONE) {
+		if (argc == 0)
+			kq_usage(c, "no command (list, describe, create, "
+				    "delete or partitions)");
+		for (i = LIST; i <= PARTITIONS; i++)
+			if (strcmp(argv[0], mode_name[i]) == 0)
+				o->mode = i;
+		if (o->mode == NONE)
+			kq_usage(c, "unknown command '%s'", argv[0]);
+		argc--;
+		argv++;
+	}
+	if (o->alter && o->partitions < 0)
+		kq_usage(c, "--alter: only the partition count can be "
+			    "changed here (--alter --partitions N)");
+	for (i = 0; i < o->ngiven; i++)
+		if (!(o->given[i].modes & (1u << o->mode)))
+			kq_usage(c, "%s does not apply to %s",
+				 o->given[i].spelling, mode_name[o->mode]);
+	if (o->mode == PARTITIONS && o->partitions < 0) {
+		if (argc < 1 || (argc == 1 && o->ntopics == 0))
+			kq_usage(c, "partitions: expected TOPIC N");
+		o->partitions =
+			(int)kq_eint("partitions", argv[argc - 1], 1, 1000000);
+		argc--;
+	}
+	for (i = 0; i < argc; i++)
+		add(&o->topics, &o->ntopics, argv[i]);
+	if (o->ntopics == 0 && o->mode != LIST && o->mode != DESCRIBE)
+		kq_usage(c, "%s: which topic?", mode_name[o->mode]);
+	for (i = 0; i < o->ntopics; i++) {
+		const char *t = o->topics[i];
+
+		if ((o->mode == LIST || o->mode == DESCRIBE) && is_pattern(t))
+			continue;
+		if (!valid_name(t))
+			kq_usage(c,
+				 "'%s' is not a topic name (1 to 249 of "
+				 "a-z A-Z 0-9 . _ -)",
+				 t);
+		/* The same topic twice is one request. */
+		for (k = 0; k < i; k++)
+			if (strcmp(o->topics[k], t) == 0) {
+				o->topics[i--] = o->topics[--o->ntopics];
+				break;
+			}
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct kq_conf c;
+	struct opts o = {.partitions = -1, .replication = -1};
+	struct run r = {.c = &c, .o = &o};
+	int key, status = 0;
+
+	kq_conf_init(&c, &cmd, argv);
+	while ((key = kq_getopt(&c, argc, argv)) != -1) {
+		switch (key) {
+		case 'p':
+			o.partitions =
+				(int)kq_eint("--partitions", c.arg, 1, 1000000);
+			note(&o, "--partitions", ONLY(CREATE, PARTITIONS));
+			break;
+		case 'r':
+			o.replication = (int)kq_eint("--replication-factor",
+						     c.arg, 1, 32767);
+			note(&o, "--replication-factor", ONLY(CREATE));
+			break;
+		case 'c': {
+			const char *eq = strchr(c.arg, '=');
+
+			if (!eq || eq == c.arg)
+				kq_usage(&c,
+					 "--config: expected NAME=VALUE, got "
+					 "'%s'",
+					 c.arg);
+			add(&o.configs, &o.nconfigs, c.arg);
+			note(&o, "--config", ONLY(CREATE));
+			break;
+		}
+		case OPT_IF_NOT_EXISTS:
+			o.if_not_exists = 1;
+			note(&o, "--if-not-exists", ONLY(CREATE));
+			break;
+		case OPT_IF_EXISTS:
+			o.if_exists = 1;
+			note(&o, "--if-exists", ONLY(DELETE, PARTITIONS));
+			break;
+		case 'a':
+			o.all = 1;
+			note(&o, "--all", ONLY(LIST, DESCRIBE));
+			break;
+		case OPT_EXCLUDE_INTERNAL:
+			note(&o, "--exclude-internal", ONLY(LIST, DESCRIBE));
+			break;
+		case 'o':
+			o.offsets = 1;
+			note(&o, "--offsets", ONLY(DESCRIBE));
+			break;
+		case OPT_JSON:
+			o.json = 1;
+			note(&o, "--json", ONLY(DESCRIBE));
+			break;
+		case OPT_UNDER_REPLICATED:
+			o.under_replicated = 1;
+			note(&o, "--under-replicated-partitions",
+			     ONLY(DESCRIBE));
+			break;
+		case OPT_UNAVAILABLE:
+			o.unavailable = 1;
+			note(&o, "--unavailable-partitions", ONLY(DESCRIBE));
+			break;
+		case 't':
+			add(&o.topics, &o.ntopics, c.arg);
+			break;
+		case OPT_LIST:
+			set_mode(&c, &o, LIST, "--list");
+			break;
+		case OPT_DESCRIBE:
+			set_mode(&c, &o, DESCRIBE, "--describe");
+			break;
+		case OPT_CREATE:
+			set_mode(&c, &o, CREATE, "--create");
+			break;
+		case OPT_DELETE:
+			set_mode(&c, &o, DELETE, "--delete");
+			break;
+		case OPT_ALTER:
+			set_mode(&c, &o, PARTITIONS, "--alter");
+			o.alter = 1;
+			break;
+		case OPT_ZOOKEEPER:
+			kq_usage(&c,
+				 "--zookeeper is not needed: kq talks to the "
+				 "brokers; use --bootstrap-server HOST:PORT "
+				 "(or -b, or $KQ_BROKERS)");
+		default:
+			kq_usage(&c, NULL);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	check(&c, &o, argc, argv);
+	kq_conf_finish(&c);
+	kq_sig_install();
+
+	kq_writer_init(&r.w, 1, "stdout", 1 << 16);
+	kq_kafka_open(&r.kk, RD_KAFKA_PRODUCER, kq_kafka_conf(&r.kk, &c, NULL));
+	r.q = rd_kafka_queue_new(r.kk.rk);
+	if ((status = fetch_metadata(&r)))
+		goto out;
+	switch (o.mode) {
+	case LIST:
+		status = list_topics(&r);
+		break;
+	case DESCRIBE:
+		status = describe_topics(&r);
+		break;
+	case CREATE:
+		status = create_topics(&r);
+		break;
+	case DELETE:
+		status = delete_topics(&r);
+		break;
+	case PARTITIONS:
+		status = add_partitions(&r);
+		break;
+	case NONE:
+		break;
+	}
+	if (kq_stop)
+		status = KQ_EX_INTERRUPTED;
+out:
+	if (r.md)
+		rd_kafka_metadata_destroy(r.md);
+	rd_kafka_queue_destroy(r.q);
+	kq_kafka_close(&r.kk);
+	status = worse(status, kq_writer_finish(&r.w));
+	free(o.topics);
+	free(o.configs);
+	kq_conf_free(&c);
+	return status;
+}
