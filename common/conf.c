@@ -404,6 +404,24 @@ trim(char *s)
 	return s;
 }
 
+int
+kq_conf_line(char *line, struct kq_prop **props, size_t *n)
+{
+	char *s = trim(line), *eq, *key;
+
+	if (!*s || *s == '#')
+		return 0;
+	eq = strchr(s, '=');
+	if (!eq || eq == s)
+		return -1;
+	*eq = 0;
+	key = trim(s);
+	if (!*key)
+		return -1;
+	add_prop(props, n, key, strlen(key), trim(eq + 1));
+	return 0;
+}
+
 /* librdkafka key=value lines with # comments, into props. */
 static void
 read_config(const char *path, struct kq_prop **props, size_t *n)
@@ -417,22 +435,18 @@ read_config(const char *path, struct kq_prop **props, size_t *n)
 	if (!f)
 		kq_die(EX_NOINPUT, "%s: %s", path, strerror(errno));
 	while (getline(&line, &cap, f) != -1) {
-		char *s = trim(line), *eq, *key;
+		size_t before = *n;
 
 		lineno++;
-		if (!*s || *s == '#')
-			continue;
-		eq = strchr(s, '=');
-		if (!eq || eq == s) {
+		if (kq_conf_line(line, props, n)) {
 			kq_warn("%s:%zu: expected PROP=VALUE", path, lineno);
 			exit(EX_USAGE);
 		}
-		*eq = 0;
-		key = trim(s);
-		if (strcmp(key, "sasl.password") == 0 ||
-		    strcmp(key, "ssl.key.password") == 0)
+		if (*n > before && (strcmp((*props)[before].name,
+					   "sasl.password") == 0 ||
+				    strcmp((*props)[before].name,
+					   "ssl.key.password") == 0))
 			secret = 1;
-		add_prop(props, n, key, strlen(key), trim(eq + 1));
 	}
 	if (ferror(f))
 		kq_die(EX_IOERR, "%s: %s", path, strerror(errno));

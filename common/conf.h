@@ -78,6 +78,13 @@ int kq_getopt(struct kq_conf *c, int argc, char **argv);
 void kq_conf_finish(struct kq_conf *c);
 void kq_conf_free(struct kq_conf *c);
 
+/*
+ * One line of a config file (changed in place): a property appended to
+ * props, or nothing for a blank line or a # comment; -1 when the line is
+ * not PROP=VALUE.
+ */
+int kq_conf_line(char *line, struct kq_prop **props, size_t *n);
+
 /* The value of a librdkafka property as set by -F or -X, or NULL. */
 const char *kq_conf_prop(const struct kq_conf *c, const char *name);
 
