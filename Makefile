@@ -102,14 +102,14 @@ fuzz: $(FUZZ_BIN)
 
 # The whole suite: unit tests, then the programs end to end.
 test: all $(UNIT_BIN) $(FIXTURE_BIN)
-	@KQ_BIN=$(abspath $(BIN)) KQ_TESTBIN=$(abspath $(O)/tests) \
+	@KQ_BIN=$(abspath $(BIN)) KQ_O=$(abspath $(O)) KQ_TESTBIN=$(abspath $(O)/tests) \
 		sh tests/run.sh
 
 unit: $(UNIT_BIN)
 	@KQ_TESTBIN=$(abspath $(O)/tests) sh tests/run.sh unit
 
 e2e: all $(FIXTURE_BIN)
-	@KQ_BIN=$(abspath $(BIN)) KQ_TESTBIN=$(abspath $(O)/tests) \
+	@KQ_BIN=$(abspath $(BIN)) KQ_O=$(abspath $(O)) KQ_TESTBIN=$(abspath $(O)/tests) \
 		sh tests/run.sh e2e
 
 # The same suite, built with AddressSanitizer and UBSan in build/asan.

@@ -1,0 +1,88 @@
+#!/bin/bash
+# Every option of every program is in its --help, its man page and each
+# completion file; the completions are made from the current option
+# tables; each completion file loads in its shell and completes; the man
+# pages are lint-clean.
+. "$(dirname "$0")/lib.sh"
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+PROGS=$(cd "$KQ_BIN" && ls kq-*)
+
+test_expect_success 'every long option is in --help, the man page and the completions' '
+	for p in $PROGS; do
+		"$p" --help >help &&
+		"$p" --help=options | grep -v "^@" | cut -f1 >names &&
+		test -s names &&
+		while read -r name; do
+			grep -q -- "--$name\\b" help ||
+				{ echo "$p --$name: not in --help"; exit 1; }
+			grep -Eq "^\\.It .*Fl -$name( |$)|Fl -$name\\b" "$ROOT/cmd/$p.1" ||
+				{ echo "$p --$name: not in cmd/$p.1"; exit 1; }
+			for f in kq.bash _kq kq.fish; do
+				grep -q -- "$name" "$ROOT/completions/$f" ||
+					{ echo "$p --$name: not in completions/$f"; exit 1; }
+			done
+		done <names
+	done
+'
+
+test_expect_success 'the completions are made from the current option tables' '
+	mkdir fresh &&
+	sh "$ROOT/scripts/completions.sh" "$KQ_BIN" fresh &&
+	for f in kq.bash _kq kq.fish; do
+		test_cmp "$ROOT/completions/$f" "fresh/$f" ||
+			{ echo "completions/$f is stale: run make completions"; exit 1; }
+	done
+'
+
+test_expect_success 'every man page is lint-clean (mandoc -W warning)' '
+	for page in "$ROOT"/cmd/*.1 "$ROOT"/doc/*.7; do
+		mandoc -T lint -W warning "$page" || exit 1
+	done &&
+	for p in $PROGS; do test -f "$ROOT/cmd/$p.1" || { echo "no page for $p"; exit 1; }; done
+'
+
+test_expect_success 'bash completes options, enumerated values and files' '
+	cat >try.bash <<-\EOS &&
+	source "$1/completions/kq.bash"
+	complete_line() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _kq; echo "${COMPREPLY[*]}"; }
+	complete_line kq-sub --from-b
+	complete_line kq-pub --acks ""
+	complete_line kq-jsonsplit "$1/tests/data/git"
+	EOS
+	bash try.bash "$ROOT" >out &&
+	sed -n 1p out | grep -qx -- "--from-beginning" &&
+	sed -n 2p out | grep -qx "0 1 all" &&
+	sed -n 3p out | grep -q "github_events.json"
+'
+
+test_expect_success 'bash completes topic names live from the broker' '
+	start_broker --topic alpha:1 --topic beta:1 &&
+	cat >try.bash <<-\EOS &&
+	source "$1/completions/kq.bash"
+	COMP_WORDS=(kq-sub -t ""); COMP_CWORD=2; _kq; echo "${COMPREPLY[*]}"
+	EOS
+	bash try.bash "$ROOT" >out &&
+	grep -qw alpha out && grep -qw beta out
+'
+
+test_expect_success 'bash prints nothing when no broker answers' '
+	cat >try.bash <<-\EOS &&
+	source "$1/completions/kq.bash"
+	COMP_WORDS=(kq-sub -t ""); COMP_CWORD=2; _kq; echo "[${COMPREPLY[*]}]"
+	EOS
+	KQ_BROKERS=127.0.0.1:9 bash try.bash "$ROOT" >out 2>err &&
+	test "$(cat out)" = "[]" && test ! -s err
+'
+
+test_expect_success 'zsh completes options from _kq' '
+	zsh -f "$ROOT/tests/e2e/zsh-complete.zsh" "$ROOT/completions" "kq-sub --from-b" >out &&
+	grep -qx -- "--from-beginning" out
+'
+
+test_expect_success 'fish completes options and enumerated values' '
+	fish -c "source $ROOT/completions/kq.fish; complete -C \"kq-sub --from-b\"; complete -C \"kq-pub --acks \"" >out &&
+	grep -q "^--from-beginning" out &&
+	grep -q "^all" out
+'
+
+test_done
