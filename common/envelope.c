@@ -3,141 +3,262 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "die.h"
 
 /* --- writing ------------------------------------------------------------ */
 
-/* Bytes a JSON string cannot hold as they are. */
-static const unsigned char needs_escape[256] = {
+/*
+ * Messages are encoded straight into the writer's buffer: the most an
+ * envelope can take is known before it is written (every byte at most 6
+ * as \u00XX), so one check of room replaces one per piece.
+ */
+
+/* 1: ends a run that goes into a JSON string as it is. */
+static const unsigned char stop_ascii[256] = {
+	[0 ... 0x1f] = 1,
+	['"'] = 1,
+	['\\'] = 1,
+	[0x80 ... 0xff] = 1,
+};
+static const unsigned char stop_escape[256] = {
 	[0 ... 0x1f] = 1,
 	['"'] = 1,
 	['\\'] = 1,
 };
 
-static inline void
-put(struct kq_writer *w, const char *s, size_t n)
+/* How many leading bytes are ASCII with nothing to escape. */
+static size_t
+ascii_run(const unsigned char *s, size_t n)
 {
-	kq_writer_put(w, s, n);
+	size_t i = 0;
+
+#ifdef __SSE2__
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+	const __m128i space = _mm_set1_epi8(' ');
+
+	for (; i + 16 <= n; i += 16) {
+		__m128i v =
+			_mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		/* Signed: below ' ' catches 0x00-0x1f and 0x80-0xff alike. */
+		__m128i m =
+			_mm_or_si128(_mm_cmplt_epi8(v, space),
+				     _mm_or_si128(_mm_cmpeq_epi8(v, quote),
+						  _mm_cmpeq_epi8(v, bslash)));
+		unsigned bits = (unsigned)_mm_movemask_epi8(m);
+
+		if (bits)
+			return i + (size_t)__builtin_ctz(bits);
+	}
+#endif
+	while (i < n && !stop_ascii[s[i]])
+		i++;
+	return i;
 }
 
-#define PUTS(w, lit) put((w), (lit), sizeof(lit) - 1)
+/* How many leading bytes need no escape (UTF-8 passes as it is). */
+static size_t
+plain_run(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
 
-void
-kq_json_write_string(struct kq_writer *w, const char *p, size_t n)
+#ifdef __SSE2__
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+	const __m128i ctl = _mm_set1_epi8(0x1f);
+
+	for (; i + 16 <= n; i += 16) {
+		__m128i v =
+			_mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		/* Unsigned v <= 0x1f: min(v, 0x1f) == v. */
+		__m128i m =
+			_mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v),
+				     _mm_or_si128(_mm_cmpeq_epi8(v, quote),
+						  _mm_cmpeq_epi8(v, bslash)));
+		unsigned bits = (unsigned)_mm_movemask_epi8(m);
+
+		if (bits)
+			return i + (size_t)__builtin_ctz(bits);
+	}
+#endif
+	while (i < n && !stop_escape[s[i]])
+		i++;
+	return i;
+}
+
+#define LIT(o, lit) (memcpy((o), (lit), sizeof(lit) - 1), (o) + sizeof(lit) - 1)
+
+static inline char *
+copy(char *o, const void *p, size_t n)
+{
+	if (n)
+		memcpy(o, p, n);
+	return o + n;
+}
+
+/* The body of a JSON string (no quotes) of UTF-8 bytes, escaped. */
+static char *
+enc_escaped(char *o, const unsigned char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	const unsigned char *s = (const unsigned char *)p, *end = s + n;
-	const unsigned char *run = s;
 
-	PUTS(w, "\"");
-	for (; s < end; s++) {
-		char e[6] = {'\\', 'u', '0', '0', 0, 0};
-		size_t elen = 2;
+	for (;;) {
+		size_t k = plain_run(s, n);
 
-		if (!needs_escape[*s])
-			continue;
-		put(w, (const char *)run, s - run);
+		o = copy(o, s, k);
+		s += k;
+		n -= k;
+		if (n == 0)
+			return o;
+		*o++ = '\\';
 		switch (*s) {
-		case '"': e[1] = '"'; break;
-		case '\\': e[1] = '\\'; break;
-		case '\n': e[1] = 'n'; break;
-		case '\t': e[1] = 't'; break;
-		case '\r': e[1] = 'r'; break;
-		case '\b': e[1] = 'b'; break;
-		case '\f': e[1] = 'f'; break;
+		case '"':
+			*o++ = '"';
+			break;
+		case '\\':
+			*o++ = '\\';
+			break;
+		case '\n':
+			*o++ = 'n';
+			break;
+		case '\t':
+			*o++ = 't';
+			break;
+		case '\r':
+			*o++ = 'r';
+			break;
+		case '\b':
+			*o++ = 'b';
+			break;
+		case '\f':
+			*o++ = 'f';
+			break;
 		default:
-			e[4] = hex[*s >> 4];
-			e[5] = hex[*s & 15];
-			elen = 6;
+			o = LIT(o, "u00");
+			*o++ = hex[*s >> 4];
+			*o++ = hex[*s & 15];
 		}
-		put(w, e, elen);
-		run = s + 1;
+		s++;
+		n--;
 	}
-	put(w, (const char *)run, end - run);
-	PUTS(w, "\"");
 }
 
-void
-kq_base64_write(struct kq_writer *w, const unsigned char *p, size_t n)
+/* p[0..n) as a JSON string, quotes included; p must be UTF-8. */
+static char *
+enc_string(char *o, const char *p, size_t n)
 {
-	static const char b64[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char out[256];
-	size_t i, o = 0;
+	const unsigned char *s = (const unsigned char *)p;
+	size_t k = ascii_run(s, n);
+
+	*o++ = '"';
+	o = copy(o, s, k);
+	if (k < n)
+		o = enc_escaped(o, s + k, n - k);
+	*o++ = '"';
+	return o;
+}
+
+/* 1 when p[0..n) goes into a JSON string (UTF-8), 0 when it needs base64. */
+static int
+is_text(const char *p, size_t n)
+{
+	size_t k = ascii_run((const unsigned char *)p, n);
+
+	return k == n || kq_utf8_valid(p + k, n - k);
+}
+
+static char *
+enc_base64(char *o, const unsigned char *p, size_t n)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqr"
+				  "stuvwxyz0123456789+/";
+	size_t i;
 
 	for (i = 0; i + 2 < n; i += 3) {
 		unsigned v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8 |
 			     p[i + 2];
 
-		out[o++] = b64[v >> 18];
-		out[o++] = b64[(v >> 12) & 63];
-		out[o++] = b64[(v >> 6) & 63];
-		out[o++] = b64[v & 63];
-		if (o == sizeof(out)) {
-			put(w, out, o);
-			o = 0;
-		}
+		o[0] = b64[v >> 18];
+		o[1] = b64[(v >> 12) & 63];
+		o[2] = b64[(v >> 6) & 63];
+		o[3] = b64[v & 63];
+		o += 4;
 	}
 	if (i < n) {
 		unsigned v = (unsigned)p[i] << 16;
 
 		if (i + 1 < n)
 			v |= (unsigned)p[i + 1] << 8;
-		out[o++] = b64[v >> 18];
-		out[o++] = b64[(v >> 12) & 63];
-		out[o++] = i + 1 < n ? b64[(v >> 6) & 63] : '=';
-		out[o++] = '=';
+		o[0] = b64[v >> 18];
+		o[1] = b64[(v >> 12) & 63];
+		o[2] = i + 1 < n ? b64[(v >> 6) & 63] : '=';
+		o[3] = '=';
+		o += 4;
 	}
-	put(w, out, o);
+	return o;
 }
 
-static void
-put_int(struct kq_writer *w, int64_t v)
+static char *
+enc_int(char *o, int64_t v)
 {
+	static const char pairs[] =
+		"00010203040506070809101112131415161718"
+		"19202122232425262728293031323334353637"
+		"38394041424344454647484950515253545556"
+		"57585960616263646566676869707172737475"
+		"767778798081828384858687888990919293949596979899";
 	char buf[24], *p = buf + sizeof(buf);
 	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
 
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
+	while (u >= 100) {
+		unsigned r = (unsigned)(u % 100);
+
+		u /= 100;
+		p -= 2;
+		memcpy(p, pairs + 2 * r, 2);
+	}
+	if (u >= 10) {
+		p -= 2;
+		memcpy(p, pairs + 2 * u, 2);
+	} else {
+		*--p = (char)('0' + u);
+	}
 	if (v < 0)
 		*--p = '-';
-	put(w, p, buf + sizeof(buf) - p);
+	return copy(o, p, (size_t)(buf + sizeof(buf) - p));
 }
 
-/* "name":"text", or "name_b64":"base64" when the bytes are not UTF-8. */
-static void
-put_bytes(struct kq_writer *w, const char *name, const char *p, size_t n)
+/* "name":"text", "name":null, or "name_b64":"base64" when not UTF-8. */
+static char *
+enc_field(char *o, const char *name, size_t namelen, const char *p, size_t n)
 {
-	PUTS(w, "\"");
-	put(w, name, strlen(name));
-	if (!p) {
-		PUTS(w, "\":null");
-	} else if (kq_utf8_valid(p, n)) {
-		PUTS(w, "\":");
-		kq_json_write_string(w, p, n);
-	} else {
-		PUTS(w, "_b64\":\"");
-		kq_base64_write(w, (const unsigned char *)p, n);
-		PUTS(w, "\"");
+	*o++ = '"';
+	o = copy(o, name, namelen);
+	if (!p)
+		return LIT(o, "\":null");
+	if (is_text(p, n)) {
+		o = LIT(o, "\":");
+		return enc_string(o, p, n);
 	}
+	o = LIT(o, "_b64\":\"");
+	o = enc_base64(o, (const unsigned char *)p, n);
+	*o++ = '"';
+	return o;
 }
 
 /* A header name or value: a string, null, or {"b64":"..."}. */
-static void
-put_header_part(struct kq_writer *w, const char *p, size_t n)
+static char *
+enc_header_part(char *o, const char *p, size_t n)
 {
-	if (!p) {
-		PUTS(w, "null");
-	} else if (kq_utf8_valid(p, n)) {
-		kq_json_write_string(w, p, n);
-	} else {
-		PUTS(w, "{\"b64\":\"");
-		kq_base64_write(w, (const unsigned char *)p, n);
-		PUTS(w, "\"}");
-	}
+	if (!p)
+		return LIT(o, "null");
+	if (is_text(p, n))
+		return enc_string(o, p, n);
+	o = LIT(o, "{\"b64\":\"");
+	o = enc_base64(o, (const unsigned char *)p, n);
+	return LIT(o, "\"}");
 }
 
 /* The compact JSON of a value worth embedding, or NULL. */
@@ -147,15 +268,145 @@ json_value(struct kq_envenc *enc, const char *p, size_t n, size_t *outlen)
 	const char *out;
 	size_t i = 0;
 
-	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' ||
-			 p[i] == '\r'))
+	while (i < n &&
+	       (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
 		i++;
 	/* Strings and null stay strings, so the round trip keeps them. */
-	if (i == n || !strchr("{[-0123456789tf", p[i]))
+	if (i == n || !memchr("{[-0123456789tf", p[i], 15))
 		return NULL;
 	if (kq_json_one(enc->js, p, n, &out, outlen))
 		return NULL;
 	return out;
+}
+
+/* The most bytes e can take as an envelope. */
+static size_t
+envelope_bound(const struct kq_envelope *e)
+{
+	size_t n = 160, i;
+
+	if (e->topic)
+		n += 6 * strlen(e->topic);
+	n += 6 * e->key_len + 6 * e->value_len;
+	for (i = 0; i < e->nheaders; i++)
+		n += 6 * (e->headers[i].name_len + e->headers[i].value_len) +
+		     32;
+	return n;
+}
+
+static char *
+enc_envelope(struct kq_envenc *enc, char *o, const struct kq_envelope *e)
+{
+	char sep = '{';
+	const char *jv;
+	size_t i, jn;
+
+	if (e->topic) {
+		o = LIT(o, "{\"topic\":");
+		o = enc_string(o, e->topic, strlen(e->topic));
+		sep = ',';
+	}
+	if (e->partition >= 0) {
+		*o++ = sep;
+		o = LIT(o, "\"partition\":");
+		o = enc_int(o, e->partition);
+		sep = ',';
+	}
+	if (e->offset >= 0) {
+		*o++ = sep;
+		o = LIT(o, "\"offset\":");
+		o = enc_int(o, e->offset);
+		sep = ',';
+	}
+	if (e->timestamp >= 0) {
+		*o++ = sep;
+		o = LIT(o, "\"timestamp\":");
+		o = enc_int(o, e->timestamp);
+		sep = ',';
+	}
+	*o++ = sep;
+	o = enc_field(o, "key", 3, e->key, e->key_len);
+	*o++ = ',';
+	if (enc->json_values && e->value &&
+	    (jv = json_value(enc, e->value, e->value_len, &jn))) {
+		o = LIT(o, "\"value\":");
+		o = copy(o, jv, jn);
+	} else {
+		o = enc_field(o, "value", 5, e->value, e->value_len);
+	}
+	o = LIT(o, ",\"headers\":[");
+	for (i = 0; i < e->nheaders; i++) {
+		const struct kq_header *h = &e->headers[i];
+
+		if (i)
+			*o++ = ',';
+		*o++ = '[';
+		o = enc_header_part(o, h->name, h->name_len);
+		*o++ = ',';
+		o = enc_header_part(o, h->value, h->value_len);
+		*o++ = ']';
+	}
+	return LIT(o, "]}");
+}
+
+/*
+ * Room for need bytes at the end of w's buffer (flushing it if that
+ * makes room), or NULL when need is more than the buffer holds.
+ */
+static char *
+room(struct kq_writer *w, size_t need)
+{
+	if (w->cap - w->len < need)
+		kq_writer_flush(w);
+	return w->cap - w->len >= need ? w->buf + w->len : NULL;
+}
+
+/* A scratch buffer of at least need bytes, for what the writer cannot hold. */
+static char *
+scratch(char **buf, size_t *cap, size_t need)
+{
+	if (*cap < need) {
+		free(*buf);
+		*cap = need;
+		*buf = kq_emalloc(need);
+	}
+	return *buf;
+}
+
+size_t
+kq_json_write_string(struct kq_writer *w, const char *p, size_t n)
+{
+	size_t need = 6 * n + 2, len;
+	char *o = room(w, need), *big = NULL;
+
+	if (!o)
+		o = big = kq_emalloc(need);
+	len = (size_t)(enc_string(o, p, n) - o);
+	if (big) {
+		kq_writer_put(w, big, len);
+		free(big);
+	} else {
+		w->len += len;
+	}
+	return len;
+}
+
+size_t
+kq_base64_write(struct kq_writer *w, const unsigned char *p, size_t n)
+{
+	char out[256];
+	size_t total = 0;
+
+	while (n > 0) {
+		size_t k = n > 192 ? 192 : n, len;
+
+		len = (size_t)(enc_base64(out, p, k) - out);
+		kq_writer_put(w, out, len);
+		total += len;
+		p += k;
+		n -= k;
+	}
+	return total;
 }
 
 void
@@ -163,8 +414,8 @@ kq_envenc_init(struct kq_envenc *enc, int json_values)
 {
 	struct kq_jsonpath dot;
 
+	memset(enc, 0, sizeof(*enc));
 	enc->json_values = json_values;
-	enc->js = NULL;
 	if (json_values) {
 		if (kq_jsonpath_parse(".", &dot))
 			kq_die(EX_SOFTWARE, "cannot make the path \".\"");
@@ -178,63 +429,28 @@ kq_envenc_free(struct kq_envenc *enc)
 {
 	if (enc->js)
 		kq_jsonscan_free(enc->js);
+	free(enc->big);
 	enc->js = NULL;
+	enc->big = NULL;
+	enc->big_cap = 0;
 }
 
-void
+size_t
 kq_envelope_write(struct kq_envenc *enc, struct kq_writer *w,
 		  const struct kq_envelope *e)
 {
-	const char *sep = "{";
-	const char *jv;
-	size_t i, jn;
+	size_t need = envelope_bound(e), len;
+	char *o = room(w, need);
 
-	if (e->topic) {
-		PUTS(w, "{\"topic\":");
-		kq_json_write_string(w, e->topic, strlen(e->topic));
-		sep = ",";
+	if (o) {
+		len = (size_t)(enc_envelope(enc, o, e) - o);
+		w->len += len;
+		return len;
 	}
-	if (e->partition >= 0) {
-		put(w, sep, 1);
-		PUTS(w, "\"partition\":");
-		put_int(w, e->partition);
-		sep = ",";
-	}
-	if (e->offset >= 0) {
-		put(w, sep, 1);
-		PUTS(w, "\"offset\":");
-		put_int(w, e->offset);
-		sep = ",";
-	}
-	if (e->timestamp >= 0) {
-		put(w, sep, 1);
-		PUTS(w, "\"timestamp\":");
-		put_int(w, e->timestamp);
-		sep = ",";
-	}
-	put(w, sep, 1);
-	put_bytes(w, "key", e->key, e->key_len);
-	if (enc->json_values && e->value &&
-	    (jv = json_value(enc, e->value, e->value_len, &jn))) {
-		PUTS(w, ",\"value\":");
-		put(w, jv, jn);
-	} else {
-		PUTS(w, ",");
-		put_bytes(w, "value", e->value, e->value_len);
-	}
-	PUTS(w, ",\"headers\":[");
-	for (i = 0; i < e->nheaders; i++) {
-		const struct kq_header *h = &e->headers[i];
-
-		if (i)
-			PUTS(w, ",");
-		PUTS(w, "[");
-		put_header_part(w, h->name, h->name_len);
-		PUTS(w, ",");
-		put_header_part(w, h->value, h->value_len);
-		PUTS(w, "]");
-	}
-	PUTS(w, "]}");
+	o = scratch(&enc->big, &enc->big_cap, need);
+	len = (size_t)(enc_envelope(enc, o, e) - o);
+	kq_writer_put(w, o, len);
+	return len;
 }
 
 long
@@ -474,8 +690,10 @@ skip(struct parse *p)
 			p->s++;
 			break;
 		default:
-			while (p->s < p->end && !strchr(",:]}", *p->s))
+			/* A number or literal; never stop short of one byte. */
+			do
 				p->s++;
+			while (p->s < p->end && !memchr(",:]}", *p->s, 4));
 		}
 	} while (depth > 0);
 	return depth < 0 ? fail(p, "%s", "unbalanced value") : 0;
@@ -561,6 +779,8 @@ header_part(struct parse *p, struct span *out, int nullable)
 	if (literal(p, "{\"b64\":")) {
 		if (bytes(p, out, 1, "headers") || !peek(p, '}'))
 			return fail(p, "%s", "headers: expected {\"b64\":\"...\"}");
+		if (!nullable && out->off == SIZE_MAX)
+			return fail(p, "%s", "headers: a name cannot be null");
 		p->s++;
 		return 0;
 	}

@@ -67,18 +67,24 @@ struct kq_envenc {
 	/* Embed values that are JSON objects, arrays, numbers or booleans. */
 	int json_values;
 	struct kq_jsonscan *js; /* made by kq_envenc_init when json_values */
+	/* Scratch for an envelope larger than the writer's buffer. */
+	char *big;
+	size_t big_cap;
 };
 
 void kq_envenc_init(struct kq_envenc *enc, int json_values);
 void kq_envenc_free(struct kq_envenc *enc);
-/* Append e as one JSON object (no newline) to w. */
-void kq_envelope_write(struct kq_envenc *enc, struct kq_writer *w,
-		       const struct kq_envelope *e);
+/*
+ * Append e as one JSON object (no newline) to w; the number of bytes
+ * given to w (so a caller can tell where each message ends in its output).
+ */
+size_t kq_envelope_write(struct kq_envenc *enc, struct kq_writer *w,
+			 const struct kq_envelope *e);
 /* A JSON string of p[0..n) (which must be UTF-8), quotes included. */
-void kq_json_write_string(struct kq_writer *w, const char *p, size_t n);
+size_t kq_json_write_string(struct kq_writer *w, const char *p, size_t n);
 
 /* Base64 (RFC 4648, with padding). */
-void kq_base64_write(struct kq_writer *w, const unsigned char *p, size_t n);
+size_t kq_base64_write(struct kq_writer *w, const unsigned char *p, size_t n);
 /* Decode into out (room for n * 3 / 4 bytes); its length, or -1. */
 long kq_base64_decode(const char *s, size_t n, unsigned char *out);
 

@@ -1,0 +1,1745 @@
+/*
+ * kq-sub: Kafka messages to standard output, safe to pipe anywhere. With
+ * a group it commits only what the reader at the other end of the pipe has
+ * taken, so a crash or a reader that leaves early loses nothing.
+ */
+#include <errno.h>
+#include <jq.h>
+#include <jv.h>
+#include <librdkafka/rdkafka.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "envelope.h"
+#include "format.h"
+#include "kafka.h"
+#include "record.h"
+#include "sig.h"
+#include "spec.h"
+
+enum {
+	OPT_FROM_BEGINNING = KQ_LONG,
+	OPT_UNTIL,
+	OPT_IDLE,
+	OPT_JSON_VALUES,
+	OPT_JQ,
+	OPT_KEEP_GOING,
+};
+
+static const struct kq_option options[] = {
+	{"topic", 't', KQ_ARG, "TOPIC",
+	 "topic to read (repeatable; ^REGEX with -g)", "@topic"},
+	{"partition", 'p', KQ_ARG, "N", "read only partition N (repeatable)",
+	 NULL},
+	{"offset", 'o', KQ_ARG, "SPEC",
+	 "start at beginning, end, stored, N, -N (N before the end), @TIME "
+	 "or @-DURATION (default: end; with -g the committed offsets)",
+	 "beginning end stored"},
+	{"from-beginning", OPT_FROM_BEGINNING, KQ_NOARG, NULL,
+	 "the same as -o beginning", NULL},
+	{"group", 'g', KQ_ARG, "ID",
+	 "read as a member of consumer group ID, committing only what the "
+	 "reader took",
+	 NULL},
+	{"max-messages", 'c', KQ_ARG, "N", "stop after N messages", NULL},
+	{"exit", 'e', KQ_NOARG, NULL,
+	 "stop at the end offsets of when the read began", NULL},
+	{"until", OPT_UNTIL, KQ_ARG, "@TIME",
+	 "stop at the first message stamped at or after TIME", NULL},
+	{"idle-timeout", OPT_IDLE, KQ_ARG, "DURATION",
+	 "stop when no message came for DURATION", NULL},
+	{"delimiter", 'D', KQ_ARG, "DELIM",
+	 "end each message with DELIM (default \\n)", NULL},
+	{"null", '0', KQ_NOARG, NULL,
+	 "end each message with a NUL byte (-D '\\0')", NULL},
+	{"key-delimiter", 'K', KQ_ARG, "DELIM",
+	 "print the key, DELIM, then the value", NULL},
+	{"format", 'f', KQ_ARG, "FORMAT",
+	 "print each message as FORMAT: %t %p %o %k %v %T %I %h %K %S %%, "
+	 "\\n \\t \\0",
+	 NULL},
+	{"json", 'J', KQ_NOARG, NULL,
+	 "print each message as a JSON envelope (as kq-pub -J reads)", NULL},
+	{"json-values", OPT_JSON_VALUES, KQ_NOARG, NULL,
+	 "with -J, embed a value that is JSON as JSON, not as a string", NULL},
+	{"jq", OPT_JQ, KQ_ARG, "FILTER",
+	 "run the jq FILTER on each value and print its results", NULL},
+	{"raw-output", 'r', KQ_NOARG, NULL,
+	 "with --jq, print strings without quotes", NULL},
+	{"keep-going", OPT_KEEP_GOING, KQ_NOARG, NULL,
+	 "with --jq, report a value that is not JSON and go on", NULL},
+	{"show-null", 'Z', KQ_NOARG, NULL, "print null keys and values as NULL",
+	 NULL},
+	{"unbuffered", 'u', KQ_NOARG, NULL,
+	 "flush the output after each message", NULL},
+	{NULL, 0, 0, NULL, NULL, NULL},
+};
+
+static const struct kq_command cmd = {
+	"kq-sub",
+	"-t TOPIC [-p N] [-o SPEC | --from-beginning] [-g ID] [-c N] [-e]\n"
+	"[-D DELIM | -0] [-K DELIM | -f FORMAT | -J | --jq FILTER] [options]",
+	"Write the messages of Kafka topics to standard output.",
+	options,
+	1,
+	NULL,
+};
+
+#define BATCH	       1024
+#define OUT_BUF	       (256 * 1024)
+#define WAIT_MS	       100  /* longest wait for the broker in one call */
+#define TICK_MS	       250  /* offsets stored, progress shown */
+#define SURVIVE_MS     500  /* a pipe reader must outlive what it took */
+#define END_SURVIVE_MS 100  /* the same, once, at the end */
+#define DRAIN_MS       2000 /* wait at the end for the reader to catch up */
+#define NSNAP	       16
+
+enum mode { MODE_VALUE, MODE_KEY, MODE_FORMAT, MODE_JSON, MODE_JQ };
+
+enum stop {
+	GOING,
+	STOP_COUNT,  /* -c reached */
+	STOP_END,    /* -e or --until: every partition at its end */
+	STOP_IDLE,   /* --idle-timeout */
+	STOP_SIGNAL, /* SIGINT, SIGTERM */
+	STOP_GONE,   /* the reader closed the pipe */
+	STOP_ERROR,  /* s->status says why */
+};
+
+struct part {
+	int64_t start;	     /* where the read began; -1 unknown */
+	int64_t next;	     /* after the last message written; -1 none yet */
+	int64_t end;	     /* -e: stop here; -1 no end */
+	int64_t skip_before; /* @TIME the broker could not find; -1 none */
+	int assigned;
+	int done;
+};
+
+struct topic {
+	char *name;
+	rd_kafka_topic_t *rkt;	      /* the simple consumer's handle */
+	const rd_kafka_topic_t *seen; /* the handle messages carry */
+	struct part *parts;
+	int nparts;
+};
+
+/* Offsets to store once the reader has taken the output up to bytes. */
+struct snap {
+	uint64_t bytes;
+	int64_t taken_at; /* -1: not yet */
+	rd_kafka_topic_partition_list_t *offsets;
+};
+
+struct sub {
+	struct kq_conf c;
+	struct kq_kafka kk; /* its address is librdkafka's opaque */
+
+	/* Options. */
+	const char **topic_names;
+	int ntopic_names;
+	int32_t *partitions;
+	int npartitions;
+	struct kq_offset_spec spec;
+	int have_spec;
+	const char *group;
+	int64_t max;
+	int exit_at_end;
+	int64_t until, idle_ms;
+	struct kq_delim delim, kdelim;
+	int have_delim;
+	enum mode mode;
+	struct kq_format fmt;
+	int json_values;
+	struct kq_envenc enc;
+	jq_state *jq;
+	int raw, keep_going, show_null, unbuffered;
+
+	/* The read. */
+	rd_kafka_queue_t *queue; /* without a group: the simple consumer's */
+	struct topic *topics;
+	int ntopics;
+	struct topic *last;
+	int nassigned, ndone;
+	int assigned_once, rebalancing;
+	int ends_active; /* parts have ends (-e, or --until has passed) */
+	int own_reset;	 /* auto.offset.reset=error is ours to handle */
+	int use_poll;	 /* a partition restarted: no more batches */
+	rd_kafka_queue_t *fetchq; /* where messages wait: to watch its length */
+	size_t queued_min;	  /* queued.min.messages */
+	int full;		  /* the fetchers stopped: the queue is full */
+	uint64_t count;
+	int64_t last_msg;
+	enum stop stop;
+	int status;
+
+	/* Output. */
+	struct kq_writer out;
+	uint64_t put; /* bytes given to out */
+	int fifo;
+	int closed; /* out is finished: what it took is stored */
+	struct kq_header *hdrs;
+	size_t hcap;
+	struct snap snaps[NSNAP];
+	int nsnaps;
+	int64_t next_tick, next_progress;
+	int progress;
+};
+
+static struct sub *
+sub_of(void *opaque)
+{
+	return (struct sub *)(void *)((char *)opaque -
+				      offsetof(struct sub, kk));
+}
+
+static void fail(struct sub *s, int status, const char *fmt, ...)
+	KQ_PRINTF(3, 4);
+
+/* Report and stop the read; the cleanup path runs as always. */
+static void
+fail(struct sub *s, int status, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	kq_warn("%s", msg);
+	if (s->stop != STOP_ERROR) {
+		s->stop = STOP_ERROR;
+		s->status = status;
+	}
+}
+
+/* --- topics and partitions ----------------------------------------------- */
+
+static struct topic *
+topic_named(struct sub *s, const char *name)
+{
+	int i;
+
+	for (i = 0; i < s->ntopics; i++)
+		if (strcmp(s->topics[i].name, name) == 0)
+			return &s->topics[i];
+	s->topics =
+		kq_erealloc(s->topics, (s->ntopics + 1) * sizeof(*s->topics));
+	memset(&s->topics[s->ntopics], 0, sizeof(*s->topics));
+	s->topics[s->ntopics].name = kq_estrdup(name);
+	s->last = NULL; /* the array moved */
+	return &s->topics[s->ntopics++];
+}
+
+static struct part *
+part_of(struct sub *s, const char *topic, int32_t partition)
+{
+	struct topic *t = topic_named(s, topic);
+
+	if (partition >= t->nparts) {
+		int i, n = partition + 1;
+
+		t->parts = kq_erealloc(t->parts, n * sizeof(*t->parts));
+		for (i = t->nparts; i < n; i++) {
+			memset(&t->parts[i], 0, sizeof(t->parts[i]));
+			t->parts[i].start = t->parts[i].next = -1;
+			t->parts[i].end = t->parts[i].skip_before = -1;
+		}
+		t->nparts = n;
+	}
+	return &t->parts[partition];
+}
+
+/* The partition a message belongs to; NULL if it is none of ours. */
+static struct part *
+find_part(struct sub *s, const rd_kafka_message_t *m)
+{
+	struct topic *t = s->last;
+	int i;
+
+	if (!t || t->seen != m->rkt) {
+		const char *name = rd_kafka_topic_name(m->rkt);
+
+		t = NULL;
+		for (i = 0; i < s->ntopics; i++)
+			if (strcmp(s->topics[i].name, name) == 0)
+				t = &s->topics[i];
+		if (!t)
+			return NULL;
+		t->seen = m->rkt;
+		s->last = t;
+	}
+	if (m->partition < 0 || m->partition >= t->nparts ||
+	    !t->parts[m->partition].assigned)
+		return NULL;
+	return &t->parts[m->partition];
+}
+
+static void
+mark_done(struct sub *s, struct part *p)
+{
+	if (!p->done) {
+		p->done = 1;
+		s->ndone++;
+	}
+}
+
+/* printf at buf + *n, never past size (less one for the NUL). */
+static void
+append(char *buf, size_t size, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	if (*n + 1 >= size)
+		return;
+	va_start(ap, fmt);
+	k = vsnprintf(buf + *n, size - *n, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		*n = *n + (size_t)k < size - 1 ? *n + (size_t)k : size - 1;
+}
+
+/* "foo [0,1,2], bar [0]" for messages, cut short if long. */
+static const char *
+describe(const rd_kafka_topic_partition_list_t *l, char *buf, size_t size)
+{
+	size_t n = 0;
+	int i;
+
+	buf[0] = 0;
+	if (l->cnt == 0)
+		append(buf, size, &n, "nothing");
+	for (i = 0; i < l->cnt && n + 8 < size; i++) {
+		const rd_kafka_topic_partition_t *e = &l->elems[i];
+
+		if (i > 0 && strcmp(l->elems[i - 1].topic, e->topic) == 0) {
+			n--; /* the ']' */
+			append(buf, size - 4, &n, ",%d]", (int)e->partition);
+		} else {
+			append(buf, size - 4, &n, "%s%s [%d]", i ? ", " : "",
+			       e->topic, (int)e->partition);
+		}
+	}
+	if (i < l->cnt)
+		append(buf, size, &n, "...");
+	return buf;
+}
+
+/* --- where to start and where to stop ------------------------------------ */
+
+/* An @TIME the broker cannot look up: read from the start, skip the older. */
+#define SCAN (-1000)
+
+static int64_t
+spec_start(struct sub *s, const rd_kafka_topic_partition_t *e, int64_t lo,
+	   int64_t hi, int64_t at)
+{
+	int64_t v = s->spec.value;
+
+	switch (s->spec.kind) {
+	case KQ_OFFSET_BEGINNING:
+		return lo;
+	case KQ_OFFSET_ABSOLUTE:
+		if (v < lo) {
+			kq_info(&s->c,
+				"%s [%d]: %lld messages are gone: offset %lld "
+				"is before the log start %lld; reading from "
+				"there",
+				e->topic, (int)e->partition,
+				(long long)(lo - v), (long long)v,
+				(long long)lo);
+			return lo;
+		}
+		if (v > hi) {
+			kq_info(&s->c,
+				"%s [%d]: offset %lld is past the end %lld; "
+				"reading from the end",
+				e->topic, (int)e->partition, (long long)v,
+				(long long)hi);
+			return hi;
+		}
+		return v;
+	case KQ_OFFSET_FROM_END:
+		return hi - v < lo ? lo : hi - v;
+	case KQ_OFFSET_TIME:
+		return at >= 0 ? at : at == SCAN ? lo : hi;
+	default:
+		return hi;
+	}
+}
+
+/* Where a partition with no committed offset starts, as librdkafka would. */
+static int64_t
+reset_start(struct sub *s, int64_t lo, int64_t hi)
+{
+	const char *v = kq_conf_prop(&s->c, "auto.offset.reset");
+
+	if (!v)
+		v = kq_conf_prop(&s->c, "topic.auto.offset.reset");
+	if (v && (strcmp(v, "latest") == 0 || strcmp(v, "largest") == 0 ||
+		  strcmp(v, "end") == 0))
+		return hi;
+	return lo;
+}
+
+/*
+ * Where @TIME starts in each partition of at. A broker answers -1 when no
+ * message is that recent, but librdkafka's mock answers -1 to every time:
+ * a partition with messages that does not even find time 0 is marked
+ * SCAN, to be read from its start with the older messages skipped.
+ */
+static rd_kafka_resp_err_t
+find_times(struct sub *s, rd_kafka_topic_partition_list_t *at,
+	   const rd_kafka_topic_partition_list_t *lo,
+	   const rd_kafka_topic_partition_list_t *hi)
+{
+	rd_kafka_topic_partition_list_t *probe;
+	rd_kafka_resp_err_t err;
+	int i, k;
+
+	for (i = 0; i < at->cnt; i++)
+		at->elems[i].offset = s->spec.value;
+	err = rd_kafka_offsets_for_times(s->kk.rk, at, (int)s->c.timeout_ms);
+	if (err)
+		return err;
+	probe = rd_kafka_topic_partition_list_new(at->cnt);
+	for (i = 0; i < at->cnt; i++)
+		if (at->elems[i].offset < 0 &&
+		    lo->elems[i].offset < hi->elems[i].offset)
+			rd_kafka_topic_partition_list_add(
+				probe, at->elems[i].topic,
+				at->elems[i].partition)
+				->offset = 0;
+	if (probe->cnt)
+		err = rd_kafka_offsets_for_times(s->kk.rk, probe,
+						 (int)s->c.timeout_ms);
+	for (k = 0, i = 0; !err && k < probe->cnt; k++) {
+		while (i < at->cnt &&
+		       (at->elems[i].partition != probe->elems[k].partition ||
+			strcmp(at->elems[i].topic, probe->elems[k].topic)))
+			i++;
+		if (i < at->cnt && probe->elems[k].offset < 0)
+			at->elems[i].offset = SCAN;
+	}
+	rd_kafka_topic_partition_list_destroy(probe);
+	return err;
+}
+
+/*
+ * Learn where each partition of parts begins and ends and set where the
+ * read starts (.offset, when set_offsets; else the group's committed
+ * offsets rule) and, with -e, where it stops. 0 or an exit status.
+ */
+static int
+locate(struct sub *s, rd_kafka_topic_partition_list_t *parts, int set_offsets)
+{
+	rd_kafka_topic_partition_list_t *lo = NULL, *hi = NULL, *at = NULL;
+	rd_kafka_resp_err_t err;
+	int i, status = 0;
+	char buf[256];
+
+	if (parts->cnt == 0)
+		return 0;
+	lo = rd_kafka_topic_partition_list_copy(parts);
+	hi = rd_kafka_topic_partition_list_copy(parts);
+	err = kq_kafka_watermarks(&s->kk, lo, hi);
+	if (!err && set_offsets && s->spec.kind == KQ_OFFSET_TIME) {
+		at = rd_kafka_topic_partition_list_copy(parts);
+		err = find_times(s, at, lo, hi);
+	} else if (!err && !set_offsets) {
+		at = rd_kafka_topic_partition_list_copy(parts);
+		err = rd_kafka_committed(s->kk.rk, at, (int)s->c.timeout_ms);
+	}
+	if (err) {
+		fail(s, EX_UNAVAILABLE, "%s: cannot learn the offsets: %s",
+		     describe(parts, buf, sizeof(buf)), rd_kafka_err2str(err));
+		status = EX_UNAVAILABLE;
+		goto out;
+	}
+	for (i = 0; i < parts->cnt; i++) {
+		rd_kafka_topic_partition_t *e = &parts->elems[i];
+		struct part *p = part_of(s, e->topic, e->partition);
+		int64_t l = lo->elems[i].offset, h = hi->elems[i].offset;
+		int64_t start, c;
+
+		if (set_offsets) {
+			start = spec_start(s, e, l, h,
+					   at ? at->elems[i].offset : -1);
+			e->offset = start;
+			if (at && at->elems[i].offset == SCAN)
+				p->skip_before = s->spec.value;
+		} else {
+			c = at->elems[i].offset;
+			start = c >= 0 ? c : reset_start(s, l, h);
+			if (c >= 0 && c < l) {
+				/* librdkafka resets it, without a word. */
+				kq_info(&s->c,
+					"%s [%d]: %lld messages are gone: the "
+					"committed offset %lld is before the "
+					"log start %lld; reading from there",
+					e->topic, (int)e->partition,
+					(long long)(l - c), (long long)c,
+					(long long)l);
+				start = l;
+			}
+		}
+		p->start = start;
+		if (s->ends_active) {
+			p->end = h;
+			if (start >= h)
+				mark_done(s, p);
+		}
+	}
+out:
+	rd_kafka_topic_partition_list_destroy(lo);
+	rd_kafka_topic_partition_list_destroy(hi);
+	if (at)
+		rd_kafka_topic_partition_list_destroy(at);
+	return status;
+}
+
+/* The parts now in the read, as a list. */
+static rd_kafka_topic_partition_list_t *
+assigned_list(struct sub *s, int with_next)
+{
+	rd_kafka_topic_partition_list_t *l =
+		rd_kafka_topic_partition_list_new(s->nassigned + 1);
+	int i, k;
+
+	for (i = 0; i < s->ntopics; i++) {
+		struct topic *t = &s->topics[i];
+
+		for (k = 0; k < t->nparts; k++) {
+			if (!t->parts[k].assigned ||
+			    (with_next && t->parts[k].next < 0))
+				continue;
+			rd_kafka_topic_partition_list_add(l, t->name, k)
+				->offset = t->parts[k].next;
+		}
+	}
+	return l;
+}
+
+/* --until has passed: from now on every partition stops at its end. */
+static void
+activate_ends(struct sub *s)
+{
+	rd_kafka_topic_partition_list_t *l = assigned_list(s, 0), *lo;
+	rd_kafka_resp_err_t err;
+	int i;
+
+	s->ends_active = 1;
+	lo = rd_kafka_topic_partition_list_copy(l);
+	err = l->cnt ? kq_kafka_watermarks(&s->kk, lo, l) : 0;
+	for (i = 0; !err && i < l->cnt; i++) {
+		struct part *p =
+			part_of(s, l->elems[i].topic, l->elems[i].partition);
+		int64_t pos = p->next >= 0 ? p->next : p->start;
+
+		p->end = l->elems[i].offset;
+		if (pos >= p->end)
+			mark_done(s, p);
+	}
+	if (err)
+		fail(s, EX_UNAVAILABLE, "cannot learn the end offsets: %s",
+		     rd_kafka_err2str(err));
+	rd_kafka_topic_partition_list_destroy(lo);
+	rd_kafka_topic_partition_list_destroy(l);
+}
+
+/*
+ * Without a group, auto.offset.reset=error brings here a partition whose
+ * next offset the broker no longer has (retention passed the reader):
+ * say how many messages are gone and read on from the log start.
+ */
+static void
+reset(struct sub *s, rd_kafka_message_t *m)
+{
+	const char *topic = rd_kafka_topic_name(m->rkt);
+	rd_kafka_topic_partition_list_t *lo =
+		rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_t *hi;
+	rd_kafka_resp_err_t err;
+	struct part *p = find_part(s, m);
+	int64_t to;
+
+	rd_kafka_topic_partition_list_add(lo, topic, m->partition);
+	hi = rd_kafka_topic_partition_list_copy(lo);
+	err = kq_kafka_watermarks(&s->kk, lo, hi);
+	if (err) {
+		fail(s, EX_UNAVAILABLE, "%s [%d]: cannot learn the offsets: %s",
+		     topic, (int)m->partition, rd_kafka_err2str(err));
+		goto out;
+	}
+	if (m->offset >= 0 && m->offset < lo->elems[0].offset) {
+		to = lo->elems[0].offset;
+		kq_info(&s->c,
+			"%s [%d]: %lld messages are gone: offset %lld is "
+			"before the log start %lld; reading from there",
+			topic, (int)m->partition, (long long)(to - m->offset),
+			(long long)m->offset, (long long)to);
+	} else if (m->offset > hi->elems[0].offset) {
+		to = hi->elems[0].offset;
+		kq_info(&s->c,
+			"%s [%d]: offset %lld is past the end %lld; reading "
+			"from the end",
+			topic, (int)m->partition, (long long)m->offset,
+			(long long)to);
+	} else {
+		/* In range after all (the log moved meanwhile): go on. */
+		to = m->offset >= 0 ? m->offset : lo->elems[0].offset;
+	}
+	if (p) {
+		p->start = to;
+		if (p->end >= 0 && to >= p->end)
+			mark_done(s, p);
+	}
+	/*
+	 * The error stopped the partition (a seek cannot restart it), and
+	 * a batch after a restart may hold stale messages (2.0.x): poll.
+	 */
+	s->use_poll = 1;
+	rd_kafka_consume_stop(m->rkt, m->partition);
+	if (rd_kafka_consume_start_queue(m->rkt, m->partition, to, s->queue))
+		fail(s, EX_UNAVAILABLE, "%s [%d]: %s", topic, (int)m->partition,
+		     rd_kafka_err2str(rd_kafka_last_error()));
+out:
+	rd_kafka_topic_partition_list_destroy(lo);
+	rd_kafka_topic_partition_list_destroy(hi);
+}
+
+/* --- output -------------------------------------------------------------- */
+
+static inline void
+put(struct sub *s, const void *p, size_t n)
+{
+	kq_writer_put(&s->out, p, n);
+	s->put += n;
+}
+
+static void
+flush(struct sub *s)
+{
+	if (s->out.len)
+		kq_writer_flush(&s->out);
+}
+
+static void
+fill(struct sub *s, rd_kafka_message_t *m, struct kq_envelope *e, int headers)
+{
+	rd_kafka_headers_t *h;
+
+	e->topic = rd_kafka_topic_name(m->rkt);
+	e->partition = m->partition;
+	e->offset = m->offset;
+	e->timestamp = rd_kafka_message_timestamp(m, NULL);
+	e->key = m->key;
+	e->key_len = m->key_len;
+	e->value = m->payload;
+	e->value_len = m->len;
+	e->headers = NULL;
+	e->nheaders = 0;
+	if (headers && rd_kafka_message_headers(m, &h) == 0) {
+		size_t n = rd_kafka_header_cnt(h), i;
+
+		if (n > s->hcap) {
+			s->hcap = n * 2;
+			s->hdrs = kq_erealloc(s->hdrs,
+					      s->hcap * sizeof(*s->hdrs));
+		}
+		for (i = 0; i < n; i++) {
+			const char *name;
+			const void *v;
+			size_t vlen;
+
+			if (rd_kafka_header_get_all(h, i, &name, &v, &vlen))
+				break;
+			s->hdrs[i].name = name;
+			s->hdrs[i].name_len = strlen(name);
+			s->hdrs[i].value = v;
+			s->hdrs[i].value_len = vlen;
+		}
+		e->headers = s->hdrs;
+		e->nheaders = i;
+	}
+}
+
+static void
+put_nullable(struct sub *s, const void *p, size_t n)
+{
+	if (p)
+		put(s, p, n);
+	else if (s->show_null)
+		put(s, "NULL", 4);
+}
+
+/* A value --jq cannot take: fatal, or skipped with --keep-going. */
+static int
+bad_value(struct sub *s, rd_kafka_message_t *m, const char *what, jv msg)
+{
+	const char *text = "", *cut;
+	jv dump = jv_invalid();
+	size_t n;
+
+	if (jv_get_kind(msg) == JV_KIND_STRING) {
+		text = jv_string_value(msg);
+	} else if (jv_is_valid(msg)) {
+		dump = jv_dump_string(jv_copy(msg), 0);
+		text = jv_string_value(dump);
+	}
+	/* jq quotes the whole input after its message: keep it short. */
+	cut = strstr(text, " (while parsing");
+	n = cut ? (size_t)(cut - text) : strlen(text);
+	if (s->keep_going)
+		kq_info(&s->c, "%s [%d] at offset %lld: %s: %.*s; skipped",
+			rd_kafka_topic_name(m->rkt), (int)m->partition,
+			(long long)m->offset, what, (int)n, text);
+	else
+		fail(s, EX_DATAERR, "%s [%d] at offset %lld: %s: %.*s",
+		     rd_kafka_topic_name(m->rkt), (int)m->partition,
+		     (long long)m->offset, what, (int)n, text);
+	jv_free(dump);
+	jv_free(msg);
+	return s->keep_going ? 0 : -1;
+}
+
+/* --jq: the filter's results for one value. 0, or -1 to stop. */
+static int
+run_jq(struct sub *s, rd_kafka_message_t *m)
+{
+	jv in, r;
+
+	if (!m->payload)
+		in = jv_null();
+	else
+		in = jv_parse_sized(m->payload, (int)m->len);
+	if (!jv_is_valid(in))
+		return bad_value(s, m, "not JSON", jv_invalid_get_msg(in));
+	jq_start(s->jq, in, 0);
+	while (jv_is_valid(r = jq_next(s->jq))) {
+		if (s->raw && jv_get_kind(r) == JV_KIND_STRING) {
+			put(s, jv_string_value(r),
+			    (size_t)jv_string_length_bytes(jv_copy(r)));
+			jv_free(r);
+		} else {
+			jv d = jv_dump_string(r, 0);
+
+			put(s, jv_string_value(d),
+			    (size_t)jv_string_length_bytes(jv_copy(d)));
+			jv_free(d);
+		}
+		put(s, s->delim.s, s->delim.len);
+	}
+	if (jv_invalid_has_msg(jv_copy(r)))
+		return bad_value(s, m, "jq", jv_invalid_get_msg(r));
+	jv_free(r);
+	return 0;
+}
+
+/* One message out, in the chosen form. 0, or -1 when it could not be. */
+static int
+emit(struct sub *s, rd_kafka_message_t *m)
+{
+	struct kq_envelope e;
+
+	switch (s->mode) {
+	case MODE_VALUE:
+		put_nullable(s, m->payload, m->len);
+		put(s, s->delim.s, s->delim.len);
+		break;
+	case MODE_KEY:
+		put_nullable(s, m->key, m->key_len);
+		put(s, s->kdelim.s, s->kdelim.len);
+		put_nullable(s, m->payload, m->len);
+		put(s, s->delim.s, s->delim.len);
+		break;
+	case MODE_FORMAT:
+		fill(s, m, &e, s->fmt.uses_headers);
+		s->put += kq_format_write(&s->fmt, &s->out, &e);
+		break;
+	case MODE_JSON:
+		fill(s, m, &e, 1);
+		s->put += kq_envelope_write(&s->enc, &s->out, &e);
+		put(s, s->delim.s, s->delim.len);
+		break;
+	case MODE_JQ:
+		return run_jq(s, m);
+	}
+	return 0;
+}
+
+/* --- what the reader has taken ------------------------------------------- */
+
+/* Bytes of output the reader has taken: written, less what the pipe holds. */
+static uint64_t
+taken(struct sub *s)
+{
+	int pending = 0;
+
+	if (s->fifo && ioctl(s->out.fd, FIONREAD, &pending) < 0)
+		pending = 0;
+	return s->put - s->out.len - (uint64_t)pending;
+}
+
+static int
+gone(struct sub *s)
+{
+	if (s->stop == STOP_GONE || s->closed)
+		return 1;
+	if (kq_writer_gone(&s->out)) {
+		s->stop = STOP_GONE;
+		return 1;
+	}
+	return 0;
+}
+
+/* Remember where every partition is, as of the output written so far. */
+static void
+snapshot(struct sub *s, int last)
+{
+	rd_kafka_topic_partition_list_t *l;
+
+	if ((s->nsnaps == NSNAP && !last) ||
+	    (s->nsnaps > 0 && s->snaps[s->nsnaps - 1].bytes == s->put))
+		return;
+	l = assigned_list(s, 1);
+	if (l->cnt == 0) {
+		rd_kafka_topic_partition_list_destroy(l);
+		return;
+	}
+	if (s->nsnaps == NSNAP) {
+		/* The last one replaces the newest: one commit point less. */
+		s->nsnaps--;
+		rd_kafka_topic_partition_list_destroy(
+			s->snaps[s->nsnaps].offsets);
+	}
+	s->snaps[s->nsnaps].bytes = s->put;
+	s->snaps[s->nsnaps].taken_at = -1;
+	s->snaps[s->nsnaps].offsets = l;
+	s->nsnaps++;
+}
+
+static void
+drop_snaps(struct sub *s, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		rd_kafka_topic_partition_list_destroy(s->snaps[i].offsets);
+	memmove(s->snaps, s->snaps + n, (s->nsnaps - n) * sizeof(*s->snaps));
+	s->nsnaps -= n;
+}
+
+/* Note the time the reader has taken each snapshot's output. */
+static void
+mark_taken(struct sub *s, int64_t now)
+{
+	uint64_t t = taken(s);
+	int i;
+
+	for (i = 0; i < s->nsnaps; i++)
+		if (s->snaps[i].taken_at < 0 && s->snaps[i].bytes <= t)
+			s->snaps[i].taken_at = now;
+}
+
+/*
+ * Store (for librdkafka to commit) the newest snapshot the reader took
+ * at least survive ms ago and is still there after: a reader such as
+ * head(1) that takes a block and exits has not used all of it.
+ */
+static void
+store(struct sub *s, int64_t now, int64_t survive)
+{
+	int i, best = -1;
+
+	if (!s->group || s->nsnaps == 0 || gone(s))
+		return;
+	mark_taken(s, now);
+	for (i = 0; i < s->nsnaps; i++)
+		if (s->snaps[i].taken_at >= 0 &&
+		    now - s->snaps[i].taken_at >= survive)
+			best = i;
+	if (best < 0)
+		return;
+	/* Partitions revoked meanwhile fail alone; the rest are stored. */
+	rd_kafka_offsets_store(s->kk.rk, s->snaps[best].offsets);
+	drop_snaps(s, best + 1);
+}
+
+static void
+progress(struct sub *s, int64_t now, int last)
+{
+	char line[128];
+	int n;
+
+	if (!s->progress)
+		return;
+	if (last) {
+		n = snprintf(line, sizeof(line), "\r\033[K");
+	} else {
+		if (now < s->next_progress)
+			return;
+		s->next_progress = now + 500;
+		n = snprintf(line, sizeof(line),
+			     "\r%s: %llu messages, %.1f MB\033[K",
+			     kq_progname(), (unsigned long long)s->count,
+			     (double)s->put / 1e6);
+	}
+	if (write(2, line, (size_t)n) < 0)
+		s->progress = 0;
+}
+
+/* Every TICK_MS: hand the output over, store offsets, show progress. */
+static void
+tick(struct sub *s, int64_t now)
+{
+	s->next_tick = now + TICK_MS;
+	if (s->group) {
+		flush(s);
+		if (!gone(s)) {
+			snapshot(s, 0);
+			store(s, now, s->fifo ? SURVIVE_MS : 0);
+		}
+	}
+	progress(s, now, 0);
+}
+
+/*
+ * A clean end: wait (a little) for the reader to take the rest, and
+ * store what it took if it is still there.
+ */
+static void
+store_last(struct sub *s)
+{
+	int64_t now = kq_clock_ms(), deadline = now + DRAIN_MS;
+
+	flush(s);
+	if (!s->group || gone(s) || s->out.err)
+		return;
+	snapshot(s, 1);
+	if (!s->fifo) {
+		store(s, now, 0);
+		return;
+	}
+	/* Even after SIGINT: a second one ends kq-sub at once (sig.h). */
+	while (taken(s) < s->put && now < deadline) {
+		if (gone(s))
+			return;
+		usleep(5000);
+		now = kq_clock_ms();
+	}
+	mark_taken(s, now);
+	for (deadline = now + END_SURVIVE_MS; now < deadline;
+	     now = kq_clock_ms()) {
+		if (gone(s))
+			return;
+		usleep(5000);
+	}
+	store(s, now, END_SURVIVE_MS);
+}
+
+/* --- the group ------------------------------------------------------------ */
+
+static void
+on_assign(struct sub *s, rd_kafka_topic_partition_list_t *parts)
+{
+	int i, set_offsets = 0;
+
+	for (i = 0; i < parts->cnt; i++) {
+		struct part *p = part_of(s, parts->elems[i].topic,
+					 parts->elems[i].partition);
+
+		if (!p->assigned)
+			s->nassigned++;
+		p->assigned = 1;
+		p->done = 0;
+		p->next = p->start = -1;
+		p->end = p->skip_before = -1;
+		parts->elems[i].offset = RD_KAFKA_OFFSET_INVALID;
+	}
+	/* -o moves the group once, on its first assignment. */
+	if (s->have_spec && s->spec.kind != KQ_OFFSET_STORED &&
+	    !s->assigned_once)
+		set_offsets = 1;
+	locate(s, parts, set_offsets);
+}
+
+static void
+on_revoke(struct sub *s, const rd_kafka_topic_partition_list_t *parts)
+{
+	rd_kafka_resp_err_t err;
+	int i;
+
+	/* What the reader took of these partitions is theirs to keep. */
+	if (!s->closed)
+		flush(s);
+	if (!gone(s)) {
+		snapshot(s, 1);
+		store(s, kq_clock_ms(), s->fifo ? SURVIVE_MS : 0);
+		err = rd_kafka_commit(s->kk.rk, NULL, 0);
+		if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET && s->c.verbose)
+			kq_warn("commit: %s", rd_kafka_err2str(err));
+	}
+	drop_snaps(s, s->nsnaps);
+	for (i = 0; i < parts->cnt; i++) {
+		struct part *p = part_of(s, parts->elems[i].topic,
+					 parts->elems[i].partition);
+
+		if (p->assigned) {
+			s->nassigned--;
+			if (p->done)
+				s->ndone--;
+		}
+		p->assigned = p->done = 0;
+	}
+}
+
+static void
+rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+	     rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+	struct sub *s = sub_of(opaque);
+	int coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+	rd_kafka_error_t *error = NULL;
+	rd_kafka_resp_err_t aerr = 0;
+	char buf[512];
+
+	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+		on_assign(s, parts);
+		if (coop)
+			error = rd_kafka_incremental_assign(rk, parts);
+		else
+			aerr = rd_kafka_assign(rk, parts);
+		s->assigned_once = 1;
+		s->rebalancing = 0;
+		if (s->c.verbose)
+			kq_warn("assigned %s",
+				describe(parts, buf, sizeof(buf)));
+	} else {
+		on_revoke(s, parts);
+		if (coop) {
+			error = rd_kafka_incremental_unassign(rk, parts);
+		} else {
+			aerr = rd_kafka_assign(rk, NULL);
+			s->rebalancing = 1;
+		}
+		if (s->c.verbose)
+			kq_warn("revoked %s",
+				describe(parts, buf, sizeof(buf)));
+	}
+	if (error) {
+		fail(s, EX_SOFTWARE, "rebalance: %s",
+		     rd_kafka_error_string(error));
+		rd_kafka_error_destroy(error);
+	} else if (aerr) {
+		fail(s, EX_SOFTWARE, "rebalance: %s", rd_kafka_err2str(aerr));
+	}
+}
+
+static void
+commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+	  rd_kafka_topic_partition_list_t *offsets, void *opaque)
+{
+	struct sub *s = sub_of(opaque);
+	char buf[512];
+	size_t n = 0;
+	int i;
+
+	(void)rk;
+	if (!s->c.verbose || err == RD_KAFKA_RESP_ERR__NO_OFFSET)
+		return;
+	if (err) {
+		kq_warn("commit: %s", rd_kafka_err2str(err));
+		return;
+	}
+	for (i = 0; offsets && i < offsets->cnt && n + 64 < sizeof(buf); i++)
+		if (offsets->elems[i].offset >= 0)
+			n += snprintf(buf + n, sizeof(buf) - n,
+				      "%s%s [%d] at %lld", n ? ", " : "",
+				      offsets->elems[i].topic,
+				      (int)offsets->elems[i].partition,
+				      (long long)offsets->elems[i].offset);
+	if (n)
+		kq_warn("committed %s", buf);
+}
+
+/* --- the read ------------------------------------------------------------- */
+
+/* Check the topics exist; the partitions of each, or -1 after a message. */
+static int
+check_topic(struct sub *s, const char *name)
+{
+	rd_kafka_resp_err_t err = 0;
+	int n = kq_kafka_partitions(&s->kk, name, &err);
+
+	if (n >= 0)
+		return n;
+	if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+		fail(s, EX_UNAVAILABLE, "%s: no such topic", name);
+	else
+		fail(s, EX_UNAVAILABLE, "%s: %s", name, rd_kafka_err2str(err));
+	return -1;
+}
+
+static int
+start_group(struct sub *s)
+{
+	rd_kafka_topic_partition_list_t *l =
+		rd_kafka_topic_partition_list_new(s->ntopic_names);
+	rd_kafka_resp_err_t err;
+	int i;
+
+	for (i = 0; i < s->ntopic_names; i++) {
+		if (s->topic_names[i][0] != '^' &&
+		    check_topic(s, s->topic_names[i]) < 0)
+			break;
+		rd_kafka_topic_partition_list_add(l, s->topic_names[i],
+						  RD_KAFKA_PARTITION_UA);
+	}
+	if (!s->stop && (err = rd_kafka_subscribe(s->kk.rk, l)))
+		fail(s, EX_UNAVAILABLE, "subscribe: %s", rd_kafka_err2str(err));
+	rd_kafka_topic_partition_list_destroy(l);
+	return s->stop ? -1 : 0;
+}
+
+static int
+start_simple(struct sub *s)
+{
+	rd_kafka_topic_partition_list_t *l =
+		rd_kafka_topic_partition_list_new(8);
+	int i, k;
+
+	for (i = 0; i < s->ntopic_names && !s->stop; i++) {
+		const char *name = s->topic_names[i];
+		int n = check_topic(s, name);
+
+		if (n < 0)
+			break;
+		for (k = 0; k < (s->npartitions ? s->npartitions : n); k++) {
+			int32_t p = s->npartitions ? s->partitions[k] : k;
+
+			if (p >= n) {
+				fail(s, EX_UNAVAILABLE,
+				     "%s: no partition %d (it has %d)", name,
+				     (int)p, n);
+				break;
+			}
+			rd_kafka_topic_partition_list_add(l, name, p);
+		}
+	}
+	if (!s->stop)
+		locate(s, l, 1);
+	s->queue = rd_kafka_queue_new(s->kk.rk);
+	for (i = 0; i < l->cnt && !s->stop; i++) {
+		rd_kafka_topic_partition_t *e = &l->elems[i];
+		struct topic *t = topic_named(s, e->topic);
+		struct part *p = part_of(s, e->topic, e->partition);
+
+		if (p->assigned)
+			continue; /* named twice */
+		p->assigned = 1;
+		s->nassigned++;
+		if (p->done)
+			continue;
+		if (!t->rkt)
+			t->rkt = rd_kafka_topic_new(s->kk.rk, t->name, NULL);
+		if (rd_kafka_consume_start_queue(t->rkt, e->partition,
+						 e->offset, s->queue) == -1)
+			fail(s, EX_UNAVAILABLE, "%s [%d]: %s", e->topic,
+			     (int)e->partition,
+			     rd_kafka_err2str(rd_kafka_last_error()));
+	}
+	s->assigned_once = 1;
+	rd_kafka_topic_partition_list_destroy(l);
+	return s->stop ? -1 : 0;
+}
+
+/* A message with an error: an end, a reset, or a failure. */
+static void
+on_error(struct sub *s, rd_kafka_message_t *m)
+{
+	struct part *p;
+
+	switch (m->err) {
+	case RD_KAFKA_RESP_ERR__PARTITION_EOF:
+		p = find_part(s, m);
+		if (p && p->end >= 0 && m->offset >= p->end)
+			mark_done(s, p);
+		break;
+	case RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET:
+		if (s->own_reset)
+			reset(s, m);
+		else
+			fail(s, EX_UNAVAILABLE, "%s [%d]: %s",
+			     rd_kafka_topic_name(m->rkt), (int)m->partition,
+			     rd_kafka_message_errstr(m));
+		break;
+	case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+	case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+	case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+	case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+	case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
+		fail(s, EX_UNAVAILABLE, "%s: %s",
+		     m->rkt ? rd_kafka_topic_name(m->rkt) : "group",
+		     rd_kafka_message_errstr(m));
+		break;
+	default:
+		if (s->c.verbose)
+			kq_warn("%s", rd_kafka_message_errstr(m));
+	}
+}
+
+static void
+handle(struct sub *s, rd_kafka_message_t *m)
+{
+	struct part *p;
+
+	if (m->err) {
+		on_error(s, m);
+		return;
+	}
+	p = find_part(s, m);
+	if (!p || p->done)
+		return;
+	if (p->end >= 0 && m->offset >= p->end) {
+		mark_done(s, p);
+		return;
+	}
+	if (p->skip_before >= 0) {
+		if (rd_kafka_message_timestamp(m, NULL) < p->skip_before) {
+			p->next = m->offset + 1;
+			return;
+		}
+		p->skip_before = -1;
+	}
+	if (s->until >= 0 && rd_kafka_message_timestamp(m, NULL) >= s->until) {
+		mark_done(s, p);
+		return;
+	}
+	if (emit(s, m))
+		return;
+	p->next = m->offset + 1;
+	s->count++;
+	if (p->end >= 0 && p->next >= p->end)
+		mark_done(s, p);
+	if (s->unbuffered)
+		flush(s);
+	if (s->max >= 0 && (int64_t)s->count >= s->max)
+		s->stop = STOP_COUNT;
+}
+
+static void
+check_end(struct sub *s)
+{
+	if (s->stop || (!s->ends_active && s->until < 0))
+		return;
+	if (!s->assigned_once || s->rebalancing)
+		return;
+	if (s->nassigned == 0 && !s->ends_active)
+		return;
+	if (s->ndone >= s->nassigned)
+		s->stop = STOP_END;
+}
+
+static ssize_t
+fetch(struct sub *s, rd_kafka_message_t **msgs, int timeout)
+{
+	rd_kafka_message_t *m;
+	ssize_t n = 0;
+
+	if (!s->group && !s->use_poll) {
+		if (timeout == 0)
+			return rd_kafka_consume_batch_queue(s->queue, 0, msgs,
+							    BATCH);
+		/* A batch call waits for a full batch: wait for one. */
+		if (!(m = rd_kafka_consume_queue(s->queue, timeout)))
+			return 0;
+		msgs[0] = m;
+		n = rd_kafka_consume_batch_queue(s->queue, 0, msgs + 1,
+						 BATCH - 1);
+		return n < 0 ? n : n + 1;
+	}
+	/* One at a time in a group: a rebalance may come between two. */
+	do {
+		m = s->group
+			    ? rd_kafka_consumer_poll(s->kk.rk, n ? 0 : timeout)
+			    : rd_kafka_consume_queue(s->queue, n ? 0 : timeout);
+		if (m)
+			msgs[n++] = m;
+	} while (m && !s->group && n < 64);
+	return n;
+}
+
+/*
+ * librdkafka 2.0 stops fetching while the queue holds queued.min.messages
+ * and only looks again when its broker thread wakes, up to a second later:
+ * a reader slower than the fetch (-J, --jq, a slow pipe) would stall each
+ * time the queue fills. A ListOffsets request wakes every broker thread we
+ * fetch from; it is sent once the queue is half drained, at most once a
+ * fill (every queued.min.messages messages).
+ */
+static void
+wake_fetchers(struct sub *s)
+{
+	size_t n = rd_kafka_queue_length(s->fetchq);
+	rd_kafka_topic_partition_list_t *l;
+	int i;
+
+	/* Sampled after a batch was taken out. */
+	if (n + BATCH >= s->queued_min) {
+		s->full = 1;
+		return;
+	}
+	if (!s->full || n >= s->queued_min / 2)
+		return;
+	s->full = 0;
+	l = assigned_list(s, 0);
+	for (i = 0; i < l->cnt; i++)
+		l->elems[i].offset = -1; /* the end: any answer will do */
+	if (l->cnt)
+		rd_kafka_offsets_for_times(s->kk.rk, l, 1000);
+	rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* Nothing to read now: hand the output over and check the clocks. */
+static int
+idle(struct sub *s)
+{
+	int64_t now, wait = WAIT_MS;
+
+	flush(s);
+	if (!s->group)
+		rd_kafka_poll(s->kk.rk, 0); /* error and log callbacks */
+	now = kq_clock_ms();
+	if (now >= s->next_tick)
+		tick(s, now);
+	if (gone(s) || s->out.err)
+		return 0;
+	if (s->kk.fatal) {
+		fail(s, EX_UNAVAILABLE, "%s", kq_kafka_reason(&s->kk));
+		return 0;
+	}
+	if (s->until >= 0 && !s->ends_active && kq_now_ms() >= s->until)
+		activate_ends(s);
+	/* Waiting for the group to give us partitions is not idleness. */
+	if (!s->assigned_once || s->rebalancing)
+		s->last_msg = now;
+	if (s->idle_ms >= 0) {
+		if (now - s->last_msg >= s->idle_ms) {
+			s->stop = STOP_IDLE;
+			return 0;
+		}
+		if (s->idle_ms - (now - s->last_msg) < wait)
+			wait = s->idle_ms - (now - s->last_msg);
+	}
+	return (int)wait;
+}
+
+static void
+run(struct sub *s)
+{
+	static rd_kafka_message_t *msgs[BATCH];
+	ssize_t n, i;
+	uint64_t before;
+
+	s->last_msg = kq_clock_ms();
+	s->next_tick = s->last_msg + TICK_MS;
+	for (;;) {
+		check_end(s);
+		if (!s->stop && kq_stop)
+			s->stop = STOP_SIGNAL;
+		if (s->stop)
+			break;
+		n = fetch(s, msgs, 0);
+		if (n == 0) {
+			int wait = idle(s);
+
+			if (s->stop || s->out.err)
+				break;
+			n = fetch(s, msgs, wait);
+		}
+		if (n < 0) {
+			fail(s, EX_SOFTWARE, "consume: %s",
+			     rd_kafka_err2str(rd_kafka_last_error()));
+			break;
+		}
+		before = s->count;
+		wake_fetchers(s);
+		for (i = 0; i < n; i++) {
+			if (!s->stop)
+				handle(s, msgs[i]);
+			rd_kafka_message_destroy(msgs[i]);
+		}
+		if (s->out.err)
+			break;
+		if (n > 0) {
+			int64_t now = kq_clock_ms();
+
+			if (s->count != before)
+				s->last_msg = now;
+			if (now >= s->next_tick)
+				tick(s, now);
+		}
+	}
+	/* kq_writer_finish reports any other write error. */
+	if (s->out.err == EPIPE)
+		s->stop = STOP_GONE;
+	else if (s->out.err && s->stop != STOP_ERROR)
+		s->stop = STOP_ERROR, s->status = EX_IOERR;
+}
+
+/* --- setting up ----------------------------------------------------------- */
+
+/* libjq's first complaint about the filter, as one line. */
+static void
+jq_error(void *data, jv msg)
+{
+	char *first = data;
+	const char *text;
+	size_t n;
+
+	if (!*first && jv_get_kind(msg) == JV_KIND_STRING) {
+		text = jv_string_value(msg);
+		if (strncmp(text, "jq: error: ", 11) == 0)
+			text += 11;
+		n = strcspn(text, "\n");
+		while (n > 0 && (text[n - 1] == ':' || text[n - 1] == ' '))
+			n--;
+		snprintf(first, 256, "%.*s", (int)n, text);
+	}
+	jv_free(msg);
+}
+
+static void
+parse_options(struct sub *s, int argc, char **argv)
+{
+	const char *format = NULL, *filter = NULL;
+	int key, json = 0, k_given = 0, z_given = 0;
+	char err[256];
+
+	while ((key = kq_getopt(&s->c, argc, argv)) != -1) {
+		const char *a = s->c.arg;
+
+		switch (key) {
+		case 't':
+			s->topic_names =
+				kq_erealloc(s->topic_names,
+					    (s->ntopic_names + 1) *
+						    sizeof(*s->topic_names));
+			s->topic_names[s->ntopic_names++] = a;
+			break;
+		case 'p':
+			s->partitions = kq_erealloc(
+				s->partitions,
+				(s->npartitions + 1) * sizeof(*s->partitions));
+			s->partitions[s->npartitions++] =
+				(int32_t)kq_eint("-p", a, 0, INT32_MAX);
+			break;
+		case 'o':
+			s->spec = kq_eoffset("-o", a);
+			s->have_spec = 1;
+			break;
+		case OPT_FROM_BEGINNING:
+			s->spec.kind = KQ_OFFSET_BEGINNING;
+			s->spec.value = 0;
+			s->have_spec = 1;
+			break;
+		case 'g':
+			if (!*a)
+				kq_usage(&s->c, "-g: the group needs a name");
+			s->group = a;
+			break;
+		case 'c':
+			s->max = kq_eint("-c", a, 1, INT64_MAX);
+			break;
+		case 'e':
+			s->exit_at_end = 1;
+			break;
+		case OPT_UNTIL: {
+			struct kq_offset_spec o;
+
+			if (a[0] != '@' && kq_parse_timestamp(a, &o.value) == 0)
+				o.kind = KQ_OFFSET_TIME;
+			else if (a[0] != '@' ||
+				 kq_parse_offset(a, kq_now_ms(), &o) ||
+				 o.kind != KQ_OFFSET_TIME)
+				kq_usage(&s->c,
+					 "--until: '%s' is not a time (@MS, "
+					 "@2024-05-01T12:00:00Z or @-DURATION)",
+					 a);
+			s->until = o.value;
+			break;
+		}
+		case OPT_IDLE:
+			s->idle_ms = kq_eduration("--idle-timeout", a);
+			break;
+		case 'D':
+			s->delim = kq_edelim("-D", a);
+			s->have_delim = 1;
+			break;
+		case '0':
+			s->delim = kq_edelim("-0", "\\0");
+			s->have_delim = 1;
+			break;
+		case 'K':
+			s->kdelim = kq_edelim("-K", a);
+			k_given = 1;
+			break;
+		case 'f':
+			format = a;
+			break;
+		case 'J':
+			json = 1;
+			break;
+		case OPT_JSON_VALUES:
+			s->json_values = 1;
+			break;
+		case OPT_JQ:
+			filter = a;
+			break;
+		case 'r':
+			s->raw = 1;
+			break;
+		case OPT_KEEP_GOING:
+			s->keep_going = 1;
+			break;
+		case 'Z':
+			s->show_null = z_given = 1;
+			break;
+		case 'u':
+			s->unbuffered = 1;
+			break;
+		default:
+			kq_usage(&s->c, NULL);
+		}
+	}
+	if (optind < argc)
+		kq_usage(&s->c, "unexpected argument '%s'", argv[optind]);
+	if (s->ntopic_names == 0)
+		kq_usage(&s->c, "no topic: give one with -t");
+	if (!s->have_delim)
+		s->delim = kq_edelim("-D", "\\n");
+	if (json + !!format + k_given + !!filter > 1)
+		kq_usage(&s->c, "-J, -f, -K and --jq each choose the output; "
+				"give one");
+	if (format && s->have_delim)
+		kq_usage(&s->c, "-f writes its own delimiters: put them in "
+				"the format");
+	if (s->json_values && !json)
+		kq_usage(&s->c, "--json-values goes with -J");
+	if ((s->raw || s->keep_going) && !filter)
+		kq_usage(&s->c, "%s goes with --jq",
+			 s->raw ? "-r" : "--keep-going");
+	if (z_given && (json || filter))
+		kq_usage(&s->c, "-Z has no use with %s: nulls are null in JSON",
+			 json ? "-J" : "--jq");
+	if (s->group) {
+		if (s->npartitions)
+			kq_usage(&s->c, "-p and -g do not go together: the "
+					"group assigns the partitions");
+	} else {
+		int i;
+
+		if (s->have_spec && s->spec.kind == KQ_OFFSET_STORED)
+			kq_usage(&s->c, "-o stored needs a group (-g)");
+		for (i = 0; i < s->ntopic_names; i++)
+			if (s->topic_names[i][0] == '^')
+				kq_usage(&s->c,
+					 "-t %s: a pattern needs a group (-g)",
+					 s->topic_names[i]);
+	}
+
+	s->mode = MODE_VALUE;
+	if (k_given)
+		s->mode = MODE_KEY;
+	if (format) {
+		if (kq_format_parse(&s->fmt, format, err, sizeof(err)))
+			kq_usage(&s->c, "-f: %s", err);
+		if (s->show_null)
+			kq_format_null(&s->fmt, "NULL");
+		s->mode = MODE_FORMAT;
+	}
+	if (json) {
+		kq_envenc_init(&s->enc, s->json_values);
+		s->mode = MODE_JSON;
+	}
+	if (filter) {
+		s->jq = jq_init();
+		if (!s->jq)
+			kq_die(EX_OSERR, "--jq: cannot start libjq");
+		jq_set_error_cb(s->jq, jq_error, err);
+		err[0] = 0;
+		if (!jq_compile(s->jq, filter))
+			kq_usage(&s->c, "--jq: %s",
+				 *err ? err : "the filter does not compile");
+		/* err is about to go; runtime errors come from jq_next. */
+		jq_set_error_cb(s->jq, NULL, NULL);
+		s->mode = MODE_JQ;
+	}
+}
+
+static rd_kafka_conf_t *
+consumer_conf(struct sub *s)
+{
+	struct kq_default d[16];
+	rd_kafka_conf_t *rc;
+	int n = 0;
+
+	/*
+	 * -X overrides each. Against the mock broker, which holds an empty
+	 * fetch for all of fetch.wait.max.ms, 10 ms makes a live tail show
+	 * each message at once; a larger queued.min.messages bought no
+	 * speed and cost memory (a whole topic held for a slow reader).
+	 */
+	d[n++] = (struct kq_default){"isolation.level", "read_committed"};
+	d[n++] = (struct kq_default){"enable.partition.eof", "true"};
+	d[n++] = (struct kq_default){"fetch.wait.max.ms", "10"};
+	if (!kq_conf_prop(&s->c, "auto.offset.reset") &&
+	    !kq_conf_prop(&s->c, "topic.auto.offset.reset")) {
+		/*
+		 * A group starts where it has no commit at the beginning,
+		 * so it skips nothing. Without one, a gone offset comes to
+		 * us, to be counted and reported.
+		 */
+		d[n++] = (struct kq_default){"auto.offset.reset",
+					     s->group ? "earliest" : "error"};
+		s->own_reset = !s->group;
+	}
+	if (s->group) {
+		d[n++] = (struct kq_default){"enable.auto.commit", "true"};
+		d[n++] = (struct kq_default){"enable.auto.offset.store",
+					     "false"};
+		d[n++] = (struct kq_default){"auto.commit.interval.ms", "1000"};
+		/* A member that died hands its partitions on in seconds. */
+		d[n++] = (struct kq_default){"session.timeout.ms", "6000"};
+		d[n++] = (struct kq_default){"heartbeat.interval.ms", "2000"};
+	}
+	d[n] = (struct kq_default){NULL, NULL};
+	rc = kq_kafka_conf(&s->kk, &s->c, d);
+	if (s->group) {
+		kq_kafka_set(rc, "group.id", s->group);
+		rd_kafka_conf_set_rebalance_cb(rc, rebalance_cb);
+		rd_kafka_conf_set_offset_commit_cb(rc, commit_cb);
+	}
+	return rc;
+}
+
+static void
+cleanup(struct sub *s)
+{
+	int i;
+
+	for (i = 0; i < s->ntopics; i++) {
+		free(s->topics[i].name);
+		free(s->topics[i].parts);
+	}
+	drop_snaps(s, s->nsnaps);
+	free(s->topics);
+	free(s->topic_names);
+	free(s->partitions);
+	free(s->hdrs);
+	if (s->mode == MODE_FORMAT)
+		kq_format_free(&s->fmt);
+	if (s->mode == MODE_JSON)
+		kq_envenc_free(&s->enc);
+	if (s->jq)
+		jq_teardown(&s->jq);
+	kq_conf_free(&s->c);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct sub sub;
+	struct sub *s = &sub;
+	struct stat st;
+	rd_kafka_resp_err_t err;
+	char qmin[32];
+	size_t qlen = sizeof(qmin);
+	int i, wstatus, status;
+
+	s->max = s->until = s->idle_ms = -1;
+	s->spec.kind = KQ_OFFSET_END; /* as kcat and the console consumer */
+	kq_conf_init(&s->c, &cmd, argv);
+	parse_options(s, argc, argv);
+	kq_conf_finish(&s->c);
+	kq_sig_install();
+
+	s->fifo = fstat(1, &st) == 0 && S_ISFIFO(st.st_mode);
+	s->progress = !s->c.quiet && isatty(2);
+	s->ends_active =
+		s->exit_at_end || (s->until >= 0 && s->until <= kq_now_ms());
+	kq_writer_init(&s->out, 1, "stdout", OUT_BUF);
+	kq_kafka_open(&s->kk, RD_KAFKA_CONSUMER, consumer_conf(s));
+
+	if (rd_kafka_conf_get(rd_kafka_conf(s->kk.rk), "queued.min.messages",
+			      qmin, &qlen) == RD_KAFKA_CONF_OK)
+		s->queued_min = strtoul(qmin, NULL, 10);
+	if (s->group) {
+		rd_kafka_poll_set_consumer(s->kk.rk);
+		s->fetchq = rd_kafka_queue_get_consumer(s->kk.rk);
+		if (start_group(s) == 0)
+			run(s);
+	} else if (start_simple(s) == 0) {
+		s->fetchq = s->queue;
+		run(s);
+	}
+
+	/* Even after an error: what was written before it is done. */
+	if (!gone(s))
+		store_last(s);
+	progress(s, 0, 1);
+	wstatus = kq_writer_finish(&s->out);
+	s->closed = 1;
+	if (s->group) {
+		/* The stored offsets: only what the reader took. */
+		err = rd_kafka_commit(s->kk.rk, NULL, 0);
+		if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+			kq_warn("commit: %s", rd_kafka_err2str(err));
+		rd_kafka_consumer_close(s->kk.rk);
+	}
+	if (s->fetchq && s->fetchq != s->queue)
+		rd_kafka_queue_destroy(s->fetchq);
+	if (s->queue)
+		rd_kafka_queue_destroy(s->queue);
+	for (i = 0; i < s->ntopics; i++)
+		if (s->topics[i].rkt)
+			rd_kafka_topic_destroy(s->topics[i].rkt);
+	kq_kafka_close(&s->kk);
+
+	switch (s->stop) {
+	case STOP_SIGNAL:
+		status = KQ_EX_INTERRUPTED;
+		break;
+	case STOP_ERROR:
+		status = s->status;
+		break;
+	case STOP_END:
+	case STOP_IDLE:
+		status = 0;
+		if (s->max >= 0 && (int64_t)s->count < s->max) {
+			kq_info(&s->c, "short read: %llu of %lld messages",
+				(unsigned long long)s->count,
+				(long long)s->max);
+			status = KQ_EX_PARTIAL;
+		}
+		break;
+	default:
+		status = 0;
+	}
+	if (wstatus)
+		status = wstatus;
+	if (s->stop != STOP_GONE)
+		kq_info(&s->c, "Processed a total of %llu messages",
+			(unsigned long long)s->count);
+	cleanup(s);
+	return status;
+}

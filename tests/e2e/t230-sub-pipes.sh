@@ -1,0 +1,79 @@
+#!/bin/bash
+# kq-sub in a pipe: a live tail shows each message at once, a reader that
+# leaves ends kq-sub quietly with status 0, a full disk is status 74, and
+# SIGINT finishes, reports and exits 130.
+. "$(dirname "$0")/lib.sh"
+
+start_broker --topic many:2 --topic few:1 --topic live:1
+
+wait_for() {
+	for _ in $(seq 200); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "no '$2' in $1:" >&2
+	cat "$1" >&2
+	return 1
+}
+
+test_expect_success 'setup' '
+	seq 200000 | kcat_write many -X sticky.partitioning.linger.ms=0 &&
+	seq 5 | kcat_write few
+'
+
+test_expect_success '| head -3 while messages pour in: status 0, not a word' '
+	bash -c "kq-sub -t many -o beginning 2>err | head -3 >got; echo \${PIPESTATUS[0]} >st" &&
+	test "$(wc -l <got)" -eq 3 &&
+	test "$(cat st)" = 0 &&
+	test ! -s err
+'
+
+test_expect_success '| head -3 while kq-sub waits for more: it notices and ends' '
+	timeout 20 bash -c "kq-sub -t few -o beginning 2>err | head -3 >got; echo \${PIPESTATUS[0]} >st" &&
+	seq 3 >want && test_cmp want got &&
+	test "$(cat st)" = 0 &&
+	test ! -s err
+'
+
+test_expect_success 'a live tail through grep shows each message as it comes' '
+	echo first | kcat_write live
+	( kq-sub -q -t live -o beginning & echo $! >pid; wait ) |
+		grep --line-buffered . >got &
+	wait_for got first
+	echo second | kcat_write live
+	wait_for got second
+	kill -TERM $(cat pid)
+	wait
+	printf "first\nsecond\n" >want &&
+	test_cmp want got
+'
+
+test_expect_success '-u gives the same bytes, one write a message' '
+	kq-sub -q -t few -o beginning -e -u >got &&
+	seq 5 >want && test_cmp want got
+'
+
+test_expect_success 'a write error is status 74 with one line' '
+	expect_status 74 kq-sub -t many -o beginning -e >/dev/full 2>err &&
+	grep_err "^kq-sub: stdout: No space left on device" err
+'
+
+test_expect_success 'SIGINT: the read stops, the count is reported, status 130' '
+	kq-sub -t few -o beginning >got 2>err &
+	pid=$!
+	wait_for got 5
+	kill -INT $pid
+	expect_status 130 wait $pid &&
+	seq 5 >want && test_cmp want got &&
+	grep_err "Processed a total of 5 messages" err
+'
+
+test_expect_success 'through a pipe or into a file, every message once' '
+	kq-sub -q -t many -o beginning -e >file &&
+	kq-sub -q -t many -o beginning -e | cat >piped &&
+	seq 200000 >want &&
+	sort -n file >got && test_cmp want got &&
+	sort -n piped >got && test_cmp want got
+'
+
+test_done
