@@ -102,6 +102,11 @@ iso8601_round_trip(void **state)
 	assert_int_equal(ms, 1700000000123LL);
 	kq_format_iso8601(-1, buf);
 	assert_string_equal(buf, "1969-12-31T23:59:59.999Z");
+	/* Four digits for every year, as ISO 8601 wants. */
+	kq_format_iso8601(-31000000000000LL, buf);
+	assert_string_equal(buf, "0987-08-25T16:53:20.000Z");
+	assert_int_equal(kq_parse_timestamp(buf, &ms), 0);
+	assert_int_equal(ms, -31000000000000LL);
 }
 
 static void
