@@ -1,0 +1,1405 @@
+/*
+ * kq-pub: records from standard input or files to Kafka messages, one a
+ * record, with nothing lost: every record read is either acknowledged by
+ * the broker or reported, and the exit status says which.
+ */
+#include <errno.h>
+#include <librdkafka/rdkafka.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "envelope.h"
+#include "jsonscan.h"
+#include "kafka.h"
+#include "record.h"
+#include "sig.h"
+#include "spec.h"
+
+enum {
+	OPT_WHOLE = KQ_LONG,
+	OPT_EMPTY,
+	OPT_ACKS,
+	OPT_RATE,
+	OPT_REPORT,
+	OPT_KEEP_GOING,
+	OPT_ATOMIC,
+};
+
+static const struct kq_option options[] = {
+	{"topic", 't', KQ_ARG, "TOPIC", "topic to write to (required)",
+	 "@topic"},
+	{"partition", 'p', KQ_ARG, "N",
+	 "write to partition N (default: the partitioner; overrides an "
+	 "envelope's)",
+	 NULL},
+	{"key", 'k', KQ_ARG, "KEY", "the same key for every message", NULL},
+	{"key-delimiter", 'K', KQ_ARG, "DELIM",
+	 "split each record into key and value at the first DELIM", NULL},
+	{"header", 'H', KQ_ARG, "NAME=VALUE",
+	 "add a header to every message (repeatable; NAME alone: null value)",
+	 NULL},
+	{"delimiter", 'D', KQ_ARG, "DELIM",
+	 "records end at DELIM (default \\n; escapes \\n \\t \\r \\0 \\xNN)",
+	 NULL},
+	{"null", '0', KQ_NOARG, NULL, "records end at a NUL byte (-D '\\0')",
+	 NULL},
+	{"whole", OPT_WHOLE, KQ_NOARG, NULL, "send each file as one message",
+	 NULL},
+	{"empty", OPT_EMPTY, KQ_ARG, "send|skip|null",
+	 "what an empty record becomes (default send: an empty message)",
+	 "send skip null"},
+	{"empty-null", 'Z', KQ_NOARG, NULL, "the same as --empty=null", NULL},
+	{"json", 'J', KQ_NOARG, NULL,
+	 "read JSON envelopes, as kq-sub -J writes them", NULL},
+	{"compression", 'z', KQ_ARG, "CODEC",
+	 "compress with gzip, snappy, lz4 or zstd", "gzip snappy lz4 zstd"},
+	{"acks", OPT_ACKS, KQ_ARG, "0|1|all",
+	 "acknowledgements to wait for (default all, idempotent)", "0 1 all"},
+	{"count", 'c', KQ_ARG, "N", "stop after N messages", NULL},
+	{"rate", OPT_RATE, KQ_ARG, "N", "send at most N messages a second",
+	 NULL},
+	{"tee", 'T', KQ_NOARG, NULL,
+	 "write each record to stdout once the broker has it", NULL},
+	{"report", OPT_REPORT, KQ_NOARG, NULL,
+	 "write a JSON line per record: partition and offset, or the error",
+	 NULL},
+	{"keep-going", OPT_KEEP_GOING, KQ_NOARG, NULL,
+	 "after a failure, send the rest (default: stop reading)", NULL},
+	{"atomic", OPT_ATOMIC, KQ_NOARG, NULL,
+	 "send all records in one transaction: all or none", NULL},
+	{NULL, 0, 0, NULL, NULL, NULL},
+};
+
+static const struct kq_command cmd = {
+	"kq-pub",
+	"-t TOPIC [-J | -K DELIM | -k KEY] [-p N] [-H NAME=VALUE]... "
+	"[options] [FILE...]",
+	"Publish records from FILEs or standard input to a Kafka topic, one "
+	"message each:\nlines by default, or what -D, -0, --whole or -J "
+	"(JSON envelopes) say.",
+	options,
+	1,
+	"@file",
+};
+
+enum empty { EMPTY_SEND, EMPTY_SKIP, EMPTY_NULL };
+
+struct opts {
+	const char *topic;
+	int32_t partition; /* RD_KAFKA_PARTITION_UA unless -p */
+	const char *key;   /* -k */
+	size_t keylen;
+	struct kq_delim kdelim; /* -K; len 0 when not given */
+	struct kq_delim delim;
+	enum empty empty;
+	int whole, json, tee, report, keep_going, atomic;
+	int delim_given, empty_given;
+	const char *codec;
+	const char *acks;
+	int64_t count;		   /* 0: no limit */
+	int64_t rate;		   /* 0: no limit */
+	struct kq_header *headers; /* -H */
+	size_t nheaders;
+};
+
+/* One message to send; NULL key or value is a null one. */
+struct msg {
+	const char *key;
+	size_t keylen;
+	const char *value;
+	size_t len;
+	int32_t partition;
+	int64_t timestamp; /* -1: now */
+	const struct kq_header *headers;
+	size_t nheaders;
+};
+
+/* Where each input's records begin, to name a record in messages. */
+struct input {
+	const char *name;
+	uint64_t first;
+};
+
+/* -J: the line each recent envelope began on, by record number. */
+#define RING 65536
+
+struct pub {
+	struct kq_kafka kk; /* first: librdkafka's opaque is &kk */
+	struct kq_conf c;
+	struct opts o;
+	rd_kafka_topic_t *rkt;
+	rd_kafka_headers_t *hdrs; /* -H, copied into each message */
+	int64_t msg_timeout;	  /* ms */
+	size_t max_bytes;	  /* message.max.bytes */
+
+	struct input *inputs;
+	size_t ninputs;
+	uint64_t rec;	    /* records read, numbered from 1 */
+	uint64_t msgs;	    /* messages made of them (for -c) */
+	uint64_t handed;    /* messages librdkafka took */
+	uint64_t bytes;	    /* and their bytes */
+	uint64_t delivered; /* acknowledged */
+	uint64_t failed;    /* refused, failed or never acknowledged */
+	uint64_t dr_failed; /* the failures among those handed */
+	uint64_t skipped;   /* empty records, --empty=skip */
+	uint64_t fail_rec;  /* the first failed record, 0: none */
+	rd_kafka_resp_err_t fail_err;
+	int fail_purged;
+	int halt;	/* stop reading: a failure, or stdout gone */
+	int status;	/* an input error's status, else 0 */
+	int input_done; /* every input was read to its end */
+	unsigned since_poll;
+
+	struct kq_writer out; /* -T, --report */
+	int out_used;
+
+	/*
+	 * Records on their way to rd_kafka_produce_batch, which takes a
+	 * lock and reads the clock once a batch rather than once a message.
+	 * The reader's buffer moves, so their bytes are copied here first.
+	 */
+	struct {
+		rd_kafka_message_t *m;
+		size_t n;
+		char *arena;
+		size_t used;
+		int32_t partition; /* of them all, unless mixed */
+		int mixed;
+	} b;
+
+	/* -J */
+	struct kq_jsonscan *js;
+	struct kq_envdec dec;
+	struct kq_envenc enc;
+	const char *cur;      /* the input being scanned */
+	uint64_t *ring;	      /* record number and line, in pairs */
+	struct kq_header *th; /* -T -J: a delivered message's headers */
+	size_t thcap;
+
+	/* The progress line and --rate. */
+	int tty, shown;
+	int64_t t0, tshown;
+	int64_t next_ns;
+};
+
+/* Messages between two polls for delivery reports; a batch at most. */
+#define POLL_EVERY  1024
+#define BATCH_MSGS  1024
+#define BATCH_BYTES (1 << 20)
+
+/* How the hook tells the reader to stop waiting; signals are positive. */
+#define HALT (-1)
+
+/* --- naming records ------------------------------------------------------- */
+
+static const struct input *
+input_of(const struct pub *P, uint64_t rec)
+{
+	size_t lo = 0, hi = P->ninputs;
+
+	/* The last input whose first record is at or before rec. */
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+
+		if (P->inputs[mid].first <= rec)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return P->ninputs ? &P->inputs[lo] : NULL;
+}
+
+/* "stdin line 17", "a.bin record 3", "a.txt" (--whole). */
+static const char *
+where(const struct pub *P, uint64_t rec, char *buf, size_t size)
+{
+	const struct input *in = input_of(P, rec);
+	unsigned long long n;
+
+	if (!in) {
+		snprintf(buf, size, "?");
+		return buf;
+	}
+	n = (unsigned long long)(rec - in->first + 1);
+	if (P->o.whole) {
+		snprintf(buf, size, "%s", in->name);
+	} else if (P->o.json) {
+		uint64_t *slot = &P->ring[2 * (rec % RING)];
+
+		if (slot[0] == rec)
+			snprintf(buf, size, "%s line %llu", in->name,
+				 (unsigned long long)slot[1]);
+		else
+			snprintf(buf, size, "%s", in->name);
+	} else if (P->o.delim.len == 1 && P->o.delim.s[0] == '\n') {
+		snprintf(buf, size, "%s line %llu", in->name, n);
+	} else {
+		snprintf(buf, size, "%s record %llu", in->name, n);
+	}
+	return buf;
+}
+
+/* librdkafka's words without its "Broker: " or "Local: ". */
+static const char *
+reason(const struct pub *P, rd_kafka_resp_err_t err, char *buf, size_t size)
+{
+	const char *s = rd_kafka_err2str(err);
+
+	if (strncmp(s, "Broker: ", 8) == 0 || strncmp(s, "Local: ", 7) == 0)
+		s = strchr(s, ' ') + 1;
+	if (err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT && *P->kk.last_error)
+		snprintf(buf, size, "%s (%s)", s, kq_kafka_reason(&P->kk));
+	else
+		snprintf(buf, size, "%s", s);
+	return buf;
+}
+
+/* --- output: -T and --report ---------------------------------------------- */
+
+static void
+put(struct pub *P, const void *p, size_t n)
+{
+	kq_writer_put(&P->out, p, n);
+}
+
+#define PUTS(P, lit) put((P), (lit), sizeof(lit) - 1)
+
+static void
+put_num(struct pub *P, int64_t v)
+{
+	char buf[24];
+	int n = snprintf(buf, sizeof(buf), "%lld", (long long)v);
+
+	put(P, buf, (size_t)n);
+}
+
+/* A failed write to stdout ends the reading; EPIPE quietly. */
+static void
+check_out(struct pub *P)
+{
+	if (P->out.err) {
+		P->halt = 1;
+		if (P->out.err != EPIPE && !P->status)
+			P->status = EX_IOERR;
+	}
+}
+
+static void
+flush_out(struct pub *P)
+{
+	if (P->out_used && P->out.len) {
+		kq_writer_flush(&P->out);
+		check_out(P);
+	}
+}
+
+/* {"record":17,"topic":"t","partition":0,"offset":16,"timestamp":...} */
+static void
+report_line(struct pub *P, uint64_t rec, const rd_kafka_message_t *m,
+	    rd_kafka_resp_err_t err)
+{
+	char why[512];
+	int64_t ts;
+
+	PUTS(P, "{\"record\":");
+	put_num(P, (int64_t)rec);
+	PUTS(P, ",\"topic\":");
+	kq_json_write_string(&P->out, P->o.topic, strlen(P->o.topic));
+	if (m && m->partition >= 0) {
+		PUTS(P, ",\"partition\":");
+		put_num(P, m->partition);
+	}
+	if (!err) {
+		if (m->offset >= 0) {
+			PUTS(P, ",\"offset\":");
+			put_num(P, m->offset);
+		}
+		if ((ts = rd_kafka_message_timestamp(m, NULL)) >= 0) {
+			PUTS(P, ",\"timestamp\":");
+			put_num(P, ts);
+		}
+	} else {
+		reason(P, err, why, sizeof(why));
+		PUTS(P, ",\"error\":");
+		kq_json_write_string(&P->out, why, strlen(why));
+	}
+	PUTS(P, "}\n");
+	check_out(P);
+}
+
+/* -T: the record as it was read, or with -J the message as an envelope. */
+static void
+tee(struct pub *P, const rd_kafka_message_t *m)
+{
+	struct kq_envelope e;
+	rd_kafka_headers_t *h;
+	const char *name;
+	const void *val;
+	size_t i, n, size;
+
+	if (!P->o.json) {
+		if (P->o.kdelim.len && m->key) {
+			put(P, m->key, m->key_len);
+			put(P, P->o.kdelim.s, P->o.kdelim.len);
+		}
+		put(P, m->payload, m->len);
+		if (!P->o.whole)
+			put(P, P->o.delim.s, P->o.delim.len);
+		check_out(P);
+		return;
+	}
+	memset(&e, 0, sizeof(e));
+	e.topic = P->o.topic;
+	e.partition = m->partition;
+	e.offset = m->offset;
+	e.timestamp = rd_kafka_message_timestamp(m, NULL);
+	e.key = m->key;
+	e.key_len = m->key_len;
+	e.value = m->payload;
+	e.value_len = m->len;
+	n = 0;
+	if (rd_kafka_message_headers(m, &h) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		n = rd_kafka_header_cnt(h);
+		if (n > P->thcap) {
+			P->thcap = n;
+			P->th = kq_erealloc(P->th, n * sizeof(*P->th));
+		}
+		for (i = 0; i < n; i++) {
+			rd_kafka_header_get_all(h, i, &name, &val, &size);
+			P->th[i].name = name;
+			P->th[i].name_len = strlen(name);
+			P->th[i].value = val;
+			P->th[i].value_len = size;
+		}
+	}
+	e.headers = P->th;
+	e.nheaders = n;
+	kq_envelope_write(&P->enc, &P->out, &e);
+	PUTS(P, "\n");
+	check_out(P);
+}
+
+/* --- delivery ------------------------------------------------------------- */
+
+static void
+failed(struct pub *P, uint64_t rec, rd_kafka_resp_err_t err)
+{
+	char buf[128], why[512];
+	int purged = err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
+		     err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT;
+
+	P->failed++;
+	if (!P->o.keep_going)
+		P->halt = 1;
+	/* The first failure is a cause: a purge only follows one. */
+	if (!P->fail_rec || (P->fail_purged && !purged) ||
+	    (purged == P->fail_purged && rec < P->fail_rec)) {
+		P->fail_rec = rec;
+		P->fail_err = err;
+		P->fail_purged = purged;
+	}
+	if (P->c.verbose)
+		kq_warn("record %llu (%s): %s", (unsigned long long)rec,
+			where(P, rec, buf, sizeof(buf)),
+			reason(P, err, why, sizeof(why)));
+}
+
+static void
+on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+	struct pub *P = opaque;
+	uint64_t rec = (uint64_t)(uintptr_t)m->_private;
+
+	(void)rk;
+	if (m->err) {
+		P->dr_failed++;
+		failed(P, rec, m->err);
+	} else {
+		P->delivered++;
+	}
+	if (P->o.report)
+		report_line(P, rec, m, m->err);
+	else if (P->o.tee && !m->err)
+		tee(P, m);
+}
+
+static void
+progress(struct pub *P, int final)
+{
+	int64_t now, ms;
+
+	if (!P->tty)
+		return;
+	now = kq_clock_ms();
+	if (!final && (now - P->t0 < 1000 || now - P->tshown < 250))
+		return;
+	if (final && !P->shown)
+		return;
+	if (final) {
+		fputs("\r\033[K", stderr);
+		return;
+	}
+	ms = now - P->t0;
+	fprintf(stderr, "\r\033[K%s: %llu messages sent, %.1f MB, %.0f/s",
+		kq_progname(), (unsigned long long)P->handed,
+		(double)P->bytes / 1e6, (double)P->handed * 1000.0 / ms);
+	fflush(stderr);
+	P->shown = 1;
+	P->tshown = now;
+}
+
+/* Serve delivery reports, waiting up to ms for the first. */
+static void
+serve(struct pub *P, int ms)
+{
+	if (ms)
+		flush_out(P);
+	rd_kafka_poll(P->kk.rk, ms);
+	P->since_poll = 0;
+	progress(P, 0);
+}
+
+static int
+stopping(const struct pub *P)
+{
+	return P->halt || kq_stop ||
+	       (P->o.count && P->msgs >= (uint64_t)P->o.count);
+}
+
+static int64_t
+clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * --rate: wait for this message's turn, serving reports meanwhile. Waits
+ * are whole milliseconds, so a fast rate goes in bursts of at most 1 ms.
+ */
+static void
+pace(struct pub *P)
+{
+	int64_t now = clock_ns();
+
+	/* An idle input earns no burst afterwards. */
+	if (P->next_ns < now)
+		P->next_ns = now;
+	while (P->next_ns - now >= 1000000 && !kq_stop) {
+		serve(P, (int)((P->next_ns - now) / 1000000));
+		now = clock_ns();
+	}
+	P->next_ns += (1000000000 + P->o.rate - 1) / P->o.rate;
+}
+
+static rd_kafka_headers_t *
+make_headers(struct pub *P, const struct msg *m)
+{
+	rd_kafka_headers_t *h;
+	size_t i;
+
+	if (!m->nheaders)
+		return P->hdrs ? rd_kafka_headers_copy(P->hdrs) : NULL;
+	h = rd_kafka_headers_new(m->nheaders + P->o.nheaders);
+	for (i = 0; i < m->nheaders; i++)
+		rd_kafka_header_add(
+			h, m->headers[i].name, (ssize_t)m->headers[i].name_len,
+			m->headers[i].value, (ssize_t)m->headers[i].value_len);
+	for (i = 0; i < P->o.nheaders; i++)
+		rd_kafka_header_add(h, P->o.headers[i].name,
+				    (ssize_t)P->o.headers[i].name_len,
+				    P->o.headers[i].value,
+				    (ssize_t)P->o.headers[i].value_len);
+	return h;
+}
+
+/*
+ * Hand one message to librdkafka, which copies it; while its queue is
+ * full, serve delivery reports to make room.
+ */
+static rd_kafka_resp_err_t
+produce(struct pub *P, const struct msg *m, uint64_t rec)
+{
+	void *opaque = (void *)(uintptr_t)rec;
+	rd_kafka_resp_err_t err;
+
+	for (;;) {
+		if (!m->nheaders && !P->hdrs && m->timestamp < 0) {
+			/* The plain call: no varargs, no header list. */
+			if (rd_kafka_produce(P->rkt, m->partition,
+					     RD_KAFKA_MSG_F_COPY,
+					     (void *)m->value, m->len, m->key,
+					     m->keylen, opaque) == 0)
+				return RD_KAFKA_RESP_ERR_NO_ERROR;
+			err = rd_kafka_last_error();
+		} else {
+			rd_kafka_headers_t *h = make_headers(P, m);
+
+			err = rd_kafka_producev(
+				P->kk.rk, RD_KAFKA_V_RKT(P->rkt),
+				RD_KAFKA_V_PARTITION(m->partition),
+				RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+				RD_KAFKA_V_VALUE((void *)m->value, m->len),
+				RD_KAFKA_V_KEY(m->key, m->keylen),
+				RD_KAFKA_V_OPAQUE(opaque),
+				RD_KAFKA_V_TIMESTAMP(
+					m->timestamp < 0 ? 0 : m->timestamp),
+				RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
+			if (!err)
+				return err;
+			if (h)
+				rd_kafka_headers_destroy(h);
+		}
+		if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+			return err;
+		/*
+		 * The record in hand is finished even after Ctrl-C; only a
+		 * failure that stops the run gives it up (as failed).
+		 */
+		if (P->halt && !P->o.keep_going)
+			return err;
+		serve(P, 10);
+	}
+}
+
+/* A message librdkafka would not take. */
+static void
+refused(struct pub *P, uint64_t rec, rd_kafka_resp_err_t err)
+{
+	failed(P, rec, err);
+	if (P->o.report)
+		report_line(P, rec, NULL, err);
+}
+
+static void
+taken(struct pub *P, size_t len)
+{
+	P->handed++;
+	P->bytes += len;
+}
+
+/* Hand the batch over; while librdkafka's queue is full, make room. */
+static void
+batch_flush(struct pub *P)
+{
+	rd_kafka_message_t *m = P->b.m;
+	size_t i = 0, j, n = P->b.n;
+	int32_t part = P->b.mixed ? RD_KAFKA_PARTITION_UA : P->b.partition;
+	int flags = RD_KAFKA_MSG_F_COPY |
+		    (P->b.mixed ? RD_KAFKA_MSG_F_PARTITION : 0);
+
+	while (i < n) {
+		rd_kafka_produce_batch(P->rkt, part, flags, m + i,
+				       (int)(n - i));
+		for (j = i; j < n && m[j].err != RD_KAFKA_RESP_ERR__QUEUE_FULL;
+		     j++) {
+			if (m[j].err)
+				refused(P, (uint64_t)(uintptr_t)m[j]._private,
+					m[j].err);
+			else
+				taken(P, m[j].len);
+		}
+		if ((i = j) == n)
+			break;
+		/* As in produce(): only a failure that stops gives up. */
+		if (P->halt && !P->o.keep_going) {
+			for (; i < n; i++)
+				refused(P, (uint64_t)(uintptr_t)m[i]._private,
+					RD_KAFKA_RESP_ERR__QUEUE_FULL);
+			break;
+		}
+		serve(P, 10);
+		for (j = i; j < n; j++)
+			m[j].err = RD_KAFKA_RESP_ERR_NO_ERROR;
+	}
+	P->b.n = 0;
+	P->b.used = 0;
+	if (n)
+		serve(P, 0);
+}
+
+static void
+batch_add(struct pub *P, const struct msg *m, uint64_t rec)
+{
+	rd_kafka_message_t *bm;
+	char *p;
+
+	if (P->b.n == BATCH_MSGS ||
+	    P->b.used + m->keylen + m->len > BATCH_BYTES)
+		batch_flush(P);
+	if (P->b.n == 0) {
+		P->b.partition = m->partition;
+		P->b.mixed = 0;
+	} else if (m->partition != P->b.partition) {
+		P->b.mixed = 1;
+	}
+	p = P->b.arena + P->b.used;
+	bm = &P->b.m[P->b.n++];
+	memset(bm, 0, sizeof(*bm));
+	bm->partition = m->partition;
+	bm->_private = (void *)(uintptr_t)rec;
+	if (m->key) {
+		memcpy(p, m->key, m->keylen);
+		bm->key = p;
+		bm->key_len = m->keylen;
+		p += m->keylen;
+	}
+	if (m->value) {
+		memcpy(p, m->value, m->len);
+		bm->payload = p;
+		bm->len = m->len;
+		p += m->len;
+	}
+	P->b.used = (size_t)(p - P->b.arena);
+}
+
+static void
+send_msg(struct pub *P, const struct msg *m, uint64_t rec)
+{
+	rd_kafka_resp_err_t err;
+
+	P->msgs++;
+	/* What produce_batch can carry: no headers, no timestamp. */
+	if (!P->o.rate && !m->nheaders && !P->hdrs && m->timestamp < 0 &&
+	    m->keylen + m->len <= BATCH_BYTES) {
+		batch_add(P, m, rec);
+		return;
+	}
+	batch_flush(P);
+	if (P->o.rate)
+		pace(P);
+	err = produce(P, m, rec);
+	if (err)
+		refused(P, rec, err);
+	else
+		taken(P, m->len);
+	if (++P->since_poll >= POLL_EVERY)
+		serve(P, 0);
+}
+
+/*
+ * While the input has nothing to read. The reader stops waiting only for
+ * kq_stop, so a failure that must stop the reading sets it to HALT.
+ */
+static void
+idle(void *arg)
+{
+	struct pub *P = arg;
+
+	batch_flush(P);
+	serve(P, 0);
+	flush_out(P);
+	if (P->halt && !kq_stop)
+		kq_stop = HALT;
+}
+
+/* --- reading -------------------------------------------------------------- */
+
+static void
+plain_record(struct pub *P, const char *p, size_t n)
+{
+	struct msg m = {.partition = P->o.partition, .timestamp = -1};
+	const char *hit = NULL;
+
+	m.value = p;
+	m.len = n;
+	if (P->o.kdelim.len) {
+		hit = P->o.kdelim.len == 1
+			      ? memchr(p, P->o.kdelim.s[0], n)
+			      : memmem(p, n, P->o.kdelim.s, P->o.kdelim.len);
+		if (hit) {
+			m.key = p;
+			m.keylen = (size_t)(hit - p);
+			m.value = hit + P->o.kdelim.len;
+			m.len = n - m.keylen - P->o.kdelim.len;
+		}
+	} else if (P->o.key) {
+		m.key = P->o.key;
+		m.keylen = P->o.keylen;
+	}
+	if (m.len == 0) {
+		if (P->o.empty == EMPTY_SKIP) {
+			P->skipped++;
+			return;
+		}
+		if (P->o.empty == EMPTY_NULL)
+			m.value = NULL;
+	}
+	send_msg(P, &m, P->rec);
+}
+
+/*
+ * Pass over the rest of a record too large to send, up to and past its
+ * delimiter, so --keep-going can go on with the next. 0, or -1 (errno).
+ */
+static int
+skip_record(struct kq_reader *r)
+{
+	const struct kq_delim *d = &r->delim;
+	char tail[2 * KQ_DELIM_MAX];
+	size_t ntail = 0, n;
+	const char *p, *hit;
+	int got;
+
+	while ((got = kq_reader_block(r, &p, &n)) > 0) {
+		/* A delimiter cut across two reads. */
+		if (ntail) {
+			size_t k = n < d->len - 1 ? n : d->len - 1;
+
+			memcpy(tail + ntail, p, k);
+			hit = memmem(tail, ntail + k, d->s, d->len);
+			if (hit) {
+				r->pos = (size_t)(p - r->buf) +
+					 (size_t)(hit + d->len - tail - ntail);
+				return 0;
+			}
+		}
+		hit = d->len == 1 ? memchr(p, d->s[0], n)
+				  : memmem(p, n, d->s, d->len);
+		if (hit) {
+			r->pos = (size_t)(hit + d->len - r->buf);
+			return 0;
+		}
+		ntail = n < d->len - 1 ? n : d->len - 1;
+		memcpy(tail, p + n - ntail, ntail);
+	}
+	return got;
+}
+
+static void
+input_error(struct pub *P, const char *name)
+{
+	kq_warn("%s: %s", name, strerror(errno));
+	P->status = EX_IOERR;
+	P->halt = 1;
+}
+
+static void
+read_plain(struct pub *P, struct kq_reader *r)
+{
+	const char *p;
+	size_t n;
+	int got;
+
+	while (!stopping(P)) {
+		got = P->o.whole ? kq_reader_all(r, &p, &n)
+				 : kq_reader_next(r, &p, &n);
+		if (got == 0)
+			return;
+		if (got > 0) {
+			P->rec++;
+			plain_record(P, p, n);
+			continue;
+		}
+		if (errno == EINTR)
+			return;
+		if (errno != EFBIG) {
+			input_error(P, r->name);
+			return;
+		}
+		/* Longer than message.max.bytes: as librdkafka would say. */
+		P->rec++;
+		P->msgs++;
+		failed(P, P->rec, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+		if (P->o.report)
+			report_line(P, P->rec, NULL,
+				    RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+		if (P->o.whole)
+			return;
+		if (skip_record(r) < 0) {
+			if (errno != EINTR)
+				input_error(P, r->name);
+			return;
+		}
+	}
+}
+
+static int
+on_envelope(void *arg, const char *p, size_t n, const struct kq_jsonpos *at)
+{
+	struct pub *P = arg;
+	struct kq_envelope e;
+	struct msg m;
+	uint64_t *slot;
+
+	if (kq_envelope_decode(&P->dec, p, n, &e)) {
+		kq_warn("%s:%llu:%llu: envelope: %s", P->cur,
+			(unsigned long long)at->line,
+			(unsigned long long)at->col, P->dec.err);
+		P->status = EX_DATAERR;
+		P->halt = 1;
+		return 1;
+	}
+	P->rec++;
+	slot = &P->ring[2 * (P->rec % RING)];
+	slot[0] = P->rec;
+	slot[1] = at->line;
+	m.key = e.key;
+	m.keylen = e.key_len;
+	if (P->o.key) {
+		m.key = P->o.key;
+		m.keylen = P->o.keylen;
+	}
+	m.value = e.value;
+	m.len = e.value_len;
+	m.partition = e.partition >= 0 ? e.partition : RD_KAFKA_PARTITION_UA;
+	if (P->o.partition != RD_KAFKA_PARTITION_UA)
+		m.partition = P->o.partition;
+	m.timestamp = e.timestamp;
+	m.headers = e.headers;
+	m.nheaders = e.nheaders;
+	send_msg(P, &m, P->rec);
+	return stopping(P) ? 2 : 0;
+}
+
+static void
+read_json(struct pub *P, struct kq_reader *r)
+{
+	struct kq_jsonpos at;
+	const char *p, *msg;
+	size_t n;
+	int got, rc = 0;
+
+	P->cur = r->name;
+	kq_jsonscan_reset(P->js);
+	while (!stopping(P)) {
+		got = kq_reader_block(r, &p, &n);
+		if (got < 0) {
+			if (errno != EINTR)
+				input_error(P, r->name);
+			return;
+		}
+		rc = got ? kq_jsonscan_feed(P->js, p, n)
+			 : kq_jsonscan_end(P->js);
+		if (rc || !got)
+			break;
+	}
+	if (rc == -1) {
+		msg = kq_jsonscan_error(P->js, &at);
+		kq_warn("%s:%llu:%llu: %s", r->name,
+			(unsigned long long)at.line, (unsigned long long)at.col,
+			msg);
+		P->status = EX_DATAERR;
+		P->halt = 1;
+	}
+}
+
+/* Every file before connecting: a typo sends nothing. */
+static void
+check_inputs(char **files, int n)
+{
+	struct stat st;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(files[i], "-") == 0)
+			continue;
+		if (stat(files[i], &st) || access(files[i], R_OK))
+			kq_die(EX_NOINPUT, "%s: %s", files[i], strerror(errno));
+		if (S_ISDIR(st.st_mode))
+			kq_die(EX_NOINPUT, "%s: %s", files[i],
+			       strerror(EISDIR));
+	}
+}
+
+static void
+read_inputs(struct pub *P, char **files, int nfiles)
+{
+	struct kq_reader r;
+	int i;
+
+	memset(&r, 0, sizeof(r));
+	r.fd = -1;
+	for (i = 0; i < nfiles && !stopping(P); i++) {
+		if (kq_reader_open(&r, files[i], &P->o.delim)) {
+			kq_warn("%s: %s", files[i], strerror(errno));
+			P->status = EX_NOINPUT;
+			break;
+		}
+		r.idle = idle;
+		r.idle_arg = P;
+		r.max = P->o.json ? 0 : P->max_bytes;
+		P->inputs = kq_erealloc(P->inputs,
+					(P->ninputs + 1) * sizeof(*P->inputs));
+		P->inputs[P->ninputs].name = r.name;
+		P->inputs[P->ninputs].first = P->rec + 1;
+		P->ninputs++;
+		if (P->o.json)
+			read_json(P, &r);
+		else
+			read_plain(P, &r);
+		/* Nothing was left to read (for the summary's words). */
+		if (i == nfiles - 1 && r.eof && r.pos == r.end &&
+		    (!P->o.json || !stopping(P)))
+			P->input_done = 1;
+		kq_reader_close(&r);
+	}
+	batch_flush(P);
+	free(r.buf);
+	if (kq_stop == HALT)
+		kq_stop = 0;
+}
+
+/* --- the end -------------------------------------------------------------- */
+
+/* Messages handed over and not yet reported on. */
+static uint64_t
+unacked(const struct pub *P)
+{
+	return P->handed - P->delivered - P->dr_failed;
+}
+
+/*
+ * Wait for every message handed over to be acknowledged or to fail:
+ * librdkafka fails them after message.timeout.ms, so this ends by itself;
+ * past that and a second, what is left is purged (and fails).
+ */
+static void
+drain(struct pub *P)
+{
+	int64_t deadline = kq_clock_ms() + P->msg_timeout + 1000;
+
+	while (unacked(P) && kq_clock_ms() < deadline) {
+		flush_out(P);
+		rd_kafka_flush(P->kk.rk, 100);
+		serve(P, 0);
+	}
+	if (!unacked(P))
+		return;
+	rd_kafka_purge(P->kk.rk,
+		       RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+	deadline = kq_clock_ms() + 1000;
+	while (unacked(P) && kq_clock_ms() < deadline)
+		serve(P, 100);
+}
+
+/* --atomic: commit when all went well, else abort; 0 when committed. */
+static int
+finish_transaction(struct pub *P)
+{
+	rd_kafka_error_t *error = NULL;
+	int timeout = (int)P->msg_timeout;
+
+	if (!P->failed && !kq_stop && !P->status) {
+		error = rd_kafka_commit_transaction(P->kk.rk, timeout);
+		serve(P, 0);
+		if (!error)
+			return 0;
+		kq_warn("commit: %s", rd_kafka_error_string(error));
+		rd_kafka_error_destroy(error);
+	}
+	error = rd_kafka_abort_transaction(P->kk.rk, timeout);
+	if (error) {
+		kq_warn("abort: %s", rd_kafka_error_string(error));
+		rd_kafka_error_destroy(error);
+	}
+	drain(P);
+	return -1;
+}
+
+static const char *
+plural(uint64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+/* The last lines on stderr, and the status. */
+static int
+summary(struct pub *P, int committed)
+{
+	char buf[128], why[512], skipped[64] = "";
+	uint64_t lost = unacked(P);
+	const char *stop = kq_stop ? "; interrupted" : "";
+
+	/* Nothing unaccounted for: what never came back failed. */
+	if (lost) {
+		P->failed += lost;
+		if (!P->fail_rec)
+			P->fail_err = RD_KAFKA_RESP_ERR__MSG_TIMED_OUT;
+	}
+	progress(P, 1);
+	if (P->skipped)
+		snprintf(skipped, sizeof(skipped), " (%llu empty %s skipped)",
+			 (unsigned long long)P->skipped,
+			 plural(P->skipped, "record", "records"));
+	if (P->fail_rec)
+		kq_warn("record %llu (%s): %s", (unsigned long long)P->fail_rec,
+			where(P, P->fail_rec, buf, sizeof(buf)),
+			reason(P, P->fail_err, why, sizeof(why)));
+	else if (lost)
+		kq_warn("%llu %s not acknowledged: %s",
+			(unsigned long long)lost,
+			plural(lost, "message", "messages"),
+			reason(P, P->fail_err, why, sizeof(why)));
+	if (P->o.atomic && committed != 0) {
+		kq_warn("Aborted the transaction: none of %llu %s committed.",
+			(unsigned long long)(P->delivered + P->failed),
+			plural(P->delivered + P->failed, "message",
+			       "messages"));
+	} else if (P->failed) {
+		if (!kq_stop && !P->status && !P->o.keep_going &&
+		    !P->input_done)
+			stop = "; stopped reading at the first failure";
+		kq_warn("Produced %llu %s, %llu failed%s%s.",
+			(unsigned long long)P->delivered,
+			plural(P->delivered, "message", "messages"),
+			(unsigned long long)P->failed, skipped, stop);
+	} else {
+		kq_info(&P->c, "Produced %llu %s%s%s%s.",
+			(unsigned long long)P->delivered,
+			plural(P->delivered, "message", "messages"),
+			P->o.atomic ? " in one transaction" : "", skipped,
+			stop);
+	}
+	if (kq_stop)
+		return KQ_EX_INTERRUPTED;
+	if (P->status)
+		return P->status;
+	if (P->failed || (P->o.atomic && committed != 0))
+		return KQ_EX_PARTIAL;
+	return EX_OK;
+}
+
+/* --- setting up ----------------------------------------------------------- */
+
+static void
+parse_header(struct kq_conf *c, struct opts *o, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	struct kq_header *h;
+
+	if (eq == arg || !*arg)
+		kq_usage(c, "-H: expected NAME=VALUE, got '%s'", arg);
+	o->headers = kq_erealloc(o->headers,
+				 (o->nheaders + 1) * sizeof(*o->headers));
+	h = &o->headers[o->nheaders++];
+	h->name = arg;
+	h->name_len = eq ? (size_t)(eq - arg) : strlen(arg);
+	h->value = eq ? eq + 1 : NULL;
+	h->value_len = eq ? strlen(eq + 1) : 0;
+}
+
+static void
+parse_options(struct pub *P, int argc, char **argv)
+{
+	struct opts *o = &P->o;
+	struct kq_conf *c = &P->c;
+	int key;
+
+	o->partition = RD_KAFKA_PARTITION_UA;
+	o->delim = kq_edelim("-D", "\\n");
+	while ((key = kq_getopt(c, argc, argv)) != -1) {
+		switch (key) {
+		case 't':
+			if (!*c->arg)
+				kq_usage(c, "-t: the topic name is empty");
+			o->topic = c->arg;
+			break;
+		case 'p':
+			o->partition =
+				(int32_t)kq_eint("-p", c->arg, 0, INT32_MAX);
+			break;
+		case 'k':
+			o->key = c->arg;
+			o->keylen = strlen(c->arg);
+			break;
+		case 'K':
+			o->kdelim = kq_edelim("-K", c->arg);
+			break;
+		case 'H':
+			parse_header(c, o, c->arg);
+			break;
+		case 'D':
+			o->delim = kq_edelim("-D", c->arg);
+			o->delim_given = 1;
+			break;
+		case '0':
+			o->delim = kq_edelim("-0", "\\0");
+			o->delim_given = 1;
+			break;
+		case OPT_WHOLE:
+			o->whole = 1;
+			break;
+		case OPT_EMPTY:
+			if (strcmp(c->arg, "send") == 0)
+				o->empty = EMPTY_SEND;
+			else if (strcmp(c->arg, "skip") == 0)
+				o->empty = EMPTY_SKIP;
+			else if (strcmp(c->arg, "null") == 0)
+				o->empty = EMPTY_NULL;
+			else
+				kq_usage(c,
+					 "--empty: expected send, skip or "
+					 "null, got '%s'",
+					 c->arg);
+			o->empty_given = 1;
+			break;
+		case 'Z':
+			o->empty = EMPTY_NULL;
+			o->empty_given = 1;
+			break;
+		case 'J':
+			o->json = 1;
+			break;
+		case 'z':
+			if (strcmp(c->arg, "gzip") &&
+			    strcmp(c->arg, "snappy") && strcmp(c->arg, "lz4") &&
+			    strcmp(c->arg, "zstd") && strcmp(c->arg, "none"))
+				kq_usage(c,
+					 "-z: expected gzip, snappy, lz4 or "
+					 "zstd, got '%s'",
+					 c->arg);
+			o->codec = c->arg;
+			break;
+		case OPT_ACKS:
+			if (strcmp(c->arg, "0") && strcmp(c->arg, "1") &&
+			    strcmp(c->arg, "all") && strcmp(c->arg, "-1"))
+				kq_usage(c,
+					 "--acks: expected 0, 1 or all, got "
+					 "'%s'",
+					 c->arg);
+			o->acks = c->arg;
+			break;
+		case 'c':
+			o->count = kq_eint("-c", c->arg, 1, INT64_MAX);
+			break;
+		case OPT_RATE:
+			o->rate = kq_eint("--rate", c->arg, 1, 1000000);
+			break;
+		case 'T':
+			o->tee = 1;
+			break;
+		case OPT_REPORT:
+			o->report = 1;
+			break;
+		case OPT_KEEP_GOING:
+			o->keep_going = 1;
+			break;
+		case OPT_ATOMIC:
+			o->atomic = 1;
+			break;
+		default:
+			kq_usage(c, NULL);
+		}
+	}
+	/* Refuse what would be ignored: nothing the user says is dropped. */
+	if (!o->topic)
+		kq_usage(c, "-t TOPIC is required");
+	if (o->key && o->kdelim.len)
+		kq_usage(c, "-k and -K cannot be used together");
+	if (o->json &&
+	    (o->kdelim.len || o->delim_given || o->empty_given || o->whole))
+		kq_usage(c, "-J reads envelopes: -K, -D, -0, --empty, -Z and "
+			    "--whole do not apply");
+	if (o->whole && o->delim_given)
+		kq_usage(c,
+			 "--whole sends whole files: -D and -0 do not apply");
+	if (o->tee && o->report)
+		kq_usage(c, "-T and --report cannot be used together");
+	if (o->atomic && (o->tee || o->report))
+		kq_usage(c, "--atomic: -T and --report cannot be used: records "
+			    "are not delivered until the commit");
+	if (o->atomic && o->keep_going)
+		kq_usage(c,
+			 "--atomic and --keep-going cannot be used together: "
+			 "a failure aborts the transaction");
+	if (o->atomic && o->acks && strcmp(o->acks, "all") &&
+	    strcmp(o->acks, "-1"))
+		kq_usage(c, "--atomic needs --acks all");
+}
+
+/* librdkafka's configuration: kq-pub's defaults, which -X overrides. */
+static rd_kafka_conf_t *
+make_conf(struct pub *P)
+{
+	static char timeout[24], txn_timeout[24], txid[96];
+	struct kq_default d[16];
+	const struct kq_conf *c = &P->c;
+	const char *acks = P->o.acks ? P->o.acks : "all";
+	int idempotent = strcmp(acks, "all") == 0 || strcmp(acks, "-1") == 0;
+	rd_kafka_conf_t *rc;
+	const char *v;
+	char buf[64];
+	size_t n = 0, size;
+
+	/* acks below all, set with -X, turns idempotence off too. */
+	if (!P->o.acks && ((v = kq_conf_prop(c, "acks")) ||
+			   (v = kq_conf_prop(c, "request.required.acks"))))
+		idempotent = strcmp(v, "all") == 0 || strcmp(v, "-1") == 0;
+	snprintf(timeout, sizeof(timeout), "%lld", (long long)c->timeout_ms);
+	d[n++] = (struct kq_default){"acks", acks};
+	d[n++] = (struct kq_default){"enable.idempotence",
+				     idempotent ? "true" : "false"};
+	d[n++] = (struct kq_default){"message.timeout.ms", timeout};
+	d[n++] = (struct kq_default){"linger.ms", "5"};
+	d[n++] = (struct kq_default){"queue.buffering.max.messages", "1000000"};
+	if (P->o.codec)
+		d[n++] = (struct kq_default){"compression.codec", P->o.codec};
+	if (P->o.atomic) {
+		snprintf(txid, sizeof(txid), "kq-pub-%ld-%lld", (long)getpid(),
+			 (long long)kq_now_ms());
+		snprintf(txn_timeout, sizeof(txn_timeout), "%lld",
+			 (long long)(c->timeout_ms > 60000 ? c->timeout_ms
+							   : 60000));
+		d[n++] = (struct kq_default){"transactional.id", txid};
+		d[n++] = (struct kq_default){"transaction.timeout.ms",
+					     txn_timeout};
+	}
+	d[n] = (struct kq_default){NULL, NULL};
+	rc = kq_kafka_conf(&P->kk, c, d);
+	rd_kafka_conf_set_dr_msg_cb(rc, on_delivery);
+	/* Every message is counted by its report (-X cannot turn it off). */
+	kq_kafka_set(rc, "delivery.report.only.error", "false");
+
+	size = sizeof(buf);
+	P->msg_timeout = c->timeout_ms;
+	if (rd_kafka_conf_get(rc, "message.timeout.ms", buf, &size) ==
+	    RD_KAFKA_CONF_OK)
+		P->msg_timeout = strtoll(buf, NULL, 10);
+	size = sizeof(buf);
+	P->max_bytes = 1000000;
+	if (rd_kafka_conf_get(rc, "message.max.bytes", buf, &size) ==
+	    RD_KAFKA_CONF_OK)
+		P->max_bytes = (size_t)strtoull(buf, NULL, 10);
+	return rc;
+}
+
+/* The topic exists (or the broker made it) and -p is one of its own. */
+static int
+check_topic(struct pub *P)
+{
+	rd_kafka_resp_err_t err;
+	int n = kq_kafka_partitions(&P->kk, P->o.topic, &err);
+
+	if (n < 0) {
+		kq_warn("topic %s: %s", P->o.topic, rd_kafka_err2str(err));
+		return EX_UNAVAILABLE;
+	}
+	if (P->o.partition != RD_KAFKA_PARTITION_UA && P->o.partition >= n) {
+		kq_warn("-p %ld: topic %s has %d %s (0 to %d)",
+			(long)P->o.partition, P->o.topic, n,
+			plural((uint64_t)n, "partition", "partitions"), n - 1);
+		return EX_USAGE;
+	}
+	return 0;
+}
+
+static int
+start_transaction(struct pub *P)
+{
+	rd_kafka_error_t *error;
+
+	error = rd_kafka_init_transactions(P->kk.rk, (int)P->c.timeout_ms);
+	if (!error)
+		error = rd_kafka_begin_transaction(P->kk.rk);
+	if (!error)
+		return 0;
+	kq_warn("cannot start a transaction: %s", rd_kafka_error_string(error));
+	rd_kafka_error_destroy(error);
+	return EX_UNAVAILABLE;
+}
+
+int
+main(int argc, char **argv)
+{
+	static char *stdin_only[] = {"-", NULL};
+	struct pub *P = kq_ecalloc(1, sizeof(*P));
+	rd_kafka_conf_t *rc;
+	struct kq_jsonpath dot;
+	char **files;
+	int nfiles, status, committed = -1;
+	size_t i;
+
+	kq_conf_init(&P->c, &cmd, argv);
+	parse_options(P, argc, argv);
+	files = argv + optind;
+	nfiles = argc - optind;
+	if (nfiles == 0) {
+		files = stdin_only;
+		nfiles = 1;
+	}
+	check_inputs(files, nfiles);
+	kq_conf_finish(&P->c);
+	kq_sig_install();
+
+	if (P->o.nheaders) {
+		P->hdrs = rd_kafka_headers_new(P->o.nheaders);
+		for (i = 0; i < P->o.nheaders; i++)
+			rd_kafka_header_add(P->hdrs, P->o.headers[i].name,
+					    (ssize_t)P->o.headers[i].name_len,
+					    P->o.headers[i].value,
+					    (ssize_t)P->o.headers[i].value_len);
+	}
+	if (P->o.json) {
+		if (kq_jsonpath_parse(".", &dot))
+			kq_die(EX_SOFTWARE, "cannot make the path \".\"");
+		P->js = kq_jsonscan_new(&dot, 0, on_envelope, P);
+		kq_jsonpath_free(&dot);
+		P->ring = kq_ecalloc(2 * RING, sizeof(*P->ring));
+		kq_envenc_init(&P->enc, 0);
+	}
+	if (P->o.tee || P->o.report) {
+		kq_writer_init(&P->out, 1, "stdout", 1 << 16);
+		P->out_used = 1;
+	}
+	P->tty = !P->c.quiet && isatty(2);
+	P->b.m = kq_ecalloc(BATCH_MSGS, sizeof(*P->b.m));
+	P->b.arena = kq_emalloc(BATCH_BYTES);
+
+	rc = make_conf(P);
+	kq_kafka_open(&P->kk, RD_KAFKA_PRODUCER, rc);
+	/* From here on, every way out goes through the end of main. */
+	P->rkt = rd_kafka_topic_new(P->kk.rk, P->o.topic, NULL);
+	status = check_topic(P);
+	if (!status && P->o.atomic)
+		status = start_transaction(P);
+	if (status) {
+		P->status = status;
+		goto out;
+	}
+
+	P->t0 = kq_clock_ms();
+	read_inputs(P, files, nfiles);
+	if (P->o.atomic)
+		committed = finish_transaction(P);
+	else
+		drain(P);
+	status = summary(P, committed);
+
+out:
+	if (P->rkt)
+		rd_kafka_topic_destroy(P->rkt);
+	if (P->hdrs)
+		rd_kafka_headers_destroy(P->hdrs);
+	kq_kafka_close(&P->kk);
+	if (P->out_used) {
+		int st = kq_writer_finish(&P->out);
+
+		if (st && (!status || status == KQ_EX_PARTIAL))
+			status = st;
+	}
+	if (P->js) {
+		kq_jsonscan_free(P->js);
+		kq_envdec_free(&P->dec);
+		kq_envenc_free(&P->enc);
+	}
+	if (!status && P->status)
+		status = P->status;
+	free(P->ring);
+	free(P->th);
+	free(P->b.m);
+	free(P->b.arena);
+	free(P->inputs);
+	free(P->o.headers);
+	kq_conf_free(&P->c);
+	free(P);
+	return status;
+}
