@@ -267,10 +267,11 @@ split_input(struct kq_jsonscan *scan, struct kq_reader *in)
 }
 
 /* The reader has to wait for input: let what we have go first. */
-static void
+static int
 flush(void *arg)
 {
 	kq_writer_flush(arg);
+	return 0;
 }
 
 int

@@ -193,8 +193,12 @@ struct pub {
 #define BATCH_MSGS  1024
 #define BATCH_BYTES (1 << 20)
 
-/* How the hook tells the reader to stop waiting; signals are positive. */
-#define HALT (-1)
+/* A read that ended because of a signal or a failure, not an input error. */
+static int
+read_stopped(void)
+{
+	return errno == EINTR || errno == ECANCELED;
+}
 
 /* --- naming records ------------------------------------------------------- */
 
@@ -685,11 +689,8 @@ send_msg(struct pub *P, const struct msg *m, uint64_t rec)
 		serve(P, 0);
 }
 
-/*
- * While the input has nothing to read. The reader stops waiting only for
- * kq_stop, so a failure that must stop the reading sets it to HALT.
- */
-static void
+/* While the input has nothing to read; a failure ends the wait. */
+static int
 idle(void *arg)
 {
 	struct pub *P = arg;
@@ -697,8 +698,7 @@ idle(void *arg)
 	batch_flush(P);
 	serve(P, 0);
 	flush_out(P);
-	if (P->halt && !kq_stop)
-		kq_stop = HALT;
+	return P->halt;
 }
 
 /* --- reading -------------------------------------------------------------- */
@@ -799,7 +799,7 @@ read_plain(struct pub *P, struct kq_reader *r)
 			plain_record(P, p, n);
 			continue;
 		}
-		if (errno == EINTR)
+		if (read_stopped())
 			return;
 		if (errno != EFBIG) {
 			input_error(P, r->name);
@@ -815,7 +815,7 @@ read_plain(struct pub *P, struct kq_reader *r)
 		if (P->o.whole)
 			return;
 		if (skip_record(r) < 0) {
-			if (errno != EINTR)
+			if (!read_stopped())
 				input_error(P, r->name);
 			return;
 		}
@@ -873,7 +873,7 @@ read_json(struct pub *P, struct kq_reader *r)
 	while (!stopping(P)) {
 		got = kq_reader_block(r, &p, &n);
 		if (got < 0) {
-			if (errno != EINTR)
+			if (!read_stopped())
 				input_error(P, r->name);
 			return;
 		}
@@ -944,8 +944,6 @@ read_inputs(struct pub *P, char **files, int nfiles)
 	}
 	batch_flush(P);
 	free(r.buf);
-	if (kq_stop == HALT)
-		kq_stop = 0;
 }
 
 /* --- the end -------------------------------------------------------------- */

@@ -102,7 +102,7 @@ kq_reader_close(struct kq_reader *r)
 	r->fd = -1;
 }
 
-/* Wait until fd can be read, calling idle meanwhile; -1 when asked to stop. */
+/* Wait until fd can be read, calling idle meanwhile; -1 when told to stop. */
 static int
 wait_readable(struct kq_reader *r)
 {
@@ -120,7 +120,10 @@ wait_readable(struct kq_reader *r)
 			errno = EINTR;
 			return -1;
 		}
-		r->idle(r->idle_arg);
+		if (r->idle(r->idle_arg)) {
+			errno = ECANCELED;
+			return -1;
+		}
 		timeout = 100;
 	}
 }

@@ -34,9 +34,10 @@ struct kq_reader {
 	int eof;
 	/*
 	 * Called while the input has nothing to read, every 100 ms or so,
-	 * so a producer can serve its delivery reports meanwhile.
+	 * so a producer can serve its delivery reports meanwhile. A non-zero
+	 * return ends the wait: the read fails with ECANCELED.
 	 */
-	void (*idle)(void *arg);
+	int (*idle)(void *arg);
 	void *idle_arg;
 };
 
@@ -52,7 +53,8 @@ void kq_reader_close(struct kq_reader *r);
  * The next record, without its delimiter, in *p and *n: valid until the
  * next call. A last record with no delimiter is returned too.
  * 1: a record; 0: end of input; -1: error with errno (EINTR when a
- * signal asked to stop; EFBIG for a record over r->max).
+ * signal asked to stop; ECANCELED when the idle hook did; EFBIG for a
+ * record over r->max).
  */
 int kq_reader_next(struct kq_reader *r, const char **p, size_t *n);
 /* The rest of the input as one record (--whole); same results. */

@@ -353,6 +353,42 @@ open_missing(void **state)
 	free(r.buf);
 }
 
+static int
+give_up_on_third(void *arg)
+{
+	return ++*(int *)arg == 3;
+}
+
+/* An idle hook that says stop ends a wait for input with ECANCELED. */
+static void
+idle_hook_ends_wait(void **state)
+{
+	struct kq_reader r;
+	struct kq_delim d = {"\n", 1};
+	const char *rec;
+	size_t len;
+	int fds[2], calls = 0, saved = dup(0);
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(write(fds[1], "a\n", 2), 2);
+	dup2(fds[0], 0);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(kq_reader_open(&r, "-", &d), 0);
+	r.idle = give_up_on_third;
+	r.idle_arg = &calls;
+	assert_int_equal(kq_reader_next(&r, &rec, &len), 1);
+	assert_int_equal(len, 1);
+	assert_int_equal(kq_reader_next(&r, &rec, &len), -1);
+	assert_int_equal(errno, ECANCELED);
+	assert_int_equal(calls, 3);
+	dup2(saved, 0);
+	close(saved);
+	close(fds[0]);
+	close(fds[1]);
+	free(r.buf);
+}
+
 /* Everything written to w, through a pipe, read back in full. */
 static void
 large_writes(void **state)
@@ -523,6 +559,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(delimiter_escapes),
+		cmocka_unit_test(idle_hook_ends_wait),
 		cmocka_unit_test(bad_delimiters),
 		cmocka_unit_test(edelim_dies_with_usage),
 		cmocka_unit_test(records_split_across_reads),

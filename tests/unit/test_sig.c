@@ -177,10 +177,11 @@ reader_sees_the_signal(void **state)
 	assert_int_equal(child(reader_stops), 0);
 }
 
-static void
+static int
 idle(void *arg)
 {
 	(*(int *)arg)++;
+	return 0;
 }
 
 /* With an idle callback (a producer serving its reports) too. */
