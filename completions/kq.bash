@@ -1,0 +1,120 @@
+# bash completion for kq. Made by scripts/completions.sh from the
+# option tables of the programs: do not edit, run make completions.
+
+_kq_topics() {
+	kq-topic list --timeout 1s 2>/dev/null
+}
+
+_kq_values() {
+	case $1 in
+	@topic) COMPREPLY=($(compgen -W "$(_kq_topics)" -- "$cur")) ;;
+	@file) compopt -o filenames 2>/dev/null
+		COMPREPLY=($(compgen -f -- "$cur")) ;;
+	*) COMPREPLY=($(compgen -W "$1" -- "$cur")) ;;
+	esac
+}
+
+_kq() {
+	local cur=${COMP_WORDS[COMP_CWORD]} prev=
+	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD-1]}
+	local opts operands
+	COMPREPLY=()
+	case ${COMP_WORDS[0]##*/} in
+	kq-broker)
+		opts='--topic -t --brokers --daemon --pidfile --stop --help -h --version -V --quiet -q --verbose -v'
+		operands=''
+		case $prev in
+		--topic|-t) _kq_values ''; return ;;
+		--brokers) _kq_values ''; return ;;
+		--pidfile) _kq_values '@file'; return ;;
+		esac
+		;;
+	kq-count)
+		opts='--topic -t --partition -p --group -g --exact --delimiter -D --null -0 --envelopes -J --bytes -c --every --json --brokers -b --bootstrap-server -b --property -X --config -F --timeout --help -h --version -V --quiet -q --verbose -v'
+		operands='@file'
+		case $prev in
+		--topic|-t) _kq_values '@topic'; return ;;
+		--partition|-p) _kq_values ''; return ;;
+		--group|-g) _kq_values ''; return ;;
+		--delimiter|-D) _kq_values ''; return ;;
+		--every) _kq_values ''; return ;;
+		--brokers|-b) _kq_values ''; return ;;
+		--bootstrap-server|-b) _kq_values ''; return ;;
+		--property|-X) _kq_values ''; return ;;
+		--config|-F) _kq_values '@file'; return ;;
+		--timeout) _kq_values ''; return ;;
+		esac
+		;;
+	kq-jsonsplit)
+		opts='--raw-output -r --null -0 --help -h --version -V --quiet -q --verbose -v'
+		operands='@file'
+		;;
+	kq-pub)
+		opts='--topic -t --partition -p --key -k --key-delimiter -K --header -H --delimiter -D --null -0 --whole --empty --empty-null -Z --json -J --compression -z --acks --count -c --rate --tee -T --report --keep-going --atomic --brokers -b --bootstrap-server -b --property -X --config -F --timeout --help -h --version -V --quiet -q --verbose -v'
+		operands='@file'
+		case $prev in
+		--topic|-t) _kq_values '@topic'; return ;;
+		--partition|-p) _kq_values ''; return ;;
+		--key|-k) _kq_values ''; return ;;
+		--key-delimiter|-K) _kq_values ''; return ;;
+		--header|-H) _kq_values ''; return ;;
+		--delimiter|-D) _kq_values ''; return ;;
+		--empty) _kq_values 'send skip null'; return ;;
+		--compression|-z) _kq_values 'gzip snappy lz4 zstd'; return ;;
+		--acks) _kq_values '0 1 all'; return ;;
+		--count|-c) _kq_values ''; return ;;
+		--rate) _kq_values ''; return ;;
+		--brokers|-b) _kq_values ''; return ;;
+		--bootstrap-server|-b) _kq_values ''; return ;;
+		--property|-X) _kq_values ''; return ;;
+		--config|-F) _kq_values '@file'; return ;;
+		--timeout) _kq_values ''; return ;;
+		esac
+		;;
+	kq-sub)
+		opts='--topic -t --partition -p --offset -o --from-beginning --group -g --max-messages -c --exit -e --until --idle-timeout --delimiter -D --null -0 --key-delimiter -K --format -f --json -J --json-values --jq --raw-output -r --keep-going --show-null -Z --unbuffered -u --brokers -b --bootstrap-server -b --property -X --config -F --timeout --help -h --version -V --quiet -q --verbose -v'
+		operands=''
+		case $prev in
+		--topic|-t) _kq_values '@topic'; return ;;
+		--partition|-p) _kq_values ''; return ;;
+		--offset|-o) _kq_values 'beginning end stored'; return ;;
+		--group|-g) _kq_values ''; return ;;
+		--max-messages|-c) _kq_values ''; return ;;
+		--until) _kq_values ''; return ;;
+		--idle-timeout) _kq_values ''; return ;;
+		--delimiter|-D) _kq_values ''; return ;;
+		--key-delimiter|-K) _kq_values ''; return ;;
+		--format|-f) _kq_values ''; return ;;
+		--jq) _kq_values ''; return ;;
+		--brokers|-b) _kq_values ''; return ;;
+		--bootstrap-server|-b) _kq_values ''; return ;;
+		--property|-X) _kq_values ''; return ;;
+		--config|-F) _kq_values '@file'; return ;;
+		--timeout) _kq_values ''; return ;;
+		esac
+		;;
+	kq-topic)
+		opts='--partitions -p --replication-factor -r --config -c --if-not-exists --if-exists --all -a --offsets -o --json --under-replicated-partitions --unavailable-partitions --topic -t --list --describe --create --delete --alter --exclude-internal --command-config -F --zookeeper --brokers -b --bootstrap-server -b --property -X --timeout --help -h --version -V --quiet -q --verbose -v'
+		operands='list describe create delete partitions'
+		case $prev in
+		--partitions|-p) _kq_values ''; return ;;
+		--replication-factor|-r) _kq_values ''; return ;;
+		--config|-c) _kq_values ''; return ;;
+		--topic|-t) _kq_values '@topic'; return ;;
+		--command-config|-F) _kq_values '@file'; return ;;
+		--zookeeper) _kq_values ''; return ;;
+		--brokers|-b) _kq_values ''; return ;;
+		--bootstrap-server|-b) _kq_values ''; return ;;
+		--property|-X) _kq_values ''; return ;;
+		--timeout) _kq_values ''; return ;;
+		esac
+		;;
+	esac
+	if [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+	elif [ -n "$operands" ]; then
+		_kq_values "$operands"
+	fi
+}
+
+complete -F _kq kq-broker kq-count kq-jsonsplit kq-pub kq-sub kq-topic
