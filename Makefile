@@ -25,7 +25,7 @@ SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	   -fno-omit-frame-pointer
 endif
 
-KQ_CFLAGS = -std=c11 -D_GNU_SOURCE -DKQ_VERSION='"$(VERSION)"' -Icommon \
+KQ_CFLAGS = -std=c11 -D_GNU_SOURCE -DKQ_VERSION='"$(VERSION)"' -Icommon -Ibroker \
 	    $(shell $(PKG_CONFIG) --cflags rdkafka) $(WARN) $(SANFLAGS) -MMD -MP
 RDKAFKA_LIBS = $(shell $(PKG_CONFIG) --libs rdkafka)
 # libjq ships no .pc file in Debian.
@@ -37,6 +37,9 @@ PROGS = $(patsubst cmd/%.c,%,$(wildcard cmd/kq-*.c))
 MANS = $(wildcard cmd/*.1) $(wildcard doc/*.7)
 COMMON_SRC = $(wildcard common/*.c)
 COMMON_OBJ = $(COMMON_SRC:%.c=$(O)/%.o)
+# The broker's modules (protocol, storage, groups) serve kq-broker only.
+BROKER_SRC = $(wildcard broker/*.c)
+BROKER_OBJ = $(BROKER_SRC:%.c=$(O)/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 FIXTURE_SRC = $(wildcard tests/fixture/*.c)
@@ -58,6 +61,14 @@ $(O)/%.o: %.c
 $(O)/libkq.a: $(COMMON_OBJ)
 	$(AR) rcs $@ $^
 
+$(O)/libkqbroker.a: $(BROKER_OBJ)
+	$(AR) rcs $@ $^
+
+ifneq ($(BROKER_SRC),)
+$(BIN)/kq-broker: $(O)/libkqbroker.a
+LIBS_broker = $(O)/libkqbroker.a $(O)/libkq.a
+endif
+
 $(BIN)/kq-%: $(O)/cmd/kq-%.o $(O)/libkq.a
 	@mkdir -p $(@D)
 	$(CC) $(SANFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_$*) \
@@ -65,6 +76,13 @@ $(BIN)/kq-%: $(O)/cmd/kq-%.o $(O)/libkq.a
 
 LIBS_sub = $(JQ_LIBS)
 LIBS_jsonsplit = $(JQ_LIBS)
+
+$(O)/tests/test_broker_%: tests/unit/test_broker_%.c $(O)/libkqbroker.a \
+		$(O)/libkq.a
+	@mkdir -p $(@D)
+	$(CC) $(KQ_CFLAGS) $(CMOCKA_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) \
+		-o $@ $< $(O)/libkqbroker.a $(O)/libkq.a $(CMOCKA_LIBS) \
+		$(RDKAFKA_LIBS) -lm
 
 $(O)/tests/test_%: tests/unit/test_%.c $(O)/libkq.a
 	@mkdir -p $(@D)
@@ -152,4 +170,4 @@ uninstall:
 clean:
 	rm -rf build bin
 
--include $(COMMON_OBJ:.o=.d) $(PROGS:%=$(O)/cmd/%.d)
+-include $(COMMON_OBJ:.o=.d) $(BROKER_OBJ:.o=.d) $(PROGS:%=$(O)/cmd/%.d)
