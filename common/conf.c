@@ -184,13 +184,14 @@ kq_usage(const struct kq_conf *c, const char *fmt, ...)
 
 /* Help text from column 30, wrapped at 79. */
 static void
-print_option(FILE *f, const struct kq_option *o)
+print_option(FILE *f, const struct kq_option *o, int alias)
 {
 	char left[64];
 	const char *h = o->help;
 	int n;
 
-	if (o->key < KQ_LONG)
+	/* An alias (--bootstrap-server for -b) shows its long name only. */
+	if (o->key < KQ_LONG && !alias)
 		n = snprintf(left, sizeof(left), "  -%c, --%s", o->key,
 			     o->name);
 	else
@@ -236,7 +237,9 @@ print_help(const struct kq_conf *c)
 		printf("\n%s:\n", heads[i]);
 		for (k = 0; t[i][k].name; k++)
 			if (!shadowed(c->cmd, t[i], &t[i][k]))
-				print_option(stdout, &t[i][k]);
+				print_option(stdout, &t[i][k],
+					     k > 0 && t[i][k - 1].key ==
+							      t[i][k].key);
 	}
 	printf("\nExit status: 0 ok, 1 partial, 64 usage, 65 bad data, "
 	       "66 no input,\n69 broker or topic unavailable, 70 internal, "
