@@ -686,24 +686,6 @@ read_exact(struct topic_run *t)
 	return status;
 }
 
-static void wfmt(struct kq_writer *w, const char *fmt, ...) KQ_PRINTF(2, 3);
-
-static void
-wfmt(struct kq_writer *w, const char *fmt, ...)
-{
-	char buf[256];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		kq_writer_put(w, buf,
-			      (size_t)n < sizeof(buf) ? (size_t)n
-						      : sizeof(buf) - 1);
-}
-
 static void
 put_topic(struct topic_run *t, struct kq_writer *w)
 {
@@ -711,46 +693,46 @@ put_topic(struct topic_run *t, struct kq_writer *w)
 	int i;
 
 	if (t->o->json) {
-		wfmt(w, "{\"topic\":\"%s\",", t->o->topic);
+		kq_writer_printf(w, "{\"topic\":\"%s\",", t->o->topic);
 		if (t->o->group) {
 			kq_writer_put(w, "\"group\":", 8);
 			kq_json_write_string(w, t->o->group,
 					     strlen(t->o->group));
 			kq_writer_put(w, ",", 1);
 		}
-		wfmt(w, "\"%s\":%llu,\"exact\":%s,\"partitions\":[", what,
+		kq_writer_printf(w, "\"%s\":%llu,\"exact\":%s,\"partitions\":[", what,
 		     (unsigned long long)t->total,
 		     t->o->exact ? "true" : "false");
 		for (i = 0; i < t->nparts; i++) {
 			const struct part *p = &t->parts[i];
 
-			wfmt(w, "%s{\"partition\":%d,\"%s\":%llu,",
+			kq_writer_printf(w, "%s{\"partition\":%d,\"%s\":%llu,",
 			     i ? "," : "", (int)p->id, what,
 			     (unsigned long long)p->count);
 			if (t->o->group && p->committed >= 0)
-				wfmt(w, "\"committed\":%lld,",
+				kq_writer_printf(w, "\"committed\":%lld,",
 				     (long long)p->committed);
 			else if (t->o->group)
-				wfmt(w, "\"committed\":null,");
-			wfmt(w, "\"low\":%lld,\"high\":%lld}", (long long)p->lo,
+				kq_writer_printf(w, "\"committed\":null,");
+			kq_writer_printf(w, "\"low\":%lld,\"high\":%lld}", (long long)p->lo,
 			     (long long)p->hi);
 		}
-		wfmt(w, "]}\n");
+		kq_writer_printf(w, "]}\n");
 		return;
 	}
 	for (i = 0; t->c->verbose && i < t->nparts; i++) {
 		const struct part *p = &t->parts[i];
 
-		wfmt(w, "%d\t%llu\t", (int)p->id, (unsigned long long)p->count);
+		kq_writer_printf(w, "%d\t%llu\t", (int)p->id, (unsigned long long)p->count);
 		if (!t->o->group)
-			wfmt(w, "%lld", (long long)p->lo);
+			kq_writer_printf(w, "%lld", (long long)p->lo);
 		else if (p->committed >= 0)
-			wfmt(w, "%lld", (long long)p->committed);
+			kq_writer_printf(w, "%lld", (long long)p->committed);
 		else
-			wfmt(w, "-");
-		wfmt(w, "\t%lld\n", (long long)p->hi);
+			kq_writer_printf(w, "-");
+		kq_writer_printf(w, "\t%lld\n", (long long)p->hi);
 	}
-	wfmt(w, "%llu\n", (unsigned long long)t->total);
+	kq_writer_printf(w, "%llu\n", (unsigned long long)t->total);
 }
 
 static int

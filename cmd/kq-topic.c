@@ -195,30 +195,6 @@ internal(const char *name)
 	return strncmp(name, "__", 2) == 0;
 }
 
-static void wfmt(struct kq_writer *w, const char *fmt, ...) KQ_PRINTF(2, 3);
-
-static void
-wfmt(struct kq_writer *w, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		kq_writer_put(w, buf,
-			      (size_t)n < sizeof(buf) ? (size_t)n
-						      : sizeof(buf) - 1);
-}
-
-static void
-wputs(struct kq_writer *w, const char *s)
-{
-	kq_writer_put(w, s, strlen(s));
-}
-
 /* The metadata of every topic: asking for one would create it on brokers
  * that auto-create topics (kq-broker does). */
 static int
@@ -326,8 +302,8 @@ list_topics(struct run *r)
 
 	v = select_topics(r, &n, &status);
 	for (i = 0; i < n; i++) {
-		wputs(&r->w, v[i]->topic);
-		wputs(&r->w, "\n");
+		kq_writer_puts(&r->w, v[i]->topic);
+		kq_writer_puts(&r->w, "\n");
 	}
 	free(v);
 	return status;
@@ -414,12 +390,12 @@ put_configs(struct kq_writer *w, const rd_kafka_ConfigResource_t *cr, int json)
 
 	if (!cr) {
 		if (json)
-			wputs(w, "null");
+			kq_writer_puts(w, "null");
 		return;
 	}
 	e = rd_kafka_ConfigResource_configs(cr, &n);
 	if (json)
-		wputs(w, "{");
+		kq_writer_puts(w, "{");
 	for (i = 0; i < n; i++) {
 		const char *name = rd_kafka_ConfigEntry_name(e[i]);
 		const char *value = rd_kafka_ConfigEntry_value(e[i]);
@@ -427,23 +403,23 @@ put_configs(struct kq_writer *w, const rd_kafka_ConfigResource_t *cr, int json)
 		if (rd_kafka_ConfigEntry_is_default(e[i]))
 			continue;
 		if (!first)
-			wputs(w, ",");
+			kq_writer_puts(w, ",");
 		first = 0;
 		if (json) {
 			kq_json_write_string(w, name, strlen(name));
-			wputs(w, ":");
+			kq_writer_puts(w, ":");
 			if (value)
 				kq_json_write_string(w, value, strlen(value));
 			else
-				wputs(w, "null");
+				kq_writer_puts(w, "null");
 		} else {
-			wputs(w, name);
-			wputs(w, "=");
-			wputs(w, value ? value : "");
+			kq_writer_puts(w, name);
+			kq_writer_puts(w, "=");
+			kq_writer_puts(w, value ? value : "");
 		}
 	}
 	if (json)
-		wputs(w, "}");
+		kq_writer_puts(w, "}");
 }
 
 static void
@@ -452,11 +428,11 @@ put_ids(struct kq_writer *w, const int32_t *id, int n, int json)
 	int i;
 
 	if (json)
-		wputs(w, "[");
+		kq_writer_puts(w, "[");
 	for (i = 0; i < n; i++)
-		wfmt(w, i ? ",%d" : "%d", (int)id[i]);
+		kq_writer_printf(w, i ? ",%d" : "%d", (int)id[i]);
 	if (json)
-		wputs(w, "]");
+		kq_writer_puts(w, "]");
 }
 
 struct marks {
@@ -515,12 +491,12 @@ put_marks(struct kq_writer *w, const struct marks *m, const char *topic,
 	lo = rd_kafka_topic_partition_list_find(m->lo, topic, p);
 	hi = rd_kafka_topic_partition_list_find(m->hi, topic, p);
 	if (lo && hi && !lo->err && !hi->err)
-		wfmt(w,
+		kq_writer_printf(w,
 		     json ? ",\"low\":%lld,\"high\":%lld"
 			  : "\tLowWatermark: %lld\tHighWatermark: %lld",
 		     (long long)lo->offset, (long long)hi->offset);
 	else
-		wputs(w, json ? ",\"low\":null,\"high\":null"
+		kq_writer_puts(w, json ? ",\"low\":null,\"high\":null"
 			      : "\tLowWatermark: -\tHighWatermark: -");
 }
 
@@ -537,21 +513,21 @@ describe_one(struct run *r, const rd_kafka_metadata_topic_t *t,
 		p[i] = &t->partitions[i];
 	qsort(p, t->partition_cnt, sizeof(*p), by_partition);
 	if (json) {
-		wfmt(w,
+		kq_writer_printf(w,
 		     "{\"topic\":\"%s\",\"partition_count\":%d,"
 		     "\"replication_factor\":%d,\"configs\":",
 		     t->topic, t->partition_cnt,
 		     t->partition_cnt ? p[0]->replica_cnt : 0);
 		put_configs(w, cr, 1);
-		wputs(w, ",\"partitions\":[");
+		kq_writer_puts(w, ",\"partitions\":[");
 	} else if (!r->o->under_replicated && !r->o->unavailable) {
-		wfmt(w,
+		kq_writer_printf(w,
 		     "Topic: %s\tPartitionCount: %d\tReplicationFactor: "
 		     "%d\tConfigs: ",
 		     t->topic, t->partition_cnt,
 		     t->partition_cnt ? p[0]->replica_cnt : 0);
 		put_configs(w, cr, 0);
-		wputs(w, "\n");
+		kq_writer_puts(w, "\n");
 	}
 	for (i = 0; i < t->partition_cnt; i++) {
 		const rd_kafka_metadata_partition_t *q = p[i];
@@ -561,37 +537,37 @@ describe_one(struct run *r, const rd_kafka_metadata_topic_t *t,
 		if (r->o->unavailable && q->leader >= 0)
 			continue;
 		if (json) {
-			wfmt(w, "%s{\"partition\":%d,\"leader\":",
+			kq_writer_printf(w, "%s{\"partition\":%d,\"leader\":",
 			     shown ? "," : "", (int)q->id);
 			if (q->leader >= 0)
-				wfmt(w, "%d", (int)q->leader);
+				kq_writer_printf(w, "%d", (int)q->leader);
 			else
-				wputs(w, "null");
-			wputs(w, ",\"replicas\":");
+				kq_writer_puts(w, "null");
+			kq_writer_puts(w, ",\"replicas\":");
 			put_ids(w, q->replicas, q->replica_cnt, 1);
-			wputs(w, ",\"isr\":");
+			kq_writer_puts(w, ",\"isr\":");
 			put_ids(w, q->isrs, q->isr_cnt, 1);
 			put_marks(w, m, t->topic, q->id, 1);
-			wputs(w, "}");
+			kq_writer_puts(w, "}");
 		} else {
-			wfmt(w,
+			kq_writer_printf(w,
 			     "\tTopic: %s\tPartition: %d\tLeader: ", t->topic,
 			     (int)q->id);
 			if (q->leader >= 0)
-				wfmt(w, "%d", (int)q->leader);
+				kq_writer_printf(w, "%d", (int)q->leader);
 			else
-				wputs(w, "none");
-			wputs(w, "\tReplicas: ");
+				kq_writer_puts(w, "none");
+			kq_writer_puts(w, "\tReplicas: ");
 			put_ids(w, q->replicas, q->replica_cnt, 0);
-			wputs(w, "\tIsr: ");
+			kq_writer_puts(w, "\tIsr: ");
 			put_ids(w, q->isrs, q->isr_cnt, 0);
 			put_marks(w, m, t->topic, q->id, 0);
-			wputs(w, "\n");
+			kq_writer_puts(w, "\n");
 		}
 		shown++;
 	}
 	if (json)
-		wputs(w, "]}\n");
+		kq_writer_puts(w, "]}\n");
 	free(p);
 }
 

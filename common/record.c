@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -321,6 +322,23 @@ kq_writer_put_slow(struct kq_writer *w, const void *p, size_t n)
 	memcpy(w->buf, p, n);
 	w->len = n;
 	return 0;
+}
+
+int
+kq_writer_printf(struct kq_writer *w, const char *fmt, ...)
+{
+	char buf[4096];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	return kq_writer_put(w, buf,
+			     (size_t)n < sizeof(buf) ? (size_t)n
+						     : sizeof(buf) - 1);
 }
 
 int

@@ -92,6 +92,16 @@ kq_writer_put(struct kq_writer *w, const void *p, size_t n)
 	return 0;
 }
 
+/* Formatted output for what is not a hot path (up to 4 KiB a call). */
+int kq_writer_printf(struct kq_writer *w, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static inline int
+kq_writer_puts(struct kq_writer *w, const char *s)
+{
+	return kq_writer_put(w, s, strlen(s));
+}
+
 /*
  * Flush and free. Returns the status the program should end with because
  * of its output: 0 when all was written or the reader closed the pipe
