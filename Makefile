@@ -114,6 +114,7 @@ fuzz: $(FUZZ_BIN)
 		mkdir -p $$f.corpus && \
 		echo "fuzz: $$(basename $$f) for $(FUZZ_TIME)s" && \
 		$$f -max_total_time=$(FUZZ_TIME) -max_len=8192 \
+			-artifact_prefix=$$f. \
 			$$f.corpus tests/data tests/fuzz/seeds 2>$$f.log || \
 			{ tail -n 40 $$f.log; exit 1; }; \
 	done

@@ -202,45 +202,6 @@ two(char *o, unsigned v)
 	o[1] = (char)('0' + v % 10);
 }
 
-size_t
-kq_format_iso(int64_t ms, char *buf)
-{
-	/* Days to a civil date: Howard Hinnant's days_from_civil, reversed. */
-	int64_t sec = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
-	int64_t days = sec >= 0 ? sec / 86400 : (sec - 86399) / 86400;
-	unsigned rem = (unsigned)(sec - days * 86400);
-	unsigned frac = (unsigned)(ms - sec * 1000);
-	int64_t z = days + 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
-	unsigned d = doy - (153 * mp + 2) / 5 + 1;
-	unsigned m = mp < 10 ? mp + 3 : mp - 9;
-	int64_t y = (int64_t)yoe + era * 400 + (m <= 2);
-
-	if (y < 0 || y > 9999)
-		return kq_format_iso8601(ms, buf);
-	two(buf, (unsigned)(y / 100));
-	two(buf + 2, (unsigned)(y % 100));
-	buf[4] = '-';
-	two(buf + 5, m);
-	buf[7] = '-';
-	two(buf + 8, d);
-	buf[10] = 'T';
-	two(buf + 11, rem / 3600);
-	buf[13] = ':';
-	two(buf + 14, rem / 60 % 60);
-	buf[16] = ':';
-	two(buf + 17, rem % 60);
-	buf[19] = '.';
-	buf[20] = (char)('0' + frac / 100);
-	two(buf + 21, frac % 100);
-	buf[23] = 'Z';
-	return 24;
-}
-
 static char *
 put_iso(struct kq_format *f, char *o, int64_t ms)
 {
@@ -249,7 +210,7 @@ put_iso(struct kq_format *f, char *o, int64_t ms)
 
 	/* Messages come in bursts from the same second: keep its text. */
 	if (sec != f->iso_sec) {
-		f->iso_len = kq_format_iso(ms, f->iso);
+		f->iso_len = kq_format_iso8601(ms, f->iso);
 		f->iso_sec = f->iso_len == 24 ? sec : INT64_MIN;
 	} else {
 		f->iso[20] = (char)('0' + frac / 100);

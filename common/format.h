@@ -64,10 +64,4 @@ void kq_format_free(struct kq_format *f);
 size_t kq_format_write(struct kq_format *f, struct kq_writer *w,
 		       const struct kq_envelope *e);
 
-/*
- * "2024-05-01T12:00:00.123Z" into buf (KQ_ISO8601_LEN bytes), UTC, with
- * no stdio call; its length (24 for the years 0 to 9999).
- */
-size_t kq_format_iso(int64_t ms, char *buf);
-
 #endif

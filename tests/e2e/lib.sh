@@ -17,13 +17,16 @@ KQ_TESTBIN=${KQ_TESTBIN:-$(cd "$(dirname "$0")/../.." && pwd)/build/tests}
 KQ_DATA=$(cd "$(dirname "$0")/../data" && pwd)
 PATH=$KQ_BIN:$PATH
 export PATH KQ_BIN KQ_TESTBIN KQ_DATA
-# A test must not read the tester's own configuration.
 unset KQ_CONFIG KQ_BROKERS
-export XDG_CONFIG_HOME=/nonexistent HOME=/nonexistent
 # ASan: librdkafka keeps some memory for the life of the process.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/kq-test.XXXXXX")
+# A test must not read the tester's own configuration, nor write in the
+# tester's home (fish, a broker's default data directory...).
+mkdir "$TMP/home"
+export HOME="$TMP/home" XDG_CONFIG_HOME="$TMP/home/.config" \
+	XDG_DATA_HOME="$TMP/home/.local/share" XDG_RUNTIME_DIR="$TMP/home"
 test_count=0
 test_failed=0
 broker_pids=""

@@ -168,55 +168,6 @@ uses_headers(void **state)
 	kq_format_free(&f);
 }
 
-/* The fast ISO 8601 agrees with spec.c's strftime one, in and out of cache. */
-static void
-iso8601(void **state)
-{
-	static const int64_t ms[] = {
-		0,
-		1,
-		999,
-		1000,
-		86399999,
-		86400000,
-		951782400000LL,
-		951868799999LL,
-		1700000000123LL,
-		4102444800000LL,
-		253402300799999LL,
-		-1,
-		-1000,
-		-86400001,
-	};
-	char a[KQ_ISO8601_LEN], b[KQ_ISO8601_LEN];
-	size_t i, na, nb;
-	uint64_t x = 88172645463325252ULL;
-
-	(void)state;
-	for (i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
-		na = kq_format_iso(ms[i], a);
-		nb = kq_format_iso8601(ms[i], b);
-		assert_int_equal(na, nb);
-		assert_memory_equal(a, b, na);
-	}
-	/* Four digits for a year below 1000, as ISO 8601 wants. */
-	na = kq_format_iso(-62135596800000LL, a);
-	assert_int_equal(na, 24);
-	assert_memory_equal(a, "0001-01-01T00:00:00.000Z", 24);
-	for (i = 0; i < 100000; i++) {
-		int64_t t;
-
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		t = (int64_t)(x % 4102444800000ULL);
-		na = kq_format_iso(t, a);
-		nb = kq_format_iso8601(t, b);
-		assert_int_equal(na, nb);
-		assert_memory_equal(a, b, na);
-	}
-}
-
 static void
 iso_cache(void **state)
 {
@@ -301,7 +252,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(directives),	cmocka_unit_test(escapes),
 		cmocka_unit_test(nulls),	cmocka_unit_test(bad_formats),
-		cmocka_unit_test(uses_headers), cmocka_unit_test(iso8601),
+		cmocka_unit_test(uses_headers),
 		cmocka_unit_test(iso_cache),	cmocka_unit_test(big_message),
 	};
 
