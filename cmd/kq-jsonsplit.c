@@ -202,12 +202,13 @@ run_jq(void *arg, const char *p, size_t n, const struct kq_jsonpos *at)
 	return 0;
 }
 
+/* libjq's errors; arg points to a flag that asks for silence. */
 static void
 jq_error(void *arg, jv msg)
 {
-	(void)arg;
 	msg = jq_format_error(msg);
-	kq_warn("%s", jv_string_value(msg));
+	if (!arg || !*(int *)arg)
+		kq_warn("%s", jv_string_value(msg));
 	jv_free(msg);
 }
 
@@ -229,15 +230,34 @@ compile(struct kq_conf *c, const char *filter)
 		kq_die(EX_OSERR, "cannot start libjq");
 	jq_set_error_cb(jq, jq_error, NULL);
 	jq_set_debug_cb(jq, jq_debug, NULL);
-	if (!jq_compile(jq, filter)) {
-		if (access(filter, F_OK) == 0)
-			kq_usage(c,
-				 "'%s' is a file; the filter comes first: "
-				 "kq-jsonsplit '.[]' %s",
-				 filter, filter);
+	if (!jq_compile(jq, filter))
 		kq_usage(c, "FILTER: not a jq program");
-	}
 	return jq;
+}
+
+/*
+ * "kq-jsonsplit data.json": a first operand that names a file and is no
+ * jq program is the first input, and the filter is the default.
+ */
+static int
+names_input(const char *s)
+{
+	struct kq_jsonpath path;
+	jq_state *jq;
+	int quiet = 1, ok;
+
+	if (access(s, F_OK) != 0)
+		return 0;
+	if (kq_jsonpath_parse(s, &path) == 0) {
+		kq_jsonpath_free(&path);
+		return 0;
+	}
+	if (!(jq = jq_init()))
+		return 0;
+	jq_set_error_cb(jq, jq_error, &quiet);
+	ok = jq_compile(jq, s);
+	jq_teardown(&jq);
+	return !ok;
 }
 
 /* One input through the scanner: 0, -1 (bad JSON) or a STOP_ reason. */
@@ -304,7 +324,7 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc > 0) {
+	if (argc > 0 && !names_input(argv[0])) {
 		filter = argv[0];
 		argc--;
 		argv++;
