@@ -131,17 +131,4 @@ test_expect_success '--config is the topic config here; -F and --command-config 
 	test "$(cat n)" -eq 1
 '
 
-test_expect_success 'every option is in the man page, and the page is clean' '
-	page="$KQ_DATA/../../cmd/kq-topic.1" &&
-	kq-topic --help=options | cut -f1 | grep -v "^@" >names &&
-	test $(wc -l <names) -ge 10 &&
-	while read -r name; do
-		grep -Eq "^\.It .*Fl -$name( |$)" "$page" ||
-			{ echo "--$name not in the man page"; exit 1; }
-	done <names &&
-	if command -v mandoc >/dev/null; then
-		mandoc -T lint -W warning "$page"
-	fi
-'
-
 test_done

@@ -193,17 +193,4 @@ test_expect_success 'output errors: a closed pipe is quiet, a full disk is 74' '
 	grep_err "^kq-count: stdout: No space left on device$" err
 '
 
-test_expect_success 'every option is in the man page, and the page is clean' '
-	page="$KQ_DATA/../../cmd/kq-count.1" &&
-	kq-count --help=options | cut -f1 | grep -v "^@" >names &&
-	test $(wc -l <names) -ge 10 &&
-	while read -r name; do
-		grep -Eq "^\.It .*Fl -$name( |$)" "$page" ||
-			{ echo "--$name not in the man page"; exit 1; }
-	done <names &&
-	if command -v mandoc >/dev/null; then
-		mandoc -T lint -W warning "$page"
-	fi
-'
-
 test_done

@@ -197,17 +197,4 @@ test_expect_success 'a first operand that is a file and no filter is the input (
 	test_cmp want got
 '
 
-test_expect_success 'every option is in the man page, and the page is clean' '
-	page="$KQ_DATA/../../cmd/kq-jsonsplit.1" &&
-	kq-jsonsplit --help=options | cut -f1 | grep -v "^@" >names &&
-	test $(wc -l <names) -ge 6 &&
-	while read -r name; do
-		grep -q "^\.It Fl .*Fl -$name\$" "$page" ||
-			{ echo "--$name not in the man page"; exit 1; }
-	done <names &&
-	if command -v mandoc >/dev/null; then
-		mandoc -T lint -W warning "$page"
-	fi
-'
-
 test_done

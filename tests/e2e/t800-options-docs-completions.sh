@@ -7,16 +7,20 @@
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PROGS=$(cd "$KQ_BIN" && ls kq-*)
 
-test_expect_success 'every long option is in --help, the man page and the completions' '
+test_expect_success 'every option is in --help, the man page and the completions' '
 	for p in $PROGS; do
 		"$p" --help >help &&
-		"$p" --help=options | grep -v "^@" | cut -f1 >names &&
+		"$p" --help=options | grep -v "^@" | cut -f1,2 >names &&
 		test -s names &&
-		while read -r name; do
+		while IFS="	" read -r name letter; do
 			grep -q -- "--$name\\b" help ||
 				{ echo "$p --$name: not in --help"; exit 1; }
-			grep -Eq "^\\.It .*Fl -$name( |$)|Fl -$name\\b" "$ROOT/cmd/$p.1" ||
-				{ echo "$p --$name: not in cmd/$p.1"; exit 1; }
+			grep -Eq "^\\.It .*Fl -$name\\b" "$ROOT/cmd/$p.1" ||
+				{ echo "$p --$name: no .It for it in cmd/$p.1"; exit 1; }
+			if [ -n "$letter" ]; then
+				grep -Eq "^\\.It Fl $letter\\b" "$ROOT/cmd/$p.1" ||
+					{ echo "$p -$letter: no .It for it in cmd/$p.1"; exit 1; }
+			fi
 			for f in kq.bash _kq kq.fish; do
 				grep -q -- "$name" "$ROOT/completions/$f" ||
 					{ echo "$p --$name: not in completions/$f"; exit 1; }
