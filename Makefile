@@ -107,7 +107,7 @@ FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 $(O)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON_SRC) $(wildcard common/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -Icommon $(FUZZ_FLAGS) -o $@ $< \
-		$(COMMON_SRC) $(shell $(PKG_CONFIG) --libs rdkafka) -lm
+		$(COMMON_SRC) $(JQ_LIBS) $(shell $(PKG_CONFIG) --libs rdkafka) -lm
 
 fuzz: $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do \

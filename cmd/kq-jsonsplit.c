@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <jq.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "jqrun.h"
 #include "jsonscan.h"
 #include "record.h"
 #include "sig.h"
@@ -47,7 +47,8 @@ struct split {
 	const char *name; /* the input, for messages */
 	char sep;
 	int raw;
-	jq_state *jq; /* NULL for a simple path */
+	struct kq_jq jq; /* unused for a simple path */
+	const struct kq_jsonpos *at; /* where the text given to jq began */
 	int halt_status;
 	char *text; /* -r: the text of a string */
 	size_t cap;
@@ -112,36 +113,13 @@ put_value(void *arg, const char *p, size_t n, const struct kq_jsonpos *at)
 	return put_raw(sp, sp->text, n, at);
 }
 
+/* A result of the jq program: -0 cannot carry a NUL (JSON has none). */
 static int
-put_jv(struct split *sp, jv r, const struct kq_jsonpos *at)
+put_result(void *arg, const char *p, size_t n)
 {
-	int raw = sp->raw && jv_get_kind(r) == JV_KIND_STRING, rc;
-	size_t n;
+	struct split *sp = arg;
 
-	if (!raw)
-		r = jv_dump_string(r, 0);
-	n = (size_t)jv_string_length_bytes(jv_copy(r));
-	rc = raw ? put_raw(sp, jv_string_value(r), n, at)
-		 : put(sp, jv_string_value(r), n);
-	jv_free(r);
-	return rc;
-}
-
-/* jq's message: a string as it is, anything else as JSON. */
-static int
-jq_failed(struct split *sp, const struct kq_jsonpos *at, jv msg)
-{
-	int rc;
-
-	if (jv_get_kind(msg) == JV_KIND_STRING) {
-		rc = bad_data(sp, at, "jq: %s", jv_string_value(msg));
-	} else {
-		msg = jv_dump_string(msg, 0);
-		rc = bad_data(sp, at, "jq: %s (not a string)",
-			      jv_string_value(msg));
-	}
-	jv_free(msg);
-	return rc;
+	return put_raw(sp, p, n, sp->at);
 }
 
 /* One top-level text, checked and compacted by the scanner, through jq. */
@@ -149,115 +127,21 @@ static int
 run_jq(void *arg, const char *p, size_t n, const struct kq_jsonpos *at)
 {
 	struct split *sp = arg;
-	jv in, r;
-	int rc = 0;
+	int rc;
 
-	if (n > INT_MAX)
-		return bad_data(sp, at, "a text over 2 GB is too large for jq");
-	in = jv_parse_sized(p, (int)n);
-	if (!jv_is_valid(in)) {
-		/*
-		 * Valid JSON that jq will not take: nesting over 256. Its
-		 * message quotes the whole text and places the fault in the
-		 * compacted text, not the input: keep only what it says.
-		 */
-		jv msg = jv_invalid_get_msg(in);
-		const char *m = jv_get_kind(msg) == JV_KIND_STRING
-					? jv_string_value(msg)
-					: "cannot parse";
-		const char *cut = strstr(m, " at line ");
-
-		rc = bad_data(sp, at, "jq: %.*s",
-			      cut ? (int)(cut - m) : (int)strlen(m), m);
-		jv_free(msg);
-		return rc;
-	}
-	jq_start(sp->jq, in, 0);
-	while (jv_is_valid(r = jq_next(sp->jq)))
-		if ((rc = put_jv(sp, r, at)) != 0)
-			return rc;
-	if (jq_halted(sp->jq)) {
-		jv code = jq_get_exit_code(sp->jq);
-		jv msg = jq_get_error_message(sp->jq);
-
+	sp->at = at;
+	rc = kq_jq_run(&sp->jq, p, n, put_result, sp);
+	if (rc == -1)
+		return bad_data(sp, at, "jq: %s", sp->jq.err);
+	if (rc == KQ_JQ_HALT) {
+		/* As jq: what halt_error says, then its status. */
 		kq_writer_flush(&sp->out);
-		/* As jq: a string as it is, anything else as JSON. */
-		if (jv_get_kind(msg) == JV_KIND_STRING) {
-			fputs(jv_string_value(msg), stderr);
-		} else if (jv_is_valid(msg)) {
-			msg = jv_dump_string(msg, 0);
-			fprintf(stderr, "%s\n", jv_string_value(msg));
-		}
-		sp->halt_status = jv_get_kind(code) == JV_KIND_NUMBER
-					  ? (int)jv_number_value(code)
-					  : EX_OK;
-		jv_free(code);
-		jv_free(msg);
-		jv_free(r);
+		if (sp->jq.halt_msg)
+			fputs(sp->jq.halt_msg, stderr);
+		sp->halt_status = sp->jq.halt_status;
 		return STOP_HALT;
 	}
-	if (jv_invalid_has_msg(jv_copy(r)))
-		return jq_failed(sp, NULL, jv_invalid_get_msg(r));
-	jv_free(r);
-	return 0;
-}
-
-/* libjq's errors; arg points to a flag that asks for silence. */
-static void
-jq_error(void *arg, jv msg)
-{
-	msg = jq_format_error(msg);
-	if (!arg || !*(int *)arg)
-		kq_warn("%s", jv_string_value(msg));
-	jv_free(msg);
-}
-
-static void
-jq_debug(void *arg, jv v)
-{
-	(void)arg;
-	v = jv_dump_string(JV_ARRAY(jv_string("DEBUG:"), v), 0);
-	fprintf(stderr, "%s\n", jv_string_value(v));
-	jv_free(v);
-}
-
-static jq_state *
-compile(struct kq_conf *c, const char *filter)
-{
-	jq_state *jq = jq_init();
-
-	if (!jq)
-		kq_die(EX_OSERR, "cannot start libjq");
-	jq_set_error_cb(jq, jq_error, NULL);
-	jq_set_debug_cb(jq, jq_debug, NULL);
-	if (!jq_compile(jq, filter))
-		kq_usage(c, "FILTER: not a jq program");
-	return jq;
-}
-
-/*
- * "kq-jsonsplit data.json": a first operand that names a file and is no
- * jq program is the first input, and the filter is the default.
- */
-static int
-names_input(const char *s)
-{
-	struct kq_jsonpath path;
-	jq_state *jq;
-	int quiet = 1, ok;
-
-	if (access(s, F_OK) != 0)
-		return 0;
-	if (kq_jsonpath_parse(s, &path) == 0) {
-		kq_jsonpath_free(&path);
-		return 0;
-	}
-	if (!(jq = jq_init()))
-		return 0;
-	jq_set_error_cb(jq, jq_error, &quiet);
-	ok = jq_compile(jq, s);
-	jq_teardown(&jq);
-	return !ok;
+	return rc;
 }
 
 /* One input through the scanner: 0, -1 (bad JSON) or a STOP_ reason. */
@@ -292,6 +176,28 @@ flush(void *arg)
 {
 	kq_writer_flush(arg);
 	return 0;
+}
+
+/*
+ * "kq-jsonsplit data.json": a first operand that names a file and is no
+ * jq program is the first input, and the filter is the default.
+ */
+static int
+names_input(const char *s)
+{
+	struct kq_jsonpath path;
+	struct kq_jq q;
+	int ok;
+
+	if (access(s, F_OK) != 0)
+		return 0;
+	if (kq_jsonpath_parse(s, &path) == 0) {
+		kq_jsonpath_free(&path);
+		return 0;
+	}
+	ok = kq_jq_compile(&q, s, 0) == 0;
+	kq_jq_free(&q);
+	return !ok;
 }
 
 int
@@ -335,7 +241,8 @@ main(int argc, char **argv)
 	if (kq_jsonpath_parse(filter, &path) == 0) {
 		scan = kq_jsonscan_new(&path, 0, put_value, &sp);
 	} else {
-		sp.jq = compile(&c, filter);
+		if (kq_jq_compile(&sp.jq, filter, sp.raw))
+			kq_usage(&c, "FILTER: %s", sp.jq.err);
 		path.n = 0; /* ".": each top-level text */
 		scan = kq_jsonscan_new(&path, 0, run_jq, &sp);
 	}
@@ -384,8 +291,7 @@ main(int argc, char **argv)
 	if (out && (status == EX_OK || status == EX_NOINPUT))
 		status = out;
 	kq_jsonscan_free(scan);
-	if (sp.jq)
-		jq_teardown(&sp.jq);
+	kq_jq_free(&sp.jq);
 	free(sp.text);
 	free(in.buf);
 	kq_conf_free(&c);

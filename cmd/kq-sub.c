@@ -4,7 +4,6 @@
  * taken, so a crash or a reader that leaves early loses nothing.
  */
 #include <errno.h>
-#include <jq.h>
 #include <jv.h>
 #include <librdkafka/rdkafka.h>
 #include <stdarg.h>
@@ -20,6 +19,7 @@
 #include "conf.h"
 #include "envelope.h"
 #include "format.h"
+#include "jqrun.h"
 #include "kafka.h"
 #include "record.h"
 #include "sig.h"
@@ -159,7 +159,7 @@ struct sub {
 	struct kq_format fmt;
 	int json_values;
 	struct kq_envenc enc;
-	jq_state *jq;
+	struct kq_jq jq;
 	int raw, keep_going, show_null, unbuffered;
 
 	/* The read. */
@@ -683,65 +683,52 @@ put_nullable(struct sub *s, const void *p, size_t n)
 
 /* A value --jq cannot take: fatal, or skipped with --keep-going. */
 static int
-bad_value(struct sub *s, rd_kafka_message_t *m, const char *what, jv msg)
+bad_value(struct sub *s, rd_kafka_message_t *m)
 {
-	const char *text = "", *cut;
-	jv dump = jv_invalid();
-	size_t n;
+	const char *what = s->jq.bad_input ? "not JSON" : "jq";
 
-	if (jv_get_kind(msg) == JV_KIND_STRING) {
-		text = jv_string_value(msg);
-	} else if (jv_is_valid(msg)) {
-		dump = jv_dump_string(jv_copy(msg), 0);
-		text = jv_string_value(dump);
-	}
-	/* jq quotes the whole input after its message: keep it short. */
-	cut = strstr(text, " (while parsing");
-	n = cut ? (size_t)(cut - text) : strlen(text);
 	if (s->keep_going)
-		kq_info(&s->c, "%s [%d] at offset %lld: %s: %.*s; skipped",
+		kq_info(&s->c, "%s [%d] at offset %lld: %s: %s; skipped",
 			rd_kafka_topic_name(m->rkt), (int)m->partition,
-			(long long)m->offset, what, (int)n, text);
+			(long long)m->offset, what, s->jq.err);
 	else
-		fail(s, EX_DATAERR, "%s [%d] at offset %lld: %s: %.*s",
+		fail(s, EX_DATAERR, "%s [%d] at offset %lld: %s: %s",
 		     rd_kafka_topic_name(m->rkt), (int)m->partition,
-		     (long long)m->offset, what, (int)n, text);
-	jv_free(dump);
-	jv_free(msg);
+		     (long long)m->offset, what, s->jq.err);
 	return s->keep_going ? 0 : -1;
 }
 
-/* --jq: the filter's results for one value. 0, or -1 to stop. */
+/* A result of --jq, and the delimiter. */
+static int
+put_result(void *arg, const char *p, size_t n)
+{
+	struct sub *s = arg;
+
+	put(s, p, n);
+	put(s, s->delim.s, s->delim.len);
+	return 0;
+}
+
+/*
+ * --jq: the filter's results for one value. 0, or -1 to stop: the value
+ * is then neither counted nor committed (after halt too, as jq stops).
+ */
 static int
 run_jq(struct sub *s, rd_kafka_message_t *m)
 {
-	jv in, r;
+	int rc = kq_jq_run(&s->jq, m->payload, m->len, put_result, s);
 
-	if (!m->payload)
-		in = jv_null();
-	else
-		in = jv_parse_sized(m->payload, (int)m->len);
-	if (!jv_is_valid(in))
-		return bad_value(s, m, "not JSON", jv_invalid_get_msg(in));
-	jq_start(s->jq, in, 0);
-	while (jv_is_valid(r = jq_next(s->jq))) {
-		if (s->raw && jv_get_kind(r) == JV_KIND_STRING) {
-			put(s, jv_string_value(r),
-			    (size_t)jv_string_length_bytes(jv_copy(r)));
-			jv_free(r);
-		} else {
-			jv d = jv_dump_string(r, 0);
-
-			put(s, jv_string_value(d),
-			    (size_t)jv_string_length_bytes(jv_copy(d)));
-			jv_free(d);
+	if (rc == KQ_JQ_HALT) {
+		flush(s);
+		if (s->jq.halt_msg)
+			fputs(s->jq.halt_msg, stderr);
+		if (s->stop != STOP_ERROR) {
+			s->stop = STOP_ERROR;
+			s->status = s->jq.halt_status;
 		}
-		put(s, s->delim.s, s->delim.len);
+		return -1;
 	}
-	if (jv_invalid_has_msg(jv_copy(r)))
-		return bad_value(s, m, "jq", jv_invalid_get_msg(r));
-	jv_free(r);
-	return 0;
+	return rc ? bad_value(s, m) : 0;
 }
 
 /* One message out, in the chosen form. 0, or -1 when it could not be. */
@@ -778,21 +765,27 @@ emit(struct sub *s, rd_kafka_message_t *m)
 
 /* --- what the reader has taken ------------------------------------------- */
 
-/* Bytes of output the reader has taken: written, less what the pipe holds. */
+/*
+ * Bytes of output the reader has taken: written, less what the pipe
+ * holds. Bytes in the pipe that other writers put there count as ours
+ * not yet taken: an underestimate, which only delays a commit.
+ */
 static uint64_t
 taken(struct sub *s)
 {
+	uint64_t written = s->put - s->out.len;
 	int pending = 0;
 
 	if (s->fifo && ioctl(s->out.fd, FIONREAD, &pending) < 0)
 		pending = 0;
-	return s->put - s->out.len - (uint64_t)pending;
+	return (uint64_t)pending >= written ? 0 : written - (uint64_t)pending;
 }
 
+/* The output cannot reach its reader any more: nothing more is stored. */
 static int
 gone(struct sub *s)
 {
-	if (s->stop == STOP_GONE || s->closed)
+	if (s->stop == STOP_GONE || s->closed || s->out.err)
 		return 1;
 	if (kq_writer_gone(&s->out)) {
 		s->stop = STOP_GONE;
@@ -1398,26 +1391,6 @@ run(struct sub *s)
 
 /* --- setting up ----------------------------------------------------------- */
 
-/* libjq's first complaint about the filter, as one line. */
-static void
-jq_error(void *data, jv msg)
-{
-	char *first = data;
-	const char *text;
-	size_t n;
-
-	if (!*first && jv_get_kind(msg) == JV_KIND_STRING) {
-		text = jv_string_value(msg);
-		if (strncmp(text, "jq: error: ", 11) == 0)
-			text += 11;
-		n = strcspn(text, "\n");
-		while (n > 0 && (text[n - 1] == ':' || text[n - 1] == ' '))
-			n--;
-		snprintf(first, 256, "%.*s", (int)n, text);
-	}
-	jv_free(msg);
-}
-
 static void
 parse_options(struct sub *s, int argc, char **argv)
 {
@@ -1572,16 +1545,8 @@ parse_options(struct sub *s, int argc, char **argv)
 		s->mode = MODE_JSON;
 	}
 	if (filter) {
-		s->jq = jq_init();
-		if (!s->jq)
-			kq_die(EX_OSERR, "--jq: cannot start libjq");
-		jq_set_error_cb(s->jq, jq_error, err);
-		err[0] = 0;
-		if (!jq_compile(s->jq, filter))
-			kq_usage(&s->c, "--jq: %s",
-				 *err ? err : "the filter does not compile");
-		/* err is about to go; runtime errors come from jq_next. */
-		jq_set_error_cb(s->jq, NULL, NULL);
+		if (kq_jq_compile(&s->jq, filter, s->raw))
+			kq_usage(&s->c, "--jq: %s", s->jq.err);
 		s->mode = MODE_JQ;
 	}
 }
@@ -1650,8 +1615,7 @@ cleanup(struct sub *s)
 		kq_format_free(&s->fmt);
 	if (s->mode == MODE_JSON)
 		kq_envenc_free(&s->enc);
-	if (s->jq)
-		jq_teardown(&s->jq);
+	kq_jq_free(&s->jq);
 	kq_conf_free(&s->c);
 }
 

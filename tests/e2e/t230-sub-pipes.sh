@@ -68,6 +68,18 @@ test_expect_success 'SIGINT: the read stops, the count is reported, status 130' 
 	grep_err "Processed a total of 5 messages" err
 '
 
+test_expect_success 'a write error commits nothing: the group has read none of it' '
+	expect_status 74 kq-sub -q -t few -g full -o beginning -e >/dev/full 2>err &&
+	kq-count -t few -g full >lag &&
+	test "$(cat lag)" -eq 5
+'
+
+test_expect_success 'bytes another writer left in the pipe do not make unread messages taken' '
+	{ head -c 60000 /dev/zero | tr "\0" x; echo; kq-sub -q -t few -g shared -o beginning -e; } | sleep 8 &&
+	kq-count -t few -g shared >lag &&
+	test "$(cat lag)" -eq 5
+'
+
 test_expect_success 'through a pipe or into a file, every message once' '
 	kq-sub -q -t many -o beginning -e >file &&
 	kq-sub -q -t many -o beginning -e | cat >piped &&

@@ -50,6 +50,18 @@ test_expect_success 'a jq error on a value is reported the same way' '
 	grep_err "events \[0\] at offset 0: jq: Cannot index string" err
 '
 
+test_expect_success 'halt_error ends kq-sub as it ends jq: message, status, nothing committed for it' '
+	filter="if .type == \"ForkEvent\" then \"stop here\n\" | halt_error(3) else .id end" &&
+	jq -c "[.[] | .type] | index(\"ForkEvent\")" "$KQ_DATA/github_events.json" >n &&
+	jq -c ".[:$(cat n)][] | .id" "$KQ_DATA/github_events.json" >want &&
+	printf "stop here\n" >want.err &&
+	expect_status 3 kq-sub -q -t events -g halting -o beginning -e --jq "$filter" >got 2>err &&
+	test_cmp want got &&
+	test_cmp want.err err &&
+	kq-count -t events -g halting >lag &&
+	test "$(cat lag)" -ge $((30 - $(cat n)))
+'
+
 test_expect_success 'a filter that does not compile is a usage error' '
 	expect_status 64 kq-sub -t events --jq ".[" 2>err &&
 	grep_err "^kq-sub: --jq: " err

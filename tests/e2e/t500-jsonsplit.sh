@@ -173,9 +173,9 @@ test_expect_success 'libjq: an error of the filter exits 65 after the values bef
 		>got 2>err &&
 	printf "1\n2\n" >want &&
 	test_cmp want got &&
-	grep_err "^kq-jsonsplit: n.json: jq: boom$" err &&
+	grep_err "^kq-jsonsplit: n.json:1:1: jq: boom$" err &&
 	expect_status 65 kq-jsonsplit ".[] | .a" n.json >got 2>err &&
-	grep_err "^kq-jsonsplit: n.json: jq: Cannot index number with" err
+	grep_err "^kq-jsonsplit: n.json:1:1: jq: Cannot index number with" err
 '
 
 test_expect_success 'libjq: the input is checked by the same scanner first' '
