@@ -200,6 +200,12 @@ read_stopped(void)
 	return errno == EINTR || errno == ECANCELED;
 }
 
+static const char *
+plural(uint64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
 /* --- naming records ------------------------------------------------------- */
 
 static const struct input *
@@ -736,44 +742,6 @@ plain_record(struct pub *P, const char *p, size_t n)
 	send_msg(P, &m, P->rec);
 }
 
-/*
- * Pass over the rest of a record too large to send, up to and past its
- * delimiter, so --keep-going can go on with the next. 0, or -1 (errno).
- */
-static int
-skip_record(struct kq_reader *r)
-{
-	const struct kq_delim *d = &r->delim;
-	char tail[2 * KQ_DELIM_MAX];
-	size_t ntail = 0, n;
-	const char *p, *hit;
-	int got;
-
-	while ((got = kq_reader_block(r, &p, &n)) > 0) {
-		/* A delimiter cut across two reads. */
-		if (ntail) {
-			size_t k = n < d->len - 1 ? n : d->len - 1;
-
-			memcpy(tail + ntail, p, k);
-			hit = memmem(tail, ntail + k, d->s, d->len);
-			if (hit) {
-				r->pos = (size_t)(p - r->buf) +
-					 (size_t)(hit + d->len - tail - ntail);
-				return 0;
-			}
-		}
-		hit = d->len == 1 ? memchr(p, d->s[0], n)
-				  : memmem(p, n, d->s, d->len);
-		if (hit) {
-			r->pos = (size_t)(hit + d->len - r->buf);
-			return 0;
-		}
-		ntail = n < d->len - 1 ? n : d->len - 1;
-		memcpy(tail, p + n - ntail, ntail);
-	}
-	return got;
-}
-
 static void
 input_error(struct pub *P, const char *name)
 {
@@ -788,6 +756,7 @@ read_plain(struct pub *P, struct kq_reader *r)
 	const char *p;
 	size_t n;
 	int got;
+	uint64_t left;
 
 	while (!stopping(P)) {
 		got = P->o.whole ? kq_reader_all(r, &p, &n)
@@ -814,12 +783,20 @@ read_plain(struct pub *P, struct kq_reader *r)
 				    RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
 		if (P->o.whole)
 			return;
-		if (skip_record(r) < 0) {
+		if (kq_reader_skip(r) < 0) {
 			if (!read_stopped())
 				input_error(P, r->name);
 			return;
 		}
 	}
+	/* Ctrl-C: records read from the input but not sent are named. */
+	if (kq_stop && (left = kq_reader_pending(r)))
+		kq_warn("%s: %llu %s after %s %llu %s read but not sent",
+			r->name, (unsigned long long)left,
+			plural(left, "record", "records"),
+			r->delim.len == 1 && r->delim.s[0] == '\n' ? "line"
+								  : "record",
+			(unsigned long long)r->recno, plural(left, "was", "were"));
 }
 
 static int
@@ -963,12 +940,18 @@ unacked(const struct pub *P)
 static void
 drain(struct pub *P)
 {
-	int64_t deadline = kq_clock_ms() + P->msg_timeout + 1000;
+	/* message.timeout.ms=0 is librdkafka's "for ever". */
+	int64_t now = kq_clock_ms(), deadline =
+		P->msg_timeout ? now + P->msg_timeout + 1000 : INT64_MAX;
 
-	while (unacked(P) && kq_clock_ms() < deadline) {
+	while (unacked(P) && now < deadline) {
 		flush_out(P);
 		rd_kafka_flush(P->kk.rk, 100);
 		serve(P, 0);
+		now = kq_clock_ms();
+		/* Ctrl-C: what is in flight gets --timeout, no more. */
+		if (kq_stop && deadline - now > P->c.timeout_ms)
+			deadline = now + P->c.timeout_ms;
 	}
 	if (!unacked(P))
 		return;
@@ -984,7 +967,7 @@ static int
 finish_transaction(struct pub *P)
 {
 	rd_kafka_error_t *error = NULL;
-	int timeout = (int)P->msg_timeout;
+	int timeout = P->msg_timeout ? (int)P->msg_timeout : -1;
 
 	if (!P->failed && !kq_stop && !P->status) {
 		error = rd_kafka_commit_transaction(P->kk.rk, timeout);
@@ -1003,11 +986,6 @@ finish_transaction(struct pub *P)
 	return -1;
 }
 
-static const char *
-plural(uint64_t n, const char *one, const char *many)
-{
-	return n == 1 ? one : many;
-}
 
 /* The last lines on stderr, and the status. */
 static int

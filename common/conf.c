@@ -1,6 +1,8 @@
 #include "conf.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <librdkafka/rdkafka.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -89,12 +91,29 @@ shadowed(const struct kq_command *cmd, const struct kq_option *t,
 	return 0;
 }
 
+/*
+ * A closed stdin or stdout would be the next descriptor librdkafka opens,
+ * and kq would read or write its internal pipes. Put /dev/null there,
+ * opened the wrong way round, so that using it fails with EBADF as it
+ * would have.
+ */
+static void
+guard_stdio(void)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF)
+			open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+}
+
 void
 kq_conf_init(struct kq_conf *c, const struct kq_command *cmd, char **argv)
 {
 	const struct kq_option *t[3];
 	size_t n = 0, i, k, s = 0;
 
+	guard_stdio();
 	kq_setprogname(argv[0] ? argv[0] : cmd->name);
 	memset(c, 0, sizeof(*c));
 	c->cmd = cmd;
@@ -383,8 +402,10 @@ kq_getopt(struct kq_conf *c, int argc, char **argv)
 			case OPT_TIMEOUT:
 				c->timeout_ms =
 					kq_eduration("--timeout", optarg);
-				if (c->timeout_ms <= 0)
-					kq_usage(c, "--timeout must be above 0");
+				/* librdkafka counts its timeouts in an int. */
+				if (c->timeout_ms <= 0 || c->timeout_ms > INT_MAX)
+					kq_usage(c, "--timeout: from 1ms to %dms",
+						 INT_MAX);
 				break;
 			default:
 				return key;

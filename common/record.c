@@ -262,6 +262,43 @@ kq_reader_block(struct kq_reader *r, const char **p, size_t *n)
 	return 1;
 }
 
+int
+kq_reader_skip(struct kq_reader *r)
+{
+	size_t keep = r->delim.len - 1;
+
+	for (;;) {
+		const char *start = r->buf + r->pos;
+		const char *hit = find(r, start, r->end - r->pos);
+		int got;
+
+		if (hit) {
+			r->pos = (size_t)(hit - r->buf) + r->delim.len;
+			return 1;
+		}
+		/* Keep only what may begin a delimiter cut by the read. */
+		if (r->end - r->pos > keep)
+			r->pos = r->end - keep;
+		if (r->eof)
+			return 0;
+		if ((got = fill(r)) <= 0)
+			return got;
+	}
+}
+
+uint64_t
+kq_reader_pending(const struct kq_reader *r)
+{
+	const char *p = r->buf + r->pos, *end = r->buf + r->end, *hit;
+	uint64_t n = 0;
+
+	while (p < end && (hit = find(r, p, (size_t)(end - p)))) {
+		n++;
+		p = hit + r->delim.len;
+	}
+	return n + (p < end);
+}
+
 const char *
 kq_reader_where(const struct kq_reader *r, char *buf, size_t size)
 {

@@ -63,6 +63,13 @@ int kq_reader_all(struct kq_reader *r, const char **p, size_t *n);
  * The next block of raw bytes, as read (for counting); 1, 0 or -1.
  */
 int kq_reader_block(struct kq_reader *r, const char **p, size_t *n);
+/*
+ * Skip the rest of the current record, up to and past its delimiter
+ * (after EFBIG): 1 skipped, 0 end of input, -1 error with errno.
+ */
+int kq_reader_skip(struct kq_reader *r);
+/* Records read from the input but not yet returned (a last part counts). */
+uint64_t kq_reader_pending(const struct kq_reader *r);
 
 /* "stdin:17" (newline records) or "stdin: record 17", for messages. */
 const char *kq_reader_where(const struct kq_reader *r, char *buf,
@@ -85,6 +92,8 @@ int kq_writer_put_slow(struct kq_writer *w, const void *p, size_t n);
 static inline int
 kq_writer_put(struct kq_writer *w, const void *p, size_t n)
 {
+	if (n == 0) /* p may be NULL then: memcpy must not see it */
+		return w->err ? -1 : 0;
 	if (w->len + n > w->cap)
 		return kq_writer_put_slow(w, p, n);
 	memcpy(w->buf + w->len, p, n);

@@ -35,10 +35,13 @@ parse_scaled(const char *s, size_t n, int64_t unit, int64_t *ms)
 	if (n == 0 || !isdigit((unsigned char)s[0]))
 		return -1;
 	for (; i < n && isdigit((unsigned char)s[i]); i++) {
-		if (whole > INT64_MAX / 10 / unit)
+		if (whole > (INT64_MAX - 9) / 10)
 			return -1;
 		whole = whole * 10 + (s[i] - '0');
 	}
+	/* Room for the whole part in ms and a fraction of one unit more. */
+	if (whole > (INT64_MAX - unit) / unit)
+		return -1;
 	if (i < n && s[i] == '.') {
 		if (++i == n)
 			return -1;

@@ -34,6 +34,12 @@ test_expect_success '-Z and --empty=null send empty records as null messages' '
 	test_cmp want got
 '
 
+test_expect_success '-T writes a null message back as the empty record it was read as' '
+	printf "a\n\nb\n" | kq-pub -q -t empty2 --empty=null -T >got &&
+	printf "a\n\nb\n" >want &&
+	test_cmp want got
+'
+
 test_expect_success '--empty=skip sends no message for them and says how many' '
 	printf "a\n\n\nb\n" | kq-pub -t empty3 --empty=skip 2>err &&
 	grep_err "^kq-pub: Produced 2 messages (2 empty records skipped).$" err &&

@@ -67,7 +67,30 @@ test_expect_success 'SIGINT in a flood: what it says it produced, kcat reads' '
 	test "$(wc -l <out)" -eq "$n" &&
 	sort -n out >want &&
 	kcat_read flood | sort -n >got &&
-	test_cmp want got
+	test_cmp want got &&
+	if grep -q "read but not sent" err; then
+		grep -Eq "^kq-pub: stdin: [0-9]+ records? after line $n (was|were) read but not sent$" err
+	fi
+'
+
+test_expect_success 'SIGINT: records already read but not yet sent are named, not dropped in silence' '
+	rm -f in && mkfifo in
+	kq-pub -t int --rate 2 -T <in >out 2>err &
+	pid=$!
+	exec 3>in
+	seq 10 >&3
+	wait_lines 3 out &&
+	kill -INT $pid &&
+	set +e
+	wait $pid
+	status=$?
+	set -e
+	exec 3>&-
+	test $status -eq 130 &&
+	sent=$(wc -l <out) &&
+	test "$sent" -lt 10 &&
+	grep -qx "kq-pub: stdin: $((10 - sent)) records\{0,1\} after line $sent w[a-z]* read but not sent" err &&
+	grep -qx "kq-pub: Produced $sent messages; interrupted." err
 '
 
 test_done

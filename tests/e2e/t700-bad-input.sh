@@ -65,6 +65,23 @@ test_expect_success 'invalid delimiters, durations, offsets and numbers: 64, the
 	test "$(status kq-pub -t t --timeout 0)" = 64
 '
 
+test_expect_success 'a closed stdin or stdout is an I/O error (74), never librdkafka'"'"'s pipes' '
+	set +e
+	kq-count <&- 2>err; a=$?
+	seq 3 | kq-count >&- 2>err2; b=$?
+	kq-pub -t t <&- 2>err3; c=$?
+	set -e
+	test $a = 74 && grep -qx "kq-count: stdin: Bad file descriptor" err &&
+	test $b = 74 && grep -qx "kq-count: stdout: Bad file descriptor" err2 &&
+	test $c -ne 0 && grep -q "^kq-pub: stdin: Bad file descriptor" err3
+'
+
+test_expect_success 'a --timeout librdkafka cannot hold (over 24 days) is a usage error' '
+	test "$(status kq-count -t t --timeout 25d)" = 64 &&
+	grep -q "^kq-count: --timeout: from 1ms to" err &&
+	test "$(status kq-count -t t --timeout 9223372036854775809ms)" = 64
+'
+
 test_expect_success 'a malformed envelope: 65, FILE:LINE:COLUMN, the ones before delivered' '
 	cat >env.json <<-\EOF &&
 	{"value":"one"}

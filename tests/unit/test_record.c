@@ -353,6 +353,38 @@ open_missing(void **state)
 	free(r.buf);
 }
 
+/* Skipping a record too large, whatever the buffer size and delimiter. */
+static void
+skip_and_pending(void **state)
+{
+	static const size_t caps[] = {2, 3, 5, 8, 0};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+		struct kq_reader r;
+		const char *rec;
+		size_t len;
+
+		open_on(&r, "aaaaaaaaaa::bb::c::d", 20, "::", caps[i]);
+		r.max = 4;
+		assert_int_equal(kq_reader_next(&r, &rec, &len), -1);
+		assert_int_equal(errno, EFBIG);
+		assert_int_equal(kq_reader_skip(&r), 1);
+		assert_int_equal(kq_reader_next(&r, &rec, &len), 1);
+		assert_int_equal(len, 2);
+		assert_memory_equal(rec, "bb", 2);
+		if (caps[i] == 0) /* all of the input is in the buffer */
+			assert_int_equal(kq_reader_pending(&r), 2);
+		assert_int_equal(kq_reader_next(&r, &rec, &len), 1);
+		assert_int_equal(kq_reader_next(&r, &rec, &len), 1);
+		assert_memory_equal(rec, "d", 1);
+		assert_int_equal(kq_reader_pending(&r), 0);
+		assert_int_equal(kq_reader_skip(&r), 0);
+		close_reader(&r);
+	}
+}
+
 static int
 give_up_on_third(void *arg)
 {
@@ -560,6 +592,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(delimiter_escapes),
 		cmocka_unit_test(idle_hook_ends_wait),
+		cmocka_unit_test(skip_and_pending),
 		cmocka_unit_test(bad_delimiters),
 		cmocka_unit_test(edelim_dies_with_usage),
 		cmocka_unit_test(records_split_across_reads),
