@@ -469,13 +469,6 @@ by_id(const void *a, const void *b)
 	return (x->id > y->id) - (x->id < y->id);
 }
 
-static int
-err_status(rd_kafka_resp_err_t err)
-{
-	return err == RD_KAFKA_RESP_ERR__TIMED_OUT ? EX_TEMPFAIL
-						   : EX_UNAVAILABLE;
-}
-
 /* The partitions to count: all, or -p's, which must exist. */
 static int
 find_parts(struct topic_run *t)
@@ -491,7 +484,7 @@ find_parts(struct topic_run *t)
 	if (err) {
 		kq_warn("cannot get metadata from %s: %s", t->c->brokers,
 			rd_kafka_err2str(err));
-		return err_status(err);
+		return kq_kafka_status(err);
 	}
 	for (i = 0; i < md->topic_cnt && !mt; i++)
 		if (strcmp(md->topics[i].topic, t->o->topic) == 0)
@@ -545,14 +538,14 @@ find_offsets(struct topic_run *t)
 	if ((err = kq_kafka_watermarks(&t->kk, lo, hi))) {
 		kq_warn("%s: watermarks: %s", t->o->topic,
 			rd_kafka_err2str(err));
-		status = err_status(err);
+		status = kq_kafka_status(err);
 		goto out;
 	}
 	if (cm &&
 	    (err = rd_kafka_committed(t->kk.rk, cm, (int)t->c->timeout_ms))) {
 		kq_warn("%s: offsets of group %s: %s", t->o->topic, t->o->group,
 			rd_kafka_err2str(err));
-		status = err_status(err);
+		status = kq_kafka_status(err);
 		goto out;
 	}
 	for (i = 0; i < t->nparts; i++) {

@@ -348,10 +348,6 @@ static void
 tee(struct pub *P, const rd_kafka_message_t *m)
 {
 	struct kq_envelope e;
-	rd_kafka_headers_t *h;
-	const char *name;
-	const void *val;
-	size_t i, n, size;
 
 	if (!P->o.json) {
 		if (P->o.kdelim.len && m->key) {
@@ -364,32 +360,7 @@ tee(struct pub *P, const rd_kafka_message_t *m)
 		check_out(P);
 		return;
 	}
-	memset(&e, 0, sizeof(e));
-	e.topic = P->o.topic;
-	e.partition = m->partition;
-	e.offset = m->offset;
-	e.timestamp = rd_kafka_message_timestamp(m, NULL);
-	e.key = m->key;
-	e.key_len = m->key_len;
-	e.value = m->payload;
-	e.value_len = m->len;
-	n = 0;
-	if (rd_kafka_message_headers(m, &h) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-		n = rd_kafka_header_cnt(h);
-		if (n > P->thcap) {
-			P->thcap = n;
-			P->th = kq_erealloc(P->th, n * sizeof(*P->th));
-		}
-		for (i = 0; i < n; i++) {
-			rd_kafka_header_get_all(h, i, &name, &val, &size);
-			P->th[i].name = name;
-			P->th[i].name_len = strlen(name);
-			P->th[i].value = val;
-			P->th[i].value_len = size;
-		}
-	}
-	e.headers = P->th;
-	e.nheaders = n;
+	kq_kafka_envelope(m, &e, &P->th, &P->thcap);
 	kq_envelope_write(&P->enc, &P->out, &e);
 	PUTS(P, "\n");
 	check_out(P);

@@ -207,13 +207,11 @@ static void fail(struct sub *s, int status, const char *fmt, ...)
 static void
 fail(struct sub *s, int status, const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	kq_vwarn(fmt, ap);
 	va_end(ap);
-	kq_warn("%s", msg);
 	if (s->stop != STOP_ERROR) {
 		s->stop = STOP_ERROR;
 		s->status = status;
@@ -632,45 +630,6 @@ flush(struct sub *s)
 		kq_writer_flush(&s->out);
 }
 
-static void
-fill(struct sub *s, rd_kafka_message_t *m, struct kq_envelope *e, int headers)
-{
-	rd_kafka_headers_t *h;
-
-	e->topic = rd_kafka_topic_name(m->rkt);
-	e->partition = m->partition;
-	e->offset = m->offset;
-	e->timestamp = rd_kafka_message_timestamp(m, NULL);
-	e->key = m->key;
-	e->key_len = m->key_len;
-	e->value = m->payload;
-	e->value_len = m->len;
-	e->headers = NULL;
-	e->nheaders = 0;
-	if (headers && rd_kafka_message_headers(m, &h) == 0) {
-		size_t n = rd_kafka_header_cnt(h), i;
-
-		if (n > s->hcap) {
-			s->hcap = n * 2;
-			s->hdrs = kq_erealloc(s->hdrs,
-					      s->hcap * sizeof(*s->hdrs));
-		}
-		for (i = 0; i < n; i++) {
-			const char *name;
-			const void *v;
-			size_t vlen;
-
-			if (rd_kafka_header_get_all(h, i, &name, &v, &vlen))
-				break;
-			s->hdrs[i].name = name;
-			s->hdrs[i].name_len = strlen(name);
-			s->hdrs[i].value = v;
-			s->hdrs[i].value_len = vlen;
-		}
-		e->headers = s->hdrs;
-		e->nheaders = i;
-	}
-}
 
 static void
 put_nullable(struct sub *s, const void *p, size_t n)
@@ -749,11 +708,12 @@ emit(struct sub *s, rd_kafka_message_t *m)
 		put(s, s->delim.s, s->delim.len);
 		break;
 	case MODE_FORMAT:
-		fill(s, m, &e, s->fmt.uses_headers);
+		kq_kafka_envelope(m, &e, s->fmt.uses_headers ? &s->hdrs : NULL,
+				  &s->hcap);
 		s->put += kq_format_write(&s->fmt, &s->out, &e);
 		break;
 	case MODE_JSON:
-		fill(s, m, &e, 1);
+		kq_kafka_envelope(m, &e, &s->hdrs, &s->hcap);
 		s->put += kq_envelope_write(&s->enc, &s->out, &e);
 		put(s, s->delim.s, s->delim.len);
 		break;
@@ -1395,7 +1355,7 @@ static void
 parse_options(struct sub *s, int argc, char **argv)
 {
 	const char *format = NULL, *filter = NULL;
-	int key, json = 0, k_given = 0, z_given = 0;
+	int key, json = 0, k_given = 0;
 	char err[256];
 
 	while ((key = kq_getopt(&s->c, argc, argv)) != -1) {
@@ -1485,7 +1445,7 @@ parse_options(struct sub *s, int argc, char **argv)
 			s->keep_going = 1;
 			break;
 		case 'Z':
-			s->show_null = z_given = 1;
+			s->show_null = 1;
 			break;
 		case 'u':
 			s->unbuffered = 1;
@@ -1511,7 +1471,7 @@ parse_options(struct sub *s, int argc, char **argv)
 	if ((s->raw || s->keep_going) && !filter)
 		kq_usage(&s->c, "%s goes with --jq",
 			 s->raw ? "-r" : "--keep-going");
-	if (z_given && (json || filter))
+	if (s->show_null && (json || filter))
 		kq_usage(&s->c, "-Z has no use with %s: nulls are null in JSON",
 			 json ? "-J" : "--jq");
 	if (s->group) {
@@ -1631,7 +1591,7 @@ main(int argc, char **argv)
 	int i, wstatus, status;
 
 	s->max = s->until = s->idle_ms = -1;
-	s->spec.kind = KQ_OFFSET_END; /* as kcat and the console consumer */
+	s->spec.kind = KQ_OFFSET_END; /* as kafka-console-consumer */
 	kq_conf_init(&s->c, &cmd, argv);
 	parse_options(s, argc, argv);
 	kq_conf_finish(&s->c);

@@ -211,8 +211,7 @@ fetch_metadata(struct run *r)
 		r->md = NULL;
 		kq_warn("cannot get metadata from %s: %s", r->c->brokers,
 			rd_kafka_err2str(err));
-		return err == RD_KAFKA_RESP_ERR__TIMED_OUT ? EX_TEMPFAIL
-							   : EX_UNAVAILABLE;
+		return kq_kafka_status(err);
 	}
 	return 0;
 }
@@ -466,8 +465,7 @@ watermarks(struct run *r, const rd_kafka_metadata_topic_t **v, int n,
 	if (!any) {
 		/* Not one partition's fault: the request failed. */
 		kq_warn("watermarks: %s", rd_kafka_err2str(err));
-		return err == RD_KAFKA_RESP_ERR__TIMED_OUT ? EX_TEMPFAIL
-							   : EX_UNAVAILABLE;
+		return kq_kafka_status(err);
 	}
 	for (i = 0; i < m->lo->cnt; i++) {
 		rd_kafka_topic_partition_t *lo = &m->lo->elems[i];
@@ -765,8 +763,7 @@ finish_request(struct run *r, const struct request *rq, char **todo, int n)
 		rd_kafka_event_destroy(ev);
 		if (status)
 			return status;
-		return err == RD_KAFKA_RESP_ERR__TIMED_OUT ? EX_TEMPFAIL
-							   : EX_UNAVAILABLE;
+		return kq_kafka_status(err);
 	}
 	tr = topic_results(ev, &nres);
 	for (i = 0; i < nres; i++) {

@@ -189,12 +189,9 @@ kq_usage(const struct kq_conf *c, const char *fmt, ...)
 	va_list ap;
 
 	if (fmt) {
-		char msg[1024];
-
 		va_start(ap, fmt);
-		vsnprintf(msg, sizeof(msg), fmt, ap);
+		kq_vwarn(fmt, ap);
 		va_end(ap);
-		kq_warn("%s", msg);
 	}
 	print_usage(c, stderr);
 	fprintf(stderr, "Try '%s --help' for more.\n", c->cmd->name);
@@ -574,13 +571,11 @@ kq_conf_finish(struct kq_conf *c)
 void
 kq_info(const struct kq_conf *c, const char *fmt, ...)
 {
-	char msg[2048];
 	va_list ap;
 
 	if (c->quiet)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	kq_vwarn(fmt, ap);
 	va_end(ap);
-	kq_warn("%s", msg);
 }

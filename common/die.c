@@ -21,8 +21,8 @@ kq_progname(void)
 	return progname;
 }
 
-static void
-vwarn(const char *fmt, va_list ap)
+void
+kq_vwarn(const char *fmt, va_list ap)
 {
 	char line[4096];
 	int n = snprintf(line, sizeof(line), "%s: ", progname);
@@ -40,7 +40,7 @@ kq_die(int status, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vwarn(fmt, ap);
+	kq_vwarn(fmt, ap);
 	va_end(ap);
 	exit(status);
 }
@@ -51,7 +51,7 @@ kq_warn(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vwarn(fmt, ap);
+	kq_vwarn(fmt, ap);
 	va_end(ap);
 }
 

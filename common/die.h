@@ -5,6 +5,7 @@
 #ifndef KQ_DIE_H
 #define KQ_DIE_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sysexits.h>
@@ -29,6 +30,7 @@ const char *kq_progname(void);
 KQ_NORETURN void kq_die(int status, const char *fmt, ...) KQ_PRINTF(2, 3);
 /* "prog: message" on stderr. */
 void kq_warn(const char *fmt, ...) KQ_PRINTF(1, 2);
+void kq_vwarn(const char *fmt, va_list ap) KQ_PRINTF(1, 0);
 
 /* Allocation that cannot fail: on failure it dies with EX_OSERR. */
 void *kq_emalloc(size_t n);

@@ -391,24 +391,6 @@ kq_json_write_string(struct kq_writer *w, const char *p, size_t n)
 	return len;
 }
 
-size_t
-kq_base64_write(struct kq_writer *w, const unsigned char *p, size_t n)
-{
-	char out[256];
-	size_t total = 0;
-
-	while (n > 0) {
-		size_t k = n > 192 ? 192 : n, len;
-
-		len = (size_t)(enc_base64(out, p, k) - out);
-		kq_writer_put(w, out, len);
-		total += len;
-		p += k;
-		n -= k;
-	}
-	return total;
-}
-
 void
 kq_envenc_init(struct kq_envenc *enc, int json_values)
 {
@@ -911,7 +893,9 @@ kq_envelope_decode(struct kq_envdec *d, const char *json, size_t n,
 				return -1;
 			e->timestamp = v;
 		} else if (IS("topic") || IS("offset") || IS("tstype") ||
-			   IS("broker")) {
+			   IS("broker") || IS("key_error") ||
+			   IS("payload_error") || IS("key_schema_id") ||
+			   IS("value_schema_id")) {
 			if (skip(&p))
 				return -1;
 		} else {

@@ -11,8 +11,10 @@
  * header as {"b64":"..."}. With --json-values a value that is a JSON
  * object, array, number or boolean is embedded as JSON. kq-pub reads
  * value (required; null allowed), key, headers, partition and timestamp;
- * ignores topic and offset (and kcat's tstype and broker); accepts kcat's
- * "payload", "ts" and flat ["n","v",...] headers; refuses other fields.
+ * ignores topic and offset (and kcat's tstype, broker, key_error,
+ * payload_error and *_schema_id); accepts kcat's "payload", "ts" and flat
+ * ["n","v",...] headers, and headers as an object {"n":"v"}; refuses
+ * other fields.
  */
 #ifndef KQ_ENVELOPE_H
 #define KQ_ENVELOPE_H
@@ -83,9 +85,7 @@ size_t kq_envelope_write(struct kq_envenc *enc, struct kq_writer *w,
 /* A JSON string of p[0..n) (which must be UTF-8), quotes included. */
 size_t kq_json_write_string(struct kq_writer *w, const char *p, size_t n);
 
-/* Base64 (RFC 4648, with padding). */
-size_t kq_base64_write(struct kq_writer *w, const unsigned char *p, size_t n);
-/* Decode into out (room for n * 3 / 4 bytes); its length, or -1. */
+/* Base64 (RFC 4648, with padding): decode into out (room for n * 3 / 4 bytes); its length, or -1. */
 long kq_base64_decode(const char *s, size_t n, unsigned char *out);
 
 #endif

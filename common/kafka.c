@@ -191,3 +191,50 @@ kq_kafka_watermarks(struct kq_kafka *kk, rd_kafka_topic_partition_list_t *lo,
 		err = lo->elems[i].err ? lo->elems[i].err : hi->elems[i].err;
 	return err;
 }
+
+int
+kq_kafka_status(rd_kafka_resp_err_t err)
+{
+	return err == RD_KAFKA_RESP_ERR__TIMED_OUT ? EX_TEMPFAIL
+						   : EX_UNAVAILABLE;
+}
+
+void
+kq_kafka_envelope(const rd_kafka_message_t *m, struct kq_envelope *e,
+		  struct kq_header **hdrs, size_t *cap)
+{
+	rd_kafka_headers_t *h;
+	size_t n, i;
+
+	e->topic = rd_kafka_topic_name(m->rkt);
+	e->partition = m->partition;
+	e->offset = m->offset;
+	e->timestamp = rd_kafka_message_timestamp(m, NULL);
+	e->key = m->key;
+	e->key_len = m->key_len;
+	e->value = m->payload;
+	e->value_len = m->len;
+	e->headers = NULL;
+	e->nheaders = 0;
+	if (!hdrs || rd_kafka_message_headers(m, &h))
+		return;
+	n = rd_kafka_header_cnt(h);
+	if (n > *cap) {
+		*cap = n * 2;
+		*hdrs = kq_erealloc(*hdrs, *cap * sizeof(**hdrs));
+	}
+	for (i = 0; i < n; i++) {
+		const char *name;
+		const void *v;
+		size_t vlen;
+
+		if (rd_kafka_header_get_all(h, i, &name, &v, &vlen))
+			break;
+		(*hdrs)[i].name = name;
+		(*hdrs)[i].name_len = strlen(name);
+		(*hdrs)[i].value = v;
+		(*hdrs)[i].value_len = vlen;
+	}
+	e->headers = *hdrs;
+	e->nheaders = i;
+}

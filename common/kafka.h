@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "conf.h"
+#include "envelope.h"
 
 struct kq_kafka {
 	rd_kafka_t *rk;
@@ -47,11 +48,26 @@ void kq_kafka_close(struct kq_kafka *kk);
 const char *kq_kafka_reason(const struct kq_kafka *kk);
 
 /*
- * The partition count of a topic, or -1 if the broker does not know it
- * (err set); dies with EX_UNAVAILABLE when metadata cannot be fetched.
+ * The partition count of a topic, or -1 with err set when the broker does
+ * not know it or metadata could not be fetched. It asks for that topic
+ * alone, which makes a broker that auto-creates topics create it.
  */
 int kq_kafka_partitions(struct kq_kafka *kk, const char *topic,
 			rd_kafka_resp_err_t *err);
+
+/*
+ * Status for a broker-side failure: EX_TEMPFAIL when it timed out,
+ * EX_UNAVAILABLE otherwise.
+ */
+int kq_kafka_status(rd_kafka_resp_err_t err);
+
+/*
+ * The envelope view of a message: pointers into m, valid while m is. Its
+ * headers go into *hdrs (grown as needed, *cap its room), or are left out
+ * when hdrs is NULL.
+ */
+void kq_kafka_envelope(const rd_kafka_message_t *m, struct kq_envelope *e,
+		       struct kq_header **hdrs, size_t *cap);
 
 /*
  * Low and high watermarks of every partition in parts (offsets set in the

@@ -299,18 +299,6 @@ kq_reader_pending(const struct kq_reader *r)
 	return n + (p < end);
 }
 
-const char *
-kq_reader_where(const struct kq_reader *r, char *buf, size_t size)
-{
-	if (r->delim.len == 1 && r->delim.s[0] == '\n')
-		snprintf(buf, size, "%s:%llu", r->name,
-			 (unsigned long long)r->recno);
-	else
-		snprintf(buf, size, "%s: record %llu", r->name,
-			 (unsigned long long)r->recno);
-	return buf;
-}
-
 void
 kq_writer_init(struct kq_writer *w, int fd, const char *name, size_t cap)
 {
@@ -417,6 +405,7 @@ kq_fshut(FILE *f, const char *name)
 {
 	int err = 0;
 
+	errno = 0;
 	if (fflush(f) || ferror(f))
 		err = errno ? errno : EIO;
 	if (fclose(f) && !err)

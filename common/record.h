@@ -71,10 +71,6 @@ int kq_reader_skip(struct kq_reader *r);
 /* Records read from the input but not yet returned (a last part counts). */
 uint64_t kq_reader_pending(const struct kq_reader *r);
 
-/* "stdin:17" (newline records) or "stdin: record 17", for messages. */
-const char *kq_reader_where(const struct kq_reader *r, char *buf,
-			    size_t size);
-
 struct kq_writer {
 	int fd;
 	const char *name; /* "stdout" */

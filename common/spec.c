@@ -225,19 +225,6 @@ kq_eduration(const char *opt, const char *s)
 	return v;
 }
 
-int64_t
-kq_etimestamp(const char *opt, const char *s)
-{
-	int64_t v;
-
-	if (kq_parse_timestamp(s, &v))
-		kq_die(EX_USAGE,
-		       "%s: '%s' is not a timestamp (milliseconds since the "
-		       "epoch, or ISO 8601 such as 2024-05-01T12:00:00Z)",
-		       opt, s);
-	return v;
-}
-
 struct kq_offset_spec
 kq_eoffset(const char *opt, const char *s)
 {

@@ -36,7 +36,6 @@ int kq_parse_offset(const char *s, int64_t now_ms, struct kq_offset_spec *out);
  */
 int64_t kq_eint(const char *opt, const char *s, int64_t min, int64_t max);
 int64_t kq_eduration(const char *opt, const char *s);
-int64_t kq_etimestamp(const char *opt, const char *s);
 struct kq_offset_spec kq_eoffset(const char *opt, const char *s);
 
 /* Milliseconds since the epoch, now. */

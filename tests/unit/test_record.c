@@ -317,29 +317,6 @@ blocks_are_the_input(void **state)
 }
 
 static void
-where(void **state)
-{
-	struct kq_reader r;
-	const char *p;
-	size_t n;
-	char buf[64];
-
-	(void)state;
-	open_on(&r, "a\nb\n", 4, "\\n", 0);
-	r.name = "stdin";
-	kq_reader_next(&r, &p, &n);
-	kq_reader_next(&r, &p, &n);
-	assert_string_equal(kq_reader_where(&r, buf, sizeof(buf)), "stdin:2");
-	close_reader(&r);
-	open_on(&r, "a\0b\0", 4, "\\0", 0);
-	r.name = "in.bin";
-	kq_reader_next(&r, &p, &n);
-	assert_string_equal(kq_reader_where(&r, buf, sizeof(buf)),
-			    "in.bin: record 1");
-	close_reader(&r);
-}
-
-static void
 open_missing(void **state)
 {
 	struct kq_reader r;
@@ -603,7 +580,6 @@ main(void)
 		cmocka_unit_test(record_of_max_with_split_delimiter),
 		cmocka_unit_test(whole_input),
 		cmocka_unit_test(blocks_are_the_input),
-		cmocka_unit_test(where),
 		cmocka_unit_test(open_missing),
 		cmocka_unit_test(large_writes),
 		cmocka_unit_test(closed_pipe),
