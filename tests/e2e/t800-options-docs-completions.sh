@@ -7,6 +7,8 @@
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PROGS=$(cd "$KQ_BIN" && ls kq-*)
 
+start_broker --topic alpha:1 --topic beta:1
+
 test_expect_success 'every option is in --help, the man page and the completions' '
 	for p in $PROGS; do
 		"$p" --help >help &&
@@ -60,7 +62,6 @@ test_expect_success 'bash completes options, enumerated values and files' '
 '
 
 test_expect_success 'bash completes topic names live from the broker' '
-	start_broker --topic alpha:1 --topic beta:1 &&
 	cat >try.bash <<-\EOS &&
 	source "$1/completions/kq.bash"
 	COMP_WORDS=(kq-sub -t ""); COMP_CWORD=2; _kq; echo "${COMPREPLY[*]}"
