@@ -400,8 +400,10 @@ kq_getopt(struct kq_conf *c, int argc, char **argv)
 				c->timeout_ms =
 					kq_eduration("--timeout", optarg);
 				/* librdkafka counts its timeouts in an int. */
-				if (c->timeout_ms <= 0 || c->timeout_ms > INT_MAX)
-					kq_usage(c, "--timeout: from 1ms to %dms",
+				if (c->timeout_ms <= 0)
+					kq_usage(c, "--timeout must be above 0");
+				if (c->timeout_ms > INT_MAX)
+					kq_usage(c, "--timeout: at most %dms",
 						 INT_MAX);
 				break;
 			default:

@@ -78,7 +78,7 @@ test_expect_success 'a closed stdin or stdout is an I/O error (74), never librdk
 
 test_expect_success 'a --timeout librdkafka cannot hold (over 24 days) is a usage error' '
 	test "$(status kq-count -t t --timeout 25d)" = 64 &&
-	grep -q "^kq-count: --timeout: from 1ms to" err &&
+	grep -q "^kq-count: --timeout: at most" err &&
 	test "$(status kq-count -t t --timeout 9223372036854775809ms)" = 64
 '
 
