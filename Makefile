@@ -95,7 +95,7 @@ $(O)/tests/%: tests/fixture/%.c $(O)/libkq.a
 	$(CC) $(KQ_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
 		$(O)/libkq.a $(RDKAFKA_LIBS) -lm
 
-# libFuzzer targets for the parsers of common/ (clang): each runs for
+# libFuzzer targets for the parsers of common/ and broker/ (clang): each runs for
 # FUZZ_TIME seconds, starting from a corpus seeded with tests/data.
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=$(O)/fuzz/%)
@@ -108,6 +108,14 @@ $(O)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON_SRC) $(wildcard common/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -Icommon $(FUZZ_FLAGS) -o $@ $< \
 		$(COMMON_SRC) $(JQ_LIBS) $(shell $(PKG_CONFIG) --libs rdkafka) -lm
+
+# The broker's request decoder: its modules are linked in too.
+$(O)/fuzz/fuzz_broker_%: tests/fuzz/fuzz_broker_%.c $(COMMON_SRC) $(BROKER_SRC) \
+		$(wildcard common/*.h broker/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -Icommon -Ibroker $(FUZZ_FLAGS) -o $@ $< \
+		$(BROKER_SRC) $(COMMON_SRC) $(JQ_LIBS) \
+		$(shell $(PKG_CONFIG) --libs rdkafka) -lm
 
 fuzz: $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do \
@@ -135,8 +143,9 @@ e2e: all $(FIXTURE_BIN)
 asan:
 	$(MAKE) O=build/asan BIN=build/asan/bin SANITIZE=1 test
 
-bench: all
-	sh bench/run.sh
+bench: all $(FIXTURE_BIN)
+	KQ_BIN=$(abspath $(BIN)) KQ_TESTBIN=$(abspath $(O)/tests) sh bench/run.sh
+	KQ_BIN=$(abspath $(BIN)) KQ_TESTBIN=$(abspath $(O)/tests) bash bench/broker.sh
 
 demo: all
 	sh scripts/demo.sh

@@ -21,11 +21,18 @@ _kq() {
 	COMPREPLY=()
 	case ${COMP_WORDS[0]##*/} in
 	kq-broker)
-		opts='--topic -t --brokers --daemon --pidfile --stop --help -h --version -V --quiet -q --verbose -v'
+		opts='--listen -l --data-dir -d --topic -t --config -c --partitions -p --no-auto-create --fsync --max-connections --max-request-size --max-memory --daemon --pidfile --stop --help -h --version -V --quiet -q --verbose -v'
 		operands=''
 		case $prev in
+		--listen|-l) _kq_values ''; return ;;
+		--data-dir|-d) _kq_values '@file'; return ;;
 		--topic|-t) _kq_values ''; return ;;
-		--brokers) _kq_values ''; return ;;
+		--config|-c) _kq_values ''; return ;;
+		--partitions|-p) _kq_values ''; return ;;
+		--fsync) _kq_values 'always interval never'; return ;;
+		--max-connections) _kq_values ''; return ;;
+		--max-request-size) _kq_values ''; return ;;
+		--max-memory) _kq_values ''; return ;;
 		--pidfile) _kq_values '@file'; return ;;
 		esac
 		;;

@@ -5,8 +5,16 @@ function __kq_topics
 	kq-topic list --timeout 1s 2>/dev/null
 end
 
-complete -c kq-broker -s t -l topic -r -f -d 'create a topic at start (default 1 partition; repeatable)'
-complete -c kq-broker -l brokers -r -f -d 'run N brokers in the cluster (default 1)'
+complete -c kq-broker -s l -l listen -r -f -d 'address to listen on (default 127.0.0.1:9092; port 0: any free)'
+complete -c kq-broker -s d -l data-dir -r -F -d 'where the data lives (default $XDG_DATA_HOME/kq/broker)'
+complete -c kq-broker -s t -l topic -r -f -d 'create a topic at start if missing (default 1 partition; repeatable)'
+complete -c kq-broker -s c -l config -r -f -d 'a topic config default: retention.ms, retention.bytes, segment.bytes, max.message.bytes'
+complete -c kq-broker -s p -l partitions -r -f -d 'partitions of a topic created on first use (default 1)'
+complete -c kq-broker -l no-auto-create -d 'do not create topics on first use'
+complete -c kq-broker -l fsync -r -f -a 'always interval never' -d 'always (before acknowledging), interval (every second; default) or never'
+complete -c kq-broker -l max-connections -r -f -d 'refuse connections beyond N (default 1000)'
+complete -c kq-broker -l max-request-size -r -f -d 'close a connection that sends a larger request (default 100M)'
+complete -c kq-broker -l max-memory -r -f -d 'pause reading while connection buffers hold more (default 1G)'
 complete -c kq-broker -l daemon -d 'detach, write a pid file, print shell assignments'
 complete -c kq-broker -l pidfile -r -F -d 'the pid file of --daemon and --stop (default $XDG_RUNTIME_DIR/kq-broker.pid)'
 complete -c kq-broker -l stop -d 'stop the broker started with --daemon'

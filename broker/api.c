@@ -1,0 +1,595 @@
+#include "api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errors.h"
+#include "groups.h"
+
+static kb_handler api_versions, metadata, create_topics, delete_topics,
+	create_partitions, describe_configs;
+
+static const struct api {
+	int16_t key;
+	const char *name;
+	int16_t min, max;
+	kb_handler *fn;
+} apis[] = {
+	{KB_PRODUCE, "Produce", 3, 8, kb_api_produce},
+	{KB_FETCH, "Fetch", 4, 11, kb_api_fetch},
+	{KB_LIST_OFFSETS, "ListOffsets", 1, 5, kb_api_list_offsets},
+	{KB_METADATA, "Metadata", 0, 8, metadata},
+	{KB_OFFSET_COMMIT, "OffsetCommit", 0, 7, kb_api_offset_commit},
+	{KB_OFFSET_FETCH, "OffsetFetch", 0, 5, kb_api_offset_fetch},
+	{KB_FIND_COORDINATOR, "FindCoordinator", 0, 2,
+	 kb_api_find_coordinator},
+	{KB_JOIN_GROUP, "JoinGroup", 0, 5, kb_api_join_group},
+	{KB_HEARTBEAT, "Heartbeat", 0, 3, kb_api_heartbeat},
+	{KB_LEAVE_GROUP, "LeaveGroup", 0, 3, kb_api_leave_group},
+	{KB_SYNC_GROUP, "SyncGroup", 0, 3, kb_api_sync_group},
+	{KB_DESCRIBE_GROUPS, "DescribeGroups", 0, 4, kb_api_describe_groups},
+	{KB_LIST_GROUPS, "ListGroups", 0, 2, kb_api_list_groups},
+	{KB_API_VERSIONS, "ApiVersions", 0, 2, api_versions},
+	{KB_CREATE_TOPICS, "CreateTopics", 0, 4, create_topics},
+	{KB_DELETE_TOPICS, "DeleteTopics", 0, 3, delete_topics},
+	{KB_INIT_PRODUCER_ID, "InitProducerId", 0, 1,
+	 kb_api_init_producer_id},
+	{KB_DESCRIBE_CONFIGS, "DescribeConfigs", 0, 3, describe_configs},
+	{KB_CREATE_PARTITIONS, "CreatePartitions", 0, 1, create_partitions},
+};
+#define NAPIS (sizeof(apis) / sizeof(apis[0]))
+
+static const struct api *
+find_api(int key)
+{
+	size_t i;
+
+	for (i = 0; i < NAPIS; i++)
+		if (apis[i].key == key)
+			return &apis[i];
+	return NULL;
+}
+
+const char *
+kb_api_name(int key)
+{
+	static char buf[32];
+	const struct api *a = find_api(key);
+
+	if (a)
+		return a->name;
+	snprintf(buf, sizeof(buf), "ApiKey %d", key);
+	return buf;
+}
+
+/* The ApiVersions v0 body: also the answer to a version it does not know. */
+static void
+put_versions(struct kb_buf *out, int16_t err, int ver)
+{
+	size_t i;
+
+	kb_put_i16(out, err);
+	kb_put_i32(out, (int32_t)NAPIS);
+	for (i = 0; i < NAPIS; i++) {
+		kb_put_i16(out, apis[i].key);
+		kb_put_i16(out, apis[i].min);
+		kb_put_i16(out, apis[i].max);
+	}
+	if (ver >= 1)
+		kb_put_i32(out, 0);
+}
+
+static int
+api_versions(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
+	     struct kb_buf *out)
+{
+	(void)b;
+	(void)in;
+	put_versions(out, KB_NONE, r->ver);
+	return KB_REPLY;
+}
+
+int
+kb_api_handle(struct kb_broker *b, struct kb_req *r)
+{
+	const struct api *a = find_api(r->key);
+	struct kb_rd in;
+
+	kb_rd_init(&in, r->body, r->len);
+	if (r->key == KB_API_VERSIONS && r->ver > 2) {
+		/*
+		 * A newer client: answer in a v0 body, with our ranges, so
+		 * it asks again at a version both know.
+		 */
+		kb_debug(b, "ApiVersions v%d from %s: answering "
+			    "UNSUPPORTED_VERSION with the versions supported",
+			 r->ver, r->c->peer);
+		put_versions(&r->c->out, KB_UNSUPPORTED_VERSION, 0);
+		return KB_REPLY;
+	}
+	if (!a || r->ver < a->min || r->ver > a->max) {
+		/*
+		 * No response layout fits a request we do not know; the
+		 * error code leads the body, which is as close as the
+		 * protocol comes. The log says what happened.
+		 */
+		kb_note(b,
+			"%s v%d from %s (%.*s) is not supported: answered "
+			"UNSUPPORTED_VERSION",
+			kb_api_name(r->key), r->ver, r->c->peer,
+			r->client.len > 0 ? r->client.len : 0,
+			r->client.len > 0 ? r->client.s : "");
+		kb_put_i16(&r->c->out, KB_UNSUPPORTED_VERSION);
+		return KB_REPLY;
+	}
+	return a->fn(b, r, &in, &r->c->out);
+}
+
+/* --- Metadata -------------------------------------------------------------- */
+
+static void
+put_topic_md(struct kb_broker *b, struct kb_buf *out, int ver, int16_t err,
+	     struct kb_str name, const struct kb_topic *t)
+{
+	int p;
+
+	kb_put_i16(out, err);
+	kb_put_str(out, name);
+	if (ver >= 1)
+		kb_put_i8(out, name.len > 2 && name.s[0] == '_' &&
+				       name.s[1] == '_');
+	if (!t) {
+		kb_put_i32(out, 0);
+	} else {
+		kb_put_i32(out, t->nparts);
+		for (p = 0; p < t->nparts; p++) {
+			kb_put_i16(out, KB_NONE);
+			kb_put_i32(out, p);
+			kb_put_i32(out, b->node_id);
+			if (ver >= 7)
+				kb_put_i32(out, 0);
+			kb_put_i32(out, 1);
+			kb_put_i32(out, b->node_id);
+			kb_put_i32(out, 1);
+			kb_put_i32(out, b->node_id);
+			if (ver >= 5)
+				kb_put_i32(out, 0);
+		}
+	}
+	if (ver >= 8)
+		kb_put_i32(out, INT32_MIN);
+}
+
+static int
+metadata(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
+	 struct kb_buf *out)
+{
+	int32_t n = kb_array(in), i, count = 0;
+	struct kb_str *names = NULL;
+	int allow = 1;
+	size_t at;
+
+	if (n > 0)
+		names = kq_ecalloc((size_t)n, sizeof(*names));
+	for (i = 0; i < n; i++)
+		names[i] = kb_string(in);
+	if (r->ver >= 4)
+		allow = kb_i8(in) != 0;
+	if (in->err) {
+		free(names);
+		return KB_BADREQ;
+	}
+	if (r->ver >= 3)
+		kb_put_i32(out, 0);
+	kb_put_i32(out, 1);
+	kb_put_i32(out, b->node_id);
+	kb_put_cstr(out, b->host);
+	kb_put_i32(out, b->port);
+	if (r->ver >= 1)
+		kb_put_cstr(out, NULL);
+	if (r->ver >= 2)
+		kb_put_cstr(out, "kq-broker");
+	if (r->ver >= 1)
+		kb_put_i32(out, b->node_id);
+	at = out->len;
+	kb_put_i32(out, 0);
+	/* v0: an empty list means all topics; v1+: a null one does. */
+	if (n < 0 || (n == 0 && r->ver == 0)) {
+		for (i = 0; i < b->topics.n; i++) {
+			struct kb_topic *t = b->topics.v[i];
+			struct kb_str s = {t->name, (int)strlen(t->name)};
+
+			put_topic_md(b, out, r->ver, KB_NONE, s, t);
+			count++;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		struct kb_topic *t =
+			kb_topics_find(&b->topics, names[i].s, names[i].len);
+		int16_t err = KB_NONE;
+
+		if (!t && names[i].len >= 0 && b->auto_create && allow) {
+			char *name = kb_str_dup(names[i]), why[512];
+
+			err = (int16_t)kb_topics_create(
+				&b->topics, name, b->auto_partitions, NULL, 0,
+				0, &t, why, sizeof(why));
+			if (err == KB_NONE)
+				kb_note(b,
+					"topic %s created with %d "
+					"partition%s (auto-created for %s)",
+					name, b->auto_partitions,
+					b->auto_partitions == 1 ? "" : "s",
+					r->c->client_id ? r->c->client_id
+							: r->c->peer);
+			else
+				kb_debug(b, "auto-creating topic %s: %s", name,
+					 why);
+			free(name);
+		} else if (!t) {
+			err = KB_UNKNOWN_TOPIC_OR_PARTITION;
+		}
+		put_topic_md(b, out, r->ver, err, names[i], t);
+		count++;
+	}
+	kb_patch_i32(out, at, count);
+	if (r->ver >= 8)
+		kb_put_i32(out, INT32_MIN);
+	free(names);
+	return KB_REPLY;
+}
+
+/* --- CreateTopics, DeleteTopics, CreatePartitions -------------------------- */
+
+static int
+create_topics(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
+	      struct kb_buf *out)
+{
+	struct kb_rd scan = *in;
+	int32_t n = kb_array(&scan), i, j, k;
+	int check = 0;
+
+	/* validate_only lies after the topics: find it first. */
+	for (i = 0; i < n && !scan.err; i++) {
+		kb_string(&scan);
+		kb_i32(&scan);
+		kb_i16(&scan);
+		for (j = kb_array(&scan); j > 0 && !scan.err; j--) {
+			kb_i32(&scan);
+			k = kb_array(&scan);
+			kb_skip(&scan, 4 * (size_t)(k > 0 ? k : 0));
+		}
+		for (j = kb_array(&scan); j > 0 && !scan.err; j--) {
+			kb_string(&scan);
+			kb_string(&scan);
+		}
+	}
+	kb_i32(&scan);
+	if (r->ver >= 1)
+		check = kb_i8(&scan) != 0;
+	if (scan.err)
+		return KB_BADREQ;
+
+	if (r->ver >= 2)
+		kb_put_i32(out, 0);
+	n = kb_array(in);
+	kb_put_i32(out, n);
+	for (i = 0; i < n; i++) {
+		struct kb_str name = kb_string(in);
+		int32_t parts = kb_i32(in), nassign;
+		int16_t repl = kb_i16(in), err = KB_NONE;
+		struct kb_cfgval cfg[64];
+		int32_t ncfg;
+		char why[512] = "", *cname;
+
+		nassign = kb_array(in);
+		for (j = 0; j < nassign; j++) {
+			kb_i32(in);
+			k = kb_array(in);
+			if (k != 1 || kb_i32(in) != b->node_id) {
+				err = KB_INVALID_REPLICA_ASSIGNMENT;
+				snprintf(why, sizeof(why),
+					 "replicas can only be on broker %d, "
+					 "this single node",
+					 b->node_id);
+				kb_skip(in, 4 * (size_t)(k > 1 ? k - 1 : 0));
+			}
+		}
+		ncfg = kb_array(in);
+		for (j = 0; j < ncfg; j++) {
+			struct kb_str cn = kb_string(in), cv = kb_string(in);
+
+			if (j < 64) {
+				cfg[j].name = kb_str_dup(cn);
+				cfg[j].value = cv.len < 0 ? NULL : kb_str_dup(cv);
+			}
+		}
+		if (ncfg > 64) {
+			err = KB_INVALID_CONFIG;
+			snprintf(why, sizeof(why), "too many configs");
+		}
+		if (in->err)
+			return KB_BADREQ;
+		if (nassign > 0)
+			parts = nassign;
+		if (parts == -1)
+			parts = b->auto_partitions;
+		cname = kb_str_dup(name);
+		if (!err && repl != -1 && repl != 1) {
+			err = KB_INVALID_REPLICATION_FACTOR;
+			snprintf(why, sizeof(why),
+				 "replication factor %d: this broker is a "
+				 "single node (use 1)",
+				 repl);
+		}
+		if (!err)
+			err = (int16_t)kb_topics_create(
+				&b->topics, cname, parts, cfg,
+				ncfg < 64 ? ncfg : 64, check, NULL, why,
+				sizeof(why));
+		if (!err && !check)
+			kb_note(b, "topic %s created with %d partition%s (for "
+				   "%s)",
+				cname, parts, parts == 1 ? "" : "s",
+				r->c->client_id ? r->c->client_id
+						: r->c->peer);
+		for (j = 0; j < ncfg && j < 64; j++) {
+			free((char *)cfg[j].name);
+			free((char *)cfg[j].value);
+		}
+		free(cname);
+		kb_put_str(out, name);
+		kb_put_i16(out, err);
+		if (r->ver >= 1)
+			kb_put_cstr(out, err ? why : NULL);
+	}
+	return KB_REPLY;
+}
+
+static int
+delete_topics(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
+	      struct kb_buf *out)
+{
+	int32_t n = kb_array(in), i;
+
+	if (in->err)
+		return KB_BADREQ;
+	if (r->ver >= 1)
+		kb_put_i32(out, 0);
+	kb_put_i32(out, n);
+	for (i = 0; i < n; i++) {
+		struct kb_str name = kb_string(in);
+		struct kb_topic *t = kb_topics_find(&b->topics, name.s,
+						    name.len);
+		int16_t err = KB_UNKNOWN_TOPIC_OR_PARTITION;
+
+		if (in->err)
+			return KB_BADREQ;
+		if (t) {
+			char *cname = kb_str_dup(name);
+
+			err = (int16_t)kb_topics_delete(&b->topics, t);
+			if (!err) {
+				kb_offsets_drop_topic(&b->offsets, cname);
+				kb_note(b, "topic %s deleted (for %s)", cname,
+					r->c->client_id ? r->c->client_id
+							: r->c->peer);
+				/* Parked fetches on it learn it is gone. */
+				b->appended = 1;
+			}
+			free(cname);
+		}
+		kb_put_str(out, name);
+		kb_put_i16(out, err);
+	}
+	kb_i32(in);
+	return in->err ? KB_BADREQ : KB_REPLY;
+}
+
+static int
+create_partitions(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
+		  struct kb_buf *out)
+{
+	struct kb_rd scan = *in;
+	int32_t n = kb_array(&scan), i, j, k;
+	int check;
+
+	for (i = 0; i < n && !scan.err; i++) {
+		kb_string(&scan);
+		kb_i32(&scan);
+		for (j = kb_array(&scan); j > 0 && !scan.err; j--) {
+			k = kb_array(&scan);
+			kb_skip(&scan, 4 * (size_t)(k > 0 ? k : 0));
+		}
+	}
+	kb_i32(&scan);
+	check = kb_i8(&scan) != 0;
+	if (scan.err)
+		return KB_BADREQ;
+	(void)r;
+	kb_put_i32(out, 0);
+	n = kb_array(in);
+	kb_put_i32(out, n);
+	for (i = 0; i < n; i++) {
+		struct kb_str name = kb_string(in);
+		int32_t count = kb_i32(in), na;
+		struct kb_topic *t;
+		int16_t err = KB_NONE;
+		char why[512] = "";
+
+		na = kb_array(in);
+		for (j = 0; j < na; j++) {
+			k = kb_array(in);
+			for (; k > 0; k--)
+				if (kb_i32(in) != b->node_id)
+					err = KB_INVALID_REPLICA_ASSIGNMENT;
+		}
+		if (in->err)
+			return KB_BADREQ;
+		t = kb_topics_find(&b->topics, name.s, name.len);
+		if (err)
+			snprintf(why, sizeof(why),
+				 "replicas can only be on broker %d",
+				 b->node_id);
+		else if (!t) {
+			err = KB_UNKNOWN_TOPIC_OR_PARTITION;
+			snprintf(why, sizeof(why), "no such topic");
+		} else {
+			int old = t->nparts;
+
+			err = (int16_t)kb_topics_grow(&b->topics, t, count,
+						      check, why, sizeof(why));
+			if (!err && !check)
+				kb_note(b,
+					"topic %s now has %d partitions (was "
+					"%d)",
+					t->name, count, old);
+		}
+		kb_put_str(out, name);
+		kb_put_i16(out, err);
+		kb_put_cstr(out, err ? why : NULL);
+	}
+	return KB_REPLY;
+}
+
+/* --- DescribeConfigs ------------------------------------------------------- */
+
+static int
+wanted(struct kb_str *keys, int32_t nkeys, const char *name)
+{
+	int32_t i;
+
+	if (nkeys < 0)
+		return 1;
+	for (i = 0; i < nkeys; i++)
+		if (kb_str_eq(keys[i], name))
+			return 1;
+	return 0;
+}
+
+static void
+put_config(struct kb_buf *out, int ver, const char *name, const char *value,
+	   int is_default, int read_only, int8_t type, int synonyms)
+{
+	kb_put_cstr(out, name);
+	kb_put_cstr(out, value);
+	kb_put_i8(out, (int8_t)read_only);
+	if (ver == 0)
+		kb_put_i8(out, (int8_t)is_default);
+	else
+		/* 1: DYNAMIC_TOPIC_CONFIG, 5: DEFAULT_CONFIG */
+		kb_put_i8(out, is_default ? 5 : 1);
+	kb_put_i8(out, 0);
+	if (ver >= 1) {
+		if (synonyms) {
+			kb_put_i32(out, 1);
+			kb_put_cstr(out, name);
+			kb_put_cstr(out, value);
+			kb_put_i8(out, is_default ? 5 : 1);
+		} else {
+			kb_put_i32(out, 0);
+		}
+	}
+	if (ver >= 3) {
+		kb_put_i8(out, type);
+		kb_put_cstr(out, NULL);
+	}
+}
+
+static int
+describe_configs(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
+		 struct kb_buf *out)
+{
+	int32_t n = kb_array(in), i, j;
+	struct kb_rd scan = *in;
+	int synonyms = 0;
+
+	/* include_synonyms lies after the resources. */
+	for (i = 0; i < n && !scan.err; i++) {
+		kb_i8(&scan);
+		kb_string(&scan);
+		for (j = kb_array(&scan); j > 0 && !scan.err; j--)
+			kb_string(&scan);
+	}
+	if (r->ver >= 1)
+		synonyms = kb_i8(&scan) != 0;
+	if (scan.err)
+		return KB_BADREQ;
+	kb_put_i32(out, 0);
+	kb_put_i32(out, n);
+	for (i = 0; i < n; i++) {
+		int8_t type = kb_i8(in);
+		struct kb_str name = kb_string(in), keys[64];
+		int32_t nkeys = kb_array(in), c;
+		char val[32], node[16];
+		size_t at;
+
+		for (j = 0; j < nkeys; j++) {
+			struct kb_str k = kb_string(in);
+
+			if (j < 64)
+				keys[j] = k;
+		}
+		if (in->err)
+			return KB_BADREQ;
+		if (nkeys > 64)
+			nkeys = -1;
+		snprintf(node, sizeof(node), "%d", b->node_id);
+		if (type == 2) {
+			struct kb_topic *t = kb_topics_find(
+				&b->topics, name.s, name.len);
+
+			kb_put_i16(out, t ? KB_NONE
+					  : KB_UNKNOWN_TOPIC_OR_PARTITION);
+			kb_put_cstr(out, t ? NULL : "no such topic");
+			kb_put_i8(out, type);
+			kb_put_str(out, name);
+			at = out->len;
+			kb_put_i32(out, 0);
+			for (c = 0, j = 0; t && j < KB_NCFG; j++) {
+				if (!wanted(keys, nkeys, kb_cfg_names[j]))
+					continue;
+				put_config(out, r->ver, kb_cfg_names[j],
+					   kb_cfg_value(&t->conf, j, val,
+							sizeof(val)),
+					   !(t->set & (1u << j)),
+					   j == KB_CFG_CLEANUP_POLICY,
+					   j == KB_CFG_CLEANUP_POLICY ? 2 : 5,
+					   synonyms);
+				c++;
+			}
+			kb_patch_i32(out, at, c);
+		} else if (type == 4 && (name.len == 0 ||
+					 kb_str_eq(name, node))) {
+			static const char *bnames[] = {
+				"log.retention.ms", "log.retention.bytes",
+				"log.segment.bytes", "message.max.bytes"};
+
+			kb_put_i16(out, KB_NONE);
+			kb_put_cstr(out, NULL);
+			kb_put_i8(out, type);
+			kb_put_str(out, name);
+			at = out->len;
+			kb_put_i32(out, 0);
+			for (c = 0, j = 0; j < 4; j++) {
+				if (!wanted(keys, nkeys, bnames[j]))
+					continue;
+				put_config(out, r->ver, bnames[j],
+					   kb_cfg_value(&b->topics.defaults, j,
+							val, sizeof(val)),
+					   1, 1, 5, synonyms);
+				c++;
+			}
+			kb_patch_i32(out, at, c);
+		} else {
+			kb_put_i16(out, KB_INVALID_REQUEST);
+			kb_put_cstr(out, "kq-broker describes topics and "
+					 "its own broker only");
+			kb_put_i8(out, type);
+			kb_put_str(out, name);
+			kb_put_i32(out, 0);
+		}
+	}
+	return KB_REPLY;
+}

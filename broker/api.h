@@ -1,0 +1,59 @@
+/*
+ * The requests the broker answers: which API keys and versions it
+ * advertises, the dispatch of a request to its handler, and the handlers
+ * (api.c: ApiVersions, Metadata and the topic admin requests; api_data.c:
+ * Produce, Fetch, ListOffsets, InitProducerId; groups.c: the group
+ * coordinator). A handler parses the request body and writes the
+ * response body to r->c->out; it returns KB_REPLY, KB_NOREPLY, KB_PARKED
+ * or KB_BADREQ (net.h).
+ */
+#ifndef KB_API_H
+#define KB_API_H
+
+#include "broker.h"
+#include "codec.h"
+#include "net.h"
+
+/* API keys. */
+enum {
+	KB_PRODUCE = 0,
+	KB_FETCH = 1,
+	KB_LIST_OFFSETS = 2,
+	KB_METADATA = 3,
+	KB_OFFSET_COMMIT = 8,
+	KB_OFFSET_FETCH = 9,
+	KB_FIND_COORDINATOR = 10,
+	KB_JOIN_GROUP = 11,
+	KB_HEARTBEAT = 12,
+	KB_LEAVE_GROUP = 13,
+	KB_SYNC_GROUP = 14,
+	KB_DESCRIBE_GROUPS = 15,
+	KB_LIST_GROUPS = 16,
+	KB_API_VERSIONS = 18,
+	KB_CREATE_TOPICS = 19,
+	KB_DELETE_TOPICS = 20,
+	KB_INIT_PRODUCER_ID = 22,
+	KB_DESCRIBE_CONFIGS = 32,
+	KB_CREATE_PARTITIONS = 37,
+};
+
+typedef int kb_handler(struct kb_broker *b, struct kb_req *r,
+		       struct kb_rd *in, struct kb_buf *out);
+
+/* "Produce", or "ApiKey 57" for a key the broker does not know. */
+const char *kb_api_name(int key);
+/* Handle one request whose header net.c has read. */
+int kb_api_handle(struct kb_broker *b, struct kb_req *r);
+
+kb_handler kb_api_produce, kb_api_fetch, kb_api_list_offsets,
+	kb_api_init_producer_id;
+kb_handler kb_api_find_coordinator, kb_api_join_group, kb_api_sync_group,
+	kb_api_heartbeat, kb_api_leave_group, kb_api_offset_commit,
+	kb_api_offset_fetch, kb_api_list_groups, kb_api_describe_groups;
+
+/* Before each sleep: answer the parked fetches that data has come for. */
+void kb_fetch_wake(struct kb_broker *b);
+/* At shutdown: answer every parked fetch now. */
+void kb_fetch_flush(struct kb_broker *b);
+
+#endif

@@ -1,0 +1,471 @@
+/*
+ * The data path: Produce, Fetch (with long polling), ListOffsets and
+ * InitProducerId.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "errors.h"
+#include "spec.h"
+
+/* --- Produce --------------------------------------------------------------- */
+
+static struct kb_log *
+find_log(struct kb_broker *b, struct kb_str topic, int32_t part,
+	 int16_t *err)
+{
+	struct kb_topic *t = kb_topics_find(&b->topics, topic.s, topic.len);
+
+	if (!t || part < 0 || part >= t->nparts) {
+		*err = KB_UNKNOWN_TOPIC_OR_PARTITION;
+		return NULL;
+	}
+	*err = KB_NONE;
+	return &t->parts[part];
+}
+
+int
+kb_api_produce(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
+	       struct kb_buf *out)
+{
+	struct kb_str txn = kb_string(in);
+	int16_t acks = kb_i16(in);
+	int32_t ntopics, i, j, np;
+	int64_t now = kq_now_ms();
+	struct kb_log *synced[64];
+	int nsync = 0, k, fail = 0;
+
+	kb_i32(in); /* timeout: a single node has no replicas to wait for */
+	ntopics = kb_array(in);
+	if (in->err)
+		return KB_BADREQ;
+	(void)txn;
+	kb_put_i32(out, ntopics);
+	for (i = 0; i < ntopics; i++) {
+		struct kb_str topic = kb_string(in);
+
+		np = kb_array(in);
+		if (in->err)
+			return KB_BADREQ;
+		kb_put_str(out, topic);
+		kb_put_i32(out, np);
+		for (j = 0; j < np; j++) {
+			int32_t part = kb_i32(in);
+			const unsigned char *rec;
+			int32_t n = kb_bytes(in, &rec);
+			int16_t err;
+			struct kb_log *lg;
+			int64_t base = -1;
+			const char *why = NULL;
+
+			if (in->err)
+				return KB_BADREQ;
+			lg = find_log(b, topic, part, &err);
+			if (acks != 0 && acks != 1 && acks != -1)
+				err = KB_INVALID_REQUIRED_ACKS;
+			else if (lg && n <= 0)
+				err = KB_CORRUPT_MESSAGE, why = "no records";
+			else if (lg) {
+				err = (int16_t)kb_log_append(
+					lg, (unsigned char *)rec, (size_t)n,
+					now, &base, &why);
+				if (err == KB_NONE) {
+					b->appended = 1;
+					for (k = 0; k < nsync; k++)
+						if (synced[k] == lg)
+							break;
+					if (k == nsync && nsync < 64)
+						synced[nsync++] = lg;
+					else if (k == nsync &&
+						 b->fsync == KB_FSYNC_ALWAYS)
+						fail |= kb_log_sync(lg);
+				}
+			}
+			if (err && err != KB_UNKNOWN_TOPIC_OR_PARTITION &&
+			    err != KB_OUT_OF_ORDER_SEQUENCE_NUMBER &&
+			    err != KB_DUPLICATE_SEQUENCE_NUMBER)
+				kb_note(b, "produce to %.*s-%d from %s: %s",
+					topic.len, topic.s, part,
+					r->c->client_id ? r->c->client_id
+							: r->c->peer,
+					why ? why : "refused");
+			else if (err)
+				kb_debug(b, "produce to %.*s-%d from %s: %s",
+					 topic.len, topic.s, part, r->c->peer,
+					 why ? why : "unknown partition");
+			kb_put_i32(out, part);
+			kb_put_i16(out, err);
+			kb_put_i64(out, base);
+			kb_put_i64(out, -1);
+			if (r->ver >= 5)
+				kb_put_i64(out, lg ? lg->start : -1);
+			if (r->ver >= 8) {
+				kb_put_i32(out, 0);
+				kb_put_cstr(out, err ? why : NULL);
+			}
+		}
+	}
+	kb_put_i32(out, 0);
+	if (b->fsync == KB_FSYNC_ALWAYS)
+		for (k = 0; k < nsync; k++)
+			fail |= kb_log_sync(synced[k]);
+	if (fail) {
+		/*
+		 * The data may not be on disk: fail the whole request
+		 * rather than acknowledge what a crash could lose.
+		 */
+		kb_note(b, "fsync: %s", strerror(errno));
+		return KB_FAIL;
+	}
+	return acks == 0 ? KB_NOREPLY : KB_REPLY;
+}
+
+/* --- Fetch ----------------------------------------------------------------- */
+
+struct kb_park {
+	struct kb_broker *b;
+	struct kb_conn *c; /* NULL once the connection went */
+	int16_t ver;
+	int32_t corr;
+	unsigned char *body;
+	size_t len;
+	uint64_t timer;
+	struct kb_park *next;
+};
+
+/*
+ * Write a Fetch response for the request in in. Returns the bytes of
+ * records in it, or -1 when the request is malformed; *errors tells
+ * whether a partition had an error (answered at once).
+ */
+static int64_t
+fetch(struct kb_broker *b, int ver, struct kb_rd *in, struct kb_buf *out,
+      int *errors, int32_t *max_wait, int32_t *min_bytes)
+{
+	int32_t max_bytes, ntopics, i, j, np;
+	int64_t total = 0;
+
+	kb_i32(in); /* replica id */
+	*max_wait = kb_i32(in);
+	*min_bytes = kb_i32(in);
+	max_bytes = kb_i32(in);
+	kb_i8(in); /* isolation: all is committed here, no transactions */
+	if (ver >= 7) {
+		kb_i32(in);
+		kb_i32(in);
+	}
+	ntopics = kb_array(in);
+	if (in->err)
+		return -1;
+	*errors = 0;
+	kb_put_i32(out, 0);
+	if (ver >= 7) {
+		kb_put_i16(out, KB_NONE);
+		kb_put_i32(out, 0); /* no fetch sessions: always full */
+	}
+	kb_put_i32(out, ntopics);
+	for (i = 0; i < ntopics; i++) {
+		struct kb_str topic = kb_string(in);
+
+		np = kb_array(in);
+		if (in->err)
+			return -1;
+		kb_put_str(out, topic);
+		kb_put_i32(out, np);
+		for (j = 0; j < np; j++) {
+			int32_t part = kb_i32(in), pmax;
+			int64_t offset;
+			int16_t err;
+			struct kb_log *lg;
+			size_t at;
+
+			if (ver >= 9)
+				kb_i32(in);
+			offset = kb_i64(in);
+			if (ver >= 5)
+				kb_i64(in);
+			pmax = kb_i32(in);
+			if (in->err)
+				return -1;
+			lg = find_log(b, topic, part, &err);
+			kb_put_i32(out, part);
+			at = out->len;
+			kb_put_i16(out, err);
+			kb_put_i64(out, lg ? lg->next : -1);
+			kb_put_i64(out, lg ? lg->next : -1);
+			if (ver >= 5)
+				kb_put_i64(out, lg ? lg->start : -1);
+			kb_put_i32(out, -1); /* aborted transactions: null */
+			if (ver >= 11)
+				kb_put_i32(out, -1);
+			kb_put_i32(out, 0);
+			if (lg) {
+				size_t start = out->len;
+				int64_t room = max_bytes - total;
+				int rc;
+
+				if (room > pmax)
+					room = pmax;
+				/* KIP-74: the first batch goes regardless. */
+				if (room <= 0)
+					room = total > 0 ? 0 : 1;
+				if (room > 0) {
+					rc = kb_log_read(lg, offset,
+							 (size_t)room, out);
+					if (rc < 0) {
+						rc = KB_KAFKA_STORAGE_ERROR;
+						out->len = start;
+					}
+					if (rc) {
+						err = (int16_t)rc;
+						*errors = 1;
+						out->p[at] = (unsigned char)(err >> 8);
+						out->p[at + 1] = (unsigned char)err;
+					}
+				}
+				total += (int64_t)(out->len - start);
+				kb_patch_i32(out, start - 4,
+					     (int32_t)(out->len - start));
+			} else {
+				*errors = 1;
+			}
+		}
+	}
+	if (ver >= 7) {
+		for (i = kb_array(in); i > 0 && !in->err; i--) {
+			kb_string(in);
+			np = kb_array(in);
+			kb_skip(in, 4 * (size_t)(np > 0 ? np : 0));
+		}
+	}
+	if (ver >= 11)
+		kb_string(in);
+	return in->err ? -1 : total;
+}
+
+static void
+park_unlink(struct kb_broker *b, struct kb_park *p)
+{
+	struct kb_park **pp;
+
+	for (pp = &b->parked; *pp; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			return;
+		}
+}
+
+static void
+park_free(struct kb_park *p)
+{
+	free(p->body);
+	free(p);
+}
+
+/* Answer a parked fetch now (force) or if it has enough; 1 if answered. */
+static int
+park_try(struct kb_broker *b, struct kb_park *p, int force)
+{
+	struct kb_conn *c = p->c;
+	struct kb_rd in;
+	size_t mark = kb_reply_begin(c, p->corr);
+	int errors;
+	int32_t wait, min;
+	int64_t got;
+
+	kb_rd_init(&in, p->body, p->len);
+	got = fetch(b, p->ver, &in, &c->out, &errors, &wait, &min);
+	if (!force && !errors && got < min) {
+		c->out.len = mark;
+		return 0;
+	}
+	kb_reply_end(c, mark);
+	kb_timer_del(b->loop, p->timer);
+	park_free(p);
+	kb_conn_unpark(b, c);
+	return 1;
+}
+
+static void
+park_timeout(struct kb_loop *l, void *arg)
+{
+	struct kb_park *p = arg;
+	struct kb_broker *b = p->b;
+
+	(void)l;
+	p->timer = 0;
+	park_unlink(b, p);
+	if (!p->c) {
+		park_free(p);
+		return;
+	}
+	park_try(b, p, 1);
+}
+
+static void
+park_cancel(struct kb_broker *b, void *arg)
+{
+	struct kb_park *p = arg;
+
+	(void)b;
+	p->c = NULL;
+}
+
+int
+kb_api_fetch(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
+	     struct kb_buf *out)
+{
+	int errors;
+	int32_t wait, min;
+	size_t start = out->len;
+	int64_t got = fetch(b, r->ver, in, out, &errors, &wait, &min);
+	struct kb_park *p;
+
+	if (got < 0)
+		return KB_BADREQ;
+	if (errors || got >= min || wait <= 0)
+		return KB_REPLY;
+	out->len = start;
+	p = kq_ecalloc(1, sizeof(*p));
+	p->b = b;
+	p->c = r->c;
+	p->ver = r->ver;
+	p->corr = r->corr;
+	p->len = r->len;
+	p->body = kq_emalloc(r->len ? r->len : 1);
+	memcpy(p->body, r->body, r->len);
+	p->timer = kb_timer_add(b->loop, wait, park_timeout, p);
+	p->next = b->parked;
+	b->parked = p;
+	kb_conn_park(r->c, park_cancel, p);
+	return KB_PARKED;
+}
+
+void
+kb_fetch_wake(struct kb_broker *b)
+{
+	struct kb_park *list, *p, *next;
+
+	if (!b->appended)
+		return;
+	b->appended = 0;
+	list = b->parked;
+	b->parked = NULL;
+	for (p = list; p; p = next) {
+		next = p->next;
+		if (!p->c) {
+			kb_timer_del(b->loop, p->timer);
+			park_free(p);
+		} else if (!park_try(b, p, 0)) {
+			p->next = b->parked;
+			b->parked = p;
+		}
+	}
+}
+
+void
+kb_fetch_flush(struct kb_broker *b)
+{
+	struct kb_park *p;
+
+	while ((p = b->parked)) {
+		b->parked = p->next;
+		if (!p->c) {
+			kb_timer_del(b->loop, p->timer);
+			park_free(p);
+		} else {
+			park_try(b, p, 1);
+		}
+	}
+}
+
+/* --- ListOffsets ----------------------------------------------------------- */
+
+int
+kb_api_list_offsets(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
+		    struct kb_buf *out)
+{
+	int32_t ntopics, i, j, np;
+
+	kb_i32(in);
+	if (r->ver >= 2)
+		kb_i8(in);
+	ntopics = kb_array(in);
+	if (in->err)
+		return KB_BADREQ;
+	if (r->ver >= 2)
+		kb_put_i32(out, 0);
+	kb_put_i32(out, ntopics);
+	for (i = 0; i < ntopics; i++) {
+		struct kb_str topic = kb_string(in);
+
+		np = kb_array(in);
+		if (in->err)
+			return KB_BADREQ;
+		kb_put_str(out, topic);
+		kb_put_i32(out, np);
+		for (j = 0; j < np; j++) {
+			int32_t part = kb_i32(in);
+			int64_t ts, off = -1, found = -1;
+			int16_t err;
+			struct kb_log *lg;
+
+			if (r->ver >= 4)
+				kb_i32(in);
+			ts = kb_i64(in);
+			if (in->err)
+				return KB_BADREQ;
+			lg = find_log(b, topic, part, &err);
+			if (lg && ts == -1)
+				off = lg->next;
+			else if (lg && ts == -2)
+				off = lg->start;
+			else if (lg) {
+				off = kb_log_offset_for_time(lg, ts, &found);
+				if (off < 0)
+					found = -1;
+			}
+			kb_put_i32(out, part);
+			kb_put_i16(out, err);
+			kb_put_i64(out, found);
+			kb_put_i64(out, off);
+			if (r->ver >= 4)
+				kb_put_i32(out, 0);
+		}
+	}
+	return KB_REPLY;
+}
+
+/* --- InitProducerId -------------------------------------------------------- */
+
+int
+kb_api_init_producer_id(struct kb_broker *b, struct kb_req *r,
+			struct kb_rd *in, struct kb_buf *out)
+{
+	struct kb_str txn = kb_string(in);
+	int64_t pid = -1;
+	int16_t err = KB_NONE;
+
+	kb_i32(in);
+	if (in->err)
+		return KB_BADREQ;
+	if (txn.len >= 0) {
+		/* Transactions need a transaction coordinator: not here. */
+		kb_note(b,
+			"InitProducerId for transactional id '%.*s' from %s: "
+			"transactions are not supported",
+			txn.len, txn.s, r->c->peer);
+		err = KB_INVALID_REQUEST;
+	} else if ((pid = kb_pids_next(&b->pids)) < 0) {
+		kb_note(b, "producer ids: cannot save the counter");
+		err = KB_KAFKA_STORAGE_ERROR;
+	}
+	kb_put_i32(out, 0);
+	kb_put_i16(out, err);
+	kb_put_i64(out, pid);
+	kb_put_i16(out, err ? -1 : 0);
+	return KB_REPLY;
+}

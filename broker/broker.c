@@ -1,0 +1,281 @@
+#include "broker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "groups.h"
+#include "net.h"
+#include "spec.h"
+
+static void
+vnote(const char *fmt, va_list ap)
+{
+	char line[2048];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	kq_warn("%s", line);
+}
+
+void
+kb_note(const struct kb_broker *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (b->quiet)
+		return;
+	va_start(ap, fmt);
+	vnote(fmt, ap);
+	va_end(ap);
+}
+
+void
+kb_debug(const struct kb_broker *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!b->verbose)
+		return;
+	va_start(ap, fmt);
+	vnote(fmt, ap);
+	va_end(ap);
+}
+
+int
+kb_broker_sync_logs(struct kb_broker *b)
+{
+	int i, p, fail = 0;
+
+	for (i = 0; i < b->topics.n; i++)
+		for (p = 0; p < b->topics.v[i]->nparts; p++)
+			if (kb_log_sync(&b->topics.v[i]->parts[p]))
+				fail = -1;
+	if (kb_offsets_sync(&b->offsets))
+		fail = -1;
+	return fail;
+}
+
+static void
+fsync_tick(struct kb_loop *l, void *arg)
+{
+	struct kb_broker *b = arg;
+
+	if (kb_broker_sync_logs(b))
+		kb_note(b, "fsync: %s", strerror(errno));
+	b->timer_fsync = kb_timer_add(l, KB_FSYNC_INTERVAL_MS, fsync_tick, b);
+}
+
+static void
+retain_tick(struct kb_loop *l, void *arg)
+{
+	struct kb_broker *b = arg;
+	int64_t now = kq_now_ms();
+	int i, p, n;
+
+	for (i = 0; i < b->topics.n; i++) {
+		struct kb_topic *t = b->topics.v[i];
+
+		for (p = 0; p < t->nparts; p++) {
+			int64_t before = t->parts[p].start;
+
+			if ((n = kb_log_retain(&t->parts[p], now)) > 0)
+				kb_debug(b,
+					 "%s: retention removed %d segment%s "
+					 "(log start %lld -> %lld)",
+					 t->parts[p].name, n, n == 1 ? "" : "s",
+					 (long long)before,
+					 (long long)t->parts[p].start);
+		}
+	}
+	b->timer_retain = kb_timer_add(l, KB_RETENTION_CHECK_MS, retain_tick, b);
+}
+
+static void
+before_sleep(struct kb_loop *l, void *arg)
+{
+	struct kb_broker *b = arg;
+
+	(void)l;
+	do {
+		kb_fetch_wake(b);
+		kb_net_resume(b);
+	} while (b->appended || b->ready);
+	kb_net_tick(b);
+}
+
+static int
+make_dirs(const char *dir)
+{
+	char path[4096], *p;
+
+	snprintf(path, sizeof(path), "%s", dir);
+	for (p = path + 1; *p; p++)
+		if (*p == '/') {
+			*p = 0;
+			if (mkdir(path, 0755) && errno != EEXIST)
+				return -1;
+			*p = '/';
+		}
+	return mkdir(path, 0755) && errno != EEXIST ? -1 : 0;
+}
+
+/* One broker per data directory: a second would corrupt the logs. */
+static int
+lock_dir(struct kb_broker *b, const char *dir, char *err, size_t errsize)
+{
+	char path[4096], pid[32];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/.lock", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		snprintf(err, errsize, "%s: %s", path, strerror(errno));
+		return EX_CANTCREAT;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
+
+		pid[n > 0 ? n : 0] = 0;
+		pid[strcspn(pid, "\n")] = 0;
+		snprintf(err, errsize,
+			 "%s: in use by another kq-broker (process %s)", dir,
+			 *pid ? pid : "?");
+		close(fd);
+		return EX_TEMPFAIL;
+	}
+	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) ||
+	    pwrite(fd, pid, strlen(pid), 0) != (ssize_t)strlen(pid)) {
+		snprintf(err, errsize, "%s: %s", path, strerror(errno));
+		close(fd);
+		return EX_IOERR;
+	}
+	b->lockfd = fd;
+	return 0;
+}
+
+int
+kb_broker_open(struct kb_broker *b, const struct kb_settings *s, char *err,
+	       size_t errsize)
+{
+	char host[256];
+	int rc;
+
+	memset(b, 0, sizeof(*b));
+	b->lfd = b->lockfd = -1;
+	b->pids.fd = -1;
+	b->offsets.fd = -1;
+	b->node_id = 1;
+	b->fsync = s->fsync;
+	b->auto_create = s->auto_create;
+	b->auto_partitions = s->auto_partitions;
+	b->max_conns = s->max_conns;
+	b->max_request = s->max_request;
+	b->max_memory = s->max_memory;
+	b->verbose = s->verbose;
+	b->quiet = s->quiet;
+	if (!(b->loop = kb_loop_new())) {
+		snprintf(err, errsize, "epoll: %s", strerror(errno));
+		return EX_OSERR;
+	}
+	if (make_dirs(s->data_dir)) {
+		snprintf(err, errsize, "%s: %s", s->data_dir, strerror(errno));
+		return EX_CANTCREAT;
+	}
+	if ((rc = lock_dir(b, s->data_dir, err, errsize)))
+		return rc;
+	if (kb_topics_open(&b->topics, s->data_dir, &s->defaults, err,
+			   errsize))
+		return EX_IOERR;
+	if (kb_offsets_open(&b->offsets, s->data_dir, err, errsize))
+		return EX_IOERR;
+	if (kb_pids_open(&b->pids, s->data_dir)) {
+		snprintf(err, errsize, "%s/producer-ids: %s", s->data_dir,
+			 strerror(errno));
+		return EX_IOERR;
+	}
+	if (kb_net_listen(b, s->listen_host, s->listen_port, err, errsize))
+		return EX_UNAVAILABLE;
+	b->port = kb_net_port(b);
+	/* A wildcard address is no address to give clients. */
+	if (!*s->listen_host || !strcmp(s->listen_host, "0.0.0.0") ||
+	    !strcmp(s->listen_host, "::")) {
+		if (gethostname(host, sizeof(host)))
+			snprintf(host, sizeof(host), "localhost");
+		host[sizeof(host) - 1] = 0;
+		b->host = kq_estrdup(host);
+	} else {
+		b->host = kq_estrdup(s->listen_host);
+	}
+	kb_loop_before_sleep(b->loop, before_sleep, b);
+	if (b->fsync == KB_FSYNC_INTERVAL)
+		b->timer_fsync = kb_timer_add(b->loop, KB_FSYNC_INTERVAL_MS,
+					      fsync_tick, b);
+	b->timer_retain = kb_timer_add(b->loop, 0, retain_tick, b);
+	return 0;
+}
+
+int
+kb_broker_topic(struct kb_broker *b, const char *name, int partitions,
+		char *err, size_t errsize)
+{
+	struct kb_topic *t = kb_topics_find(&b->topics, name,
+					    (int)strlen(name));
+	char why[512];
+	int rc;
+
+	if (t) {
+		if (t->nparts < partitions &&
+		    (rc = kb_topics_grow(&b->topics, t, partitions, 0, why,
+					 sizeof(why)))) {
+			snprintf(err, errsize, "--topic %s: %s", name, why);
+			return EX_IOERR;
+		}
+		if (t->nparts > partitions)
+			kb_note(b,
+				"topic %s has %d partitions already (more than "
+				"--topic asks)",
+				name, t->nparts);
+		return 0;
+	}
+	rc = kb_topics_create(&b->topics, name, partitions, NULL, 0, 0, NULL,
+			      why, sizeof(why));
+	if (rc) {
+		snprintf(err, errsize, "--topic %s: %s", name, why);
+		return rc == 17 ? EX_USAGE : EX_IOERR;
+	}
+	return 0;
+}
+
+void
+kb_broker_run(struct kb_broker *b, volatile sig_atomic_t *stop)
+{
+	kb_loop_run(b->loop, stop);
+}
+
+void
+kb_broker_close(struct kb_broker *b)
+{
+	if (b->loop) {
+		kb_fetch_flush(b);
+		kb_net_resume(b);
+		kb_groups_free(b);
+		kb_net_close(b);
+	}
+	kb_topics_close(&b->topics);
+	kb_offsets_close(&b->offsets);
+	kb_pids_close(&b->pids);
+	if (b->lockfd >= 0)
+		close(b->lockfd);
+	kb_loop_free(b->loop);
+	free(b->host);
+	memset(b, 0, sizeof(*b));
+	b->lockfd = b->lfd = -1;
+}

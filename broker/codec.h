@@ -1,0 +1,101 @@
+/*
+ * The Kafka wire types: a bounds-checked reader over one request and a
+ * growing buffer that responses are written into. Only the classic
+ * (non-flexible) forms are needed: the broker advertises no flexible
+ * version. A read past the end sets r->err and yields zeros, so a handler
+ * may parse a whole request and check once.
+ */
+#ifndef KB_CODEC_H
+#define KB_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct kb_rd {
+	const unsigned char *p, *end;
+	int err;
+};
+
+/* A string as it lies in the request: not NUL-terminated; len -1 is null. */
+struct kb_str {
+	const char *s;
+	int len;
+};
+
+void kb_rd_init(struct kb_rd *r, const void *p, size_t n);
+int8_t kb_i8(struct kb_rd *r);
+int16_t kb_i16(struct kb_rd *r);
+int32_t kb_i32(struct kb_rd *r);
+int64_t kb_i64(struct kb_rd *r);
+struct kb_str kb_string(struct kb_rd *r);
+/* bytes: the length (-1 null) and *p at the bytes, in the request buffer. */
+int32_t kb_bytes(struct kb_rd *r, const unsigned char **p);
+/*
+ * An array's count (-1 null). A count larger than the bytes left could
+ * hold (each element takes one byte at least) is an error, so a hostile
+ * count cannot make a handler loop or allocate for long.
+ */
+int32_t kb_array(struct kb_rd *r);
+/* Skip n bytes. */
+void kb_skip(struct kb_rd *r, size_t n);
+/* Zig-zag varint and varlong, as in records; r->err on overflow. */
+int64_t kb_varlong(struct kb_rd *r);
+size_t kb_left(const struct kb_rd *r);
+
+/* A string compared with a C string. */
+int kb_str_eq(struct kb_str s, const char *c);
+/* A copy, NUL-terminated, allocated ("" for null). */
+char *kb_str_dup(struct kb_str s);
+
+struct kb_buf {
+	unsigned char *p;
+	size_t len, cap;
+};
+
+void kb_buf_free(struct kb_buf *b);
+/* Room for n more bytes; the pointer to them (len is not moved). */
+unsigned char *kb_buf_room(struct kb_buf *b, size_t n);
+void kb_put(struct kb_buf *b, const void *p, size_t n);
+void kb_put_i8(struct kb_buf *b, int8_t v);
+void kb_put_i16(struct kb_buf *b, int16_t v);
+void kb_put_i32(struct kb_buf *b, int32_t v);
+void kb_put_i64(struct kb_buf *b, int64_t v);
+/* A string from a C string (NULL writes a null string). */
+void kb_put_cstr(struct kb_buf *b, const char *s);
+void kb_put_str(struct kb_buf *b, struct kb_str s);
+/* bytes (NULL with n 0 writes null when null is set). */
+void kb_put_bytes(struct kb_buf *b, const void *p, int32_t n);
+/* Overwrite an int32 written earlier at offset at (array counts, sizes). */
+void kb_patch_i32(struct kb_buf *b, size_t at, int32_t v);
+
+/* Big-endian loads and stores on raw bytes (record batch headers). */
+static inline uint32_t
+kb_be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline uint64_t
+kb_be64(const unsigned char *p)
+{
+	return (uint64_t)kb_be32(p) << 32 | kb_be32(p + 4);
+}
+
+static inline void
+kb_st32(unsigned char *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+static inline void
+kb_st64(unsigned char *p, uint64_t v)
+{
+	kb_st32(p, v >> 32);
+	kb_st32(p + 4, (uint32_t)v);
+}
+
+#endif

@@ -1,0 +1,1080 @@
+#include "groups.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "errors.h"
+#include "net.h"
+
+enum state { EMPTY, PREPARING, COMPLETING, STABLE };
+
+static const char *state_names[] = {"Empty", "PreparingRebalance",
+				    "CompletingRebalance", "Stable"};
+
+struct proto {
+	char *name;
+	unsigned char *meta;
+	int32_t len;
+};
+
+/* A request waiting for the group: where its answer goes. */
+struct waiter {
+	struct kb_conn *c; /* NULL: none waits */
+	int32_t corr;
+	int16_t ver;
+};
+
+struct member {
+	char *id;
+	char *client_id, *host, *instance;
+	int32_t session_ms, rebalance_ms;
+	struct proto *protos;
+	int nprotos;
+	struct waiter join, sync;
+	unsigned char *assign;
+	int32_t assign_len;
+	uint64_t timer;
+	struct kb_group *g;
+	struct member *next;
+};
+
+struct kb_group {
+	struct kb_broker *b;
+	char *id;
+	enum state state;
+	int32_t generation;
+	char *type, *protocol, *leader;
+	struct member *members;
+	int nmembers;
+	/* Ids handed out with MEMBER_ID_REQUIRED, not yet joined. */
+	char **pending;
+	int npending;
+	uint64_t timer;
+	struct kb_group *next;
+};
+
+/*
+ * Connections answered during a state change. kb_conn_unpark defers
+ * their resumption to the loop, so nothing else is needed here; the
+ * struct marks the functions that answer.
+ */
+struct resume {
+	int n;
+};
+
+static void
+resume_add(struct kb_broker *b, struct resume *rs, struct kb_conn *c)
+{
+	(void)rs;
+	kb_conn_unpark(b, c);
+}
+
+static void
+resume_all(struct kb_broker *b, struct resume *rs)
+{
+	(void)b;
+	(void)rs;
+}
+
+static char *
+dupn(struct kb_str s)
+{
+	return kb_str_dup(s);
+}
+
+static struct kb_group *
+find_group(struct kb_broker *b, struct kb_str id)
+{
+	struct kb_group *g;
+
+	for (g = b->groups; g; g = g->next)
+		if (kb_str_eq(id, g->id))
+			return g;
+	return NULL;
+}
+
+static struct member *
+find_member(struct kb_group *g, struct kb_str id)
+{
+	struct member *m;
+
+	if (!g)
+		return NULL;
+	for (m = g->members; m; m = m->next)
+		if (kb_str_eq(id, m->id))
+			return m;
+	return NULL;
+}
+
+static void
+free_protos(struct member *m)
+{
+	int i;
+
+	for (i = 0; i < m->nprotos; i++) {
+		free(m->protos[i].name);
+		free(m->protos[i].meta);
+	}
+	free(m->protos);
+	m->protos = NULL;
+	m->nprotos = 0;
+}
+
+/* A member's waiting request went with its connection. */
+static void
+waiter_cancel(struct kb_broker *b, void *arg)
+{
+	struct member *m = arg;
+
+	(void)b;
+	if (m->join.c && m->join.c->cancel_arg == m)
+		m->join.c = NULL;
+	if (m->sync.c && m->sync.c->cancel_arg == m)
+		m->sync.c = NULL;
+}
+
+static void
+park(struct waiter *w, struct kb_req *r, struct member *m)
+{
+	w->c = r->c;
+	w->corr = r->corr;
+	w->ver = r->ver;
+	kb_conn_park(r->c, waiter_cancel, m);
+}
+
+/* Answer a waiting SyncGroup. */
+static void
+answer_sync(struct kb_broker *b, struct member *m, int16_t err,
+	    struct resume *rs)
+{
+	struct kb_conn *c = m->sync.c;
+	size_t mark;
+
+	if (!c)
+		return;
+	mark = kb_reply_begin(c, m->sync.corr);
+	if (m->sync.ver >= 1)
+		kb_put_i32(&c->out, 0);
+	kb_put_i16(&c->out, err);
+	if (err)
+		kb_put_bytes(&c->out, NULL, 0);
+	else
+		kb_put_bytes(&c->out, m->assign, m->assign_len);
+	kb_reply_end(c, mark);
+	m->sync.c = NULL;
+	resume_add(b, rs, c);
+}
+
+static const struct proto *
+member_proto(const struct member *m, const char *name)
+{
+	int i;
+
+	for (i = 0; i < m->nprotos; i++)
+		if (!strcmp(m->protos[i].name, name))
+			return &m->protos[i];
+	return NULL;
+}
+
+/* Answer a waiting JoinGroup: the leader gets every member. */
+static void
+answer_join(struct kb_broker *b, struct kb_group *g, struct member *m,
+	    int16_t err, struct resume *rs)
+{
+	struct kb_conn *c = m->join.c;
+	struct kb_buf *out;
+	struct member *o;
+	size_t mark;
+	int ver = m->join.ver;
+
+	if (!c)
+		return;
+	out = &c->out;
+	mark = kb_reply_begin(c, m->join.corr);
+	if (ver >= 2)
+		kb_put_i32(out, 0);
+	kb_put_i16(out, err);
+	kb_put_i32(out, err ? -1 : g->generation);
+	kb_put_cstr(out, err ? "" : g->protocol);
+	kb_put_cstr(out, err ? "" : g->leader);
+	kb_put_cstr(out, err == KB_UNKNOWN_MEMBER_ID ? "" : m->id);
+	if (!err && !strcmp(m->id, g->leader)) {
+		kb_put_i32(out, g->nmembers);
+		for (o = g->members; o; o = o->next) {
+			const struct proto *p = member_proto(o, g->protocol);
+
+			kb_put_cstr(out, o->id);
+			if (ver >= 5)
+				kb_put_cstr(out, o->instance);
+			kb_put_bytes(out, p ? p->meta : NULL, p ? p->len : 0);
+		}
+	} else {
+		kb_put_i32(out, 0);
+	}
+	kb_reply_end(c, mark);
+	m->join.c = NULL;
+	resume_add(b, rs, c);
+}
+
+static void session_expired(struct kb_loop *l, void *arg);
+
+static void
+touch(struct kb_broker *b, struct member *m)
+{
+	kb_timer_del(b->loop, m->timer);
+	m->timer = kb_timer_add(b->loop, m->session_ms, session_expired, m);
+}
+
+static void
+member_free(struct kb_broker *b, struct member *m)
+{
+	kb_timer_del(b->loop, m->timer);
+	if (m->join.c && m->join.c->cancel_arg == m)
+		m->join.c->cancel = NULL;
+	if (m->sync.c && m->sync.c->cancel_arg == m)
+		m->sync.c->cancel = NULL;
+	free_protos(m);
+	free(m->id);
+	free(m->client_id);
+	free(m->host);
+	free(m->instance);
+	free(m->assign);
+	free(m);
+}
+
+/* Take m out of its group, answering what it waits for. */
+static void
+remove_member(struct kb_broker *b, struct member *m, struct resume *rs)
+{
+	struct kb_group *g = m->g;
+	struct member **pp;
+
+	answer_join(b, g, m, KB_UNKNOWN_MEMBER_ID, rs);
+	answer_sync(b, m, KB_UNKNOWN_MEMBER_ID, rs);
+	for (pp = &g->members; *pp; pp = &(*pp)->next)
+		if (*pp == m) {
+			*pp = m->next;
+			break;
+		}
+	g->nmembers--;
+	if (g->leader && !strcmp(g->leader, m->id)) {
+		free(g->leader);
+		g->leader = NULL;
+	}
+	member_free(b, m);
+}
+
+/* The protocol every member supports, the first member's order first. */
+static const char *
+choose_protocol(struct kb_group *g)
+{
+	struct member *first = g->members, *m;
+	int i;
+
+	if (!first)
+		return NULL;
+	for (i = 0; i < first->nprotos; i++) {
+		for (m = first->next; m; m = m->next)
+			if (!member_proto(m, first->protos[i].name))
+				break;
+		if (!m)
+			return first->protos[i].name;
+	}
+	return NULL;
+}
+
+static void
+complete_join(struct kb_broker *b, struct kb_group *g, struct resume *rs)
+{
+	struct member *m, *next;
+	const char *proto;
+
+	kb_timer_del(b->loop, g->timer);
+	g->timer = 0;
+	/* Those that did not rejoin in time are out. */
+	for (m = g->members; m; m = next) {
+		next = m->next;
+		if (!m->join.c) {
+			kb_debug(b, "group %s: member %s did not rejoin", g->id,
+				 m->id);
+			remove_member(b, m, rs);
+		}
+	}
+	g->generation++;
+	free(g->protocol);
+	g->protocol = NULL;
+	if (!g->members) {
+		g->state = EMPTY;
+		free(g->type);
+		g->type = NULL;
+		return;
+	}
+	proto = choose_protocol(g);
+	g->protocol = kq_estrdup(proto ? proto : "");
+	if (!g->leader)
+		g->leader = kq_estrdup(g->members->id);
+	g->state = COMPLETING;
+	kb_debug(b, "group %s: generation %d with %d member%s, protocol %s",
+		 g->id, g->generation, g->nmembers,
+		 g->nmembers == 1 ? "" : "s", g->protocol);
+	for (m = g->members; m; m = m->next) {
+		free(m->assign);
+		m->assign = NULL;
+		m->assign_len = 0;
+		touch(b, m);
+		answer_join(b, g, m, KB_NONE, rs);
+	}
+}
+
+/* Every member has asked to join: the rebalance can complete. */
+static void
+maybe_complete(struct kb_broker *b, struct kb_group *g, struct resume *rs)
+{
+	struct member *m;
+
+	if (g->state != PREPARING)
+		return;
+	for (m = g->members; m; m = m->next)
+		if (!m->join.c)
+			return;
+	complete_join(b, g, rs);
+}
+
+static void
+rebalance_expired(struct kb_loop *l, void *arg)
+{
+	struct kb_group *g = arg;
+	struct resume rs = {.n = 0};
+
+	(void)l;
+	g->timer = 0;
+	complete_join(g->b, g, &rs);
+	resume_all(g->b, &rs);
+}
+
+static void
+prepare(struct kb_broker *b, struct kb_group *g, struct resume *rs)
+{
+	struct member *m;
+	int32_t t = 0;
+
+	if (g->state == PREPARING)
+		return;
+	/* Syncs waiting for the leader learn that the group moved on. */
+	for (m = g->members; m; m = m->next) {
+		answer_sync(b, m, KB_REBALANCE_IN_PROGRESS, rs);
+		if (m->rebalance_ms > t)
+			t = m->rebalance_ms;
+	}
+	g->state = PREPARING;
+	kb_timer_del(b->loop, g->timer);
+	g->timer = kb_timer_add(b->loop, t, rebalance_expired, g);
+}
+
+/* After a member left or timed out. */
+static void
+after_leave(struct kb_broker *b, struct kb_group *g, struct resume *rs)
+{
+	if (!g->members) {
+		kb_timer_del(b->loop, g->timer);
+		g->timer = 0;
+		g->state = EMPTY;
+		g->generation++;
+		free(g->type);
+		g->type = NULL;
+		free(g->protocol);
+		g->protocol = NULL;
+		return;
+	}
+	prepare(b, g, rs);
+	maybe_complete(b, g, rs);
+}
+
+static void
+session_expired(struct kb_loop *l, void *arg)
+{
+	struct member *m = arg;
+	struct kb_group *g = m->g;
+	struct kb_broker *b = g->b;
+	struct resume rs = {.n = 0};
+
+	(void)l;
+	m->timer = 0;
+	kb_note(b, "group %s: member %s (%s) left: no heartbeat for %d ms",
+		g->id, m->id, m->client_id, m->session_ms);
+	remove_member(b, m, &rs);
+	after_leave(b, g, &rs);
+	resume_all(b, &rs);
+}
+
+static struct kb_group *
+new_group(struct kb_broker *b, struct kb_str id)
+{
+	struct kb_group *g = kq_ecalloc(1, sizeof(*g));
+
+	g->b = b;
+	g->id = dupn(id);
+	g->next = b->groups;
+	b->groups = g;
+	return g;
+}
+
+static char *
+new_member_id(struct kb_broker *b, struct kb_req *r)
+{
+	static unsigned long long n;
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "%.*s-%llx-%llx",
+		 r->client.len > 0 && r->client.len < 200 ? r->client.len : 2,
+		 r->client.len > 0 && r->client.len < 200 ? r->client.s : "kq",
+		 (unsigned long long)kb_loop_now(b->loop), ++n);
+	return kq_estrdup(buf);
+}
+
+static int
+take_pending(struct kb_group *g, struct kb_str id)
+{
+	int i;
+
+	for (i = 0; i < g->npending; i++)
+		if (kb_str_eq(id, g->pending[i])) {
+			free(g->pending[i]);
+			g->pending[i] = g->pending[--g->npending];
+			return 1;
+		}
+	return 0;
+}
+
+static void
+join_error(struct kb_buf *out, int ver, int16_t err, const char *member)
+{
+	if (ver >= 2)
+		kb_put_i32(out, 0);
+	kb_put_i16(out, err);
+	kb_put_i32(out, -1);
+	kb_put_cstr(out, "");
+	kb_put_cstr(out, "");
+	kb_put_cstr(out, member);
+	kb_put_i32(out, 0);
+}
+
+int
+kb_api_join_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
+		  struct kb_buf *out)
+{
+	struct kb_str gid = kb_string(in), mid, inst = {NULL, -1}, type;
+	int32_t session = kb_i32(in), rebalance, n, i;
+	struct kb_group *g;
+	struct member *m;
+	struct proto *protos;
+	struct resume rs = {.n = 0};
+
+	rebalance = r->ver >= 1 ? kb_i32(in) : session;
+	mid = kb_string(in);
+	if (r->ver >= 5)
+		inst = kb_string(in);
+	type = kb_string(in);
+	n = kb_array(in);
+	if (in->err || n < 0)
+		return KB_BADREQ;
+	protos = kq_ecalloc((size_t)(n > 0 ? n : 1), sizeof(*protos));
+	for (i = 0; i < n; i++) {
+		const unsigned char *p;
+
+		protos[i].name = dupn(kb_string(in));
+		protos[i].len = kb_bytes(in, &p);
+		if (protos[i].len < 0)
+			protos[i].len = 0;
+		protos[i].meta = kq_emalloc(protos[i].len ? (size_t)protos[i].len : 1);
+		if (p)
+			memcpy(protos[i].meta, p, (size_t)protos[i].len);
+	}
+	{
+		struct member tmp = {.protos = protos, .nprotos = n};
+
+		if (in->err) {
+			free_protos(&tmp);
+			return KB_BADREQ;
+		}
+		if (gid.len <= 0 || session < 100 || session > 1800000 ||
+		    n == 0) {
+			free_protos(&tmp);
+			join_error(out, r->ver,
+				   gid.len <= 0 ? KB_INVALID_GROUP_ID
+				   : n == 0     ? KB_INCONSISTENT_GROUP_PROTOCOL
+						: KB_INVALID_SESSION_TIMEOUT,
+				   "");
+			return KB_REPLY;
+		}
+		g = find_group(b, gid);
+		if (!g)
+			g = new_group(b, gid);
+		if (g->members && g->type && !kb_str_eq(type, g->type)) {
+			free_protos(&tmp);
+			join_error(out, r->ver, KB_INCONSISTENT_GROUP_PROTOCOL,
+				   "");
+			return KB_REPLY;
+		}
+		m = find_member(g, mid);
+		if (!m && mid.len > 0 && !take_pending(g, mid)) {
+			free_protos(&tmp);
+			join_error(out, r->ver, KB_UNKNOWN_MEMBER_ID, "");
+			return KB_REPLY;
+		}
+		if (!m && mid.len <= 0 && r->ver >= 4) {
+			/* KIP-394: the member asks again with this id. */
+			char *id = new_member_id(b, r);
+
+			g->pending = kq_erealloc(g->pending,
+						 (size_t)(g->npending + 1) *
+							 sizeof(*g->pending));
+			g->pending[g->npending++] = kq_estrdup(id);
+			free_protos(&tmp);
+			join_error(out, r->ver, KB_MEMBER_ID_REQUIRED, id);
+			free(id);
+			return KB_REPLY;
+		}
+	}
+	if (!m) {
+		m = kq_ecalloc(1, sizeof(*m));
+		m->id = mid.len > 0 ? dupn(mid) : new_member_id(b, r);
+		m->g = g;
+		m->next = NULL;
+		/* Members keep the order they came in: the first leads. */
+		{
+			struct member **pp = &g->members;
+
+			while (*pp)
+				pp = &(*pp)->next;
+			*pp = m;
+		}
+		g->nmembers++;
+		m->client_id = dupn(r->client);
+		{
+			const char *colon = strrchr(r->c->peer, ':');
+
+			m->host = strndup(r->c->peer,
+					  colon ? (size_t)(colon - r->c->peer)
+						: strlen(r->c->peer));
+		}
+		kb_debug(b, "group %s: member %s joins", g->id, m->id);
+	}
+	free_protos(m);
+	m->protos = protos;
+	m->nprotos = n;
+	m->session_ms = session;
+	m->rebalance_ms = rebalance;
+	free(m->instance);
+	m->instance = inst.len >= 0 ? dupn(inst) : NULL;
+	if (!g->type)
+		g->type = dupn(type);
+	if (!choose_protocol(g)) {
+		/* Nothing in common with the others: refused. */
+		remove_member(b, m, &rs);
+		if (!g->members)
+			after_leave(b, g, &rs);
+		join_error(out, r->ver, KB_INCONSISTENT_GROUP_PROTOCOL, "");
+		return KB_REPLY;
+	}
+	touch(b, m);
+	park(&m->join, r, m);
+	prepare(b, g, &rs);
+	maybe_complete(b, g, &rs);
+	/*
+	 * The joiner itself may have been answered at once; the net layer
+	 * sends its answer when this returns KB_PARKED and it is resumed.
+	 */
+	resume_all(b, &rs);
+	return KB_PARKED;
+}
+
+int
+kb_api_sync_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
+		  struct kb_buf *out)
+{
+	struct kb_str gid = kb_string(in), mid;
+	int32_t gen = kb_i32(in), n, i;
+	struct kb_group *g;
+	struct member *m;
+	int16_t err = KB_NONE;
+	struct resume rs = {.n = 0};
+	struct kb_rd assigns;
+
+	mid = kb_string(in);
+	if (r->ver >= 3)
+		kb_string(in);
+	assigns = *in;
+	n = kb_array(in);
+	for (i = 0; i < n; i++) {
+		const unsigned char *p;
+
+		kb_string(in);
+		kb_bytes(in, &p);
+	}
+	if (in->err)
+		return KB_BADREQ;
+	g = find_group(b, gid);
+	m = find_member(g, mid);
+	if (!m)
+		err = KB_UNKNOWN_MEMBER_ID;
+	else if (gen != g->generation)
+		err = KB_ILLEGAL_GENERATION;
+	else if (g->state == PREPARING)
+		err = KB_REBALANCE_IN_PROGRESS;
+	if (err) {
+		if (r->ver >= 1)
+			kb_put_i32(out, 0);
+		kb_put_i16(out, err);
+		kb_put_bytes(out, NULL, 0);
+		return KB_REPLY;
+	}
+	touch(b, m);
+	if (g->state == STABLE) {
+		if (r->ver >= 1)
+			kb_put_i32(out, 0);
+		kb_put_i16(out, KB_NONE);
+		kb_put_bytes(out, m->assign, m->assign_len);
+		return KB_REPLY;
+	}
+	park(&m->sync, r, m);
+	if (!strcmp(m->id, g->leader)) {
+		struct member *o;
+
+		n = kb_array(&assigns);
+		for (i = 0; i < n; i++) {
+			struct kb_str to = kb_string(&assigns);
+			const unsigned char *p;
+			int32_t len = kb_bytes(&assigns, &p);
+
+			if ((o = find_member(g, to)) && len >= 0) {
+				free(o->assign);
+				o->assign = kq_emalloc(len ? (size_t)len : 1);
+				memcpy(o->assign, p, (size_t)len);
+				o->assign_len = len;
+			}
+		}
+		g->state = STABLE;
+		kb_debug(b, "group %s: generation %d is stable", g->id,
+			 g->generation);
+		for (o = g->members; o; o = o->next)
+			answer_sync(b, o, KB_NONE, &rs);
+	}
+	resume_all(b, &rs);
+	return KB_PARKED;
+}
+
+int
+kb_api_heartbeat(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
+		 struct kb_buf *out)
+{
+	struct kb_str gid = kb_string(in), mid;
+	int32_t gen = kb_i32(in);
+	struct kb_group *g;
+	struct member *m;
+	int16_t err = KB_NONE;
+
+	mid = kb_string(in);
+	if (r->ver >= 3)
+		kb_string(in);
+	if (in->err)
+		return KB_BADREQ;
+	g = find_group(b, gid);
+	m = find_member(g, mid);
+	if (!m)
+		err = KB_UNKNOWN_MEMBER_ID;
+	else if (g->state == PREPARING)
+		err = KB_REBALANCE_IN_PROGRESS;
+	else if (gen != g->generation)
+		err = KB_ILLEGAL_GENERATION;
+	if (m)
+		touch(b, m);
+	if (r->ver >= 1)
+		kb_put_i32(out, 0);
+	kb_put_i16(out, err);
+	return KB_REPLY;
+}
+
+int
+kb_api_leave_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
+		   struct kb_buf *out)
+{
+	struct kb_str gid = kb_string(in), ids[64];
+	int32_t n = 1, i;
+	struct kb_group *g;
+	struct resume rs = {.n = 0};
+	int16_t errs[64], err = KB_NONE;
+
+	if (r->ver <= 2)
+		ids[0] = kb_string(in);
+	else {
+		n = kb_array(in);
+		for (i = 0; i < n; i++) {
+			struct kb_str id = kb_string(in);
+
+			kb_string(in);
+			if (i < 64)
+				ids[i] = id;
+		}
+		if (n > 64)
+			return KB_BADREQ;
+	}
+	if (in->err)
+		return KB_BADREQ;
+	g = find_group(b, gid);
+	for (i = 0; i < n; i++) {
+		struct member *m = find_member(g, ids[i]);
+
+		errs[i] = m ? KB_NONE : KB_UNKNOWN_MEMBER_ID;
+		if (m) {
+			kb_debug(b, "group %s: member %s leaves", g->id, m->id);
+			remove_member(b, m, &rs);
+		} else {
+			err = KB_UNKNOWN_MEMBER_ID;
+		}
+	}
+	if (g && n > 0)
+		after_leave(b, g, &rs);
+	resume_all(b, &rs);
+	if (r->ver >= 1)
+		kb_put_i32(out, 0);
+	if (r->ver <= 2) {
+		kb_put_i16(out, err);
+		return KB_REPLY;
+	}
+	kb_put_i16(out, KB_NONE);
+	kb_put_i32(out, n);
+	for (i = 0; i < n; i++) {
+		kb_put_str(out, ids[i]);
+		kb_put_cstr(out, NULL);
+		kb_put_i16(out, errs[i]);
+	}
+	return KB_REPLY;
+}
+
+/* --- offsets --------------------------------------------------------------- */
+
+int
+kb_api_offset_commit(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
+		     struct kb_buf *out)
+{
+	struct kb_str gid = kb_string(in), mid = {"", 0};
+	int32_t gen = -1, nt, np, i, j;
+	struct kb_group *g;
+	int16_t gerr = KB_NONE;
+	char *group;
+	int fail = 0;
+
+	if (r->ver >= 1) {
+		gen = kb_i32(in);
+		mid = kb_string(in);
+	}
+	if (r->ver >= 7)
+		kb_string(in);
+	if (r->ver >= 2 && r->ver <= 4)
+		kb_i64(in);
+	nt = kb_array(in);
+	if (in->err)
+		return KB_BADREQ;
+	g = find_group(b, gid);
+	if (gid.len <= 0)
+		gerr = KB_INVALID_GROUP_ID;
+	else if (gen < 0 && (!g || g->state == EMPTY))
+		gerr = KB_NONE; /* a commit from outside any group */
+	else if (!find_member(g, mid))
+		gerr = KB_UNKNOWN_MEMBER_ID;
+	else if (gen != g->generation)
+		gerr = KB_ILLEGAL_GENERATION;
+	else if (g->state == PREPARING || g->state == COMPLETING)
+		gerr = KB_REBALANCE_IN_PROGRESS;
+	group = dupn(gid);
+	if (r->ver >= 3)
+		kb_put_i32(out, 0);
+	kb_put_i32(out, nt);
+	for (i = 0; i < nt; i++) {
+		struct kb_str topic = kb_string(in);
+		struct kb_topic *t;
+		char *tname;
+
+		np = kb_array(in);
+		if (in->err) {
+			free(group);
+			return KB_BADREQ;
+		}
+		kb_put_str(out, topic);
+		kb_put_i32(out, np);
+		t = kb_topics_find(&b->topics, topic.s, topic.len);
+		tname = dupn(topic);
+		for (j = 0; j < np; j++) {
+			int32_t part = kb_i32(in);
+			int64_t offset = kb_i64(in);
+			struct kb_str meta;
+			int16_t err = gerr;
+
+			if (r->ver >= 6)
+				kb_i32(in);
+			if (r->ver == 1)
+				kb_i64(in);
+			meta = kb_string(in);
+			if (in->err) {
+				free(tname);
+				free(group);
+				return KB_BADREQ;
+			}
+			if (!err && (!t || part < 0 || part >= t->nparts))
+				err = KB_UNKNOWN_TOPIC_OR_PARTITION;
+			if (!err) {
+				char *m = meta.len >= 0 ? dupn(meta) : NULL;
+
+				if (kb_offsets_commit(&b->offsets, group, tname,
+						      part, offset, m)) {
+					err = KB_KAFKA_STORAGE_ERROR;
+					fail = 1;
+				}
+				free(m);
+			}
+			kb_put_i32(out, part);
+			kb_put_i16(out, err);
+		}
+		free(tname);
+	}
+	if (fail)
+		kb_note(b, "%s: cannot write a committed offset",
+			b->offsets.path);
+	else if (b->fsync == KB_FSYNC_ALWAYS && kb_offsets_sync(&b->offsets))
+		kb_note(b, "%s: fsync failed", b->offsets.path);
+	free(group);
+	return KB_REPLY;
+}
+
+static void
+put_committed(struct kb_buf *out, int ver, int32_t part,
+	      const struct kb_committed *c)
+{
+	kb_put_i32(out, part);
+	kb_put_i64(out, c ? c->offset : -1);
+	if (ver >= 5)
+		kb_put_i32(out, -1);
+	kb_put_cstr(out, c ? c->meta : "");
+	kb_put_i16(out, KB_NONE);
+}
+
+int
+kb_api_offset_fetch(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
+		    struct kb_buf *out)
+{
+	struct kb_str gid = kb_string(in);
+	int32_t nt = kb_array(in), np, i, j;
+	struct kb_goffsets *go;
+	char *group;
+
+	if (in->err)
+		return KB_BADREQ;
+	group = dupn(gid);
+	go = kb_offsets_group(&b->offsets, group);
+	free(group);
+	if (r->ver >= 3)
+		kb_put_i32(out, 0);
+	if (nt < 0) {
+		/* Every topic the group committed on, grouped by topic. */
+		int n = go ? go->n : 0, k, count = 0;
+		size_t at = out->len;
+		char *done = kq_ecalloc((size_t)(n ? n : 1), 1);
+
+		kb_put_i32(out, 0);
+		for (i = 0; i < n; i++) {
+			size_t pat;
+			int pc = 0;
+
+			if (done[i])
+				continue;
+			kb_put_cstr(out, go->v[i].topic);
+			pat = out->len;
+			kb_put_i32(out, 0);
+			for (k = i; k < n; k++)
+				if (!done[k] &&
+				    !strcmp(go->v[k].topic, go->v[i].topic)) {
+					done[k] = 1;
+					put_committed(out, r->ver,
+						      go->v[k].part, &go->v[k]);
+					pc++;
+				}
+			kb_patch_i32(out, pat, pc);
+			count++;
+		}
+		kb_patch_i32(out, at, count);
+		free(done);
+	} else {
+		kb_put_i32(out, nt);
+		for (i = 0; i < nt; i++) {
+			struct kb_str topic = kb_string(in);
+			char *tname = dupn(topic);
+
+			np = kb_array(in);
+			kb_put_str(out, topic);
+			kb_put_i32(out, np > 0 ? np : 0);
+			for (j = 0; j < np; j++) {
+				int32_t part = kb_i32(in);
+
+				put_committed(out, r->ver, part,
+					      kb_offsets_get(go, tname, part));
+			}
+			free(tname);
+			if (in->err)
+				return KB_BADREQ;
+		}
+	}
+	if (r->ver >= 2)
+		kb_put_i16(out, KB_NONE);
+	return KB_REPLY;
+}
+
+/* --- FindCoordinator, ListGroups, DescribeGroups --------------------------- */
+
+int
+kb_api_find_coordinator(struct kb_broker *b, struct kb_req *r,
+			struct kb_rd *in, struct kb_buf *out)
+{
+	int8_t type = 0;
+	int txn;
+
+	kb_string(in);
+	if (r->ver >= 1)
+		type = kb_i8(in);
+	if (in->err)
+		return KB_BADREQ;
+	txn = type != 0;
+	if (r->ver >= 1)
+		kb_put_i32(out, 0);
+	kb_put_i16(out, txn ? KB_TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+			    : KB_NONE);
+	if (r->ver >= 1)
+		kb_put_cstr(out, txn ? "kq-broker has no transaction "
+				       "coordinator: transactions are not "
+				       "supported"
+				     : NULL);
+	kb_put_i32(out, txn ? -1 : b->node_id);
+	kb_put_cstr(out, txn ? "" : b->host);
+	kb_put_i32(out, txn ? -1 : b->port);
+	if (txn)
+		kb_note(b, "FindCoordinator for a transaction from %s: "
+			   "transactions are not supported",
+			r->c->client_id ? r->c->client_id : r->c->peer);
+	return KB_REPLY;
+}
+
+int
+kb_api_list_groups(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
+		   struct kb_buf *out)
+{
+	struct kb_group *g;
+	size_t at;
+	int32_t n = 0;
+	int i;
+
+	(void)in;
+	if (r->ver >= 1)
+		kb_put_i32(out, 0);
+	kb_put_i16(out, KB_NONE);
+	at = out->len;
+	kb_put_i32(out, 0);
+	for (g = b->groups; g; g = g->next) {
+		kb_put_cstr(out, g->id);
+		kb_put_cstr(out, g->type ? g->type : "consumer");
+		n++;
+	}
+	/* Groups known only by their committed offsets. */
+	for (i = 0; i < b->offsets.n; i++) {
+		struct kb_str id = {b->offsets.g[i]->group,
+				    (int)strlen(b->offsets.g[i]->group)};
+
+		if (find_group(b, id) || b->offsets.g[i]->n == 0)
+			continue;
+		kb_put_cstr(out, b->offsets.g[i]->group);
+		kb_put_cstr(out, "consumer");
+		n++;
+	}
+	kb_patch_i32(out, at, n);
+	return KB_REPLY;
+}
+
+int
+kb_api_describe_groups(struct kb_broker *b, struct kb_req *r,
+		       struct kb_rd *in, struct kb_buf *out)
+{
+	int32_t n = kb_array(in), i;
+	struct kb_rd names = *in;
+
+	for (i = 0; i < n; i++)
+		kb_string(in);
+	if (r->ver >= 3)
+		kb_i8(in);
+	if (in->err)
+		return KB_BADREQ;
+	if (r->ver >= 1)
+		kb_put_i32(out, 0);
+	kb_put_i32(out, n);
+	for (i = 0; i < n; i++) {
+		struct kb_str id = kb_string(&names);
+		struct kb_group *g = find_group(b, id);
+		char *cid = dupn(id);
+		struct member *m;
+		const char *state = g ? state_names[g->state]
+			: kb_offsets_group(&b->offsets, cid) ? "Empty"
+							      : "Dead";
+
+		free(cid);
+		kb_put_i16(out, KB_NONE);
+		kb_put_str(out, id);
+		kb_put_cstr(out, state);
+		kb_put_cstr(out, g && g->type ? g->type : "");
+		kb_put_cstr(out, g && g->protocol && g->state != PREPARING
+					 ? g->protocol
+					 : "");
+		kb_put_i32(out, g ? g->nmembers : 0);
+		for (m = g ? g->members : NULL; m; m = m->next) {
+			const struct proto *p =
+				g->protocol ? member_proto(m, g->protocol)
+					    : NULL;
+
+			kb_put_cstr(out, m->id);
+			if (r->ver >= 4)
+				kb_put_cstr(out, m->instance);
+			kb_put_cstr(out, m->client_id);
+			kb_put_cstr(out, m->host);
+			kb_put_bytes(out, p ? p->meta : NULL, p ? p->len : 0);
+			kb_put_bytes(out, m->assign, m->assign_len);
+		}
+		if (r->ver >= 3)
+			kb_put_i32(out, INT32_MIN);
+	}
+	return KB_REPLY;
+}
+
+void
+kb_groups_free(struct kb_broker *b)
+{
+	struct kb_group *g;
+	int i;
+
+	while ((g = b->groups)) {
+		struct member *m;
+
+		b->groups = g->next;
+		while ((m = g->members)) {
+			g->members = m->next;
+			member_free(b, m);
+		}
+		for (i = 0; i < g->npending; i++)
+			free(g->pending[i]);
+		free(g->pending);
+		kb_timer_del(b->loop, g->timer);
+		free(g->id);
+		free(g->type);
+		free(g->protocol);
+		free(g->leader);
+		free(g);
+	}
+}

@@ -1,0 +1,970 @@
+#include "log.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "die.h"
+#include "errors.h"
+
+/* --- CRC-32C -------------------------------------------------------------- */
+
+static uint32_t crc_table[8][256];
+
+static void
+crc_init(void)
+{
+	uint32_t c;
+	int i, j;
+
+	for (i = 0; i < 256; i++) {
+		c = (uint32_t)i;
+		for (j = 0; j < 8; j++)
+			c = c & 1 ? (c >> 1) ^ 0x82f63b78 : c >> 1;
+		crc_table[0][i] = c;
+	}
+	for (i = 0; i < 256; i++)
+		for (j = 1; j < 8; j++)
+			crc_table[j][i] = (crc_table[j - 1][i] >> 8) ^
+					  crc_table[0][crc_table[j - 1][i] & 0xff];
+}
+
+static uint32_t
+crc_soft(uint32_t crc, const unsigned char *p, size_t n)
+{
+	while (n >= 8) {
+		uint32_t a = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 |
+				    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+
+		crc = crc_table[7][a & 0xff] ^ crc_table[6][(a >> 8) & 0xff] ^
+		      crc_table[5][(a >> 16) & 0xff] ^ crc_table[4][a >> 24] ^
+		      crc_table[3][p[4]] ^ crc_table[2][p[5]] ^
+		      crc_table[1][p[6]] ^ crc_table[0][p[7]];
+		p += 8;
+		n -= 8;
+	}
+	while (n--)
+		crc = (crc >> 8) ^ crc_table[0][(crc ^ *p++) & 0xff];
+	return crc;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* The SSE 4.2 instruction: the broker's CRC check runs at memory speed. */
+__attribute__((target("sse4.2"))) static uint32_t
+crc_hw(uint32_t crc, const unsigned char *p, size_t n)
+{
+	uint64_t c = crc;
+
+	while (n >= 8) {
+		uint64_t v;
+
+		memcpy(&v, p, 8);
+		c = __builtin_ia32_crc32di(c, v);
+		p += 8;
+		n -= 8;
+	}
+	crc = (uint32_t)c;
+	while (n--)
+		crc = __builtin_ia32_crc32qi(crc, *p++);
+	return crc;
+}
+#endif
+
+uint32_t
+kb_crc32c(uint32_t crc, const void *p, size_t n)
+{
+	static int mode; /* 0 unknown, 1 software, 2 hardware */
+
+	if (!mode) {
+		crc_init();
+		mode = 1;
+#if defined(__x86_64__) && defined(__GNUC__)
+		if (__builtin_cpu_supports("sse4.2"))
+			mode = 2;
+#endif
+	}
+	crc = ~crc;
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (mode == 2)
+		return ~crc_hw(crc, p, n);
+#endif
+	return ~crc_soft(crc, p, n);
+}
+
+/* --- batches --------------------------------------------------------------- */
+
+int
+kb_batch_check(const unsigned char *p, size_t n, size_t *size,
+	       const char **why)
+{
+	int32_t len;
+	size_t total;
+
+	if (n < KB_BATCH_HEADER) {
+		*why = "short record batch header";
+		return KB_CORRUPT_MESSAGE;
+	}
+	len = (int32_t)kb_be32(p + KB_B_LENGTH);
+	if (len < KB_BATCH_HEADER - 12) {
+		*why = "record batch length too small";
+		return KB_CORRUPT_MESSAGE;
+	}
+	total = (size_t)len + 12;
+	if (total > n) {
+		*why = "record batch longer than its data";
+		return KB_CORRUPT_MESSAGE;
+	}
+	if (p[KB_B_MAGIC] != 2) {
+		*why = "record batch is not magic 2 (message format v2)";
+		return KB_UNSUPPORTED_FOR_MESSAGE_FORMAT;
+	}
+	if (kb_crc32c(0, p + KB_B_ATTRS, total - KB_B_ATTRS) !=
+	    kb_be32(p + KB_B_CRC)) {
+		*why = "record batch CRC-32C mismatch";
+		return KB_CORRUPT_MESSAGE;
+	}
+	if ((int32_t)kb_be32(p + KB_B_LASTDELTA) < 0) {
+		*why = "negative lastOffsetDelta";
+		return KB_CORRUPT_MESSAGE;
+	}
+	*size = total;
+	return 0;
+}
+
+/* --- segments -------------------------------------------------------------- */
+
+static void
+seg_path(const struct kb_log *lg, int64_t base, const char *ext, char *path,
+	 size_t size)
+{
+	snprintf(path, size, "%s/%020" PRId64 ".%s", lg->dir, base, ext);
+}
+
+static void
+idx_push(struct kb_seg *s, uint32_t rel, uint32_t pos)
+{
+	if (s->nidx == s->cidx) {
+		s->cidx = s->cidx ? s->cidx * 2 : 64;
+		s->idx = kq_erealloc(s->idx, s->cidx * sizeof(*s->idx));
+	}
+	s->idx[s->nidx++] = (struct kb_idx){rel, pos};
+}
+
+static void
+tidx_push(struct kb_seg *s, int64_t ts, uint32_t rel)
+{
+	if (s->ntidx == s->ctidx) {
+		s->ctidx = s->ctidx ? s->ctidx * 2 : 64;
+		s->tidx = kq_erealloc(s->tidx, s->ctidx * sizeof(*s->tidx));
+	}
+	s->tidx[s->ntidx++] = (struct kb_tidx){ts, rel};
+}
+
+/* Entries as they lie in the index files: big-endian. */
+static void
+idx_write(struct kb_seg *s, uint32_t rel, uint32_t pos)
+{
+	unsigned char e[8];
+
+	kb_st32(e, rel);
+	kb_st32(e + 4, pos);
+	/* An index lost is rebuilt on recovery: no error to report. */
+	if (write(s->ifd, e, 8) != 8)
+		return;
+}
+
+static void
+tidx_write(struct kb_seg *s, int64_t ts, uint32_t rel)
+{
+	unsigned char e[12];
+
+	kb_st64(e, (uint64_t)ts);
+	kb_st32(e + 8, rel);
+	if (write(s->tfd, e, 12) != 12)
+		return;
+}
+
+/*
+ * Note one stored batch in the segment's indexes: an offset entry every
+ * KB_INDEX_INTERVAL bytes, a time entry when the newest timestamp grows
+ * (at the same spacing).
+ */
+static void
+seg_note(struct kb_seg *s, int64_t base, uint64_t pos, int64_t maxts,
+	 int write_files)
+{
+	uint32_t rel = (uint32_t)(base - s->base);
+
+	if (s->nidx == 0 || pos - s->idx_pos >= KB_INDEX_INTERVAL) {
+		idx_push(s, rel, (uint32_t)pos);
+		if (write_files)
+			idx_write(s, rel, (uint32_t)pos);
+		s->idx_pos = pos;
+	}
+	if (maxts > s->max_ts) {
+		if (s->ntidx == 0 || pos - s->tidx_pos >= KB_INDEX_INTERVAL) {
+			tidx_push(s, maxts, rel);
+			if (write_files)
+				tidx_write(s, maxts, rel);
+			s->tidx_pos = pos;
+		}
+		s->max_ts = maxts;
+	}
+}
+
+static void
+seg_close(struct kb_seg *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	if (s->ifd >= 0)
+		close(s->ifd);
+	if (s->tfd >= 0)
+		close(s->tfd);
+	free(s->idx);
+	free(s->tidx);
+	memset(s, 0, sizeof(*s));
+	s->fd = s->ifd = s->tfd = -1;
+}
+
+static int
+seg_open(struct kb_log *lg, struct kb_seg *s, int64_t base, int create)
+{
+	char path[4096];
+	int fl = O_RDWR | O_CLOEXEC | (create ? O_CREAT | O_EXCL : 0);
+	struct stat st;
+
+	memset(s, 0, sizeof(*s));
+	s->base = base;
+	s->max_ts = -1;
+	s->ifd = s->tfd = -1;
+	seg_path(lg, base, "log", path, sizeof(path));
+	if ((s->fd = open(path, fl, 0644)) < 0)
+		return -1;
+	if (fstat(s->fd, &st)) {
+		close(s->fd);
+		return -1;
+	}
+	s->size = (uint64_t)st.st_size;
+	s->mtime_ms = (int64_t)st.st_mtim.tv_sec * 1000 +
+		      st.st_mtim.tv_nsec / 1000000;
+	seg_path(lg, base, "index", path, sizeof(path));
+	s->ifd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_APPEND, 0644);
+	seg_path(lg, base, "timeindex", path, sizeof(path));
+	s->tfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_APPEND, 0644);
+	if (s->ifd < 0 || s->tfd < 0) {
+		seg_close(s);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+seg_unlink(struct kb_log *lg, int64_t base)
+{
+	static const char *ext[] = {"log", "index", "timeindex"};
+	char path[4096];
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		seg_path(lg, base, ext[i], path, sizeof(path));
+		unlink(path);
+	}
+}
+
+static void
+sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+/*
+ * Load the index files of a segment that is not the tail. They are
+ * trusted when their sizes are whole entries and the entries grow within
+ * the segment; otherwise the segment is read through to rebuild them.
+ */
+static int
+seg_load_indexes(struct kb_seg *s)
+{
+	struct stat ist, tst;
+	unsigned char *buf;
+	size_t i, n;
+
+	if (fstat(s->ifd, &ist) || fstat(s->tfd, &tst) || ist.st_size % 8 ||
+	    tst.st_size % 12 || (ist.st_size == 0 && s->size > 0))
+		return -1;
+	n = (size_t)(ist.st_size > tst.st_size ? ist.st_size : tst.st_size);
+	buf = kq_emalloc(n ? n : 1);
+	if (pread(s->ifd, buf, (size_t)ist.st_size, 0) != ist.st_size)
+		goto bad;
+	for (i = 0; i < (size_t)ist.st_size / 8; i++) {
+		uint32_t rel = kb_be32(buf + 8 * i), pos = kb_be32(buf + 8 * i + 4);
+
+		if (pos >= s->size ||
+		    (s->nidx && (rel <= s->idx[s->nidx - 1].rel ||
+				 pos <= s->idx[s->nidx - 1].pos)))
+			goto bad;
+		idx_push(s, rel, pos);
+		s->idx_pos = pos;
+	}
+	if (pread(s->tfd, buf, (size_t)tst.st_size, 0) != tst.st_size)
+		goto bad;
+	for (i = 0; i < (size_t)tst.st_size / 12; i++) {
+		int64_t ts = (int64_t)kb_be64(buf + 12 * i);
+
+		if (s->ntidx && ts <= s->tidx[s->ntidx - 1].ts)
+			goto bad;
+		tidx_push(s, ts, kb_be32(buf + 12 * i + 8));
+		s->max_ts = ts;
+	}
+	free(buf);
+	return 0;
+bad:
+	free(buf);
+	s->nidx = s->ntidx = 0;
+	s->max_ts = -1;
+	return -1;
+}
+
+/*
+ * Read a segment through from the start: check each batch (its CRC too
+ * when check is set), rebuild the indexes in memory, learn the producers'
+ * sequences and the next offset. A bad batch cuts the segment there. The
+ * index files are written anew.
+ */
+static int
+seg_scan(struct kb_log *lg, struct kb_seg *s, int check, int64_t *next)
+{
+	size_t cap = 1 << 20, have = 0, off = 0;
+	unsigned char *buf = kq_emalloc(cap);
+	uint64_t pos = 0;
+	int64_t expect = s->base;
+	const char *why = NULL;
+
+	s->nidx = s->ntidx = 0;
+	s->max_ts = -1;
+	s->idx_pos = s->tidx_pos = 0;
+	for (;;) {
+		size_t size, need;
+		ssize_t r;
+		unsigned char *b;
+		int64_t base;
+		int err;
+
+		/* Keep at least a whole batch in the buffer. */
+		need = KB_BATCH_HEADER;
+		if (have - off >= 12)
+			need = (size_t)(int32_t)kb_be32(buf + off + 8) + 12;
+		if (need > (1u << 30)) {
+			why = "record batch length out of range";
+			break;
+		}
+		if (have - off < need) {
+			memmove(buf, buf + off, have - off);
+			have -= off;
+			off = 0;
+			if (need > cap) {
+				cap = need;
+				buf = kq_erealloc(buf, cap);
+			}
+			r = pread(s->fd, buf + have, cap - have,
+				  (off_t)(pos + have));
+			if (r < 0) {
+				free(buf);
+				return -1;
+			}
+			have += (size_t)r;
+			if (have < need) {
+				if (have > 0)
+					why = "torn record batch at the end";
+				break;
+			}
+		}
+		b = buf + off;
+		if (check)
+			err = kb_batch_check(b, have - off, &size, &why);
+		else {
+			err = b[KB_B_MAGIC] == 2 ? 0 : 1;
+			size = need;
+			why = "record batch is not magic 2";
+		}
+		if (err)
+			break;
+		base = (int64_t)kb_be64(b);
+		if (base != expect) {
+			why = "offsets out of sequence";
+			break;
+		}
+		seg_note(s, base, pos, (int64_t)kb_be64(b + KB_B_MAXTS), 0);
+		if ((int64_t)kb_be64(b + KB_B_PID) >= 0) {
+			int32_t seq = (int32_t)kb_be32(b + KB_B_BASESEQ);
+			int32_t delta = (int32_t)kb_be32(b + KB_B_LASTDELTA);
+
+			kb_pstates_record(&lg->prod,
+					  (int64_t)kb_be64(b + KB_B_PID),
+					  (int16_t)(b[KB_B_PEPOCH] << 8 |
+						    b[KB_B_PEPOCH + 1]),
+					  seq,
+					  (int32_t)(((int64_t)seq + delta) %
+						    ((int64_t)INT32_MAX + 1)),
+					  base);
+		}
+		expect = base + (int32_t)kb_be32(b + KB_B_LASTDELTA) + 1;
+		off += size;
+		pos += size;
+	}
+	free(buf);
+	if (pos < s->size) {
+		kq_warn("%s: %020" PRId64 ".log: cut %" PRIu64
+			" bytes at position %" PRIu64 ": %s",
+			lg->name, s->base, s->size - pos, pos,
+			why ? why : "bad data");
+		if (ftruncate(s->fd, (off_t)pos))
+			return -1;
+		fsync(s->fd);
+		s->size = pos;
+	}
+	if (ftruncate(s->ifd, 0) || ftruncate(s->tfd, 0))
+		return -1;
+	{
+		size_t i;
+
+		for (i = 0; i < s->nidx; i++)
+			idx_write(s, s->idx[i].rel, s->idx[i].pos);
+		for (i = 0; i < s->ntidx; i++)
+			tidx_write(s, s->tidx[i].ts, s->tidx[i].rel);
+	}
+	*next = expect;
+	return 0;
+}
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+mkdir_p(const char *dir)
+{
+	char path[4096], *p;
+
+	snprintf(path, sizeof(path), "%s", dir);
+	for (p = path + 1; *p; p++)
+		if (*p == '/') {
+			*p = 0;
+			if (mkdir(path, 0755) && errno != EEXIST)
+				return -1;
+			*p = '/';
+		}
+	return mkdir(path, 0755) && errno != EEXIST ? -1 : 0;
+}
+
+int
+kb_log_open(struct kb_log *lg, const char *dir, const char *name,
+	    const struct kb_logconf *conf, char *err, size_t errsize)
+{
+	DIR *d;
+	struct dirent *e;
+	int64_t *bases = NULL;
+	size_t n = 0, cap = 0, i;
+
+	memset(lg, 0, sizeof(*lg));
+	lg->dir = kq_estrdup(dir);
+	lg->name = kq_estrdup(name);
+	lg->conf = *conf;
+	if (mkdir_p(dir) || !(d = opendir(dir))) {
+		snprintf(err, errsize, "%s: %s", dir, strerror(errno));
+		goto fail;
+	}
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		char *end;
+		long long b;
+
+		if (len != 24 || strcmp(e->d_name + 20, ".log"))
+			continue;
+		b = strtoll(e->d_name, &end, 10);
+		if (end != e->d_name + 20 || b < 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 8;
+			bases = kq_erealloc(bases, cap * sizeof(*bases));
+		}
+		bases[n++] = b;
+	}
+	closedir(d);
+	if (n > 1)
+		qsort(bases, n, sizeof(*bases), cmp_i64);
+	if (n == 0) {
+		bases = kq_erealloc(bases, sizeof(*bases));
+		bases[n++] = 0;
+	}
+	lg->segs = kq_ecalloc(n, sizeof(*lg->segs));
+	for (i = 0; i < n; i++) {
+		struct kb_seg *s = &lg->segs[i];
+
+		if (seg_open(lg, s, bases[i], 0) &&
+		    (errno != ENOENT || seg_open(lg, s, bases[i], 1))) {
+			snprintf(err, errsize, "%s/%020" PRId64 ".log: %s", dir,
+				 bases[i], strerror(errno));
+			lg->nsegs = i;
+			goto fail;
+		}
+		lg->nsegs = i + 1;
+		if (i + 1 < n && seg_load_indexes(s) == 0)
+			continue;
+		if (seg_scan(lg, s, i + 1 == n, &lg->next)) {
+			snprintf(err, errsize, "%s: %s", lg->name,
+				 strerror(errno));
+			goto fail;
+		}
+		if (i + 1 < n && lg->next != bases[i + 1]) {
+			/*
+			 * A segment before the tail ends short of the next
+			 * one's base: the files were damaged outside the
+			 * broker. Keep what reads; the gap stays a gap.
+			 */
+			kq_warn("%s: %020" PRId64 ".log ends at offset %" PRId64
+				", the next segment starts at %" PRId64,
+				lg->name, bases[i], lg->next, bases[i + 1]);
+		}
+	}
+	lg->start = lg->segs[0].base;
+	free(bases);
+	return 0;
+fail:
+	free(bases);
+	kb_log_close(lg);
+	return -1;
+}
+
+void
+kb_log_close(struct kb_log *lg)
+{
+	size_t i;
+
+	for (i = 0; i < lg->nsegs; i++) {
+		if (lg->dirty && i + 1 == lg->nsegs)
+			fdatasync(lg->segs[i].fd);
+		seg_close(&lg->segs[i]);
+	}
+	free(lg->segs);
+	free(lg->dir);
+	free(lg->name);
+	kb_pstates_free(&lg->prod);
+	memset(lg, 0, sizeof(*lg));
+}
+
+void
+kb_log_remove(struct kb_log *lg)
+{
+	size_t i;
+	char *dir = kq_estrdup(lg->dir);
+
+	for (i = 0; i < lg->nsegs; i++)
+		seg_unlink(lg, lg->segs[i].base);
+	lg->dirty = 0;
+	kb_log_close(lg);
+	rmdir(dir);
+	free(dir);
+}
+
+/* Start a new tail segment at the log end, the old one made durable. */
+static int
+roll(struct kb_log *lg)
+{
+	struct kb_seg *t = &lg->segs[lg->nsegs - 1], s;
+
+	/* The last timestamp entry, so the old segment's age is known. */
+	if (t->ntidx == 0 || t->tidx[t->ntidx - 1].ts < t->max_ts) {
+		uint32_t rel = (uint32_t)(lg->next - 1 - t->base);
+
+		tidx_push(t, t->max_ts, rel);
+		tidx_write(t, t->max_ts, rel);
+	}
+	if (fdatasync(t->fd) || fdatasync(t->ifd) || fdatasync(t->tfd))
+		return -1;
+	if (seg_open(lg, &s, lg->next, 1))
+		return -1;
+	lg->segs = kq_erealloc(lg->segs, (lg->nsegs + 1) * sizeof(*lg->segs));
+	lg->segs[lg->nsegs++] = s;
+	sync_dir(lg->dir);
+	return 0;
+}
+
+int
+kb_log_append(struct kb_log *lg, unsigned char *p, size_t n, int64_t now_ms,
+	      int64_t *base, const char **why)
+{
+	struct kb_seg *t;
+	size_t off, size;
+	int64_t next = lg->next, dup;
+	ssize_t w;
+	int err;
+
+	/* Check every batch before anything is stored. */
+	for (off = 0; off < n; off += size) {
+		unsigned char *b = p + off;
+		int16_t attrs;
+
+		if ((err = kb_batch_check(b, n - off, &size, why)))
+			return err;
+		if ((int64_t)size > lg->conf.max_message_bytes) {
+			*why = "record batch larger than max.message.bytes";
+			return KB_MESSAGE_TOO_LARGE;
+		}
+		attrs = (int16_t)(b[KB_B_ATTRS] << 8 | b[KB_B_ATTRS + 1]);
+		if (attrs & 0x30) {
+			*why = "transactional and control batches are not "
+			       "supported";
+			return KB_INVALID_RECORD;
+		}
+		if ((int64_t)kb_be64(b + KB_B_PID) >= 0) {
+			int32_t seq = (int32_t)kb_be32(b + KB_B_BASESEQ);
+			int32_t last = (int32_t)(((int64_t)seq +
+						  (int32_t)kb_be32(b + KB_B_LASTDELTA)) %
+						 ((int64_t)INT32_MAX + 1));
+			int16_t ep = (int16_t)(b[KB_B_PEPOCH] << 8 |
+					       b[KB_B_PEPOCH + 1]);
+
+			switch (kb_pstates_check(&lg->prod,
+						 (int64_t)kb_be64(b + KB_B_PID),
+						 ep, seq, last, &dup)) {
+			case KB_SEQ_DUP:
+				if (n == size) {
+					*base = dup;
+					return 0;
+				}
+				*why = "duplicate batch";
+				return KB_DUPLICATE_SEQUENCE_NUMBER;
+			case KB_SEQ_OUT_OF_ORDER:
+				*why = "out of order sequence number";
+				return KB_OUT_OF_ORDER_SEQUENCE_NUMBER;
+			case KB_SEQ_FENCED:
+				*why = "producer epoch is older than one seen";
+				return KB_INVALID_PRODUCER_EPOCH;
+			}
+		}
+	}
+	t = &lg->segs[lg->nsegs - 1];
+	if (t->size > 0 && t->size + n > (uint64_t)lg->conf.segment_bytes) {
+		if (roll(lg)) {
+			*why = strerror(errno);
+			return KB_KAFKA_STORAGE_ERROR;
+		}
+		t = &lg->segs[lg->nsegs - 1];
+	}
+	for (off = 0; off < n; off += size) {
+		unsigned char *b = p + off;
+
+		size = (size_t)(int32_t)kb_be32(b + KB_B_LENGTH) + 12;
+		kb_st64(b, (uint64_t)next);
+		kb_st32(b + KB_B_EPOCH, 0);
+		next += (int32_t)kb_be32(b + KB_B_LASTDELTA) + 1;
+	}
+	for (off = 0; off < n; off += (size_t)w) {
+		w = pwrite(t->fd, p + off, n - off, (off_t)(t->size + off));
+		if (w < 0 && errno == EINTR)
+			w = 0;
+		else if (w <= 0) {
+			*why = w < 0 ? strerror(errno) : "short write";
+			/* Leave no partial batch behind. */
+			if (ftruncate(t->fd, (off_t)t->size))
+				*why = strerror(errno);
+			return KB_KAFKA_STORAGE_ERROR;
+		}
+	}
+	*base = lg->next;
+	for (off = 0; off < n; off += size) {
+		unsigned char *b = p + off;
+		int64_t bb = (int64_t)kb_be64(b);
+
+		size = (size_t)(int32_t)kb_be32(b + KB_B_LENGTH) + 12;
+		seg_note(t, bb, t->size + off, (int64_t)kb_be64(b + KB_B_MAXTS),
+			 1);
+		if ((int64_t)kb_be64(b + KB_B_PID) >= 0) {
+			int32_t seq = (int32_t)kb_be32(b + KB_B_BASESEQ);
+
+			kb_pstates_record(
+				&lg->prod, (int64_t)kb_be64(b + KB_B_PID),
+				(int16_t)(b[KB_B_PEPOCH] << 8 |
+					  b[KB_B_PEPOCH + 1]),
+				seq,
+				(int32_t)(((int64_t)seq +
+					   (int32_t)kb_be32(b + KB_B_LASTDELTA)) %
+					  ((int64_t)INT32_MAX + 1)),
+				bb);
+		}
+	}
+	t->size += n;
+	t->mtime_ms = now_ms;
+	lg->next = next;
+	lg->dirty = 1;
+	/* A roll may have put a segment past retention: drop it now. */
+	if (lg->nsegs > 1 && t->size == n)
+		kb_log_retain(lg, now_ms);
+	return 0;
+}
+
+int
+kb_log_sync(struct kb_log *lg)
+{
+	if (!lg->dirty)
+		return 0;
+	lg->dirty = 0;
+	return fdatasync(lg->segs[lg->nsegs - 1].fd);
+}
+
+/* The segment that holds offset: the last whose base is not above it. */
+static size_t
+find_seg(const struct kb_log *lg, int64_t offset)
+{
+	size_t lo = 0, hi = lg->nsegs;
+
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+
+		if (lg->segs[mid].base <= offset)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* A position in s at or before the batch that holds offset. */
+static uint64_t
+index_pos(const struct kb_seg *s, int64_t offset)
+{
+	size_t lo = 0, hi = s->nidx;
+	uint32_t rel = (uint32_t)(offset - s->base);
+
+	if (hi == 0 || s->idx[0].rel > rel)
+		return 0;
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+
+		if (s->idx[mid].rel <= rel)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return s->idx[lo].pos;
+}
+
+/*
+ * Walk batch headers from pos to the first batch whose last offset is at
+ * least offset (pred 0) or whose newest timestamp is at least ts (pred 1);
+ * its position, or s->size when there is none. The header is left in hdr.
+ */
+static int64_t
+walk(const struct kb_seg *s, uint64_t pos, int pred, int64_t key,
+     unsigned char *hdr)
+{
+	unsigned char buf[65536];
+	size_t have = 0, off = 0;
+	uint64_t at = pos;
+
+	while (at < s->size) {
+		size_t size;
+
+		if (have - off < KB_BATCH_HEADER) {
+			ssize_t r = pread(s->fd, buf, sizeof(buf), (off_t)at);
+
+			if (r < KB_BATCH_HEADER)
+				return r < 0 ? -1 : (int64_t)s->size;
+			have = (size_t)r;
+			off = 0;
+		}
+		size = (size_t)(int32_t)kb_be32(buf + off + KB_B_LENGTH) + 12;
+		if (pred == 0
+			    ? (int64_t)kb_be64(buf + off) +
+					      (int32_t)kb_be32(buf + off +
+							       KB_B_LASTDELTA) >=
+				      key
+			    : (int64_t)kb_be64(buf + off + KB_B_MAXTS) >= key) {
+			memcpy(hdr, buf + off, KB_BATCH_HEADER);
+			return (int64_t)at;
+		}
+		at += size;
+		if (have - off > size)
+			off += size;
+		else
+			have = off = 0;
+	}
+	return (int64_t)s->size;
+}
+
+int
+kb_log_read(struct kb_log *lg, int64_t offset, size_t max, struct kb_buf *out)
+{
+	struct kb_seg *s = NULL;
+	unsigned char hdr[KB_BATCH_HEADER], *dst;
+	int64_t pos = 0;
+	size_t i, want, got, first, end;
+	ssize_t r;
+
+	if (offset < lg->start || offset > lg->next)
+		return KB_OFFSET_OUT_OF_RANGE;
+	if (offset == lg->next)
+		return 0;
+	for (i = find_seg(lg, offset); i < lg->nsegs; i++) {
+		s = &lg->segs[i];
+		pos = walk(s, index_pos(s, offset), 0, offset, hdr);
+		if (pos < 0)
+			return -1;
+		if ((uint64_t)pos < s->size)
+			break;
+	}
+	if (i == lg->nsegs)
+		return 0;
+	first = (size_t)(int32_t)kb_be32(hdr + KB_B_LENGTH) + 12;
+	want = max > first ? max : first;
+	if (want > s->size - (uint64_t)pos)
+		want = (size_t)(s->size - (uint64_t)pos);
+	dst = kb_buf_room(out, want);
+	for (got = 0; got < want; got += (size_t)r) {
+		r = pread(s->fd, dst + got, want - got, (off_t)pos + got);
+		if (r <= 0) {
+			if (r < 0 && errno == EINTR) {
+				r = 0;
+				continue;
+			}
+			return -1;
+		}
+	}
+	/* Whole batches only (the first always). */
+	for (end = first; end + 12 <= want;) {
+		size_t size =
+			(size_t)(int32_t)kb_be32(dst + end + KB_B_LENGTH) + 12;
+
+		if (end + size > want)
+			break;
+		end += size;
+	}
+	out->len += end;
+	return 0;
+}
+
+/* In an uncompressed batch, the first record at ts or later. */
+static int64_t
+record_for_time(const struct kb_seg *s, int64_t pos, const unsigned char *hdr,
+		int64_t ts, int64_t *found)
+{
+	size_t size = (size_t)(int32_t)kb_be32(hdr + KB_B_LENGTH) + 12;
+	int64_t base = (int64_t)kb_be64(hdr);
+	int64_t bts = (int64_t)kb_be64(hdr + KB_B_BASETS);
+	unsigned char *buf;
+	struct kb_rd r;
+	int32_t i, count = (int32_t)kb_be32(hdr + KB_B_COUNT);
+
+	*found = (int64_t)kb_be64(hdr + KB_B_MAXTS);
+	if ((hdr[KB_B_ATTRS + 1] & 0x07) || size > (64u << 20))
+		return base;
+	buf = kq_emalloc(size);
+	if (pread(s->fd, buf, size, pos) != (ssize_t)size) {
+		free(buf);
+		return base;
+	}
+	kb_rd_init(&r, buf + KB_BATCH_HEADER, size - KB_BATCH_HEADER);
+	for (i = 0; i < count; i++) {
+		int64_t len = kb_varlong(&r);
+		const unsigned char *start = r.p;
+		int64_t tsd, od;
+
+		kb_i8(&r);
+		tsd = kb_varlong(&r);
+		od = kb_varlong(&r);
+		if (r.err || len < 0 || (size_t)len > kb_left(&r) + (size_t)(r.p - start))
+			break;
+		if (bts + tsd >= ts) {
+			*found = bts + tsd;
+			free(buf);
+			return base + od;
+		}
+		r.p = start + len;
+	}
+	free(buf);
+	return base;
+}
+
+int64_t
+kb_log_offset_for_time(struct kb_log *lg, int64_t ts, int64_t *found)
+{
+	unsigned char hdr[KB_BATCH_HEADER];
+	size_t i, j;
+
+	for (i = 0; i < lg->nsegs; i++) {
+		struct kb_seg *s = &lg->segs[i];
+		uint64_t pos = 0;
+		int64_t at;
+
+		if (s->max_ts < ts)
+			continue;
+		/* Every batch before an entry older than ts is older too. */
+		for (j = s->ntidx; j > 0; j--)
+			if (s->tidx[j - 1].ts < ts) {
+				pos = index_pos(s, s->base + s->tidx[j - 1].rel);
+				break;
+			}
+		at = walk(s, pos, 1, ts, hdr);
+		if (at < 0)
+			return -1;
+		if ((uint64_t)at < s->size)
+			return record_for_time(s, at, hdr, ts, found);
+	}
+	return -1;
+}
+
+uint64_t
+kb_log_size(const struct kb_log *lg)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < lg->nsegs; i++)
+		n += lg->segs[i].size;
+	return n;
+}
+
+int
+kb_log_retain(struct kb_log *lg, int64_t now_ms)
+{
+	int dropped = 0;
+
+	while (lg->nsegs > 1) {
+		struct kb_seg *s = &lg->segs[0];
+		int64_t age = s->max_ts >= 0 ? s->max_ts : s->mtime_ms;
+		int old = lg->conf.retention_ms >= 0 &&
+			  now_ms - age > lg->conf.retention_ms;
+		int big = lg->conf.retention_bytes >= 0 &&
+			  kb_log_size(lg) - s->size >=
+				  (uint64_t)lg->conf.retention_bytes;
+
+		if (!old && !big)
+			break;
+		seg_unlink(lg, s->base);
+		seg_close(s);
+		memmove(lg->segs, lg->segs + 1,
+			(lg->nsegs - 1) * sizeof(*lg->segs));
+		lg->nsegs--;
+		lg->start = lg->segs[0].base;
+		dropped++;
+	}
+	return dropped;
+}

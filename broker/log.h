@@ -1,0 +1,129 @@
+/*
+ * A partition's log on disk: append-only segment files holding record
+ * batches exactly as producers sent them (CRC-32C checked, baseOffset
+ * rewritten), each with a sparse offset index and a timestamp index;
+ * recovery of a torn tail, retention by size and age, and reads for
+ * Fetch and ListOffsets.
+ */
+#ifndef KB_LOG_H
+#define KB_LOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codec.h"
+#include "producers.h"
+
+/* The fixed part of a RecordBatch (magic 2), and where its fields lie. */
+#define KB_BATCH_HEADER	 61
+#define KB_B_LENGTH	 8
+#define KB_B_EPOCH	 12
+#define KB_B_MAGIC	 16
+#define KB_B_CRC	 17
+#define KB_B_ATTRS	 21
+#define KB_B_LASTDELTA	 23
+#define KB_B_BASETS	 27
+#define KB_B_MAXTS	 35
+#define KB_B_PID	 43
+#define KB_B_PEPOCH	 51
+#define KB_B_BASESEQ	 53
+#define KB_B_COUNT	 57
+
+/* An index entry every this many bytes of log (Kafka's default too). */
+#define KB_INDEX_INTERVAL 4096
+
+struct kb_logconf {
+	int64_t segment_bytes;	   /* roll a segment past this size */
+	int64_t retention_bytes;   /* per partition; -1: keep all */
+	int64_t retention_ms;	   /* -1: keep all */
+	int64_t max_message_bytes; /* the largest batch accepted */
+};
+
+struct kb_idx {
+	uint32_t rel; /* offset - segment base */
+	uint32_t pos; /* byte position in the segment */
+};
+
+struct kb_tidx {
+	int64_t ts;
+	uint32_t rel;
+};
+
+struct kb_seg {
+	int64_t base; /* the first offset it holds */
+	int fd, ifd, tfd;
+	uint64_t size;
+	int64_t max_ts;	  /* the newest batch timestamp, -1 if none */
+	int64_t mtime_ms; /* wall clock of the last append */
+	struct kb_idx *idx;
+	size_t nidx, cidx;
+	struct kb_tidx *tidx;
+	size_t ntidx, ctidx;
+	uint64_t idx_pos;  /* position of the latest offset index entry */
+	uint64_t tidx_pos; /* and of the latest time index entry */
+};
+
+struct kb_log {
+	char *dir;
+	char *name; /* "topic-3", for messages */
+	struct kb_seg *segs;
+	size_t nsegs;
+	int64_t start; /* log start offset */
+	int64_t next;  /* log end offset: the next offset to assign */
+	struct kb_logconf conf;
+	int dirty;     /* appended since the last sync */
+	struct kb_pstates prod;
+};
+
+/* CRC-32C (Castagnoli), as in record batches. */
+uint32_t kb_crc32c(uint32_t crc, const void *p, size_t n);
+
+/*
+ * Check one record batch at p (n bytes available): 0 with its total size
+ * in *size, or a Kafka error code (CORRUPT_MESSAGE...) with a reason.
+ */
+int kb_batch_check(const unsigned char *p, size_t n, size_t *size,
+		   const char **why);
+
+/*
+ * Open (creating) the log in dir and recover it: the tail segment is read
+ * through, and a torn or corrupt tail is cut off (reported through warn).
+ * 0, or -1 with a message in err.
+ */
+int kb_log_open(struct kb_log *lg, const char *dir, const char *name,
+		const struct kb_logconf *conf, char *err, size_t errsize);
+void kb_log_close(struct kb_log *lg);
+/* Close and remove the files and the directory. */
+void kb_log_remove(struct kb_log *lg);
+
+/*
+ * Append a produced record set (one or more batches, changed in place:
+ * offsets assigned). 0 with the first offset in *base (a duplicate of a
+ * batch stored already gives its first offset), or a Kafka error code
+ * with a reason.
+ */
+int kb_log_append(struct kb_log *lg, unsigned char *p, size_t n,
+		  int64_t now_ms, int64_t *base, const char **why);
+/* fdatasync the tail if appended since last time; 0 or -1 (errno). */
+int kb_log_sync(struct kb_log *lg);
+
+/*
+ * Append to out the stored batches from offset on, up to max bytes, but
+ * always the whole first batch. 0 (nothing appended at the log end) or
+ * OFFSET_OUT_OF_RANGE (1); -1 on an I/O error.
+ */
+int kb_log_read(struct kb_log *lg, int64_t offset, size_t max,
+		struct kb_buf *out);
+/*
+ * The first offset whose timestamp is ts or later, and that timestamp;
+ * -1 when every record is older. Exact for uncompressed batches; for a
+ * compressed one, the batch's first offset.
+ */
+int64_t kb_log_offset_for_time(struct kb_log *lg, int64_t ts, int64_t *found);
+
+/* Drop whole segments past retention; how many were dropped. */
+int kb_log_retain(struct kb_log *lg, int64_t now_ms);
+/* Bytes stored. */
+uint64_t kb_log_size(const struct kb_log *lg);
+
+#endif

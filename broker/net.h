@@ -1,0 +1,83 @@
+/*
+ * The network side: the listening socket, connections with one read
+ * buffer and one write queue each, request framing and the limits on
+ * connections, request size and buffered memory. Requests of a connection
+ * are handled one at a time, so responses go back in request order; a
+ * request that must wait (a long-polling Fetch, a JoinGroup) parks the
+ * connection until it is answered.
+ */
+#ifndef KB_NET_H
+#define KB_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "broker.h"
+#include "codec.h"
+
+struct kb_conn {
+	int fd;
+	struct kb_broker *b;
+	uint64_t id;
+	char peer[96];	  /* "127.0.0.1:51234" */
+	char *client_id;  /* as the latest request named it */
+	unsigned char *in;
+	size_t inlen, incap;
+	struct kb_buf out;
+	size_t outoff;	  /* written so far of out */
+	int parked;	  /* a request waits: no other is read */
+	/* Called if the connection goes while parked. */
+	void (*cancel)(struct kb_broker *b, void *arg);
+	void *cancel_arg;
+	int reading;	  /* KB_READ is watched */
+	int ready;	  /* on the broker's list of connections to resume */
+	struct kb_conn *next, *prev, *ready_next;
+};
+
+/* One request, as the handlers see it. */
+struct kb_req {
+	struct kb_conn *c;
+	int16_t key, ver;
+	int32_t corr;
+	struct kb_str client;
+	unsigned char *body; /* changeable: Produce rewrites offsets */
+	size_t len;
+};
+
+/* Outcomes of a handler. */
+enum {
+	KB_REPLY,   /* the response body is in the output */
+	KB_NOREPLY, /* none is sent (Produce with acks 0) */
+	KB_PARKED,  /* answered later through kb_reply_begin/end */
+	KB_BADREQ,  /* malformed: the connection is closed, with a log line */
+	KB_FAIL,    /* not answered (data not made durable): closed, logged */
+};
+
+/* Listen on host:port (port 0: any); 0, or -1 with err. */
+int kb_net_listen(struct kb_broker *b, const char *host, int port,
+		  char *err, size_t errsize);
+/* The port listened on. */
+int kb_net_port(const struct kb_broker *b);
+void kb_net_close(struct kb_broker *b);
+
+/* Start a response on c; the mark to hand to kb_reply_end. */
+size_t kb_reply_begin(struct kb_conn *c, int32_t corr);
+/* Finish it: its size is filled in. */
+void kb_reply_end(struct kb_conn *c, size_t mark);
+/*
+ * Park c: its request waits (the handler returns KB_PARKED). cancel is
+ * called if the connection goes meanwhile.
+ */
+void kb_conn_park(struct kb_conn *c,
+		  void (*cancel)(struct kb_broker *b, void *arg), void *arg);
+/*
+ * A parked request was answered (kb_reply_begin/end): c is sent its
+ * answer and goes on with its next requests from kb_net_resume.
+ */
+void kb_conn_unpark(struct kb_broker *b, struct kb_conn *c);
+/* Before each sleep: the connections unparked since the last time. */
+void kb_net_resume(struct kb_broker *b);
+/* Before each sleep: memory accounting; reading paused or resumed. */
+void kb_net_tick(struct kb_broker *b);
+
+#endif

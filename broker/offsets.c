@@ -1,0 +1,298 @@
+#include "offsets.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "codec.h"
+#include "die.h"
+#include "log.h"
+
+/* A commit of this offset removes the entry (a deleted topic). */
+#define TOMBSTONE (-2)
+
+struct kb_goffsets *
+kb_offsets_group(const struct kb_offsets *o, const char *group)
+{
+	int i;
+
+	for (i = 0; i < o->n; i++)
+		if (!strcmp(o->g[i]->group, group))
+			return o->g[i];
+	return NULL;
+}
+
+const struct kb_committed *
+kb_offsets_get(const struct kb_goffsets *g, const char *topic, int32_t part)
+{
+	int i;
+
+	if (!g)
+		return NULL;
+	for (i = 0; i < g->n; i++)
+		if (g->v[i].part == part && !strcmp(g->v[i].topic, topic))
+			return &g->v[i];
+	return NULL;
+}
+
+/* Change the in-memory state only. */
+static void
+apply(struct kb_offsets *o, const char *group, const char *topic,
+      int32_t part, int64_t offset, const char *meta)
+{
+	struct kb_goffsets *g = kb_offsets_group(o, group);
+	struct kb_committed *c = (struct kb_committed *)kb_offsets_get(
+		g, topic, part);
+
+	if (offset == TOMBSTONE) {
+		if (c) {
+			free(c->topic);
+			free(c->meta);
+			*c = g->v[--g->n];
+		}
+		return;
+	}
+	if (!g) {
+		if (o->n == o->cap) {
+			o->cap = o->cap ? o->cap * 2 : 8;
+			o->g = kq_erealloc(o->g, (size_t)o->cap * sizeof(*o->g));
+		}
+		g = o->g[o->n++] = kq_ecalloc(1, sizeof(*g));
+		g->group = kq_estrdup(group);
+	}
+	if (!c) {
+		if (g->n == g->cap) {
+			g->cap = g->cap ? g->cap * 2 : 8;
+			g->v = kq_erealloc(g->v, (size_t)g->cap * sizeof(*g->v));
+		}
+		c = &g->v[g->n++];
+		c->topic = kq_estrdup(topic);
+		c->part = part;
+		c->meta = NULL;
+	}
+	c->offset = offset;
+	free(c->meta);
+	c->meta = meta ? kq_estrdup(meta) : NULL;
+}
+
+static void
+put_s(struct kb_buf *b, const char *s)
+{
+	kb_put_cstr(b, s);
+}
+
+/* One record: length, CRC-32C, then the commit. */
+static void
+encode(struct kb_buf *b, const char *group, const char *topic, int32_t part,
+       int64_t offset, const char *meta)
+{
+	size_t at = b->len;
+
+	kb_put_i32(b, 0);
+	kb_put_i32(b, 0);
+	put_s(b, group);
+	put_s(b, topic);
+	kb_put_i32(b, part);
+	kb_put_i64(b, offset);
+	put_s(b, meta);
+	kb_patch_i32(b, at, (int32_t)(b->len - at - 8));
+	kb_patch_i32(b, at + 4,
+		     (int32_t)kb_crc32c(0, b->p + at + 8, b->len - at - 8));
+}
+
+static int
+write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, c, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static char *
+cstr(struct kb_str s)
+{
+	return s.len < 0 ? NULL : kb_str_dup(s);
+}
+
+/* Read the file, then write it anew with one record per live offset. */
+static int
+load_and_compact(struct kb_offsets *o, char *err, size_t errsize)
+{
+	struct stat st;
+	unsigned char *data = NULL;
+	size_t off = 0, size;
+	struct kb_buf b = {0};
+	char tmp[4200];
+	int fd, i, j;
+
+	fd = open(o->path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (fstat(fd, &st))
+			goto ioerr;
+		size = (size_t)st.st_size;
+		data = kq_emalloc(size ? size : 1);
+		if (pread(fd, data, size, 0) != (ssize_t)size)
+			goto ioerr;
+		close(fd);
+		while (off + 8 <= size) {
+			uint32_t len = kb_be32(data + off);
+			struct kb_rd r;
+			struct kb_str g, t, m;
+			int32_t part;
+			int64_t offset;
+			char *gs, *ts, *ms;
+
+			if (len > size - off - 8 ||
+			    kb_crc32c(0, data + off + 8, len) !=
+				    kb_be32(data + off + 4))
+				break;
+			kb_rd_init(&r, data + off + 8, len);
+			g = kb_string(&r);
+			t = kb_string(&r);
+			part = kb_i32(&r);
+			offset = kb_i64(&r);
+			m = kb_string(&r);
+			if (r.err || g.len < 0 || t.len < 0)
+				break;
+			gs = cstr(g);
+			ts = cstr(t);
+			ms = cstr(m);
+			apply(o, gs, ts, part, offset, ms);
+			free(gs);
+			free(ts);
+			free(ms);
+			off += 8 + len;
+		}
+		if (off < size)
+			kq_warn("%s: dropped %zu bytes of a torn or corrupt "
+				"record at position %zu",
+				o->path, size - off, off);
+		free(data);
+		data = NULL;
+	} else if (errno != ENOENT) {
+		snprintf(err, errsize, "%s: %s", o->path, strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < o->n; i++)
+		for (j = 0; j < o->g[i]->n; j++) {
+			struct kb_committed *c = &o->g[i]->v[j];
+
+			encode(&b, o->g[i]->group, c->topic, c->part,
+			       c->offset, c->meta);
+		}
+	snprintf(tmp, sizeof(tmp), "%s.tmp", o->path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write_all(fd, b.p, b.len) || fsync(fd) ||
+	    close(fd) || rename(tmp, o->path)) {
+		snprintf(err, errsize, "%s: %s", tmp, strerror(errno));
+		kb_buf_free(&b);
+		return -1;
+	}
+	kb_buf_free(&b);
+	return 0;
+ioerr:
+	snprintf(err, errsize, "%s: %s", o->path, strerror(errno));
+	close(fd);
+	free(data);
+	return -1;
+}
+
+int
+kb_offsets_open(struct kb_offsets *o, const char *dir, char *err,
+		size_t errsize)
+{
+	char path[4096];
+
+	memset(o, 0, sizeof(*o));
+	o->fd = -1;
+	snprintf(path, sizeof(path), "%s/group-offsets", dir);
+	o->path = kq_estrdup(path);
+	if (load_and_compact(o, err, errsize))
+		return -1;
+	o->fd = open(o->path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (o->fd < 0) {
+		snprintf(err, errsize, "%s: %s", o->path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void
+kb_offsets_close(struct kb_offsets *o)
+{
+	int i, j;
+
+	if (o->fd >= 0) {
+		if (o->dirty)
+			fdatasync(o->fd);
+		close(o->fd);
+	}
+	for (i = 0; i < o->n; i++) {
+		for (j = 0; j < o->g[i]->n; j++) {
+			free(o->g[i]->v[j].topic);
+			free(o->g[i]->v[j].meta);
+		}
+		free(o->g[i]->v);
+		free(o->g[i]->group);
+		free(o->g[i]);
+	}
+	free(o->g);
+	free(o->path);
+	memset(o, 0, sizeof(*o));
+	o->fd = -1;
+}
+
+int
+kb_offsets_commit(struct kb_offsets *o, const char *group, const char *topic,
+		  int32_t part, int64_t offset, const char *meta)
+{
+	struct kb_buf b = {0};
+	int rc;
+
+	encode(&b, group, topic, part, offset, meta);
+	rc = write_all(o->fd, b.p, b.len);
+	kb_buf_free(&b);
+	if (rc)
+		return -1;
+	o->dirty = 1;
+	apply(o, group, topic, part, offset, meta);
+	return 0;
+}
+
+void
+kb_offsets_drop_topic(struct kb_offsets *o, const char *topic)
+{
+	int i, j;
+
+	for (i = 0; i < o->n; i++)
+		for (j = o->g[i]->n - 1; j >= 0; j--) {
+			struct kb_committed *c = &o->g[i]->v[j];
+
+			if (!strcmp(c->topic, topic))
+				kb_offsets_commit(o, o->g[i]->group, topic,
+						  c->part, TOMBSTONE, NULL);
+		}
+}
+
+int
+kb_offsets_sync(struct kb_offsets *o)
+{
+	if (!o->dirty)
+		return 0;
+	o->dirty = 0;
+	return fdatasync(o->fd);
+}

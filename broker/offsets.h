@@ -1,0 +1,50 @@
+/*
+ * Committed group offsets, kept durably: an append-only file of commits
+ * (DIR/group-offsets), read back and compacted on start. A torn last
+ * record (a crash mid-write) is dropped with a log line.
+ */
+#ifndef KB_OFFSETS_H
+#define KB_OFFSETS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct kb_committed {
+	char *topic;
+	int32_t part;
+	int64_t offset;
+	char *meta; /* NULL when null */
+};
+
+struct kb_goffsets {
+	char *group;
+	struct kb_committed *v;
+	int n, cap;
+};
+
+struct kb_offsets {
+	char *path;
+	int fd;
+	struct kb_goffsets **g;
+	int n, cap;
+	int dirty;
+};
+
+int kb_offsets_open(struct kb_offsets *o, const char *dir, char *err,
+		    size_t errsize);
+void kb_offsets_close(struct kb_offsets *o);
+/* The offsets of a group, or NULL if it has none. */
+struct kb_goffsets *kb_offsets_group(const struct kb_offsets *o,
+				     const char *group);
+const struct kb_committed *kb_offsets_get(const struct kb_goffsets *g,
+					  const char *topic, int32_t part);
+/* Record a commit (meta may be NULL); 0, or -1 on a write error. */
+int kb_offsets_commit(struct kb_offsets *o, const char *group,
+		      const char *topic, int32_t part, int64_t offset,
+		      const char *meta);
+/* Forget every commit on a deleted topic. */
+void kb_offsets_drop_topic(struct kb_offsets *o, const char *topic);
+/* fdatasync what was appended; 0 or -1. */
+int kb_offsets_sync(struct kb_offsets *o);
+
+#endif

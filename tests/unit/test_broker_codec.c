@@ -1,0 +1,135 @@
+/* The broker's wire reader and writer: bounds, nulls, hostile counts. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "codec.h"
+
+static void
+round_trip(void **state)
+{
+	struct kb_buf b = {0};
+	struct kb_rd r;
+	struct kb_str s;
+	const unsigned char *p;
+
+	(void)state;
+	kb_put_i8(&b, -2);
+	kb_put_i16(&b, -300);
+	kb_put_i32(&b, 70000);
+	kb_put_i64(&b, -5000000000LL);
+	kb_put_cstr(&b, "topic");
+	kb_put_cstr(&b, NULL);
+	kb_put_bytes(&b, "xyz", 3);
+	kb_put_i32(&b, 2);
+	kb_rd_init(&r, b.p, b.len);
+	assert_int_equal(kb_i8(&r), -2);
+	assert_int_equal(kb_i16(&r), -300);
+	assert_int_equal(kb_i32(&r), 70000);
+	assert_true(kb_i64(&r) == -5000000000LL);
+	s = kb_string(&r);
+	assert_true(kb_str_eq(s, "topic"));
+	s = kb_string(&r);
+	assert_int_equal(s.len, -1);
+	assert_null(s.s);
+	assert_int_equal(kb_bytes(&r, &p), 3);
+	assert_memory_equal(p, "xyz", 3);
+	assert_int_equal(kb_array(&r), 0); /* 2 elements cannot fit in 0 bytes */
+	assert_true(r.err);
+	kb_buf_free(&b);
+}
+
+static void
+short_reads_fail_once(void **state)
+{
+	static const unsigned char in[] = {0, 5, 'a', 'b'};
+	struct kb_rd r;
+	struct kb_str s;
+
+	(void)state;
+	kb_rd_init(&r, in, sizeof(in));
+	s = kb_string(&r);
+	assert_true(r.err);
+	assert_int_equal(s.len, -1);
+	/* Everything after an error reads as zero. */
+	assert_int_equal(kb_i32(&r), 0);
+	assert_int_equal(kb_left(&r), 0);
+}
+
+static void
+negative_lengths(void **state)
+{
+	static const unsigned char str[] = {0xff, 0xfe};
+	static const unsigned char bytes[] = {0xff, 0xff, 0xff, 0xf0};
+	static const unsigned char arr[] = {0x80, 0, 0, 0};
+	const unsigned char *p;
+	struct kb_rd r;
+
+	(void)state;
+	kb_rd_init(&r, str, sizeof(str));
+	kb_string(&r);
+	assert_true(r.err);
+	kb_rd_init(&r, bytes, sizeof(bytes));
+	assert_int_equal(kb_bytes(&r, &p), -1);
+	assert_true(r.err);
+	kb_rd_init(&r, arr, sizeof(arr));
+	kb_array(&r);
+	assert_true(r.err);
+}
+
+static void
+varlongs(void **state)
+{
+	/* Zig-zag: 0 -> 0, -1 -> 1, 1 -> 2, 150 -> 300 (0xac 0x02). */
+	static const unsigned char in[] = {0x00, 0x01, 0x02, 0xac, 0x02};
+	static const unsigned char bad[] = {0xff, 0xff, 0xff, 0xff, 0xff,
+					    0xff, 0xff, 0xff, 0xff, 0xff, 0x01};
+	struct kb_rd r;
+
+	(void)state;
+	kb_rd_init(&r, in, sizeof(in));
+	assert_int_equal(kb_varlong(&r), 0);
+	assert_int_equal(kb_varlong(&r), -1);
+	assert_int_equal(kb_varlong(&r), 1);
+	assert_int_equal(kb_varlong(&r), 150);
+	assert_false(r.err);
+	kb_rd_init(&r, bad, sizeof(bad));
+	kb_varlong(&r);
+	assert_true(r.err);
+}
+
+static void
+patching(void **state)
+{
+	struct kb_buf b = {0};
+	size_t at;
+	int i;
+
+	(void)state;
+	at = b.len;
+	kb_put_i32(&b, 0);
+	for (i = 0; i < 5000; i++)
+		kb_put_i16(&b, (int16_t)i);
+	kb_patch_i32(&b, at, 5000);
+	assert_int_equal(kb_be32(b.p), 5000);
+	assert_int_equal(b.len, 4 + 10000);
+	kb_buf_free(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(round_trip),
+		cmocka_unit_test(short_reads_fail_once),
+		cmocka_unit_test(negative_lengths),
+		cmocka_unit_test(varlongs),
+		cmocka_unit_test(patching),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
