@@ -3,7 +3,10 @@
 #   start_broker [--topic NAME:N]...  a kq-broker of its own, on a free port;
 #                                     KQ_BROKERS is exported, and the broker
 #                                     is stopped when the test file ends,
-#                                     whether it passed or not
+#                                     whether it passed or not (the mock
+#                                     cluster when KQ_TEST_BROKER=mock)
+#   start_kq_broker, start_mock_broker  always that one
+#   start_small_broker                about 5 MB kept a partition
 #   test_expect_success 'what it proves' 'commands'
 #                                     runs the commands under `set -e` in a
 #                                     subshell of $TMP and prints one TAP line
@@ -43,25 +46,71 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# start_broker [kq-broker options]: export KQ_BROKERS of a new broker.
+# start_broker [--topic NAME[:N]]...: a broker of its own on a free port,
+# KQ_BROKERS exported: kq-broker, durable, with its data in $TMP/data-N;
+# librdkafka's mock cluster instead when KQ_TEST_BROKER=mock, so that the
+# whole suite can run against the reference broker too.
 start_broker() {
-	n=$(echo "$broker_pids" | wc -w)
-	out="$TMP/broker$n.out"
-	kq-broker "$@" >"$out" 2>"$TMP/broker$n.err" &
-	broker_pids="$broker_pids $!"
-	BROKER_PID=$!
+	if [ "${KQ_TEST_BROKER:-}" = mock ]; then
+		start_mock_broker "$@"
+	else
+		start_kq_broker "$@"
+	fi
+}
+
+# wait_broker_ready N: until $TMP/brokerN.out names the broker's address.
+wait_broker_ready() {
 	i=0
-	while ! grep -q '^KQ_BROKERS=' "$out" 2>/dev/null; do
+	while ! grep -q '^KQ_BROKERS=' "$TMP/broker$1.out" 2>/dev/null; do
 		i=$((i + 1))
-		if [ $i -gt 100 ] || ! kill -0 "$BROKER_PID" 2>/dev/null; then
+		if [ $i -gt 200 ] || ! kill -0 "$BROKER_PID" 2>/dev/null; then
 			echo "not ok - the broker did not start"
-			cat "$TMP/broker$n.err"
+			cat "$TMP/broker$1.err"
 			exit 1
 		fi
 		sleep 0.05
 	done
-	KQ_BROKERS=$(sed -n 's/^KQ_BROKERS=//p' "$out")
+	KQ_BROKERS=$(sed -n 's/^KQ_BROKERS=//p' "$TMP/broker$1.out")
 	export KQ_BROKERS BROKER_PID
+}
+
+# start_kq_broker [kq-broker options]: always kq-broker, whatever
+# KQ_TEST_BROKER says (its own tests, t9NN-broker-*); options given win
+# over the defaults (-l 127.0.0.1:0 -d $TMP/data-N).
+start_kq_broker() {
+	n=$(echo "$broker_pids" | wc -w)
+	kq-broker -l 127.0.0.1:0 -d "$TMP/data-$n" "$@" >"$TMP/broker$n.out" \
+		2>"$TMP/broker$n.err" &
+	broker_pids="$broker_pids $!"
+	BROKER_PID=$!
+	wait_broker_ready "$n"
+}
+
+# start_mock_broker [--brokers N] [--topic NAME:N]...: librdkafka's mock
+# cluster (tests/fixture/faultbroker, not steered): for the tests of what
+# only the mock does (topics made with 4 partitions on first use, no
+# CreateTopics, about 5 MB kept a partition, transactions).
+start_mock_broker() {
+	n=$(echo "$broker_pids" | wc -w)
+	mkfifo "$TMP/mock$n.ctl"
+	# Opened for reading and writing, its stdin never ends.
+	"$KQ_TESTBIN/faultbroker" "$@" <>"$TMP/mock$n.ctl" >"$TMP/broker$n.out" \
+		2>"$TMP/broker$n.err" &
+	broker_pids="$broker_pids $!"
+	BROKER_PID=$!
+	wait_broker_ready "$n"
+}
+
+# start_small_broker [--topic NAME:N]...: a broker that keeps only about
+# the newest 5 MB of each partition, so that a test sees the log start
+# move: the mock does so by itself; kq-broker is given retention.bytes.
+start_small_broker() {
+	if [ "${KQ_TEST_BROKER:-}" = mock ]; then
+		start_mock_broker "$@"
+	else
+		start_kq_broker -c retention.bytes=5000000 \
+			-c segment.bytes=1000000 "$@"
+	fi
 }
 
 # start_fault_broker [--brokers N] [--topic NAME:N]...: like start_broker,

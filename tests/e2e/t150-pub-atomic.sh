@@ -7,7 +7,7 @@
 # checked here; its status and its report are.
 . "$(dirname "$0")/lib.sh"
 
-start_broker --topic atom:2 --topic fail:1 --topic int:1
+start_mock_broker --topic atom:2 --topic fail:1 --topic int:1
 
 test_expect_success '--atomic commits at the end: a read_committed reader sees all' '
 	seq 100 | kq-pub -t atom --atomic 2>err &&

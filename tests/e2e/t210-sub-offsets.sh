@@ -133,7 +133,9 @@ test_expect_success '-p names partitions; a missing one is status 69' '
 	grep_err "two: no partition 5 (it has 2)" err
 '
 
-# The mock broker keeps about 5 MB a partition: 8 MB moves the log start.
+# A broker that keeps about 5 MB a partition: 8 MB moves the log start.
+main_brokers=$KQ_BROKERS main_pid=$BROKER_PID
+start_small_broker --topic big:1
 test_expect_success 'an offset retention passed: a warning with the count, then the rest' '
 	awk "BEGIN { for (i = 0; i < 80000; i++) printf \"%06d%094d\n\", i, 0 }" |
 		kcat_write big &&
@@ -144,5 +146,7 @@ test_expect_success 'an offset retention passed: a warning with the count, then 
 	test "$(wc -l <out)" -eq $((80000 - lo)) &&
 	kcat_read big | cmp - out
 '
+
+KQ_BROKERS=$main_brokers BROKER_PID=$main_pid
 
 test_done

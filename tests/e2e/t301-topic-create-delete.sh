@@ -1,11 +1,11 @@
 #!/bin/bash
-# kq-topic create, delete and partitions on kq-broker, which has no
-# CreateTopics, DeleteTopics or CreatePartitions: what can be done without
-# them works, the rest says so in one line with status 69; and the
-# argument errors.
+# kq-topic create, delete and partitions on a broker without CreateTopics,
+# DeleteTopics or CreatePartitions (the mock cluster, always): what can be
+# done without them works, the rest says so in one line with status 69; and
+# the argument errors. Against kq-broker, which has them: t910.
 . "$(dirname "$0")/lib.sh"
 
-start_broker --topic foo:1 --topic wide:3
+start_mock_broker --topic foo:1 --topic wide:3
 
 kcat_topics() {
 	kcat -b "$KQ_BROKERS" -L -J | jq -r '.topics[].topic' | sort

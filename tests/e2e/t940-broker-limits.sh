@@ -1,0 +1,135 @@
+#!/bin/bash
+# kq-broker under hostile or greedy clients: malformed frames close that
+# one connection with a log line while others carry on; a request it does
+# not know gets UNSUPPORTED_VERSION; limits on request size and
+# connections, each with a log line; ApiVersions falls back for newer
+# clients; transactions fail at once with a reason.
+. "$(dirname "$0")/lib.sh"
+
+start_kq_broker -d "$TMP/data" --max-request-size 64k \
+	--max-connections 8 --topic foo:1
+
+# raw HEXFRAME...: send each frame (hex) on one connection; print what
+# comes back (hex), "closed" when the broker closed the connection.
+raw() {
+	/usr/bin/python3 - "$KQ_BROKERS" "$@" <<-\PY
+	import socket, sys
+	host, port = sys.argv[1].rsplit(":", 1)
+	s = socket.create_connection((host, int(port)), timeout=5)
+	for f in sys.argv[2:]:
+	    s.sendall(bytes.fromhex(f))
+	    try:
+	        d = s.recv(65536)
+	    except ConnectionResetError:
+	        d = b""
+	    print(d.hex() if d else "closed")
+	PY
+}
+
+test_expect_success 'a frame too short to hold a header: closed, logged' '
+	raw 00000004deadbeef >got &&
+	test "$(cat got)" = closed &&
+	grep_err ": request frame of 4 bytes is too short: closed$" "$TMP/broker0.err"
+'
+
+test_expect_success 'a frame over --max-request-size: closed, logged' '
+	raw 00100000000000000000000100000000 >got &&
+	test "$(cat got)" = closed &&
+	grep_err "request of 1048576 bytes is over --max-request-size: closed$" "$TMP/broker0.err"
+'
+
+test_expect_success 'a truncated Produce body: closed, logged, naming the request' '
+	raw 0000000e000000030000000700000002ffff >got &&
+	test "$(cat got)" = closed &&
+	grep_err "(no client id): malformed Produce v3 request: closed$" "$TMP/broker0.err"
+'
+
+test_expect_success 'an unknown request: UNSUPPORTED_VERSION (35), logged, the connection stays' '
+	raw 0000000a0039000000000009ffff 0000000a001200000000000affff >got &&
+	test "$(sed -n 1p got)" = 00000006000000090023 &&
+	sed -n 2p got | grep -q "^0000.*0000000a0000" &&
+	grep_err "ApiKey 57 v0 from 127.0.0.1:[0-9]* () is not supported: answered UNSUPPORTED_VERSION$" "$TMP/broker0.err"
+'
+
+test_expect_success 'ApiVersions v3 (flexible): UNSUPPORTED_VERSION with the ranges, in v0' '
+	raw 0000000b0012000300000001000000 >got &&
+	case $(cat got) in 00000000*) exit 1 ;; esac &&
+	cut -c 9-20 got | grep -qx 000000010023
+'
+
+test_expect_success 'other clients carry on while one sends garbage' '
+	for i in 1 2 3; do raw 00000004deadbeef >/dev/null; done &&
+	seq 100 | kcat_write foo &&
+	test "$(kcat_read foo | wc -l)" -eq 100
+'
+
+test_expect_success 'a message over --max-request-size: the producer fails, the broker logs why' '
+	head -c 100000 /dev/zero | tr "\0" x >big &&
+	expect_status 1 kq-pub -t foo --whole big -X message.timeout.ms=3000 2>err &&
+	grep_err "request of [0-9]* bytes is over --max-request-size: closed$" "$TMP/broker0.err" &&
+	test "$(kcat_read foo | wc -l)" -eq 100
+'
+
+test_expect_success 'connections beyond --max-connections are refused, logged once' '
+	/usr/bin/python3 - "$KQ_BROKERS" >got <<-\PY &&
+	import socket, sys, time
+	host, port = sys.argv[1].rsplit(":", 1)
+	held = [socket.create_connection((host, int(port))) for _ in range(8)]
+	time.sleep(0.2)
+	extra = socket.create_connection((host, int(port)), timeout=5)
+	print(extra.recv(10) == b"" and "refused" or "served")
+	for s in held:
+	    s.close()
+	PY
+	test "$(cat got)" = refused &&
+	grep_err "connection limit of 8 reached: refusing 127.0.0.1:[0-9]*" "$TMP/broker0.err" &&
+	sleep 0.2 &&
+	test "$(kcat_read foo | wc -l)" -eq 100
+'
+
+test_expect_success 'over --max-memory a client that does not take its answers is paused, logged; others carry on' '
+	kq-broker -l 127.0.0.1:0 -d "$TMP/mem" --max-memory 1M >out 2>err &
+	pid=$!
+	trap "rc=\$?; kill $pid 2>/dev/null || :; exit \$rc" EXIT
+	for i in $(seq 100); do grep -q KQ_BROKERS out && break; sleep 0.05; done &&
+	b=$(sed -n "s/^KQ_BROKERS=//p" out) &&
+	head -c 100000 /dev/zero | tr "\\0" y >line &&
+	for i in $(seq 200); do cat line; echo; done >many &&
+	kq-pub -q -b "$b" -t mem <many
+	/usr/bin/python3 - "$b" >slow.out <<-\PY &
+	import socket, struct, sys, time
+	host, port = sys.argv[1].rsplit(":", 1)
+	s = socket.create_connection((host, int(port)))
+	body = struct.pack(">iiiib", -1, 0, 0, 1 << 30, 0) + struct.pack(">i", 1)
+	body += struct.pack(">h", 3) + b"mem" + struct.pack(">iiqi", 1, 0, 0, 1 << 30)
+	for corr in range(3):
+	    req = struct.pack(">hhih", 1, 4, corr, 4) + b"slow" + body
+	    s.sendall(struct.pack(">i", len(req)) + req)
+	time.sleep(3)
+	n = 0
+	s.settimeout(10)
+	while n < 3 * 20000000:
+	    d = s.recv(1 << 20)
+	    if not d:
+	        break
+	    n += len(d)
+	print(n > 3 * 20000000 and "all" or "short %d" % n)
+	PY
+	slow=$!
+	trap "rc=\$?; kill $pid $slow 2>/dev/null || :; exit \$rc" EXIT
+	sleep 1 &&
+	kcat -b "$b" -C -t mem -o beginning -e -q >got &&
+	wait $slow &&
+	kill $pid && wait $pid &&
+	test_cmp many got &&
+	test "$(cat slow.out)" = all &&
+	grep_err "memory limit reached (.*--max-memory 1 MiB): reading paused" err
+'
+
+test_expect_success 'kq-pub --atomic fails at once, saying transactions are not supported' '
+	expect_status 69 kq-pub -t foo --atomic --timeout 5s <big 2>err &&
+	grep_err "transactions are not supported" err &&
+	grep_err "FindCoordinator for a transaction from kq-pub: transactions are not supported" "$TMP/broker0.err"
+'
+
+test_done
