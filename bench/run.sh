@@ -4,12 +4,20 @@
 # and the same broker, runs alternating, medians reported. Prints a table
 # and writes one JSON line per pair to bench/out/results.json.
 #
-# Environment: KQ_BIN (programs, default bin/), KQ_BENCH_RUNS (runs of each
-# command, default 5), KQ_BENCH_OUT (scratch and results, default
-# bench/out; the 1 GB input goes there too).
+# The broker is librdkafka's mock cluster (in memory, the fixture of the
+# tests), so that the clients are measured, not a disk; KQ_BENCH_BROKER=kq
+# runs the same pairs on kq-broker. bench/broker.sh sets the brokers side
+# by side.
+#
+# Environment: KQ_BIN (programs, default bin/), KQ_TESTBIN (the fixture,
+# default build/tests), KQ_BENCH_RUNS (runs of each command, default 5),
+# KQ_BENCH_OUT (scratch and results, default bench/out; the 1 GB input
+# goes there too), KQ_BENCH_BROKER (mock or kq, default mock).
 set -eu
 cd "$(dirname "$0")/.."
 BIN=$(cd "${KQ_BIN:-bin}" && pwd)
+TESTBIN=$(cd "${KQ_TESTBIN:-build/tests}" && pwd)
+BROKER=${KQ_BENCH_BROKER:-mock}
 PATH=$BIN:$PATH
 RUNS=${KQ_BENCH_RUNS:-5}
 OUT=${KQ_BENCH_OUT:-$PWD/bench/out}
@@ -73,11 +81,24 @@ for t in pub-kq pub-kcat pub-perf pipe-kq pipe-peer; do
 		topics="$topics --topic $t-$i:$PARTS"
 	done
 done
-# shellcheck disable=SC2086
-kq-broker $topics --topic sub:$PARTS --topic empty:1 --topic small:4 \
-	>"$OUT/broker.out" 2>"$OUT/broker.err" &
+rm -rf "$OUT/data"
+if [ "$BROKER" = kq ]; then
+	# shellcheck disable=SC2086
+	kq-broker -q -l 127.0.0.1:0 -d "$OUT/data" $topics --topic sub:$PARTS \
+		--topic empty:1 --topic small:4 >"$OUT/broker.out" 2>"$OUT/broker.err" &
+else
+	[ -x "$TESTBIN/faultbroker" ] ||
+		{ echo "bench: no $TESTBIN/faultbroker (make build/tests/faultbroker)" >&2; exit 69; }
+	# The fixture serves while its stdin is open: a FIFO held by fd 9.
+	rm -f "$OUT/ctl"
+	mkfifo "$OUT/ctl"
+	exec 9<>"$OUT/ctl"
+	# shellcheck disable=SC2086
+	"$TESTBIN/faultbroker" $topics --topic sub:$PARTS --topic empty:1 \
+		--topic small:4 <"$OUT/ctl" >"$OUT/broker.out" 2>"$OUT/broker.err" &
+fi
 broker=$!
-trap 'kill $broker 2>/dev/null; wait $broker 2>/dev/null' EXIT
+trap 'kill $broker 2>/dev/null; wait $broker 2>/dev/null; rm -rf "$OUT/data" "$OUT/ctl"' EXIT
 for _ in $(seq 100); do
 	grep -q KQ_BROKERS "$OUT/broker.out" && break
 	sleep 0.05
@@ -257,5 +278,5 @@ pair "the seed's JSON pipeline, 100 MB" "$json_values" $(stat -c %s "$json") ">=
 	"jq -c '.[]' | kcat -P :: jq -c '.[]' < $json | kcat -b $B -P -t pipe-peer-@I@ $sticky"
 
 echo
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(sed -n 's/^model name\t: //p' /proc/cpuinfo | head -1); broker: kq-broker (librdkafka $(kq-broker --version | sed 's/.*librdkafka //; s/)//'), mock cluster)"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(sed -n 's/^model name\t: //p' /proc/cpuinfo | head -1); broker: $([ "$BROKER" = kq ] && echo "kq-broker, data in $OUT/data" || echo "librdkafka's mock cluster"); librdkafka $(kq-pub --version | sed 's/.*librdkafka //; s/)//')"
 echo "results: $RESULTS"
