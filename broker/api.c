@@ -165,14 +165,14 @@ static int
 metadata(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	 struct kb_buf *out)
 {
-	int32_t n = kb_array(in), i, count = 0;
+	int32_t n = kb_array_of(in, 2), i, count = 0;
 	struct kb_str *names = NULL;
 	int allow = 1;
 	size_t at;
 
 	if (n > 0)
 		names = kq_ecalloc((size_t)n, sizeof(*names));
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n && !in->err; i++)
 		names[i] = kb_string(in);
 	if (r->ver >= 4)
 		allow = kb_i8(in) != 0;
@@ -284,20 +284,25 @@ create_topics(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		char why[512] = "", *cname;
 
 		nassign = kb_array(in);
-		for (j = 0; j < nassign; j++) {
+		for (j = 0; j < nassign && !in->err; j++) {
+			int ok;
+
 			kb_i32(in);
 			k = kb_array(in);
-			if (k != 1 || kb_i32(in) != b->node_id) {
+			/* Every replica read, so the request stays in step. */
+			for (ok = k == 1; k > 0 && !in->err; k--)
+				if (kb_i32(in) != b->node_id)
+					ok = 0;
+			if (!ok && !err) {
 				err = KB_INVALID_REPLICA_ASSIGNMENT;
 				snprintf(why, sizeof(why),
 					 "replicas can only be on broker %d, "
 					 "this single node",
 					 b->node_id);
-				kb_skip(in, 4 * (size_t)(k > 1 ? k - 1 : 0));
 			}
 		}
 		ncfg = kb_array(in);
-		for (j = 0; j < ncfg; j++) {
+		for (j = 0; j < ncfg && !in->err; j++) {
 			struct kb_str cn = kb_string(in), cv = kb_string(in);
 
 			if (j < 64) {
@@ -309,8 +314,14 @@ create_topics(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			err = KB_INVALID_CONFIG;
 			snprintf(why, sizeof(why), "too many configs");
 		}
-		if (in->err)
+		if (in->err) {
+			/* Only the first j were read. */
+			for (ncfg = j, j = 0; j < ncfg && j < 64; j++) {
+				free((char *)cfg[j].name);
+				free((char *)cfg[j].value);
+			}
 			return KB_BADREQ;
+		}
 		if (nassign > 0)
 			parts = nassign;
 		if (parts == -1)

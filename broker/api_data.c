@@ -11,6 +11,9 @@
 #include "errors.h"
 #include "spec.h"
 
+/* The most a Fetch answer holds, as Kafka's fetch.max.bytes (55 MiB). */
+#define KB_FETCH_MAX (55 * 1024 * 1024)
+
 /* --- Produce --------------------------------------------------------------- */
 
 static struct kb_log *
@@ -152,6 +155,9 @@ fetch(struct kb_broker *b, int ver, struct kb_rd *in, struct kb_buf *out,
 	*max_wait = kb_i32(in);
 	*min_bytes = kb_i32(in);
 	max_bytes = kb_i32(in);
+	/* As Kafka's fetch.max.bytes: no answer of gigabytes. */
+	if (max_bytes > KB_FETCH_MAX)
+		max_bytes = KB_FETCH_MAX;
 	kb_i8(in); /* isolation: all is committed here, no transactions */
 	if (ver >= 7) {
 		kb_i32(in);
@@ -219,6 +225,14 @@ fetch(struct kb_broker *b, int ver, struct kb_rd *in, struct kb_buf *out,
 						rc = KB_KAFKA_STORAGE_ERROR;
 						out->len = start;
 					}
+					/*
+					 * A batch over the room goes only as
+					 * the answer's first (KIP-74): a
+					 * client asks again for the rest.
+					 */
+					if (total > 0 &&
+					    out->len - start > (size_t)room)
+						out->len = start;
 					if (rc) {
 						err = (int16_t)rc;
 						*errors = 1;

@@ -67,8 +67,12 @@ fsync_tick(struct kb_loop *l, void *arg)
 {
 	struct kb_broker *b = arg;
 
-	if (kb_broker_sync_logs(b))
-		kb_note(b, "fsync: %s", strerror(errno));
+	if (kb_broker_sync_logs(b) && !b->fsync_failed) {
+		b->fsync_failed = 1;
+		kb_note(b, "fsync: %s: the files it failed on refuse "
+			   "writes until a restart",
+			strerror(errno));
+	}
 	b->timer_fsync = kb_timer_add(l, KB_FSYNC_INTERVAL_MS, fsync_tick, b);
 }
 

@@ -60,6 +60,7 @@ struct kb_broker {
 	struct kb_park *parked;
 	int appended; /* data came since the parked fetches were looked at */
 	uint64_t timer_fsync, timer_retain;
+	int fsync_failed; /* logged once: a failed sync fails for good */
 };
 
 /* A notable event: "kq-broker: message" on stderr, unless -q. */

@@ -100,13 +100,19 @@ kb_bytes(struct kb_rd *r, const unsigned char **p)
 }
 
 int32_t
-kb_array(struct kb_rd *r)
+kb_array_of(struct kb_rd *r, size_t min)
 {
 	int32_t n = kb_i32(r);
 
-	if (n < -1 || (n > 0 && (size_t)n > kb_left(r)))
+	if (n < -1 || (n > 0 && (size_t)n > kb_left(r) / min))
 		r->err = 1;
 	return r->err ? 0 : n;
+}
+
+int32_t
+kb_array(struct kb_rd *r)
+{
+	return kb_array_of(r, 1);
 }
 
 int64_t

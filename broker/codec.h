@@ -32,9 +32,12 @@ struct kb_str kb_string(struct kb_rd *r);
 int32_t kb_bytes(struct kb_rd *r, const unsigned char **p);
 /*
  * An array's count (-1 null). A count larger than the bytes left could
- * hold (each element takes one byte at least) is an error, so a hostile
- * count cannot make a handler loop or allocate for long.
+ * hold, each element taking min bytes at least (kb_array: 1), is an error,
+ * so a hostile count cannot make a handler loop or allocate for long: a
+ * handler that allocates per element passes its element's least size (a
+ * string: 2).
  */
+int32_t kb_array_of(struct kb_rd *r, size_t min);
 int32_t kb_array(struct kb_rd *r);
 /* Skip n bytes. */
 void kb_skip(struct kb_rd *r, size_t n);

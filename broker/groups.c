@@ -1,5 +1,6 @@
 #include "groups.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,11 +14,15 @@ enum state { EMPTY, PREPARING, COMPLETING, STABLE };
 static const char *state_names[] = {"Empty", "PreparingRebalance",
 				    "CompletingRebalance", "Stable"};
 
+/* A member's protocol; a member's protocols are one allocation. */
 struct proto {
 	char *name;
 	unsigned char *meta;
 	int32_t len;
 };
+
+/* The least a protocol takes on the wire: an empty name and metadata. */
+#define PROTO_MIN 6
 
 /* A request waiting for the group: where its answer goes. */
 struct waiter {
@@ -40,6 +45,14 @@ struct member {
 	struct member *next;
 };
 
+/* An id handed out with MEMBER_ID_REQUIRED, good for a session timeout. */
+struct pending {
+	char *id;
+	uint64_t timer;
+	struct kb_group *g;
+	struct pending *next;
+};
+
 struct kb_group {
 	struct kb_broker *b;
 	char *id;
@@ -48,9 +61,7 @@ struct kb_group {
 	char *type, *protocol, *leader;
 	struct member *members;
 	int nmembers;
-	/* Ids handed out with MEMBER_ID_REQUIRED, not yet joined. */
-	char **pending;
-	int npending;
+	struct pending *pending; /* not yet joined */
 	uint64_t timer;
 	struct kb_group *next;
 };
@@ -111,37 +122,17 @@ find_member(struct kb_group *g, struct kb_str id)
 static void
 free_protos(struct member *m)
 {
-	int i;
-
-	for (i = 0; i < m->nprotos; i++) {
-		free(m->protos[i].name);
-		free(m->protos[i].meta);
-	}
 	free(m->protos);
 	m->protos = NULL;
 	m->nprotos = 0;
 }
 
-/* A member's waiting request went with its connection. */
 static void
-waiter_cancel(struct kb_broker *b, void *arg)
-{
-	struct member *m = arg;
-
-	(void)b;
-	if (m->join.c && m->join.c->cancel_arg == m)
-		m->join.c = NULL;
-	if (m->sync.c && m->sync.c->cancel_arg == m)
-		m->sync.c = NULL;
-}
-
-static void
-park(struct waiter *w, struct kb_req *r, struct member *m)
+wait_on(struct waiter *w, struct kb_req *r)
 {
 	w->c = r->c;
 	w->corr = r->corr;
 	w->ver = r->ver;
-	kb_conn_park(r->c, waiter_cancel, m);
 }
 
 /* Answer a waiting SyncGroup. */
@@ -220,20 +211,72 @@ answer_join(struct kb_broker *b, struct kb_group *g, struct member *m,
 
 static void session_expired(struct kb_loop *l, void *arg);
 
+/*
+ * Restart m's session timer. A member waiting in JoinGroup has none: its
+ * connection is parked, so it cannot heartbeat, and Kafka keeps such a
+ * member however long the rebalance takes (its rebalance timeout).
+ */
 static void
 touch(struct kb_broker *b, struct member *m)
 {
 	kb_timer_del(b->loop, m->timer);
-	m->timer = kb_timer_add(b->loop, m->session_ms, session_expired, m);
+	m->timer = m->join.c ? 0
+			     : kb_timer_add(b->loop, m->session_ms,
+					    session_expired, m);
 }
 
+/* A member's waiting JoinGroup went with its connection. */
+static void
+join_cancel(struct kb_broker *b, void *arg)
+{
+	struct member *m = arg;
+
+	m->join.c = NULL;
+	touch(b, m);
+}
+
+static void
+sync_cancel(struct kb_broker *b, void *arg)
+{
+	struct member *m = arg;
+
+	(void)b;
+	m->sync.c = NULL;
+}
+
+/*
+ * Park r until the rebalance answers it. Nothing stops two connections
+ * from using one member id: a request already waiting is answered first
+ * (REBALANCE_IN_PROGRESS, so that its client asks again), as no
+ * connection may stay parked on a member that no longer knows it.
+ */
+static void
+park_join(struct kb_broker *b, struct kb_req *r, struct member *m,
+	  struct resume *rs)
+{
+	answer_join(b, m->g, m, KB_REBALANCE_IN_PROGRESS, rs);
+	wait_on(&m->join, r);
+	kb_conn_park(r->c, join_cancel, m);
+	touch(b, m);
+}
+
+static void
+park_sync(struct kb_broker *b, struct kb_req *r, struct member *m,
+	  struct resume *rs)
+{
+	answer_sync(b, m, KB_REBALANCE_IN_PROGRESS, rs);
+	wait_on(&m->sync, r);
+	kb_conn_park(r->c, sync_cancel, m);
+}
+
+/* Free m; a request still waiting (at shutdown) is left unanswered. */
 static void
 member_free(struct kb_broker *b, struct member *m)
 {
 	kb_timer_del(b->loop, m->timer);
-	if (m->join.c && m->join.c->cancel_arg == m)
+	if (m->join.c)
 		m->join.c->cancel = NULL;
-	if (m->sync.c && m->sync.c->cancel_arg == m)
+	if (m->sync.c)
 		m->sync.c->cancel = NULL;
 	free_protos(m);
 	free(m->id);
@@ -323,8 +366,8 @@ complete_join(struct kb_broker *b, struct kb_group *g, struct resume *rs)
 		free(m->assign);
 		m->assign = NULL;
 		m->assign_len = 0;
-		touch(b, m);
 		answer_join(b, g, m, KB_NONE, rs);
+		touch(b, m);
 	}
 }
 
@@ -343,15 +386,67 @@ maybe_complete(struct kb_broker *b, struct kb_group *g, struct resume *rs)
 }
 
 static void
+pending_free(struct kb_broker *b, struct pending *p)
+{
+	kb_timer_del(b->loop, p->timer);
+	free(p->id);
+	free(p);
+}
+
+static void
+group_free(struct kb_broker *b, struct kb_group *g)
+{
+	struct member *m;
+	struct pending *p;
+
+	while ((m = g->members)) {
+		g->members = m->next;
+		member_free(b, m);
+	}
+	while ((p = g->pending)) {
+		g->pending = p->next;
+		pending_free(b, p);
+	}
+	kb_timer_del(b->loop, g->timer);
+	free(g->id);
+	free(g->type);
+	free(g->protocol);
+	free(g->leader);
+	free(g);
+}
+
+/*
+ * Forget g if nobody is in it or about to join it. Its committed offsets
+ * live in offsets.c and stay: ListGroups and DescribeGroups go on showing
+ * such a group, as Empty. The callers are the entry points (requests,
+ * timers), once they are done with g.
+ */
+static void
+group_reap(struct kb_broker *b, struct kb_group *g)
+{
+	struct kb_group **pp;
+
+	if (g->members || g->pending)
+		return;
+	for (pp = &b->groups; *pp != g; pp = &(*pp)->next)
+		;
+	*pp = g->next;
+	kb_debug(b, "group %s: empty, forgotten", g->id);
+	group_free(b, g);
+}
+
+static void
 rebalance_expired(struct kb_loop *l, void *arg)
 {
 	struct kb_group *g = arg;
+	struct kb_broker *b = g->b;
 	struct resume rs = {.n = 0};
 
 	(void)l;
 	g->timer = 0;
-	complete_join(g->b, g, &rs);
-	resume_all(g->b, &rs);
+	complete_join(b, g, &rs);
+	resume_all(b, &rs);
+	group_reap(b, g);
 }
 
 static void
@@ -373,7 +468,10 @@ prepare(struct kb_broker *b, struct kb_group *g, struct resume *rs)
 	g->timer = kb_timer_add(b->loop, t, rebalance_expired, g);
 }
 
-/* After a member left or timed out. */
+/*
+ * After members left or timed out: a rebalance, as the others may hold
+ * the partitions of those gone (and one of them may have led).
+ */
 static void
 after_leave(struct kb_broker *b, struct kb_group *g, struct resume *rs)
 {
@@ -407,6 +505,7 @@ session_expired(struct kb_loop *l, void *arg)
 	remove_member(b, m, &rs);
 	after_leave(b, g, &rs);
 	resume_all(b, &rs);
+	group_reap(b, g);
 }
 
 static struct kb_group *
@@ -434,15 +533,47 @@ new_member_id(struct kb_broker *b, struct kb_req *r)
 	return kq_estrdup(buf);
 }
 
-static int
-take_pending(struct kb_group *g, struct kb_str id)
+/* A pending id not used in time: Kafka too forgets it after the session. */
+static void
+pending_expired(struct kb_loop *l, void *arg)
 {
-	int i;
+	struct pending *p = arg, **pp;
+	struct kb_group *g = p->g;
 
-	for (i = 0; i < g->npending; i++)
-		if (kb_str_eq(id, g->pending[i])) {
-			free(g->pending[i]);
-			g->pending[i] = g->pending[--g->npending];
+	(void)l;
+	p->timer = 0;
+	for (pp = &g->pending; *pp != p; pp = &(*pp)->next)
+		;
+	*pp = p->next;
+	pending_free(g->b, p);
+	group_reap(g->b, g);
+}
+
+static void
+add_pending(struct kb_broker *b, struct kb_group *g, const char *id,
+	    int32_t session_ms)
+{
+	struct pending *p = kq_ecalloc(1, sizeof(*p));
+
+	p->id = kq_estrdup(id);
+	p->g = g;
+	p->timer = kb_timer_add(b->loop, session_ms, pending_expired, p);
+	p->next = g->pending;
+	g->pending = p;
+}
+
+/* Whether id was handed out in g; it is used up. */
+static int
+take_pending(struct kb_broker *b, struct kb_group *g, struct kb_str id)
+{
+	struct pending **pp, *p;
+
+	if (!g)
+		return 0;
+	for (pp = &g->pending; (p = *pp); pp = &p->next)
+		if (kb_str_eq(id, p->id)) {
+			*pp = p->next;
+			pending_free(b, p);
 			return 1;
 		}
 	return 0;
@@ -461,107 +592,159 @@ join_error(struct kb_buf *out, int ver, int16_t err, const char *member)
 	kb_put_i32(out, 0);
 }
 
+/*
+ * A JoinGroup's protocols, in one allocation: the array, then the names
+ * and metadata. The request is checked whole before anything is
+ * allocated, so that a hostile count costs nothing and a well-formed list
+ * no more than a few times its own size. NULL, with in->err, if malformed.
+ */
+static struct proto *
+read_protos(struct kb_rd *in, int32_t *np)
+{
+	int32_t n = kb_array(in), i;
+	size_t size;
+	struct kb_rd scan;
+	struct proto *v;
+	unsigned char *at;
+
+	if (in->err || n < 0 || (size_t)n > kb_left(in) / PROTO_MIN) {
+		in->err = 1;
+		return NULL;
+	}
+	scan = *in;
+	size = (size_t)n * sizeof(*v);
+	for (i = 0; i < n && !scan.err; i++) {
+		const unsigned char *p;
+		struct kb_str name = kb_string(&scan);
+		int32_t len = kb_bytes(&scan, &p);
+
+		size += (size_t)(name.len > 0 ? name.len : 0) + 1 +
+			(size_t)(len > 0 ? len : 0);
+	}
+	if (scan.err) {
+		in->err = 1;
+		return NULL;
+	}
+	v = kq_emalloc(size);
+	at = (unsigned char *)(v + n);
+	for (i = 0; i < n; i++) {
+		const unsigned char *p;
+		struct kb_str name = kb_string(in);
+		int32_t len = kb_bytes(in, &p);
+		size_t nl = name.len > 0 ? (size_t)name.len : 0;
+
+		v[i].name = (char *)at;
+		if (nl)
+			memcpy(at, name.s, nl);
+		at[nl] = '\0';
+		at += nl + 1;
+		v[i].meta = at;
+		v[i].len = len > 0 ? len : 0;
+		if (v[i].len)
+			memcpy(at, p, (size_t)len);
+		at += v[i].len;
+	}
+	*np = n;
+	return v;
+}
+
+/*
+ * Whether protos leave g a protocol that every member supports, m (if a
+ * member already) counted with its new protocols. Asked before anything
+ * changes, as Kafka does: a member refused keeps its place, its old
+ * protocols and, if it led, the lead.
+ */
+static int
+protos_fit(const struct kb_group *g, const struct member *m,
+	   const struct proto *protos, int32_t n)
+{
+	const struct member *o;
+	int32_t i;
+
+	for (i = 0; i < n; i++) {
+		for (o = g ? g->members : NULL; o; o = o->next)
+			if (o != m && !member_proto(o, protos[i].name))
+				break;
+		if (!o)
+			return 1;
+	}
+	return 0;
+}
+
+/* A new member of g, last in line: members keep the order they came in. */
+static struct member *
+add_member(struct kb_broker *b, struct kb_req *r, struct kb_group *g,
+	   struct kb_str mid)
+{
+	struct member *m = kq_ecalloc(1, sizeof(*m)), **pp;
+	const char *colon = strrchr(r->c->peer, ':');
+	struct kb_str host = {r->c->peer, colon ? (int)(colon - r->c->peer)
+						: (int)strlen(r->c->peer)};
+
+	m->id = mid.len > 0 ? dupn(mid) : new_member_id(b, r);
+	m->g = g;
+	for (pp = &g->members; *pp; pp = &(*pp)->next)
+		;
+	*pp = m;
+	g->nmembers++;
+	m->client_id = dupn(r->client);
+	m->host = dupn(host);
+	kb_debug(b, "group %s: member %s joins", g->id, m->id);
+	return m;
+}
+
 int
 kb_api_join_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		  struct kb_buf *out)
 {
 	struct kb_str gid = kb_string(in), mid, inst = {NULL, -1}, type;
-	int32_t session = kb_i32(in), rebalance, n, i;
+	int32_t session = kb_i32(in), rebalance, n = 0;
 	struct kb_group *g;
 	struct member *m;
 	struct proto *protos;
 	struct resume rs = {.n = 0};
+	int16_t err = KB_NONE;
 
 	rebalance = r->ver >= 1 ? kb_i32(in) : session;
 	mid = kb_string(in);
 	if (r->ver >= 5)
 		inst = kb_string(in);
 	type = kb_string(in);
-	n = kb_array(in);
-	if (in->err || n < 0)
+	protos = read_protos(in, &n);
+	if (in->err)
 		return KB_BADREQ;
-	protos = kq_ecalloc((size_t)(n > 0 ? n : 1), sizeof(*protos));
-	for (i = 0; i < n; i++) {
-		const unsigned char *p;
-
-		protos[i].name = dupn(kb_string(in));
-		protos[i].len = kb_bytes(in, &p);
-		if (protos[i].len < 0)
-			protos[i].len = 0;
-		protos[i].meta = kq_emalloc(protos[i].len ? (size_t)protos[i].len : 1);
-		if (p)
-			memcpy(protos[i].meta, p, (size_t)protos[i].len);
+	g = find_group(b, gid);
+	m = find_member(g, mid);
+	if (gid.len <= 0)
+		err = KB_INVALID_GROUP_ID;
+	else if (n == 0)
+		err = KB_INCONSISTENT_GROUP_PROTOCOL;
+	else if (session < 100 || session > 1800000)
+		err = KB_INVALID_SESSION_TIMEOUT;
+	else if ((g && g->members && g->type && !kb_str_eq(type, g->type)) ||
+		 !protos_fit(g, m, protos, n))
+		err = KB_INCONSISTENT_GROUP_PROTOCOL;
+	else if (!m && mid.len > 0 && !take_pending(b, g, mid))
+		err = KB_UNKNOWN_MEMBER_ID;
+	if (err) {
+		free(protos);
+		join_error(out, r->ver, err, "");
+		return KB_REPLY;
 	}
-	{
-		struct member tmp = {.protos = protos, .nprotos = n};
+	if (!g)
+		g = new_group(b, gid);
+	if (!m && mid.len <= 0 && r->ver >= 4) {
+		/* KIP-394: the member asks again with this id. */
+		char *id = new_member_id(b, r);
 
-		if (in->err) {
-			free_protos(&tmp);
-			return KB_BADREQ;
-		}
-		if (gid.len <= 0 || session < 100 || session > 1800000 ||
-		    n == 0) {
-			free_protos(&tmp);
-			join_error(out, r->ver,
-				   gid.len <= 0 ? KB_INVALID_GROUP_ID
-				   : n == 0     ? KB_INCONSISTENT_GROUP_PROTOCOL
-						: KB_INVALID_SESSION_TIMEOUT,
-				   "");
-			return KB_REPLY;
-		}
-		g = find_group(b, gid);
-		if (!g)
-			g = new_group(b, gid);
-		if (g->members && g->type && !kb_str_eq(type, g->type)) {
-			free_protos(&tmp);
-			join_error(out, r->ver, KB_INCONSISTENT_GROUP_PROTOCOL,
-				   "");
-			return KB_REPLY;
-		}
-		m = find_member(g, mid);
-		if (!m && mid.len > 0 && !take_pending(g, mid)) {
-			free_protos(&tmp);
-			join_error(out, r->ver, KB_UNKNOWN_MEMBER_ID, "");
-			return KB_REPLY;
-		}
-		if (!m && mid.len <= 0 && r->ver >= 4) {
-			/* KIP-394: the member asks again with this id. */
-			char *id = new_member_id(b, r);
-
-			g->pending = kq_erealloc(g->pending,
-						 (size_t)(g->npending + 1) *
-							 sizeof(*g->pending));
-			g->pending[g->npending++] = kq_estrdup(id);
-			free_protos(&tmp);
-			join_error(out, r->ver, KB_MEMBER_ID_REQUIRED, id);
-			free(id);
-			return KB_REPLY;
-		}
+		add_pending(b, g, id, session);
+		free(protos);
+		join_error(out, r->ver, KB_MEMBER_ID_REQUIRED, id);
+		free(id);
+		return KB_REPLY;
 	}
-	if (!m) {
-		m = kq_ecalloc(1, sizeof(*m));
-		m->id = mid.len > 0 ? dupn(mid) : new_member_id(b, r);
-		m->g = g;
-		m->next = NULL;
-		/* Members keep the order they came in: the first leads. */
-		{
-			struct member **pp = &g->members;
-
-			while (*pp)
-				pp = &(*pp)->next;
-			*pp = m;
-		}
-		g->nmembers++;
-		m->client_id = dupn(r->client);
-		{
-			const char *colon = strrchr(r->c->peer, ':');
-
-			m->host = strndup(r->c->peer,
-					  colon ? (size_t)(colon - r->c->peer)
-						: strlen(r->c->peer));
-		}
-		kb_debug(b, "group %s: member %s joins", g->id, m->id);
-	}
+	if (!m)
+		m = add_member(b, r, g, mid);
 	free_protos(m);
 	m->protos = protos;
 	m->nprotos = n;
@@ -571,16 +754,7 @@ kb_api_join_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	m->instance = inst.len >= 0 ? dupn(inst) : NULL;
 	if (!g->type)
 		g->type = dupn(type);
-	if (!choose_protocol(g)) {
-		/* Nothing in common with the others: refused. */
-		remove_member(b, m, &rs);
-		if (!g->members)
-			after_leave(b, g, &rs);
-		join_error(out, r->ver, KB_INCONSISTENT_GROUP_PROTOCOL, "");
-		return KB_REPLY;
-	}
-	touch(b, m);
-	park(&m->join, r, m);
+	park_join(b, r, m, &rs);
 	prepare(b, g, &rs);
 	maybe_complete(b, g, &rs);
 	/*
@@ -608,7 +782,7 @@ kb_api_sync_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		kb_string(in);
 	assigns = *in;
 	n = kb_array(in);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !in->err; i++) {
 		const unsigned char *p;
 
 		kb_string(in);
@@ -639,8 +813,8 @@ kb_api_sync_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		kb_put_bytes(out, m->assign, m->assign_len);
 		return KB_REPLY;
 	}
-	park(&m->sync, r, m);
-	if (!strcmp(m->id, g->leader)) {
+	park_sync(b, r, m, &rs);
+	if (g->leader && !strcmp(m->id, g->leader)) {
 		struct member *o;
 
 		n = kb_array(&assigns);
@@ -706,6 +880,7 @@ kb_api_leave_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	struct kb_group *g;
 	struct resume rs = {.n = 0};
 	int16_t errs[64], err = KB_NONE;
+	int left = 0;
 
 	if (r->ver <= 2)
 		ids[0] = kb_string(in);
@@ -731,13 +906,17 @@ kb_api_leave_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		if (m) {
 			kb_debug(b, "group %s: member %s leaves", g->id, m->id);
 			remove_member(b, m, &rs);
+			left = 1;
 		} else {
 			err = KB_UNKNOWN_MEMBER_ID;
 		}
 	}
-	if (g && n > 0)
+	/* A late LeaveGroup (the member expired) changes nothing. */
+	if (left) {
 		after_leave(b, g, &rs);
-	resume_all(b, &rs);
+		resume_all(b, &rs);
+		group_reap(b, g);
+	}
 	if (r->ver >= 1)
 		kb_put_i32(out, 0);
 	if (r->ver <= 2) {
@@ -756,6 +935,36 @@ kb_api_leave_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 
 /* --- offsets --------------------------------------------------------------- */
 
+/*
+ * The commits answered in out (an OffsetCommit response from at on) were
+ * not made durable: each partition answered NONE is told
+ * KAFKA_STORAGE_ERROR instead, so that its client commits again.
+ */
+static void
+commits_failed(struct kb_buf *out, size_t at, int ver)
+{
+	struct kb_rd rd;
+	int32_t nt, np, i, j;
+
+	kb_rd_init(&rd, out->p + at, out->len - at);
+	if (ver >= 3)
+		kb_i32(&rd);
+	nt = kb_i32(&rd);
+	for (i = 0; i < nt && !rd.err; i++) {
+		kb_string(&rd);
+		np = kb_i32(&rd);
+		for (j = 0; j < np && !rd.err; j++) {
+			kb_i32(&rd);
+			if (kb_i16(&rd) == KB_NONE && !rd.err) {
+				unsigned char *e = out->p + (rd.p - out->p) - 2;
+
+				e[0] = 0;
+				e[1] = KB_KAFKA_STORAGE_ERROR;
+			}
+		}
+	}
+}
+
 int
 kb_api_offset_commit(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		     struct kb_buf *out)
@@ -765,7 +974,8 @@ kb_api_offset_commit(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	struct kb_group *g;
 	int16_t gerr = KB_NONE;
 	char *group;
-	int fail = 0;
+	int fail = 0, done = 0;
+	size_t at = out->len;
 
 	if (r->ver >= 1) {
 		gen = kb_i32(in);
@@ -832,6 +1042,8 @@ kb_api_offset_commit(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 						      part, offset, m)) {
 					err = KB_KAFKA_STORAGE_ERROR;
 					fail = 1;
+				} else {
+					done = 1;
 				}
 				free(m);
 			}
@@ -843,8 +1055,12 @@ kb_api_offset_commit(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	if (fail)
 		kb_note(b, "%s: cannot write a committed offset",
 			b->offsets.path);
-	else if (b->fsync == KB_FSYNC_ALWAYS && kb_offsets_sync(&b->offsets))
-		kb_note(b, "%s: fsync failed", b->offsets.path);
+	if (done && b->fsync == KB_FSYNC_ALWAYS &&
+	    kb_offsets_sync(&b->offsets)) {
+		kb_note(b, "%s: fsync failed: %s", b->offsets.path,
+			strerror(errno));
+		commits_failed(out, at, r->ver);
+	}
 	free(group);
 	return KB_REPLY;
 }
@@ -915,7 +1131,7 @@ kb_api_offset_fetch(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			np = kb_array(in);
 			kb_put_str(out, topic);
 			kb_put_i32(out, np > 0 ? np : 0);
-			for (j = 0; j < np; j++) {
+			for (j = 0; j < np && !in->err; j++) {
 				int32_t part = kb_i32(in);
 
 				put_committed(out, r->ver, part,
@@ -1057,24 +1273,9 @@ void
 kb_groups_free(struct kb_broker *b)
 {
 	struct kb_group *g;
-	int i;
 
 	while ((g = b->groups)) {
-		struct member *m;
-
 		b->groups = g->next;
-		while ((m = g->members)) {
-			g->members = m->next;
-			member_free(b, m);
-		}
-		for (i = 0; i < g->npending; i++)
-			free(g->pending[i]);
-		free(g->pending);
-		kb_timer_del(b->loop, g->timer);
-		free(g->id);
-		free(g->type);
-		free(g->protocol);
-		free(g->leader);
-		free(g);
+		group_free(b, g);
 	}
 }

@@ -100,6 +100,35 @@ kb_crc32c(uint32_t crc, const void *p, size_t n)
 
 /* --- batches --------------------------------------------------------------- */
 
+/*
+ * The offsets a batch takes come from its header: the count must agree
+ * with lastOffsetDelta (as Kafka's LogValidator insists), or a producer
+ * could make the log's offsets jump past records that are not there.
+ * Records are not decompressed, so only an uncompressed batch can be
+ * held to its size: a record takes at least 7 bytes.
+ */
+static int
+batch_check_counts(const unsigned char *p, size_t total, const char **why)
+{
+	int32_t delta = (int32_t)kb_be32(p + KB_B_LASTDELTA);
+	int32_t count = (int32_t)kb_be32(p + KB_B_COUNT);
+
+	if (delta < 0) {
+		*why = "negative lastOffsetDelta";
+		return KB_CORRUPT_MESSAGE;
+	}
+	if ((int64_t)count != (int64_t)delta + 1) {
+		*why = "record count is not lastOffsetDelta + 1";
+		return KB_INVALID_RECORD;
+	}
+	if (!(p[KB_B_ATTRS + 1] & 0x07) &&
+	    (uint64_t)count * 7 > total - KB_BATCH_HEADER) {
+		*why = "more records than the batch has bytes for";
+		return KB_INVALID_RECORD;
+	}
+	return 0;
+}
+
 int
 kb_batch_check(const unsigned char *p, size_t n, size_t *size,
 	       const char **why)
@@ -130,12 +159,8 @@ kb_batch_check(const unsigned char *p, size_t n, size_t *size,
 		*why = "record batch CRC-32C mismatch";
 		return KB_CORRUPT_MESSAGE;
 	}
-	if ((int32_t)kb_be32(p + KB_B_LASTDELTA) < 0) {
-		*why = "negative lastOffsetDelta";
-		return KB_CORRUPT_MESSAGE;
-	}
 	*size = total;
-	return 0;
+	return batch_check_counts(p, total, why);
 }
 
 /* --- segments -------------------------------------------------------------- */
@@ -279,15 +304,30 @@ seg_unlink(struct kb_log *lg, int64_t base)
 	}
 }
 
-static void
+/* fsync a directory, so that files made or removed in it stay so. */
+static int
 sync_dir(const char *dir)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
 
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/* And the directory that holds path. */
+static int
+sync_parent(const char *path)
+{
+	char dir[4096], *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if (!(slash = strrchr(dir, '/')))
+		return sync_dir(".");
+	*slash = 0;
+	return sync_dir(slash == dir ? "/" : dir);
 }
 
 /*
@@ -338,69 +378,128 @@ bad:
 	return -1;
 }
 
+/* A segment read through: whole batches in a buffer that grows to fit. */
+struct scan {
+	unsigned char *buf;
+	size_t cap, have, off;
+};
+
 /*
- * Read a segment through from the start: check each batch (its CRC too
- * when check is set), rebuild the indexes in memory, learn the producers'
- * sequences and the next offset. A bad batch cuts the segment there. The
- * index files are written anew.
+ * Have at least need bytes from pos (the position of buf + off) in the
+ * buffer, read in large blocks; fewer only at the end of the file.
  */
 static int
-seg_scan(struct kb_log *lg, struct kb_seg *s, int check, int64_t *next)
+scan_fill(int fd, struct scan *sc, uint64_t pos, size_t need)
 {
-	size_t cap = 1 << 20, have = 0, off = 0;
-	unsigned char *buf = kq_emalloc(cap);
+	ssize_t r;
+
+	if (sc->have - sc->off >= need)
+		return 0;
+	memmove(sc->buf, sc->buf + sc->off, sc->have - sc->off);
+	sc->have -= sc->off;
+	sc->off = 0;
+	if (need > sc->cap) {
+		sc->cap = need;
+		sc->buf = kq_erealloc(sc->buf, sc->cap);
+	}
+	while (sc->have < need) {
+		r = pread(fd, sc->buf + sc->have, sc->cap - sc->have,
+			  (off_t)(pos + sc->have));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		sc->have += (size_t)r;
+	}
+	return 0;
+}
+
+/*
+ * The next batch of a scan at pos, whole in the buffer: 0 with its size,
+ * 1 at the clean end of the segment, -1 on bad data (why says what), -2
+ * on a read error. The size comes from the batch's own length field, so
+ * a batch of any size is read whole, and a length past the end of the
+ * file is a torn write, not a reason to allocate.
+ */
+static int
+scan_next(struct kb_seg *s, struct scan *sc, uint64_t pos, size_t *size,
+	  const char **why)
+{
+	int32_t len;
+
+	if (scan_fill(s->fd, sc, pos, KB_BATCH_HEADER))
+		return -2;
+	if (sc->have == sc->off)
+		return 1;
+	if (sc->have - sc->off < KB_BATCH_HEADER) {
+		*why = "torn record batch at the end";
+		return -1;
+	}
+	len = (int32_t)kb_be32(sc->buf + sc->off + KB_B_LENGTH);
+	if (len < KB_BATCH_HEADER - 12) {
+		*why = "record batch length too small";
+		return -1;
+	}
+	*size = (size_t)len + 12;
+	if (*size > s->size - pos) {
+		*why = "torn record batch at the end";
+		return -1;
+	}
+	if (scan_fill(s->fd, sc, pos, *size))
+		return -2;
+	if (sc->have - sc->off < *size) {
+		*why = "torn record batch at the end";
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A batch of an older segment, its CRC not checked: the scan is for the
+ * indexes, and a client checks the CRC of what it reads.
+ */
+static int
+scan_check(const unsigned char *b, size_t size, const char **why)
+{
+	if (b[KB_B_MAGIC] != 2) {
+		*why = "record batch is not magic 2";
+		return -1;
+	}
+	return batch_check_counts(b, size, why);
+}
+
+/*
+ * Read a segment through from the start: check each batch, rebuild the
+ * indexes in memory, learn the producers' sequences and the next offset.
+ * The tail is checked to its CRCs and a bad batch cuts it there, as a
+ * crash leaves a torn write (never acknowledged under --fsync always).
+ * An older segment was synced whole when it rolled, so bad data there is
+ * damage from outside: nothing is cut (an operator may still rescue it),
+ * reads stop at it, and its index files are left to fail again, so that
+ * every start says so. 0, or -1 with a message in err.
+ */
+static int
+seg_scan(struct kb_log *lg, struct kb_seg *s, int tail, int64_t *next,
+	 char *err, size_t errsize)
+{
+	struct scan sc = {kq_emalloc(1 << 20), 1 << 20, 0, 0};
 	uint64_t pos = 0;
 	int64_t expect = s->base;
-	const char *why = NULL;
+	const char *why = NULL, *op = "read";
+	size_t i, size;
+	int rc;
 
 	s->nidx = s->ntidx = 0;
 	s->max_ts = -1;
 	s->idx_pos = s->tidx_pos = 0;
-	for (;;) {
-		size_t size, need;
-		ssize_t r;
-		unsigned char *b;
+	while ((rc = scan_next(s, &sc, pos, &size, &why)) == 0) {
+		unsigned char *b = sc.buf + sc.off;
 		int64_t base;
-		int err;
 
-		/* Keep at least a whole batch in the buffer. */
-		need = KB_BATCH_HEADER;
-		if (have - off >= 12)
-			need = (size_t)(int32_t)kb_be32(buf + off + 8) + 12;
-		if (need > (1u << 30)) {
-			why = "record batch length out of range";
-			break;
-		}
-		if (have - off < need) {
-			memmove(buf, buf + off, have - off);
-			have -= off;
-			off = 0;
-			if (need > cap) {
-				cap = need;
-				buf = kq_erealloc(buf, cap);
-			}
-			r = pread(s->fd, buf + have, cap - have,
-				  (off_t)(pos + have));
-			if (r < 0) {
-				free(buf);
-				return -1;
-			}
-			have += (size_t)r;
-			if (have < need) {
-				if (have > 0)
-					why = "torn record batch at the end";
-				break;
-			}
-		}
-		b = buf + off;
-		if (check)
-			err = kb_batch_check(b, have - off, &size, &why);
-		else {
-			err = b[KB_B_MAGIC] == 2 ? 0 : 1;
-			size = need;
-			why = "record batch is not magic 2";
-		}
-		if (err)
+		if (tail ? kb_batch_check(b, size, &size, &why) != 0
+			 : scan_check(b, size, &why) != 0)
 			break;
 		base = (int64_t)kb_be64(b);
 		if (base != expect) {
@@ -422,32 +521,44 @@ seg_scan(struct kb_log *lg, struct kb_seg *s, int check, int64_t *next)
 					  base);
 		}
 		expect = base + (int32_t)kb_be32(b + KB_B_LASTDELTA) + 1;
-		off += size;
+		sc.off += size;
 		pos += size;
 	}
-	free(buf);
+	free(sc.buf);
+	*next = expect;
+	if (rc == -2)
+		goto fail;
+	if (pos < s->size && !tail) {
+		kq_warn("%s: %020" PRId64 ".log: bad data at position %" PRIu64
+			": %s; its %" PRIu64 " bytes from there are kept but "
+			"not served",
+			lg->name, s->base, pos, why ? why : "bad data",
+			s->size - pos);
+		s->size = pos;
+		return 0;
+	}
 	if (pos < s->size) {
 		kq_warn("%s: %020" PRId64 ".log: cut %" PRIu64
 			" bytes at position %" PRIu64 ": %s",
 			lg->name, s->base, s->size - pos, pos,
 			why ? why : "bad data");
-		if (ftruncate(s->fd, (off_t)pos))
-			return -1;
-		fsync(s->fd);
+		op = "cut";
+		if (ftruncate(s->fd, (off_t)pos) || fsync(s->fd))
+			goto fail;
 		s->size = pos;
 	}
+	op = "rewrite the indexes";
 	if (ftruncate(s->ifd, 0) || ftruncate(s->tfd, 0))
-		return -1;
-	{
-		size_t i;
-
-		for (i = 0; i < s->nidx; i++)
-			idx_write(s, s->idx[i].rel, s->idx[i].pos);
-		for (i = 0; i < s->ntidx; i++)
-			tidx_write(s, s->tidx[i].ts, s->tidx[i].rel);
-	}
-	*next = expect;
+		goto fail;
+	for (i = 0; i < s->nidx; i++)
+		idx_write(s, s->idx[i].rel, s->idx[i].pos);
+	for (i = 0; i < s->ntidx; i++)
+		tidx_write(s, s->tidx[i].ts, s->tidx[i].rel);
 	return 0;
+fail:
+	snprintf(err, errsize, "%s/%020" PRId64 ".log: %s: %s", lg->dir,
+		 s->base, op, strerror(errno));
+	return -1;
 }
 
 static int
@@ -458,6 +569,7 @@ cmp_i64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Make dir and its parents: 1 when dir itself was made, 0 or -1. */
 static int
 mkdir_p(const char *dir)
 {
@@ -471,7 +583,9 @@ mkdir_p(const char *dir)
 				return -1;
 			*p = '/';
 		}
-	return mkdir(path, 0755) && errno != EEXIST ? -1 : 0;
+	if (mkdir(path, 0755) == 0)
+		return 1;
+	return errno == EEXIST ? 0 : -1;
 }
 
 int
@@ -482,12 +596,13 @@ kb_log_open(struct kb_log *lg, const char *dir, const char *name,
 	struct dirent *e;
 	int64_t *bases = NULL;
 	size_t n = 0, cap = 0, i;
+	int made;
 
 	memset(lg, 0, sizeof(*lg));
 	lg->dir = kq_estrdup(dir);
 	lg->name = kq_estrdup(name);
 	lg->conf = *conf;
-	if (mkdir_p(dir) || !(d = opendir(dir))) {
+	if ((made = mkdir_p(dir)) < 0 || !(d = opendir(dir))) {
 		snprintf(err, errsize, "%s: %s", dir, strerror(errno));
 		goto fail;
 	}
@@ -513,6 +628,7 @@ kb_log_open(struct kb_log *lg, const char *dir, const char *name,
 	if (n == 0) {
 		bases = kq_erealloc(bases, sizeof(*bases));
 		bases[n++] = 0;
+		made = 1;
 	}
 	lg->segs = kq_ecalloc(n, sizeof(*lg->segs));
 	for (i = 0; i < n; i++) {
@@ -528,11 +644,8 @@ kb_log_open(struct kb_log *lg, const char *dir, const char *name,
 		lg->nsegs = i + 1;
 		if (i + 1 < n && seg_load_indexes(s) == 0)
 			continue;
-		if (seg_scan(lg, s, i + 1 == n, &lg->next)) {
-			snprintf(err, errsize, "%s: %s", lg->name,
-				 strerror(errno));
+		if (seg_scan(lg, s, i + 1 == n, &lg->next, err, errsize))
 			goto fail;
-		}
 		if (i + 1 < n && lg->next != bases[i + 1]) {
 			/*
 			 * A segment before the tail ends short of the next
@@ -543,6 +656,14 @@ kb_log_open(struct kb_log *lg, const char *dir, const char *name,
 				", the next segment starts at %" PRId64,
 				lg->name, bases[i], lg->next, bases[i + 1]);
 		}
+	}
+	/*
+	 * A new partition: fdatasync makes the data of its first segment
+	 * durable, not the names that lead to it.
+	 */
+	if (made && (sync_dir(dir) || sync_parent(dir))) {
+		snprintf(err, errsize, "%s: fsync: %s", dir, strerror(errno));
+		goto fail;
 	}
 	lg->start = lg->segs[0].base;
 	free(bases);
@@ -558,11 +679,10 @@ kb_log_close(struct kb_log *lg)
 {
 	size_t i;
 
-	for (i = 0; i < lg->nsegs; i++) {
-		if (lg->dirty && i + 1 == lg->nsegs)
-			fdatasync(lg->segs[i].fd);
+	if (lg->dirty && !lg->failed && fdatasync(lg->segs[lg->nsegs - 1].fd))
+		kq_warn("%s: fsync: %s", lg->name, strerror(errno));
+	for (i = 0; i < lg->nsegs; i++)
 		seg_close(&lg->segs[i]);
-	}
 	free(lg->segs);
 	free(lg->dir);
 	free(lg->name);
@@ -597,13 +717,26 @@ roll(struct kb_log *lg)
 		tidx_push(t, t->max_ts, rel);
 		tidx_write(t, t->max_ts, rel);
 	}
-	if (fdatasync(t->fd) || fdatasync(t->ifd) || fdatasync(t->tfd))
+	if (fdatasync(t->fd)) {
+		lg->failed = errno;
+		return -1;
+	}
+	lg->dirty = 0;
+	if (fdatasync(t->ifd) || fdatasync(t->tfd))
 		return -1;
 	if (seg_open(lg, &s, lg->next, 1))
 		return -1;
+	/* Without its name durable, what is synced to it could vanish. */
+	if (sync_dir(lg->dir)) {
+		int e = errno;
+
+		seg_close(&s);
+		seg_unlink(lg, lg->next);
+		errno = e;
+		return -1;
+	}
 	lg->segs = kq_erealloc(lg->segs, (lg->nsegs + 1) * sizeof(*lg->segs));
 	lg->segs[lg->nsegs++] = s;
-	sync_dir(lg->dir);
 	return 0;
 }
 
@@ -613,10 +746,15 @@ kb_log_append(struct kb_log *lg, unsigned char *p, size_t n, int64_t now_ms,
 {
 	struct kb_seg *t;
 	size_t off, size;
-	int64_t next = lg->next, dup;
+	int64_t next = lg->next, dup, span = 0;
 	ssize_t w;
 	int err;
 
+	if (lg->failed) {
+		*why = "an fsync of this log failed; it takes no writes "
+		       "until the broker restarts";
+		return KB_KAFKA_STORAGE_ERROR;
+	}
 	/* Check every batch before anything is stored. */
 	for (off = 0; off < n; off += size) {
 		unsigned char *b = p + off;
@@ -632,6 +770,11 @@ kb_log_append(struct kb_log *lg, unsigned char *p, size_t n, int64_t now_ms,
 		if (attrs & 0x30) {
 			*why = "transactional and control batches are not "
 			       "supported";
+			return KB_INVALID_RECORD;
+		}
+		span += (int32_t)kb_be32(b + KB_B_LASTDELTA) + 1;
+		if (span > INT32_MAX) {
+			*why = "record set spans more than 2^31 - 1 offsets";
 			return KB_INVALID_RECORD;
 		}
 		if ((int64_t)kb_be64(b + KB_B_PID) >= 0) {
@@ -661,8 +804,13 @@ kb_log_append(struct kb_log *lg, unsigned char *p, size_t n, int64_t now_ms,
 			}
 		}
 	}
+	/*
+	 * Roll past segment.bytes, and before an offset would lie 2^31 or
+	 * more past the base: the indexes hold 32-bit relative offsets.
+	 */
 	t = &lg->segs[lg->nsegs - 1];
-	if (t->size > 0 && t->size + n > (uint64_t)lg->conf.segment_bytes) {
+	if (t->size > 0 && (t->size + n > (uint64_t)lg->conf.segment_bytes ||
+			    lg->next + span - 1 - t->base > INT32_MAX)) {
 		if (roll(lg)) {
 			*why = strerror(errno);
 			return KB_KAFKA_STORAGE_ERROR;
@@ -721,13 +869,27 @@ kb_log_append(struct kb_log *lg, unsigned char *p, size_t n, int64_t now_ms,
 	return 0;
 }
 
+/*
+ * A failure sticks. After a failed writeback Linux may drop the pages and
+ * report success to the next fsync, so a retry proves nothing: what was
+ * appended since the last good sync is not known to be on disk, and a
+ * producer's retry, matched as a duplicate, must not be acknowledged.
+ */
 int
 kb_log_sync(struct kb_log *lg)
 {
+	if (lg->failed) {
+		errno = lg->failed;
+		return -1;
+	}
 	if (!lg->dirty)
 		return 0;
+	if (fdatasync(lg->segs[lg->nsegs - 1].fd)) {
+		lg->failed = errno;
+		return -1;
+	}
 	lg->dirty = 0;
-	return fdatasync(lg->segs[lg->nsegs - 1].fd);
+	return 0;
 }
 
 /* The segment that holds offset: the last whose base is not above it. */
@@ -752,9 +914,14 @@ static uint64_t
 index_pos(const struct kb_seg *s, int64_t offset)
 {
 	size_t lo = 0, hi = s->nidx;
-	uint32_t rel = (uint32_t)(offset - s->base);
+	uint32_t rel;
 
-	if (hi == 0 || s->idx[0].rel > rel)
+	/* Below the base: a reader that stepped over a gap before s. */
+	if (hi == 0 || offset < s->base)
+		return 0;
+	rel = offset - s->base > UINT32_MAX ? UINT32_MAX
+					    : (uint32_t)(offset - s->base);
+	if (s->idx[0].rel > rel)
 		return 0;
 	while (hi - lo > 1) {
 		size_t mid = (lo + hi) / 2;
@@ -792,6 +959,9 @@ walk(const struct kb_seg *s, uint64_t pos, int pred, int64_t key,
 			off = 0;
 		}
 		size = (size_t)(int32_t)kb_be32(buf + off + KB_B_LENGTH) + 12;
+		/* Damage a scan kept out of reach; stop rather than spin. */
+		if (size < KB_BATCH_HEADER)
+			return (int64_t)s->size;
 		if (pred == 0
 			    ? (int64_t)kb_be64(buf + off) +
 					      (int32_t)kb_be32(buf + off +
@@ -853,7 +1023,7 @@ kb_log_read(struct kb_log *lg, int64_t offset, size_t max, struct kb_buf *out)
 		size_t size =
 			(size_t)(int32_t)kb_be32(dst + end + KB_B_LENGTH) + 12;
 
-		if (end + size > want)
+		if (size < KB_BATCH_HEADER || end + size > want)
 			break;
 		end += size;
 	}
@@ -895,6 +1065,9 @@ record_for_time(const struct kb_seg *s, int64_t pos, const unsigned char *hdr,
 		if (bts + tsd >= ts) {
 			*found = bts + tsd;
 			free(buf);
+			/* An offset outside the batch is not believed. */
+			if (od < 0 || od >= count)
+				return base;
 			return base + od;
 		}
 		r.p = start + len;

@@ -71,7 +71,8 @@ struct kb_log {
 	int64_t start; /* log start offset */
 	int64_t next;  /* log end offset: the next offset to assign */
 	struct kb_logconf conf;
-	int dirty;     /* appended since the last sync */
+	int dirty;  /* appended since the last good sync */
+	int failed; /* errno of a failed fsync: no more writes */
 	struct kb_pstates prod;
 };
 
@@ -88,7 +89,9 @@ int kb_batch_check(const unsigned char *p, size_t n, size_t *size,
 /*
  * Open (creating) the log in dir and recover it: the tail segment is read
  * through, and a torn or corrupt tail is cut off (reported through warn).
- * 0, or -1 with a message in err.
+ * An older segment whose indexes are lost is read through to rebuild
+ * them; bad data there is reported and kept on disk, and reads end at it.
+ * 0, or -1 with a message in err naming the file.
  */
 int kb_log_open(struct kb_log *lg, const char *dir, const char *name,
 		const struct kb_logconf *conf, char *err, size_t errsize);
@@ -100,11 +103,16 @@ void kb_log_remove(struct kb_log *lg);
  * Append a produced record set (one or more batches, changed in place:
  * offsets assigned). 0 with the first offset in *base (a duplicate of a
  * batch stored already gives its first offset), or a Kafka error code
- * with a reason.
+ * with a reason; KAFKA_STORAGE_ERROR once a sync of the log failed.
  */
 int kb_log_append(struct kb_log *lg, unsigned char *p, size_t n,
 		  int64_t now_ms, int64_t *base, const char **why);
-/* fdatasync the tail if appended since last time; 0 or -1 (errno). */
+/*
+ * fdatasync the tail if appended since the last good sync: 0, or -1 with
+ * errno. A failure sticks until the log is closed: every later sync fails
+ * with the same errno and appends are refused, so nothing (a duplicate
+ * retry neither) is acknowledged that may not be on disk.
+ */
 int kb_log_sync(struct kb_log *lg);
 
 /*

@@ -262,10 +262,21 @@ on_conn(struct kb_loop *l, int fd, void *arg, int mask)
 	if ((mask & KB_READ) && c->reading)
 		conn_read(b, c);
 	else if (mask & KB_READ) {
-		/* Not reading, yet an event: the peer hung up or failed. */
+		/*
+		 * Not reading, yet an event: the peer hung up or failed.
+		 * Requests it sent before a reset may still wait unread,
+		 * so the socket's error decides too, or the loop would spin.
+		 */
 		char probe;
+		int soerr = 0;
+		socklen_t sl = sizeof(soerr);
+		ssize_t n = recv(c->fd, &probe, 1, MSG_PEEK | MSG_DONTWAIT);
 
-		if (recv(c->fd, &probe, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
+		if (n == 0 ||
+		    (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+		     errno != EINTR) ||
+		    (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 &&
+		     soerr))
 			conn_drop(b, c, NULL);
 	}
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "codec.h"
@@ -128,13 +129,113 @@ cstr(struct kb_str s)
 	return s.len < 0 ? NULL : kb_str_dup(s);
 }
 
-/* Read the file, then write it anew with one record per live offset. */
 static int
-load_and_compact(struct kb_offsets *o, char *err, size_t errsize)
+fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/* Apply one record's commit; -1 if it does not parse. */
+static int
+replay(struct kb_offsets *o, const unsigned char *p, size_t len)
+{
+	struct kb_rd r;
+	struct kb_str g, t, m;
+	int32_t part;
+	int64_t offset;
+	char *gs, *ts, *ms;
+
+	kb_rd_init(&r, p, len);
+	g = kb_string(&r);
+	t = kb_string(&r);
+	part = kb_i32(&r);
+	offset = kb_i64(&r);
+	m = kb_string(&r);
+	if (r.err || g.len < 0 || t.len < 0)
+		return -1;
+	gs = cstr(g);
+	ts = cstr(t);
+	ms = cstr(m);
+	apply(o, gs, ts, part, offset, ms);
+	free(gs);
+	free(ts);
+	free(ms);
+	return 0;
+}
+
+/*
+ * Apply the records in data; how many bytes were not applied. A bad
+ * record whose length lies within the file is stepped over, so that it
+ * costs one commit and not every later one; a length past the end (a
+ * torn last write, or a damaged length) ends the reading there.
+ */
+static size_t
+replay_all(struct kb_offsets *o, const unsigned char *data, size_t size)
+{
+	size_t off = 0, lost = 0;
+
+	while (off < size) {
+		uint32_t len;
+
+		if (size - off < 8 ||
+		    (len = kb_be32(data + off)) > size - off - 8) {
+			kq_warn("%s: dropped %zu bytes of a torn or corrupt "
+				"record at position %zu",
+				o->path, size - off, off);
+			return lost + size - off;
+		}
+		if (kb_crc32c(0, data + off + 8, len) !=
+			    kb_be32(data + off + 4) ||
+		    replay(o, data + off + 8, len)) {
+			kq_warn("%s: skipped a corrupt record of %zu bytes at "
+				"position %zu",
+				o->path, (size_t)len + 8, off);
+			lost += (size_t)len + 8;
+		}
+		off += (size_t)len + 8;
+	}
+	return lost;
+}
+
+/*
+ * Before compaction writes over a file that did not read whole, keep it
+ * under another name: what could not be read may still be rescued.
+ */
+static int
+keep_damaged(struct kb_offsets *o, char *err, size_t errsize)
+{
+	char path[4200], stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", gmtime_r(&now, &tm));
+	snprintf(path, sizeof(path), "%s.corrupt-%s", o->path, stamp);
+	if (link(o->path, path)) {
+		snprintf(err, errsize, "%s: cannot keep the damaged file: %s",
+			 path, strerror(errno));
+		return -1;
+	}
+	kq_warn("%s: kept as it was in %s", o->path, path);
+	return 0;
+}
+
+/*
+ * Read the file, then write it anew with one record per live offset,
+ * through a temporary file, a rename and an fsync of the directory.
+ */
+static int
+load_and_compact(struct kb_offsets *o, const char *dir, char *err,
+		 size_t errsize)
 {
 	struct stat st;
 	unsigned char *data = NULL;
-	size_t off = 0, size;
+	size_t size;
 	struct kb_buf b = {0};
 	char tmp[4200];
 	int fd, i, j;
@@ -148,39 +249,12 @@ load_and_compact(struct kb_offsets *o, char *err, size_t errsize)
 		if (pread(fd, data, size, 0) != (ssize_t)size)
 			goto ioerr;
 		close(fd);
-		while (off + 8 <= size) {
-			uint32_t len = kb_be32(data + off);
-			struct kb_rd r;
-			struct kb_str g, t, m;
-			int32_t part;
-			int64_t offset;
-			char *gs, *ts, *ms;
-
-			if (len > size - off - 8 ||
-			    kb_crc32c(0, data + off + 8, len) !=
-				    kb_be32(data + off + 4))
-				break;
-			kb_rd_init(&r, data + off + 8, len);
-			g = kb_string(&r);
-			t = kb_string(&r);
-			part = kb_i32(&r);
-			offset = kb_i64(&r);
-			m = kb_string(&r);
-			if (r.err || g.len < 0 || t.len < 0)
-				break;
-			gs = cstr(g);
-			ts = cstr(t);
-			ms = cstr(m);
-			apply(o, gs, ts, part, offset, ms);
-			free(gs);
-			free(ts);
-			free(ms);
-			off += 8 + len;
+		fd = -1;
+		if (replay_all(o, data, size) &&
+		    keep_damaged(o, err, errsize)) {
+			free(data);
+			return -1;
 		}
-		if (off < size)
-			kq_warn("%s: dropped %zu bytes of a torn or corrupt "
-				"record at position %zu",
-				o->path, size - off, off);
 		free(data);
 		data = NULL;
 	} else if (errno != ENOENT) {
@@ -202,7 +276,13 @@ load_and_compact(struct kb_offsets *o, char *err, size_t errsize)
 		kb_buf_free(&b);
 		return -1;
 	}
+	o->size = (off_t)b.len;
 	kb_buf_free(&b);
+	/* The rename is not durable until the directory is synced. */
+	if (fsync_dir(dir)) {
+		snprintf(err, errsize, "%s: fsync: %s", dir, strerror(errno));
+		return -1;
+	}
 	return 0;
 ioerr:
 	snprintf(err, errsize, "%s: %s", o->path, strerror(errno));
@@ -221,7 +301,7 @@ kb_offsets_open(struct kb_offsets *o, const char *dir, char *err,
 	o->fd = -1;
 	snprintf(path, sizeof(path), "%s/group-offsets", dir);
 	o->path = kq_estrdup(path);
-	if (load_and_compact(o, err, errsize))
+	if (load_and_compact(o, dir, err, errsize))
 		return -1;
 	o->fd = open(o->path, O_WRONLY | O_APPEND | O_CLOEXEC);
 	if (o->fd < 0) {
@@ -237,8 +317,8 @@ kb_offsets_close(struct kb_offsets *o)
 	int i, j;
 
 	if (o->fd >= 0) {
-		if (o->dirty)
-			fdatasync(o->fd);
+		if (o->dirty && !o->failed && fdatasync(o->fd))
+			kq_warn("%s: fsync: %s", o->path, strerror(errno));
 		close(o->fd);
 	}
 	for (i = 0; i < o->n; i++) {
@@ -261,13 +341,27 @@ kb_offsets_commit(struct kb_offsets *o, const char *group, const char *topic,
 		  int32_t part, int64_t offset, const char *meta)
 {
 	struct kb_buf b = {0};
-	int rc;
+	int e;
 
-	encode(&b, group, topic, part, offset, meta);
-	rc = write_all(o->fd, b.p, b.len);
-	kb_buf_free(&b);
-	if (rc)
+	if (o->failed) {
+		errno = o->failed;
 		return -1;
+	}
+	encode(&b, group, topic, part, offset, meta);
+	if (write_all(o->fd, b.p, b.len)) {
+		e = errno;
+		kb_buf_free(&b);
+		/*
+		 * A torn record followed by good ones would cost those
+		 * too at the next start: cut it, or write no more.
+		 */
+		if (ftruncate(o->fd, o->size))
+			o->failed = errno;
+		errno = e;
+		return -1;
+	}
+	o->size += (off_t)b.len;
+	kb_buf_free(&b);
 	o->dirty = 1;
 	apply(o, group, topic, part, offset, meta);
 	return 0;
@@ -288,11 +382,20 @@ kb_offsets_drop_topic(struct kb_offsets *o, const char *topic)
 		}
 }
 
+/* A failure sticks, for the reason kb_log_sync gives. */
 int
 kb_offsets_sync(struct kb_offsets *o)
 {
+	if (o->failed) {
+		errno = o->failed;
+		return -1;
+	}
 	if (!o->dirty)
 		return 0;
+	if (fdatasync(o->fd)) {
+		o->failed = errno;
+		return -1;
+	}
 	o->dirty = 0;
-	return fdatasync(o->fd);
+	return 0;
 }

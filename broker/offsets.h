@@ -1,13 +1,16 @@
 /*
  * Committed group offsets, kept durably: an append-only file of commits
  * (DIR/group-offsets), read back and compacted on start. A torn last
- * record (a crash mid-write) is dropped with a log line.
+ * record (a crash mid-write) is dropped with a log line; a corrupt one is
+ * skipped, and a file that did not read whole is kept beside the new one
+ * (DIR/group-offsets.corrupt-TIME) before compaction.
  */
 #ifndef KB_OFFSETS_H
 #define KB_OFFSETS_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct kb_committed {
 	char *topic;
@@ -27,7 +30,9 @@ struct kb_offsets {
 	int fd;
 	struct kb_goffsets **g;
 	int n, cap;
-	int dirty;
+	off_t size; /* bytes in the file, to cut a torn write back to */
+	int dirty;  /* written since the last good sync */
+	int failed; /* errno of a failed fsync: no more commits */
 };
 
 int kb_offsets_open(struct kb_offsets *o, const char *dir, char *err,
@@ -38,13 +43,21 @@ struct kb_goffsets *kb_offsets_group(const struct kb_offsets *o,
 				     const char *group);
 const struct kb_committed *kb_offsets_get(const struct kb_goffsets *g,
 					  const char *topic, int32_t part);
-/* Record a commit (meta may be NULL); 0, or -1 on a write error. */
+/*
+ * Record a commit (meta may be NULL); 0, or -1 with errno on a write
+ * error or once a sync failed.
+ */
 int kb_offsets_commit(struct kb_offsets *o, const char *group,
 		      const char *topic, int32_t part, int64_t offset,
 		      const char *meta);
 /* Forget every commit on a deleted topic. */
 void kb_offsets_drop_topic(struct kb_offsets *o, const char *topic);
-/* fdatasync what was appended; 0 or -1. */
+/*
+ * fdatasync what was appended since the last good sync: 0, or -1 with
+ * errno. A failure sticks until close: every later sync and commit fails
+ * too, since a second fsync after a failed one proves nothing (see
+ * kb_log_sync).
+ */
 int kb_offsets_sync(struct kb_offsets *o);
 
 #endif

@@ -55,6 +55,27 @@ kb_pstates_check(const struct kb_pstates *ps, int64_t pid, int16_t epoch,
 	return KB_SEQ_OUT_OF_ORDER;
 }
 
+/*
+ * The producer that wrote least recently, made free for a new one: each
+ * run of kq-pub is a new idempotent producer, so the states would pile up.
+ * One forgotten is accepted at any sequence again, as after a restart.
+ */
+static struct kb_pstate *
+oldest(struct kb_pstates *ps)
+{
+	struct kb_pstate *s = NULL, *t;
+	int i;
+
+	for (i = 0; i < ps->n; i++) {
+		t = &ps->v[i];
+		if (t->n == 0)
+			return t;
+		if (!s || t->b[t->n - 1].offset < s->b[s->n - 1].offset)
+			s = t;
+	}
+	return s;
+}
+
 void
 kb_pstates_record(struct kb_pstates *ps, int64_t pid, int16_t epoch,
 		  int32_t first, int32_t last, int64_t offset)
@@ -62,11 +83,16 @@ kb_pstates_record(struct kb_pstates *ps, int64_t pid, int16_t epoch,
 	struct kb_pstate *s = find(ps, pid);
 
 	if (!s) {
-		if (ps->n == ps->cap) {
-			ps->cap = ps->cap ? ps->cap * 2 : 4;
-			ps->v = kq_erealloc(ps->v, ps->cap * sizeof(*ps->v));
+		if (ps->n == KB_PSTATES_MAX) {
+			s = oldest(ps);
+		} else {
+			if (ps->n == ps->cap) {
+				ps->cap = ps->cap ? ps->cap * 2 : 4;
+				ps->v = kq_erealloc(ps->v,
+						    ps->cap * sizeof(*ps->v));
+			}
+			s = &ps->v[ps->n++];
 		}
-		s = &ps->v[ps->n++];
 		memset(s, 0, sizeof(*s));
 		s->pid = pid;
 		s->epoch = epoch;

@@ -11,6 +11,8 @@
 
 /* As Kafka: the last five batches of each producer are remembered. */
 #define KB_PBATCHES 5
+/* Producers remembered a partition; beyond, the least recent is forgotten. */
+#define KB_PSTATES_MAX 1024
 
 struct kb_pbatch {
 	int32_t first, last; /* sequence numbers */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "broker.h"
@@ -129,25 +130,85 @@ default_data_dir(const struct kq_conf *c)
 	return kq_estrdup(path);
 }
 
+/* The process id in pidfile, or 0 when there is none. */
+static long
+read_pidfile(const char *pidfile)
+{
+	FILE *f = fopen(pidfile, "r");
+	long pid = 0;
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%ld", &pid) != 1 || pid <= 1)
+		pid = 0;
+	fclose(f);
+	return pid;
+}
+
+/*
+ * Whether process pid is a kq-broker, so that a stale pid file, whose id
+ * the system has handed to another program since, never gets it killed.
+ */
+static int
+is_broker(long pid)
+{
+	char path[64], comm[64] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	if (!(f = fopen(path, "r")))
+		return kill((pid_t)pid, 0) == 0; /* no /proc: trust the file */
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = 0;
+	fclose(f);
+	return strcmp(comm, "kq-broker\n") == 0;
+}
+
 static int
 stop_daemon(const char *pidfile)
 {
-	FILE *f = fopen(pidfile, "r");
 	long pid;
 	int i;
 
-	if (!f)
+	if (access(pidfile, F_OK))
 		kq_die(EX_NOINPUT, "%s: %s", pidfile, strerror(errno));
-	if (fscanf(f, "%ld", &pid) != 1 || pid <= 1)
+	if (!(pid = read_pidfile(pidfile)))
 		kq_die(EX_DATAERR, "%s: no process id in it", pidfile);
-	fclose(f);
-	if (kill((pid_t)pid, SIGTERM))
-		kq_die(EX_UNAVAILABLE, "process %ld: %s", pid, strerror(errno));
+	if (!is_broker(pid) || kill((pid_t)pid, SIGTERM)) {
+		unlink(pidfile);
+		kq_die(EX_UNAVAILABLE,
+		       "%s: process %ld is not a running kq-broker (the stale "
+		       "pid file is removed)",
+		       pidfile, pid);
+	}
 	/* Wait for it, so a script may start another at once. */
 	for (i = 0; i < 600 && kill((pid_t)pid, 0) == 0; i++)
 		usleep(50000);
-	unlink(pidfile);
+	if (kill((pid_t)pid, 0) == 0)
+		kq_die(EX_TEMPFAIL, "process %ld still runs 30s after SIGTERM",
+		       pid);
+	/* It removes the file itself, unless it was killed. */
+	if (read_pidfile(pidfile) == pid)
+		unlink(pidfile);
 	return EX_OK;
+}
+
+/* Write our process id to pidfile, whole or not at all. */
+static int
+write_pidfile(const char *pidfile)
+{
+	char tmp[4096];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.%ld", pidfile, (long)getpid());
+	if (!(f = fopen(tmp, "w")))
+		return -1;
+	if (fprintf(f, "%ld\n", (long)getpid()) < 0 || fclose(f) ||
+	    rename(tmp, pidfile)) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -171,9 +232,14 @@ daemonize(int *report)
 		while ((n = read(fds[0], line + got,
 				 sizeof(line) - 1 - (size_t)got)) > 0)
 			got += n;
-		if (got == 0)
-			/* The child said why on stderr. */
-			return EX_UNAVAILABLE;
+		if (got == 0) {
+			int st;
+
+			/* The child said why on stderr; its status is ours. */
+			if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st))
+				return EX_SOFTWARE;
+			return WEXITSTATUS(st) ? WEXITSTATUS(st) : EX_SOFTWARE;
+		}
 		line[got] = 0;
 		printf("%s", line);
 		return kq_fshut(stdout, "stdout");
@@ -415,10 +481,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (o.daemon) {
-		FILE *pf = fopen(o.pidfile, "w");
-
-		if (!pf || fprintf(pf, "%ld\n", (long)getpid()) < 0 ||
-		    fclose(pf)) {
+		if (write_pidfile(o.pidfile)) {
 			kq_warn("%s: %s", o.pidfile, strerror(errno));
 			status = EX_CANTCREAT;
 			goto out;
@@ -450,7 +513,8 @@ main(int argc, char **argv)
 
 out:
 	kb_broker_close(&b);
-	if (o.daemon && status == EX_OK)
+	/* Another broker may have written the file since: only ours goes. */
+	if (o.daemon && status == EX_OK && read_pidfile(o.pidfile) == getpid())
 		unlink(o.pidfile);
 	if (report >= 0)
 		close(report);

@@ -81,6 +81,29 @@ negative_lengths(void **state)
 	assert_true(r.err);
 }
 
+/* A count the bytes left cannot hold: refused before a handler allocates. */
+static void
+array_counts_are_bounded(void **state)
+{
+	/* Count 3, then 6 bytes: three strings of 2 bytes fit; four do not. */
+	static const unsigned char three[] = {0, 0, 0, 3, 0, 0, 0, 0, 0, 0};
+	static const unsigned char four[] = {0, 0, 0, 4, 0, 0, 0, 0, 0, 0};
+	static const unsigned char huge[] = {0x05, 0xf5, 0xe1, 0x00, 0, 0};
+	struct kb_rd r;
+
+	(void)state;
+	kb_rd_init(&r, three, sizeof(three));
+	assert_int_equal(kb_array_of(&r, 2), 3);
+	assert_false(r.err);
+	kb_rd_init(&r, four, sizeof(four));
+	assert_int_equal(kb_array_of(&r, 2), 0);
+	assert_true(r.err);
+	/* 100,000,000 elements in 2 bytes: an error, not an allocation. */
+	kb_rd_init(&r, huge, sizeof(huge));
+	assert_int_equal(kb_array(&r), 0);
+	assert_true(r.err);
+}
+
 static void
 varlongs(void **state)
 {
@@ -127,6 +150,7 @@ main(void)
 		cmocka_unit_test(round_trip),
 		cmocka_unit_test(short_reads_fail_once),
 		cmocka_unit_test(negative_lengths),
+		cmocka_unit_test(array_counts_are_bounded),
 		cmocka_unit_test(varlongs),
 		cmocka_unit_test(patching),
 	};

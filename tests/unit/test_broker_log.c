@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -381,6 +383,436 @@ committed_offsets_survive(void **state)
 	free(d);
 }
 
+/* Recompute a batch's CRC after its header was changed. */
+static void
+recrc(unsigned char *b, size_t n)
+{
+	kb_st32(b + KB_B_CRC, kb_crc32c(0, b + KB_B_ATTRS, n - KB_B_ATTRS));
+}
+
+/* A batch of one record whose value is vlen bytes; malloc'd. */
+static unsigned char *
+big_batch(size_t vlen, size_t *n)
+{
+	unsigned char *b = malloc(vlen + 100), rec[16];
+	size_t r = 0, len = KB_BATCH_HEADER;
+
+	assert_non_null(b);
+	memset(b, 0, KB_BATCH_HEADER);
+	rec[r++] = 0;
+	r += varint(rec + r, 0);
+	r += varint(rec + r, 0);
+	r += varint(rec + r, -1);
+	r += varint(rec + r, (int64_t)vlen);
+	len += varint(b + len, (int64_t)(r + vlen + 1));
+	memcpy(b + len, rec, r);
+	len += r;
+	memset(b + len, 'x', vlen);
+	len += vlen;
+	b[len++] = 0; /* no headers */
+	kb_st32(b + KB_B_LENGTH, (uint32_t)(len - 12));
+	kb_st32(b + KB_B_EPOCH, (uint32_t)-1);
+	b[KB_B_MAGIC] = 2;
+	kb_st64(b + KB_B_PID, (uint64_t)-1);
+	kb_st32(b + KB_B_COUNT, 1);
+	recrc(b, len);
+	*n = len;
+	return b;
+}
+
+static off_t
+file_size(const char *dir, int64_t base, const char *ext)
+{
+	char path[256];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%020lld.%s", dir, (long long)base,
+		 ext);
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_size;
+}
+
+static void
+batches_over_a_mebibyte_survive_a_restart(void **state)
+{
+	char *d = tmpdir(), err[256];
+	struct kb_logconf c = conf;
+	struct kb_log lg;
+	struct kb_buf out = {0};
+	const char *why;
+	unsigned char *b;
+	int64_t base;
+	size_t n;
+	int i;
+
+	(void)state;
+	/* Kafka's default max.message.bytes, 1048588, takes these. */
+	c.max_message_bytes = 1048588;
+	c.segment_bytes = 64 << 20;
+	assert_int_equal(kb_log_open(&lg, d, "t-0", &c, err, sizeof(err)), 0);
+	for (i = 0; i < 3; i++) {
+		b = big_batch((1 << 20) - 60, &n);
+		assert_true(n > (1 << 20) && n <= 1048588);
+		assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
+		free(b);
+	}
+	kb_log_close(&lg);
+	assert_int_equal(kb_log_open(&lg, d, "t-0", &c, err, sizeof(err)), 0);
+	assert_int_equal(lg.next, 3);
+	assert_int_equal(kb_log_size(&lg), 3 * n);
+	assert_int_equal(file_size(d, 0, "log"), (off_t)(3 * n));
+	assert_int_equal(kb_log_read(&lg, 2, 1, &out), 0);
+	assert_int_equal(out.len, n);
+	assert_int_equal(kb_be64(out.p), 2);
+	kb_log_close(&lg);
+	kb_buf_free(&out);
+	rm_rf(d);
+	free(d);
+}
+
+static void
+lost_indexes_are_rebuilt_without_a_cut(void **state)
+{
+	char *d = tmpdir(), err[256], path[256];
+	unsigned char b[4096];
+	struct kb_logconf c = conf;
+	struct kb_log lg;
+	struct kb_buf out = {0};
+	const char *why;
+	int64_t base, bases[64];
+	off_t sizes[64];
+	size_t n, i, nsegs;
+
+	(void)state;
+	c.segment_bytes = 1000;
+	assert_int_equal(kb_log_open(&lg, d, "t-0", &c, err, sizeof(err)), 0);
+	for (i = 0; i < 40; i++) {
+		n = batch(b, 4, 4 * (int)i, 1000 + 4 * (int)i, -1, 0);
+		assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
+	}
+	nsegs = lg.nsegs;
+	assert_true(nsegs >= 4 && nsegs < 64);
+	for (i = 0; i < nsegs; i++)
+		bases[i] = lg.segs[i].base;
+	kb_log_close(&lg);
+	for (i = 0; i < nsegs; i++) {
+		sizes[i] = file_size(d, bases[i], "log");
+		snprintf(path, sizeof(path), "%s/%020lld.index", d,
+			 (long long)bases[i]);
+		assert_int_equal(unlink(path), 0);
+	}
+	assert_int_equal(kb_log_open(&lg, d, "t-0", &c, err, sizeof(err)), 0);
+	assert_int_equal(lg.nsegs, nsegs);
+	assert_int_equal(lg.next, 160);
+	for (i = 0; i < nsegs; i++) {
+		assert_int_equal(file_size(d, bases[i], "log"), sizes[i]);
+		assert_int_equal(lg.segs[i].size, (uint64_t)sizes[i]);
+		assert_true(file_size(d, bases[i], "index") > 0);
+	}
+	assert_int_equal(kb_log_read(&lg, 81, 1, &out), 0);
+	assert_int_equal(kb_be64(out.p), 80);
+	kb_log_close(&lg);
+	kb_buf_free(&out);
+	rm_rf(d);
+	free(d);
+}
+
+static void
+older_segment_damage_is_kept_not_cut(void **state)
+{
+	char *d = tmpdir(), err[256], path[256];
+	unsigned char b[4096];
+	struct kb_logconf c = conf;
+	struct kb_log lg;
+	struct kb_buf out = {0};
+	const char *why;
+	int64_t base, lost, seg1;
+	uint32_t pos;
+	off_t size0;
+	size_t n;
+	int i, fd;
+
+	(void)state;
+	c.segment_bytes = 20000;
+	assert_int_equal(kb_log_open(&lg, d, "t-0", &c, err, sizeof(err)), 0);
+	for (i = 0; i < 1000; i++) {
+		n = batch(b, 4, 4 * i, 1000 + 4 * i, -1, 0);
+		assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
+	}
+	assert_true(lg.nsegs >= 3);
+	assert_true(lg.segs[0].nidx >= 4 && lg.segs[1].nidx >= 4);
+	/* A batch in the middle of the first segment goes bad... */
+	pos = lg.segs[0].idx[2].pos;
+	lost = lg.segs[0].base + lg.segs[0].idx[3].rel;
+	seg1 = lg.segs[1].base;
+	kb_log_close(&lg);
+	size0 = file_size(d, 0, "log");
+	snprintf(path, sizeof(path), "%s/%020d.log", d, 0);
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, "\x09", 1, (off_t)pos + KB_B_MAGIC), 1);
+	close(fd);
+	/* ... and its index is lost, so it is read through. */
+	snprintf(path, sizeof(path), "%s/%020d.index", d, 0);
+	assert_int_equal(unlink(path), 0);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(
+			kb_log_open(&lg, d, "t-0", &c, err, sizeof(err)), 0);
+		/* Nothing acknowledged is cut; what reads is served. */
+		assert_int_equal(file_size(d, 0, "log"), size0);
+		assert_int_equal(lg.segs[0].size, pos);
+		assert_int_equal(lg.next, 4000);
+		out.len = 0;
+		assert_int_equal(kb_log_read(&lg, 1, 1, &out), 0);
+		assert_int_equal(kb_be64(out.p), 0);
+		/* Past the damage: the next segment from its start. */
+		out.len = 0;
+		assert_int_equal(kb_log_read(&lg, lost, 1, &out), 0);
+		assert_int_equal(kb_be64(out.p), seg1);
+		kb_log_close(&lg);
+	}
+	kb_buf_free(&out);
+	rm_rf(d);
+	free(d);
+}
+
+static void
+batch_headers_must_agree(void **state)
+{
+	char *d = tmpdir(), err[256];
+	unsigned char b[4096];
+	struct kb_log lg;
+	const char *why = NULL;
+	int64_t base;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(kb_log_open(&lg, d, "t-0", &conf, err, sizeof(err)),
+			 0);
+	/* recordCount must be lastOffsetDelta + 1. */
+	n = batch(b, 3, 0, 1000, -1, 0);
+	kb_st32(b + KB_B_COUNT, 2);
+	recrc(b, n);
+	assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why),
+			 KB_INVALID_RECORD);
+	kb_st32(b + KB_B_COUNT, (uint32_t)-1);
+	kb_st32(b + KB_B_LASTDELTA, (uint32_t)-2);
+	recrc(b, n);
+	assert_int_not_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
+	/* More records than the bytes of an uncompressed batch can hold. */
+	n = batch(b, 3, 0, 1000, -1, 0);
+	kb_st32(b + KB_B_COUNT, 1000000);
+	kb_st32(b + KB_B_LASTDELTA, 999999);
+	recrc(b, n);
+	assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why),
+			 KB_INVALID_RECORD);
+	assert_int_equal(lg.next, 0);
+	assert_int_equal(kb_log_size(&lg), 0);
+	kb_log_close(&lg);
+	rm_rf(d);
+	free(d);
+}
+
+/* A gzip batch claiming 2^31 - 1 records (never decompressed here). */
+static size_t
+huge_batch(unsigned char *b)
+{
+	size_t n = batch(b, 1, 0, 1000, -1, 0);
+
+	b[KB_B_ATTRS + 1] = 1;
+	kb_st32(b + KB_B_LASTDELTA, INT32_MAX - 1);
+	kb_st32(b + KB_B_COUNT, INT32_MAX);
+	recrc(b, n);
+	return n;
+}
+
+static void
+offset_ranges_fit_the_index(void **state)
+{
+	char *d = tmpdir(), err[256];
+	unsigned char b[4096], two[8192];
+	struct kb_log lg;
+	struct kb_buf out = {0};
+	const char *why;
+	int64_t base, last = 0;
+	size_t n, i;
+	int k;
+
+	(void)state;
+	assert_int_equal(kb_log_open(&lg, d, "t-0", &conf, err, sizeof(err)),
+			 0);
+	n = batch(b, 1, 0, 1000, -1, 0);
+	assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
+	for (k = 0; k < 3; k++) {
+		n = huge_batch(b);
+		assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
+	}
+	n = batch(b, 1, 0, 1000, -1, 0);
+	assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
+	last = base;
+	assert_int_equal(last, 1 + 3 * (int64_t)INT32_MAX);
+	/* Every segment's offsets lie within 2^31 of its base. */
+	assert_true(lg.nsegs > 1);
+	for (i = 0; i < lg.nsegs; i++) {
+		int64_t end = i + 1 < lg.nsegs ? lg.segs[i + 1].base : lg.next;
+
+		assert_true(end - 1 - lg.segs[i].base <= INT32_MAX);
+	}
+	assert_int_equal(kb_log_read(&lg, last, 1, &out), 0);
+	assert_int_equal(kb_be64(out.p), last);
+	/* A set of batches that alone spans more is refused. */
+	n = huge_batch(two);
+	memcpy(two + n, two, n);
+	assert_int_equal(kb_log_append(&lg, two, 2 * n, 0, &base, &why),
+			 KB_INVALID_RECORD);
+	kb_log_close(&lg);
+	assert_int_equal(kb_log_open(&lg, d, "t-0", &conf, err, sizeof(err)),
+			 0);
+	assert_int_equal(lg.next, last + 1);
+	kb_log_close(&lg);
+	kb_buf_free(&out);
+	rm_rf(d);
+	free(d);
+}
+
+/* Put fd where *slot is, for a while: returns the one it replaced. */
+static int
+swap_fd(int *slot, int fd)
+{
+	int old = *slot;
+
+	*slot = fd;
+	return old;
+}
+
+static void
+a_failed_fsync_is_not_forgotten(void **state)
+{
+	char *d = tmpdir(), err[256];
+	unsigned char b[4096];
+	struct kb_log lg;
+	const char *why;
+	int64_t base;
+	size_t n;
+	int p[2], fd;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(kb_log_open(&lg, d, "t-0", &conf, err, sizeof(err)),
+			 0);
+	n = batch(b, 3, 0, 1000, 7, 0);
+	assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
+	/* fdatasync fails on a pipe (EINVAL), as on a failing disk. */
+	fd = swap_fd(&lg.segs[0].fd, p[0]);
+	assert_int_equal(kb_log_sync(&lg), -1);
+	swap_fd(&lg.segs[0].fd, fd);
+	/*
+	 * The data may never have reached the disk, and a second fsync
+	 * proves nothing (Linux may have dropped the pages): the failure
+	 * stays, and a producer's retry is not acknowledged.
+	 */
+	assert_int_equal(kb_log_sync(&lg), -1);
+	assert_int_equal(lg.dirty, 1);
+	assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why),
+			 KB_KAFKA_STORAGE_ERROR);
+	kb_log_close(&lg);
+	close(p[0]);
+	close(p[1]);
+	rm_rf(d);
+	free(d);
+}
+
+static void
+a_failed_offsets_fsync_is_not_forgotten(void **state)
+{
+	char *d = tmpdir(), err[256];
+	struct kb_offsets o;
+	int p[2], fd;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(kb_offsets_open(&o, d, err, sizeof(err)), 0);
+	assert_int_equal(kb_offsets_commit(&o, "g", "t", 0, 5, NULL), 0);
+	fd = swap_fd(&o.fd, p[0]);
+	assert_int_equal(kb_offsets_sync(&o), -1);
+	swap_fd(&o.fd, fd);
+	assert_int_equal(kb_offsets_sync(&o), -1);
+	assert_int_not_equal(kb_offsets_commit(&o, "g", "t", 0, 6, NULL), 0);
+	kb_offsets_close(&o);
+	close(p[0]);
+	close(p[1]);
+	rm_rf(d);
+	free(d);
+}
+
+/* The names in d that start with prefix. */
+static int
+count_files(const char *d, const char *prefix)
+{
+	DIR *dir = opendir(d);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(dir);
+	while ((e = readdir(dir)))
+		if (!strncmp(e->d_name, prefix, strlen(prefix)))
+			n++;
+	closedir(dir);
+	return n;
+}
+
+static void
+a_corrupt_commit_costs_only_itself(void **state)
+{
+	char *d = tmpdir(), err[256], path[256];
+	struct kb_offsets o;
+	const struct kb_committed *c;
+	struct kb_goffsets *g;
+	struct stat st;
+	off_t one;
+	int fd;
+
+	(void)state;
+	assert_int_equal(kb_offsets_open(&o, d, err, sizeof(err)), 0);
+	assert_int_equal(kb_offsets_commit(&o, "g", "t", 0, 5, NULL), 0);
+	snprintf(path, sizeof(path), "%s/group-offsets", d);
+	assert_int_equal(stat(path, &st), 0);
+	one = st.st_size;
+	assert_int_equal(kb_offsets_commit(&o, "g", "t", 1, 6, NULL), 0);
+	assert_int_equal(kb_offsets_commit(&o, "g", "t", 2, 7, NULL), 0);
+	kb_offsets_close(&o);
+	/* A flipped byte in the body of the second record. */
+	fd = open(path, O_RDWR);
+	assert_int_equal(pwrite(fd, "X", 1, one + 12), 1);
+	close(fd);
+	assert_int_equal(kb_offsets_open(&o, d, err, sizeof(err)), 0);
+	g = kb_offsets_group(&o, "g");
+	c = kb_offsets_get(g, "t", 0);
+	assert_non_null(c);
+	assert_int_equal(c->offset, 5);
+	assert_null(kb_offsets_get(g, "t", 1));
+	c = kb_offsets_get(g, "t", 2);
+	assert_non_null(c);
+	assert_int_equal(c->offset, 7);
+	/* The damaged file is kept beside the compacted one. */
+	assert_int_equal(count_files(d, "group-offsets.corrupt-"), 1);
+	assert_int_equal(kb_offsets_commit(&o, "g", "t", 1, 8, NULL), 0);
+	kb_offsets_close(&o);
+	/* A length nobody can step over: reading stops, the rest is kept. */
+	fd = open(path, O_RDWR);
+	assert_int_equal(pwrite(fd, "\x7f", 1, one), 1);
+	close(fd);
+	/* (The copy's name is the time to the second: make room.) */
+	snprintf(path, sizeof(path), "rm %s/group-offsets.corrupt-*", d);
+	assert_int_equal(system(path), 0);
+	assert_int_equal(kb_offsets_open(&o, d, err, sizeof(err)), 0);
+	assert_non_null(kb_offsets_get(kb_offsets_group(&o, "g"), "t", 0));
+	assert_int_equal(count_files(d, "group-offsets.corrupt-"), 1);
+	kb_offsets_close(&o);
+	rm_rf(d);
+	free(d);
+}
+
 static void
 topics_on_disk(void **state)
 {
@@ -438,6 +870,14 @@ main(void)
 		cmocka_unit_test(offsets_by_time),
 		cmocka_unit_test(idempotent_producers),
 		cmocka_unit_test(committed_offsets_survive),
+		cmocka_unit_test(batches_over_a_mebibyte_survive_a_restart),
+		cmocka_unit_test(lost_indexes_are_rebuilt_without_a_cut),
+		cmocka_unit_test(older_segment_damage_is_kept_not_cut),
+		cmocka_unit_test(batch_headers_must_agree),
+		cmocka_unit_test(offset_ranges_fit_the_index),
+		cmocka_unit_test(a_failed_fsync_is_not_forgotten),
+		cmocka_unit_test(a_failed_offsets_fsync_is_not_forgotten),
+		cmocka_unit_test(a_corrupt_commit_costs_only_itself),
 		cmocka_unit_test(topics_on_disk),
 	};
 
