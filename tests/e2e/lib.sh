@@ -41,6 +41,15 @@ cleanup() {
 	for p in $broker_pids; do
 		wait "$p" 2>/dev/null
 	done
+	# A broker built with sanitizers reports on its stderr, which no
+	# test reads: a report there fails the file (make asan).
+	if grep -lE "ERROR: (Address|Leak)Sanitizer|runtime error:" \
+		"$TMP"/broker*.err >"$TMP/sanitized" 2>/dev/null; then
+		echo "not ok - a broker's sanitizer report"
+		xargs cat <"$TMP/sanitized" | sed 's/^/#   /'
+		rm -rf "$TMP"
+		exit 1
+	fi
 	rm -rf "$TMP"
 }
 trap cleanup EXIT

@@ -174,6 +174,26 @@ test_expect_success '--daemon prints shell assignments and logs to the data dire
 	grep -q "stopping (SIGTERM)" "$TMP/daemon/kq-broker.log"
 '
 
+test_expect_success '--daemon that cannot start: the broker'"'"'s status and reason; --stop on a stale pid file' '
+	eval "$(kq-broker --daemon -l 127.0.0.1:0 -d "$TMP/daemon" --pidfile "$PWD/pid")" &&
+	# The directory is in use: 75, as in the foreground.
+	expect_status 75 kq-broker --daemon -l 127.0.0.1:0 -d "$TMP/daemon" \
+		--pidfile "$PWD/pid2" 2>err &&
+	grep_err "^kq-broker: .*daemon" err &&
+	test ! -e pid2 &&
+	kq-broker --stop --pidfile "$PWD/pid" &&
+	# A pid file naming a process that is not kq-broker: never signalled.
+	sleeper=$(sh -c "sleep 30 >/dev/null 2>&1 & echo \$!") &&
+	echo $sleeper >pid &&
+	expect_status 69 kq-broker --stop --pidfile "$PWD/pid" 2>err &&
+	grep_err "process $sleeper is not a running kq-broker" err &&
+	kill -0 $sleeper && kill $sleeper &&
+	test ! -e pid &&
+	: >pid &&
+	expect_status 65 kq-broker --stop --pidfile "$PWD/pid" 2>err &&
+	grep_err "no process id in it" err
+'
+
 test_expect_success 'bad options: 64 with a message' '
 	expect_status 64 kq-broker extra 2>err &&
 	grep_err "unexpected argument" err &&

@@ -107,12 +107,30 @@ test_expect_success 'python3-kafka creates, describes and deletes topics' '
 	! kcat_topics | grep -qx pyt2
 '
 
+test_expect_success 'replicas assigned to other brokers: INVALID_REPLICA_ASSIGNMENT, the client carries on' '
+	/usr/bin/python3 - "$KQ_BROKERS" <<-\PY &&
+	import sys
+	from kafka.admin import KafkaAdminClient, NewTopic
+	from kafka.errors import InvalidReplicationAssignmentError
+	a = KafkaAdminClient(bootstrap_servers=sys.argv[1])
+	try:
+	    a.create_topics([NewTopic("ra", -1, -1, replica_assignments={0: [1, 2]})])
+	    sys.exit("created")
+	except InvalidReplicationAssignmentError:
+	    pass
+	a.create_topics([NewTopic("ra2", 1, 1)])
+	PY
+	! kcat_topics | grep -qx ra &&
+	kcat_topics | grep -qx ra2 &&
+	! grep -q "malformed CreateTopics" "$TMP/broker0.err"
+'
+
 stop_broker
 start_kq_broker -d "$TMP/data"
 
 test_expect_success 'topics, partition counts and configs outlive a restart' '
 	kcat_topics >got &&
-	printf "conf\nfoo\nk1\nk2\nmade\npyt\n" >want &&
+	printf "conf\nfoo\nk1\nk2\nmade\npyt\nra2\n" >want &&
 	test_cmp want got &&
 	test "$(kcat_parts pyt)" -eq 4 &&
 	kq-topic describe conf | grep -q "retention.ms=3600000"

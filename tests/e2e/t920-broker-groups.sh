@@ -109,6 +109,7 @@ test_expect_success 'kq-sub -g commits; the committed offsets are what kcat -G r
 '
 
 stop_broker
+stopped=$?
 start_kq_broker -d "$TMP/data"
 
 test_expect_success 'committed offsets outlive a restart' '
@@ -117,6 +118,14 @@ test_expect_success 'committed offsets outlive a restart' '
 	seq 16 20 >want && test_cmp want got &&
 	kq-sub -q -g shared -t py -e >got &&
 	test ! -s got
+'
+
+stop_broker
+stopped_too=$?
+
+test_expect_success 'both brokers stopped cleanly, with no sanitizer report' '
+	test "$stopped" -eq 0 && test "$stopped_too" -eq 0 &&
+	! grep -E "Sanitizer|runtime error" "$TMP/broker0.err" "$TMP/broker1.err"
 '
 
 test_done

@@ -1,7 +1,8 @@
 #!/bin/bash
 # kq-broker keeps what it acknowledged: SIGKILL while kq-pub publishes
 # with --fsync always loses nothing kq-pub reported delivered; a torn or
-# corrupt tail is cut off and logged at start; retention by size and age.
+# corrupt tail is cut off and logged at start, and nothing else is (a
+# batch over 1 MiB, lost index files); retention by size and age.
 . "$(dirname "$0")/lib.sh"
 
 D=$TMP/data
@@ -38,12 +39,21 @@ test_expect_success '... and after the restart they are all there, in order, non
 test_expect_success 'data for the recovery tests' '
 	seq 100 | kcat_write torn &&
 	seq 50 | kcat_write bad &&
-	seq 51 60 | kcat_write bad
+	seq 51 60 | kcat_write bad &&
+	kq-topic create big -c max.message.bytes=4000000 &&
+	for n in 1048600 3000000; do
+		head -c $n /dev/zero | tr "\0" x && echo
+	done >big.in &&
+	kcat_write big -X message.max.bytes=4000000 <big.in &&
+	kq-topic create segs -c segment.bytes=2000 &&
+	seq 1000 | kcat_write segs -X linger.ms=0 -X batch.num.messages=10 &&
+	test "$(ls "$D"/segs-0/*.log | wc -l)" -gt 3
 '
 
 stop_broker
 
-test_expect_success 'damage: a torn tail on one log, a flipped byte in another' '
+test_expect_success 'damage: a torn tail on one log, a flipped byte in another, lost indexes' '
+	rm "$D"/segs-0/*.index &&
 	seg=$D/torn-0/00000000000000000000.log &&
 	stat -c %s "$seg" >torn.size &&
 	printf "\0\0\0\0\0\0\0\144\0\0\1\0garbage" >>"$seg" &&
@@ -68,6 +78,18 @@ test_expect_success 'a corrupt last batch (CRC-32C) is cut off; the batches befo
 	seq 50 >want && kcat_read bad >got && test_cmp want got &&
 	echo 51 | kcat_write bad &&
 	seq 51 >want && kcat_read bad >got && test_cmp want got
+'
+
+test_expect_success 'batches over 1 MiB are kept whole across a restart' '
+	! grep "big-0" "$TMP/broker2.err" &&
+	kcat_read big >got && test_cmp big.in got
+'
+
+test_expect_success 'lost index files are rebuilt; no segment is cut' '
+	! grep "segs-0" "$TMP/broker2.err" &&
+	test "$(cat "$D"/segs-0/*.log | wc -c)" -gt 8000 &&
+	seq 1000 >want && kcat_read segs >got && test_cmp want got &&
+	test "$(ls "$D"/segs-0/*.index | wc -l)" = "$(ls "$D"/segs-0/*.log | wc -l)"
 '
 
 test_expect_success 'retention.bytes: old segments go, the log start moves, readers see it' '

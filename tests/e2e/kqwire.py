@@ -1,0 +1,219 @@
+# The Kafka wire protocol by hand, for the tests of kq-broker's group
+# coordinator that no client library would send: a member id shared by two
+# connections, a leader that changes its protocols mid-rebalance, hostile
+# array counts. Classic (non-flexible) versions only, as kq-broker speaks.
+#
+#   from kqwire import Conn
+#   c = Conn("127.0.0.1:9092")
+#   r = c.join("g", "", ["range"])    # JoinGroup v1: a dict
+import socket
+import struct
+import time
+
+JOIN, SYNC, HEARTBEAT, LEAVE, DESCRIBE, LIST = 11, 14, 12, 13, 15, 16
+
+NONE = 0
+ILLEGAL_GENERATION = 22
+INCONSISTENT_GROUP_PROTOCOL = 23
+UNKNOWN_MEMBER_ID = 25
+REBALANCE_IN_PROGRESS = 27
+MEMBER_ID_REQUIRED = 79
+
+
+def s(v):
+    if v is None:
+        return struct.pack(">h", -1)
+    v = v.encode()
+    return struct.pack(">h", len(v)) + v
+
+
+def b(v):
+    return struct.pack(">i", len(v)) + v
+
+
+def i32(v):
+    return struct.pack(">i", v)
+
+
+def array(items):
+    return i32(len(items)) + b"".join(items)
+
+
+class Reader:
+    def __init__(self, data):
+        self.d, self.p = data, 0
+
+    def take(self, n):
+        if self.p + n > len(self.d):
+            raise ValueError("response too short")
+        v = self.d[self.p:self.p + n]
+        self.p += n
+        return v
+
+    def i16(self):
+        return struct.unpack(">h", self.take(2))[0]
+
+    def i32(self):
+        return struct.unpack(">i", self.take(4))[0]
+
+    def str(self):
+        n = self.i16()
+        return None if n < 0 else self.take(n).decode()
+
+    def bytes(self):
+        n = self.i32()
+        return None if n < 0 else self.take(n)
+
+    def array(self, f):
+        return [f() for _ in range(self.i32())]
+
+
+class Conn:
+    """One connection; requests are sent, then their answers read."""
+
+    def __init__(self, brokers, timeout=15):
+        host, port = brokers.split(",")[0].rsplit(":", 1)
+        self.sock = socket.create_connection((host, int(port)), timeout)
+        self.corr = 0
+        self.ver = 1
+
+    def close(self):
+        self.sock.close()
+
+    def send(self, key, ver, body):
+        self.corr += 1
+        head = struct.pack(">hhi", key, ver, self.corr) + s("kqwire")
+        self.sock.sendall(i32(len(head) + len(body)) + head + body)
+        return self.corr
+
+    def recv(self):
+        """The next answer's body (after its correlation id), as a Reader."""
+        size = struct.unpack(">i", self.recvn(4))[0]
+        data = self.recvn(size)
+        return Reader(data[4:])
+
+    def recvn(self, n):
+        buf = b""
+        while len(buf) < n:
+            got = self.sock.recv(n - len(buf))
+            if not got:
+                raise EOFError("the broker closed the connection")
+            buf += got
+        return buf
+
+    def answered(self, wait=0.5):
+        """Whether an answer is waiting to be read within wait seconds."""
+        self.sock.settimeout(wait)
+        try:
+            return len(self.sock.recv(1, socket.MSG_PEEK)) > 0
+        except socket.timeout:
+            return False
+        finally:
+            self.sock.settimeout(15)
+
+    # JoinGroup v1 (v4: a new member is given its id to ask again with):
+    # session and rebalance timeouts, protocols by name.
+    def join_send(self, group, member, protos, session=10000,
+                  rebalance=30000, meta=b"", ver=1):
+        body = s(group) + i32(session) + i32(rebalance) + s(member) + \
+            s("consumer") + array([s(p) + b(meta) for p in protos])
+        self.ver = ver
+        return self.send(JOIN, ver, body)
+
+    def join_recv(self):
+        r = self.recv()
+        if self.ver >= 2:
+            r.i32()
+        a = {"error": r.i16(), "generation": r.i32(), "protocol": r.str(),
+             "leader": r.str(), "member": r.str()}
+        a["members"] = r.array(lambda: (r.str(), r.bytes()))
+        return a
+
+    def join(self, *args, **kw):
+        self.join_send(*args, **kw)
+        return self.join_recv()
+
+    # SyncGroup v0: assignments is {member: bytes} (the leader's).
+    def sync_send(self, group, gen, member, assignments=None):
+        body = s(group) + i32(gen) + s(member) + array(
+            [s(m) + b(a) for m, a in (assignments or {}).items()])
+        return self.send(SYNC, 0, body)
+
+    def sync_recv(self):
+        r = self.recv()
+        return r.i16(), r.bytes()
+
+    def sync(self, *args, **kw):
+        self.sync_send(*args, **kw)
+        return self.sync_recv()
+
+    def heartbeat(self, group, gen, member):
+        self.send(HEARTBEAT, 0, s(group) + i32(gen) + s(member))
+        return self.recv().i16()
+
+    def leave(self, group, member):
+        self.send(LEAVE, 0, s(group) + s(member))
+        return self.recv().i16()
+
+    def describe(self, group):
+        """(state, [member ids]) by DescribeGroups v0."""
+        self.send(DESCRIBE, 0, array([s(group)]))
+        r = self.recv()
+        r.i32()
+        r.i16()
+        r.str()
+        state = r.str()
+        r.str()
+        r.str()
+        members = r.array(lambda: (r.str(), r.str(), r.str(), r.bytes(),
+                                   r.bytes())[0])
+        return state, members
+
+    def list_groups(self):
+        self.send(LIST, 0, b"")
+        r = self.recv()
+        r.i16()
+        return sorted(r.array(lambda: (r.str(), r.str())[0]))
+
+
+def expect(what, got, want):
+    if got != want:
+        raise AssertionError("%s: got %r, want %r" % (what, got, want))
+
+
+def wait_state(c, group, state):
+    """Until DescribeGroups says the group is in state (5 s)."""
+    for _ in range(100):
+        if c.describe(group)[0] == state:
+            return
+        time.sleep(0.05)
+    raise AssertionError("group %s never %s: %r" %
+                         (group, state, c.describe(group)))
+
+
+def pair(brokers, group, **kw):
+    """
+    Two members on a connection each, A leading, the group completing
+    its rebalance (both joined, neither synced): (a, b, A, B, generation).
+    """
+    a, c = Conn(brokers), Conn(brokers)
+    ja = a.join(group, "", ["range"], **kw)
+    expect("A joins", ja["error"], NONE)
+    A = ja["member"]
+    c.join_send(group, "", ["range"], **kw)
+    wait_state(a, group, "PreparingRebalance")
+    ja = a.join(group, A, ["range"], **kw)
+    jb = c.join_recv()
+    expect("A rejoins", ja["error"], NONE)
+    expect("B joins", jb["error"], NONE)
+    expect("A leads", jb["leader"], A)
+    expect("the leader sees both", len(ja["members"]), 2)
+    return a, c, A, jb["member"], ja["generation"]
+
+
+def stable(a, c, group, A, B, gen):
+    """Both sync; A, the leader, gives "a" to A and "b" to B."""
+    c.sync_send(group, gen, B)
+    expect("A syncs", a.sync(group, gen, A, {A: b"a", B: b"b"}),
+           (NONE, b"a"))
+    expect("B syncs", c.sync_recv(), (NONE, b"b"))
