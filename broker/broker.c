@@ -114,22 +114,6 @@ before_sleep(struct kb_loop *l, void *arg)
 	kb_net_tick(b);
 }
 
-static int
-make_dirs(const char *dir)
-{
-	char path[4096], *p;
-
-	snprintf(path, sizeof(path), "%s", dir);
-	for (p = path + 1; *p; p++)
-		if (*p == '/') {
-			*p = 0;
-			if (mkdir(path, 0755) && errno != EEXIST)
-				return -1;
-			*p = '/';
-		}
-	return mkdir(path, 0755) && errno != EEXIST ? -1 : 0;
-}
-
 /* One broker per data directory: a second would corrupt the logs. */
 static int
 lock_dir(struct kb_broker *b, const char *dir, char *err, size_t errsize)
@@ -189,7 +173,7 @@ kb_broker_open(struct kb_broker *b, const struct kb_settings *s, char *err,
 		snprintf(err, errsize, "epoll: %s", strerror(errno));
 		return EX_OSERR;
 	}
-	if (make_dirs(s->data_dir)) {
+	if (kb_mkdir_p(s->data_dir) < 0) {
 		snprintf(err, errsize, "%s: %s", s->data_dir, strerror(errno));
 		return EX_CANTCREAT;
 	}

@@ -304,9 +304,8 @@ seg_unlink(struct kb_log *lg, int64_t base)
 	}
 }
 
-/* fsync a directory, so that files made or removed in it stay so. */
-static int
-sync_dir(const char *dir)
+int
+kb_sync_dir(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
 
@@ -325,9 +324,9 @@ sync_parent(const char *path)
 
 	snprintf(dir, sizeof(dir), "%s", path);
 	if (!(slash = strrchr(dir, '/')))
-		return sync_dir(".");
+		return kb_sync_dir(".");
 	*slash = 0;
-	return sync_dir(slash == dir ? "/" : dir);
+	return kb_sync_dir(slash == dir ? "/" : dir);
 }
 
 /*
@@ -569,9 +568,8 @@ cmp_i64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Make dir and its parents: 1 when dir itself was made, 0 or -1. */
-static int
-mkdir_p(const char *dir)
+int
+kb_mkdir_p(const char *dir)
 {
 	char path[4096], *p;
 
@@ -602,7 +600,7 @@ kb_log_open(struct kb_log *lg, const char *dir, const char *name,
 	lg->dir = kq_estrdup(dir);
 	lg->name = kq_estrdup(name);
 	lg->conf = *conf;
-	if ((made = mkdir_p(dir)) < 0 || !(d = opendir(dir))) {
+	if ((made = kb_mkdir_p(dir)) < 0 || !(d = opendir(dir))) {
 		snprintf(err, errsize, "%s: %s", dir, strerror(errno));
 		goto fail;
 	}
@@ -661,7 +659,7 @@ kb_log_open(struct kb_log *lg, const char *dir, const char *name,
 	 * A new partition: fdatasync makes the data of its first segment
 	 * durable, not the names that lead to it.
 	 */
-	if (made && (sync_dir(dir) || sync_parent(dir))) {
+	if (made && (kb_sync_dir(dir) || sync_parent(dir))) {
 		snprintf(err, errsize, "%s: fsync: %s", dir, strerror(errno));
 		goto fail;
 	}
@@ -727,7 +725,7 @@ roll(struct kb_log *lg)
 	if (seg_open(lg, &s, lg->next, 1))
 		return -1;
 	/* Without its name durable, what is synced to it could vanish. */
-	if (sync_dir(lg->dir)) {
+	if (kb_sync_dir(lg->dir)) {
 		int e = errno;
 
 		seg_close(&s);

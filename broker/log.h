@@ -134,4 +134,9 @@ int kb_log_retain(struct kb_log *lg, int64_t now_ms);
 /* Bytes stored. */
 uint64_t kb_log_size(const struct kb_log *lg);
 
+/* fsync a directory, so that files made or removed in it stay so; 0 or -1. */
+int kb_sync_dir(const char *dir);
+/* Make dir and its parents: 1 when dir itself was made, 0, or -1 (errno). */
+int kb_mkdir_p(const char *dir);
+
 #endif

@@ -129,18 +129,6 @@ cstr(struct kb_str s)
 	return s.len < 0 ? NULL : kb_str_dup(s);
 }
 
-static int
-fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
-
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 /* Apply one record's commit; -1 if it does not parse. */
 static int
 replay(struct kb_offsets *o, const unsigned char *p, size_t len)
@@ -279,7 +267,7 @@ load_and_compact(struct kb_offsets *o, const char *dir, char *err,
 	o->size = (off_t)b.len;
 	kb_buf_free(&b);
 	/* The rename is not durable until the directory is synced. */
-	if (fsync_dir(dir)) {
+	if (kb_sync_dir(dir)) {
 		snprintf(err, errsize, "%s: fsync: %s", dir, strerror(errno));
 		return -1;
 	}

@@ -149,17 +149,6 @@ topic_file(const struct kb_topics *ts, const char *name, char *buf,
 	snprintf(buf, size, "%s/%s.topic", ts->dir, name);
 }
 
-static void
-fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
 /* Write NAME.topic whole, through a temporary file and a rename. */
 static int
 save_topic(const struct kb_topics *ts, const struct kb_topic *t)
@@ -183,7 +172,7 @@ save_topic(const struct kb_topics *ts, const struct kb_topic *t)
 		unlink(tmp);
 		return -1;
 	}
-	fsync_dir(ts->dir);
+	kb_sync_dir(ts->dir);
 	return 0;
 }
 
@@ -486,7 +475,7 @@ kb_topics_delete(struct kb_topics *ts, struct kb_topic *t)
 	/* Once the topic file is gone the topic is gone, even on a crash. */
 	if (unlink(path) && errno != ENOENT)
 		return KB_KAFKA_STORAGE_ERROR;
-	fsync_dir(ts->dir);
+	kb_sync_dir(ts->dir);
 	for (p = 0; p < t->nparts; p++)
 		kb_log_remove(&t->parts[p]);
 	t->nparts = 0;
