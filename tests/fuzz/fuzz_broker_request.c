@@ -7,6 +7,7 @@
  * partitions; state that would otherwise pile up between inputs (parked
  * requests, groups) is dropped after each.
  */
+#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,15 +22,33 @@
 static struct kb_broker b;
 static struct kb_conn c;
 
+static char dir[] = "/tmp/kq-fuzz-broker-XXXXXX";
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* The scratch data directory goes when the fuzzer ends. */
+static void
+rm_dir(void)
+{
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static void
 setup(void)
 {
-	static char dir[] = "/tmp/kq-fuzz-broker-XXXXXX";
 	struct kb_settings s = {0};
 	char err[512];
 
 	if (!mkdtemp(dir))
 		abort();
+	atexit(rm_dir);
 	s.listen_host = "127.0.0.1";
 	s.listen_port = 0;
 	s.data_dir = dir;
