@@ -144,7 +144,7 @@ asan:
 	$(MAKE) O=build/asan BIN=build/asan/bin SANITIZE=1 test
 
 bench: all $(FIXTURE_BIN)
-	KQ_BIN=$(abspath $(BIN)) KQ_TESTBIN=$(abspath $(O)/tests) sh bench/run.sh
+	KQ_BIN=$(abspath $(BIN)) KQ_TESTBIN=$(abspath $(O)/tests) bash bench/run.sh
 	KQ_BIN=$(abspath $(BIN)) KQ_TESTBIN=$(abspath $(O)/tests) bash bench/broker.sh
 
 demo: all
