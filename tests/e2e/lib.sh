@@ -32,14 +32,22 @@ export HOME="$TMP/home" XDG_CONFIG_HOME="$TMP/home/.config" \
 	XDG_DATA_HOME="$TMP/home/.local/share" XDG_RUNTIME_DIR="$TMP/home"
 test_count=0
 test_failed=0
-broker_pids=""
 
+# Every broker's pid goes to $TMP/broker.pids, those started in a test
+# body (a subshell) too, so that none outlives its test file.
 cleanup() {
-	for p in $broker_pids; do
+	pids=$(cat "$TMP/broker.pids" 2>/dev/null)
+	for p in $pids; do
 		kill "$p" 2>/dev/null
 	done
-	for p in $broker_pids; do
+	for p in $pids; do
 		wait "$p" 2>/dev/null
+		# Not a child of this shell: wait by polling, 10 s at most.
+		i=0
+		while kill -0 "$p" 2>/dev/null && [ $i -lt 200 ]; do
+			sleep 0.05
+			i=$((i + 1))
+		done
 	done
 	# A broker built with sanitizers reports on its stderr, which no
 	# test reads: a report there fails the file (make asan).
@@ -67,6 +75,12 @@ start_broker() {
 	fi
 }
 
+# broker_number: how many brokers this file has started, so a new one
+# gets files and a data directory of its own.
+broker_number() {
+	if [ -f "$TMP/broker.pids" ]; then wc -l <"$TMP/broker.pids"; else echo 0; fi
+}
+
 # wait_broker_ready N: until $TMP/brokerN.out names the broker's address.
 wait_broker_ready() {
 	i=0
@@ -87,11 +101,11 @@ wait_broker_ready() {
 # KQ_TEST_BROKER says (its own tests, t9NN-broker-*); options given win
 # over the defaults (-l 127.0.0.1:0 -d $TMP/data-N).
 start_kq_broker() {
-	n=$(echo "$broker_pids" | wc -w)
+	n=$(broker_number)
 	kq-broker -l 127.0.0.1:0 -d "$TMP/data-$n" "$@" >"$TMP/broker$n.out" \
 		2>"$TMP/broker$n.err" &
-	broker_pids="$broker_pids $!"
 	BROKER_PID=$!
+	echo $! >>"$TMP/broker.pids"
 	wait_broker_ready "$n"
 }
 
@@ -100,13 +114,13 @@ start_kq_broker() {
 # only the mock does (topics made with 4 partitions on first use, no
 # CreateTopics, about 5 MB kept a partition, transactions).
 start_mock_broker() {
-	n=$(echo "$broker_pids" | wc -w)
+	n=$(broker_number)
 	mkfifo "$TMP/mock$n.ctl"
 	# Opened for reading and writing, its stdin never ends.
 	"$KQ_TESTBIN/faultbroker" "$@" <>"$TMP/mock$n.ctl" >"$TMP/broker$n.out" \
 		2>"$TMP/broker$n.err" &
-	broker_pids="$broker_pids $!"
 	BROKER_PID=$!
+	echo $! >>"$TMP/broker.pids"
 	wait_broker_ready "$n"
 }
 
@@ -129,7 +143,7 @@ start_fault_broker() {
 	"$KQ_TESTBIN/faultbroker" "$@" <"$TMP/ctl" >"$TMP/fault.out" \
 		2>"$TMP/fault.err" &
 	BROKER_PID=$!
-	broker_pids="$broker_pids $!"
+	echo $! >>"$TMP/broker.pids"
 	exec 9>"$TMP/ctl"
 	i=0
 	while ! grep -q '^KQ_BROKERS=' "$TMP/fault.out" 2>/dev/null; do
