@@ -11,8 +11,14 @@
 #include "errors.h"
 #include "spec.h"
 
-/* The most a Fetch answer holds, as Kafka's fetch.max.bytes (55 MiB). */
-#define KB_FETCH_MAX (55 * 1024 * 1024)
+/*
+ * The most a Fetch answer holds beyond its first batch: 1 MiB, where a
+ * client asks for up to 50 MiB. librdkafka has one fetch in flight to a
+ * broker: with smaller answers it parses one while the next is made, and
+ * reading 1M messages through 32 partitions took 0.6-0.7 s instead of
+ * 0.9 (256 KiB to 1 MiB were alike; 50 MiB the slowest).
+ */
+#define KB_FETCH_MAX (1024 * 1024)
 
 /* --- Produce --------------------------------------------------------------- */
 
@@ -155,9 +161,11 @@ fetch(struct kb_broker *b, int ver, struct kb_rd *in, struct kb_buf *out,
 	*max_wait = kb_i32(in);
 	*min_bytes = kb_i32(in);
 	max_bytes = kb_i32(in);
-	/* As Kafka's fetch.max.bytes: no answer of gigabytes. */
 	if (max_bytes > KB_FETCH_MAX)
 		max_bytes = KB_FETCH_MAX;
+	/* Nor may a fetch wait for more than an answer can hold. */
+	if (*min_bytes > max_bytes)
+		*min_bytes = max_bytes;
 	kb_i8(in); /* isolation: all is committed here, no transactions */
 	if (ver >= 7) {
 		kb_i32(in);
