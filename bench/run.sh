@@ -4,20 +4,20 @@
 # and the same broker, runs alternating, medians reported. Prints a table
 # and writes one JSON line per pair to bench/out/results.json.
 #
-# The broker is librdkafka's mock cluster (in memory, the fixture of the
-# tests), so that the clients are measured, not a disk; KQ_BENCH_BROKER=kq
-# runs the same pairs on kq-broker. bench/broker.sh sets the brokers side
-# by side.
+# The broker is kq-broker, the one kq users run, its data in
+# $KQ_BENCH_OUT/data; KQ_BENCH_BROKER=mock runs the same pairs on
+# librdkafka's mock cluster (in memory). bench/broker.sh sets the two
+# brokers side by side.
 #
 # Environment: KQ_BIN (programs, default bin/), KQ_TESTBIN (the fixture,
 # default build/tests), KQ_BENCH_RUNS (runs of each command, default 5),
 # KQ_BENCH_OUT (scratch and results, default bench/out; the 1 GB input
-# goes there too), KQ_BENCH_BROKER (mock or kq, default mock).
+# goes there too), KQ_BENCH_BROKER (kq or mock, default kq).
 set -eu
 cd "$(dirname "$0")/.."
 BIN=$(cd "${KQ_BIN:-bin}" && pwd)
 TESTBIN=$(cd "${KQ_TESTBIN:-build/tests}" && pwd)
-BROKER=${KQ_BENCH_BROKER:-mock}
+BROKER=${KQ_BENCH_BROKER:-kq}
 PATH=$BIN:$PATH
 RUNS=${KQ_BENCH_RUNS:-5}
 OUT=${KQ_BENCH_OUT:-$PWD/bench/out}
@@ -82,7 +82,7 @@ for t in pub-kq pub-kcat pub-perf pipe-kq pipe-peer; do
 	done
 done
 rm -rf "$OUT/data"
-if [ "$BROKER" = kq ]; then
+if [ "$BROKER" != mock ]; then
 	# shellcheck disable=SC2086
 	kq-broker -q -l 127.0.0.1:0 -d "$OUT/data" $topics --topic sub:$PARTS \
 		--topic empty:1 --topic small:4 >"$OUT/broker.out" 2>"$OUT/broker.err" &
@@ -278,5 +278,5 @@ pair "the seed's JSON pipeline, 100 MB" "$json_values" $(stat -c %s "$json") ">=
 	"jq -c '.[]' | kcat -P :: jq -c '.[]' < $json | kcat -b $B -P -t pipe-peer-@I@ $sticky"
 
 echo
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(sed -n 's/^model name\t: //p' /proc/cpuinfo | head -1); broker: $([ "$BROKER" = kq ] && echo "kq-broker, data in $OUT/data" || echo "librdkafka's mock cluster"); librdkafka $(kq-pub --version | sed 's/.*librdkafka //; s/)//')"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(sed -n 's/^model name\t: //p' /proc/cpuinfo | head -1); broker: $([ "$BROKER" != mock ] && echo "kq-broker, data in $OUT/data" || echo "librdkafka's mock cluster"); librdkafka $(kq-pub --version | sed 's/.*librdkafka //; s/)//')"
 echo "results: $RESULTS"
