@@ -244,6 +244,29 @@ test_cmp() {
 	}
 }
 
+# wait_for FILE PATTERN: until FILE holds a line matching PATTERN (20 s).
+wait_for() {
+	for _ in $(seq 200); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "no '$2' in $1:" >&2
+	cat "$1" >&2
+	return 1
+}
+
+# wait_lines N FILE...: until the files hold N lines together (20 s).
+wait_lines() {
+	n=$1
+	shift
+	for _ in $(seq 200); do
+		[ "$(cat "$@" 2>/dev/null | wc -l)" -ge "$n" ] && return 0
+		sleep 0.1
+	done
+	echo "expected $n lines in $*, got $(cat "$@" | wc -l)" >&2
+	return 1
+}
+
 # grep_err PATTERN FILE: FILE (stderr saved by the test) has the pattern.
 grep_err() {
 	grep -q -- "$1" "$2" || {

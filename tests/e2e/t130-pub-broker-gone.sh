@@ -4,19 +4,6 @@
 # counted either delivered or failed.
 . "$(dirname "$0")/lib.sh"
 
-# wait_lines N FILE: until FILE has N lines (10 s at most).
-wait_lines() {
-	i=0
-	while test "$(wc -l <"$2")" -lt "$1"; do
-		i=$((i + 1))
-		if test $i -gt 100; then
-			echo "$2 never reached $1 lines" >&2
-			return 1
-		fi
-		sleep 0.1
-	done
-}
-
 test_expect_success 'broker killed while the input is slow: 5 delivered, 5 failed, status 1' '
 	start_broker --topic slow:1 &&
 	mkfifo in &&

@@ -5,19 +5,6 @@
 
 start_broker --topic int:1 --topic term:1 --topic flood:4
 
-# wait_lines N FILE: until FILE has N lines (10 s at most).
-wait_lines() {
-	i=0
-	while test "$(wc -l <"$2")" -lt "$1"; do
-		i=$((i + 1))
-		if test $i -gt 100; then
-			echo "$2 never reached $1 lines" >&2
-			return 1
-		fi
-		sleep 0.1
-	done
-}
-
 # interrupt SIGNAL TOPIC: kq-pub reading a pipe that stays open gets
 # SIGNAL after 5 records; its status is in ./status.
 interrupt() {

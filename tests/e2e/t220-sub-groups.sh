@@ -7,29 +7,6 @@
 start_broker --topic one:1 --topic four:4 --topic flow:2 --topic early:1 \
 	--topic trickle:1 --topic term:1
 
-# wait_for FILE PATTERN: until FILE has a line matching PATTERN (20 s).
-wait_for() {
-	for _ in $(seq 200); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "no '$2' in $1:" >&2
-	cat "$1" >&2
-	return 1
-}
-
-# wait_lines N FILE...: until the files hold N lines together (20 s).
-wait_lines() {
-	n=$1
-	shift
-	for _ in $(seq 200); do
-		[ "$(cat "$@" 2>/dev/null | wc -l)" -ge "$n" ] && return 0
-		sleep 0.1
-	done
-	echo "expected $n lines in $*, got $(cat "$@" | wc -l)" >&2
-	return 1
-}
-
 test_expect_success 'a new group reads from the beginning, then resumes' '
 	seq 100 | kcat_write one &&
 	kq-sub -g resume -t one -e >got 2>err &&

@@ -6,16 +6,6 @@
 
 start_broker --topic many:2 --topic few:1 --topic live:1
 
-wait_for() {
-	for _ in $(seq 200); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "no '$2' in $1:" >&2
-	cat "$1" >&2
-	return 1
-}
-
 test_expect_success 'setup' '
 	seq 200000 | kcat_write many -X sticky.partitioning.linger.ms=0 &&
 	seq 5 | kcat_write few

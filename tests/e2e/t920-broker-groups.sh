@@ -7,28 +7,6 @@
 start_kq_broker -d "$TMP/data" --topic four:4 --topic one:1 \
 	--topic py:2 --topic surv:4
 
-# wait_lines N FILE...: until the files hold N lines together (20 s).
-wait_lines() {
-	n=$1
-	shift
-	for _ in $(seq 200); do
-		[ "$(cat "$@" 2>/dev/null | wc -l)" -ge "$n" ] && return 0
-		sleep 0.1
-	done
-	echo "expected $n lines in $*, got $(cat "$@" | wc -l)" >&2
-	return 1
-}
-
-wait_for() {
-	for _ in $(seq 200); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "no '$2' in $1:" >&2
-	cat "$1" >&2
-	return 1
-}
-
 test_expect_success 'two kcat -G members split four partitions, each message once' '
 	kcat -b "$KQ_BROKERS" -G pair four -q -u -X auto.offset.reset=earliest >a.out 2>a.err &
 	a=$!
