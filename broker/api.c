@@ -307,7 +307,7 @@ create_topics(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 
 			if (j < 64) {
 				cfg[j].name = kb_str_dup(cn);
-				cfg[j].value = cv.len < 0 ? NULL : kb_str_dup(cv);
+				cfg[j].value = kb_str_dup_null(cv);
 			}
 		}
 		if (ncfg > 64) {

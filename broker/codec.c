@@ -152,6 +152,12 @@ kb_str_dup(struct kb_str s)
 	return c;
 }
 
+char *
+kb_str_dup_null(struct kb_str s)
+{
+	return s.len < 0 ? NULL : kb_str_dup(s);
+}
+
 void
 kb_buf_free(struct kb_buf *b)
 {

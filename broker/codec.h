@@ -49,6 +49,8 @@ size_t kb_left(const struct kb_rd *r);
 int kb_str_eq(struct kb_str s, const char *c);
 /* A copy, NUL-terminated, allocated ("" for null). */
 char *kb_str_dup(struct kb_str s);
+/* The same, but NULL for a null string. */
+char *kb_str_dup_null(struct kb_str s);
 
 struct kb_buf {
 	unsigned char *p;

@@ -89,12 +89,6 @@ resume_all(struct kb_broker *b, struct resume *rs)
 	(void)rs;
 }
 
-static char *
-dupn(struct kb_str s)
-{
-	return kb_str_dup(s);
-}
-
 static struct kb_group *
 find_group(struct kb_broker *b, struct kb_str id)
 {
@@ -514,7 +508,7 @@ new_group(struct kb_broker *b, struct kb_str id)
 	struct kb_group *g = kq_ecalloc(1, sizeof(*g));
 
 	g->b = b;
-	g->id = dupn(id);
+	g->id = kb_str_dup(id);
 	g->next = b->groups;
 	b->groups = g;
 	return g;
@@ -681,14 +675,14 @@ add_member(struct kb_broker *b, struct kb_req *r, struct kb_group *g,
 	struct kb_str host = {r->c->peer, colon ? (int)(colon - r->c->peer)
 						: (int)strlen(r->c->peer)};
 
-	m->id = mid.len > 0 ? dupn(mid) : new_member_id(b, r);
+	m->id = mid.len > 0 ? kb_str_dup(mid) : new_member_id(b, r);
 	m->g = g;
 	for (pp = &g->members; *pp; pp = &(*pp)->next)
 		;
 	*pp = m;
 	g->nmembers++;
-	m->client_id = dupn(r->client);
-	m->host = dupn(host);
+	m->client_id = kb_str_dup(r->client);
+	m->host = kb_str_dup(host);
 	kb_debug(b, "group %s: member %s joins", g->id, m->id);
 	return m;
 }
@@ -751,9 +745,9 @@ kb_api_join_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	m->session_ms = session;
 	m->rebalance_ms = rebalance;
 	free(m->instance);
-	m->instance = inst.len >= 0 ? dupn(inst) : NULL;
+	m->instance = kb_str_dup_null(inst);
 	if (!g->type)
-		g->type = dupn(type);
+		g->type = kb_str_dup(type);
 	park_join(b, r, m, &rs);
 	prepare(b, g, &rs);
 	maybe_complete(b, g, &rs);
@@ -999,7 +993,7 @@ kb_api_offset_commit(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		gerr = KB_ILLEGAL_GENERATION;
 	else if (g->state == PREPARING || g->state == COMPLETING)
 		gerr = KB_REBALANCE_IN_PROGRESS;
-	group = dupn(gid);
+	group = kb_str_dup(gid);
 	if (r->ver >= 3)
 		kb_put_i32(out, 0);
 	kb_put_i32(out, nt);
@@ -1016,7 +1010,7 @@ kb_api_offset_commit(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		kb_put_str(out, topic);
 		kb_put_i32(out, np);
 		t = kb_topics_find(&b->topics, topic.s, topic.len);
-		tname = dupn(topic);
+		tname = kb_str_dup(topic);
 		for (j = 0; j < np; j++) {
 			int32_t part = kb_i32(in);
 			int64_t offset = kb_i64(in);
@@ -1036,7 +1030,7 @@ kb_api_offset_commit(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			if (!err && (!t || part < 0 || part >= t->nparts))
 				err = KB_UNKNOWN_TOPIC_OR_PARTITION;
 			if (!err) {
-				char *m = meta.len >= 0 ? dupn(meta) : NULL;
+				char *m = kb_str_dup_null(meta);
 
 				if (kb_offsets_commit(&b->offsets, group, tname,
 						      part, offset, m)) {
@@ -1088,7 +1082,7 @@ kb_api_offset_fetch(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 
 	if (in->err)
 		return KB_BADREQ;
-	group = dupn(gid);
+	group = kb_str_dup(gid);
 	go = kb_offsets_group(&b->offsets, group);
 	free(group);
 	if (r->ver >= 3)
@@ -1126,7 +1120,7 @@ kb_api_offset_fetch(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		kb_put_i32(out, nt);
 		for (i = 0; i < nt; i++) {
 			struct kb_str topic = kb_string(in);
-			char *tname = dupn(topic);
+			char *tname = kb_str_dup(topic);
 
 			np = kb_array(in);
 			kb_put_str(out, topic);
@@ -1235,7 +1229,7 @@ kb_api_describe_groups(struct kb_broker *b, struct kb_req *r,
 	for (i = 0; i < n; i++) {
 		struct kb_str id = kb_string(&names);
 		struct kb_group *g = find_group(b, id);
-		char *cid = dupn(id);
+		char *cid = kb_str_dup(id);
 		struct member *m;
 		const char *state = g ? state_names[g->state]
 			: kb_offsets_group(&b->offsets, cid) ? "Empty"

@@ -123,12 +123,6 @@ write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
-static char *
-cstr(struct kb_str s)
-{
-	return s.len < 0 ? NULL : kb_str_dup(s);
-}
-
 /* Apply one record's commit; -1 if it does not parse. */
 static int
 replay(struct kb_offsets *o, const unsigned char *p, size_t len)
@@ -147,9 +141,9 @@ replay(struct kb_offsets *o, const unsigned char *p, size_t len)
 	m = kb_string(&r);
 	if (r.err || g.len < 0 || t.len < 0)
 		return -1;
-	gs = cstr(g);
-	ts = cstr(t);
-	ms = cstr(m);
+	gs = kb_str_dup_null(g);
+	ts = kb_str_dup_null(t);
+	ms = kb_str_dup_null(m);
 	apply(o, gs, ts, part, offset, ms);
 	free(gs);
 	free(ts);
