@@ -223,24 +223,20 @@ fetch(struct kb_broker *b, int ver, struct kb_rd *in, struct kb_buf *out,
 
 				if (room > pmax)
 					room = pmax;
-				/* KIP-74: the first batch goes regardless. */
-				if (room <= 0)
-					room = total > 0 ? 0 : 1;
-				if (room > 0) {
+				/*
+				 * KIP-74: the answer's first batch goes
+				 * whatever its size, the others where they
+				 * fit; a client asks again for the rest.
+				 */
+				if (room > 0 || total == 0) {
 					rc = kb_log_read(lg, offset,
-							 (size_t)room, out);
+							 room > 0 ? (size_t)room
+								  : 0,
+							 total == 0, out);
 					if (rc < 0) {
 						rc = KB_KAFKA_STORAGE_ERROR;
 						out->len = start;
 					}
-					/*
-					 * A batch over the room goes only as
-					 * the answer's first (KIP-74): a
-					 * client asks again for the rest.
-					 */
-					if (total > 0 &&
-					    out->len - start > (size_t)room)
-						out->len = start;
 					if (rc) {
 						err = (int16_t)rc;
 						*errors = 1;

@@ -979,7 +979,8 @@ walk(const struct kb_seg *s, uint64_t pos, int pred, int64_t key,
 }
 
 int
-kb_log_read(struct kb_log *lg, int64_t offset, size_t max, struct kb_buf *out)
+kb_log_read(struct kb_log *lg, int64_t offset, size_t max, int first_always,
+	    struct kb_buf *out)
 {
 	struct kb_seg *s = NULL;
 	unsigned char hdr[KB_BATCH_HEADER], *dst;
@@ -1002,6 +1003,8 @@ kb_log_read(struct kb_log *lg, int64_t offset, size_t max, struct kb_buf *out)
 	if (i == lg->nsegs)
 		return 0;
 	first = (size_t)(int32_t)kb_be32(hdr + KB_B_LENGTH) + 12;
+	if (first > max && !first_always)
+		return 0;
 	want = max > first ? max : first;
 	if (want > s->size - (uint64_t)pos)
 		want = (size_t)(s->size - (uint64_t)pos);
@@ -1016,7 +1019,7 @@ kb_log_read(struct kb_log *lg, int64_t offset, size_t max, struct kb_buf *out)
 			return -1;
 		}
 	}
-	/* Whole batches only (the first always). */
+	/* Whole batches only. */
 	for (end = first; end + 12 <= want;) {
 		size_t size =
 			(size_t)(int32_t)kb_be32(dst + end + KB_B_LENGTH) + 12;

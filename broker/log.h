@@ -116,12 +116,13 @@ int kb_log_append(struct kb_log *lg, unsigned char *p, size_t n,
 int kb_log_sync(struct kb_log *lg);
 
 /*
- * Append to out the stored batches from offset on, up to max bytes, but
- * always the whole first batch. 0 (nothing appended at the log end) or
- * OFFSET_OUT_OF_RANGE (1); -1 on an I/O error.
+ * Append to out the stored batches from offset on, whole, up to max bytes;
+ * the first one whatever its size when first_always, else nothing if it
+ * is larger. 0 (also when nothing was appended) or OFFSET_OUT_OF_RANGE
+ * (1); -1 on an I/O error.
  */
 int kb_log_read(struct kb_log *lg, int64_t offset, size_t max,
-		struct kb_buf *out);
+		int first_always, struct kb_buf *out);
 /*
  * The first offset whose timestamp is ts or later, and that timestamp;
  * -1 when every record is older. Exact for uncompressed batches; for a

@@ -138,20 +138,25 @@ append_and_read(void **state)
 	assert_int_equal(base, 3);
 	assert_int_equal(lg.next, 5);
 	/* Offset 4 lies in the second batch: that batch comes back. */
-	assert_int_equal(kb_log_read(&lg, 4, 1 << 20, &out), 0);
+	assert_int_equal(kb_log_read(&lg, 4, 1 << 20, 1, &out), 0);
 	assert_int_equal(out.len, n);
 	assert_int_equal(kb_be64(out.p), 3);
 	out.len = 0;
-	assert_int_equal(kb_log_read(&lg, 0, 1 << 20, &out), 0);
+	assert_int_equal(kb_log_read(&lg, 0, 1 << 20, 1, &out), 0);
 	assert_int_equal(kb_be64(out.p), 0);
 	/* A limit smaller than the first batch still gives the first. */
 	out.len = 0;
-	assert_int_equal(kb_log_read(&lg, 0, 10, &out), 0);
+	assert_int_equal(kb_log_read(&lg, 0, 10, 1, &out), 0);
 	assert_int_equal(kb_be32(out.p + KB_B_LENGTH) + 12, out.len);
+	/* Unless it need not come first: then nothing. */
 	out.len = 0;
-	assert_int_equal(kb_log_read(&lg, 5, 100, &out), 0);
+	assert_int_equal(kb_log_read(&lg, 0, 10, 0, &out), 0);
 	assert_int_equal(out.len, 0);
-	assert_int_equal(kb_log_read(&lg, 6, 100, &out), KB_OFFSET_OUT_OF_RANGE);
+	out.len = 0;
+	assert_int_equal(kb_log_read(&lg, 5, 100, 1, &out), 0);
+	assert_int_equal(out.len, 0);
+	assert_int_equal(kb_log_read(&lg, 6, 100, 1, &out),
+			 KB_OFFSET_OUT_OF_RANGE);
 	kb_log_close(&lg);
 	kb_buf_free(&out);
 	rm_rf(d);
@@ -262,14 +267,14 @@ segments_and_retention(void **state)
 	/* Reopened: the indexes of the older segments are used. */
 	assert_int_equal(kb_log_open(&lg, d, "t-0", &c, err, sizeof(err)), 0);
 	assert_int_equal(lg.next, 400);
-	assert_int_equal(kb_log_read(&lg, 201, 1, &out), 0);
+	assert_int_equal(kb_log_read(&lg, 201, 1, 1, &out), 0);
 	assert_int_equal(kb_be64(out.p), 200);
 	lg.conf.retention_bytes = 2000;
 	assert_true(kb_log_retain(&lg, 0) > 0);
 	assert_true(kb_log_size(&lg) < 2000 + 1000);
 	assert_true(lg.start > 0);
 	assert_int_equal(lg.start, lg.segs[0].base);
-	assert_int_equal(kb_log_read(&lg, 0, 100, &out),
+	assert_int_equal(kb_log_read(&lg, 0, 100, 1, &out),
 			 KB_OFFSET_OUT_OF_RANGE);
 	/* By time: everything older than 3 s ago (ts 1000.. is 1970). */
 	lg.conf.retention_ms = 3000;
@@ -461,7 +466,7 @@ batches_over_a_mebibyte_survive_a_restart(void **state)
 	assert_int_equal(lg.next, 3);
 	assert_int_equal(kb_log_size(&lg), 3 * n);
 	assert_int_equal(file_size(d, 0, "log"), (off_t)(3 * n));
-	assert_int_equal(kb_log_read(&lg, 2, 1, &out), 0);
+	assert_int_equal(kb_log_read(&lg, 2, 1, 1, &out), 0);
 	assert_int_equal(out.len, n);
 	assert_int_equal(kb_be64(out.p), 2);
 	kb_log_close(&lg);
@@ -509,7 +514,7 @@ lost_indexes_are_rebuilt_without_a_cut(void **state)
 		assert_int_equal(lg.segs[i].size, (uint64_t)sizes[i]);
 		assert_true(file_size(d, bases[i], "index") > 0);
 	}
-	assert_int_equal(kb_log_read(&lg, 81, 1, &out), 0);
+	assert_int_equal(kb_log_read(&lg, 81, 1, 1, &out), 0);
 	assert_int_equal(kb_be64(out.p), 80);
 	kb_log_close(&lg);
 	kb_buf_free(&out);
@@ -563,11 +568,11 @@ older_segment_damage_is_kept_not_cut(void **state)
 		assert_int_equal(lg.segs[0].size, pos);
 		assert_int_equal(lg.next, 4000);
 		out.len = 0;
-		assert_int_equal(kb_log_read(&lg, 1, 1, &out), 0);
+		assert_int_equal(kb_log_read(&lg, 1, 1, 1, &out), 0);
 		assert_int_equal(kb_be64(out.p), 0);
 		/* Past the damage: the next segment from its start. */
 		out.len = 0;
-		assert_int_equal(kb_log_read(&lg, lost, 1, &out), 0);
+		assert_int_equal(kb_log_read(&lg, lost, 1, 1, &out), 0);
 		assert_int_equal(kb_be64(out.p), seg1);
 		kb_log_close(&lg);
 	}
@@ -658,7 +663,7 @@ offset_ranges_fit_the_index(void **state)
 
 		assert_true(end - 1 - lg.segs[i].base <= INT32_MAX);
 	}
-	assert_int_equal(kb_log_read(&lg, last, 1, &out), 0);
+	assert_int_equal(kb_log_read(&lg, last, 1, 1, &out), 0);
 	assert_int_equal(kb_be64(out.p), last);
 	/* A set of batches that alone spans more is refused. */
 	n = huge_batch(two);
