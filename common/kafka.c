@@ -60,12 +60,74 @@ reason_without(char *err, size_t size, const char *value)
 		snprintf(err, size, "Invalid value for configuration property");
 }
 
+/* Levenshtein's distance between a and b, or 99 when either is long. */
+static int
+distance(const char *a, const char *b)
+{
+	int row[2][65], i, j;
+	size_t na = strlen(a), nb = strlen(b);
+
+	if (na > 64 || nb > 64)
+		return 99;
+	for (j = 0; j <= (int)nb; j++)
+		row[0][j] = j;
+	for (i = 1; i <= (int)na; i++) {
+		int *cur = row[i & 1], *prev = row[!(i & 1)];
+
+		cur[0] = i;
+		for (j = 1; j <= (int)nb; j++) {
+			int d = prev[j - 1] + (a[i - 1] != b[j - 1]);
+
+			if (prev[j] + 1 < d)
+				d = prev[j] + 1;
+			if (cur[j - 1] + 1 < d)
+				d = cur[j - 1] + 1;
+			cur[j] = d;
+		}
+	}
+	return row[na & 1][nb];
+}
+
+/*
+ * The property librdkafka knows that is nearest to name, two edits at
+ * most (a typo), from its own table of properties; 0 when there is none.
+ */
+static int
+nearest_property(const char *name, char *out, size_t size)
+{
+	char *text = NULL, *line, *save = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int best = 3, d;
+
+	if (!f)
+		return 0;
+	rd_kafka_conf_properties_show(f);
+	fclose(f);
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		size_t n = strcspn(line, " |");
+
+		/* "name   | C/P | ...": not the headings. */
+		if (!n || !strchr("abcdefghijklmnopqrstuvwxyz", line[0]) ||
+		    !strstr(line + n, "|"))
+			continue;
+		line[n] = 0;
+		if ((d = distance(name, line)) < best) {
+			best = d;
+			snprintf(out, size, "%s", line);
+		}
+	}
+	free(text);
+	return best < 3;
+}
+
 /* Set name=value; where says where the user set it (NULL: kq itself). */
 static void
 set_prop(rd_kafka_conf_t *rc, const char *name, const char *value,
 	 const struct kq_prop *where)
 {
-	char err[512], at[4200];
+	char err[512], at[4200], near[128];
 	rd_kafka_conf_res_t r;
 
 	/* kcat's spelling of topic properties. */
@@ -76,7 +138,12 @@ set_prop(rd_kafka_conf_t *rc, const char *name, const char *value,
 	r = rd_kafka_conf_set(rc, name, value, err, sizeof(err));
 	if (r == RD_KAFKA_CONF_OK)
 		return;
-	if (r == RD_KAFKA_CONF_UNKNOWN)
+	if (r == RD_KAFKA_CONF_UNKNOWN && nearest_property(name, near,
+							   sizeof(near)))
+		snprintf(err, sizeof(err),
+			 "No such configuration property; did you mean %s?",
+			 near);
+	else if (r == RD_KAFKA_CONF_UNKNOWN)
 		snprintf(err, sizeof(err), "No such configuration property");
 	else
 		reason_without(err, sizeof(err), value);

@@ -19,7 +19,7 @@ test_expect_success 'a misspelled property from -X: its name, not its value, in 
 	for p in "kq-pub -t x" "kq-sub -t x -e" "kq-topic list" "kq-count -t x"; do
 		prog=${p%% *} &&
 		run $p -b 127.0.0.1:1 -X sasl.pasword=SECRET &&
-		grep_err "^$prog: -X sasl.pasword: No such configuration property$" err &&
+		grep_err "^$prog: -X sasl.pasword: No such configuration property; did you mean sasl.password?$" err &&
 		no_secret || { echo "$p" >&2; exit 1; }
 	done
 '
@@ -29,7 +29,7 @@ test_expect_success 'the same from a config file: the file and line instead' '
 	for p in "kq-pub -t x" "kq-sub -t x -e" "kq-topic list" "kq-count -t x"; do
 		prog=${p%% *} &&
 		run $p -b 127.0.0.1:1 -F kq.conf &&
-		grep_err "^$prog: kq.conf:3: sasl.pasword: No such configuration property$" err &&
+		grep_err "^$prog: kq.conf:3: sasl.pasword: No such configuration property; did you mean sasl.password?$" err &&
 		no_secret || { echo "$p" >&2; exit 1; }
 	done &&
 	KQ_CONFIG=$PWD/kq.conf run kq-pub -t x -b 127.0.0.1:1 &&
