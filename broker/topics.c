@@ -375,6 +375,23 @@ part_of_topic(const struct kb_topics *ts, const char *entry)
 	return t && atoi(dash + 1) < t->nparts;
 }
 
+/* Say which files of a partition's directory are not the broker's. */
+static void
+note_strangers(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+		    !kb_datadir_part_file(e->d_name))
+			kq_warn("%s/%s: not kq-broker's, left in place", dir,
+				e->d_name);
+	closedir(d);
+}
+
 /*
  * What the start makes of an entry of the data directory: a deletion cut
  * short is finished; a partition of no topic (a deletion cut short before
@@ -404,7 +421,9 @@ check_entry(const struct kb_topics *ts, const char *entry)
 	case KB_ENTRY_PART:
 		if (!S_ISDIR(st.st_mode))
 			break;
-		if (!part_of_topic(ts, entry))
+		if (part_of_topic(ts, entry))
+			note_strangers(path);
+		else
 			kq_warn("%s: a partition of no topic, left in place "
 				"(a topic made under that name sets it aside)",
 				path);

@@ -419,7 +419,8 @@ detach(const struct opts *o, int verbose)
 	int fd = open("/dev/null", O_RDWR), log;
 
 	snprintf(path, sizeof(path), "%s/kq-broker.log", o->data_dir);
-	log = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	log = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
+		   0644);
 	dup2(fd, 0);
 	dup2(fd, 1);
 	if (log >= 0) {

@@ -99,6 +99,7 @@ stop_broker
 rm "$D/gone.topic"
 mv "$D/gone-0" "$D/gone-0.0123456789abcdef-delete"
 echo note >"$D/README" && mkdir "$D/mine" && echo x >"$D/mine/f"
+echo kept >"$D/kept-0/notes.txt"
 start_kq_broker -d "$D"
 ERR=$TMP/broker$n.err
 
@@ -107,6 +108,8 @@ test_expect_success 'a deletion cut short is finished at the next start; what is
 	! kcat -b "$KQ_BROKERS" -L -J | jq -r ".topics[].topic" | grep -qx gone &&
 	grep_err "$D/README: not kq-broker.s, left in place" "$ERR" &&
 	grep_err "$D/mine: not kq-broker.s, left in place" "$ERR" &&
+	grep_err "$D/kept-0/notes.txt: not kq-broker.s, left in place" "$ERR" &&
+	test "$(cat "$D/kept-0/notes.txt")" = kept &&
 	test "$(cat "$D/README")" = note && test "$(cat "$D/mine/f")" = x &&
 	test "$(kcat_read kept -p 0 | wc -l)" -eq 10
 '
