@@ -198,15 +198,18 @@ remove_ours(const char *dir)
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (!kb_datadir_part_file(e->d_name) || unlink(path))
+		if (!kb_datadir_part_file(e->d_name))
 			left++;
+		else if (unlink(path))
+			kq_warn("%s: %s", path, strerror(errno));
 	}
 	closedir(d);
-	if (!left && !rmdir(dir))
-		return;
-	kq_warn("%s: left in place: it holds %d file%s kq-broker did not "
-		"write",
-		dir, left, left == 1 ? "" : "s");
+	if (left)
+		kq_warn("%s: left in place: it holds %d file%s kq-broker did "
+			"not write",
+			dir, left, left == 1 ? "" : "s");
+	else if (rmdir(dir))
+		kq_warn("%s: %s", dir, strerror(errno));
 }
 
 /*
