@@ -1,16 +1,14 @@
 #include "broker.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "api.h"
+#include "datadir.h"
 #include "groups.h"
 #include "net.h"
 #include "spec.h"
@@ -114,46 +112,11 @@ before_sleep(struct kb_loop *l, void *arg)
 	kb_net_tick(b);
 }
 
-/* One broker per data directory: a second would corrupt the logs. */
-static int
-lock_dir(struct kb_broker *b, const char *dir, char *err, size_t errsize)
-{
-	char path[4096], pid[32];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/.lock", dir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		snprintf(err, errsize, "%s: %s", path, strerror(errno));
-		return EX_CANTCREAT;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB)) {
-		ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
-
-		pid[n > 0 ? n : 0] = 0;
-		pid[strcspn(pid, "\n")] = 0;
-		snprintf(err, errsize,
-			 "%s: in use by another kq-broker (process %s)", dir,
-			 *pid ? pid : "?");
-		close(fd);
-		return EX_TEMPFAIL;
-	}
-	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-	if (ftruncate(fd, 0) ||
-	    pwrite(fd, pid, strlen(pid), 0) != (ssize_t)strlen(pid)) {
-		snprintf(err, errsize, "%s: %s", path, strerror(errno));
-		close(fd);
-		return EX_IOERR;
-	}
-	b->lockfd = fd;
-	return 0;
-}
-
 int
 kb_broker_open(struct kb_broker *b, const struct kb_settings *s, char *err,
 	       size_t errsize)
 {
-	char host[256];
+	char host[256], note[4200];
 	int rc;
 
 	memset(b, 0, sizeof(*b));
@@ -177,8 +140,11 @@ kb_broker_open(struct kb_broker *b, const struct kb_settings *s, char *err,
 		snprintf(err, errsize, "%s: %s", s->data_dir, strerror(errno));
 		return EX_CANTCREAT;
 	}
-	if ((rc = lock_dir(b, s->data_dir, err, errsize)))
+	if ((rc = kb_datadir_open(s->data_dir, &b->lockfd, note, sizeof(note),
+				  err, errsize)))
 		return rc;
+	if (*note)
+		kb_note(b, "%s", note);
 	if (kb_topics_open(&b->topics, s->data_dir, &s->defaults, err,
 			   errsize))
 		return EX_IOERR;

@@ -7,9 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "datadir.h"
 #include "die.h"
 #include "errors.h"
 
@@ -176,23 +179,87 @@ save_topic(const struct kb_topics *ts, const struct kb_topic *t)
 	return 0;
 }
 
-/* Remove a partition directory and the files in it. */
+/*
+ * Remove what the broker wrote in a partition's directory, then the
+ * directory if that emptied it: a file someone else put there stays, and
+ * so does the directory, with a log line.
+ */
 static void
-remove_dir(const char *dir)
+remove_ours(const char *dir)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	char path[4096];
+	int left = 0;
 
 	if (!d)
 		return;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.') {
-			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-			unlink(path);
-		}
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (!kb_datadir_part_file(e->d_name))
+			left++;
+		else if (unlink(path))
+			kq_warn("%s: %s", path, strerror(errno));
+	}
 	closedir(d);
-	rmdir(dir);
+	if (left)
+		kq_warn("%s: left in place: it holds %d file%s kq-broker did "
+			"not write",
+			dir, left, left == 1 ? "" : "s");
+	else if (rmdir(dir))
+		kq_warn("%s: %s", dir, strerror(errno));
+}
+
+/*
+ * Mark a partition's directory deleted by renaming it NAME-P.HEX-delete,
+ * as Kafka does: a name no topic has, so that a crash half way through
+ * never gives its files to a topic made later under that name, and that
+ * the next start finishes the deletion.
+ */
+static int
+set_aside(const struct kb_topics *ts, const char *part, char *to,
+	  size_t tosize)
+{
+	char from[4096];
+	unsigned long long r;
+	struct timespec now;
+
+	if (getrandom(&r, sizeof(r), 0) != sizeof(r)) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		r = (unsigned long long)now.tv_sec * 1000000000ULL ^
+		    (unsigned long long)now.tv_nsec << 20 ^
+		    (unsigned long long)getpid();
+	}
+	snprintf(from, sizeof(from), "%s/%s", ts->dir, part);
+	snprintf(to, tosize, "%s/%s.%016llx-delete", ts->dir, part, r);
+	return rename(from, to);
+}
+
+/* Delete partitions [from, to) of topic name, whose logs are closed. */
+static void
+delete_parts(const struct kb_topics *ts, const char *name, int from, int to)
+{
+	char part[300], (*gone)[4400];
+	int p, n = 0;
+
+	if (to <= from)
+		return;
+	gone = kq_ecalloc((size_t)(to - from), sizeof(*gone));
+	for (p = from; p < to; p++) {
+		snprintf(part, sizeof(part), "%s-%d", name, p);
+		if (!set_aside(ts, part, gone[n], sizeof(gone[n])))
+			n++;
+		else if (errno != ENOENT)
+			kq_warn("%s/%s: cannot rename it to delete it: %s",
+				ts->dir, part, strerror(errno));
+	}
+	if (n)
+		kb_sync_dir(ts->dir);
+	for (p = 0; p < n; p++)
+		remove_ours(gone[p]);
+	free(gone);
 }
 
 static int
@@ -301,22 +368,73 @@ bad:
 	return NULL;
 }
 
-/* Is this directory entry a partition of a topic we hold? */
+/* Is NAME-P a partition of a topic we hold? */
 static int
-is_ours(const struct kb_topics *ts, const char *entry)
+part_of_topic(const struct kb_topics *ts, const char *entry)
 {
 	const char *dash = strrchr(entry, '-');
-	struct kb_topic *t;
-	char *end;
-	long p;
+	struct kb_topic *t = kb_topics_find(ts, entry, (int)(dash - entry));
 
-	if (!dash || dash == entry)
-		return 1;
-	p = strtol(dash + 1, &end, 10);
-	if (*end || end == dash + 1)
-		return 1;
-	t = kb_topics_find(ts, entry, (int)(dash - entry));
-	return t && p >= 0 && p < t->nparts;
+	return t && atoi(dash + 1) < t->nparts;
+}
+
+/* Say which files of a partition's directory are not the broker's. */
+static void
+note_strangers(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+		    !kb_datadir_part_file(e->d_name))
+			kq_warn("%s/%s: not kq-broker's, left in place", dir,
+				e->d_name);
+	closedir(d);
+}
+
+/*
+ * What the start makes of an entry of the data directory: a deletion cut
+ * short is finished; a partition of no topic (a deletion cut short before
+ * its rename) and anything the broker did not write stay as they are,
+ * with a line.
+ */
+static void
+check_entry(const struct kb_topics *ts, const char *entry)
+{
+	char path[4096];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", ts->dir, entry);
+	if (!strcmp(entry, ".") || !strcmp(entry, "..") || lstat(path, &st))
+		return;
+	switch (kb_datadir_entry(entry)) {
+	case KB_ENTRY_FILE:
+	case KB_ENTRY_TOPIC:
+		if (S_ISREG(st.st_mode))
+			return;
+		break;
+	case KB_ENTRY_DELETING:
+		if (!S_ISDIR(st.st_mode))
+			break;
+		remove_ours(path);
+		return;
+	case KB_ENTRY_PART:
+		if (!S_ISDIR(st.st_mode))
+			break;
+		if (part_of_topic(ts, entry))
+			note_strangers(path);
+		else
+			kq_warn("%s: a partition of no topic, left in place "
+				"(a topic made under that name sets it aside)",
+				path);
+		return;
+	default:
+		break;
+	}
+	kq_warn("%s: not kq-broker's, left in place", path);
 }
 
 int
@@ -325,7 +443,6 @@ kb_topics_open(struct kb_topics *ts, const char *dir,
 {
 	DIR *d;
 	struct dirent *e;
-	char path[4096];
 
 	memset(ts, 0, sizeof(*ts));
 	ts->dir = kq_estrdup(dir);
@@ -352,24 +469,9 @@ kb_topics_open(struct kb_topics *ts, const char *dir,
 		}
 		add(ts, t);
 	}
-	/*
-	 * Partition directories of no topic are what a deletion or a
-	 * creation cut short left behind: remove them, so that a topic
-	 * made later under that name starts empty.
-	 */
 	rewinddir(d);
-	while ((e = readdir(d))) {
-		struct stat st;
-
-		if (e->d_name[0] == '.' || is_ours(ts, e->d_name))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (stat(path, &st) || !S_ISDIR(st.st_mode))
-			continue;
-		kq_warn("%s: removing a partition of no topic (left by a "
-			"deletion cut short)", path);
-		remove_dir(path);
-	}
+	while ((e = readdir(d)))
+		check_entry(ts, e->d_name);
 	closedir(d);
 	return 0;
 }
@@ -407,7 +509,7 @@ kb_topics_create(struct kb_topics *ts, const char *name, int nparts,
 {
 	struct kb_topic *t;
 	const char *bad;
-	char err[512], dir[4096];
+	char err[512];
 	int i, p;
 
 	if ((bad = kb_topic_name_bad(name))) {
@@ -441,10 +543,7 @@ kb_topics_create(struct kb_topics *ts, const char *name, int nparts,
 		return 0;
 	}
 	/* Leftovers of an older topic of that name must not come back. */
-	for (p = 0; p < nparts; p++) {
-		part_dir(ts, name, p, dir, sizeof(dir));
-		remove_dir(dir);
-	}
+	delete_parts(ts, name, 0, nparts);
 	if (open_parts(ts, t, 0, nparts, err, sizeof(err))) {
 		snprintf(why, whysize, "%s", err);
 		free_topic(t);
@@ -476,8 +575,11 @@ kb_topics_delete(struct kb_topics *ts, struct kb_topic *t)
 	if (unlink(path) && errno != ENOENT)
 		return KB_KAFKA_STORAGE_ERROR;
 	kb_sync_dir(ts->dir);
-	for (p = 0; p < t->nparts; p++)
-		kb_log_remove(&t->parts[p]);
+	for (p = 0; p < t->nparts; p++) {
+		t->parts[p].dirty = 0; /* its data goes: no last sync */
+		kb_log_close(&t->parts[p]);
+	}
+	delete_parts(ts, t->name, 0, t->nparts);
 	t->nparts = 0;
 	for (i = 0; i < ts->n; i++)
 		if (ts->v[i] == t) {
@@ -494,7 +596,7 @@ int
 kb_topics_grow(struct kb_topics *ts, struct kb_topic *t, int nparts,
 	       int check, char *why, size_t whysize)
 {
-	char err[512], dir[4096];
+	char err[512];
 	int old = t->nparts, p;
 
 	if (nparts <= old) {
@@ -510,10 +612,7 @@ kb_topics_grow(struct kb_topics *ts, struct kb_topic *t, int nparts,
 	}
 	if (check)
 		return 0;
-	for (p = old; p < nparts; p++) {
-		part_dir(ts, t->name, p, dir, sizeof(dir));
-		remove_dir(dir);
-	}
+	delete_parts(ts, t->name, old, nparts);
 	if (open_parts(ts, t, old, nparts, err, sizeof(err))) {
 		snprintf(why, whysize, "%s", err);
 		return KB_KAFKA_STORAGE_ERROR;

@@ -5,12 +5,15 @@
  * groups. The work is done by the modules in broker/; this file holds the
  * options and the wiring.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -66,7 +69,7 @@ static const struct kq_option options[] = {
 	 "detach, write a pid file, print shell assignments", NULL},
 	{"pidfile", OPT_PIDFILE, KQ_ARG, "FILE",
 	 "the pid file of --daemon and --stop "
-	 "(default $XDG_RUNTIME_DIR/kq-broker.pid)",
+	 "(default DIR/kq-broker.pid)",
 	 "@file"},
 	{"stop", OPT_STOP, KQ_NOARG, NULL,
 	 "stop the broker started with --daemon", NULL},
@@ -77,7 +80,7 @@ static const struct kq_command cmd = {
 	"kq-broker",
 	"[-l HOST:PORT] [-d DIR] [-t NAME[:PARTITIONS]]... [-c NAME=VALUE]...\n"
 	"[--fsync always|interval|never] [--daemon] [--pidfile FILE]\n"
-	"--stop [--pidfile FILE]",
+	"--stop [-d DIR] [--pidfile FILE]",
 	"Run a Kafka broker for this machine, keeping its data on disk, and "
 	"print\nits address as KQ_BROKERS=HOST:PORT.",
 	options,
@@ -101,20 +104,6 @@ struct opts {
 	char *host;
 };
 
-static const char *
-default_pidfile(void)
-{
-	static char path[4096];
-	const char *dir = getenv("XDG_RUNTIME_DIR");
-
-	if (dir && *dir)
-		snprintf(path, sizeof(path), "%s/kq-broker.pid", dir);
-	else
-		snprintf(path, sizeof(path), "/tmp/kq-broker.%ld.pid",
-			 (long)getuid());
-	return path;
-}
-
 static char *
 default_data_dir(const struct kq_conf *c)
 {
@@ -130,85 +119,164 @@ default_data_dir(const struct kq_conf *c)
 	return kq_estrdup(path);
 }
 
-/* The process id in pidfile, or 0 when there is none. */
-static long
-read_pidfile(const char *pidfile)
-{
-	FILE *f = fopen(pidfile, "r");
-	long pid = 0;
-
-	if (!f)
-		return 0;
-	if (fscanf(f, "%ld", &pid) != 1 || pid <= 1)
-		pid = 0;
-	fclose(f);
-	return pid;
-}
-
 /*
- * Whether process pid is a kq-broker, so that a stale pid file, whose id
- * the system has handed to another program since, never gets it killed.
+ * The pid file is kq-broker's own: created without following a symbolic
+ * link, and locked (fcntl) for as long as the broker runs. --stop signals
+ * only the process that holds that lock, so a stale file, or a process
+ * that got the id of a broker gone since, is never signalled.
  */
 static int
-is_broker(long pid)
+pidfile_lock(int fd, short type, pid_t *holder)
 {
-	char path[64], comm[64] = "";
-	FILE *f;
+	struct flock fl = {.l_type = type, .l_whence = SEEK_SET};
 
-	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
-	if (!(f = fopen(path, "r")))
-		return kill((pid_t)pid, 0) == 0; /* no /proc: trust the file */
-	if (!fgets(comm, sizeof(comm), f))
-		comm[0] = 0;
-	fclose(f);
-	return strcmp(comm, "kq-broker\n") == 0;
+	if (holder) {
+		if (fcntl(fd, F_GETLK, &fl))
+			return -1;
+		*holder = fl.l_type == F_UNLCK ? 0 : fl.l_pid;
+		return 0;
+	}
+	return fcntl(fd, F_SETLK, &fl);
+}
+
+/* The process id written in the file, or 0; *whole: nothing else in it. */
+static long
+pidfile_read(int fd, int *whole)
+{
+	char buf[32], *end;
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	long pid;
+
+	buf[n > 0 ? n : 0] = 0;
+	errno = 0;
+	pid = strtol(buf, &end, 10);
+	*whole = end != buf && (!strcmp(end, "\n") || !*end);
+	return errno || end == buf || pid <= 1 ? 0 : pid;
 }
 
 static int
 stop_daemon(const char *pidfile)
 {
+	pid_t holder;
 	long pid;
-	int i;
+	int fd, whole, i;
 
-	if (access(pidfile, F_OK))
-		kq_die(EX_NOINPUT, "%s: %s", pidfile, strerror(errno));
-	if (!(pid = read_pidfile(pidfile)))
+	fd = open(pidfile, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		kq_die(EX_NOINPUT, "%s: %s", pidfile,
+		       errno == ELOOP ? "a symbolic link, not followed"
+				      : strerror(errno));
+	if (!(pid = pidfile_read(fd, &whole)))
 		kq_die(EX_DATAERR, "%s: no process id in it", pidfile);
-	if (!is_broker(pid) || kill((pid_t)pid, SIGTERM)) {
-		unlink(pidfile);
+	if (pidfile_lock(fd, F_WRLCK, &holder))
+		kq_die(EX_OSERR, "%s: %s", pidfile, strerror(errno));
+	if (!holder) {
+		/* Only a file as a broker writes it goes. */
+		if (whole)
+			unlink(pidfile);
 		kq_die(EX_UNAVAILABLE,
-		       "%s: process %ld is not a running kq-broker (the stale "
-		       "pid file is removed)",
-		       pidfile, pid);
+		       "%s: stale: no running kq-broker holds it, process %ld "
+		       "is not signalled%s",
+		       pidfile, pid, whole ? " (the file is removed)" : "");
 	}
+	if (holder != pid)
+		kq_die(EX_UNAVAILABLE,
+		       "%s: names process %ld, but process %ld holds it: "
+		       "nothing signalled",
+		       pidfile, pid, (long)holder);
+	if (kill(holder, SIGTERM))
+		kq_die(EX_UNAVAILABLE, "process %ld: %s", pid, strerror(errno));
 	/* Wait for it, so a script may start another at once. */
-	for (i = 0; i < 600 && kill((pid_t)pid, 0) == 0; i++)
+	for (i = 0; i < 600; i++) {
+		if ((pidfile_lock(fd, F_WRLCK, &holder) || holder != pid) &&
+		    kill((pid_t)pid, 0))
+			break;
 		usleep(50000);
-	if (kill((pid_t)pid, 0) == 0)
+	}
+	close(fd);
+	if (i == 600)
 		kq_die(EX_TEMPFAIL, "process %ld still runs 30s after SIGTERM",
 		       pid);
-	/* It removes the file itself, unless it was killed. */
-	if (read_pidfile(pidfile) == pid)
-		unlink(pidfile);
 	return EX_OK;
 }
 
-/* Write our process id to pidfile, whole or not at all. */
+/*
+ * Create and lock the pid file, and write our process id in it; the
+ * descriptor stays open, holding the lock, until the broker ends.
+ */
 static int
-write_pidfile(const char *pidfile)
+pidfile_write(const char *pidfile, char *err, size_t errsize)
 {
-	char tmp[4096];
-	FILE *f;
+	char line[32];
+	struct stat st;
+	pid_t holder;
+	int fd, n;
 
-	snprintf(tmp, sizeof(tmp), "%s.%ld", pidfile, (long)getpid());
-	if (!(f = fopen(tmp, "w")))
-		return -1;
-	if (fprintf(f, "%ld\n", (long)getpid()) < 0 || fclose(f) ||
-	    rename(tmp, pidfile)) {
-		unlink(tmp);
-		return -1;
+	fd = open(pidfile, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		snprintf(err, errsize, "%s: %s", pidfile,
+			 errno == ELOOP ? "a symbolic link, not followed"
+					: strerror(errno));
+		return -EX_CANTCREAT;
 	}
-	return 0;
+	/* Someone else's file, in a shared directory: not ours to write. */
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid()) {
+		snprintf(err, errsize, "%s: not a regular file of this user's",
+			 pidfile);
+		close(fd);
+		return -EX_CANTCREAT;
+	}
+	if (pidfile_lock(fd, F_WRLCK, NULL)) {
+		if (pidfile_lock(fd, F_WRLCK, &holder))
+			holder = 0;
+		snprintf(err, errsize,
+			 "%s: held by a running kq-broker (process %ld)",
+			 pidfile, (long)holder);
+		close(fd);
+		return -EX_TEMPFAIL;
+	}
+	n = snprintf(line, sizeof(line), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) || pwrite(fd, line, (size_t)n, 0) != n) {
+		snprintf(err, errsize, "%s: %s", pidfile, strerror(errno));
+		close(fd);
+		return -EX_IOERR;
+	}
+	return fd;
+}
+
+/* Remove the pid file if it is still the one we hold. */
+static void
+pidfile_remove(const char *pidfile, int fd)
+{
+	struct stat a, b;
+
+	if (fd < 0)
+		return;
+	if (!fstat(fd, &a) && !lstat(pidfile, &b) && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino)
+		unlink(pidfile);
+	close(fd);
+}
+
+/* Whether clients can reach the broker only from this machine. */
+static int
+listens_on_loopback(const struct kb_broker *b)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)&ss;
+	const struct sockaddr_in *a4 = (const struct sockaddr_in *)&ss;
+
+	if (getsockname(b->lfd, (struct sockaddr *)&ss, &sl))
+		return 0;
+	if (ss.ss_family == AF_INET)
+		return (ntohl(a4->sin_addr.s_addr) >> 24) == 127;
+	if (ss.ss_family != AF_INET6)
+		return 0;
+	if (IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr))
+		return a6->sin6_addr.s6_addr[12] == 127;
+	return IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr);
 }
 
 /*
@@ -351,7 +419,8 @@ detach(const struct opts *o, int verbose)
 	int fd = open("/dev/null", O_RDWR), log;
 
 	snprintf(path, sizeof(path), "%s/kq-broker.log", o->data_dir);
-	log = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	log = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
+		   0644);
 	dup2(fd, 0);
 	dup2(fd, 1);
 	if (log >= 0) {
@@ -369,8 +438,8 @@ main(int argc, char **argv)
 	struct kq_conf c;
 	struct opts o;
 	struct kb_broker b;
-	char err[1024], line[512];
-	int key, i, report = -1, status;
+	char err[1024], line[512], pidpath[4200];
+	int key, i, report = -1, status, pidfd = -1;
 
 	memset(&o, 0, sizeof(o));
 	o.s.listen_host = "127.0.0.1";
@@ -450,16 +519,20 @@ main(int argc, char **argv)
 	}
 	if (optind < argc)
 		kq_usage(&c, "unexpected argument '%s'", argv[optind]);
-	if (!o.pidfile)
-		o.pidfile = default_pidfile();
+	if (!o.data_dir)
+		o.data_dir = default_data_dir(&c);
+	/* One broker a data directory: one pid file there, never shared. */
+	if (!o.pidfile) {
+		snprintf(pidpath, sizeof(pidpath), "%s/kq-broker.pid",
+			 o.data_dir);
+		o.pidfile = pidpath;
+	}
 	if (o.stop) {
 		status = stop_daemon(o.pidfile);
 		free_opts(&o);
 		kq_conf_free(&c);
 		return status;
 	}
-	if (!o.data_dir)
-		o.data_dir = default_data_dir(&c);
 	o.s.data_dir = o.data_dir;
 	o.s.verbose = c.verbose;
 	o.s.quiet = c.quiet;
@@ -480,10 +553,15 @@ main(int argc, char **argv)
 		kq_warn("%s", err);
 		goto out;
 	}
+	if (!listens_on_loopback(&b))
+		kb_note(&b, "warning: listening on %s:%d, beyond this machine: "
+			    "there is no authentication and no TLS, anyone "
+			    "who reaches it reads and writes every topic",
+			b.host, b.port);
 	if (o.daemon) {
-		if (write_pidfile(o.pidfile)) {
-			kq_warn("%s: %s", o.pidfile, strerror(errno));
-			status = EX_CANTCREAT;
+		if ((pidfd = pidfile_write(o.pidfile, err, sizeof(err))) < 0) {
+			kq_warn("%s", err);
+			status = -pidfd;
 			goto out;
 		}
 		snprintf(line, sizeof(line),
@@ -513,9 +591,7 @@ main(int argc, char **argv)
 
 out:
 	kb_broker_close(&b);
-	/* Another broker may have written the file since: only ours goes. */
-	if (o.daemon && status == EX_OK && read_pidfile(o.pidfile) == getpid())
-		unlink(o.pidfile);
+	pidfile_remove(o.pidfile, pidfd);
 	if (report >= 0)
 		close(report);
 	free_opts(&o);

@@ -302,6 +302,8 @@ add_prop(struct kq_prop **props, size_t *n, const char *name, size_t nlen,
 	*props = kq_erealloc(*props, (*n + 1) * sizeof(**props));
 	(*props)[*n].name = strndup(name, nlen);
 	(*props)[*n].value = kq_estrdup(value);
+	(*props)[*n].file = NULL;
+	(*props)[*n].line = 0;
 	if (!(*props)[*n].name)
 		kq_die(EX_OSERR, "out of memory");
 	(*n)++;
@@ -387,12 +389,16 @@ kq_getopt(struct kq_conf *c, int argc, char **argv)
 				c->config_path = optarg;
 				break;
 			case 'X':
+				/* The value may be a secret: never echoed. */
 				eq = strchr(optarg, '=');
-				if (!eq || eq == optarg)
+				if (!eq)
 					kq_usage(c,
 						 "-X: expected PROP=VALUE, got "
 						 "'%s'",
 						 optarg);
+				if (eq == optarg)
+					kq_usage(c, "-X: no property name "
+						    "before '='");
 				add_prop(&c->props, &c->nprops, optarg,
 					 eq - optarg, eq + 1);
 				break;
@@ -464,6 +470,10 @@ read_config(const char *path, struct kq_prop **props, size_t *n)
 		if (kq_conf_line(line, props, n)) {
 			kq_warn("%s:%zu: expected PROP=VALUE", path, lineno);
 			exit(EX_USAGE);
+		}
+		if (*n > before) {
+			(*props)[before].file = path;
+			(*props)[before].line = lineno;
 		}
 		if (*n > before && (strcmp((*props)[before].name,
 					   "sasl.password") == 0 ||

@@ -42,6 +42,9 @@ struct kq_command {
 struct kq_prop {
 	char *name;
 	char *value;
+	/* Where it was set, for messages that must not show the value. */
+	const char *file; /* the config file, or NULL for -X */
+	size_t line;
 };
 
 struct kq_conf {

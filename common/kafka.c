@@ -37,19 +37,130 @@ error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 		kq_warn("rdkafka: %s", reason);
 }
 
-void
-kq_kafka_set(rd_kafka_conf_t *rc, const char *name, const char *value)
+/*
+ * librdkafka's reason for refusing a value, without the value: a property
+ * may be a password, and a message goes to a screen or a log. It quotes
+ * the value ("Invalid value \"x\" for ...") or a number made from it
+ * ("value 1e+11 is outside ..."); what still holds the value is replaced.
+ */
+static void
+reason_without(char *err, size_t size, const char *value)
 {
-	char err[512];
+	size_t vn = strlen(value);
+	char *p, *q;
+
+	err[strcspn(err, "\n")] = 0;
+	if (vn && (p = strstr(err, value)) && p > err && p[-1] == '"' &&
+	    p[vn] == '"')
+		memmove(p - 2 > err ? p - 2 : p - 1, p + vn + 1,
+			strlen(p + vn + 1) + 1);
+	if ((p = strstr(err, "\" value ")) && (q = strstr(p, " is outside")))
+		memmove(p + 1, q, strlen(q) + 1);
+	if (vn && strstr(err, value))
+		snprintf(err, size, "Invalid value for configuration property");
+}
+
+/* Levenshtein's distance between a and b, or 99 when either is long. */
+static int
+distance(const char *a, const char *b)
+{
+	int row[2][65], i, j;
+	size_t na = strlen(a), nb = strlen(b);
+
+	if (na > 64 || nb > 64)
+		return 99;
+	for (j = 0; j <= (int)nb; j++)
+		row[0][j] = j;
+	for (i = 1; i <= (int)na; i++) {
+		int *cur = row[i & 1], *prev = row[!(i & 1)];
+
+		cur[0] = i;
+		for (j = 1; j <= (int)nb; j++) {
+			int d = prev[j - 1] + (a[i - 1] != b[j - 1]);
+
+			if (prev[j] + 1 < d)
+				d = prev[j] + 1;
+			if (cur[j - 1] + 1 < d)
+				d = cur[j - 1] + 1;
+			cur[j] = d;
+		}
+	}
+	return row[na & 1][nb];
+}
+
+/*
+ * The property librdkafka knows that is nearest to name, two edits at
+ * most (a typo), from its own table of properties; 0 when there is none.
+ */
+static int
+nearest_property(const char *name, char *out, size_t size)
+{
+	char *text = NULL, *line, *save = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int best = 3, d;
+
+	if (!f)
+		return 0;
+	rd_kafka_conf_properties_show(f);
+	fclose(f);
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		size_t n = strcspn(line, " |");
+
+		/* "name   | C/P | ...": not the headings. */
+		if (!n || !strchr("abcdefghijklmnopqrstuvwxyz", line[0]) ||
+		    !strstr(line + n, "|"))
+			continue;
+		line[n] = 0;
+		if ((d = distance(name, line)) < best) {
+			best = d;
+			snprintf(out, size, "%s", line);
+		}
+	}
+	free(text);
+	return best < 3;
+}
+
+/* Set name=value; where says where the user set it (NULL: kq itself). */
+static void
+set_prop(rd_kafka_conf_t *rc, const char *name, const char *value,
+	 const struct kq_prop *where)
+{
+	char err[512], at[4200], near[128];
+	rd_kafka_conf_res_t r;
 
 	/* kcat's spelling of topic properties. */
 	if (strncmp(name, "topic.", 6) == 0 &&
 	    rd_kafka_conf_set(rc, name, value, err, sizeof(err)) ==
 		    RD_KAFKA_CONF_UNKNOWN)
 		name += 6;
-	if (rd_kafka_conf_set(rc, name, value, err, sizeof(err)) !=
-	    RD_KAFKA_CONF_OK)
-		kq_die(EX_USAGE, "%s=%s: %s", name, value, err);
+	r = rd_kafka_conf_set(rc, name, value, err, sizeof(err));
+	if (r == RD_KAFKA_CONF_OK)
+		return;
+	if (r == RD_KAFKA_CONF_UNKNOWN && nearest_property(name, near,
+							   sizeof(near)))
+		snprintf(err, sizeof(err),
+			 "No such configuration property; did you mean %s?",
+			 near);
+	else if (r == RD_KAFKA_CONF_UNKNOWN)
+		snprintf(err, sizeof(err), "No such configuration property");
+	else
+		reason_without(err, sizeof(err), value);
+	if (!where)
+		snprintf(at, sizeof(at), "%s", name);
+	else if (where->file)
+		snprintf(at, sizeof(at), "%s:%zu: %s", where->file,
+			 where->line, where->name);
+	else
+		snprintf(at, sizeof(at), "-X %s", where->name);
+	kq_die(EX_USAGE, "%s: %s", at, err);
+}
+
+void
+kq_kafka_set(rd_kafka_conf_t *rc, const char *name, const char *value)
+{
+	set_prop(rc, name, value, NULL);
 }
 
 rd_kafka_conf_t *
@@ -65,7 +176,8 @@ kq_kafka_conf(struct kq_kafka *kk, const struct kq_conf *c,
 	for (; defaults && defaults->name; defaults++)
 		kq_kafka_set(rc, defaults->name, defaults->value);
 	for (i = 0; i < c->nprops; i++)
-		kq_kafka_set(rc, c->props[i].name, c->props[i].value);
+		set_prop(rc, c->props[i].name, c->props[i].value,
+			 &c->props[i]);
 	kq_kafka_set(rc, "bootstrap.servers", c->brokers);
 	if (c->verbose >= 2)
 		kq_kafka_set(rc, "debug",
@@ -97,6 +209,37 @@ kq_kafka_reason(const struct kq_kafka *kk)
 	return colon ? colon + 2 : reason;
 }
 
+/*
+ * librdkafka's checks when the handle is made quote values too
+ * ("Unsupported SASL mechanism: x"): each value the user set is replaced
+ * by its property's name.
+ */
+static void
+hide_values(char *err, size_t size, const struct kq_conf *c)
+{
+	char out[512], name[128];
+	size_t i, vn, at;
+	char *p;
+	int n;
+
+	for (i = 0; i < c->nprops; i++) {
+		vn = strlen(c->props[i].value);
+		/* A short value, such as "1", is in most messages anyway. */
+		if (vn < 3)
+			continue;
+		snprintf(name, sizeof(name), "(the value of %s)",
+			 c->props[i].name);
+		/* Searched after each replacement: a name may hold the value. */
+		for (at = 0; (p = strstr(err + at, c->props[i].value)); ) {
+			n = snprintf(out, sizeof(out), "%s%s", name, p + vn);
+			at = (size_t)(p - err) + strlen(name);
+			snprintf(p, size - (size_t)(p - err), "%s", out);
+			if (n < 0 || at >= strlen(err))
+				break;
+		}
+	}
+}
+
 void
 kq_kafka_open(struct kq_kafka *kk, rd_kafka_type_t type, rd_kafka_conf_t *rc)
 {
@@ -105,8 +248,10 @@ kq_kafka_open(struct kq_kafka *kk, rd_kafka_type_t type, rd_kafka_conf_t *rc)
 	char errstr[512];
 
 	kk->rk = rd_kafka_new(type, rc, errstr, sizeof(errstr));
-	if (!kk->rk)
+	if (!kk->rk) {
+		hide_values(errstr, sizeof(errstr), kk->conf);
 		kq_die(EX_USAGE, "%s", errstr);
+	}
 	err = rd_kafka_metadata(kk->rk, 0, NULL, &md,
 				(int)kk->conf->timeout_ms);
 	if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {

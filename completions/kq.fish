@@ -16,7 +16,7 @@ complete -c kq-broker -l max-connections -r -f -d 'refuse connections beyond N (
 complete -c kq-broker -l max-request-size -r -f -d 'close a connection that sends a larger request (default 100M)'
 complete -c kq-broker -l max-memory -r -f -d 'pause reading while connection buffers hold more (default 1G)'
 complete -c kq-broker -l daemon -d 'detach, write a pid file, print shell assignments'
-complete -c kq-broker -l pidfile -r -F -d 'the pid file of --daemon and --stop (default $XDG_RUNTIME_DIR/kq-broker.pid)'
+complete -c kq-broker -l pidfile -r -F -d 'the pid file of --daemon and --stop (default DIR/kq-broker.pid)'
 complete -c kq-broker -l stop -d 'stop the broker started with --daemon'
 complete -c kq-broker -s h -l help -r -f -d 'show this help and exit'
 complete -c kq-broker -s V -l version -d 'show the version and exit'

@@ -186,7 +186,7 @@ test_expect_success '--daemon that cannot start: the broker'"'"'s status and rea
 	sleeper=$(sh -c "sleep 30 >/dev/null 2>&1 & echo \$!") &&
 	echo $sleeper >pid &&
 	expect_status 69 kq-broker --stop --pidfile "$PWD/pid" 2>err &&
-	grep_err "process $sleeper is not a running kq-broker" err &&
+	grep_err "pid: stale: no running kq-broker holds it, process $sleeper is not signalled" err &&
 	kill -0 $sleeper && kill $sleeper &&
 	test ! -e pid &&
 	: >pid &&
