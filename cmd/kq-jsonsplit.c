@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -179,25 +180,19 @@ flush(void *arg)
 }
 
 /*
- * "kq-jsonsplit data.json": a first operand that names a file and is no
- * jq program is the first input, and the filter is the default.
+ * "kq-jsonsplit data.json": a first operand that names a file (not a
+ * directory: "." is a filter) is the first input, and the filter is the
+ * default, even when the name would also read as a jq program (input,
+ * length, type.json...). "-" is standard input.
  */
 static int
 names_input(const char *s)
 {
-	struct kq_jsonpath path;
-	struct kq_jq q;
-	int ok;
+	struct stat st;
 
-	if (access(s, F_OK) != 0)
-		return 0;
-	if (kq_jsonpath_parse(s, &path) == 0) {
-		kq_jsonpath_free(&path);
-		return 0;
-	}
-	ok = kq_jq_compile(&q, s, 0) == 0;
-	kq_jq_free(&q);
-	return !ok;
+	if (strcmp(s, "-") == 0)
+		return 1;
+	return stat(s, &st) == 0 && !S_ISDIR(st.st_mode);
 }
 
 int
