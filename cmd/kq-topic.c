@@ -310,8 +310,8 @@ list_topics(struct run *r)
 
 /*
  * Whether the cluster's metadata names a controller among its brokers.
- * kq-broker (librdkafka's mock cluster) names broker 0, which does not
- * exist, so every admin request would wait for it until it timed out.
+ * librdkafka's mock cluster names broker 0, which does not exist, so
+ * every admin request would wait for it until it timed out.
  */
 static int
 has_controller(struct run *r)
@@ -603,8 +603,8 @@ unsupported(struct run *r, const char *request, char **names, int n)
 
 	if (r->o->mode == CREATE || r->o->mode == PARTITIONS) {
 		len = snprintf(hint, sizeof(hint),
-			       " (kq-broker is librdkafka's mock cluster: "
-			       "start it with");
+			       " (librdkafka's mock cluster has none: make "
+			       "topics as it starts,");
 		for (i = 0; i < n && len < sizeof(hint); i++)
 			len += snprintf(hint + len, sizeof(hint) - len,
 					" --topic %s:%d", names[i],
@@ -614,7 +614,7 @@ unsupported(struct run *r, const char *request, char **names, int n)
 			snprintf(hint + len, sizeof(hint) - len, ")");
 	} else {
 		snprintf(hint, sizeof(hint),
-			 " (kq-broker is librdkafka's mock cluster: its "
+			 " (librdkafka's mock cluster has none: its "
 			 "topics last until it stops)");
 	}
 	kq_warn("%s %s%s: the broker at %s does not support %s%s",
