@@ -38,6 +38,8 @@ static const struct kq_command cmd = {
 	options,
 	0,
 	"@file",
+	"0 ok, 64 usage, 65 bad data, 66 no input, 74 I/O error,\n"
+	"130 SIGINT, 143 SIGTERM; halt_error's own status.",
 };
 
 /* Why the work stopped early. */

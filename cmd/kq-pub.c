@@ -86,6 +86,8 @@ static const struct kq_command cmd = {
 	options,
 	1,
 	"@file",
+	"0 ok, 1 some records failed, 64 usage, 65 bad data, 66 no input,\n"
+	"69 broker or topic unavailable, 74 I/O error, 130 SIGINT, 143 SIGTERM.",
 };
 
 enum empty { EMPTY_SEND, EMPTY_SKIP, EMPTY_NULL };

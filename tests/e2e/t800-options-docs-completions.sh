@@ -40,6 +40,36 @@ test_expect_success 'the completions are made from the current option tables' '
 	done
 '
 
+test_expect_success '--help lists the exit statuses the program has, as its man page' '
+	for p in kq-jsonsplit kq-broker; do
+		$p --help >help &&
+		! grep -q "librdkafka" help &&
+		! grep -q "69 broker or topic unavailable" help || exit 1
+	done &&
+	kq-broker --help | grep -q "73 cannot make the data directory" &&
+	for p in $PROGS; do
+		$p --help | sed -n "/^Exit status/,\\\$p" |
+			awk -v p=$p "length > 80 { print p \": \" \$0; bad = 1 }
+			END { exit bad }" || exit 1
+	done &&
+	for p in kq-pub kq-sub kq-topic kq-count kq-jsonsplit kq-broker; do
+		$p --help | grep -q "130 SIGINT, 143 SIGTERM" &&
+		for n in $($p --help | sed -n "/^Exit status/,/^See/p" |
+			grep -oE "(^| )[0-9]+ " | tr -d " "); do
+			grep -q "^\.It.*\<$n\>" "$ROOT/cmd/$p.1" ||
+				{ echo "$p: status $n not in its man page"; exit 1; }
+		done || exit 1
+	done
+'
+
+test_expect_success '--help and --version on a full disk: status 74, said' '
+	for p in kq-pub kq-jsonsplit kq-broker; do
+		expect_status 74 $p --help >/dev/full 2>err &&
+		grep_err "^$p: stdout: No space left on device" err &&
+		expect_status 74 $p --version >/dev/full 2>err || exit 1
+	done
+'
+
 test_expect_success 'every man page is lint-clean (mandoc -W warning)' '
 	for page in "$ROOT"/cmd/*.1 "$ROOT"/doc/*.7; do
 		mandoc -T lint -W warning "$page" || exit 1
