@@ -100,7 +100,7 @@ static const struct kq_command cmd = {
 	"partition count.",
 	options,
 	1,
-	"list describe create delete partitions",
+	"list describe create delete partitions|@topic",
 	"0 ok, 1 exists already or does not exist, 64 usage,\n"
 	"69 broker or topic unavailable, 74 I/O error, 75 timed out,\n"
 	"130 SIGINT, 143 SIGTERM.",

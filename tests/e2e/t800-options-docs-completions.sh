@@ -7,6 +7,9 @@
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PROGS=$(cd "$KQ_BIN" && ls kq-*)
 
+# A second broker, with a topic of its own, for "-b on the line wins".
+start_broker --topic gamma:1
+SECOND=$KQ_BROKERS
 start_broker --topic alpha:1 --topic beta:1
 
 test_expect_success 'every option is in --help, the man page and the completions' '
@@ -100,6 +103,28 @@ test_expect_success 'bash completes topic names live from the broker' '
 	grep -qw alpha out && grep -qw beta out
 '
 
+test_expect_success 'bash: a command, then topics, for kq-topic; --topic=; -b on the line' '
+	cat >try.bash <<-\EOS &&
+	source "$1/completions/kq.bash"
+	complete_line() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; _kq; echo "${COMPREPLY[*]}"; }
+	complete_line kq-topic ""
+	complete_line kq-topic describe ""
+	complete_line kq-topic -a delete alp
+	complete_line kq-sub --topic = ""
+	complete_line kq-sub --topic = be
+	complete_line kq-sub -b "$2" -t ""
+	complete_line kq-topic --bootstrap-server "$2" describe ""
+	EOS
+	bash try.bash "$ROOT" "$SECOND" >out &&
+	sed -n 1p out | grep -qx "list describe create delete partitions" &&
+	sed -n 2p out | grep -qx "alpha beta" &&
+	sed -n 3p out | grep -qx "alpha" &&
+	sed -n 4p out | grep -qx "alpha beta" &&
+	sed -n 5p out | grep -qx "beta" &&
+	sed -n 6p out | grep -qx "gamma" &&
+	sed -n 7p out | grep -qx "gamma"
+'
+
 test_expect_success 'bash prints nothing when no broker answers' '
 	cat >try.bash <<-\EOS &&
 	source "$1/completions/kq.bash"
@@ -112,6 +137,22 @@ test_expect_success 'bash prints nothing when no broker answers' '
 test_expect_success 'zsh completes options from _kq' '
 	zsh -f "$ROOT/tests/e2e/zsh-complete.zsh" "$ROOT/completions" "kq-sub --from-b" >out &&
 	grep -qx -- "--from-beginning" out
+'
+
+test_expect_success 'zsh: topics after kq-topic describe, from the broker -b names' '
+	zsh -f "$ROOT/tests/e2e/zsh-complete.zsh" "$ROOT/completions" "kq-topic describe " >out &&
+	grep -qx alpha out && grep -qx beta out &&
+	zsh -f "$ROOT/tests/e2e/zsh-complete.zsh" "$ROOT/completions" "kq-sub -b $SECOND -t " >out &&
+	grep -qx gamma out && ! grep -qx alpha out
+'
+
+test_expect_success 'fish: a command, then topics, for kq-topic; -b on the line' '
+	fish -c "source $ROOT/completions/kq.fish; complete -C \"kq-topic \"" >out &&
+	grep -q "^describe" out && ! grep -q "^alpha" out &&
+	fish -c "source $ROOT/completions/kq.fish; complete -C \"kq-topic delete \"" >out &&
+	grep -q "^alpha" out && grep -q "^beta" out && ! grep -q "^describe" out &&
+	fish -c "source $ROOT/completions/kq.fish; complete -C \"kq-sub -b $SECOND -t \"" >out &&
+	grep -q "^gamma" out && ! grep -q "^alpha" out
 '
 
 test_expect_success 'fish completes options and enumerated values' '
