@@ -824,8 +824,9 @@ create_topics(struct run *r)
 			   t->partition_cnt != o->partitions) {
 			kq_info(r->c,
 				"create %s: exists already, with %d "
-				"partitions, not %d",
-				o->topics[i], t->partition_cnt, o->partitions);
+				"partition%s, not %d",
+				o->topics[i], t->partition_cnt,
+				t->partition_cnt == 1 ? "" : "s", o->partitions);
 		}
 	}
 	if (ntodo == 0)
@@ -932,9 +933,10 @@ add_partitions(struct run *r)
 				status = EX_UNAVAILABLE;
 			}
 		} else if (t->partition_cnt > o->partitions) {
-			kq_warn("partitions %s: it has %d partitions; Kafka "
+			kq_warn("partitions %s: it has %d partition%s; Kafka "
 				"cannot remove partitions",
-				o->topics[i], t->partition_cnt);
+				o->topics[i], t->partition_cnt,
+				t->partition_cnt == 1 ? "" : "s");
 			status = worse(status, EX_USAGE);
 		} else if (t->partition_cnt < o->partitions) {
 			todo[ntodo++] = o->topics[i];

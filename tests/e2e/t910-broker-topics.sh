@@ -30,7 +30,9 @@ test_expect_success 'create again: 1 saying so; --if-not-exists: 0, the data kep
 	test ! -s err &&
 	kq-topic create made -p 1 --if-not-exists 2>err &&
 	grep_err "exists already, with 3 partitions, not 1" err &&
-	test "$(kcat_read made | wc -l)" -eq 30
+	test "$(kcat_read made | wc -l)" -eq 30 &&
+	kq-topic create foo -p 2 --if-not-exists 2>err &&
+	grep_err "create foo: exists already, with 1 partition, not 2$" err
 '
 
 test_expect_success 'kafka-topics spelling, several topics at once' '
