@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -182,19 +181,19 @@ flush(void *arg)
 }
 
 /*
- * "kq-jsonsplit data.json": a first operand that names a file (not a
- * directory: "." is a filter) is the first input, and the filter is the
- * default, even when the name would also read as a jq program (input,
- * length, type.json...). "-" is standard input.
+ * "kq-jsonsplit data.json": a first operand that names a file is the
+ * first input, and the filter is the default, even when the name would
+ * also read as a jq program (input, length, type.json...); but "." and
+ * "..", always there, are jq's. "-" is standard input.
  */
 static int
 names_input(const char *s)
 {
-	struct stat st;
-
 	if (strcmp(s, "-") == 0)
 		return 1;
-	return stat(s, &st) == 0 && !S_ISDIR(st.st_mode);
+	if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return 0;
+	return access(s, F_OK) == 0;
 }
 
 int

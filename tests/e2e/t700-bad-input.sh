@@ -48,11 +48,12 @@ test_expect_success 'a missing input file: 66, named, for every program that rea
 	grep -qx "kq-pub: /no/such/file: No such file or directory" err
 '
 
-test_expect_success 'an input that cannot be read (a directory): an error naming it' '
+test_expect_success 'an input that cannot be read (a directory): 66 naming it, in every program' '
 	mkdir adir &&
 	test "$(status kq-pub -t t adir)" = 66 && grep -q "^kq-pub: adir: Is a directory" err &&
-	test "$(status kq-count adir)" -ne 0 && grep -q "^kq-count: adir: Is a directory" err &&
-	test "$(status kq-jsonsplit .[] adir)" -ne 0 && grep -q "^kq-jsonsplit: adir: Is a directory" err
+	test "$(status kq-count adir)" = 66 && grep -q "^kq-count: adir: Is a directory" err &&
+	test "$(status kq-jsonsplit .[] adir)" = 66 && grep -q "^kq-jsonsplit: adir: Is a directory" err &&
+	test "$(status kq-jsonsplit adir)" = 66 && grep -q "^kq-jsonsplit: adir: Is a directory" err
 '
 
 test_expect_success 'invalid delimiters, durations, offsets and numbers: 64, the value quoted' '
