@@ -782,7 +782,7 @@ main(int argc, char **argv)
 		case 't':
 			if (o.topic)
 				kq_usage(&c, "-t: one topic at a time");
-			o.topic = c.arg;
+			o.topic = kq_etopic("-t", c.arg);
 			break;
 		case 'p':
 			o.parts = kq_erealloc(

@@ -1048,9 +1048,7 @@ parse_options(struct pub *P, int argc, char **argv)
 	while ((key = kq_getopt(c, argc, argv)) != -1) {
 		switch (key) {
 		case 't':
-			if (!*c->arg)
-				kq_usage(c, "-t: the topic name is empty");
-			o->topic = c->arg;
+			o->topic = kq_etopic("-t", c->arg);
 			break;
 		case 'p':
 			o->partition =

@@ -174,18 +174,6 @@ note(struct opts *o, const char *spelling, unsigned modes)
 		o->given[o->ngiven++] = (struct given){spelling, modes};
 }
 
-/* Kafka's rule: 1 to 249 of [a-zA-Z0-9._-], and not "." or "..". */
-static int
-valid_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 249 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-		return 0;
-	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			 "0123456789._-") == n;
-}
-
 static int
 is_pattern(const char *s)
 {
@@ -1012,7 +1000,7 @@ check(struct kq_conf *c, struct opts *o, int argc, char **argv)
 
 		if ((o->mode == LIST || o->mode == DESCRIBE) && is_pattern(t))
 			continue;
-		if (!valid_name(t))
+		if (!kq_topic_name_ok(t))
 			kq_usage(c,
 				 "'%s' is not a topic name (1 to 249 of "
 				 "a-z A-Z 0-9 . _ -)",

@@ -56,6 +56,14 @@ test_expect_success 'an input that cannot be read (a directory): 66 naming it, i
 	test "$(status kq-jsonsplit adir)" = 66 && grep -q "^kq-jsonsplit: adir: Is a directory" err
 '
 
+test_expect_success 'a topic name Kafka refuses: 64 with the rule, before any broker is asked' '
+	for p in "kq-pub -t" "kq-count -t" "kq-topic create"; do
+		test "$(status $p "bad name" -b 127.0.0.1:1)" = 64 &&
+		grep -q "'"'"'bad name'"'"' is not a topic name (1 to 249 of a-z A-Z 0-9 . _ -)" err ||
+			{ echo "$p:"; cat err; exit 1; }
+	done
+'
+
 test_expect_success 'invalid delimiters, durations, offsets and numbers: 64, the value quoted' '
 	test "$(status kq-pub -t t -D "\\q")" = 64 &&
 	grep -q "^kq-pub: -D: .*q.* is not a delimiter" err &&
