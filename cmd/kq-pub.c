@@ -1234,7 +1234,7 @@ check_topic(struct pub *P)
 		kq_warn("-p %ld: topic %s has %d %s (0 to %d)",
 			(long)P->o.partition, P->o.topic, n,
 			plural((uint64_t)n, "partition", "partitions"), n - 1);
-		return EX_USAGE;
+		return EX_UNAVAILABLE;
 	}
 	return 0;
 }

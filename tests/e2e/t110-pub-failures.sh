@@ -84,8 +84,8 @@ test_expect_success 'bad command lines: status 64 and a line saying why' '
 	grep_err "^kq-pub: nosuch.property=1:" err
 '
 
-test_expect_success '-p beyond the topic: status 64 naming its partitions' '
-	expect_status 64 kq-pub -t two -p 2 </dev/null 2>err &&
+test_expect_success '-p beyond the topic: status 69 naming its partitions, as kq-sub' '
+	expect_status 69 kq-pub -t two -p 2 </dev/null 2>err &&
 	test "$(cat err)" = "kq-pub: -p 2: topic two has 2 partitions (0 to 1)"
 '
 
