@@ -257,11 +257,35 @@ where(const struct pub *P, uint64_t rec, char *buf, size_t size)
 	return buf;
 }
 
+/*
+ * A record over message.max.bytes, refused here before the broker saw it;
+ * MSG_SIZE_TOO_LARGE itself is the broker's refusal. No librdkafka code.
+ */
+#define ERR_OVER_MAX ((rd_kafka_resp_err_t)-1000)
+
 /* librdkafka's words without its "Broker: " or "Local: ". */
 static const char *
 reason(const struct pub *P, rd_kafka_resp_err_t err, char *buf, size_t size)
 {
-	const char *s = rd_kafka_err2str(err);
+	const char *s;
+
+	/* Which limit, and how to raise it. */
+	if (err == ERR_OVER_MAX) {
+		snprintf(buf, size,
+			 "Message size too large: over the producer limit "
+			 "message.max.bytes=%zu (raise it with -X "
+			 "message.max.bytes=N)",
+			 P->max_bytes);
+		return buf;
+	}
+	if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
+		snprintf(buf, size,
+			 "Message size too large for the broker: over the "
+			 "topic limit max.message.bytes (or the broker "
+			 "limit message.max.bytes)");
+		return buf;
+	}
+	s = rd_kafka_err2str(err);
 
 	if (strncmp(s, "Broker: ", 8) == 0 || strncmp(s, "Local: ", 7) == 0)
 		s = strchr(s, ' ') + 1;
@@ -557,6 +581,8 @@ produce(struct pub *P, const struct msg *m, uint64_t rec)
 static void
 refused(struct pub *P, uint64_t rec, rd_kafka_resp_err_t err)
 {
+	if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
+		err = ERR_OVER_MAX;
 	failed(P, rec, err);
 	if (P->o.report)
 		report_line(P, rec, NULL, err);
@@ -750,10 +776,9 @@ read_plain(struct pub *P, struct kq_reader *r)
 		/* Longer than message.max.bytes: as librdkafka would say. */
 		P->rec++;
 		P->msgs++;
-		failed(P, P->rec, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+		failed(P, P->rec, ERR_OVER_MAX);
 		if (P->o.report)
-			report_line(P, P->rec, NULL,
-				    RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+			report_line(P, P->rec, NULL, ERR_OVER_MAX);
 		if (P->o.whole)
 			return;
 		if (kq_reader_skip(r) < 0) {

@@ -58,6 +58,14 @@ test_expect_success 'configs: honoured ones are set and described, others refuse
 	! kcat_topics | grep -Eqx "comp|bogus"
 '
 
+test_expect_success 'a record over the topic limit: kq-pub names that limit, not its own' '
+	kq-topic create small -c max.message.bytes=2000 &&
+	seq 3 | kq-pub -q -t small &&
+	head -c 5000 /dev/zero | tr "\0" x >big &&
+	expect_status 1 kq-pub -t small <big 2>err &&
+	grep_err "^kq-pub: record 1 (stdin line 1): Message size too large for the broker: over the topic limit max.message.bytes (or the broker limit message.max.bytes)$" err
+'
+
 test_expect_success 'partitions: raised, kcat sees them, old data stays in place' '
 	kq-topic partitions made 5 &&
 	test "$(kcat_parts made)" -eq 5 &&
@@ -132,7 +140,7 @@ start_kq_broker -d "$TMP/data"
 
 test_expect_success 'topics, partition counts and configs outlive a restart' '
 	kcat_topics >got &&
-	printf "conf\nfoo\nk1\nk2\nmade\npyt\nra2\n" >want &&
+	printf "conf\nfoo\nk1\nk2\nmade\npyt\nra2\nsmall\n" >want &&
 	test_cmp want got &&
 	test "$(kcat_parts pyt)" -eq 4 &&
 	kq-topic describe conf | grep -q "retention.ms=3600000"
