@@ -73,10 +73,17 @@ test_expect_success '--help and --version on a full disk: status 74, said' '
 	done
 '
 
-test_expect_success 'every man page is lint-clean (mandoc -W warning)' '
+test_expect_success 'every man page is lint-clean (mandoc -W warning), and groff is silent' '
 	for page in "$ROOT"/cmd/*.1 "$ROOT"/doc/*.7; do
-		mandoc -T lint -W warning "$page" || exit 1
+		mandoc -T lint -W warning "$page" &&
+		groff -mdoc -ww -z -Tutf8 "$page" 2>groff.err &&
+		test ! -s groff.err || { echo "$page:"; cat groff.err; exit 1; }
 	done &&
+	# Quotes that open and close as they should in the rendering.
+	groff -mdoc -Tutf8 "$ROOT/cmd/kq-sub.1" 2>/dev/null | sed "s/.\x08//g" |
+		grep -q "(‘500ms’, ‘3s’, ‘2m’; a" &&
+	groff -mdoc -Tutf8 "$ROOT/cmd/kq-pub.1" 2>/dev/null | sed "s/.\x08//g" |
+		grep -q "{\"b64\": \"...\"}" &&
 	for p in $PROGS; do test -f "$ROOT/cmd/$p.1" || { echo "no page for $p"; exit 1; }; done
 '
 
