@@ -86,6 +86,11 @@ static const struct kq_command cmd = {
 	options,
 	0,
 	NULL,
+	"0 stopped, 64 usage, 65 bad pid file, 66 no pid file,\n"
+	"69 cannot listen or no broker to stop, 73 cannot make the data "
+	"directory,\n74 data directory I/O error, 75 data directory in use "
+	"or still running,\n78 not kq-broker's data directory,\n"
+	"130 SIGINT, 143 SIGTERM while stopping.",
 };
 
 struct topic {

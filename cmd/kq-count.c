@@ -62,6 +62,9 @@ static const struct kq_command cmd = {
 	options,
 	1,
 	"@file",
+	"0 ok, 64 usage, 65 bad data, 66 no input,\n"
+	"69 broker or topic unavailable, 74 I/O error, 75 timed out,\n"
+	"130 SIGINT, 143 SIGTERM.",
 };
 
 struct opts {
@@ -779,7 +782,7 @@ main(int argc, char **argv)
 		case 't':
 			if (o.topic)
 				kq_usage(&c, "-t: one topic at a time");
-			o.topic = c.arg;
+			o.topic = kq_etopic("-t", c.arg);
 			break;
 		case 'p':
 			o.parts = kq_erealloc(

@@ -37,6 +37,8 @@ static const struct kq_command cmd = {
 	options,
 	0,
 	"@file",
+	"0 ok, 64 usage, 65 bad data, 66 no input, 74 I/O error,\n"
+	"130 SIGINT, 143 SIGTERM; halt_error's own status.",
 };
 
 /* Why the work stopped early. */
@@ -179,25 +181,19 @@ flush(void *arg)
 }
 
 /*
- * "kq-jsonsplit data.json": a first operand that names a file and is no
- * jq program is the first input, and the filter is the default.
+ * "kq-jsonsplit data.json": a first operand that names a file is the
+ * first input, and the filter is the default, even when the name would
+ * also read as a jq program (input, length, type.json...); but "." and
+ * "..", always there, are jq's. "-" is standard input.
  */
 static int
 names_input(const char *s)
 {
-	struct kq_jsonpath path;
-	struct kq_jq q;
-	int ok;
-
-	if (access(s, F_OK) != 0)
+	if (strcmp(s, "-") == 0)
+		return 1;
+	if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
 		return 0;
-	if (kq_jsonpath_parse(s, &path) == 0) {
-		kq_jsonpath_free(&path);
-		return 0;
-	}
-	ok = kq_jq_compile(&q, s, 0) == 0;
-	kq_jq_free(&q);
-	return !ok;
+	return access(s, F_OK) == 0;
 }
 
 int

@@ -86,6 +86,8 @@ static const struct kq_command cmd = {
 	options,
 	1,
 	"@file",
+	"0 ok, 1 some records failed, 64 usage, 65 bad data, 66 no input,\n"
+	"69 broker or topic unavailable, 74 I/O error, 130 SIGINT, 143 SIGTERM.",
 };
 
 enum empty { EMPTY_SEND, EMPTY_SKIP, EMPTY_NULL };
@@ -255,11 +257,35 @@ where(const struct pub *P, uint64_t rec, char *buf, size_t size)
 	return buf;
 }
 
+/*
+ * A record over message.max.bytes, refused here before the broker saw it;
+ * MSG_SIZE_TOO_LARGE itself is the broker's refusal. No librdkafka code.
+ */
+#define ERR_OVER_MAX ((rd_kafka_resp_err_t)-1000)
+
 /* librdkafka's words without its "Broker: " or "Local: ". */
 static const char *
 reason(const struct pub *P, rd_kafka_resp_err_t err, char *buf, size_t size)
 {
-	const char *s = rd_kafka_err2str(err);
+	const char *s;
+
+	/* Which limit, and how to raise it. */
+	if (err == ERR_OVER_MAX) {
+		snprintf(buf, size,
+			 "Message size too large: over the producer limit "
+			 "message.max.bytes=%zu (raise it with -X "
+			 "message.max.bytes=N)",
+			 P->max_bytes);
+		return buf;
+	}
+	if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
+		snprintf(buf, size,
+			 "Message size too large for the broker: over the "
+			 "topic limit max.message.bytes (or the broker "
+			 "limit message.max.bytes)");
+		return buf;
+	}
+	s = rd_kafka_err2str(err);
 
 	if (strncmp(s, "Broker: ", 8) == 0 || strncmp(s, "Local: ", 7) == 0)
 		s = strchr(s, ' ') + 1;
@@ -555,6 +581,8 @@ produce(struct pub *P, const struct msg *m, uint64_t rec)
 static void
 refused(struct pub *P, uint64_t rec, rd_kafka_resp_err_t err)
 {
+	if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
+		err = ERR_OVER_MAX;
 	failed(P, rec, err);
 	if (P->o.report)
 		report_line(P, rec, NULL, err);
@@ -748,10 +776,9 @@ read_plain(struct pub *P, struct kq_reader *r)
 		/* Longer than message.max.bytes: as librdkafka would say. */
 		P->rec++;
 		P->msgs++;
-		failed(P, P->rec, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+		failed(P, P->rec, ERR_OVER_MAX);
 		if (P->o.report)
-			report_line(P, P->rec, NULL,
-				    RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+			report_line(P, P->rec, NULL, ERR_OVER_MAX);
 		if (P->o.whole)
 			return;
 		if (kq_reader_skip(r) < 0) {
@@ -1046,9 +1073,7 @@ parse_options(struct pub *P, int argc, char **argv)
 	while ((key = kq_getopt(c, argc, argv)) != -1) {
 		switch (key) {
 		case 't':
-			if (!*c->arg)
-				kq_usage(c, "-t: the topic name is empty");
-			o->topic = c->arg;
+			o->topic = kq_etopic("-t", c->arg);
 			break;
 		case 'p':
 			o->partition =
@@ -1234,7 +1259,7 @@ check_topic(struct pub *P)
 		kq_warn("-p %ld: topic %s has %d %s (0 to %d)",
 			(long)P->o.partition, P->o.topic, n,
 			plural((uint64_t)n, "partition", "partitions"), n - 1);
-		return EX_USAGE;
+		return EX_UNAVAILABLE;
 	}
 	return 0;
 }

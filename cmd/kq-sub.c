@@ -91,6 +91,9 @@ static const struct kq_command cmd = {
 	options,
 	1,
 	NULL,
+	"0 ok, 1 partial, 64 usage, 65 bad data,\n"
+	"69 broker or topic unavailable, 70 internal, 74 I/O error,\n"
+	"130 SIGINT, 143 SIGTERM.",
 };
 
 #define BATCH	       1024

@@ -100,7 +100,10 @@ static const struct kq_command cmd = {
 	"partition count.",
 	options,
 	1,
-	"list describe create delete partitions",
+	"list describe create delete partitions|@topic",
+	"0 ok, 1 exists already or does not exist, 64 usage,\n"
+	"69 broker or topic unavailable, 74 I/O error, 75 timed out,\n"
+	"130 SIGINT, 143 SIGTERM.",
 };
 
 /* Which options each command takes, as bits of (1 << mode). */
@@ -169,18 +172,6 @@ note(struct opts *o, const char *spelling, unsigned modes)
 {
 	if (o->ngiven < (int)(sizeof(o->given) / sizeof(o->given[0])))
 		o->given[o->ngiven++] = (struct given){spelling, modes};
-}
-
-/* Kafka's rule: 1 to 249 of [a-zA-Z0-9._-], and not "." or "..". */
-static int
-valid_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 249 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-		return 0;
-	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			 "0123456789._-") == n;
 }
 
 static int
@@ -310,8 +301,8 @@ list_topics(struct run *r)
 
 /*
  * Whether the cluster's metadata names a controller among its brokers.
- * kq-broker (librdkafka's mock cluster) names broker 0, which does not
- * exist, so every admin request would wait for it until it timed out.
+ * librdkafka's mock cluster names broker 0, which does not exist, so
+ * every admin request would wait for it until it timed out.
  */
 static int
 has_controller(struct run *r)
@@ -603,8 +594,8 @@ unsupported(struct run *r, const char *request, char **names, int n)
 
 	if (r->o->mode == CREATE || r->o->mode == PARTITIONS) {
 		len = snprintf(hint, sizeof(hint),
-			       " (kq-broker is librdkafka's mock cluster: "
-			       "start it with");
+			       " (librdkafka's mock cluster has none: make "
+			       "topics as it starts,");
 		for (i = 0; i < n && len < sizeof(hint); i++)
 			len += snprintf(hint + len, sizeof(hint) - len,
 					" --topic %s:%d", names[i],
@@ -614,7 +605,7 @@ unsupported(struct run *r, const char *request, char **names, int n)
 			snprintf(hint + len, sizeof(hint) - len, ")");
 	} else {
 		snprintf(hint, sizeof(hint),
-			 " (kq-broker is librdkafka's mock cluster: its "
+			 " (librdkafka's mock cluster has none: its "
 			 "topics last until it stops)");
 	}
 	kq_warn("%s %s%s: the broker at %s does not support %s%s",
@@ -821,8 +812,9 @@ create_topics(struct run *r)
 			   t->partition_cnt != o->partitions) {
 			kq_info(r->c,
 				"create %s: exists already, with %d "
-				"partitions, not %d",
-				o->topics[i], t->partition_cnt, o->partitions);
+				"partition%s, not %d",
+				o->topics[i], t->partition_cnt,
+				t->partition_cnt == 1 ? "" : "s", o->partitions);
 		}
 	}
 	if (ntodo == 0)
@@ -929,9 +921,10 @@ add_partitions(struct run *r)
 				status = EX_UNAVAILABLE;
 			}
 		} else if (t->partition_cnt > o->partitions) {
-			kq_warn("partitions %s: it has %d partitions; Kafka "
+			kq_warn("partitions %s: it has %d partition%s; Kafka "
 				"cannot remove partitions",
-				o->topics[i], t->partition_cnt);
+				o->topics[i], t->partition_cnt,
+				t->partition_cnt == 1 ? "" : "s");
 			status = worse(status, EX_USAGE);
 		} else if (t->partition_cnt < o->partitions) {
 			todo[ntodo++] = o->topics[i];
@@ -1007,7 +1000,7 @@ check(struct kq_conf *c, struct opts *o, int argc, char **argv)
 
 		if ((o->mode == LIST || o->mode == DESCRIBE) && is_pattern(t))
 			continue;
-		if (!valid_name(t))
+		if (!kq_topic_name_ok(t))
 			kq_usage(c,
 				 "'%s' is not a topic name (1 to 249 of "
 				 "a-z A-Z 0-9 . _ -)",

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "record.h"
 #include "spec.h"
 
 #ifndef KQ_VERSION
@@ -33,6 +34,16 @@ static const struct kq_option base_options[] = {
 	 "say more; twice for librdkafka's debug log", NULL},
 	{NULL, 0, 0, NULL, NULL, NULL},
 };
+
+/* The same for a program that has no librdkafka handle. */
+static const struct kq_option local_base_options[] = {
+	{"help", 'h', KQ_OPTARG, NULL, "show this help and exit", NULL},
+	{"version", 'V', KQ_NOARG, NULL, "show the version and exit", NULL},
+	{"quiet", 'q', KQ_NOARG, NULL, "print no summary or warnings", NULL},
+	{"verbose", 'v', KQ_NOARG, NULL, "say more", NULL},
+	{NULL, 0, 0, NULL, NULL, NULL},
+};
+
 
 static const struct kq_option broker_options[] = {
 	{"brokers", 'b', KQ_ARG, "HOST:PORT,...",
@@ -69,7 +80,7 @@ tables(const struct kq_command *cmd, const struct kq_option *t[3])
 {
 	t[0] = cmd->options;
 	t[1] = cmd->uses_broker ? broker_options : NULL;
-	t[2] = base_options;
+	t[2] = cmd->uses_broker ? base_options : local_base_options;
 }
 
 /*
@@ -257,11 +268,8 @@ print_help(const struct kq_conf *c)
 					     k > 0 && t[i][k - 1].key ==
 							      t[i][k].key);
 	}
-	printf("\nExit status: 0 ok, 1 partial, 64 usage, 65 bad data, "
-	       "66 no input,\n69 broker or topic unavailable, 70 internal, "
-	       "74 I/O error, 75 timed out,\n130 interrupted. "
-	       "See %s(1) and kq(7).\n",
-	       c->cmd->name);
+	printf("\nExit status: %s\nSee %s(1) and kq(7).\n",
+	       c->cmd->exits, c->cmd->name);
 }
 
 /*
@@ -354,17 +362,17 @@ kq_getopt(struct kq_conf *c, int argc, char **argv)
 		case 'h':
 			if (optarg && strcmp(optarg, "options") == 0) {
 				print_table(c);
-				exit(EX_OK);
+				exit(kq_fshut(stdout, "stdout"));
 			}
 			if (optarg)
 				kq_usage(c, "--help: unknown topic '%s'",
 					 optarg);
 			print_help(c);
-			exit(EX_OK);
+			exit(kq_fshut(stdout, "stdout"));
 		case 'V':
 			printf("%s %s (librdkafka %s)\n", c->cmd->name,
 			       KQ_VERSION, rd_kafka_version_str());
-			exit(EX_OK);
+			exit(kq_fshut(stdout, "stdout"));
 		case 'q':
 			c->quiet = 1;
 			break;

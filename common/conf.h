@@ -37,6 +37,8 @@ struct kq_command {
 	int uses_broker;   /* 0: -b, -X, -F and --timeout are not offered */
 	/* What the shells complete for operands: words, "@file", "@topic". */
 	const char *operands;
+	/* --help's list of exit statuses, after "Exit status: ". */
+	const char *exits;
 };
 
 struct kq_prop {

@@ -120,6 +120,7 @@ int
 kq_jq_run(struct kq_jq *q, const char *p, size_t n,
 	  int (*out)(void *, const char *, size_t), void *arg)
 {
+	const char *nul;
 	jv in, r;
 	int rc;
 
@@ -130,6 +131,13 @@ kq_jq_run(struct kq_jq *q, const char *p, size_t n,
 	if (n > INT_MAX) {
 		snprintf(q->err, sizeof(q->err), "a text over 2 GB is too "
 						 "large for jq");
+		return -1;
+	}
+	/* libjq's parser ends a text at a NUL and takes what came before. */
+	if (p && (nul = memchr(p, 0, n))) {
+		q->bad_input = 1;
+		snprintf(q->err, sizeof(q->err), "a NUL byte at byte %zu",
+			 (size_t)(nul - p) + 1);
 		return -1;
 	}
 	in = p ? jv_parse_sized(p, (int)n) : jv_null();

@@ -720,6 +720,44 @@ type_name(unsigned c)
 		goto fail;                                                     \
 	} while (0)
 
+/*
+ * Why the byte c cannot start a value: the plain "expected a value", and
+ * what the text has instead where a name helps (a BOM, NaN, a quote JSON
+ * does not use).
+ */
+static const char *
+not_a_value(struct kq_jsonscan *s, unsigned c)
+{
+	const char *what;
+
+	switch (c) {
+	case 0xEF:
+		what = "a UTF-8 byte order mark (BOM), which JSON does not allow";
+		break;
+	case 'N':
+	case 'I':
+		what = "NaN or Infinity, which are not JSON numbers";
+		break;
+	case '\'':
+		what = "a single quote: JSON strings take double quotes";
+		break;
+	case 0:
+		what = "a NUL byte";
+		break;
+	default:
+		if (c > ' ' && c < 0x7f)
+			snprintf(s->errbuf, sizeof(s->errbuf),
+				 "expected a value, not '%c'", (int)c);
+		else
+			snprintf(s->errbuf, sizeof(s->errbuf),
+				 "expected a value, not byte 0x%02X", c);
+		return s->errbuf;
+	}
+	snprintf(s->errbuf, sizeof(s->errbuf), "expected a value, not %s",
+		 what);
+	return s->errbuf;
+}
+
 static int
 scan(struct kq_jsonscan *s, const unsigned char *b, const unsigned char *e)
 {
@@ -841,7 +879,7 @@ dispatch:
 		}
 		if (depth > 0 && s->stack[depth] == '[' && c == ']')
 			FAIL("expected a value after ',', not ']'");
-		FAIL("expected a value");
+		FAIL(not_a_value(s, c));
 	}
 
 value_on_path:
@@ -1165,7 +1203,7 @@ num_minus:
 		p++;
 		goto num_int;
 	}
-	FAIL("expected a digit after '-'");
+	FAIL(*p == 'I' ? not_a_value(s, *p) : "expected a digit after '-'");
 num_zero:
 	NEED(S_ZERO);
 	if (DIGIT(*p))

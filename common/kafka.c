@@ -6,6 +6,13 @@
 #include <syslog.h>
 
 #include "die.h"
+#include "spec.h"
+
+/* kq_kafka_open: rounds of ROUND_MS in the first FIRST_ROUNDS_MS. */
+#define ROUND_MS	100
+#define FIRST_ROUNDS_MS 1000
+/* How long every address must have refused before kq gives up. */
+#define REFUSED_MS	300
 
 static void
 log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
@@ -30,6 +37,8 @@ error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 	(void)rk;
 	if (err == RD_KAFKA_RESP_ERR__FATAL)
 		kk->fatal = 1;
+	if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN && !kk->all_down_ms)
+		kk->all_down_ms = kq_clock_ms();
 	/* "all brokers down" says less than the connect error before it. */
 	if (err != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || !*kk->last_error)
 		snprintf(kk->last_error, sizeof(kk->last_error), "%s", reason);
@@ -199,6 +208,18 @@ kq_kafka_reason(const struct kq_kafka *kk)
 
 	if (!*s)
 		return "no broker answered";
+	/*
+	 * An HTTP server, an SSH daemon or a TLS port sends bytes that read
+	 * as an absurd frame size; librdkafka's last clause then suggests
+	 * raising receive.message.max.bytes, which would not help.
+	 */
+	if (strstr(s, "Invalid response size"))
+		return "the address did not answer as a Kafka broker "
+		       "(a TLS listener, or not Kafka at all?)";
+	if (strstr(s, "Disconnected while requesting ApiVersion"))
+		return "the connection was closed before the broker answered "
+		       "(not a Kafka broker, a TLS listener, or a broker at "
+		       "its connection limit)";
 	/* "host:9092/bootstrap: Connect to ipv4#... failed: WHY (after 0ms...)" */
 	snprintf(reason, sizeof(reason), "%s", s);
 	if ((after = strstr(reason, " (after ")))
@@ -240,25 +261,27 @@ hide_values(char *err, size_t size, const struct kq_conf *c)
 	}
 }
 
-void
-kq_kafka_open(struct kq_kafka *kk, rd_kafka_type_t type, rd_kafka_conf_t *rc)
+/*
+ * Every bootstrap address refused the connection, has no address, or is
+ * not Kafka: no broker is there, and waiting out --timeout only delays
+ * saying so.
+ * librdkafka tries one address of a name per round ("localhost" is ::1,
+ * then 127.0.0.1), raising "all brokers down" after each failed round, so
+ * the refusal must have lasted a few rounds.
+ */
+static int
+nobody_there(const struct kq_kafka *kk, int64_t now)
 {
-	const struct rd_kafka_metadata *md;
-	rd_kafka_resp_err_t err;
-	char errstr[512];
+	return kk->all_down_ms && now - kk->all_down_ms >= REFUSED_MS &&
+	       (strstr(kk->last_error, "Connection refused") ||
+		strstr(kk->last_error, "Failed to resolve") ||
+		strstr(kk->last_error, "Invalid response size"));
+}
 
-	kk->rk = rd_kafka_new(type, rc, errstr, sizeof(errstr));
-	if (!kk->rk) {
-		hide_values(errstr, sizeof(errstr), kk->conf);
-		kq_die(EX_USAGE, "%s", errstr);
-	}
-	err = rd_kafka_metadata(kk->rk, 0, NULL, &md,
-				(int)kk->conf->timeout_ms);
-	if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-		rd_kafka_metadata_destroy(md);
-		return;
-	}
-	/* Serve the error events that say why. */
+/* Serve the error events that say why a broker cannot be reached. */
+static void
+serve_errors(struct kq_kafka *kk, rd_kafka_type_t type)
+{
 	rd_kafka_poll(kk->rk, 0);
 	if (type == RD_KAFKA_CONSUMER) {
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(kk->rk, 0);
@@ -266,6 +289,41 @@ kq_kafka_open(struct kq_kafka *kk, rd_kafka_type_t type, rd_kafka_conf_t *rc)
 		if (m)
 			rd_kafka_message_destroy(m);
 	}
+}
+
+void
+kq_kafka_open(struct kq_kafka *kk, rd_kafka_type_t type, rd_kafka_conf_t *rc)
+{
+	const struct rd_kafka_metadata *md;
+	rd_kafka_resp_err_t err;
+	char errstr[512];
+	int64_t start = kq_clock_ms(), now = start;
+	int64_t deadline = start + kk->conf->timeout_ms;
+
+	kk->rk = rd_kafka_new(type, rc, errstr, sizeof(errstr));
+	if (!kk->rk) {
+		hide_values(errstr, sizeof(errstr), kk->conf);
+		kq_die(EX_USAGE, "%s", errstr);
+	}
+	/*
+	 * Short waits at first, to see a refusal early; then the rest of
+	 * --timeout in one, for a broker slow to answer.
+	 */
+	do {
+		int64_t wait = deadline - now;
+
+		if (now - start < FIRST_ROUNDS_MS && wait > ROUND_MS)
+			wait = ROUND_MS;
+		err = rd_kafka_metadata(kk->rk, 0, NULL, &md, (int)wait);
+		if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+			rd_kafka_metadata_destroy(md);
+			return;
+		}
+		serve_errors(kk, type);
+		now = kq_clock_ms();
+	} while ((err == RD_KAFKA_RESP_ERR__TIMED_OUT ||
+		  err == RD_KAFKA_RESP_ERR__TRANSPORT) &&
+		 now < deadline && !nobody_there(kk, now));
 	snprintf(errstr, sizeof(errstr), "%s", kq_kafka_reason(kk));
 	if (!*kk->last_error && err != RD_KAFKA_RESP_ERR__TIMED_OUT)
 		snprintf(errstr, sizeof(errstr), "%s", rd_kafka_err2str(err));

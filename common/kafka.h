@@ -18,6 +18,8 @@ struct kq_kafka {
 	char last_error[512];
 	/* Set when librdkafka raised a fatal error (the handle is unusable). */
 	int fatal;
+	/* When librdkafka first said every broker was down; 0 never. */
+	int64_t all_down_ms;
 };
 
 /* A property and its value; lists of them end with a NULL name. */
@@ -38,7 +40,8 @@ void kq_kafka_set(rd_kafka_conf_t *rc, const char *name, const char *value);
 
 /*
  * Create the handle and wait (up to --timeout) for a broker to answer; if
- * none does, die with EX_UNAVAILABLE naming the brokers and the reason.
+ * none does, or every address refuses the connection, die with
+ * EX_UNAVAILABLE naming the brokers and the reason.
  */
 void kq_kafka_open(struct kq_kafka *kk, rd_kafka_type_t type,
 		   rd_kafka_conf_t *rc);

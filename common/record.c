@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "die.h"
@@ -79,9 +80,16 @@ int
 kq_reader_open(struct kq_reader *r, const char *path, const struct kq_delim *d)
 {
 	int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
 
 	if (fd < 0)
 		return -1;
+	/* A directory opens, and fails only at the first read: say so now. */
+	if (fd > 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		errno = EISDIR;
+		return -1;
+	}
 	r->fd = fd;
 	r->name = fd == 0 ? "stdin" : path;
 	r->delim = *d;

@@ -202,6 +202,28 @@ kq_parse_offset(const char *s, int64_t now_ms, struct kq_offset_spec *out)
 	return 0;
 }
 
+int
+kq_topic_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 249 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return 0;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789._-") == n;
+}
+
+const char *
+kq_etopic(const char *opt, const char *s)
+{
+	if (!kq_topic_name_ok(s))
+		kq_die(EX_USAGE,
+		       "%s: '%s' is not a topic name (1 to 249 of a-z A-Z 0-9 "
+		       ". _ -)",
+		       opt, s);
+	return s;
+}
+
 int64_t
 kq_eint(const char *opt, const char *s, int64_t min, int64_t max)
 {

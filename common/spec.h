@@ -23,6 +23,9 @@ struct kq_offset_spec {
 	int64_t value;
 };
 
+/* Kafka's rule for a topic name: 1 to 249 of [a-zA-Z0-9._-], not . or ..*/
+int kq_topic_name_ok(const char *s);
+
 /* Each returns 0, or -1 when s is not of the form (nothing is set). */
 int kq_parse_int(const char *s, int64_t min, int64_t max, int64_t *out);
 int kq_parse_duration(const char *s, int64_t *ms);
@@ -37,6 +40,8 @@ int kq_parse_offset(const char *s, int64_t now_ms, struct kq_offset_spec *out);
 int64_t kq_eint(const char *opt, const char *s, int64_t min, int64_t max);
 int64_t kq_eduration(const char *opt, const char *s);
 struct kq_offset_spec kq_eoffset(const char *opt, const char *s);
+/* A topic name, checked before any broker is asked. */
+const char *kq_etopic(const char *opt, const char *s);
 
 /* Milliseconds since the epoch, now. */
 int64_t kq_now_ms(void);

@@ -1,8 +1,12 @@
 # bash completion for kq. Made by scripts/completions.sh from the
 # option tables of the programs: do not edit, run make completions.
 
+# The topics of the broker that -b on the line names, else as usual.
 _kq_topics() {
-	kq-topic list --timeout 1s 2>/dev/null
+	local b= line=${COMP_LINE:-${COMP_WORDS[*]}}
+	local re="(^|[[:space:]])(-b|--brokers|--bootstrap-server)[=[:space:]]*([^[:space:]]+)"
+	[[ $line =~ $re ]] && b=${BASH_REMATCH[3]}
+	kq-topic ${b:+-b "$b"} list --timeout 1s 2>/dev/null
 }
 
 _kq_values() {
@@ -15,13 +19,20 @@ _kq_values() {
 }
 
 _kq() {
-	local cur=${COMP_WORDS[COMP_CWORD]} prev=
+	local cur=${COMP_WORDS[COMP_CWORD]} prev= i w n=0
 	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD-1]}
-	local opts operands
+	# --topic=VALUE: bash makes "=" a word of its own.
+	if [ "$cur" = = ]; then
+		cur=
+	elif [ "$prev" = = ] && [ "$COMP_CWORD" -gt 1 ]; then
+		prev=${COMP_WORDS[COMP_CWORD-2]}
+	fi
+	local opts argopts operands
 	COMPREPLY=()
 	case ${COMP_WORDS[0]##*/} in
 	kq-broker)
 		opts='--listen -l --data-dir -d --topic -t --config -c --partitions -p --no-auto-create --fsync --max-connections --max-request-size --max-memory --daemon --pidfile --stop --help -h --version -V --quiet -q --verbose -v'
+		argopts='--listen -l --data-dir -d --topic -t --config -c --partitions -p --fsync --max-connections --max-request-size --max-memory --pidfile'
 		operands=''
 		case $prev in
 		--listen|-l) _kq_values ''; return ;;
@@ -38,6 +49,7 @@ _kq() {
 		;;
 	kq-count)
 		opts='--topic -t --partition -p --group -g --exact --delimiter -D --null -0 --envelopes -J --bytes -c --every --json --brokers -b --bootstrap-server -b --property -X --config -F --timeout --help -h --version -V --quiet -q --verbose -v'
+		argopts='--topic -t --partition -p --group -g --delimiter -D --every --brokers -b --bootstrap-server -b --property -X --config -F --timeout'
 		operands='@file'
 		case $prev in
 		--topic|-t) _kq_values '@topic'; return ;;
@@ -54,10 +66,12 @@ _kq() {
 		;;
 	kq-jsonsplit)
 		opts='--raw-output -r --null -0 --help -h --version -V --quiet -q --verbose -v'
+		argopts=''
 		operands='@file'
 		;;
 	kq-pub)
 		opts='--topic -t --partition -p --key -k --key-delimiter -K --header -H --delimiter -D --null -0 --whole --empty --empty-null -Z --json -J --compression -z --acks --count -c --rate --tee -T --report --keep-going --atomic --brokers -b --bootstrap-server -b --property -X --config -F --timeout --help -h --version -V --quiet -q --verbose -v'
+		argopts='--topic -t --partition -p --key -k --key-delimiter -K --header -H --delimiter -D --empty --compression -z --acks --count -c --rate --brokers -b --bootstrap-server -b --property -X --config -F --timeout'
 		operands='@file'
 		case $prev in
 		--topic|-t) _kq_values '@topic'; return ;;
@@ -80,6 +94,7 @@ _kq() {
 		;;
 	kq-sub)
 		opts='--topic -t --partition -p --offset -o --from-beginning --group -g --max-messages -c --exit -e --until --idle-timeout --delimiter -D --null -0 --key-delimiter -K --format -f --json -J --json-values --jq --raw-output -r --keep-going --show-null -Z --unbuffered -u --brokers -b --bootstrap-server -b --property -X --config -F --timeout --help -h --version -V --quiet -q --verbose -v'
+		argopts='--topic -t --partition -p --offset -o --group -g --max-messages -c --until --idle-timeout --delimiter -D --key-delimiter -K --format -f --jq --brokers -b --bootstrap-server -b --property -X --config -F --timeout'
 		operands=''
 		case $prev in
 		--topic|-t) _kq_values '@topic'; return ;;
@@ -102,7 +117,8 @@ _kq() {
 		;;
 	kq-topic)
 		opts='--partitions -p --replication-factor -r --config -c --if-not-exists --if-exists --all -a --offsets -o --json --under-replicated-partitions --unavailable-partitions --topic -t --list --describe --create --delete --alter --exclude-internal --command-config -F --zookeeper --brokers -b --bootstrap-server -b --property -X --timeout --help -h --version -V --quiet -q --verbose -v'
-		operands='list describe create delete partitions'
+		argopts='--partitions -p --replication-factor -r --config -c --topic -t --command-config -F --zookeeper --brokers -b --bootstrap-server -b --property -X --timeout'
+		operands='list describe create delete partitions|@topic'
 		case $prev in
 		--partitions|-p) _kq_values ''; return ;;
 		--replication-factor|-r) _kq_values ''; return ;;
@@ -120,7 +136,19 @@ _kq() {
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 	elif [ -n "$operands" ]; then
-		_kq_values "$operands"
+		# How many operands stand before this one.
+		for ((i = 1; i < COMP_CWORD; i++)); do
+			w=${COMP_WORDS[i]}
+			case $w in -* | =) continue ;; esac
+			[ "${COMP_WORDS[i-1]}" = = ] && continue
+			[[ " $argopts " == *" ${COMP_WORDS[i-1]} "* ]] && continue
+			n=$((n + 1))
+		done
+		case $operands in
+		*\|*) [ $n -eq 0 ] && _kq_values "${operands%%|*}" ||
+			_kq_values "${operands#*|}" ;;
+		*) _kq_values "$operands" ;;
+		esac
 	fi
 }
 

@@ -1,8 +1,21 @@
 # fish completion for kq. Made by scripts/completions.sh from the
 # option tables of the programs: do not edit, run make completions.
 
+# The topics of the broker that -b on the line names, else as usual.
 function __kq_topics
-	kq-topic list --timeout 1s 2>/dev/null
+	set -l b
+	set -l toks (commandline -opc)
+	for i in (seq (count $toks))
+		switch $toks[$i]
+		case -b --brokers --bootstrap-server
+			test $i -lt (count $toks); and set b -b $toks[(math $i + 1)]
+		case "--brokers=*" "--bootstrap-server=*"
+			set b -b (string replace -r "^[^=]*=" "" -- $toks[$i])
+		case "-b?*"
+			set b -b (string sub -s 3 -- $toks[$i])
+		end
+	end
+	kq-topic $b list --timeout 1s 2>/dev/null
 end
 
 complete -c kq-broker -s l -l listen -r -f -d 'address to listen on (default 127.0.0.1:9092; port 0: any free)'
@@ -21,7 +34,7 @@ complete -c kq-broker -l stop -d 'stop the broker started with --daemon'
 complete -c kq-broker -s h -l help -r -f -d 'show this help and exit'
 complete -c kq-broker -s V -l version -d 'show the version and exit'
 complete -c kq-broker -s q -l quiet -d 'print no summary or warnings'
-complete -c kq-broker -s v -l verbose -d 'say more; twice for librdkafka\'s debug log'
+complete -c kq-broker -s v -l verbose -d 'say more'
 complete -c kq-count -s t -l topic -r -f -a '(__kq_topics)' -d 'count the messages TOPIC holds, from its watermarks'
 complete -c kq-count -s p -l partition -r -f -d 'with -t: only partition N (repeatable)'
 complete -c kq-count -s g -l group -r -f -d 'with -t: the lag of GROUP, the messages it has not committed'
@@ -46,7 +59,7 @@ complete -c kq-jsonsplit -s 0 -l null -d 'end each value with NUL, not newline'
 complete -c kq-jsonsplit -s h -l help -r -f -d 'show this help and exit'
 complete -c kq-jsonsplit -s V -l version -d 'show the version and exit'
 complete -c kq-jsonsplit -s q -l quiet -d 'print no summary or warnings'
-complete -c kq-jsonsplit -s v -l verbose -d 'say more; twice for librdkafka\'s debug log'
+complete -c kq-jsonsplit -s v -l verbose -d 'say more'
 complete -c kq-pub -s t -l topic -r -f -a '(__kq_topics)' -d 'topic to write to (required)'
 complete -c kq-pub -s p -l partition -r -f -d 'write to partition N (default: the partitioner; overrides an envelope\'s)'
 complete -c kq-pub -s k -l key -r -f -d 'the same key for every message'
@@ -131,4 +144,5 @@ complete -c kq-topic -s h -l help -r -f -d 'show this help and exit'
 complete -c kq-topic -s V -l version -d 'show the version and exit'
 complete -c kq-topic -s q -l quiet -d 'print no summary or warnings'
 complete -c kq-topic -s v -l verbose -d 'say more; twice for librdkafka\'s debug log'
-complete -c kq-topic -f -n __fish_use_subcommand -a 'list describe create delete partitions'
+complete -c kq-topic -n __fish_use_subcommand -f -a 'list describe create delete partitions'
+complete -c kq-topic -n 'not __fish_use_subcommand' -f -a '(__kq_topics)'

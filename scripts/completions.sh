@@ -17,6 +17,10 @@ done
 progs=${progs# }
 
 # Each line of $tables: prog, name, letter, arg, argname, values, help.
+# Values are words ("0 1 all"), @topic (live from the broker named by -b on
+# the line, else the usual discovery) or @file; the operands' may be
+# "FIRST|REST": the first operand from FIRST, the others from REST (kq-topic:
+# a command, then topics).
 
 awk -F '\t' -v progs="$progs" '
 function q(s) { gsub(/'\''/, "'\''\\'\'''\''", s); return s }
@@ -24,8 +28,12 @@ BEGIN {
 	print "# bash completion for kq. Made by scripts/completions.sh from the"
 	print "# option tables of the programs: do not edit, run make completions."
 	print ""
+	print "# The topics of the broker that -b on the line names, else as usual."
 	print "_kq_topics() {"
-	print "\tkq-topic list --timeout 1s 2>/dev/null"
+	print "\tlocal b= line=${COMP_LINE:-${COMP_WORDS[*]}}"
+	print "\tlocal re=\"(^|[[:space:]])(-b|--brokers|--bootstrap-server)[=[:space:]]*([^[:space:]]+)\""
+	print "\t[[ $line =~ $re ]] && b=${BASH_REMATCH[3]}"
+	print "\tkq-topic ${b:+-b \"$b\"} list --timeout 1s 2>/dev/null"
 	print "}"
 	print ""
 	print "_kq_values() {"
@@ -38,15 +46,21 @@ BEGIN {
 	print "}"
 	print ""
 	print "_kq() {"
-	print "\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev="
+	print "\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev= i w n=0"
 	print "\t[ \"$COMP_CWORD\" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD-1]}"
-	print "\tlocal opts operands"
+	print "\t# --topic=VALUE: bash makes \"=\" a word of its own."
+	print "\tif [ \"$cur\" = = ]; then"
+	print "\t\tcur="
+	print "\telif [ \"$prev\" = = ] && [ \"$COMP_CWORD\" -gt 1 ]; then"
+	print "\t\tprev=${COMP_WORDS[COMP_CWORD-2]}"
+	print "\tfi"
+	print "\tlocal opts argopts operands"
 	print "\tCOMPREPLY=()"
 	print "\tcase ${COMP_WORDS[0]##*/} in"
 }
 $1 != prog {
 	if (prog != "") finish()
-	prog = $1; opts = ""; cases = ""; operands = ""
+	prog = $1; opts = ""; argopts = ""; cases = ""; operands = ""
 }
 $2 == "@operands" { operands = $6; next }
 {
@@ -54,6 +68,7 @@ $2 == "@operands" { operands = $6; next }
 	if ($3 != "") words = words " -" $3
 	opts = opts " " words
 	if ($4 == "required") {
+		argopts = argopts " " words
 		pat = "--" $2 ($3 != "" ? "|-" $3 : "")
 		val = $6 == "" ? "" : $6
 		cases = cases "\t\t" pat ") _kq_values '\''" q(val) "'\''; return ;;\n"
@@ -62,6 +77,7 @@ $2 == "@operands" { operands = $6; next }
 function finish() {
 	print "\t" prog ")"
 	print "\t\topts='\''" substr(opts, 2) "'\''"
+	print "\t\targopts='\''" substr(argopts, 2) "'\''"
 	print "\t\toperands='\''" q(operands) "'\''"
 	if (cases != "") {
 		print "\t\tcase $prev in"
@@ -76,7 +92,19 @@ END {
 	print "\tif [[ $cur == -* ]]; then"
 	print "\t\tCOMPREPLY=($(compgen -W \"$opts\" -- \"$cur\"))"
 	print "\telif [ -n \"$operands\" ]; then"
-	print "\t\t_kq_values \"$operands\""
+	print "\t\t# How many operands stand before this one."
+	print "\t\tfor ((i = 1; i < COMP_CWORD; i++)); do"
+	print "\t\t\tw=${COMP_WORDS[i]}"
+	print "\t\t\tcase $w in -* | =) continue ;; esac"
+	print "\t\t\t[ \"${COMP_WORDS[i-1]}\" = = ] && continue"
+	print "\t\t\t[[ \" $argopts \" == *\" ${COMP_WORDS[i-1]} \"* ]] && continue"
+	print "\t\t\tn=$((n + 1))"
+	print "\t\tdone"
+	print "\t\tcase $operands in"
+	print "\t\t*\\|*) [ $n -eq 0 ] && _kq_values \"${operands%%|*}\" ||"
+	print "\t\t\t_kq_values \"${operands#*|}\" ;;"
+	print "\t\t*) _kq_values \"$operands\" ;;"
+	print "\t\tesac"
 	print "\tfi"
 	print "}"
 	print ""
@@ -96,9 +124,18 @@ BEGIN {
 	print "# zsh completion for kq. Made by scripts/completions.sh from the"
 	print "# option tables of the programs: do not edit, run make completions."
 	print ""
+	print "# The topics of the broker that -b on the line names, else as usual."
 	print "_kq_topics() {"
-	print "\tlocal -a topics"
-	print "\ttopics=(${(f)\"$(kq-topic list --timeout 1s 2>/dev/null)\"})"
+	print "\tlocal -a topics b"
+	print "\tlocal i"
+	print "\tfor ((i = 2; i < CURRENT; i++)); do"
+	print "\t\tcase $words[i] in"
+	print "\t\t(-b|--brokers|--bootstrap-server) b=(-b $words[i+1]) ;;"
+	print "\t\t(--brokers=*|--bootstrap-server=*) b=(-b ${words[i]#*=}) ;;"
+	print "\t\t(-b?*) b=(-b ${words[i]#-b}) ;;"
+	print "\t\tesac"
+	print "\tdone"
+	print "\ttopics=(${(f)\"$(kq-topic $b list --timeout 1s 2>/dev/null)\"})"
 	print "\tcompadd -a topics"
 	print "}"
 	print ""
@@ -128,7 +165,13 @@ function finish() {
 	print prog ")"
 	print "\targs=("
 	for (i = 1; i <= n; i++) print "\t\t" args[i]
-	if (operands != "") print "\t\t'\''*:operand:" action(operands) "'\''"
+	if (operands ~ /\|/) {
+		split(operands, o, "|")
+		print "\t\t'\''1:command:" action(o[1]) "'\''"
+		print "\t\t'\''*:operand:" action(o[2]) "'\''"
+	} else if (operands != "") {
+		print "\t\t'\''*:operand:" action(operands) "'\''"
+	}
 	print "\t)"
 	print "\t;;"
 }
@@ -144,14 +187,38 @@ BEGIN {
 	print "# fish completion for kq. Made by scripts/completions.sh from the"
 	print "# option tables of the programs: do not edit, run make completions."
 	print ""
+	print "# The topics of the broker that -b on the line names, else as usual."
 	print "function __kq_topics"
-	print "\tkq-topic list --timeout 1s 2>/dev/null"
+	print "\tset -l b"
+	print "\tset -l toks (commandline -opc)"
+	print "\tfor i in (seq (count $toks))"
+	print "\t\tswitch $toks[$i]"
+	print "\t\tcase -b --brokers --bootstrap-server"
+	print "\t\t\ttest $i -lt (count $toks); and set b -b $toks[(math $i + 1)]"
+	print "\t\tcase \"--brokers=*\" \"--bootstrap-server=*\""
+	print "\t\t\tset b -b (string replace -r \"^[^=]*=\" \"\" -- $toks[$i])"
+	print "\t\tcase \"-b?*\""
+	print "\t\t\tset b -b (string sub -s 3 -- $toks[$i])"
+	print "\t\tend"
+	print "\tend"
+	print "\tkq-topic $b list --timeout 1s 2>/dev/null"
 	print "end"
 	print ""
 }
+function operands(prog, v, cond) {
+	if (v == "@topic") print "complete -c " prog cond " -f -a '\''(__kq_topics)'\''"
+	else if (v != "@file" && v != "") print "complete -c " prog cond " -f -a '\''" f(v) "'\''"
+}
 $2 == "@operands" {
-	if ($6 == "@topic") print "complete -c " $1 " -a '\''(__kq_topics)'\''"
-	else if ($6 != "@file") print "complete -c " $1 " -f -n __fish_use_subcommand -a '\''" f($6) "'\''"
+	if ($6 ~ /\|/) {
+		split($6, o, "|")
+		operands($1, o[1], " -n __fish_use_subcommand")
+		operands($1, o[2], " -n '\''not __fish_use_subcommand'\''")
+	} else if ($6 == "@topic") {
+		operands($1, $6, "")
+	} else {
+		operands($1, $6, " -n __fish_use_subcommand")
+	}
 	next
 }
 {

@@ -32,9 +32,9 @@ test_expect_success 'SIGINT: the records read are delivered, then status 130' '
 	test_cmp want got
 '
 
-test_expect_success 'SIGTERM does the same' '
+test_expect_success 'SIGTERM does the same, and dies by it: status 143' '
 	interrupt TERM term &&
-	test "$(cat status)" = 130 &&
+	test "$(cat status)" = 143 &&
 	grep_err "^kq-pub: Produced 5 messages; interrupted.$" err &&
 	test "$(kcat_read term | wc -l)" -eq 5
 '

@@ -21,7 +21,7 @@ test_expect_success '--atomic: a failed record aborts the transaction, status 1'
 	{ seq 3; head -c 1100000 /dev/zero | tr "\0" x; echo; seq 5 6; } >in &&
 	expect_status 1 kq-pub -t fail --atomic <in 2>err &&
 	cat >want <<-\EOF &&
-	kq-pub: record 4 (stdin line 4): Message size too large
+	kq-pub: record 4 (stdin line 4): Message size too large: over the producer limit message.max.bytes=1000000 (raise it with -X message.max.bytes=N)
 	kq-pub: Aborted the transaction: none of 4 messages committed.
 	EOF
 	test_cmp want err

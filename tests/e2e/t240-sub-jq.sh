@@ -39,6 +39,17 @@ test_expect_success 'a value that is not JSON: status 65, with where it was' '
 	grep_err "^kq-sub: mixed \[0\] at offset 1: not JSON" err
 '
 
+test_expect_success 'a value with a NUL byte is not JSON either, wherever the NUL is' '
+	printf "1\0002" | kcat_write nul &&
+	printf "\000" | kcat_write nul &&
+	expect_status 65 kq-sub -t nul -o beginning -e --jq . >got 2>err &&
+	test ! -s got &&
+	grep_err "^kq-sub: nul \[0\] at offset 0: not JSON: a NUL byte at byte 2$" err &&
+	kq-sub -t nul -o beginning -e --jq . --keep-going >got 2>err &&
+	test ! -s got &&
+	grep_err "at offset 1: not JSON: a NUL byte at byte 1; skipped" err
+'
+
 test_expect_success '--keep-going reports it and goes on' '
 	kq-sub -t mixed -o beginning -e --jq .a --keep-going >got 2>err &&
 	printf "1\n2\n" >want && test_cmp want got &&

@@ -197,4 +197,21 @@ test_expect_success 'a first operand that is a file and no filter is the input (
 	test_cmp want got
 '
 
+test_expect_success 'a file whose name is also a filter is read, never taken as jq' '
+	for name in input.json empty.json type.json length.json; do
+		echo "[1,{\"a\":2}]" >$name &&
+		kq-jsonsplit $name </dev/null >got &&
+		jq -c ".[]" $name >want &&
+		test_cmp want got || exit 1
+	done
+'
+
+test_expect_success 'such a filter is still had in parentheses; "-" is stdin' '
+	echo "[1,2,3]" >length &&
+	echo "[1,2]" | kq-jsonsplit "(length)" >got &&
+	echo 2 >want && test_cmp want got &&
+	echo "[7]" | kq-jsonsplit - >got &&
+	echo 7 >want && test_cmp want got
+'
+
 test_done

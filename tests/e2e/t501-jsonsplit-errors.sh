@@ -26,14 +26,14 @@ test_expect_success 'numbers: leading zeros, bare signs and points, NaN' '
 	refuse "[.5]" "1:2: expected a value" &&
 	refuse "[1.]" "1:4: expected a digit after .\\.." &&
 	refuse "[1e+]" "1:5: expected a digit in the exponent" &&
-	refuse "[NaN]" "1:2: expected a value" &&
+	refuse "[NaN]" "1:2: expected a value, not NaN or Infinity, which are not JSON numbers$" &&
 	refuse "[Infinity]" "1:2: expected a value" &&
 	refuse "[0x10]" "1:3: expected .,. or .]. after an array element"
 '
 
 test_expect_success 'bare words, single quotes, bad literals' '
 	refuse "{a: 1}" "1:2: expected a string key or .}." &&
-	refuse "[\x27a\x27]" "1:2: expected a value" &&
+	refuse "[\x27a\x27]" "1:2: expected a value, not a single quote: JSON strings take double quotes$" &&
 	refuse "[True]" "1:2: expected a value" &&
 	refuse "[nul]" "1:5: expected .null." &&
 	refuse "1true" "1:2: expected whitespace after a top-level number"
@@ -67,7 +67,7 @@ test_expect_success 'invalid UTF-8: stray, overlong, surrogate, too large, cut' 
 	refuse "[\"\xed\xa0\x80\"]" "1:4: expected valid UTF-8" &&
 	refuse "[\"\xf4\x90\x80\x80\"]" "1:4: expected valid UTF-8" &&
 	refuse "[\"\xe6\x97\"]" "1:5: expected valid UTF-8" &&
-	refuse "\xef\xbb\xbf[]" "1:1: expected a value"
+	refuse "\xef\xbb\xbf[]" "1:1: expected a value, not a UTF-8 byte order mark (BOM), which JSON does not allow$"
 '
 
 test_expect_success 'the position counts lines, and bytes in the line' '

@@ -48,11 +48,20 @@ test_expect_success 'a missing input file: 66, named, for every program that rea
 	grep -qx "kq-pub: /no/such/file: No such file or directory" err
 '
 
-test_expect_success 'an input that cannot be read (a directory): an error naming it' '
+test_expect_success 'an input that cannot be read (a directory): 66 naming it, in every program' '
 	mkdir adir &&
 	test "$(status kq-pub -t t adir)" = 66 && grep -q "^kq-pub: adir: Is a directory" err &&
-	test "$(status kq-count adir)" -ne 0 && grep -q "^kq-count: adir: Is a directory" err &&
-	test "$(status kq-jsonsplit .[] adir)" -ne 0 && grep -q "^kq-jsonsplit: adir: Is a directory" err
+	test "$(status kq-count adir)" = 66 && grep -q "^kq-count: adir: Is a directory" err &&
+	test "$(status kq-jsonsplit .[] adir)" = 66 && grep -q "^kq-jsonsplit: adir: Is a directory" err &&
+	test "$(status kq-jsonsplit adir)" = 66 && grep -q "^kq-jsonsplit: adir: Is a directory" err
+'
+
+test_expect_success 'a topic name Kafka refuses: 64 with the rule, before any broker is asked' '
+	for p in "kq-pub -t" "kq-count -t" "kq-topic create"; do
+		test "$(status $p "bad name" -b 127.0.0.1:1)" = 64 &&
+		grep -q "'"'"'bad name'"'"' is not a topic name (1 to 249 of a-z A-Z 0-9 . _ -)" err ||
+			{ echo "$p:"; cat err; exit 1; }
+	done
 '
 
 test_expect_success 'invalid delimiters, durations, offsets and numbers: 64, the value quoted' '

@@ -30,7 +30,9 @@ test_expect_success 'create again: 1 saying so; --if-not-exists: 0, the data kep
 	test ! -s err &&
 	kq-topic create made -p 1 --if-not-exists 2>err &&
 	grep_err "exists already, with 3 partitions, not 1" err &&
-	test "$(kcat_read made | wc -l)" -eq 30
+	test "$(kcat_read made | wc -l)" -eq 30 &&
+	kq-topic create foo -p 2 --if-not-exists 2>err &&
+	grep_err "create foo: exists already, with 1 partition, not 2$" err
 '
 
 test_expect_success 'kafka-topics spelling, several topics at once' '
@@ -54,6 +56,14 @@ test_expect_success 'configs: honoured ones are set and described, others refuse
 	expect_status 64 kq-topic create bogus -c no.such.config=1 2>err &&
 	grep_err "unknown or unsupported topic config" err &&
 	! kcat_topics | grep -Eqx "comp|bogus"
+'
+
+test_expect_success 'a record over the topic limit: kq-pub names that limit, not its own' '
+	kq-topic create small -c max.message.bytes=2000 &&
+	seq 3 | kq-pub -q -t small &&
+	head -c 5000 /dev/zero | tr "\0" x >big &&
+	expect_status 1 kq-pub -t small <big 2>err &&
+	grep_err "^kq-pub: record 1 (stdin line 1): Message size too large for the broker: over the topic limit max.message.bytes (or the broker limit message.max.bytes)$" err
 '
 
 test_expect_success 'partitions: raised, kcat sees them, old data stays in place' '
@@ -130,7 +140,7 @@ start_kq_broker -d "$TMP/data"
 
 test_expect_success 'topics, partition counts and configs outlive a restart' '
 	kcat_topics >got &&
-	printf "conf\nfoo\nk1\nk2\nmade\npyt\nra2\n" >want &&
+	printf "conf\nfoo\nk1\nk2\nmade\npyt\nra2\nsmall\n" >want &&
 	test_cmp want got &&
 	test "$(kcat_parts pyt)" -eq 4 &&
 	kq-topic describe conf | grep -q "retention.ms=3600000"

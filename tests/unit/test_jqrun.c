@@ -109,6 +109,14 @@ run_errors(void **state)
 	assert_false(q.bad_input);
 	assert_non_null(strstr(q.err, "Cannot index array"));
 	kq_jq_free(&q);
+	/* libjq alone would take "1" of "1\0002", and 0 of a lone NUL. */
+	assert_int_equal(kq_jq_compile(&q, ".", 0), 0);
+	assert_int_equal(kq_jq_run(&q, "1\0002", 3, collect, &o), -1);
+	assert_true(q.bad_input);
+	assert_string_equal(q.err, "a NUL byte at byte 2");
+	assert_int_equal(kq_jq_run(&q, "\0", 1, collect, &o), -1);
+	assert_true(q.bad_input);
+	kq_jq_free(&q);
 	assert_int_equal(kq_jq_compile(&q, "error({x: 1})", 0), 0);
 	assert_int_equal(kq_jq_run(&q, "1", 1, collect, &o), -1);
 	assert_string_equal(q.err, "{\"x\":1} (not a string)");

@@ -315,15 +315,23 @@ static const struct {
 	{"[1e]", "1:4: expected a digit in the exponent"},
 	{"[1e+]", "1:5: expected a digit in the exponent"},
 	{"[-]", "1:3: expected a digit after '-'"},
-	{"[+1]", "1:2: expected a value"},
-	{"[.5]", "1:2: expected a value"},
-	{"[NaN]", "1:2: expected a value"},
+	{"[+1]", "1:2: expected a value, not '+'"},
+	{"[.5]", "1:2: expected a value, not '.'"},
+	{"[NaN]", "1:2: expected a value, not NaN or Infinity, which are not "
+		   "JSON numbers"},
 	{"[nan]", "1:3: expected 'null'"},
-	{"[Infinity]", "1:2: expected a value"},
-	{"[-Infinity]", "1:3: expected a digit after '-'"},
-	{"[True]", "1:2: expected a value"},
+	{"[Infinity]", "1:2: expected a value, not NaN or Infinity, which are "
+			"not JSON numbers"},
+	{"[-Infinity]", "1:3: expected a value, not NaN or Infinity, which "
+			 "are not JSON numbers"},
+	{"\xef\xbb\xbf[1]", "1:1: expected a value, not a UTF-8 byte order mark "
+			     "(BOM), which JSON does not allow"},
+	{"['a']", "1:2: expected a value, not a single quote: JSON strings "
+		    "take double quotes"},
+	{"[\x01]", "1:2: expected a value, not byte 0x01"},
+	{"[True]", "1:2: expected a value, not 'T'"},
 	{"[nulL]", "1:5: expected 'null'"},
-	{"[undefined]", "1:2: expected a value"},
+	{"[undefined]", "1:2: expected a value, not 'u'"},
 	{"[0x1F]", "1:3: expected ',' or ']' after an array element"},
 	{"{a:1}", "1:2: expected a string key or '}'"},
 	{"{'a':1}", "1:2: expected a string key or '}'"},
@@ -334,8 +342,8 @@ static const struct {
 	{"[1 2]", "1:4: expected ',' or ']' after an array element"},
 	{"[1}", "1:3: expected ',' or ']' after an array element"},
 	{"{\"a\":1]", "1:7: expected ',' or '}' after an object member"},
-	{"]", "1:1: expected a value"},
-	{"[1] x", "1:5: expected a value"},
+	{"]", "1:1: expected a value, not ']'"},
+	{"[1] x", "1:5: expected a value, not 'x'"},
 	{"1true", "1:2: expected whitespace after a top-level number, true, "
 		  "false or null"},
 	{"nullnull", "1:5: expected whitespace after a top-level number, "
@@ -366,7 +374,6 @@ static const struct {
 	{"[\"\xf5\x80\x80\x80\"]", "1:3: expected valid UTF-8 in a string"},
 	{"[\"\xe6\x97\"]", "1:5: expected valid UTF-8 in a string"},
 	{"[\"\xc3\"]", "1:4: expected valid UTF-8 in a string"},
-	{"\xef\xbb\xbf[1]", "1:1: expected a value"},
 	{"[", "1:2: expected a value or ']', not the end of the input"},
 	{"[1,", "1:4: expected a value, not the end of the input"},
 	{"{", "1:2: expected a string key or '}', not the end of the input"},

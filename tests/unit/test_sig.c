@@ -1,7 +1,9 @@
 /*
  * Signals: the first SIGINT or SIGTERM asks to stop and interrupts a
- * blocking read (so the reader sees it), the second ends the program with
- * 130 at once; a closed pipe is EPIPE, not death by SIGPIPE.
+ * blocking read (so the reader sees it), the second ends the program at
+ * once by that signal; a program that returns KQ_EX_INTERRUPTED after the
+ * first dies by it once it has cleaned up; a closed pipe is EPIPE, not
+ * death by SIGPIPE.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,9 +24,13 @@
 #include "record.h"
 #include "sig.h"
 
-/* Run fn in a child: how it ended (WEXITSTATUS, or 1000 + signal). */
+/*
+ * Run fn in a child: how it ended (WEXITSTATUS, or 1000 + signal). It
+ * leaves by exit(3), as a program returning from main does, when
+ * by_exit; else by _exit(2), past the exit handlers.
+ */
 static int
-child(int (*fn)(void))
+run_child(int (*fn)(void), int by_exit)
 {
 	pid_t pid;
 	int st;
@@ -33,12 +39,20 @@ child(int (*fn)(void))
 	if ((pid = fork()) == 0) {
 		/* Whatever happens, no hang. */
 		alarm(10);
+		if (by_exit)
+			exit(fn());
 		_exit(fn());
 	}
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	if (WIFSIGNALED(st))
 		return 1000 + WTERMSIG(st);
 	return WEXITSTATUS(st);
+}
+
+static int
+child(int (*fn)(void))
+{
+	return run_child(fn, 0);
 }
 
 /* A SIGINT (sig) for this process in ms milliseconds. */
@@ -113,7 +127,51 @@ first_asks_second_ends(void **state)
 	(void)state;
 	assert_int_equal(child(first_sigint), 0);
 	assert_int_equal(child(first_sigterm), 0);
-	assert_int_equal(child(second_signal), KQ_EX_INTERRUPTED);
+	assert_int_equal(child(second_signal), 1000 + SIGTERM);
+}
+
+static int
+term_then_interrupted(void)
+{
+	kq_sig_install();
+	raise(SIGTERM);
+	return KQ_EX_INTERRUPTED;
+}
+
+static int
+int_then_interrupted(void)
+{
+	kq_sig_install();
+	raise(SIGINT);
+	return KQ_EX_INTERRUPTED;
+}
+
+static int
+int_then_failed(void)
+{
+	kq_sig_install();
+	raise(SIGINT);
+	return EX_UNAVAILABLE;
+}
+
+static int
+interrupted_unsignalled(void)
+{
+	kq_sig_install();
+	return KQ_EX_INTERRUPTED;
+}
+
+/* After its cleanup, a program stopped by a signal dies by that signal. */
+static void
+interrupted_dies_by_the_signal(void **state)
+{
+	(void)state;
+	assert_int_equal(run_child(term_then_interrupted, 1), 1000 + SIGTERM);
+	assert_int_equal(run_child(int_then_interrupted, 1), 1000 + SIGINT);
+	/* Any other status stands, and 130 without a signal stays 130. */
+	assert_int_equal(run_child(int_then_failed, 1), EX_UNAVAILABLE);
+	assert_int_equal(run_child(interrupted_unsignalled, 1),
+			 KQ_EX_INTERRUPTED);
 }
 
 static int
@@ -244,6 +302,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(installed),
 		cmocka_unit_test(first_asks_second_ends),
+		cmocka_unit_test(interrupted_dies_by_the_signal),
 		cmocka_unit_test(signal_interrupts_a_read),
 		cmocka_unit_test(reader_sees_the_signal),
 		cmocka_unit_test(idle_reader_sees_the_signal),

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "spec.h"
@@ -145,6 +146,30 @@ offsets(void **state)
 	assert_int_equal(kq_parse_offset("", now, &o), -1);
 }
 
+/* Kafka's rule, as kafka-topics applies it before asking a broker. */
+static void
+topic_names(void **state)
+{
+	char longest[251];
+
+	(void)state;
+	assert_true(kq_topic_name_ok("events"));
+	assert_true(kq_topic_name_ok("a.b_c-D9"));
+	assert_true(kq_topic_name_ok("..."));
+	assert_false(kq_topic_name_ok(""));
+	assert_false(kq_topic_name_ok("."));
+	assert_false(kq_topic_name_ok(".."));
+	assert_false(kq_topic_name_ok("bad name"));
+	assert_false(kq_topic_name_ok("a/b"));
+	assert_false(kq_topic_name_ok("caf\xc3\xa9"));
+	memset(longest, 'x', 249);
+	longest[249] = 0;
+	assert_true(kq_topic_name_ok(longest));
+	longest[249] = 'x';
+	longest[250] = 0;
+	assert_false(kq_topic_name_ok(longest));
+}
+
 int
 main(void)
 {
@@ -155,6 +180,7 @@ main(void)
 		cmocka_unit_test(timestamps),
 		cmocka_unit_test(iso8601_round_trip),
 		cmocka_unit_test(offsets),
+		cmocka_unit_test(topic_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
