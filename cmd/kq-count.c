@@ -716,6 +716,9 @@ put_topic(struct topic_run *t, struct kq_writer *w)
 		kq_writer_printf(w, "]}\n");
 		return;
 	}
+	if (t->c->verbose)
+		kq_writer_printf(w, t->o->group ? "PARTITION\tLAG\tCOMMITTED\tHIGH\n"
+					    : "PARTITION\tCOUNT\tLOW\tHIGH\n");
 	for (i = 0; t->c->verbose && i < t->nparts; i++) {
 		const struct part *p = &t->parts[i];
 
