@@ -25,12 +25,14 @@ static const struct kq_option options[] = {
 	 "print strings without quotes, as jq -r", NULL},
 	{"null", '0', KQ_NOARG, NULL, "end each value with NUL, not newline",
 	 NULL},
+	{"compact-output", 'c', KQ_NOARG, NULL,
+	 "accepted for jq's habit: the output is always compact", NULL},
 	{NULL, 0, 0, NULL, NULL, NULL},
 };
 
 static const struct kq_command cmd = {
 	"kq-jsonsplit",
-	"[-0r] [FILTER] [FILE...]",
+	"[-0cr] [FILTER] [FILE...]",
 	"Print each result of FILTER (default .[]: the elements of an array, "
 	"the values of\nan object) for the JSON texts in the FILEs or stdin, "
 	"one compact value a line.",
@@ -219,6 +221,8 @@ main(int argc, char **argv)
 			break;
 		case '0':
 			sp.sep = 0;
+			break;
+		case 'c':
 			break;
 		default:
 			kq_usage(&c, NULL);

@@ -65,7 +65,7 @@ _kq() {
 		esac
 		;;
 	kq-jsonsplit)
-		opts='--raw-output -r --null -0 --help -h --version -V --quiet -q --verbose -v'
+		opts='--raw-output -r --null -0 --compact-output -c --help -h --version -V --quiet -q --verbose -v'
 		argopts=''
 		operands='@file'
 		;;

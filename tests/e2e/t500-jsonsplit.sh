@@ -214,4 +214,12 @@ test_expect_success 'such a filter is still had in parentheses; "-" is stdin' '
 	echo 7 >want && test_cmp want got
 '
 
+test_expect_success '-c is accepted as jq takes it, and changes nothing' '
+	kq-jsonsplit -c ".[]" "$KQ_DATA/github_events.json" >got &&
+	jq -c ".[]" "$KQ_DATA/github_events.json" >want &&
+	test_cmp want got &&
+	echo "[{\"a\": [1, 2]}]" | kq-jsonsplit --compact-output >got &&
+	echo "{\"a\":[1,2]}" >want && test_cmp want got
+'
+
 test_done
