@@ -32,11 +32,11 @@ static const struct kq_option options[] = {
 
 static const struct kq_command cmd = {
 	"kq-test", "-t TOPIC [FILE...]", "Test the option table.", options, 1,
-	"@file",
+	"@file", "0 ok.",
 };
 
 static const struct kq_command local = {
-	"kq-local", "[FILE...]", "No broker.", options, 0, NULL,
+	"kq-local", "[FILE...]", "No broker.", options, 0, NULL, "0 ok.",
 };
 
 /* A program's own --config, as kq-topic has it, and -F by another name. */
@@ -47,7 +47,7 @@ static const struct kq_option shadow_options[] = {
 };
 
 static const struct kq_command shadow = {
-	"kq-shadow", "", "Shadows --config.", shadow_options, 1, NULL,
+	"kq-shadow", "", "Shadows --config.", shadow_options, 1, NULL, "0 ok.",
 };
 
 static char tmpdir[64];

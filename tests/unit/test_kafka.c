@@ -29,7 +29,7 @@ static const struct kq_option options[] = {
 };
 
 static const struct kq_command cmd = {
-	"kq-test", "", "Test the Kafka handle.", options, 1, NULL,
+	"kq-test", "", "Test the Kafka handle.", options, 1, NULL, "0 ok.",
 };
 
 /* A configuration as a program's command line makes it. */
