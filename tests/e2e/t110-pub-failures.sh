@@ -81,7 +81,7 @@ test_expect_success 'bad command lines: status 64 and a line saying why' '
 	expect_status 64 kq-pub -t x -D "" </dev/null 2>err &&
 	expect_status 64 kq-pub -t x -c 0 </dev/null 2>err &&
 	expect_status 64 kq-pub -t x -X nosuch.property=1 </dev/null 2>err &&
-	grep_err "^kq-pub: nosuch.property=1:" err
+	grep_err "^kq-pub: -X nosuch.property: No such configuration property" err
 '
 
 test_expect_success '-p beyond the topic: status 69 naming its partitions, as kq-sub' '
