@@ -154,6 +154,8 @@ struct pub {
 	rd_kafka_resp_err_t fail_err;
 	int fail_purged;
 	int halt;	/* stop reading: a failure, or stdout gone */
+	int down_said;	/* "no broker answers" was said */
+	int gave_up;	/* every broker was down for --timeout */
 	int status;	/* an input error's status, else 0 */
 	int input_done; /* every input was read to its end */
 	unsigned since_poll;
@@ -192,6 +194,7 @@ struct pub {
 
 /* Messages between two polls for delivery reports; a batch at most. */
 #define POLL_EVERY  1024
+#define SAY_DOWN_MS 1000 /* every broker down this long: say so */
 #define BATCH_MSGS  1024
 #define BATCH_BYTES (1 << 20)
 
@@ -422,17 +425,27 @@ on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
 	struct pub *P = opaque;
 	uint64_t rec = (uint64_t)(uintptr_t)m->_private;
+	rd_kafka_resp_err_t err = m->err;
 
 	(void)rk;
-	if (m->err) {
+	/* Given up on a broker that is down: as librdkafka would say. */
+	if (P->gave_up && (err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
+			   err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT))
+		err = RD_KAFKA_RESP_ERR__MSG_TIMED_OUT;
+	if (err) {
 		P->dr_failed++;
-		failed(P, rec, m->err);
+		failed(P, rec, err);
 	} else {
 		P->delivered++;
+		/* A broker answers again. */
+		P->kk.all_down_ms = 0;
+		if (P->down_said)
+			kq_info(&P->c, "a broker answers again");
+		P->down_said = 0;
 	}
 	if (P->o.report)
-		report_line(P, rec, m, m->err);
-	else if (P->o.tee && !m->err)
+		report_line(P, rec, m, err);
+	else if (P->o.tee && !err)
 		tee(P, m);
 }
 
@@ -461,6 +474,42 @@ progress(struct pub *P, int final)
 	P->tshown = now;
 }
 
+/* Messages handed over and not yet reported on. */
+static uint64_t
+unacked(const struct pub *P)
+{
+	return P->handed - P->delivered - P->dr_failed;
+}
+
+/*
+ * Every broker went down with messages waiting: read no more (each new
+ * one would wait out a message.timeout.ms of its own), say so, and wait
+ * for an acknowledgement; after --timeout, what waits fails, as timed out.
+ */
+static void
+wait_for_brokers(struct pub *P)
+{
+	int64_t start = kq_clock_ms(), now = start;
+
+	while (P->kk.all_down_ms && unacked(P) && !P->gave_up) {
+		if (!P->down_said && now - start >= SAY_DOWN_MS) {
+			progress(P, 1);
+			kq_info(&P->c, "no broker answers at %s (%s); waiting "
+				       "up to --timeout",
+				P->c.brokers, kq_kafka_reason(&P->kk));
+			P->down_said = 1;
+		}
+		if (now - start >= P->c.timeout_ms) {
+			P->gave_up = P->halt = 1;
+			rd_kafka_purge(P->kk.rk, RD_KAFKA_PURGE_F_QUEUE |
+							 RD_KAFKA_PURGE_F_INFLIGHT);
+			break;
+		}
+		rd_kafka_poll(P->kk.rk, 100);
+		now = kq_clock_ms();
+	}
+}
+
 /* Serve delivery reports, waiting up to ms for the first. */
 static void
 serve(struct pub *P, int ms)
@@ -470,6 +519,8 @@ serve(struct pub *P, int ms)
 	rd_kafka_poll(P->kk.rk, ms);
 	P->since_poll = 0;
 	progress(P, 0);
+	if (P->kk.all_down_ms && unacked(P))
+		wait_for_brokers(P);
 }
 
 static int
@@ -922,13 +973,6 @@ read_inputs(struct pub *P, char **files, int nfiles)
 }
 
 /* --- the end -------------------------------------------------------------- */
-
-/* Messages handed over and not yet reported on. */
-static uint64_t
-unacked(const struct pub *P)
-{
-	return P->handed - P->delivered - P->dr_failed;
-}
 
 /*
  * Wait for every message handed over to be acknowledged or to fail:

@@ -6,6 +6,7 @@
 
 test_expect_success 'broker killed while the input is slow: 5 delivered, 5 failed, status 1' '
 	start_broker --topic slow:1 &&
+	at=$KQ_BROKERS &&
 	mkfifo in &&
 	{ kq-pub -t slow --timeout 2s -T <in >out 2>err & } &&
 	pid=$! &&
@@ -20,7 +21,8 @@ test_expect_success 'broker killed while the input is slow: 5 delivered, 5 faile
 	set -e
 	exec 3>&-
 	test $status -eq 1 &&
-	cat >want <<-\EOF &&
+	cat >want <<-EOF &&
+	kq-pub: no broker answers at $at (Connection refused); waiting up to --timeout
 	kq-pub: record 6 (stdin line 6): Message timed out (Connection refused)
 	kq-pub: Produced 5 messages, 5 failed; stopped reading at the first failure.
 	EOF
