@@ -62,17 +62,26 @@ kb_broker_sync_logs(struct kb_broker *b)
 	return fail;
 }
 
+/*
+ * Each second: --fsync interval syncs; in every mode, the recovery points
+ * the syncs moved are written.
+ */
 static void
 fsync_tick(struct kb_loop *l, void *arg)
 {
 	struct kb_broker *b = arg;
+	int i, p;
 
-	if (kb_broker_sync_logs(b) && !b->fsync_failed) {
+	if (b->fsync == KB_FSYNC_INTERVAL && kb_broker_sync_logs(b) &&
+	    !b->fsync_failed) {
 		b->fsync_failed = 1;
 		kb_note(b, "fsync: %s: the files it failed on refuse "
 			   "writes until a restart",
 			strerror(errno));
 	}
+	for (i = 0; i < b->topics.n; i++)
+		for (p = 0; p < b->topics.v[i]->nparts; p++)
+			kb_log_checkpoint(&b->topics.v[i]->parts[p]);
 	b->timer_fsync = kb_timer_add(l, KB_FSYNC_INTERVAL_MS, fsync_tick, b);
 }
 
@@ -203,9 +212,8 @@ kb_broker_open(struct kb_broker *b, const struct kb_settings *s, char *err,
 		b->host = kq_estrdup(s->listen_host);
 	}
 	kb_loop_before_sleep(b->loop, before_sleep, b);
-	if (b->fsync == KB_FSYNC_INTERVAL)
-		b->timer_fsync = kb_timer_add(b->loop, KB_FSYNC_INTERVAL_MS,
-					      fsync_tick, b);
+	b->timer_fsync = kb_timer_add(b->loop, KB_FSYNC_INTERVAL_MS,
+				      fsync_tick, b);
 	b->timer_retain = kb_timer_add(b->loop, 0, retain_tick, b);
 	return 0;
 }
