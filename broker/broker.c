@@ -191,7 +191,8 @@ kb_broker_open(struct kb_broker *b, const struct kb_settings *s, char *err,
 	if (kb_topics_open(&b->topics, s->data_dir, &s->defaults, err,
 			   errsize))
 		return EX_IOERR;
-	if (kb_offsets_open(&b->offsets, s->data_dir, err, errsize))
+	if (kb_offsets_open(&b->offsets, s->data_dir, err, errsize) ||
+	    kb_offsets_fit(&b->offsets, &b->topics, err, errsize))
 		return EX_IOERR;
 	if (kb_pids_open(&b->pids, s->data_dir)) {
 		snprintf(err, errsize, "%s/producer-ids: %s", s->data_dir,
