@@ -350,9 +350,12 @@ batch_at(const struct kb_seg *s, uint32_t pos, int64_t offset)
 /*
  * Load and check the index files of a segment that is not the tail, whose
  * offsets end before end: 0; -1 when they are missing or empty; -2 with
- * why when they disagree with the segment. Every offset entry must grow,
- * lie in the segment and point at a batch that starts with its offset
- * (a read of one header each); time entries must grow within the range.
+ * why when they disagree with the segment. Every offset entry must grow
+ * and lie in the segment, and time entries grow within its range. The
+ * first and the last entry must point at a batch that starts with their
+ * offset; the others are held to it when a read uses them (see
+ * kb_log_read), since a header read per entry at start is a read of the
+ * whole data directory, a page in every 4 KiB.
  */
 static int
 seg_load_indexes(struct kb_seg *s, int64_t end, const char **why)
@@ -380,12 +383,14 @@ seg_load_indexes(struct kb_seg *s, int64_t end, const char **why)
 		    (s->nidx && (rel <= s->idx[s->nidx - 1].rel ||
 				 pos <= s->idx[s->nidx - 1].pos)))
 			goto bad;
-		*why = "an entry does not point at the batch of its offset";
-		if (!batch_at(s, pos, s->base + rel))
-			goto bad;
 		idx_push(s, rel, pos);
 		s->idx_pos = pos;
 	}
+	*why = "an entry does not point at the batch of its offset";
+	if (s->nidx && (!batch_at(s, s->idx[0].pos, s->base + s->idx[0].rel) ||
+			!batch_at(s, s->idx[s->nidx - 1].pos,
+				  s->base + s->idx[s->nidx - 1].rel)))
+		goto bad;
 	*why = "the time index does not read";
 	if (pread(s->tfd, buf, (size_t)tst.st_size, 0) != tst.st_size)
 		goto bad;
@@ -518,7 +523,8 @@ seg_bad(const struct kb_log *lg, struct kb_seg *s, uint64_t pos,
 /*
  * Read a segment through from the start: check each batch (its CRC too
  * from offset crc_from on), rebuild the indexes, learn the producers'
- * sequences and the next offset. Bad data in the tail cuts it there, as
+ * sequences (when learn: not once the broker runs, as that would take
+ * them back) and the next offset. Bad data in the tail cuts it there, as
  * a crash leaves a torn write (never acknowledged under --fsync always).
  * An older segment was synced whole when it rolled, so bad data there is
  * damage from outside: nothing is cut (an operator may still rescue it),
@@ -528,7 +534,7 @@ seg_bad(const struct kb_log *lg, struct kb_seg *s, uint64_t pos,
  */
 static int
 seg_scan(struct kb_log *lg, struct kb_seg *s, int tail, int64_t crc_from,
-	 int64_t *next, char *err, size_t errsize)
+	 int learn, int64_t *next, char *err, size_t errsize)
 {
 	struct scan sc = {kq_emalloc(1 << 20), 1 << 20, 0, 0};
 	uint64_t pos = 0;
@@ -552,7 +558,7 @@ seg_scan(struct kb_log *lg, struct kb_seg *s, int tail, int64_t crc_from,
 				     : scan_check(b, size, &why) != 0)
 			break;
 		seg_note(s, base, pos, (int64_t)kb_be64(b + KB_B_MAXTS), 0);
-		if ((int64_t)kb_be64(b + KB_B_PID) >= 0) {
+		if (learn && (int64_t)kb_be64(b + KB_B_PID) >= 0) {
 			int32_t seq = (int32_t)kb_be32(b + KB_B_BASESEQ);
 			int32_t delta = (int32_t)kb_be32(b + KB_B_LASTDELTA);
 
@@ -763,7 +769,8 @@ kb_log_open(struct kb_log *lg, const char *dir, const char *name,
 				kq_warn("%s: %020" PRId64 ".index: rebuilt: %s",
 					lg->name, bases[i], why);
 		}
-		if (seg_scan(lg, s, i + 1 == n, rp, &lg->next, err, errsize))
+		if (seg_scan(lg, s, i + 1 == n, rp, 1, &lg->next, err,
+			     errsize))
 			goto fail;
 		if (i + 1 < n && lg->next != bases[i + 1] && !s->bad_pos) {
 			/*
@@ -1193,6 +1200,27 @@ read_check(const unsigned char *p, size_t n, int64_t first, const char **why)
 	return end;
 }
 
+/*
+ * A read found no sound batch where an index entry of an older segment
+ * points: the index disagrees (or the data there went bad). Rebuild it
+ * from the segment, with a line; 0 when that was done.
+ */
+static int
+reindex(struct kb_log *lg, struct kb_seg *s, const char *why)
+{
+	char err[512];
+	int64_t next;
+
+	kq_warn("%s: %020" PRId64 ".index: rebuilt: an entry does not point "
+		"at the batch of its offset (%s)",
+		lg->name, s->base, why);
+	if (seg_scan(lg, s, 0, INT64_MAX, 0, &next, err, sizeof(err))) {
+		kq_warn("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
 int
 kb_log_read(struct kb_log *lg, int64_t offset, size_t max, int first_always,
 	    struct kb_buf *out)
@@ -1201,7 +1229,7 @@ kb_log_read(struct kb_log *lg, int64_t offset, size_t max, int first_always,
 	unsigned char hdr[KB_BATCH_HEADER], *dst;
 	int64_t pos = 0, first = 0;
 	size_t i, want, got, size, end;
-	uint64_t bad;
+	uint64_t bad, at;
 	const char *why = NULL;
 	ssize_t r;
 
@@ -1211,8 +1239,13 @@ kb_log_read(struct kb_log *lg, int64_t offset, size_t max, int first_always,
 		return 0;
 	for (i = find_seg(lg, offset); i < lg->nsegs; i++) {
 		s = &lg->segs[i];
-		pos = (int64_t)index_pos(s, offset, &first);
-		pos = walk(s, (uint64_t)pos, &first, 0, offset, hdr, &bad, &why);
+		at = index_pos(s, offset, &first);
+		pos = walk(s, at, &first, 0, offset, hdr, &bad, &why);
+		if (pos == -2 && bad == at && at > 0 && i + 1 < lg->nsegs &&
+		    reindex(lg, s, why) == 0) {
+			at = index_pos(s, offset, &first);
+			pos = walk(s, at, &first, 0, offset, hdr, &bad, &why);
+		}
 		if (pos == -2) {
 			seg_bad(lg, s, bad, first, why);
 			return KB_CORRUPT_MESSAGE;
