@@ -857,6 +857,9 @@ kb_log_remove(struct kb_log *lg)
 		seg_unlink(lg, lg->segs[i].base);
 	snprintf(path, sizeof(path), "%s/recovery-point", dir);
 	unlink(path);
+	/* Left by a crash in the middle of a checkpoint. */
+	snprintf(path, sizeof(path), "%s/recovery-point.tmp", dir);
+	unlink(path);
 	lg->dirty = lg->ready = 0;
 	kb_log_close(lg);
 	rmdir(dir);
