@@ -615,18 +615,20 @@ fail:
 
 /*
  * DIR/recovery-point holds one line: the offset, and "clean" when the
- * broker stopped cleanly (Kafka's clean-shutdown marker, per partition).
- * Missing or unreadable, it is 0: everything is checked.
+ * broker stopped cleanly (Kafka's clean-shutdown marker, per partition;
+ * for the operator: a clean close puts the point at the log end, which
+ * is what spares the next start any check). Missing or unreadable, it is
+ * 0 and *found is 0: everything is checked.
  */
 static int64_t
-rp_load(const struct kb_log *lg, int *clean)
+rp_load(const struct kb_log *lg, int *found)
 {
 	char path[4096], line[64], word[16] = "";
 	long long v;
 	int fd;
 	ssize_t n;
 
-	*clean = 0;
+	*found = 0;
 	snprintf(path, sizeof(path), "%s/recovery-point", lg->dir);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return 0;
@@ -635,7 +637,7 @@ rp_load(const struct kb_log *lg, int *clean)
 	line[n > 0 ? n : 0] = 0;
 	if (sscanf(line, "%lld %15s", &v, word) < 1 || v < 0)
 		return 0;
-	*clean = !strcmp(word, "clean");
+	*found = 1;
 	return v;
 }
 
@@ -710,7 +712,7 @@ kb_log_open(struct kb_log *lg, const char *dir, const char *name,
 	struct dirent *e;
 	int64_t *bases = NULL, rp;
 	size_t n = 0, cap = 0, i;
-	int made, clean;
+	int made, found;
 
 	memset(lg, 0, sizeof(*lg));
 	lg->dir = kq_estrdup(dir);
@@ -744,7 +746,7 @@ kb_log_open(struct kb_log *lg, const char *dir, const char *name,
 		bases[n++] = 0;
 		made = 1;
 	}
-	rp = rp_load(lg, &clean);
+	rp = rp_load(lg, &found);
 	lg->segs = kq_ecalloc(n, sizeof(*lg->segs));
 	for (i = 0; i < n; i++) {
 		struct kb_seg *s = &lg->segs[i];
@@ -791,10 +793,11 @@ kb_log_open(struct kb_log *lg, const char *dir, const char *name,
 		snprintf(err, errsize, "%s: fsync: %s", dir, strerror(errno));
 		goto fail;
 	}
-	if (!clean && lg->next > rp)
-		kq_warn("%s: an unclean stop: offsets %" PRId64 " to %" PRId64
-			" checked",
-			lg->name, rp, lg->next - 1);
+	if (lg->next > rp)
+		kq_warn("%s: %s: offsets %" PRId64 " to %" PRId64 " checked",
+			lg->name,
+			found ? "an unclean stop" : "no recovery point", rp,
+			lg->next - 1);
 	/*
 	 * What was checked is made durable and the point moved to the end,
 	 * so that the next start neither checks it nor reports its damage

@@ -80,6 +80,7 @@ test_expect_success 'every run: what kq-pub reported delivered is stored, once, 
 test_expect_success 'every index is whole again: a read from anywhere starts at the offset asked' '
 	for b in "$TMP"/broker*.err; do cat "$b"; done >all.err &&
 	! grep -q "bad data" all.err &&
+	grep -q "^kq-broker: crash-0: an unclean stop: offsets [0-9]* to [0-9]* checked$" all.err &&
 	test "$(ls "$D"/crash-0/*.index | wc -l)" = "$(ls "$D"/crash-0/*.log | wc -l)" &&
 	touch moved &&
 	for f in "$D"/crash-0/*.log; do
