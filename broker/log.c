@@ -611,7 +611,7 @@ fail:
 	return -1;
 }
 
-/* --- the recovery point ----------------------------------------------------- */
+/* --- the recovery point ------------------------------------------------- */
 
 /*
  * DIR/recovery-point holds one line: the offset, and "clean" when the
@@ -763,7 +763,8 @@ kb_log_open(struct kb_log *lg, const char *dir, const char *name,
 		lg->nsegs = i + 1;
 		/* Wholly below the recovery point: its indexes, checked. */
 		if (i + 1 < n && bases[i + 1] <= rp) {
-			if ((rc = seg_load_indexes(s, bases[i + 1], &why)) == 0) {
+			rc = seg_load_indexes(s, bases[i + 1], &why);
+			if (rc == 0) {
 				lg->next = bases[i + 1];
 				continue;
 			}

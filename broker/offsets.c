@@ -368,8 +368,9 @@ kb_offsets_fit(struct kb_offsets *o, const struct kb_topics *ts, char *err,
 			if (!t || c->part < 0 || c->part >= t->nparts ||
 			    c->offset <= (end = t->parts[c->part].next))
 				continue;
-			kq_warn("group %s: %s-%d: committed offset %lld is past "
-				"the log end after recovery; moved to %lld",
+			kq_warn("group %s: %s-%d: committed offset %lld is "
+				"past the log end after recovery; "
+				"moved to %lld",
 				o->g[i]->group, c->topic, (int)c->part,
 				(long long)c->offset, (long long)end);
 			/* The commit replaces c->meta: pass a copy. */
