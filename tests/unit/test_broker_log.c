@@ -418,6 +418,52 @@ committed_offsets_survive(void **state)
 	free(d);
 }
 
+static void
+commits_past_the_log_end_move_to_it(void **state)
+{
+	char *d = tmpdir(), err[256], why[256];
+	unsigned char b[4096];
+	struct kb_topics ts;
+	struct kb_topic *t;
+	struct kb_offsets o;
+	const struct kb_committed *c;
+	const char *w;
+	int64_t base;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(kb_topics_open(&ts, d, &conf, err, sizeof(err)), 0);
+	assert_int_equal(kb_topics_create(&ts, "t", 2, NULL, 0, 0, &t, why,
+					  sizeof(why)),
+			 0);
+	n = batch(b, 5, 0, 1000, -1, 0);
+	assert_int_equal(kb_log_append(&t->parts[1], b, n, 0, &base, &w), 0);
+	assert_int_equal(kb_offsets_open(&o, d, err, sizeof(err)), 0);
+	/* Commits a cut log left behind, and ones that are fine. */
+	assert_int_equal(kb_offsets_commit(&o, "g", "t", 0, 1000, "m"), 0);
+	assert_int_equal(kb_offsets_commit(&o, "g", "t", 1, 3, NULL), 0);
+	assert_int_equal(kb_offsets_commit(&o, "h", "t", 1, 9, NULL), 0);
+	assert_int_equal(kb_offsets_commit(&o, "h", "gone", 0, 9, NULL), 0);
+	assert_int_equal(kb_offsets_fit(&o, &ts, err, sizeof(err)), 0);
+	kb_offsets_close(&o);
+	/* Durably. */
+	assert_int_equal(kb_offsets_open(&o, d, err, sizeof(err)), 0);
+	c = kb_offsets_get(kb_offsets_group(&o, "g"), "t", 0);
+	assert_int_equal(c->offset, 0);
+	assert_string_equal(c->meta, "m");
+	c = kb_offsets_get(kb_offsets_group(&o, "g"), "t", 1);
+	assert_int_equal(c->offset, 3);
+	c = kb_offsets_get(kb_offsets_group(&o, "h"), "t", 1);
+	assert_int_equal(c->offset, 5);
+	/* A topic that is not there is left to the group to find out. */
+	c = kb_offsets_get(kb_offsets_group(&o, "h"), "gone", 0);
+	assert_int_equal(c->offset, 9);
+	kb_offsets_close(&o);
+	kb_topics_close(&ts);
+	rm_rf(d);
+	free(d);
+}
+
 /* Recompute a batch's CRC after its header was changed. */
 static void
 recrc(unsigned char *b, size_t n)
@@ -649,7 +695,7 @@ an_index_that_disagrees_is_rebuilt(void **state)
 	const char *why;
 	int64_t base, at;
 	uint32_t pos;
-	size_t n;
+	size_t n, last;
 	int i, fd;
 
 	(void)state;
@@ -690,6 +736,24 @@ an_index_that_disagrees_is_rebuilt(void **state)
 	/* And on disk: the next start finds it right. */
 	assert_int_equal(kb_log_open(&lg, d, "t-0", &c, err, sizeof(err)), 0);
 	assert_int_equal(lg.segs[0].idx[2].pos, pos);
+	last = lg.segs[0].nidx - 1;
+	at = lg.segs[0].base + lg.segs[0].idx[last].rel;
+	pos = lg.segs[0].idx[last].pos;
+	kb_log_close(&lg);
+	/* The last entry moved on likewise is caught at start. */
+	snprintf(path, sizeof(path), "%s/%020d.log", d, 0);
+	assert_true((fd = open(path, O_RDONLY)) >= 0);
+	assert_int_equal(pread(fd, h, sizeof(h), pos), (ssize_t)sizeof(h));
+	close(fd);
+	snprintf(path, sizeof(path), "%s/%020d.index", d, 0);
+	assert_true((fd = open(path, O_RDWR)) >= 0);
+	kb_st32(e, (uint32_t)at);
+	kb_st32(e + 4, pos + kb_be32(h + KB_B_LENGTH) + 12);
+	assert_int_equal(pwrite(fd, e, 8, (off_t)(8 * last)), 8);
+	close(fd);
+	assert_int_equal(kb_log_open(&lg, d, "t-0", &c, err, sizeof(err)), 0);
+	assert_int_equal(lg.segs[0].nidx, last + 1);
+	assert_int_equal(lg.segs[0].idx[last].pos, pos);
 	kb_log_close(&lg);
 	kb_buf_free(&out);
 	rm_rf(d);
@@ -1055,6 +1119,7 @@ main(void)
 		cmocka_unit_test(offsets_by_time),
 		cmocka_unit_test(idempotent_producers),
 		cmocka_unit_test(committed_offsets_survive),
+		cmocka_unit_test(commits_past_the_log_end_move_to_it),
 		cmocka_unit_test(batches_over_a_mebibyte_survive_a_restart),
 		cmocka_unit_test(lost_indexes_are_rebuilt_without_a_cut),
 		cmocka_unit_test(older_segment_damage_is_kept_not_cut),
