@@ -1144,9 +1144,13 @@ on_error(struct sub *s, rd_kafka_message_t *m)
 		     m->rkt ? rd_kafka_topic_name(m->rkt) : "group",
 		     rd_kafka_message_errstr(m));
 		break;
-	case RD_KAFKA_RESP_ERR__BAD_MSG:	     /* check.crcs found it */
-	case RD_KAFKA_RESP_ERR_INVALID_MSG: /* the broker's CORRUPT_MESSAGE */
-		/* Retried, it fails forever: a value never to be printed. */
+	case RD_KAFKA_RESP_ERR__BAD_MSG:
+	case RD_KAFKA_RESP_ERR_INVALID_MSG:
+		/*
+		 * Our CRC check (check.crcs) failed, or the broker's
+		 * (CORRUPT_MESSAGE). Retried, it fails forever: a value
+		 * never to be printed.
+		 */
 		fail(s, EX_DATAERR, "%s [%d] at offset %lld: corrupt message "
 				    "(CRC check failed): %s",
 		     m->rkt ? rd_kafka_topic_name(m->rkt) : "?",
