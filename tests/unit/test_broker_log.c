@@ -685,6 +685,55 @@ the_recovery_point_bounds_the_check(void **state)
 }
 
 static void
+every_segment_past_the_point_is_checked(void **state)
+{
+	char *d = tmpdir(), err[256], line[64];
+	unsigned char b[4096];
+	struct kb_logconf c = conf;
+	struct kb_log lg;
+	struct kb_buf out = {0};
+	const char *why;
+	int64_t base, seg1, bad;
+	uint64_t pos;
+	size_t n;
+	int i;
+
+	(void)state;
+	c.segment_bytes = 2000;
+	assert_int_equal(kb_log_open(&lg, d, "t-0", &c, err, sizeof(err)), 0);
+	for (i = 0; i < 100; i++) {
+		n = batch(b, 4, 4 * i, 1000 + 4 * i, -1, 0);
+		assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
+	}
+	assert_true(lg.nsegs >= 4);
+	/* A batch in the middle of the second segment, CRC flipped. */
+	seg1 = lg.segs[1].base;
+	for (pos = 0, i = 0; i < 3; i++)
+		pos += (n = batch(b, 4, (int)seg1 + 4 * i, 0, -1, 0));
+	bad = seg1 + 12;
+	kb_log_close(&lg);
+	flip(d, seg1, pos + 70);
+	/* The last checkpoint before a crash named the first segment. */
+	set_recovery_point(d, "4\n");
+	assert_int_equal(kb_log_open(&lg, d, "t-0", &c, err, sizeof(err)), 0);
+	/* Found at start though not in the tail; kept, never served. */
+	assert_int_equal(lg.segs[1].bad_pos, pos + 1);
+	assert_int_equal(lg.next, 400);
+	assert_int_equal(kb_log_read(&lg, bad, 1 << 20, 1, &out),
+			 KB_CORRUPT_MESSAGE);
+	assert_int_equal(kb_log_read(&lg, bad - 1, 1 << 20, 1, &out), 0);
+	/* The batch before it, alone: the answer ends at the damage. */
+	assert_int_equal(kb_be64(out.p), bad - 4);
+	assert_int_equal(out.len, n);
+	assert_string_equal(read_recovery_point(d, line, sizeof(line)),
+			    "400\n");
+	kb_log_close(&lg);
+	kb_buf_free(&out);
+	rm_rf(d);
+	free(d);
+}
+
+static void
 an_index_that_disagrees_is_rebuilt(void **state)
 {
 	char *d = tmpdir(), err[256], path[256];
@@ -1125,6 +1174,7 @@ main(void)
 		cmocka_unit_test(older_segment_damage_is_kept_not_cut),
 		cmocka_unit_test(the_recovery_point_bounds_the_check),
 		cmocka_unit_test(an_index_that_disagrees_is_rebuilt),
+		cmocka_unit_test(every_segment_past_the_point_is_checked),
 		cmocka_unit_test(batch_headers_must_agree),
 		cmocka_unit_test(offset_ranges_fit_the_index),
 		cmocka_unit_test(a_failed_fsync_is_not_forgotten),
