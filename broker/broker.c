@@ -60,17 +60,26 @@ kb_broker_sync_logs(struct kb_broker *b)
 	return fail;
 }
 
+/*
+ * Each second: --fsync interval syncs; in every mode, the recovery points
+ * the syncs moved are written.
+ */
 static void
 fsync_tick(struct kb_loop *l, void *arg)
 {
 	struct kb_broker *b = arg;
+	int i, p;
 
-	if (kb_broker_sync_logs(b) && !b->fsync_failed) {
+	if (b->fsync == KB_FSYNC_INTERVAL && kb_broker_sync_logs(b) &&
+	    !b->fsync_failed) {
 		b->fsync_failed = 1;
 		kb_note(b, "fsync: %s: the files it failed on refuse "
 			   "writes until a restart",
 			strerror(errno));
 	}
+	for (i = 0; i < b->topics.n; i++)
+		for (p = 0; p < b->topics.v[i]->nparts; p++)
+			kb_log_checkpoint(&b->topics.v[i]->parts[p]);
 	b->timer_fsync = kb_timer_add(l, KB_FSYNC_INTERVAL_MS, fsync_tick, b);
 }
 
@@ -148,7 +157,8 @@ kb_broker_open(struct kb_broker *b, const struct kb_settings *s, char *err,
 	if (kb_topics_open(&b->topics, s->data_dir, &s->defaults, err,
 			   errsize))
 		return EX_IOERR;
-	if (kb_offsets_open(&b->offsets, s->data_dir, err, errsize))
+	if (kb_offsets_open(&b->offsets, s->data_dir, err, errsize) ||
+	    kb_offsets_fit(&b->offsets, &b->topics, err, errsize))
 		return EX_IOERR;
 	if (kb_pids_open(&b->pids, s->data_dir)) {
 		snprintf(err, errsize, "%s/producer-ids: %s", s->data_dir,
@@ -169,9 +179,8 @@ kb_broker_open(struct kb_broker *b, const struct kb_settings *s, char *err,
 		b->host = kq_estrdup(s->listen_host);
 	}
 	kb_loop_before_sleep(b->loop, before_sleep, b);
-	if (b->fsync == KB_FSYNC_INTERVAL)
-		b->timer_fsync = kb_timer_add(b->loop, KB_FSYNC_INTERVAL_MS,
-					      fsync_tick, b);
+	b->timer_fsync = kb_timer_add(b->loop, KB_FSYNC_INTERVAL_MS,
+				      fsync_tick, b);
 	b->timer_retain = kb_timer_add(b->loop, 0, retain_tick, b);
 	return 0;
 }

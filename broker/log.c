@@ -330,42 +330,80 @@ sync_parent(const char *path)
 }
 
 /*
- * Load the index files of a segment that is not the tail. They are
- * trusted when their sizes are whole entries and the entries grow within
- * the segment; otherwise the segment is read through to rebuild them.
+ * Does the batch at pos begin with offset? The index check: an entry
+ * that still grows but points at the wrong batch would make a read
+ * start past the offset asked for, skipping records without a word.
  */
 static int
-seg_load_indexes(struct kb_seg *s)
+batch_at(const struct kb_seg *s, uint32_t pos, int64_t offset)
+{
+	unsigned char h[KB_BATCH_HEADER];
+
+	if ((uint64_t)pos + KB_BATCH_HEADER > s->size ||
+	    pread(s->fd, h, sizeof(h), pos) != (ssize_t)sizeof(h))
+		return 0;
+	return (int64_t)kb_be64(h) == offset && h[KB_B_MAGIC] == 2 &&
+	       (uint64_t)pos + (int32_t)kb_be32(h + KB_B_LENGTH) + 12 <=
+		       s->size;
+}
+
+/*
+ * Load and check the index files of a segment that is not the tail, whose
+ * offsets end before end: 0; -1 when they are missing or empty; -2 with
+ * why when they disagree with the segment. Every offset entry must grow
+ * and lie in the segment, and time entries grow within its range. The
+ * first and the last entry must point at a batch that starts with their
+ * offset; the others are held to it when a read uses them (see
+ * kb_log_read), since a header read per entry at start is a read of the
+ * whole data directory, a page in every 4 KiB.
+ */
+static int
+seg_load_indexes(struct kb_seg *s, int64_t end, const char **why)
 {
 	struct stat ist, tst;
 	unsigned char *buf;
 	size_t i, n;
 
-	if (fstat(s->ifd, &ist) || fstat(s->tfd, &tst) || ist.st_size % 8 ||
-	    tst.st_size % 12 || (ist.st_size == 0 && s->size > 0))
+	if (fstat(s->ifd, &ist) || fstat(s->tfd, &tst) ||
+	    (ist.st_size == 0 && s->size > 0))
 		return -1;
+	*why = "its size is not whole entries";
+	if (ist.st_size % 8 || tst.st_size % 12)
+		return -2;
 	n = (size_t)(ist.st_size > tst.st_size ? ist.st_size : tst.st_size);
 	buf = kq_emalloc(n ? n : 1);
+	*why = "it does not read";
 	if (pread(s->ifd, buf, (size_t)ist.st_size, 0) != ist.st_size)
 		goto bad;
 	for (i = 0; i < (size_t)ist.st_size / 8; i++) {
 		uint32_t rel = kb_be32(buf + 8 * i), pos = kb_be32(buf + 8 * i + 4);
 
-		if (pos >= s->size ||
+		*why = "its entries do not grow within the segment";
+		if (pos >= s->size || s->base + rel >= end ||
 		    (s->nidx && (rel <= s->idx[s->nidx - 1].rel ||
 				 pos <= s->idx[s->nidx - 1].pos)))
 			goto bad;
 		idx_push(s, rel, pos);
 		s->idx_pos = pos;
 	}
+	*why = "an entry does not point at the batch of its offset";
+	if (s->nidx && (!batch_at(s, s->idx[0].pos, s->base + s->idx[0].rel) ||
+			!batch_at(s, s->idx[s->nidx - 1].pos,
+				  s->base + s->idx[s->nidx - 1].rel)))
+		goto bad;
+	*why = "the time index does not read";
 	if (pread(s->tfd, buf, (size_t)tst.st_size, 0) != tst.st_size)
 		goto bad;
 	for (i = 0; i < (size_t)tst.st_size / 12; i++) {
 		int64_t ts = (int64_t)kb_be64(buf + 12 * i);
+		uint32_t rel = kb_be32(buf + 12 * i + 8);
 
-		if (s->ntidx && ts <= s->tidx[s->ntidx - 1].ts)
+		*why = "the time index entries do not grow within the segment";
+		if (s->base + rel >= end ||
+		    (s->ntidx && (ts <= s->tidx[s->ntidx - 1].ts ||
+				  rel < s->tidx[s->ntidx - 1].rel)))
 			goto bad;
-		tidx_push(s, ts, kb_be32(buf + 12 * i + 8));
+		tidx_push(s, ts, rel);
 		s->max_ts = ts;
 	}
 	free(buf);
@@ -374,7 +412,7 @@ bad:
 	free(buf);
 	s->nidx = s->ntidx = 0;
 	s->max_ts = -1;
-	return -1;
+	return -2;
 }
 
 /* A segment read through: whole batches in a buffer that grows to fit. */
@@ -456,8 +494,8 @@ scan_next(struct kb_seg *s, struct scan *sc, uint64_t pos, size_t *size,
 }
 
 /*
- * A batch of an older segment, its CRC not checked: the scan is for the
- * indexes, and a client checks the CRC of what it reads.
+ * A batch before the recovery point, its CRC not checked: it was synced,
+ * and a read checks the CRC of what it serves.
  */
 static int
 scan_check(const unsigned char *b, size_t size, const char **why)
@@ -469,19 +507,34 @@ scan_check(const unsigned char *b, size_t size, const char **why)
 	return batch_check_counts(b, size, why);
 }
 
+/* Damage in an older segment: said once, however often it is reached. */
+static void
+seg_bad(const struct kb_log *lg, struct kb_seg *s, uint64_t pos,
+	int64_t offset, const char *why)
+{
+	if (s->bad_pos == pos + 1)
+		return;
+	s->bad_pos = pos + 1;
+	kq_warn("%s: %020" PRId64 ".log: bad data at position %" PRIu64
+		" (offset %" PRId64 "): %s; kept, and reads of it fail",
+		lg->name, s->base, pos, offset, why);
+}
+
 /*
- * Read a segment through from the start: check each batch, rebuild the
- * indexes in memory, learn the producers' sequences and the next offset.
- * The tail is checked to its CRCs and a bad batch cuts it there, as a
- * crash leaves a torn write (never acknowledged under --fsync always).
+ * Read a segment through from the start: check each batch (its CRC too
+ * from offset crc_from on), rebuild the indexes, learn the producers'
+ * sequences (when learn: not once the broker runs, as that would take
+ * them back) and the next offset. Bad data in the tail cuts it there, as
+ * a crash leaves a torn write (never acknowledged under --fsync always).
  * An older segment was synced whole when it rolled, so bad data there is
  * damage from outside: nothing is cut (an operator may still rescue it),
- * reads stop at it, and its index files are left to fail again, so that
- * every start says so. 0, or -1 with a message in err.
+ * it is reported, and reads that reach it fail. Its index files are
+ * written for what reads, so that the next start trusts them and does
+ * not report it again. 0, or -1 with a message in err.
  */
 static int
-seg_scan(struct kb_log *lg, struct kb_seg *s, int tail, int64_t *next,
-	 char *err, size_t errsize)
+seg_scan(struct kb_log *lg, struct kb_seg *s, int tail, int64_t crc_from,
+	 int learn, int64_t *next, char *err, size_t errsize)
 {
 	struct scan sc = {kq_emalloc(1 << 20), 1 << 20, 0, 0};
 	uint64_t pos = 0;
@@ -495,18 +548,17 @@ seg_scan(struct kb_log *lg, struct kb_seg *s, int tail, int64_t *next,
 	s->idx_pos = s->tidx_pos = 0;
 	while ((rc = scan_next(s, &sc, pos, &size, &why)) == 0) {
 		unsigned char *b = sc.buf + sc.off;
-		int64_t base;
+		int64_t base = (int64_t)kb_be64(b);
 
-		if (tail ? kb_batch_check(b, size, &size, &why) != 0
-			 : scan_check(b, size, &why) != 0)
-			break;
-		base = (int64_t)kb_be64(b);
 		if (base != expect) {
 			why = "offsets out of sequence";
 			break;
 		}
+		if (base >= crc_from ? kb_batch_check(b, size, &size, &why) != 0
+				     : scan_check(b, size, &why) != 0)
+			break;
 		seg_note(s, base, pos, (int64_t)kb_be64(b + KB_B_MAXTS), 0);
-		if ((int64_t)kb_be64(b + KB_B_PID) >= 0) {
+		if (learn && (int64_t)kb_be64(b + KB_B_PID) >= 0) {
 			int32_t seq = (int32_t)kb_be32(b + KB_B_BASESEQ);
 			int32_t delta = (int32_t)kb_be32(b + KB_B_LASTDELTA);
 
@@ -527,16 +579,9 @@ seg_scan(struct kb_log *lg, struct kb_seg *s, int tail, int64_t *next,
 	*next = expect;
 	if (rc == -2)
 		goto fail;
-	if (pos < s->size && !tail) {
-		kq_warn("%s: %020" PRId64 ".log: bad data at position %" PRIu64
-			": %s; its %" PRIu64 " bytes from there are kept but "
-			"not served",
-			lg->name, s->base, pos, why ? why : "bad data",
-			s->size - pos);
-		s->size = pos;
-		return 0;
-	}
-	if (pos < s->size) {
+	if (pos < s->size && !tail)
+		seg_bad(lg, s, pos, expect, why ? why : "bad data");
+	if (pos < s->size && tail) {
 		kq_warn("%s: %020" PRId64 ".log: cut %" PRIu64
 			" bytes at position %" PRIu64 ": %s",
 			lg->name, s->base, s->size - pos, pos,
@@ -553,11 +598,84 @@ seg_scan(struct kb_log *lg, struct kb_seg *s, int tail, int64_t *next,
 		idx_write(s, s->idx[i].rel, s->idx[i].pos);
 	for (i = 0; i < s->ntidx; i++)
 		tidx_write(s, s->tidx[i].ts, s->tidx[i].rel);
+	/* The last time entry, so that the segment's age is known. */
+	if (!tail && s->max_ts >= 0 &&
+	    (s->ntidx == 0 || s->tidx[s->ntidx - 1].ts < s->max_ts)) {
+		tidx_push(s, s->max_ts, (uint32_t)(expect - 1 - s->base));
+		tidx_write(s, s->max_ts, (uint32_t)(expect - 1 - s->base));
+	}
 	return 0;
 fail:
 	snprintf(err, errsize, "%s/%020" PRId64 ".log: %s: %s", lg->dir,
 		 s->base, op, strerror(errno));
 	return -1;
+}
+
+/* --- the recovery point ------------------------------------------------- */
+
+/*
+ * DIR/recovery-point holds one line: the offset, and "clean" when the
+ * broker stopped cleanly (Kafka's clean-shutdown marker, per partition;
+ * for the operator: a clean close puts the point at the log end, which
+ * is what spares the next start any check). Missing or unreadable, it is
+ * 0 and *found is 0: everything is checked.
+ */
+static int64_t
+rp_load(const struct kb_log *lg, int *found)
+{
+	char path[4096], line[64], word[16] = "";
+	long long v;
+	int fd;
+	ssize_t n;
+
+	*found = 0;
+	snprintf(path, sizeof(path), "%s/recovery-point", lg->dir);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	line[n > 0 ? n : 0] = 0;
+	if (sscanf(line, "%lld %15s", &v, word) < 1 || v < 0)
+		return 0;
+	*found = 1;
+	return v;
+}
+
+static int
+rp_save(struct kb_log *lg, int clean)
+{
+	char path[4096], tmp[4200], line[64];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "%s/recovery-point", lg->dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	n = snprintf(line, sizeof(line), "%" PRId64 "%s\n", lg->recovery,
+		     clean ? " clean" : "");
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	if (write(fd, line, (size_t)n) != n || fdatasync(fd)) {
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	/*
+	 * A point lost to a crash is an older one: only a longer check.
+	 * Synced before the rename, the file never reads as a point that
+	 * was not written.
+	 */
+	if (close(fd) || rename(tmp, path) || kb_sync_dir(lg->dir))
+		return -1;
+	lg->saved = lg->recovery;
+	return 0;
+}
+
+int
+kb_log_checkpoint(struct kb_log *lg)
+{
+	if (lg->recovery == lg->saved)
+		return 0;
+	return rp_save(lg, 0);
 }
 
 static int
@@ -592,9 +710,9 @@ kb_log_open(struct kb_log *lg, const char *dir, const char *name,
 {
 	DIR *d;
 	struct dirent *e;
-	int64_t *bases = NULL;
+	int64_t *bases = NULL, rp;
 	size_t n = 0, cap = 0, i;
-	int made;
+	int made, found;
 
 	memset(lg, 0, sizeof(*lg));
 	lg->dir = kq_estrdup(dir);
@@ -628,9 +746,12 @@ kb_log_open(struct kb_log *lg, const char *dir, const char *name,
 		bases[n++] = 0;
 		made = 1;
 	}
+	rp = rp_load(lg, &found);
 	lg->segs = kq_ecalloc(n, sizeof(*lg->segs));
 	for (i = 0; i < n; i++) {
 		struct kb_seg *s = &lg->segs[i];
+		const char *why;
+		int rc;
 
 		if (seg_open(lg, s, bases[i], 0) &&
 		    (errno != ENOENT || seg_open(lg, s, bases[i], 1))) {
@@ -640,11 +761,21 @@ kb_log_open(struct kb_log *lg, const char *dir, const char *name,
 			goto fail;
 		}
 		lg->nsegs = i + 1;
-		if (i + 1 < n && seg_load_indexes(s) == 0)
-			continue;
-		if (seg_scan(lg, s, i + 1 == n, &lg->next, err, errsize))
+		/* Wholly below the recovery point: its indexes, checked. */
+		if (i + 1 < n && bases[i + 1] <= rp) {
+			rc = seg_load_indexes(s, bases[i + 1], &why);
+			if (rc == 0) {
+				lg->next = bases[i + 1];
+				continue;
+			}
+			if (rc == -2)
+				kq_warn("%s: %020" PRId64 ".index: rebuilt: %s",
+					lg->name, bases[i], why);
+		}
+		if (seg_scan(lg, s, i + 1 == n, rp, 1, &lg->next, err,
+			     errsize))
 			goto fail;
-		if (i + 1 < n && lg->next != bases[i + 1]) {
+		if (i + 1 < n && lg->next != bases[i + 1] && !s->bad_pos) {
 			/*
 			 * A segment before the tail ends short of the next
 			 * one's base: the files were damaged outside the
@@ -663,7 +794,33 @@ kb_log_open(struct kb_log *lg, const char *dir, const char *name,
 		snprintf(err, errsize, "%s: fsync: %s", dir, strerror(errno));
 		goto fail;
 	}
+	if (lg->next > rp)
+		kq_warn("%s: %s: offsets %" PRId64 " to %" PRId64 " checked",
+			lg->name,
+			found ? "an unclean stop" : "no recovery point", rp,
+			lg->next - 1);
+	/*
+	 * What was checked is made durable and the point moved to the end,
+	 * so that the next start neither checks it nor reports its damage
+	 * again; a log cut below the point takes the point down with it.
+	 */
+	lg->saved = rp;
+	if (lg->next != rp) {
+		if (fdatasync(lg->segs[lg->nsegs - 1].fd)) {
+			snprintf(err, errsize, "%s: fsync: %s", dir,
+				 strerror(errno));
+			goto fail;
+		}
+		lg->recovery = lg->next;
+		if (rp_save(lg, 0)) {
+			snprintf(err, errsize, "%s/recovery-point: %s", dir,
+				 strerror(errno));
+			goto fail;
+		}
+	}
+	lg->recovery = lg->next;
 	lg->start = lg->segs[0].base;
+	lg->ready = 1;
 	free(bases);
 	return 0;
 fail:
@@ -679,6 +836,12 @@ kb_log_close(struct kb_log *lg)
 
 	if (lg->dirty && !lg->failed && fdatasync(lg->segs[lg->nsegs - 1].fd))
 		kq_warn("%s: fsync: %s", lg->name, strerror(errno));
+	else if (lg->ready && !lg->failed) {
+		lg->recovery = lg->next;
+		if (rp_save(lg, 1))
+			kq_warn("%s: %s/recovery-point: %s", lg->name, lg->dir,
+				strerror(errno));
+	}
 	for (i = 0; i < lg->nsegs; i++)
 		seg_close(&lg->segs[i]);
 	free(lg->segs);
@@ -692,11 +855,16 @@ void
 kb_log_remove(struct kb_log *lg)
 {
 	size_t i;
-	char *dir = kq_estrdup(lg->dir);
+	char *dir = kq_estrdup(lg->dir), path[4096];
 
 	for (i = 0; i < lg->nsegs; i++)
 		seg_unlink(lg, lg->segs[i].base);
-	lg->dirty = 0;
+	snprintf(path, sizeof(path), "%s/recovery-point", dir);
+	unlink(path);
+	/* Left by a crash in the middle of a checkpoint. */
+	snprintf(path, sizeof(path), "%s/recovery-point.tmp", dir);
+	unlink(path);
+	lg->dirty = lg->ready = 0;
 	kb_log_close(lg);
 	rmdir(dir);
 	free(dir);
@@ -720,6 +888,7 @@ roll(struct kb_log *lg)
 		return -1;
 	}
 	lg->dirty = 0;
+	lg->recovery = lg->next;
 	if (fdatasync(t->ifd) || fdatasync(t->tfd))
 		return -1;
 	if (seg_open(lg, &s, lg->next, 1))
@@ -887,6 +1056,7 @@ kb_log_sync(struct kb_log *lg)
 		return -1;
 	}
 	lg->dirty = 0;
+	lg->recovery = lg->next;
 	return 0;
 }
 
@@ -907,13 +1077,17 @@ find_seg(const struct kb_log *lg, int64_t offset)
 	return lo;
 }
 
-/* A position in s at or before the batch that holds offset. */
+/*
+ * A position in s at or before the batch that holds offset, and in *first
+ * the offset the batch there starts with.
+ */
 static uint64_t
-index_pos(const struct kb_seg *s, int64_t offset)
+index_pos(const struct kb_seg *s, int64_t offset, int64_t *first)
 {
 	size_t lo = 0, hi = s->nidx;
 	uint32_t rel;
 
+	*first = s->base;
 	/* Below the base: a reader that stepped over a gap before s. */
 	if (hi == 0 || offset < s->base)
 		return 0;
@@ -929,46 +1103,77 @@ index_pos(const struct kb_seg *s, int64_t offset)
 		else
 			hi = mid;
 	}
+	*first = s->base + s->idx[lo].rel;
 	return s->idx[lo].pos;
 }
 
 /*
- * Walk batch headers from pos to the first batch whose last offset is at
- * least offset (pred 0) or whose newest timestamp is at least ts (pred 1);
- * its position, or s->size when there is none. The header is left in hdr.
+ * A batch header that cannot be walked over: its size, its magic, or a
+ * base offset other than the one the batch before it leads to (the base
+ * offset lies outside the CRC). NULL when it is sound.
+ */
+static const char *
+hdr_bad(const unsigned char *h, uint64_t at, uint64_t end, int64_t expect)
+{
+	int32_t len = (int32_t)kb_be32(h + KB_B_LENGTH);
+
+	if (len < KB_BATCH_HEADER - 12 || at + (uint64_t)len + 12 > end)
+		return "a record batch length that does not fit";
+	if (h[KB_B_MAGIC] != 2)
+		return "record batch is not magic 2";
+	if ((int64_t)kb_be64(h) != expect)
+		return "offsets out of sequence";
+	if ((int32_t)kb_be32(h + KB_B_LASTDELTA) < 0)
+		return "negative lastOffsetDelta";
+	return NULL;
+}
+
+/*
+ * Walk batch headers from pos (where offset *expect starts) to the first
+ * batch whose last offset is at least key (pred 0) or whose newest
+ * timestamp is at least key (pred 1): its position, or s->size when there
+ * is none; -1 on a read error; -2 on damage, with its position in *bad,
+ * the offset it should hold in *expect and what it is in *why. The header
+ * is left in hdr.
  */
 static int64_t
-walk(const struct kb_seg *s, uint64_t pos, int pred, int64_t key,
-     unsigned char *hdr)
+walk(const struct kb_seg *s, uint64_t pos, int64_t *expect, int pred,
+     int64_t key, unsigned char *hdr, uint64_t *bad, const char **why)
 {
 	unsigned char buf[65536];
 	size_t have = 0, off = 0;
 	uint64_t at = pos;
 
 	while (at < s->size) {
+		const unsigned char *h;
 		size_t size;
 
 		if (have - off < KB_BATCH_HEADER) {
 			ssize_t r = pread(s->fd, buf, sizeof(buf), (off_t)at);
 
-			if (r < KB_BATCH_HEADER)
-				return r < 0 ? -1 : (int64_t)s->size;
+			if (r < 0)
+				return -1;
+			if (r < KB_BATCH_HEADER) {
+				*bad = at;
+				*why = "torn record batch header";
+				return -2;
+			}
 			have = (size_t)r;
 			off = 0;
 		}
-		size = (size_t)(int32_t)kb_be32(buf + off + KB_B_LENGTH) + 12;
-		/* Damage a scan kept out of reach; stop rather than spin. */
-		if (size < KB_BATCH_HEADER)
-			return (int64_t)s->size;
-		if (pred == 0
-			    ? (int64_t)kb_be64(buf + off) +
-					      (int32_t)kb_be32(buf + off +
-							       KB_B_LASTDELTA) >=
-				      key
-			    : (int64_t)kb_be64(buf + off + KB_B_MAXTS) >= key) {
-			memcpy(hdr, buf + off, KB_BATCH_HEADER);
+		h = buf + off;
+		if ((*why = hdr_bad(h, at, s->size, *expect))) {
+			*bad = at;
+			return -2;
+		}
+		size = (size_t)(int32_t)kb_be32(h + KB_B_LENGTH) + 12;
+		if (pred == 0 ? *expect + (int32_t)kb_be32(h + KB_B_LASTDELTA) >=
+					key
+			      : (int64_t)kb_be64(h + KB_B_MAXTS) >= key) {
+			memcpy(hdr, h, KB_BATCH_HEADER);
 			return (int64_t)at;
 		}
+		*expect += (int32_t)kb_be32(h + KB_B_LASTDELTA) + 1;
 		at += size;
 		if (have - off > size)
 			off += size;
@@ -978,14 +1183,61 @@ walk(const struct kb_seg *s, uint64_t pos, int pred, int64_t key,
 	return (int64_t)s->size;
 }
 
+/*
+ * How many bytes of the n read into p (whole batches from first on) may
+ * be served: each batch is checked to its CRC, since a byte that went bad
+ * on disk after the batch was stored would otherwise reach a client as a
+ * wrong value. 0 with the damage in *why when the first batch is bad.
+ */
+static size_t
+read_check(const unsigned char *p, size_t n, int64_t first, const char **why)
+{
+	size_t end = 0, size;
+
+	while (n - end >= KB_BATCH_HEADER) {
+		const unsigned char *b = p + end;
+
+		if ((*why = hdr_bad(b, 0, n - end, first)))
+			break;
+		if (kb_batch_check(b, n - end, &size, why))
+			break;
+		first += (int32_t)kb_be32(b + KB_B_LASTDELTA) + 1;
+		end += size;
+	}
+	return end;
+}
+
+/*
+ * A read found no sound batch where an index entry of an older segment
+ * points: the index disagrees (or the data there went bad). Rebuild it
+ * from the segment, with a line; 0 when that was done.
+ */
+static int
+reindex(struct kb_log *lg, struct kb_seg *s, const char *why)
+{
+	char err[512];
+	int64_t next;
+
+	kq_warn("%s: %020" PRId64 ".index: rebuilt: an entry does not point "
+		"at the batch of its offset (%s)",
+		lg->name, s->base, why);
+	if (seg_scan(lg, s, 0, INT64_MAX, 0, &next, err, sizeof(err))) {
+		kq_warn("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
 int
 kb_log_read(struct kb_log *lg, int64_t offset, size_t max, int first_always,
 	    struct kb_buf *out)
 {
 	struct kb_seg *s = NULL;
 	unsigned char hdr[KB_BATCH_HEADER], *dst;
-	int64_t pos = 0;
-	size_t i, want, got, first, end;
+	int64_t pos = 0, first = 0;
+	size_t i, want, got, size, end;
+	uint64_t bad, at;
+	const char *why = NULL;
 	ssize_t r;
 
 	if (offset < lg->start || offset > lg->next)
@@ -994,7 +1246,17 @@ kb_log_read(struct kb_log *lg, int64_t offset, size_t max, int first_always,
 		return 0;
 	for (i = find_seg(lg, offset); i < lg->nsegs; i++) {
 		s = &lg->segs[i];
-		pos = walk(s, index_pos(s, offset), 0, offset, hdr);
+		at = index_pos(s, offset, &first);
+		pos = walk(s, at, &first, 0, offset, hdr, &bad, &why);
+		if (pos == -2 && bad == at && at > 0 && i + 1 < lg->nsegs &&
+		    reindex(lg, s, why) == 0) {
+			at = index_pos(s, offset, &first);
+			pos = walk(s, at, &first, 0, offset, hdr, &bad, &why);
+		}
+		if (pos == -2) {
+			seg_bad(lg, s, bad, first, why);
+			return KB_CORRUPT_MESSAGE;
+		}
 		if (pos < 0)
 			return -1;
 		if ((uint64_t)pos < s->size)
@@ -1002,10 +1264,10 @@ kb_log_read(struct kb_log *lg, int64_t offset, size_t max, int first_always,
 	}
 	if (i == lg->nsegs)
 		return 0;
-	first = (size_t)(int32_t)kb_be32(hdr + KB_B_LENGTH) + 12;
-	if (first > max && !first_always)
+	size = (size_t)(int32_t)kb_be32(hdr + KB_B_LENGTH) + 12;
+	if (size > max && !first_always)
 		return 0;
-	want = max > first ? max : first;
+	want = max > size ? max : size;
 	if (want > s->size - (uint64_t)pos)
 		want = (size_t)(s->size - (uint64_t)pos);
 	dst = kb_buf_room(out, want);
@@ -1019,14 +1281,11 @@ kb_log_read(struct kb_log *lg, int64_t offset, size_t max, int first_always,
 			return -1;
 		}
 	}
-	/* Whole batches only. */
-	for (end = first; end + 12 <= want;) {
-		size_t size =
-			(size_t)(int32_t)kb_be32(dst + end + KB_B_LENGTH) + 12;
-
-		if (size < KB_BATCH_HEADER || end + size > want)
-			break;
-		end += size;
+	/* Whole, sound batches only. */
+	end = read_check(dst, want, (int64_t)kb_be64(hdr), &why);
+	if (end == 0) {
+		seg_bad(lg, s, (uint64_t)pos, (int64_t)kb_be64(hdr), why);
+		return KB_CORRUPT_MESSAGE;
 	}
 	out->len += end;
 	return 0;
@@ -1082,21 +1341,24 @@ kb_log_offset_for_time(struct kb_log *lg, int64_t ts, int64_t *found)
 {
 	unsigned char hdr[KB_BATCH_HEADER];
 	size_t i, j;
+	uint64_t bad;
+	const char *why;
 
 	for (i = 0; i < lg->nsegs; i++) {
 		struct kb_seg *s = &lg->segs[i];
 		uint64_t pos = 0;
-		int64_t at;
+		int64_t at, first = s->base;
 
 		if (s->max_ts < ts)
 			continue;
 		/* Every batch before an entry older than ts is older too. */
 		for (j = s->ntidx; j > 0; j--)
 			if (s->tidx[j - 1].ts < ts) {
-				pos = index_pos(s, s->base + s->tidx[j - 1].rel);
+				pos = index_pos(s, s->base + s->tidx[j - 1].rel,
+						&first);
 				break;
 			}
-		at = walk(s, pos, 1, ts, hdr);
+		at = walk(s, pos, &first, 1, ts, hdr, &bad, &why);
 		if (at < 0)
 			return -1;
 		if ((uint64_t)at < s->size)

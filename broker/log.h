@@ -61,6 +61,7 @@ struct kb_seg {
 	size_t ntidx, ctidx;
 	uint64_t idx_pos;  /* position of the latest offset index entry */
 	uint64_t tidx_pos; /* and of the latest time index entry */
+	uint64_t bad_pos;  /* 1 + the position of damage reported, or 0 */
 };
 
 struct kb_log {
@@ -73,6 +74,14 @@ struct kb_log {
 	struct kb_logconf conf;
 	int dirty;  /* appended since the last good sync */
 	int failed; /* errno of a failed fsync: no more writes */
+	/*
+	 * The recovery point: every offset below it is known to be on
+	 * disk (a sync succeeded after it was written). A start after an
+	 * unclean stop checks every batch from it on, CRCs included.
+	 */
+	int64_t recovery;
+	int64_t saved;	 /* the recovery point in the file */
+	int ready;	 /* opened whole: close writes the recovery point */
 	struct kb_pstates prod;
 };
 
@@ -87,14 +96,19 @@ int kb_batch_check(const unsigned char *p, size_t n, size_t *size,
 		   const char **why);
 
 /*
- * Open (creating) the log in dir and recover it: the tail segment is read
- * through, and a torn or corrupt tail is cut off (reported through warn).
- * An older segment whose indexes are lost is read through to rebuild
- * them; bad data there is reported and kept on disk, and reads end at it.
+ * Open (creating) the log in dir and recover it. Every batch from the
+ * recovery point on (DIR/recovery-point; 0 when it is missing) is checked
+ * whole, CRC-32C included, in whichever segment it lies. The tail segment
+ * is read through, and a torn or corrupt tail is cut off (reported
+ * through warn). An older segment's indexes are checked against it (each
+ * entry must point at a batch holding its offset) and rebuilt, with a
+ * line, when they disagree; bad data in an older segment is reported once
+ * and kept on disk, and reads that reach it fail (CORRUPT_MESSAGE).
  * 0, or -1 with a message in err naming the file.
  */
 int kb_log_open(struct kb_log *lg, const char *dir, const char *name,
 		const struct kb_logconf *conf, char *err, size_t errsize);
+/* Sync, write the recovery point at the log end (a clean stop), close. */
 void kb_log_close(struct kb_log *lg);
 /* Close and remove the files and the directory. */
 void kb_log_remove(struct kb_log *lg);
@@ -114,12 +128,22 @@ int kb_log_append(struct kb_log *lg, unsigned char *p, size_t n,
  * retry neither) is acknowledged that may not be on disk.
  */
 int kb_log_sync(struct kb_log *lg);
+/*
+ * Write the recovery point (DIR/recovery-point, through a temporary file,
+ * a rename and a directory fsync) if a sync moved it since it was last
+ * written: the broker calls it once a second, not per request, since a
+ * stale point costs only a longer check at the next start. 0 or -1.
+ */
+int kb_log_checkpoint(struct kb_log *lg);
 
 /*
  * Append to out the stored batches from offset on, whole, up to max bytes;
  * the first one whatever its size when first_always, else nothing if it
- * is larger. 0 (also when nothing was appended) or OFFSET_OUT_OF_RANGE
- * (1); -1 on an I/O error.
+ * is larger. Each batch is checked (its offsets, its CRC-32C) before it
+ * is served: damage ends the answer before it, or is CORRUPT_MESSAGE when
+ * the first batch is bad (reported once through warn). 0 (also when
+ * nothing was appended), OFFSET_OUT_OF_RANGE or CORRUPT_MESSAGE; -1 on
+ * an I/O error.
  */
 int kb_log_read(struct kb_log *lg, int64_t offset, size_t max,
 		int first_always, struct kb_buf *out);

@@ -12,6 +12,7 @@
 #include "codec.h"
 #include "die.h"
 #include "log.h"
+#include "topics.h"
 
 /* A commit of this offset removes the entry (a deleted topic). */
 #define TOMBSTONE (-2)
@@ -347,6 +348,46 @@ kb_offsets_commit(struct kb_offsets *o, const char *group, const char *topic,
 	o->dirty = 1;
 	apply(o, group, topic, part, offset, meta);
 	return 0;
+}
+
+int
+kb_offsets_fit(struct kb_offsets *o, const struct kb_topics *ts, char *err,
+	       size_t errsize)
+{
+	int i, j, moved = 0;
+
+	for (i = 0; i < o->n; i++)
+		for (j = 0; j < o->g[i]->n; j++) {
+			struct kb_committed *c = &o->g[i]->v[j];
+			struct kb_topic *t = kb_topics_find(
+				ts, c->topic, (int)strlen(c->topic));
+			int64_t end;
+			char *meta;
+			int rc;
+
+			if (!t || c->part < 0 || c->part >= t->nparts ||
+			    c->offset <= (end = t->parts[c->part].next))
+				continue;
+			kq_warn("group %s: %s-%d: committed offset %lld is "
+				"past the log end after recovery; "
+				"moved to %lld",
+				o->g[i]->group, c->topic, (int)c->part,
+				(long long)c->offset, (long long)end);
+			/* The commit replaces c->meta: pass a copy. */
+			meta = c->meta ? kq_estrdup(c->meta) : NULL;
+			rc = kb_offsets_commit(o, o->g[i]->group, c->topic,
+					       c->part, end, meta);
+			free(meta);
+			if (rc)
+				goto fail;
+			moved = 1;
+		}
+	if (moved && kb_offsets_sync(o))
+		goto fail;
+	return 0;
+fail:
+	snprintf(err, errsize, "%s: %s", o->path, strerror(errno));
+	return -1;
 }
 
 void

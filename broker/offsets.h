@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct kb_topics;
+
 struct kb_committed {
 	char *topic;
 	int32_t part;
@@ -50,6 +52,14 @@ const struct kb_committed *kb_offsets_get(const struct kb_goffsets *g,
 int kb_offsets_commit(struct kb_offsets *o, const char *group,
 		      const char *topic, int32_t part, int64_t offset,
 		      const char *meta);
+/*
+ * After recovery: a commit past its partition's log end (a cut tail) is
+ * moved to the end, durably and with a log line, so that the group reads
+ * the offsets new messages take, which it has not seen. 0, or -1 with a
+ * message in err.
+ */
+int kb_offsets_fit(struct kb_offsets *o, const struct kb_topics *ts,
+		   char *err, size_t errsize);
 /* Forget every commit on a deleted topic. */
 void kb_offsets_drop_topic(struct kb_offsets *o, const char *topic);
 /*

@@ -1147,6 +1147,19 @@ on_error(struct sub *s, rd_kafka_message_t *m)
 		     m->rkt ? rd_kafka_topic_name(m->rkt) : "group",
 		     rd_kafka_message_errstr(m));
 		break;
+	case RD_KAFKA_RESP_ERR__BAD_MSG:
+	case RD_KAFKA_RESP_ERR_INVALID_MSG:
+		/*
+		 * Our CRC check (check.crcs) failed, or the broker's
+		 * (CORRUPT_MESSAGE). Retried, it fails forever: a value
+		 * never to be printed.
+		 */
+		fail(s, EX_DATAERR, "%s [%d] at offset %lld: corrupt message "
+				    "(CRC check failed): %s",
+		     m->rkt ? rd_kafka_topic_name(m->rkt) : "?",
+		     (int)m->partition, (long long)m->offset,
+		     rd_kafka_message_errstr(m));
+		break;
 	default:
 		if (s->c.verbose)
 			kq_warn("%s", rd_kafka_message_errstr(m));
@@ -1530,6 +1543,8 @@ consumer_conf(struct sub *s)
 	d[n++] = (struct kq_default){"isolation.level", "read_committed"};
 	d[n++] = (struct kq_default){"enable.partition.eof", "true"};
 	d[n++] = (struct kq_default){"fetch.wait.max.ms", "10"};
+	/* A record damaged on a broker's disk is an error, not a value. */
+	d[n++] = (struct kq_default){"check.crcs", "true"};
 	if (!kq_conf_prop(&s->c, "auto.offset.reset") &&
 	    !kq_conf_prop(&s->c, "topic.auto.offset.reset")) {
 		/*

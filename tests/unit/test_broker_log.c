@@ -195,6 +195,31 @@ bad_batches_are_refused(void **state)
 }
 
 static void
+set_recovery_point(const char *d, const char *line)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/recovery-point", d);
+	assert_non_null(f = fopen(path, "w"));
+	fputs(line, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static char *
+read_recovery_point(const char *d, char *line, size_t size)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/recovery-point", d);
+	assert_non_null(f = fopen(path, "r"));
+	assert_non_null(fgets(line, (int)size, f));
+	fclose(f);
+	return line;
+}
+
+static void
 recovery_cuts_a_torn_tail(void **state)
 {
 	char *d = tmpdir(), err[256], path[256];
@@ -227,10 +252,15 @@ recovery_cuts_a_torn_tail(void **state)
 	assert_int_equal(lg.next, 50);
 	assert_int_equal(kb_log_size(&lg), good);
 	kb_log_close(&lg);
-	/* A flipped byte in the last batch: that batch goes, no more. */
+	/*
+	 * A flipped byte in the last batch, past the recovery point (as a
+	 * crash leaves it when the last sync covered offsets below 45):
+	 * that batch goes, no more.
+	 */
 	fd = open(path, O_RDWR);
 	assert_int_equal(pwrite(fd, "X", 1, (off_t)good - 3), 1);
 	close(fd);
+	set_recovery_point(d, "45\n");
 	assert_int_equal(kb_log_open(&lg, d, "t-0", &conf, err, sizeof(err)),
 			 0);
 	assert_int_equal(lg.next, 45);
@@ -388,6 +418,52 @@ committed_offsets_survive(void **state)
 	free(d);
 }
 
+static void
+commits_past_the_log_end_move_to_it(void **state)
+{
+	char *d = tmpdir(), err[256], why[256];
+	unsigned char b[4096];
+	struct kb_topics ts;
+	struct kb_topic *t;
+	struct kb_offsets o;
+	const struct kb_committed *c;
+	const char *w;
+	int64_t base;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(kb_topics_open(&ts, d, &conf, err, sizeof(err)), 0);
+	assert_int_equal(kb_topics_create(&ts, "t", 2, NULL, 0, 0, &t, why,
+					  sizeof(why)),
+			 0);
+	n = batch(b, 5, 0, 1000, -1, 0);
+	assert_int_equal(kb_log_append(&t->parts[1], b, n, 0, &base, &w), 0);
+	assert_int_equal(kb_offsets_open(&o, d, err, sizeof(err)), 0);
+	/* Commits a cut log left behind, and ones that are fine. */
+	assert_int_equal(kb_offsets_commit(&o, "g", "t", 0, 1000, "m"), 0);
+	assert_int_equal(kb_offsets_commit(&o, "g", "t", 1, 3, NULL), 0);
+	assert_int_equal(kb_offsets_commit(&o, "h", "t", 1, 9, NULL), 0);
+	assert_int_equal(kb_offsets_commit(&o, "h", "gone", 0, 9, NULL), 0);
+	assert_int_equal(kb_offsets_fit(&o, &ts, err, sizeof(err)), 0);
+	kb_offsets_close(&o);
+	/* Durably. */
+	assert_int_equal(kb_offsets_open(&o, d, err, sizeof(err)), 0);
+	c = kb_offsets_get(kb_offsets_group(&o, "g"), "t", 0);
+	assert_int_equal(c->offset, 0);
+	assert_string_equal(c->meta, "m");
+	c = kb_offsets_get(kb_offsets_group(&o, "g"), "t", 1);
+	assert_int_equal(c->offset, 3);
+	c = kb_offsets_get(kb_offsets_group(&o, "h"), "t", 1);
+	assert_int_equal(c->offset, 5);
+	/* A topic that is not there is left to the group to find out. */
+	c = kb_offsets_get(kb_offsets_group(&o, "h"), "gone", 0);
+	assert_int_equal(c->offset, 9);
+	kb_offsets_close(&o);
+	kb_topics_close(&ts);
+	rm_rf(d);
+	free(d);
+}
+
 /* Recompute a batch's CRC after its header was changed. */
 static void
 recrc(unsigned char *b, size_t n)
@@ -522,6 +598,217 @@ lost_indexes_are_rebuilt_without_a_cut(void **state)
 	free(d);
 }
 
+/* Leave the log as a crash does: no last sync, no recovery point. */
+static void
+crash(struct kb_log *lg)
+{
+	lg->dirty = lg->ready = 0;
+	kb_log_close(lg);
+}
+
+static void
+flip(const char *d, int64_t base, uint64_t pos)
+{
+	char path[256];
+	unsigned char c;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%020lld.log", d, (long long)base);
+	assert_true((fd = open(path, O_RDWR)) >= 0);
+	assert_int_equal(pread(fd, &c, 1, (off_t)pos), 1);
+	c ^= 0x20;
+	assert_int_equal(pwrite(fd, &c, 1, (off_t)pos), 1);
+	close(fd);
+}
+
+static void
+the_recovery_point_bounds_the_check(void **state)
+{
+	char *d = tmpdir(), err[256], line[64];
+	unsigned char b[4096];
+	struct kb_log lg;
+	struct kb_buf out = {0};
+	const char *why;
+	int64_t base;
+	uint64_t pos20 = 0, pos60 = 0;
+	size_t n;
+	int i;
+
+	(void)state;
+	assert_int_equal(kb_log_open(&lg, d, "t-0", &conf, err, sizeof(err)),
+			 0);
+	for (i = 0; i < 10; i++) {
+		if (i == 4)
+			pos20 = lg.segs[0].size;
+		n = batch(b, 5, 5 * i, 1000 + i, -1, 0);
+		assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
+	}
+	/* A sync moves the point; the checkpoint writes it, once. */
+	assert_int_equal(kb_log_sync(&lg), 0);
+	assert_int_equal(lg.recovery, 50);
+	assert_int_equal(kb_log_checkpoint(&lg), 0);
+	assert_string_equal(read_recovery_point(d, line, sizeof(line)), "50\n");
+	for (i = 10; i < 14; i++) {
+		if (i == 12)
+			pos60 = lg.segs[0].size;
+		n = batch(b, 5, 5 * i, 1000 + i, -1, 0);
+		assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
+	}
+	assert_int_equal(lg.recovery, 50);
+	crash(&lg);
+	/* Damage on both sides of the point. */
+	flip(d, 0, pos20 + 70);
+	flip(d, 0, pos60 + 70);
+	assert_int_equal(kb_log_open(&lg, d, "t-0", &conf, err, sizeof(err)),
+			 0);
+	/* Past the point: checked to the CRC and cut. */
+	assert_int_equal(lg.next, 60);
+	assert_int_equal(kb_log_size(&lg), pos60);
+	/* Before it: kept, and never served. */
+	assert_int_equal(kb_log_read(&lg, 0, 1 << 20, 1, &out), 0);
+	assert_int_equal(out.len, pos20);
+	out.len = 0;
+	assert_int_equal(kb_log_read(&lg, 22, 1 << 20, 1, &out),
+			 KB_CORRUPT_MESSAGE);
+	assert_int_equal(out.len, 0);
+	assert_int_equal(kb_log_read(&lg, 25, 1 << 20, 1, &out), 0);
+	assert_int_equal(kb_be64(out.p), 25);
+	/* What was checked is the new point: not checked again. */
+	assert_string_equal(read_recovery_point(d, line, sizeof(line)), "60\n");
+	kb_log_close(&lg);
+	/* A clean close says so. */
+	assert_string_equal(read_recovery_point(d, line, sizeof(line)),
+			    "60 clean\n");
+	kb_buf_free(&out);
+	rm_rf(d);
+	free(d);
+}
+
+static void
+every_segment_past_the_point_is_checked(void **state)
+{
+	char *d = tmpdir(), err[256], line[64];
+	unsigned char b[4096];
+	struct kb_logconf c = conf;
+	struct kb_log lg;
+	struct kb_buf out = {0};
+	const char *why;
+	int64_t base, seg1, bad;
+	uint64_t pos;
+	size_t n;
+	int i;
+
+	(void)state;
+	c.segment_bytes = 2000;
+	assert_int_equal(kb_log_open(&lg, d, "t-0", &c, err, sizeof(err)), 0);
+	for (i = 0; i < 100; i++) {
+		n = batch(b, 4, 4 * i, 1000 + 4 * i, -1, 0);
+		assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
+	}
+	assert_true(lg.nsegs >= 4);
+	/* A batch in the middle of the second segment, CRC flipped. */
+	seg1 = lg.segs[1].base;
+	for (pos = 0, i = 0; i < 3; i++)
+		pos += (n = batch(b, 4, (int)seg1 + 4 * i, 0, -1, 0));
+	bad = seg1 + 12;
+	kb_log_close(&lg);
+	flip(d, seg1, pos + 70);
+	/* The last checkpoint before a crash named the first segment. */
+	set_recovery_point(d, "4\n");
+	assert_int_equal(kb_log_open(&lg, d, "t-0", &c, err, sizeof(err)), 0);
+	/* Found at start though not in the tail; kept, never served. */
+	assert_int_equal(lg.segs[1].bad_pos, pos + 1);
+	assert_int_equal(lg.next, 400);
+	assert_int_equal(kb_log_read(&lg, bad, 1 << 20, 1, &out),
+			 KB_CORRUPT_MESSAGE);
+	assert_int_equal(kb_log_read(&lg, bad - 1, 1 << 20, 1, &out), 0);
+	/* The batch before it, alone: the answer ends at the damage. */
+	assert_int_equal(kb_be64(out.p), bad - 4);
+	assert_int_equal(out.len, n);
+	assert_string_equal(read_recovery_point(d, line, sizeof(line)),
+			    "400\n");
+	kb_log_close(&lg);
+	kb_buf_free(&out);
+	rm_rf(d);
+	free(d);
+}
+
+static void
+an_index_that_disagrees_is_rebuilt(void **state)
+{
+	char *d = tmpdir(), err[256], path[256];
+	unsigned char b[4096], e[8], h[KB_BATCH_HEADER];
+	struct kb_logconf c = conf;
+	struct kb_log lg;
+	struct kb_buf out = {0};
+	const char *why;
+	int64_t base, at;
+	uint32_t pos;
+	size_t n, last;
+	int i, fd;
+
+	(void)state;
+	c.segment_bytes = 20000;
+	assert_int_equal(kb_log_open(&lg, d, "t-0", &c, err, sizeof(err)), 0);
+	for (i = 0; i < 1000; i++) {
+		n = batch(b, 4, 4 * i, 1000 + 4 * i, -1, 0);
+		assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
+	}
+	assert_true(lg.nsegs >= 3 && lg.segs[0].nidx >= 4);
+	at = lg.segs[0].base + lg.segs[0].idx[2].rel;
+	pos = lg.segs[0].idx[2].pos;
+	kb_log_close(&lg);
+	/*
+	 * The third entry moved on by one batch: the entries still grow
+	 * and still point at a batch, but not at the one of their offset.
+	 */
+	snprintf(path, sizeof(path), "%s/%020d.log", d, 0);
+	assert_true((fd = open(path, O_RDONLY)) >= 0);
+	assert_int_equal(pread(fd, h, sizeof(h), pos), (ssize_t)sizeof(h));
+	close(fd);
+	snprintf(path, sizeof(path), "%s/%020d.index", d, 0);
+	assert_true((fd = open(path, O_RDWR)) >= 0);
+	kb_st32(e, (uint32_t)at);
+	kb_st32(e + 4, pos + kb_be32(h + KB_B_LENGTH) + 12);
+	assert_int_equal(pwrite(fd, e, 8, 16), 8);
+	close(fd);
+	assert_int_equal(kb_log_open(&lg, d, "t-0", &c, err, sizeof(err)), 0);
+	/*
+	 * A read that uses the entry finds it wrong, rebuilds the index and
+	 * starts with the batch of its offset.
+	 */
+	assert_int_equal(kb_log_read(&lg, at, 1, 1, &out), 0);
+	assert_int_equal(kb_be64(out.p), at);
+	assert_int_equal(lg.segs[0].idx[2].pos, pos);
+	assert_int_equal(lg.next, 4000);
+	kb_log_close(&lg);
+	/* And on disk: the next start finds it right. */
+	assert_int_equal(kb_log_open(&lg, d, "t-0", &c, err, sizeof(err)), 0);
+	assert_int_equal(lg.segs[0].idx[2].pos, pos);
+	last = lg.segs[0].nidx - 1;
+	at = lg.segs[0].base + lg.segs[0].idx[last].rel;
+	pos = lg.segs[0].idx[last].pos;
+	kb_log_close(&lg);
+	/* The last entry moved on likewise is caught at start. */
+	snprintf(path, sizeof(path), "%s/%020d.log", d, 0);
+	assert_true((fd = open(path, O_RDONLY)) >= 0);
+	assert_int_equal(pread(fd, h, sizeof(h), pos), (ssize_t)sizeof(h));
+	close(fd);
+	snprintf(path, sizeof(path), "%s/%020d.index", d, 0);
+	assert_true((fd = open(path, O_RDWR)) >= 0);
+	kb_st32(e, (uint32_t)at);
+	kb_st32(e + 4, pos + kb_be32(h + KB_B_LENGTH) + 12);
+	assert_int_equal(pwrite(fd, e, 8, (off_t)(8 * last)), 8);
+	close(fd);
+	assert_int_equal(kb_log_open(&lg, d, "t-0", &c, err, sizeof(err)), 0);
+	assert_int_equal(lg.segs[0].nidx, last + 1);
+	assert_int_equal(lg.segs[0].idx[last].pos, pos);
+	kb_log_close(&lg);
+	kb_buf_free(&out);
+	rm_rf(d);
+	free(d);
+}
+
 static void
 older_segment_damage_is_kept_not_cut(void **state)
 {
@@ -565,15 +852,21 @@ older_segment_damage_is_kept_not_cut(void **state)
 			kb_log_open(&lg, d, "t-0", &c, err, sizeof(err)), 0);
 		/* Nothing acknowledged is cut; what reads is served. */
 		assert_int_equal(file_size(d, 0, "log"), size0);
-		assert_int_equal(lg.segs[0].size, pos);
+		assert_int_equal(lg.segs[0].size, size0);
 		assert_int_equal(lg.next, 4000);
 		out.len = 0;
 		assert_int_equal(kb_log_read(&lg, 1, 1, 1, &out), 0);
 		assert_int_equal(kb_be64(out.p), 0);
-		/* Past the damage: the next segment from its start. */
+		/* The damage is an error, never a silent jump ahead. */
 		out.len = 0;
-		assert_int_equal(kb_log_read(&lg, lost, 1, 1, &out), 0);
+		assert_int_equal(kb_log_read(&lg, lost, 1, 1, &out),
+				 KB_CORRUPT_MESSAGE);
+		assert_int_equal(out.len, 0);
+		out.len = 0;
+		assert_int_equal(kb_log_read(&lg, seg1, 1, 1, &out), 0);
 		assert_int_equal(kb_be64(out.p), seg1);
+		/* Found once: the index is whole again for the next start. */
+		assert_true(file_size(d, 0, "index") > 0);
 		kb_log_close(&lg);
 	}
 	kb_buf_free(&out);
@@ -875,9 +1168,13 @@ main(void)
 		cmocka_unit_test(offsets_by_time),
 		cmocka_unit_test(idempotent_producers),
 		cmocka_unit_test(committed_offsets_survive),
+		cmocka_unit_test(commits_past_the_log_end_move_to_it),
 		cmocka_unit_test(batches_over_a_mebibyte_survive_a_restart),
 		cmocka_unit_test(lost_indexes_are_rebuilt_without_a_cut),
 		cmocka_unit_test(older_segment_damage_is_kept_not_cut),
+		cmocka_unit_test(the_recovery_point_bounds_the_check),
+		cmocka_unit_test(an_index_that_disagrees_is_rebuilt),
+		cmocka_unit_test(every_segment_past_the_point_is_checked),
 		cmocka_unit_test(batch_headers_must_agree),
 		cmocka_unit_test(offset_ranges_fit_the_index),
 		cmocka_unit_test(a_failed_fsync_is_not_forgotten),
