@@ -485,24 +485,13 @@ on_conn(struct kb_loop *l, int fd, void *arg, int mask)
 	}
 	if ((mask & KB_READ) && c->reading)
 		conn_read(b, c);
-	else if (mask & KB_READ) {
+	else if (mask & (KB_READ | KB_HUP))
 		/*
-		 * Not reading, yet an event: the peer hung up or failed.
-		 * Requests it sent before a reset may still wait unread,
-		 * so the socket's error decides too, or the loop would spin.
+		 * Not read (parked, waiting for memory or for its answers to
+		 * be taken), and the peer hung up or shut its side: it will
+		 * take no answer, and what it holds is wanted.
 		 */
-		char probe;
-		int soerr = 0;
-		socklen_t sl = sizeof(soerr);
-		ssize_t n = recv(c->fd, &probe, 1, MSG_PEEK | MSG_DONTWAIT);
-
-		if (n == 0 ||
-		    (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
-		     errno != EINTR) ||
-		    (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 &&
-		     soerr))
-			conn_drop(b, c, NULL);
-	}
+		conn_drop(b, c, NULL);
 }
 
 /* "sending a request for 12s" or "idle for 3s": why c was chosen. */

@@ -5,7 +5,8 @@
 # through a slowloris flood; a request not whole after --request-timeout,
 # answers not taken for as long, and connections idle for --idle-timeout
 # are closed; --max-connections-per-ip confines a flood from one address to
-# its own connections. Each limit is logged once for a flood.
+# its own connections; a client gone while it waits is closed at once.
+# Each limit is logged once for a flood.
 . "$(dirname "$0")/lib.sh"
 
 FLOOD=$(cd "$(dirname "$0")" && pwd)/kqflood.py
@@ -69,7 +70,10 @@ test_expect_success 'answers not taken for --request-timeout: closed, logged' '
 	sys.stdin.read()
 	n = 0
 	while True:
-	    d = s.recv(1 << 20)
+	    try:
+	        d = s.recv(1 << 20)
+	    except ConnectionResetError:
+	        break
 	    if not d:
 	        break
 	    n += len(d)
@@ -128,7 +132,7 @@ test_expect_success 'every connection waited on (long polls): a new one is refus
 	/usr/bin/python3 - "$KQ_BROKERS" >got <<-\PY &&
 	import socket, struct, sys, time
 	host, port = sys.argv[1].rsplit(":", 1)
-	body = struct.pack(">iiiib", -1, 15000, 1, 1 << 20, 0) + struct.pack(">i", 1)
+	body = struct.pack(">iiiib", -1, 60000, 1, 1 << 20, 0) + struct.pack(">i", 1)
 	body += struct.pack(">h", 5) + b"empty" + struct.pack(">iiqi", 1, 0, 0, 1 << 20)
 	req = struct.pack(">hhih", 1, 4, 1, 4) + b"poll" + body
 	polls = []
@@ -150,6 +154,31 @@ test_expect_success 'every connection waited on (long polls): a new one is refus
 	printf "extra refused\npoll waits\npoll waits\npoll waits\npoll waits\n" >want &&
 	test_cmp want got &&
 	grep_err "connection limit: 4 connections, none idle: refused 127.0.0.1:[0-9]*" "$TMP/broker3.err"
+'
+
+test_expect_success 'clients gone while their long polls wait (60 s) are closed at once: room for new ones' '
+	/usr/bin/python3 - "$KQ_BROKERS" >got <<-\PY &&
+	import socket, sys, time
+	host, port = sys.argv[1].rsplit(":", 1)
+	served = 0
+	for _ in range(50):
+	    s = socket.create_connection((host, int(port)), timeout=20)
+	    try:
+	        s.sendall(bytes.fromhex("0000000a001200000000000affff"))
+	        answered = s.recv(4)
+	    except ConnectionResetError:
+	        answered = b""
+	    if answered:
+	        served += 1
+	        if served == 4:
+	            break
+	    else:
+	        s.close()
+	        time.sleep(0.2)
+	print("served", served)
+	PY
+	echo "served 4" >want &&
+	test_cmp want got
 '
 
 test_done
