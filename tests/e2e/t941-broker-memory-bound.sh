@@ -7,8 +7,13 @@
 # limit hit is logged, once, not once per connection.
 . "$(dirname "$0")/lib.sh"
 
-# The bound and the stated overhead, in KiB.
+# The bound and the stated overhead, in KiB. A broker built with
+# AddressSanitizer keeps freed memory in quarantine, and its shadow: its
+# RSS says nothing of kq-broker's (make asan runs the rest all the same).
 BOUND=$(((64 + 16) * 1024))
+if ldd "$(command -v kq-broker)" | grep -q libasan; then
+	BOUND=$((1 << 40))
+fi
 
 start_kq_broker -d "$TMP/data" --max-memory 64M --topic big:1
 # abs: tests cd into $TMP.
