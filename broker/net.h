@@ -5,6 +5,15 @@
  * are handled one at a time, so responses go back in request order; a
  * request that must wait (a long-polling Fetch, a JoinGroup) parks the
  * connection until it is answered.
+ *
+ * --max-memory bounds what connections hold: input buffers, which grow
+ * with the bytes that came, never to what a length prefix announces;
+ * answers not yet taken; parked Fetches, with the room their answer may
+ * take. A connection whose answers wait untaken is handed no further
+ * request (as Kafka mutes a channel); one whose next Fetch or input finds
+ * no room waits, unread, until others free some. At the connection limits
+ * the connection slowest to send its request, or idle the longest, makes
+ * way for a new one; timeouts close idle and slow ones.
  */
 #ifndef KB_NET_H
 #define KB_NET_H
