@@ -117,8 +117,8 @@ before_sleep(struct kb_loop *l, void *arg)
 	do {
 		kb_fetch_wake(b);
 		kb_net_resume(b);
+		kb_net_tick(b);
 	} while (b->appended || b->ready);
-	kb_net_tick(b);
 }
 
 int
@@ -137,8 +137,11 @@ kb_broker_open(struct kb_broker *b, const struct kb_settings *s, char *err,
 	b->auto_create = s->auto_create;
 	b->auto_partitions = s->auto_partitions;
 	b->max_conns = s->max_conns;
+	b->max_conns_ip = s->max_conns_ip ? s->max_conns_ip : s->max_conns;
 	b->max_request = s->max_request;
 	b->max_memory = s->max_memory;
+	b->idle_ms = s->idle_ms;
+	b->request_ms = s->request_ms;
 	b->verbose = s->verbose;
 	b->quiet = s->quiet;
 	if (!(b->loop = kb_loop_new())) {

@@ -22,6 +22,17 @@ enum kb_fsync { KB_FSYNC_NEVER, KB_FSYNC_INTERVAL, KB_FSYNC_ALWAYS };
 #define KB_FSYNC_INTERVAL_MS 1000
 #define KB_RETENTION_CHECK_MS 5000
 
+/* The limits on connections, each logged at most every 10 seconds. */
+enum {
+	KB_LIMIT_CONNS,
+	KB_LIMIT_CONNS_IP,
+	KB_LIMIT_MEMORY,
+	KB_LIMIT_IDLE,
+	KB_LIMIT_REQUEST,
+	KB_LIMIT_ANSWER,
+	KB_NLIMITS
+};
+
 struct kb_conn;
 struct kb_park;
 struct kb_group;
@@ -35,8 +46,11 @@ struct kb_broker {
 	int auto_create;      /* topics made on Metadata requests */
 	int auto_partitions;  /* their partition count */
 	int max_conns;
+	int max_conns_ip;     /* from one address */
 	size_t max_request;   /* the largest request frame */
-	size_t max_memory;    /* buffered bytes over all connections */
+	size_t max_memory;    /* held by all connections together */
+	int64_t idle_ms;      /* a connection with no traffic is closed */
+	int64_t request_ms;   /* to send a whole request, or take an answer */
 	int verbose, quiet;
 
 	struct kb_loop *loop;
@@ -52,9 +66,13 @@ struct kb_broker {
 	struct kb_conn *ready; /* unparked, to be resumed before sleeping */
 	int nconns;
 	uint64_t next_conn_id;
-	size_t mem;	       /* bytes in connection buffers */
-	int mem_full;	       /* reading paused for memory */
-	int conns_full;	       /* the connection limit was reported */
+	size_t mem;	       /* bytes held by connections */
+	size_t mem_out;	       /* of which answers and parked Fetches */
+	int mem_waits;	       /* connections waiting for memory */
+	uint64_t timer_sweep;  /* closes idle and slow connections */
+	/* When each limit was last logged, and how often hit since. */
+	int64_t limit_at[KB_NLIMITS];
+	unsigned long limit_more[KB_NLIMITS];
 
 	/* Fetches waiting for data (long polling). */
 	struct kb_park *parked;
@@ -80,8 +98,9 @@ struct kb_settings {
 	const char *data_dir;
 	enum kb_fsync fsync;
 	int auto_create, auto_partitions;
-	int max_conns;
+	int max_conns, max_conns_ip; /* 0: max_conns */
 	size_t max_request, max_memory;
+	int64_t idle_ms, request_ms; /* 0: never */
 	struct kb_logconf defaults;
 	int verbose, quiet;
 };

@@ -73,7 +73,8 @@ kb_loop_free(struct kb_loop *l)
 static uint32_t
 epmask(int mask)
 {
-	return (mask & KB_READ ? EPOLLIN : 0) | (mask & KB_WRITE ? EPOLLOUT : 0);
+	return (mask & KB_READ ? EPOLLIN : 0) |
+	       (mask & KB_WRITE ? EPOLLOUT : 0) | EPOLLRDHUP;
 }
 
 int
@@ -227,6 +228,8 @@ kb_loop_run(struct kb_loop *l, volatile sig_atomic_t *stop)
 			mask &= f->mask | (evs[i].events & (EPOLLERR | EPOLLHUP)
 						   ? KB_READ
 						   : 0);
+			if (evs[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+				mask |= KB_HUP;
 			if (mask)
 				f->fn(l, fd, f->arg, mask);
 		}

@@ -12,6 +12,11 @@
 
 #define KB_READ	 1
 #define KB_WRITE 2
+/*
+ * Reported whatever the mask: the peer hung up or shut its side, which a
+ * socket not read shows no other way.
+ */
+#define KB_HUP 4
 
 struct kb_loop;
 typedef void kb_io_fn(struct kb_loop *l, int fd, void *arg, int mask);

@@ -6,6 +6,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,15 +15,139 @@
 
 #include "api.h"
 
-#define READ_CHUNK (256 * 1024)
+/*
+ * A connection's input buffer starts at IN_MIN and doubles as bytes come,
+ * up to its frame's size: a length prefix alone takes no memory.
+ */
+#define IN_MIN 4096
+/* Unsent answers past which a connection is handed no further request. */
+#define OUT_MAX (256 * 1024)
+/* Larger buffers go back once empty, when memory runs short. */
+#define BUF_KEEP (64 * 1024)
+/*
+ * The room a Fetch answer may take: KB_FETCH_MAX and a first batch of up
+ * to max.message.bytes' default, behind up to OUT_MAX unsent.
+ */
+#define FETCH_ROOM ((size_t)OUT_MAX + KB_FETCH_MAX + 1048588 + 65536)
+/* A limit is logged at most this often. */
+#define LIMIT_LOG_MS 10000
+/* Idle and slow connections are looked for this often. */
+#define SWEEP_MS 1000
+
+static const char *const limit_names[KB_NLIMITS] = {
+	"connection limit", "connection limit per address", "memory limit",
+	"idle timeout", "request timeout", "answer timeout",
+};
+
+/*
+ * A limit was hit: one log line, then none for LIMIT_LOG_MS, when the
+ * next says how many hits it stands for; a flood gives a line in 10 s.
+ */
+static void KQ_PRINTF(3, 4)
+limit_note(struct kb_broker *b, int which, const char *fmt, ...)
+{
+	int64_t now = kb_loop_now(b->loop);
+	char line[512], more[96] = "";
+	va_list ap;
+
+	if (b->limit_at[which] && now - b->limit_at[which] < LIMIT_LOG_MS) {
+		b->limit_more[which]++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (b->limit_more[which])
+		snprintf(more, sizeof(more), " (and %lu more since %llds ago)",
+			 b->limit_more[which],
+			 (long long)(now - b->limit_at[which]) / 1000);
+	kb_note(b, "%s: %s%s", limit_names[which], line, more);
+	b->limit_at[which] = now;
+	b->limit_more[which] = 0;
+}
+
+static const char *
+client_name(const struct kb_conn *c)
+{
+	return c->client_id ? c->client_id : "no client id";
+}
+
+static size_t
+unsent(const struct kb_conn *c)
+{
+	return c->out.len - c->outoff;
+}
+
+/* Count again what c holds, after its buffers changed. */
+static void
+account(struct kb_broker *b, struct kb_conn *c)
+{
+	size_t out = c->out.cap + c->hold;
+
+	b->mem = b->mem - c->mem_in - c->mem_out + c->incap + out;
+	b->mem_out = b->mem_out - c->mem_out + out;
+	c->mem_in = c->incap;
+	c->mem_out = out;
+}
+
+/*
+ * The bytes free under --max-memory. Big ones (input beyond IN_MIN, a
+ * Fetch's room) have three quarters of it: the last quarter is kept for
+ * small requests, which big ones could otherwise stop.
+ */
+static size_t
+mem_free(const struct kb_broker *b, int big)
+{
+	size_t limit = b->max_memory - (big ? b->max_memory / 4 : 0);
+
+	return b->mem < limit ? limit - b->mem : 0;
+}
+
+/*
+ * c waits for want bytes (big: of the big ones' share; 2: for a Fetch,
+ * which may go when no other answer is held): it reads nothing and is
+ * handed nothing until kb_net_tick sees them free.
+ */
+static void
+mem_wait(struct kb_broker *b, struct kb_conn *c, const char *what,
+	 size_t want, int big)
+{
+	if (!c->mem_wait) {
+		c->mem_wait = 1;
+		b->mem_waits++;
+	}
+	c->mem_want = want;
+	c->mem_big = big;
+	limit_note(b, KB_LIMIT_MEMORY,
+		   "%zu MiB held, --max-memory %zu MiB: %s from %s (%s) waits",
+		   b->mem >> 20, b->max_memory >> 20, what, c->peer,
+		   client_name(c));
+}
+
+/* Whether c should be read: not while it waits, or answers wait. */
+static int
+want_read(const struct kb_conn *c)
+{
+	return !c->parked && !c->mem_wait && unsent(c) <= OUT_MAX;
+}
 
 static void
-set_reading(struct kb_broker *b, struct kb_conn *c, int on)
+set_mask(struct kb_broker *b, struct kb_conn *c)
 {
-	int mask = (on ? KB_READ : 0) | (c->out.len > c->outoff ? KB_WRITE : 0);
+	c->reading = want_read(c);
+	kb_loop_mask(b->loop, c->fd,
+		     (c->reading ? KB_READ : 0) | (unsent(c) ? KB_WRITE : 0));
+}
 
-	c->reading = on;
-	kb_loop_mask(b->loop, c->fd, mask);
+/* Queue c for kb_net_resume, which hands it its next requests. */
+static void
+conn_ready(struct kb_broker *b, struct kb_conn *c)
+{
+	if (!c->ready) {
+		c->ready = 1;
+		c->ready_next = b->ready;
+		b->ready = c;
+	}
 }
 
 static void
@@ -39,6 +164,8 @@ conn_free(struct kb_broker *b, struct kb_conn *c)
 				break;
 			}
 	}
+	if (c->mem_wait)
+		b->mem_waits--;
 	kb_loop_forget(b->loop, c->fd);
 	close(c->fd);
 	if (c->prev)
@@ -50,6 +177,10 @@ conn_free(struct kb_broker *b, struct kb_conn *c)
 	b->nconns--;
 	free(c->in);
 	kb_buf_free(&c->out);
+	c->in = NULL;
+	c->incap = 0;
+	c->hold = 0;
+	account(b, c);
 	free(c->client_id);
 	free(c);
 }
@@ -60,16 +191,38 @@ conn_drop(struct kb_broker *b, struct kb_conn *c, const char *why)
 {
 	if (why)
 		kb_note(b, "connection %s (%s): %s: closed", c->peer,
-			c->client_id ? c->client_id : "no client id", why);
+			client_name(c), why);
 	else
 		kb_debug(b, "connection %s closed", c->peer);
 	conn_free(b, c);
+}
+
+/* Give back c's empty buffers, if large, or if memory runs short. */
+static void
+conn_trim(struct kb_broker *b, struct kb_conn *c)
+{
+	int tight = b->mem > b->max_memory / 2;
+
+	if (c->inlen == 0 && c->incap > (tight ? 0 : BUF_KEEP)) {
+		free(c->in);
+		c->in = NULL;
+		c->incap = 0;
+	}
+	if (unsent(c) == 0) {
+		c->outoff = c->out.len = 0;
+		c->out_since = 0;
+		if (c->out.cap > (tight ? 0 : BUF_KEEP))
+			kb_buf_free(&c->out);
+	}
+	account(b, c);
 }
 
 /* Send what can be sent; -1 when the connection failed (and is gone). */
 static int
 conn_flush(struct kb_broker *b, struct kb_conn *c)
 {
+	int was_full = unsent(c) > OUT_MAX;
+
 	while (c->outoff < c->out.len) {
 		ssize_t w = send(c->fd, c->out.p + c->outoff,
 				 c->out.len - c->outoff, MSG_NOSIGNAL);
@@ -85,16 +238,14 @@ conn_flush(struct kb_broker *b, struct kb_conn *c)
 			return -1;
 		}
 		c->outoff += (size_t)w;
+		c->active = c->out_since = kb_loop_now(b->loop);
 	}
-	if (c->outoff == c->out.len) {
-		c->outoff = c->out.len = 0;
-		/* Give back a large buffer a big fetch left. */
-		if (c->out.cap > (4u << 20))
-			kb_buf_free(&c->out);
-	}
-	kb_loop_mask(b->loop, c->fd,
-		     (c->reading ? KB_READ : 0) |
-			     (c->out.len > c->outoff ? KB_WRITE : 0));
+	if (c->outoff == c->out.len)
+		conn_trim(b, c);
+	/* Requests it sent meanwhile may wait whole in its buffer. */
+	if (was_full && unsent(c) <= OUT_MAX)
+		conn_ready(b, c);
+	set_mask(b, c);
 	return 0;
 }
 
@@ -115,13 +266,63 @@ kb_reply_end(struct kb_conn *c, size_t mark)
 	kb_patch_i32(&c->out, mark, (int32_t)(c->out.len - mark - 4));
 }
 
+/*
+ * Whether c may be handed a request of this key now: its answers taken
+ * (mostly), and for a Fetch the room its answer may take, which it holds
+ * until answered. With no answer held anywhere a Fetch goes whatever the
+ * room, or a --max-memory below FETCH_ROOM would stop every one.
+ */
+static int
+may_handle(struct kb_broker *b, struct kb_conn *c, int16_t key, size_t size)
+{
+	if (unsent(c) > OUT_MAX)
+		return 0;
+	if (key != KB_FETCH)
+		return 1;
+	if (mem_free(b, 1) < FETCH_ROOM + size && b->mem_out > c->mem_out) {
+		mem_wait(b, c, "a Fetch", FETCH_ROOM + size, 2);
+		return 0;
+	}
+	c->hold = FETCH_ROOM + size;
+	account(b, c);
+	return 1;
+}
+
+/* Drop what c has sent already, so the next answer needs no more room. */
+static void
+out_compact(struct kb_conn *c)
+{
+	if (c->outoff > 0) {
+		memmove(c->out.p, c->out.p + c->outoff, unsent(c));
+		c->out.len -= c->outoff;
+		c->outoff = 0;
+	}
+}
+
+/*
+ * The request timeout runs while c's input ends in a request not yet
+ * whole, from its first bytes (new: a request was taken from before
+ * them); a whole one waiting for its turn is not the client's delay.
+ */
+static void
+req_clock(struct kb_broker *b, struct kb_conn *c, int new)
+{
+	int partial = c->inlen > 0 &&
+		      (c->inlen < 4 || c->inlen - 4 < kb_be32(c->in));
+
+	if (!partial)
+		c->req_since = 0;
+	else if (new || !c->req_since)
+		c->req_since = kb_loop_now(b->loop);
+}
+
 /* Handle the whole requests in c's buffer, in order, until one parks. */
 static void
 conn_process(struct kb_broker *b, struct kb_conn *c)
 {
 	size_t pos = 0;
 
-	while (!c->parked && c->inlen - pos >= 4) {
+	while (!c->parked && !c->mem_wait && c->inlen - pos >= 4) {
 		uint32_t size = kb_be32(c->in + pos);
 		struct kb_req r;
 		struct kb_rd rd;
@@ -152,6 +353,10 @@ conn_process(struct kb_broker *b, struct kb_conn *c)
 			conn_drop(b, c, "malformed request header");
 			return;
 		}
+		if (unsent(c) > OUT_MAX && conn_flush(b, c))
+			return;
+		if (!may_handle(b, c, r.key, size))
+			break;
 		if (r.client.len > 0 &&
 		    (!c->client_id || !kb_str_eq(r.client, c->client_id))) {
 			free(c->client_id);
@@ -160,8 +365,12 @@ conn_process(struct kb_broker *b, struct kb_conn *c)
 		r.body = (unsigned char *)rd.p;
 		r.len = kb_left(&rd);
 		pos += 4 + size;
+		out_compact(c);
 		mark = kb_reply_begin(c, r.corr);
 		rc = kb_api_handle(b, &r);
+		if (!c->parked)
+			c->hold = 0;
+		account(b, c);
 		switch (rc) {
 		case KB_REPLY:
 			kb_patch_i32(&c->out, mark,
@@ -200,16 +409,41 @@ conn_process(struct kb_broker *b, struct kb_conn *c)
 		memmove(c->in, c->in + pos, c->inlen - pos);
 		c->inlen -= pos;
 	}
-	/* Give back the room a large request took. */
-	if (c->inlen == 0 && c->incap > (4u << 20)) {
-		free(c->in);
-		c->in = NULL;
-		c->incap = 0;
+	req_clock(b, c, pos > 0);
+	if (unsent(c) && !c->out_since)
+		c->out_since = kb_loop_now(b->loop);
+	conn_trim(b, c);
+	conn_flush(b, c);
+}
+
+/*
+ * Make room in c's input for what comes next: up to its frame's size,
+ * doubling, as memory allows. 0, or -1 when c must wait for memory.
+ */
+static int
+in_room(struct kb_broker *b, struct kb_conn *c)
+{
+	size_t frame = c->inlen >= 4 ? (size_t)kb_be32(c->in) + 4 : 0;
+	size_t want, avail;
+
+	if (c->incap - c->inlen >= 1024 || (frame && frame <= c->incap))
+		return 0;
+	want = c->incap ? c->incap * 2 : IN_MIN;
+	if (frame > c->incap && want > frame)
+		want = frame;
+	avail = mem_free(b, want > IN_MIN);
+	if (want - c->incap > avail) {
+		/* Not all it would take: what there is, in IN_MIN steps. */
+		if (avail < IN_MIN) {
+			mem_wait(b, c, "a request", IN_MIN, want > IN_MIN);
+			return -1;
+		}
+		want = c->incap + avail / IN_MIN * IN_MIN;
 	}
-	if (conn_flush(b, c))
-		return;
-	if (c->parked && c->reading)
-		set_reading(b, c, 0);
+	c->in = kq_erealloc(c->in, want);
+	c->incap = want;
+	account(b, c);
+	return 0;
 }
 
 static void
@@ -217,20 +451,9 @@ conn_read(struct kb_broker *b, struct kb_conn *c)
 {
 	ssize_t n;
 
-	/* Room for a whole frame when its size is known. */
-	if (c->inlen >= 4) {
-		size_t want = (size_t)kb_be32(c->in) + 4;
-
-		if (want <= b->max_request + 4 && want > c->incap) {
-			c->in = kq_erealloc(c->in, want);
-			c->incap = want;
-		}
-	}
-	if (c->incap - c->inlen < 4096) {
-		size_t cap = c->incap ? c->incap * 2 : READ_CHUNK;
-
-		c->in = kq_erealloc(c->in, cap);
-		c->incap = cap;
+	if (in_room(b, c)) {
+		set_mask(b, c);
+		return;
 	}
 	n = recv(c->fd, c->in + c->inlen, c->incap - c->inlen, 0);
 	if (n == 0) {
@@ -244,6 +467,7 @@ conn_read(struct kb_broker *b, struct kb_conn *c)
 		return;
 	}
 	c->inlen += (size_t)n;
+	c->active = kb_loop_now(b->loop);
 	conn_process(b, c);
 }
 
@@ -261,24 +485,92 @@ on_conn(struct kb_loop *l, int fd, void *arg, int mask)
 	}
 	if ((mask & KB_READ) && c->reading)
 		conn_read(b, c);
-	else if (mask & KB_READ) {
+	else if (mask & (KB_READ | KB_HUP))
 		/*
-		 * Not reading, yet an event: the peer hung up or failed.
-		 * Requests it sent before a reset may still wait unread,
-		 * so the socket's error decides too, or the loop would spin.
+		 * Not read (parked, waiting for memory or for its answers to
+		 * be taken), and the peer hung up or shut its side: it will
+		 * take no answer, and what it holds is wanted.
 		 */
-		char probe;
-		int soerr = 0;
-		socklen_t sl = sizeof(soerr);
-		ssize_t n = recv(c->fd, &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+		conn_drop(b, c, NULL);
+}
 
-		if (n == 0 ||
-		    (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
-		     errno != EINTR) ||
-		    (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 &&
-		     soerr))
-			conn_drop(b, c, NULL);
+/* "sending a request for 12s" or "idle for 3s": why c was chosen. */
+static void
+conn_state(const struct kb_broker *b, const struct kb_conn *c, char *buf,
+	   size_t size)
+{
+	int64_t now = kb_loop_now(b->loop);
+
+	if (c->req_since)
+		snprintf(buf, size, "sending a request for %llds",
+			 (long long)(now - c->req_since) / 1000);
+	else
+		snprintf(buf, size, "idle for %llds",
+			 (long long)(now - c->active) / 1000);
+}
+
+/*
+ * The connection to close for a new one at a limit (from addr, or from
+ * any address): the one that has been sending a request the longest, else
+ * the one idle the longest, so that slow or idle connections cannot keep
+ * others out. NULL when every one is busy: waited on, or taking answers.
+ */
+static struct kb_conn *
+evictee(struct kb_broker *b, const char *addr)
+{
+	struct kb_conn *c, *best = NULL;
+
+	for (c = b->conns; c; c = c->next) {
+		if (addr && strcmp(c->addr, addr))
+			continue;
+		if (c->parked || c->mem_wait || unsent(c) ||
+		    (c->inlen && !c->req_since))
+			continue;
+		if (!best || (c->req_since && !best->req_since) ||
+		    (!c->req_since == !best->req_since &&
+		     (c->req_since ? c->req_since < best->req_since
+				   : c->active < best->active)))
+			best = c;
 	}
+	return best;
+}
+
+/*
+ * At a limit (which, n connections), close the evictee for the new
+ * connection from host:port; 0, or -1 when it is to be refused.
+ */
+static int
+make_room(struct kb_broker *b, int which, int n, const char *addr,
+	  const char *host, const char *port)
+{
+	struct kb_conn *v = evictee(b, addr);
+	char state[64];
+
+	if (!v) {
+		limit_note(b, which,
+			   "%d connections%s%s, none idle: refused %s:%s", n,
+			   addr ? " from " : "", addr ? addr : "", host, port);
+		return -1;
+	}
+	conn_state(b, v, state, sizeof(state));
+	limit_note(b, which,
+		   "%d connections%s%s: closed %s (%s), %s, for %s:%s", n,
+		   addr ? " from " : "", addr ? addr : "", v->peer,
+		   client_name(v), state, host, port);
+	conn_free(b, v);
+	return 0;
+}
+
+/* How many connections come from addr. */
+static int
+conns_from(const struct kb_broker *b, const char *addr)
+{
+	const struct kb_conn *c;
+	int n = 0;
+
+	for (c = b->conns; c; c = c->next)
+		n += !strcmp(c->addr, addr);
+	return n;
 }
 
 static void
@@ -289,7 +581,7 @@ on_accept(struct kb_loop *l, int fd, void *arg, int mask)
 	socklen_t sl = sizeof(ss);
 	struct kb_conn *c;
 	char host[64], port[16];
-	int cfd, one = 1;
+	int cfd, one = 1, n;
 
 	(void)mask;
 	while ((cfd = accept4(fd, (struct sockaddr *)&ss, &sl,
@@ -299,24 +591,23 @@ on_accept(struct kb_loop *l, int fd, void *arg, int mask)
 				NI_NUMERICHOST | NI_NUMERICSERV))
 			snprintf(host, sizeof(host), "?"), port[0] = 0;
 		sl = sizeof(ss);
-		if (b->nconns >= b->max_conns) {
-			if (!b->conns_full)
-				kb_note(b,
-					"connection limit of %d reached: "
-					"refusing %s:%s (and others, until "
-					"one closes)",
-					b->max_conns, host, port);
-			b->conns_full = 1;
+		if ((b->max_conns_ip < b->max_conns &&
+		     (n = conns_from(b, host)) >= b->max_conns_ip &&
+		     make_room(b, KB_LIMIT_CONNS_IP, n, host, host, port)) ||
+		    (b->nconns >= b->max_conns &&
+		     make_room(b, KB_LIMIT_CONNS, b->nconns, NULL, host,
+			       port))) {
 			close(cfd);
 			continue;
 		}
-		b->conns_full = 0;
 		setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		c = kq_ecalloc(1, sizeof(*c));
 		c->fd = cfd;
 		c->b = b;
 		c->id = ++b->next_conn_id;
+		snprintf(c->addr, sizeof(c->addr), "%s", host);
 		snprintf(c->peer, sizeof(c->peer), "%s:%s", host, port);
+		c->active = kb_loop_now(l);
 		if (kb_loop_watch(l, cfd, KB_READ, on_conn, c)) {
 			close(cfd);
 			free(c);
@@ -332,6 +623,51 @@ on_accept(struct kb_loop *l, int fd, void *arg, int mask)
 	}
 	if (errno == EMFILE || errno == ENFILE)
 		kb_note(b, "accept: %s", strerror(errno));
+}
+
+/*
+ * Close the connections that overstay: one sending a request for longer
+ * than --request-timeout (slowloris), one not taking its answers for as
+ * long, one with no traffic for --idle-timeout. Parked connections are
+ * waited on, so they are none of these.
+ */
+static void
+sweep(struct kb_loop *l, void *arg)
+{
+	struct kb_broker *b = arg;
+	struct kb_conn *c, *next;
+	int64_t now = kb_loop_now(l);
+
+	for (c = b->conns; c; c = next) {
+		next = c->next;
+		if (c->parked)
+			continue;
+		if (b->request_ms && c->req_since &&
+		    now - c->req_since > b->request_ms) {
+			limit_note(b, KB_LIMIT_REQUEST,
+				   "closed %s (%s): %zu bytes of a request in "
+				   "%llds",
+				   c->peer, client_name(c), c->inlen,
+				   (long long)(now - c->req_since) / 1000);
+			conn_free(b, c);
+		} else if (b->request_ms && unsent(c) && c->out_since &&
+			   now - c->out_since > b->request_ms) {
+			limit_note(b, KB_LIMIT_ANSWER,
+				   "closed %s (%s): %zu bytes of answers not "
+				   "taken in %llds",
+				   c->peer, client_name(c), unsent(c),
+				   (long long)(now - c->out_since) / 1000);
+			conn_free(b, c);
+		} else if (b->idle_ms && !c->inlen && !unsent(c) &&
+			   now - c->active > b->idle_ms) {
+			limit_note(b, KB_LIMIT_IDLE, "closed %s (%s), idle for "
+						     "%llds",
+				   c->peer, client_name(c),
+				   (long long)(now - c->active) / 1000);
+			conn_free(b, c);
+		}
+	}
+	b->timer_sweep = kb_timer_add(l, SWEEP_MS, sweep, b);
 }
 
 int
@@ -373,6 +709,15 @@ kb_net_listen(struct kb_broker *b, const char *host, int port, char *err,
 		snprintf(err, errsize, "epoll: %s", strerror(errno));
 		return -1;
 	}
+	/* A request larger than big input may take could never be read. */
+	if (b->max_request > b->max_memory - b->max_memory / 4 - 4) {
+		b->max_request = b->max_memory - b->max_memory / 4 - 4;
+		kb_note(b, "--max-request-size lowered to %zu KiB, three "
+			   "quarters of --max-memory",
+			b->max_request >> 10);
+	}
+	if (b->idle_ms || b->request_ms)
+		b->timer_sweep = kb_timer_add(b->loop, SWEEP_MS, sweep, b);
 	return 0;
 }
 
@@ -392,6 +737,8 @@ kb_net_port(const struct kb_broker *b)
 void
 kb_net_close(struct kb_broker *b)
 {
+	kb_timer_del(b->loop, b->timer_sweep);
+	b->timer_sweep = 0;
 	while (b->conns) {
 		/* Answers already made still go out, as far as they can. */
 		conn_flush(b, b->conns);
@@ -420,15 +767,17 @@ kb_conn_unpark(struct kb_broker *b, struct kb_conn *c)
 	c->parked = 0;
 	c->cancel = NULL;
 	c->cancel_arg = NULL;
+	/* The answer is in the output now, counted there. */
+	c->hold = 0;
+	account(b, c);
+	/* What it sent before it was parked had no chance to be read. */
+	if (c->req_since)
+		c->req_since = kb_loop_now(b->loop);
 	/*
 	 * Not handled here and now: the caller may be in the middle of
 	 * another connection's request, or of this one's.
 	 */
-	if (!c->ready) {
-		c->ready = 1;
-		c->ready_next = b->ready;
-		b->ready = c;
-	}
+	conn_ready(b, c);
 }
 
 void
@@ -439,8 +788,6 @@ kb_net_resume(struct kb_broker *b)
 	while ((c = b->ready)) {
 		b->ready = c->ready_next;
 		c->ready = 0;
-		if (!c->parked && !c->reading && !b->mem_full)
-			set_reading(b, c, 1);
 		conn_process(b, c);
 	}
 }
@@ -450,33 +797,19 @@ kb_net_tick(struct kb_broker *b)
 {
 	struct kb_conn *c;
 
-	size_t mem = 0;
-
-	for (c = b->conns; c; c = c->next)
-		mem += c->inlen + (c->out.len - c->outoff);
-	b->mem = mem;
-	if (!b->mem_full && mem > b->max_memory) {
-		b->mem_full = 1;
-		kb_note(b,
-			"memory limit reached (%zu MiB buffered, --max-memory "
-			"%zu MiB): reading paused until clients take their "
-			"responses",
-			mem >> 20, b->max_memory >> 20);
-	} else if (b->mem_full && mem <= b->max_memory / 2) {
-		b->mem_full = 0;
-		kb_note(b, "memory back under the limit: reading again");
-	}
+	if (!b->mem_waits)
+		return;
+	/*
+	 * Only those whose want fits are resumed, so that one resumed does
+	 * not wait again at once: before_sleep calls this until none is.
+	 */
 	for (c = b->conns; c; c = c->next) {
-		/*
-		 * Over the limit, the connections with answers waiting to
-		 * be taken are read no more; those in the middle of a
-		 * request read it whole, since handling it frees memory.
-		 */
-		int want = !c->parked &&
-			   (!b->mem_full || c->inlen > 0 ||
-			    c->out.len == c->outoff);
-
-		if (want != c->reading)
-			set_reading(b, c, want);
+		if (!c->mem_wait || (mem_free(b, c->mem_big) < c->mem_want &&
+				     !(c->mem_big > 1 && b->mem_out == c->mem_out)))
+			continue;
+		c->mem_wait = 0;
+		b->mem_waits--;
+		set_mask(b, c);
+		conn_ready(b, c);
 	}
 }

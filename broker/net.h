@@ -5,6 +5,15 @@
  * are handled one at a time, so responses go back in request order; a
  * request that must wait (a long-polling Fetch, a JoinGroup) parks the
  * connection until it is answered.
+ *
+ * --max-memory bounds what connections hold: input buffers, which grow
+ * with the bytes that came, never to what a length prefix announces;
+ * answers not yet taken; parked Fetches, with the room their answer may
+ * take. A connection whose answers wait untaken is handed no further
+ * request (as Kafka mutes a channel); one whose next Fetch or input finds
+ * no room waits, unread, until others free some. At the connection limits
+ * the connection slowest to send its request, or idle the longest, makes
+ * way for a new one; timeouts close idle and slow ones.
  */
 #ifndef KB_NET_H
 #define KB_NET_H
@@ -29,6 +38,15 @@ struct kb_conn {
 	/* Called if the connection goes while parked. */
 	void (*cancel)(struct kb_broker *b, void *arg);
 	void *cancel_arg;
+	char addr[64];	  /* "127.0.0.1": the limit per address */
+	size_t mem_in, mem_out; /* what it holds, as counted in b->mem */
+	size_t hold;	  /* a parked Fetch: its copy and its answer's room */
+	int mem_wait;	  /* its next request or read waits for memory */
+	size_t mem_want;  /* for so much */
+	int mem_big;	  /* of the big ones' share (2: a Fetch) */
+	int64_t active;	  /* bytes came or went (loop milliseconds) */
+	int64_t req_since; /* the first bytes of a request not yet whole */
+	int64_t out_since; /* answers wait untaken since, or the latest send */
 	int reading;	  /* KB_READ is watched */
 	int ready;	  /* on the broker's list of connections to resume */
 	struct kb_conn *next, *prev, *ready_next;
@@ -77,7 +95,10 @@ void kb_conn_park(struct kb_conn *c,
 void kb_conn_unpark(struct kb_broker *b, struct kb_conn *c);
 /* Before each sleep: the connections unparked since the last time. */
 void kb_net_resume(struct kb_broker *b);
-/* Before each sleep: memory accounting; reading paused or resumed. */
+/*
+ * Before each sleep: connections waiting for memory are resumed when some
+ * is free; reading is paused or resumed.
+ */
 void kb_net_tick(struct kb_broker *b);
 
 #endif

@@ -31,6 +31,9 @@ enum {
 	OPT_FSYNC,
 	OPT_NO_AUTO_CREATE,
 	OPT_MAX_CONNS,
+	OPT_MAX_CONNS_IP,
+	OPT_IDLE_TIMEOUT,
+	OPT_REQUEST_TIMEOUT,
 	OPT_MAX_REQUEST,
 	OPT_MAX_MEMORY,
 };
@@ -58,12 +61,26 @@ static const struct kq_option options[] = {
 	 "or never",
 	 "always interval never"},
 	{"max-connections", OPT_MAX_CONNS, KQ_ARG, "N",
-	 "refuse connections beyond N (default 1000)", NULL},
+	 "at N connections, close the longest idle or slow one for a new one "
+	 "(default 1000)",
+	 NULL},
+	{"max-connections-per-ip", OPT_MAX_CONNS_IP, KQ_ARG, "N",
+	 "the same for the connections from one address (default: "
+	 "--max-connections)",
+	 NULL},
+	{"idle-timeout", OPT_IDLE_TIMEOUT, KQ_ARG, "DURATION",
+	 "close a connection with no traffic for this long (default 10m; "
+	 "0: never)",
+	 NULL},
+	{"request-timeout", OPT_REQUEST_TIMEOUT, KQ_ARG, "DURATION",
+	 "close a connection that takes longer to send a request or to take "
+	 "an answer (default 30s; 0: never)",
+	 NULL},
 	{"max-request-size", OPT_MAX_REQUEST, KQ_ARG, "SIZE",
 	 "close a connection that sends a larger request (default 100M)",
 	 NULL},
 	{"max-memory", OPT_MAX_MEMORY, KQ_ARG, "SIZE",
-	 "pause reading while connection buffers hold more (default 1G)",
+	 "the most that connections hold together (default 1G)",
 	 NULL},
 	{"daemon", OPT_DAEMON, KQ_NOARG, NULL,
 	 "detach, write a pid file, print shell assignments", NULL},
@@ -453,6 +470,8 @@ main(int argc, char **argv)
 	o.s.auto_create = 1;
 	o.s.auto_partitions = 1;
 	o.s.max_conns = 1000;
+	o.s.idle_ms = 600000;	 /* Kafka's connections.max.idle.ms */
+	o.s.request_ms = 30000; /* and request.timeout.ms */
 	o.s.max_request = 100 << 20;
 	o.s.max_memory = 1 << 30;
 	o.s.defaults = (struct kb_logconf){
@@ -502,6 +521,16 @@ main(int argc, char **argv)
 		case OPT_MAX_CONNS:
 			o.s.max_conns = (int)kq_eint("--max-connections", c.arg,
 						     1, 1000000);
+			break;
+		case OPT_MAX_CONNS_IP:
+			o.s.max_conns_ip = (int)kq_eint(
+				"--max-connections-per-ip", c.arg, 1, 1000000);
+			break;
+		case OPT_IDLE_TIMEOUT:
+			o.s.idle_ms = kq_eduration("--idle-timeout", c.arg);
+			break;
+		case OPT_REQUEST_TIMEOUT:
+			o.s.request_ms = kq_eduration("--request-timeout", c.arg);
 			break;
 		case OPT_MAX_REQUEST:
 			o.s.max_request = parse_size("--max-request-size", c.arg);

@@ -31,8 +31,8 @@ _kq() {
 	COMPREPLY=()
 	case ${COMP_WORDS[0]##*/} in
 	kq-broker)
-		opts='--listen -l --data-dir -d --topic -t --config -c --partitions -p --no-auto-create --fsync --max-connections --max-request-size --max-memory --daemon --pidfile --stop --help -h --version -V --quiet -q --verbose -v'
-		argopts='--listen -l --data-dir -d --topic -t --config -c --partitions -p --fsync --max-connections --max-request-size --max-memory --pidfile'
+		opts='--listen -l --data-dir -d --topic -t --config -c --partitions -p --no-auto-create --fsync --max-connections --max-connections-per-ip --idle-timeout --request-timeout --max-request-size --max-memory --daemon --pidfile --stop --help -h --version -V --quiet -q --verbose -v'
+		argopts='--listen -l --data-dir -d --topic -t --config -c --partitions -p --fsync --max-connections --max-connections-per-ip --idle-timeout --request-timeout --max-request-size --max-memory --pidfile'
 		operands=''
 		case $prev in
 		--listen|-l) _kq_values ''; return ;;
@@ -42,6 +42,9 @@ _kq() {
 		--partitions|-p) _kq_values ''; return ;;
 		--fsync) _kq_values 'always interval never'; return ;;
 		--max-connections) _kq_values ''; return ;;
+		--max-connections-per-ip) _kq_values ''; return ;;
+		--idle-timeout) _kq_values ''; return ;;
+		--request-timeout) _kq_values ''; return ;;
 		--max-request-size) _kq_values ''; return ;;
 		--max-memory) _kq_values ''; return ;;
 		--pidfile) _kq_values '@file'; return ;;
