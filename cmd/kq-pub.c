@@ -1323,6 +1323,26 @@ start_transaction(struct pub *P)
 	return EX_UNAVAILABLE;
 }
 
+/*
+ * kafka-console-producer's --property forms: parse.key=true splits each
+ * record at key.separator (its default a tab), as -K does.
+ */
+static void
+console_properties(struct kq_conf *c, struct opts *o)
+{
+	char *parse = kq_conf_take(c, "parse.key");
+	char *sep = kq_conf_take(c, "key.separator");
+
+	if (parse && strcmp(parse, "true") != 0 && strcmp(parse, "false") != 0)
+		kq_die(EX_USAGE, "--property parse.key: true or false, not '%s'",
+		       parse);
+	if (parse && strcmp(parse, "true") == 0 && !o->kdelim.len)
+		o->kdelim = kq_edelim("--property key.separator",
+				      sep ? sep : "\\t");
+	free(parse);
+	free(sep);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1344,6 +1364,7 @@ main(int argc, char **argv)
 	}
 	check_inputs(files, nfiles);
 	kq_conf_finish(&P->c);
+	console_properties(&P->c, &P->o);
 	kq_sig_install();
 
 	if (P->o.nheaders) {

@@ -526,6 +526,25 @@ kq_conf_prop(const struct kq_conf *c, const char *name)
 	return find_prop(c->props, c->nprops, name);
 }
 
+char *
+kq_conf_take(struct kq_conf *c, const char *name)
+{
+	char *v = NULL;
+	size_t i, n = 0;
+
+	for (i = 0; i < c->nprops; i++) {
+		if (strcmp(c->props[i].name, name) != 0) {
+			c->props[n++] = c->props[i];
+			continue;
+		}
+		free(v);
+		v = c->props[i].value;
+		free(c->props[i].name);
+	}
+	c->nprops = n;
+	return v;
+}
+
 void
 kq_conf_finish(struct kq_conf *c)
 {

@@ -92,6 +92,12 @@ int kq_conf_line(char *line, struct kq_prop **props, size_t *n);
 
 /* The value of a librdkafka property as set by -F or -X, or NULL. */
 const char *kq_conf_prop(const struct kq_conf *c, const char *name);
+/*
+ * Take a property that is the program's own, not librdkafka's (the Kafka
+ * console tools' --property parse.key=true): its last value, the
+ * caller's to free, or NULL; none is left in the list.
+ */
+char *kq_conf_take(struct kq_conf *c, const char *name);
 
 /*
  * Bad command line: "prog: message" (when fmt is given), the synopsis and

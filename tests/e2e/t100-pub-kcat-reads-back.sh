@@ -200,4 +200,15 @@ test_expect_success '--acks 1 and --acks 0 deliver too; --rate paces but sends a
 	test_cmp want got
 '
 
+test_expect_success 'the console producer'"'"'s --property parse.key and key.separator work as -K' '
+	printf "k1:v1\nk2:v:2\n" |
+		kq-pub -q -t conskey --property parse.key=true --property key.separator=: &&
+	printf "k3\tv3\n" | kq-pub -q -t conskey --property parse.key=true &&
+	kcat_read conskey -f "%k=%s\n" | sort >got &&
+	printf "k1=v1\nk2=v:2\nk3=v3\n" >want &&
+	test_cmp want got &&
+	expect_status 64 kq-pub -t conskey --property parse.key=yes </dev/null 2>err &&
+	grep_err "parse.key: true or false" err
+'
+
 test_done
