@@ -79,7 +79,7 @@ _kq() {
 		esac
 		;;
 	kq-sub)
-		opts='--topic -t --partition -p --offset -o --from-beginning --group -g --max-messages -c --exit -e --until --idle-timeout --delimiter -D --null -0 --key-delimiter -K --format -f --json -J --json-values --jq --raw-output -r --keep-going --show-null -Z --unbuffered -u --brokers -b --bootstrap-server -b --property -X --config -F --timeout --help -h --version -V --quiet -q --verbose -v'
+		opts='--topic -t --partition -p --offset -o --from-beginning --group -g --fast --max-messages -c --exit -e --until --idle-timeout --delimiter -D --null -0 --key-delimiter -K --format -f --json -J --json-values --jq --raw-output -r --keep-going --show-null -Z --unbuffered -u --brokers -b --bootstrap-server -b --property -X --config -F --timeout --help -h --version -V --quiet -q --verbose -v'
 		operands=''
 		case $prev in
 		--topic|-t) _kq_values '@topic'; return ;;
