@@ -973,6 +973,8 @@ store_last(struct sub *s)
 	int64_t until;
 
 	flush(s);
+	if (s->out.err == ECANCELED) /* a signal while the reader was slow */
+		s->stop = STOP_SIGNAL;
 	if (!s->group)
 		return;
 	snapshot(s, 1);

@@ -7,9 +7,11 @@
 start_broker --topic kill:1 --topic killfast:1
 
 # reader.py OUT N: writes each line it reads to OUT, then stops reading
-# after N lines (and waits to be killed).
+# after N lines (and waits to be killed); its pid in OUT.pid.
 cat >"$TMP/reader.py" <<'EOF'
-import sys, time
+import os, sys, time
+with open(sys.argv[1] + ".pid", "w") as f:
+    f.write(str(os.getpid()))
 n = int(sys.argv[2])
 with open(sys.argv[1], "w") as out:
     for i, line in enumerate(sys.stdin):
@@ -28,7 +30,7 @@ runs() {
 		kq-sub -q -g "$g" -t "$t" "$@" |
 			/usr/bin/python3 reader.py "$g.$n" "$n" &
 		wait_lines "$n" "$g.$n" || return 1
-		kill -KILL $!
+		kill -KILL "$(cat "$g.$n.pid")"
 		wait || :
 	done
 	kq-sub -q -g "$g" -t "$t" -e "$@" >"$g.rest"

@@ -8,9 +8,11 @@
 start_broker --topic stall:1 --topic stallfast:1 --topic away:1
 
 # reader.py OUT N: writes each line it reads to OUT and stops reading
-# after N lines.
+# after N lines; its pid in OUT.pid.
 cat >"$TMP/reader.py" <<'EOF'
-import sys, time
+import os, sys, time
+with open(sys.argv[1] + ".pid", "w") as f:
+    f.write(str(os.getpid()))
 n = int(sys.argv[2])
 with open(sys.argv[1], "w") as out:
     for i, line in enumerate(sys.stdin):
@@ -22,15 +24,14 @@ EOF
 
 test_expect_success 'a reader that stops: a word after 3 s; SIGINT commits the 100 it took, status 130' '
 	seq 1000 | kcat_write stall &&
-	( kq-sub -g s -t stall -e 2>err & echo $! >pid; wait $!; echo $? >st ) |
+	( kq-sub -g s -t stall -e 2>err & echo $! >pid; r=0; wait $! || r=$?; echo $r >st ) |
 		/usr/bin/python3 reader.py got 100 &
-	reader=$!
 	wait_lines 100 got &&
 	wait_for err "waiting for the reader to take 4 more bytes; 1 message is not committed" &&
 	kill -INT "$(cat pid)" &&
 	for _ in $(seq 100); do test -s st && break; sleep 0.1; done &&
+	kill "$(cat got.pid)" && wait || :
 	test "$(cat st)" = 130 &&
-	kill "$reader" && wait || :
 	grep_err "Processed a total of 100 messages" err &&
 	test "$(kq-count -t stall -g s)" -eq 900 &&
 	kq-sub -q -g s -t stall -e >rest &&
@@ -39,15 +40,14 @@ test_expect_success 'a reader that stops: a word after 3 s; SIGINT commits the 1
 
 test_expect_success '--fast: SIGINT while the reader stalls, status 130, and the next run misses nothing' '
 	seq 300000 | kcat_write stallfast &&
-	( kq-sub -q --fast -g sf -t stallfast -e & echo $! >pid; wait $!; echo $? >st ) |
+	( kq-sub -q --fast -g sf -t stallfast -e & echo $! >pidf; r=0; wait $! || r=$?; echo $r >stf ) |
 		/usr/bin/python3 reader.py gotf 1000 &
-	reader=$!
 	wait_lines 1000 gotf &&
 	sleep 1 &&
-	kill -INT "$(cat pid)" &&
-	for _ in $(seq 100); do test -s st && break; sleep 0.1; done &&
-	test "$(cat st)" = 130 &&
-	kill "$reader" && wait || :
+	kill -INT "$(cat pidf)" &&
+	for _ in $(seq 100); do test -s stf && break; sleep 0.1; done &&
+	kill "$(cat gotf.pid)" && wait || :
+	test "$(cat stf)" = 130 &&
 	test "$(kq-count -t stallfast -g sf)" -gt 0 &&
 	kq-sub -q -g sf -t stallfast -e >rest &&
 	sort -u gotf rest >all && kcat_read stallfast | sort >want &&
