@@ -164,8 +164,10 @@ kq_taken_write(void *arg, const void *p, size_t n)
 	struct kq_taken *t = arg;
 	struct pollfd pfd = {.fd = t->fd, .events = POLLOUT};
 	int64_t tick = kq_clock_ms() + KQ_TAKEN_TICK_MS;
+	size_t r;
 	ssize_t k;
 
+	t->since = tick - KQ_TAKEN_TICK_MS;
 	while (t->pipe && poll(&pfd, 1, KQ_TAKEN_TICK_MS) != 1) {
 		int64_t now = kq_clock_ms();
 
@@ -177,8 +179,8 @@ kq_taken_write(void *arg, const void *p, size_t n)
 			return -1;
 		}
 	}
-	if (t->pipe && n > room(t))
-		n = room(t);
+	if (t->pipe && n > (r = room(t)))
+		n = r;
 	/* A closed pipe (POLLERR) fails here with EPIPE. */
 	k = write(t->fd, p, n);
 	if (k > 0)

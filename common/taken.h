@@ -33,7 +33,7 @@ struct kq_taken {
 	int old_size; /* the pipe's size before, restored by close; 0 */
 	int size;     /* the pipe's size; 0 unknown */
 	uint64_t written;
-	int64_t since;	  /* when the current wait began (kq_clock_ms) */
+	int64_t since;	  /* when the wait or write began (kq_clock_ms) */
 	int64_t alive_at; /* when the reader was last seen there; -1 */
 	/* Called every tick of a wait; non-zero ends it (STOPPED). */
 	int (*idle)(void *arg);

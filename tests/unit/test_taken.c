@@ -207,6 +207,50 @@ test_reader_closing_early_took_three(void **state)
 	assert_int_equal(finish(&r), 3);
 }
 
+/* Reads all as fast as it can; 0 if it got 8 MB of the pattern. */
+static int
+drains(int fd)
+{
+	static char buf[65536];
+	size_t got = 0, i;
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (i = 0; i < (size_t)n; i++, got++)
+			if (buf[i] != (char)(got % 251))
+				return 1;
+	return got == 8u << 20 ? 0 : 2;
+}
+
+/* Blocks: a write never goes past what it was given, however fast the
+ * pipe empties. */
+static void
+test_writes_never_exceed_the_request(void **state)
+{
+	static char big[8u << 20];
+	struct pipe_reader r = reader(drains);
+	struct kq_taken t;
+	size_t off = 0, i;
+	ssize_t k;
+
+	(void)state;
+	for (i = 0; i < sizeof(big); i++)
+		big[i] = (char)(i % 251);
+	kq_taken_init(&t, r.fd, 0);
+	while (off < sizeof(big)) {
+		size_t want = sizeof(big) - off < 300000 ? sizeof(big) - off
+							 : 300000;
+
+		k = kq_taken_write(&t, big + off, want);
+		assert_true(k > 0);
+		assert_true((size_t)k <= want);
+		off += (size_t)k;
+	}
+	assert_int_equal(t.written, sizeof(big));
+	kq_taken_close(&t);
+	assert_int_equal(finish(&r), 0);
+}
+
 static int
 wait_twice(void *arg)
 {
@@ -335,6 +379,7 @@ main(void)
 		cmocka_unit_test(test_reader_gone_took_nothing),
 		cmocka_unit_test(test_block_reader_gets_one_message_a_read),
 		cmocka_unit_test(test_reader_closing_early_took_three),
+		cmocka_unit_test(test_writes_never_exceed_the_request),
 		cmocka_unit_test(test_idle_hook_ends_a_wait),
 		cmocka_unit_test(test_marks_settle_only_if_the_reader_stays),
 		cmocka_unit_test(test_marks_full_keep_the_last),
