@@ -18,6 +18,7 @@
 #include "conf.h"
 #include "envelope.h"
 #include "format.h"
+#include "hold.h"
 #include "jqrun.h"
 #include "kafka.h"
 #include "record.h"
@@ -193,10 +194,8 @@ struct sub {
 	uint64_t given;	 /* messages given to out */
 	uint64_t stored; /* of which were taken and stored */
 	int waiting;	 /* in a wait for the reader: no flush, no poll */
-	int paused;	 /* the wait was long: the fetch is paused */
+	struct kq_hold hold; /* a long wait keeps the group */
 	int64_t noticed; /* the wait that was worth a word */
-	rd_kafka_message_t **stash; /* polled while paused: next to handle */
-	int nstash, stashcap;
 	struct kq_header *hdrs;
 	size_t hcap;
 	int64_t next_tick, next_progress;
@@ -846,71 +845,6 @@ tick(struct sub *s, int64_t now)
 	progress(s, now, 0);
 }
 
-static void
-stash(struct sub *s, rd_kafka_message_t *m)
-{
-	if (s->nstash == s->stashcap) {
-		s->stashcap = s->stashcap ? 2 * s->stashcap : 16;
-		s->stash = kq_erealloc(s->stash,
-				       s->stashcap * sizeof(*s->stash));
-	}
-	s->stash[s->nstash++] = m;
-}
-
-/* Revoked partitions' messages are the next owner's. */
-static void
-unstash(struct sub *s, const rd_kafka_topic_partition_list_t *parts)
-{
-	int i, k = 0;
-
-	for (i = 0; i < s->nstash; i++) {
-		rd_kafka_message_t *m = s->stash[i];
-
-		if (!parts || (m->rkt && rd_kafka_topic_partition_list_find(
-						 parts, rd_kafka_topic_name(m->rkt),
-						 m->partition)))
-			rd_kafka_message_destroy(m);
-		else
-			s->stash[k++] = m;
-	}
-	s->nstash = k;
-}
-
-/*
- * A long wait for the reader: librdkafka hands the partitions of a
- * consumer that does not poll for max.poll.interval.ms to another, so
- * pause them (it drops what it fetched of a paused partition and fetches
- * it again on resume) and poll, which also serves a rebalance.
- */
-static void
-hold(struct sub *s)
-{
-	rd_kafka_topic_partition_list_t *l = NULL;
-	rd_kafka_message_t *m;
-
-	if (!s->paused && !rd_kafka_assignment(s->kk.rk, &l)) {
-		rd_kafka_pause_partitions(s->kk.rk, l);
-		rd_kafka_topic_partition_list_destroy(l);
-		s->paused = 1;
-	}
-	while ((m = rd_kafka_consumer_poll(s->kk.rk, 0)))
-		stash(s, m);
-}
-
-static void
-resume(struct sub *s)
-{
-	rd_kafka_topic_partition_list_t *l = NULL;
-
-	if (!s->paused)
-		return;
-	s->paused = 0;
-	if (!rd_kafka_assignment(s->kk.rk, &l)) {
-		rd_kafka_resume_partitions(s->kk.rk, l);
-		rd_kafka_topic_partition_list_destroy(l);
-	}
-}
-
 /*
  * Each tick of a wait for the reader: store what it took, keep the
  * group, say once what the wait is for. Non-zero: a signal says stop.
@@ -924,8 +858,8 @@ waiting(void *arg)
 	s->waiting++;
 	if (now >= s->next_tick)
 		tick(s, now);
-	if (now - since >= HOLD_MS)
-		hold(s);
+	if (now - since >= HOLD_MS && s->group)
+		kq_hold_poll(&s->hold);
 	if (now - since >= NOTICE_MS && s->noticed != since) {
 		s->noticed = since;
 		kq_info(&s->c,
@@ -1043,7 +977,7 @@ on_revoke(struct sub *s, const rd_kafka_topic_partition_list_t *parts)
 	if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET && s->c.verbose)
 		kq_warn("commit: %s", rd_kafka_err2str(err));
 	kq_taken_forget(&s->taken);
-	unstash(s, parts);
+	kq_hold_drop(&s->hold, parts);
 	for (i = 0; i < parts->cnt; i++) {
 		struct part *p = part_of(s, parts->elems[i].topic,
 					 parts->elems[i].partition);
@@ -1073,8 +1007,7 @@ rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 			error = rd_kafka_incremental_assign(rk, parts);
 		else
 			aerr = rd_kafka_assign(rk, parts);
-		if (s->paused) /* in a wait for the reader: see hold() */
-			rd_kafka_pause_partitions(rk, parts);
+		kq_hold_assigned(&s->hold, parts);
 		s->assigned_once = 1;
 		s->rebalancing = 0;
 		if (s->c.verbose)
@@ -1330,14 +1263,9 @@ fetch(struct sub *s, rd_kafka_message_t **msgs, int timeout)
 						 BATCH - 1);
 		return n < 0 ? n : n + 1;
 	}
-	if (s->nstash) {
-		msgs[0] = s->stash[0];
-		memmove(s->stash, s->stash + 1,
-			--s->nstash * sizeof(*s->stash));
+	if (s->group && (msgs[0] = kq_hold_next(&s->hold)))
 		return 1;
-	}
-	if (s->paused)
-		resume(s);
+	kq_hold_release(&s->hold);
 	/* One at a time in a group: a rebalance may come between two. */
 	do {
 		m = s->group
@@ -1734,6 +1662,7 @@ main(int argc, char **argv)
 		s->out.write_arg = &s->taken;
 	}
 	kq_kafka_open(&s->kk, RD_KAFKA_CONSUMER, consumer_conf(s));
+	kq_hold_init(&s->hold, s->kk.rk);
 
 	if (rd_kafka_conf_get(rd_kafka_conf(s->kk.rk), "queued.min.messages",
 			      qmin, &qlen) == RD_KAFKA_CONF_OK)
@@ -1751,7 +1680,7 @@ main(int argc, char **argv)
 	/* Even after an error or a reader gone: what it took is done. */
 	store_last(s);
 	progress(s, 0, 1);
-	unstash(s, NULL);
+	kq_hold_drop(&s->hold, NULL);
 	kq_taken_close(&s->taken);
 	wstatus = kq_writer_finish(&s->out);
 	s->closed = 1;
