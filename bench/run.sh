@@ -254,6 +254,12 @@ pair "consume 1M as JSON envelopes" $N $((N * MSG)) ">= 1.5 x kcat -J" check_lin
 	"kq-sub -J -e :: kq-sub -q -J -t sub -o beginning -e | wc -l" \
 	"kcat -C -J -e :: kcat -b $B -C -J -t sub -o beginning -e -q | wc -l"
 
+# A group into a pipe: exact (one message a read, the default) against
+# --fast (blocks); a group of its own each run, so each reads it all.
+pair "consume 1M with -g into a pipe" $N $((N * (MSG + 1))) "the cost of exact: --fast / exact" check_lines \
+	"kq-sub -g (exact) :: kq-sub -q -t sub -g exact-@I@ -o beginning -e | wc -l" \
+	"kq-sub -g --fast :: kq-sub -q -t sub -g fast-@I@ -o beginning -e --fast | wc -l"
+
 pair "exit at the end of an empty topic" 0 0 "kq < 0.05 s (kcat 0.5 s)" check_empty \
 	"kq-sub -e :: kq-sub -q -t empty -e" \
 	"kcat -C -e :: kcat -b $B -C -t empty -e -q"

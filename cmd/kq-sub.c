@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,11 +18,13 @@
 #include "conf.h"
 #include "envelope.h"
 #include "format.h"
+#include "hold.h"
 #include "jqrun.h"
 #include "kafka.h"
 #include "record.h"
 #include "sig.h"
 #include "spec.h"
+#include "taken.h"
 
 enum {
 	OPT_FROM_BEGINNING = KQ_LONG,
@@ -32,6 +33,7 @@ enum {
 	OPT_JSON_VALUES,
 	OPT_JQ,
 	OPT_KEEP_GOING,
+	OPT_FAST,
 };
 
 static const struct kq_option options[] = {
@@ -48,6 +50,10 @@ static const struct kq_option options[] = {
 	{"group", 'g', KQ_ARG, "ID",
 	 "read as a member of consumer group ID, committing only what the "
 	 "reader took",
+	 NULL},
+	{"fast", OPT_FAST, KQ_NOARG, NULL,
+	 "with -g into a pipe: write in blocks, not one message at a time "
+	 "(a reader that reads and drops skips messages)",
 	 NULL},
 	{"max-messages", 'c', KQ_ARG, "N", "stop after N messages", NULL},
 	{"exit", 'e', KQ_NOARG, NULL,
@@ -102,8 +108,8 @@ static const struct kq_command cmd = {
 #define TICK_MS	       250  /* offsets stored, progress shown */
 #define SURVIVE_MS     500  /* a pipe reader must outlive what it took */
 #define END_SURVIVE_MS 100  /* the same, once, at the end */
-#define DRAIN_MS       2000 /* wait at the end for the reader to catch up */
-#define NSNAP	       16
+#define HOLD_MS	       1000 /* a wait for the reader this long pauses */
+#define NOTICE_MS      3000 /* and this long is worth a word */
 
 enum mode { MODE_VALUE, MODE_KEY, MODE_FORMAT, MODE_JSON, MODE_JQ };
 
@@ -134,11 +140,10 @@ struct topic {
 	int nparts;
 };
 
-/* Offsets to store once the reader has taken the output up to bytes. */
-struct snap {
-	uint64_t bytes;
-	int64_t taken_at; /* -1: not yet */
+/* Offsets to store once the reader has taken the output before them. */
+struct point {
 	rd_kafka_topic_partition_list_t *offsets;
+	uint64_t given; /* messages written before them */
 };
 
 struct sub {
@@ -163,7 +168,7 @@ struct sub {
 	int json_values;
 	struct kq_envenc enc;
 	struct kq_jq jq;
-	int raw, keep_going, show_null, unbuffered;
+	int raw, keep_going, show_null, unbuffered, fast;
 
 	/* The read. */
 	rd_kafka_queue_t *queue; /* without a group: the simple consumer's */
@@ -185,13 +190,17 @@ struct sub {
 
 	/* Output. */
 	struct kq_writer out;
-	uint64_t put; /* bytes given to out */
-	int fifo;
-	int closed; /* out is finished: what it took is stored */
+	uint64_t put;	 /* bytes given to out */
+	int closed;	 /* out is finished: what it took is stored */
+	struct kq_taken taken; /* with -g: what the reader took */
+	int exact;	 /* one message at a time to the reader */
+	uint64_t given;	 /* messages given to out */
+	uint64_t stored; /* of which were taken and stored */
+	int waiting;	 /* in a wait for the reader: no flush, no poll */
+	struct kq_hold hold; /* a long wait keeps the group */
+	int64_t noticed; /* the wait that was worth a word */
 	struct kq_header *hdrs;
 	size_t hcap;
-	struct snap snaps[NSNAP];
-	int nsnaps;
 	int64_t next_tick, next_progress;
 	int progress;
 };
@@ -626,10 +635,11 @@ put(struct sub *s, const void *p, size_t n)
 	s->put += n;
 }
 
+/* Not inside a wait for the reader: that is a write of the buffer. */
 static void
 flush(struct sub *s)
 {
-	if (s->out.len)
+	if (s->out.len && !s->waiting)
 		kq_writer_flush(&s->out);
 }
 
@@ -728,23 +738,16 @@ emit(struct sub *s, rd_kafka_message_t *m)
 
 /* --- what the reader has taken ------------------------------------------- */
 
-/*
- * Bytes of output the reader has taken: written, less what the pipe
- * holds. Bytes in the pipe that other writers put there count as ours
- * not yet taken: an underestimate, which only delays a commit.
- */
-static uint64_t
-taken(struct sub *s)
+static void
+drop_point(void *data)
 {
-	uint64_t written = s->put - s->out.len;
-	int pending = 0;
+	struct point *pt = data;
 
-	if (s->fifo && ioctl(s->out.fd, FIONREAD, &pending) < 0)
-		pending = 0;
-	return (uint64_t)pending >= written ? 0 : written - (uint64_t)pending;
+	rd_kafka_topic_partition_list_destroy(pt->offsets);
+	free(pt);
 }
 
-/* The output cannot reach its reader any more: nothing more is stored. */
+/* The output cannot reach its reader any more. */
 static int
 gone(struct sub *s)
 {
@@ -757,77 +760,56 @@ gone(struct sub *s)
 	return 0;
 }
 
-/* Remember where every partition is, as of the output written so far. */
+/* Blocks, not exact: where every partition is, as of the output so far. */
 static void
 snapshot(struct sub *s, int last)
 {
 	rd_kafka_topic_partition_list_t *l;
+	struct point *pt;
+	int n = s->taken.nmarks;
 
-	if ((s->nsnaps == NSNAP && !last) ||
-	    (s->nsnaps > 0 && s->snaps[s->nsnaps - 1].bytes == s->put))
+	if (s->exact || (n == KQ_TAKEN_MARKS && !last) ||
+	    (n > 0 && s->taken.marks[n - 1].bytes == s->put))
 		return;
 	l = assigned_list(s, 1);
 	if (l->cnt == 0) {
 		rd_kafka_topic_partition_list_destroy(l);
 		return;
 	}
-	if (s->nsnaps == NSNAP) {
-		/* The last one replaces the newest: one commit point less. */
-		s->nsnaps--;
-		rd_kafka_topic_partition_list_destroy(
-			s->snaps[s->nsnaps].offsets);
-	}
-	s->snaps[s->nsnaps].bytes = s->put;
-	s->snaps[s->nsnaps].taken_at = -1;
-	s->snaps[s->nsnaps].offsets = l;
-	s->nsnaps++;
-}
-
-static void
-drop_snaps(struct sub *s, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		rd_kafka_topic_partition_list_destroy(s->snaps[i].offsets);
-	memmove(s->snaps, s->snaps + n, (s->nsnaps - n) * sizeof(*s->snaps));
-	s->nsnaps -= n;
-}
-
-/* Note the time the reader has taken each snapshot's output. */
-static void
-mark_taken(struct sub *s, int64_t now)
-{
-	uint64_t t = taken(s);
-	int i;
-
-	for (i = 0; i < s->nsnaps; i++)
-		if (s->snaps[i].taken_at < 0 && s->snaps[i].bytes <= t)
-			s->snaps[i].taken_at = now;
+	pt = kq_emalloc(sizeof(*pt));
+	pt->offsets = l;
+	pt->given = s->given;
+	if (kq_taken_mark(&s->taken, s->put, pt, last))
+		drop_point(pt);
 }
 
 /*
- * Store (for librdkafka to commit) the newest snapshot the reader took
- * at least survive ms ago and is still there after: a reader such as
- * head(1) that takes a block and exits has not used all of it.
+ * Store, for librdkafka to commit, what the reader took: exact, every
+ * message it read; in blocks, the newest snapshot it took survive ms
+ * before it was last seen there.
  */
 static void
 store(struct sub *s, int64_t now, int64_t survive)
 {
-	int i, best = -1;
+	rd_kafka_topic_partition_list_t *l;
+	struct point *pt;
 
-	if (!s->group || s->nsnaps == 0 || gone(s))
+	if (!s->group || s->closed)
 		return;
-	mark_taken(s, now);
-	for (i = 0; i < s->nsnaps; i++)
-		if (s->snaps[i].taken_at >= 0 &&
-		    now - s->snaps[i].taken_at >= survive)
-			best = i;
-	if (best < 0)
+	if (s->exact) {
+		l = assigned_list(s, 1);
+		if (l->cnt)
+			rd_kafka_offsets_store(s->kk.rk, l);
+		rd_kafka_topic_partition_list_destroy(l);
+		s->stored = s->count;
+		return;
+	}
+	if (!(pt = kq_taken_settled(&s->taken, now, survive)))
 		return;
 	/* Partitions revoked meanwhile fail alone; the rest are stored. */
-	rd_kafka_offsets_store(s->kk.rk, s->snaps[best].offsets);
-	drop_snaps(s, best + 1);
+	rd_kafka_offsets_store(s->kk.rk, pt->offsets);
+	s->stored = pt->given;
+	drop_point(pt);
 }
 
 static void
@@ -860,46 +842,100 @@ tick(struct sub *s, int64_t now)
 	s->next_tick = now + TICK_MS;
 	if (s->group) {
 		flush(s);
-		if (!gone(s)) {
-			snapshot(s, 0);
-			store(s, now, s->fifo ? SURVIVE_MS : 0);
-		}
+		snapshot(s, 0);
+		store(s, now, s->taken.pipe ? SURVIVE_MS : 0);
 	}
 	progress(s, now, 0);
 }
 
 /*
- * A clean end: wait (a little) for the reader to take the rest, and
- * store what it took if it is still there.
+ * Each tick of a wait for the reader: store what it took, keep the
+ * group, say once what the wait is for. Non-zero: a signal says stop.
+ */
+static int
+waiting(void *arg)
+{
+	struct sub *s = arg;
+	int64_t now = kq_clock_ms(), since = s->taken.since;
+
+	s->waiting++;
+	if (now >= s->next_tick)
+		tick(s, now);
+	if (now - since >= HOLD_MS && s->group)
+		kq_hold_poll(&s->hold);
+	if (now - since >= NOTICE_MS && s->noticed != since) {
+		s->noticed = since;
+		kq_info(&s->c,
+			"stdout: waiting for the reader to take %llu more "
+			"bytes; %llu message%s not committed until it does",
+			(unsigned long long)(s->put -
+					     kq_taken_bytes(&s->taken)),
+			(unsigned long long)(s->given - s->stored),
+			s->given - s->stored == 1 ? " is" : "s are");
+	}
+	s->waiting--;
+	return kq_stop != 0;
+}
+
+/*
+ * Exact: the message just given goes to the reader alone, the next only
+ * once it read all of it, so whatever its buffer it reads no more than
+ * one. 1 once it did; 0 if it went away or a signal came first.
+ */
+static int
+took(struct sub *s)
+{
+	enum kq_taken_state r;
+
+	flush(s);
+	if (s->out.err)
+		return 0;
+	r = kq_taken_wait(&s->taken);
+	if (r == KQ_TAKEN_ALL)
+		return 1;
+	if (!s->stop)
+		s->stop = r == KQ_TAKEN_GONE ? STOP_GONE : STOP_SIGNAL;
+	return 0;
+}
+
+/*
+ * The end of the read: wait, however long, for the reader to take all
+ * that was written and still be there a moment later, then store what
+ * it took. A signal ends the wait with what was taken until then.
  */
 static void
 store_last(struct sub *s)
 {
-	int64_t now = kq_clock_ms(), deadline = now + DRAIN_MS;
+	enum kq_taken_state r = KQ_TAKEN_ALL;
+	int64_t until;
 
 	flush(s);
-	if (!s->group || gone(s) || s->out.err)
+	if (s->out.err == ECANCELED) /* a signal while the reader was slow */
+		s->stop = STOP_SIGNAL;
+	if (!s->group)
 		return;
 	snapshot(s, 1);
-	if (!s->fifo) {
-		store(s, now, 0);
+	if (s->exact || !s->taken.pipe) {
+		store(s, kq_clock_ms(), 0);
 		return;
 	}
-	/* Even after SIGINT: a second one ends kq-sub at once (sig.h). */
-	while (taken(s) < s->put && now < deadline) {
-		if (gone(s))
-			return;
-		usleep(5000);
-		now = kq_clock_ms();
+	if (!gone(s) && s->stop != STOP_SIGNAL)
+		r = kq_taken_wait(&s->taken);
+	if (r == KQ_TAKEN_ALL && !gone(s)) {
+		store(s, kq_clock_ms(), END_SURVIVE_MS); /* seen taken now */
+		until = kq_clock_ms() + END_SURVIVE_MS;
+		while (kq_clock_ms() < until && !kq_taken_gone(&s->taken))
+			usleep(5000);
 	}
-	mark_taken(s, now);
-	for (deadline = now + END_SURVIVE_MS; now < deadline;
-	     now = kq_clock_ms()) {
-		if (gone(s))
-			return;
-		usleep(5000);
-	}
-	store(s, now, END_SURVIVE_MS);
+	store(s, kq_clock_ms(), END_SURVIVE_MS);
+	if (r == KQ_TAKEN_STOPPED)
+		s->stop = STOP_SIGNAL;
+	if (r == KQ_TAKEN_GONE && s->given > s->stored)
+		kq_info(&s->c,
+			"stdout: the reader went away: %llu of the %llu "
+			"messages written are not committed",
+			(unsigned long long)(s->given - s->stored),
+			(unsigned long long)s->given);
 }
 
 /* --- the group ------------------------------------------------------------ */
@@ -935,16 +971,16 @@ on_revoke(struct sub *s, const rd_kafka_topic_partition_list_t *parts)
 	int i;
 
 	/* What the reader took of these partitions is theirs to keep. */
-	if (!s->closed)
+	if (!s->closed) {
 		flush(s);
-	if (!gone(s)) {
 		snapshot(s, 1);
-		store(s, kq_clock_ms(), s->fifo ? SURVIVE_MS : 0);
-		err = rd_kafka_commit(s->kk.rk, NULL, 0);
-		if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET && s->c.verbose)
-			kq_warn("commit: %s", rd_kafka_err2str(err));
+		store(s, kq_clock_ms(), s->taken.pipe ? SURVIVE_MS : 0);
 	}
-	drop_snaps(s, s->nsnaps);
+	err = rd_kafka_commit(s->kk.rk, NULL, 0);
+	if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET && s->c.verbose)
+		kq_warn("commit: %s", rd_kafka_err2str(err));
+	kq_taken_forget(&s->taken);
+	kq_hold_drop(&s->hold, parts);
 	for (i = 0; i < parts->cnt; i++) {
 		struct part *p = part_of(s, parts->elems[i].topic,
 					 parts->elems[i].partition);
@@ -974,6 +1010,7 @@ rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 			error = rd_kafka_incremental_assign(rk, parts);
 		else
 			aerr = rd_kafka_assign(rk, parts);
+		kq_hold_assigned(&s->hold, parts);
 		s->assigned_once = 1;
 		s->rebalancing = 0;
 		if (s->c.verbose)
@@ -1195,14 +1232,20 @@ handle(struct sub *s, rd_kafka_message_t *m)
 	}
 	if (emit(s, m))
 		return;
-	p->next = m->offset + 1;
+	s->given++;
+	if (s->exact && !took(s))
+		return;
 	s->count++;
+	if (s->max >= 0 && (int64_t)s->count >= s->max)
+		s->stop = STOP_COUNT;
+	/* A wait for the reader may have served a rebalance. */
+	if (s->group && !(p = find_part(s, m)))
+		return;
+	p->next = m->offset + 1;
 	if (p->end >= 0 && p->next >= p->end)
 		mark_done(s, p);
 	if (s->unbuffered)
 		flush(s);
-	if (s->max >= 0 && (int64_t)s->count >= s->max)
-		s->stop = STOP_COUNT;
 }
 
 static void
@@ -1236,6 +1279,9 @@ fetch(struct sub *s, rd_kafka_message_t **msgs, int timeout)
 						 BATCH - 1);
 		return n < 0 ? n : n + 1;
 	}
+	if (s->group && (msgs[0] = kq_hold_next(&s->hold)))
+		return 1;
+	kq_hold_release(&s->hold);
 	/* One at a time in a group: a rebalance may come between two. */
 	do {
 		m = s->group
@@ -1361,6 +1407,8 @@ run(struct sub *s)
 	/* kq_writer_finish reports any other write error. */
 	if (s->out.err == EPIPE)
 		s->stop = STOP_GONE;
+	else if (s->out.err == ECANCELED) /* a signal in a wait */
+		s->stop = STOP_SIGNAL;
 	else if (s->out.err && s->stop != STOP_ERROR)
 		s->stop = STOP_ERROR, s->status = EX_IOERR;
 }
@@ -1465,6 +1513,9 @@ parse_options(struct sub *s, int argc, char **argv)
 			break;
 		case 'u':
 			s->unbuffered = 1;
+			break;
+		case OPT_FAST:
+			s->fast = 1;
 			break;
 		default:
 			kq_usage(&s->c, NULL);
@@ -1584,7 +1635,6 @@ cleanup(struct sub *s)
 		free(s->topics[i].name);
 		free(s->topics[i].parts);
 	}
-	drop_snaps(s, s->nsnaps);
 	free(s->topics);
 	free(s->topic_names);
 	free(s->partitions);
@@ -1615,12 +1665,22 @@ main(int argc, char **argv)
 	kq_conf_finish(&s->c);
 	kq_sig_install();
 
-	s->fifo = fstat(1, &st) == 0 && S_ISFIFO(st.st_mode);
+	s->exact = s->group && !s->fast && fstat(1, &st) == 0 &&
+		   S_ISFIFO(st.st_mode);
 	s->progress = !s->c.quiet && isatty(2);
 	s->ends_active =
 		s->exit_at_end || (s->until >= 0 && s->until <= kq_now_ms());
 	kq_writer_init(&s->out, 1, "stdout", OUT_BUF);
+	if (s->group) {
+		kq_taken_init(&s->taken, 1, s->exact);
+		s->taken.idle = waiting;
+		s->taken.idle_arg = s;
+		s->taken.drop = drop_point;
+		s->out.write = kq_taken_write;
+		s->out.write_arg = &s->taken;
+	}
 	kq_kafka_open(&s->kk, RD_KAFKA_CONSUMER, consumer_conf(s));
+	kq_hold_init(&s->hold, s->kk.rk);
 
 	if (rd_kafka_conf_get(rd_kafka_conf(s->kk.rk), "queued.min.messages",
 			      qmin, &qlen) == RD_KAFKA_CONF_OK)
@@ -1635,10 +1695,11 @@ main(int argc, char **argv)
 		run(s);
 	}
 
-	/* Even after an error: what was written before it is done. */
-	if (!gone(s))
-		store_last(s);
+	/* Even after an error or a reader gone: what it took is done. */
+	store_last(s);
 	progress(s, 0, 1);
+	kq_hold_drop(&s->hold, NULL);
+	kq_taken_close(&s->taken);
 	wstatus = kq_writer_finish(&s->out);
 	s->closed = 1;
 	if (s->group) {

@@ -315,6 +315,8 @@ kq_writer_init(struct kq_writer *w, int fd, const char *name, size_t cap)
 	w->cap = cap;
 	w->len = 0;
 	w->err = 0;
+	w->write = NULL;
+	w->write_arg = NULL;
 	w->buf = kq_emalloc(cap);
 }
 
@@ -322,7 +324,8 @@ static int
 write_all(struct kq_writer *w, const char *p, size_t n)
 {
 	while (n > 0 && !w->err) {
-		ssize_t k = write(w->fd, p, n);
+		ssize_t k = w->write ? w->write(w->write_arg, p, n)
+				     : write(w->fd, p, n);
 
 		if (k < 0) {
 			/* The record in hand is finished even after a signal. */
@@ -388,7 +391,7 @@ kq_writer_gone(const struct kq_writer *w)
 static int
 output_status(const char *name, int err)
 {
-	if (!err || err == EPIPE)
+	if (!err || err == EPIPE || err == ECANCELED)
 		return 0;
 	kq_warn("%s: %s", name, strerror(err));
 	return EX_IOERR;

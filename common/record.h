@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/types.h>
 
 #define KQ_DELIM_MAX 16
 
@@ -77,6 +78,9 @@ struct kq_writer {
 	char *buf;
 	size_t len, cap;
 	int err; /* errno of the first failed write, then nothing is written */
+	/* write(2) unless set (kq_taken_write), with write_arg first. */
+	ssize_t (*write)(void *arg, const void *p, size_t n);
+	void *write_arg;
 };
 
 void kq_writer_init(struct kq_writer *w, int fd, const char *name,
@@ -109,9 +113,9 @@ kq_writer_puts(struct kq_writer *w, const char *s)
 
 /*
  * Flush and free. Returns the status the program should end with because
- * of its output: 0 when all was written or the reader closed the pipe
- * (EPIPE ends a filter quietly), EX_IOERR after a one-line message
- * otherwise.
+ * of its output: 0 when all was written, the reader closed the pipe
+ * (EPIPE ends a filter quietly) or the write hook gave up on a signal
+ * (ECANCELED), EX_IOERR after a one-line message otherwise.
  */
 int kq_writer_finish(struct kq_writer *w);
 

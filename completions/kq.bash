@@ -96,7 +96,7 @@ _kq() {
 		esac
 		;;
 	kq-sub)
-		opts='--topic -t --partition -p --offset -o --from-beginning --group -g --max-messages -c --exit -e --until --idle-timeout --delimiter -D --null -0 --key-delimiter -K --format -f --json -J --json-values --jq --raw-output -r --keep-going --show-null -Z --unbuffered -u --brokers -b --bootstrap-server -b --property -X --config -F --timeout --help -h --version -V --quiet -q --verbose -v'
+		opts='--topic -t --partition -p --offset -o --from-beginning --group -g --fast --max-messages -c --exit -e --until --idle-timeout --delimiter -D --null -0 --key-delimiter -K --format -f --json -J --json-values --jq --raw-output -r --keep-going --show-null -Z --unbuffered -u --brokers -b --bootstrap-server -b --property -X --config -F --timeout --help -h --version -V --quiet -q --verbose -v'
 		argopts='--topic -t --partition -p --offset -o --group -g --max-messages -c --until --idle-timeout --delimiter -D --key-delimiter -K --format -f --jq --brokers -b --bootstrap-server -b --property -X --config -F --timeout'
 		operands=''
 		case $prev in

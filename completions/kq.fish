@@ -97,6 +97,7 @@ complete -c kq-sub -s p -l partition -r -f -d 'read only partition N (repeatable
 complete -c kq-sub -s o -l offset -r -f -a 'beginning end stored' -d 'start at beginning, end, stored, N, -N (N before the end), @TIME or @-DURATION (default: end; with -g the committed offsets)'
 complete -c kq-sub -l from-beginning -d 'the same as -o beginning'
 complete -c kq-sub -s g -l group -r -f -d 'read as a member of consumer group ID, committing only what the reader took'
+complete -c kq-sub -l fast -d 'with -g into a pipe: write in blocks, not one message at a time (a reader that reads and drops skips messages)'
 complete -c kq-sub -s c -l max-messages -r -f -d 'stop after N messages'
 complete -c kq-sub -s e -l exit -d 'stop at the end offsets of when the read began'
 complete -c kq-sub -l until -r -f -d 'stop at the first message stamped at or after TIME'
