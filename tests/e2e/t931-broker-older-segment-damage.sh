@@ -25,7 +25,8 @@ test_expect_success 'a byte of an older segment goes bad' '
 	test "$f" != "$(ls "$D"/segs-0/*.log | tail -1)" &&
 	pos=$(grep -obUa "300" "$f" | head -1 | cut -d: -f1) &&
 	printf 7 | dd of="$f" bs=1 seek=$((pos + 1)) conv=notrunc 2>/dev/null &&
-	grep -qa "370" "$f"
+	grep -qa "370" "$f" &&
+	echo "$f" >"$TMP/damaged"
 '
 
 start_kq_broker -d "$D"
@@ -53,7 +54,8 @@ test_expect_success 'kcat sees the same: the broker answers CORRUPT_MESSAGE' '
 
 test_expect_success 'the broker logged the damage once, with its place, and kept the file' '
 	test "$(grep -c "segs-0: .*\.log: bad data at position [0-9]* (offset [0-9]*): record batch CRC-32C mismatch; kept, and reads of it fail" "$E")" -eq 1 &&
-	grep -qa "370" "$(grep -la "370" "$D"/segs-0/*.log)"
+	# The file itself: 370, 1370... stand in other segments too.
+	grep -qa "370" "$(cat "$TMP/damaged")"
 '
 
 test_expect_success 'a group that reaches the damage stops there and commits nothing past it' '
