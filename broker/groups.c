@@ -987,12 +987,17 @@ kb_api_offset_commit(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		gerr = KB_INVALID_GROUP_ID;
 	else if (gen < 0 && (!g || g->state == EMPTY))
 		gerr = KB_NONE; /* a commit from outside any group */
+	else if (g && g->state == COMPLETING)
+		gerr = KB_REBALANCE_IN_PROGRESS;
 	else if (!find_member(g, mid))
 		gerr = KB_UNKNOWN_MEMBER_ID;
 	else if (gen != g->generation)
 		gerr = KB_ILLEGAL_GENERATION;
-	else if (g->state == PREPARING || g->state == COMPLETING)
-		gerr = KB_REBALANCE_IN_PROGRESS;
+	/*
+	 * PreparingRebalance takes commits, as Kafka does: a member commits
+	 * what it processed as its partitions are revoked, before it
+	 * rejoins; refused, the commit is lost and the next owner re-reads.
+	 */
 	group = kb_str_dup(gid);
 	if (r->ver >= 3)
 		kb_put_i32(out, 0);

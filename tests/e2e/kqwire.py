@@ -11,11 +11,13 @@ import struct
 import time
 
 JOIN, SYNC, HEARTBEAT, LEAVE, DESCRIBE, LIST = 11, 14, 12, 13, 15, 16
+COMMIT, FETCH_OFFSETS = 8, 9
 
 NONE = 0
 ILLEGAL_GENERATION = 22
 INCONSISTENT_GROUP_PROTOCOL = 23
 UNKNOWN_MEMBER_ID = 25
+INVALID_SESSION_TIMEOUT = 26
 REBALANCE_IN_PROGRESS = 27
 MEMBER_ID_REQUIRED = 79
 
@@ -33,6 +35,10 @@ def b(v):
 
 def i32(v):
     return struct.pack(">i", v)
+
+
+def i64(v):
+    return struct.pack(">q", v)
 
 
 def array(items):
@@ -55,6 +61,9 @@ class Reader:
 
     def i32(self):
         return struct.unpack(">i", self.take(4))[0]
+
+    def i64(self):
+        return struct.unpack(">q", self.take(8))[0]
 
     def str(self):
         n = self.i16()
@@ -157,17 +166,42 @@ class Conn:
 
     def describe(self, group):
         """(state, [member ids]) by DescribeGroups v0."""
+        d = self.describe_all(group)
+        return d["state"], d["members"]
+
+    def describe_all(self, group):
+        """DescribeGroups v0 of one group, as a dict."""
         self.send(DESCRIBE, 0, array([s(group)]))
         r = self.recv()
         r.i32()
-        r.i16()
+        d = {"error": r.i16(), "group": r.str(), "state": r.str(),
+             "type": r.str(), "protocol": r.str()}
+        d["members"] = r.array(lambda: (r.str(), r.str(), r.str(),
+                                        r.bytes(), r.bytes())[0])
+        return d
+
+    # OffsetCommit v2 of one partition: its error.
+    def commit(self, group, gen, member, topic, part, offset, meta=""):
+        body = s(group) + i32(gen) + s(member) + i64(-1) + array(
+            [s(topic) + array([i32(part) + i64(offset) + s(meta)])])
+        self.send(COMMIT, 2, body)
+        r = self.recv()
+        r.i32()
         r.str()
-        state = r.str()
+        r.i32()
+        r.i32()
+        return r.i16()
+
+    # OffsetFetch v1 of one partition: (offset, metadata, error).
+    def committed(self, group, topic, part):
+        self.send(FETCH_OFFSETS, 1, s(group) +
+                  array([s(topic) + array([i32(part)])]))
+        r = self.recv()
+        r.i32()
         r.str()
-        r.str()
-        members = r.array(lambda: (r.str(), r.str(), r.str(), r.bytes(),
-                                   r.bytes())[0])
-        return state, members
+        r.i32()
+        r.i32()
+        return r.i64(), r.str(), r.i16()
 
     def list_groups(self):
         self.send(LIST, 0, b"")

@@ -1,0 +1,45 @@
+#!/bin/bash
+# kq-broker's group coordinator answers as Apache Kafka does, where
+# independent clients found it did not (issue 17): commits during a
+# rebalance, committed offsets as the client gave them, session timeout
+# bounds, the protocol type of an empty group. Spoken by hand
+# (tests/e2e/kqwire.py) where the exact request matters, with kafka-python
+# and kcat where a client shows it.
+. "$(dirname "$0")/lib.sh"
+
+WIRE=$(cd "$(dirname "$0")" && pwd)
+export WIRE
+
+start_kq_broker -d "$TMP/data" --topic one:1
+
+py() {
+	/usr/bin/python3 - "$KQ_BROKERS" "$@"
+}
+
+test_expect_success 'a member commits while its group prepares a rebalance, not while it completes one' '
+	py <<-\PY
+	import os, sys
+	sys.path.insert(0, os.environ["WIRE"])
+	from kqwire import *
+	br = sys.argv[1]
+	a, c, A, B, gen = pair(br, "g-revoke")
+	expect("completing: refused", a.commit("g-revoke", gen, A, "one", 0, 5),
+	       REBALANCE_IN_PROGRESS)
+	stable(a, c, "g-revoke", A, B, gen)
+	# A third member: the group prepares a rebalance, and A commits what
+	# it processed before it gives up its partition, as Java consumers
+	# do in onPartitionsRevoked and kafka-python before it rejoins.
+	n = Conn(br)
+	n.join_send("g-revoke", "", ["range"])
+	wait_state(a, "g-revoke", "PreparingRebalance")
+	expect("preparing: taken", a.commit("g-revoke", gen, A, "one", 0, 7),
+	       NONE)
+	expect("stale generation", a.commit("g-revoke", gen - 1, A, "one", 0, 8),
+	       ILLEGAL_GENERATION)
+	expect("stranger", a.commit("g-revoke", gen, "nobody", "one", 0, 8),
+	       UNKNOWN_MEMBER_ID)
+	expect("the commit stands", a.committed("g-revoke", "one", 0)[:1], (7,))
+	PY
+'
+
+test_done
