@@ -13,8 +13,11 @@
 #include "die.h"
 #include "log.h"
 
-/* A commit of this offset removes the entry (a deleted topic). */
-#define TOMBSTONE (-2)
+/*
+ * A commit of this offset removes the entry (a deleted topic). Not -2:
+ * Kafka stores any offset a client commits, -2 (earliest) included.
+ */
+#define TOMBSTONE INT64_MIN
 
 struct kb_goffsets *
 kb_offsets_group(const struct kb_offsets *o, const char *group)
