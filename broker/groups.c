@@ -21,6 +21,15 @@ struct proto {
 	int32_t len;
 };
 
+/*
+ * Kafka's defaults of group.min.session.timeout.ms and
+ * group.max.session.timeout.ms: a JoinGroup outside is refused
+ * (INVALID_SESSION_TIMEOUT), so that a client tuned against kq-broker
+ * works against Kafka too.
+ */
+#define MIN_SESSION_MS 6000
+#define MAX_SESSION_MS 1800000
+
 /* The least a protocol takes on the wire: an empty name and metadata. */
 #define PROTO_MIN 6
 
@@ -711,10 +720,10 @@ kb_api_join_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	m = find_member(g, mid);
 	if (gid.len <= 0)
 		err = KB_INVALID_GROUP_ID;
+	else if (session < MIN_SESSION_MS || session > MAX_SESSION_MS)
+		err = KB_INVALID_SESSION_TIMEOUT;
 	else if (n == 0)
 		err = KB_INCONSISTENT_GROUP_PROTOCOL;
-	else if (session < 100 || session > 1800000)
-		err = KB_INVALID_SESSION_TIMEOUT;
 	else if ((g && g->members && g->type && !kb_str_eq(type, g->type)) ||
 		 !protos_fit(g, m, protos, n))
 		err = KB_INCONSISTENT_GROUP_PROTOCOL;

@@ -77,4 +77,20 @@ test_expect_success 'a committed offset of -2 (earliest) is kept as committed, a
 	test_cmp want got
 '
 
+test_expect_success 'a session timeout outside 6000-1800000 ms is refused, as Kafka refuses it' '
+	py <<-\PY
+	import os, sys
+	sys.path.insert(0, os.environ["WIRE"])
+	from kqwire import *
+	c = Conn(sys.argv[1])
+	for ms in 100, 5999, 1800001:
+	    r = c.join("g-session", "", ["range"], session=ms)
+	    expect("session %d ms" % ms, r["error"], INVALID_SESSION_TIMEOUT)
+	expect("nothing made", c.describe("g-session")[0], "Dead")
+	for ms in 6000, 1800000:
+	    r = c.join("g-session-%d" % ms, "", ["range"], session=ms)
+	    expect("session %d ms" % ms, r["error"], NONE)
+	PY
+'
+
 test_done
