@@ -1253,7 +1253,10 @@ kb_api_describe_groups(struct kb_broker *b, struct kb_req *r,
 		kb_put_i16(out, KB_NONE);
 		kb_put_str(out, id);
 		kb_put_cstr(out, state);
-		kb_put_cstr(out, g && g->type ? g->type : "");
+		/* As ListGroups: a group known by its commits consumed. */
+		kb_put_cstr(out, g && g->type	      ? g->type
+				 : strcmp(state, "Dead") ? "consumer"
+							 : "");
 		kb_put_cstr(out, g && g->protocol && g->state != PREPARING
 					 ? g->protocol
 					 : "");

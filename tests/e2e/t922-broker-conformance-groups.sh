@@ -93,4 +93,18 @@ test_expect_success 'a session timeout outside 6000-1800000 ms is refused, as Ka
 	PY
 '
 
+test_expect_success 'an empty group with commits is described as ListGroups lists it, a consumer group' '
+	kq-sub -q -g g-empty -t one -e >/dev/null &&
+	py >got <<-\PY &&
+	import sys
+	from kafka.admin import KafkaAdminClient
+	a = KafkaAdminClient(bootstrap_servers=sys.argv[1])
+	d = a.describe_consumer_groups(["g-empty"])[0]
+	print("describe", d.state, d.protocol_type)
+	print("list", dict(a.list_consumer_groups())["g-empty"])
+	PY
+	printf "describe Empty consumer\nlist consumer\n" >want &&
+	test_cmp want got
+'
+
 test_done
