@@ -158,7 +158,11 @@ save_topic(const struct kb_topics *ts, const struct kb_topic *t)
 	int i, fail;
 
 	topic_file(ts, t->name, path, sizeof(path));
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	/*
+	 * Not NAME.topic.tmp: with a name of 246 to 249 characters that is
+	 * longer than a file name may be. One at a time: one thread.
+	 */
+	snprintf(tmp, sizeof(tmp), "%s/.topic.tmp", ts->dir);
 	if (!(f = fopen(tmp, "w")))
 		return -1;
 	fprintf(f, "partitions=%d\n", t->nparts);
@@ -400,6 +404,32 @@ kb_topics_find(const struct kb_topics *ts, const char *name, int len)
 	return NULL;
 }
 
+/*
+ * A topic whose name differs from name only by '.' against '_', or NULL.
+ * Kafka refuses such a second topic: both would have the same metric
+ * names.
+ */
+static struct kb_topic *
+collides(const struct kb_topics *ts, const char *name)
+{
+	size_t n = strlen(name), k;
+	int i;
+
+	for (i = 0; i < ts->n; i++) {
+		const char *o = ts->v[i]->name;
+
+		if (strlen(o) != n)
+			continue;
+		for (k = 0; k < n; k++)
+			if (o[k] != name[k] &&
+			    !(strchr("._", o[k]) && strchr("._", name[k])))
+				break;
+		if (k == n)
+			return ts->v[i];
+	}
+	return NULL;
+}
+
 int
 kb_topics_create(struct kb_topics *ts, const char *name, int nparts,
 		 const struct kb_cfgval *cfg, int ncfg, int check,
@@ -417,6 +447,12 @@ kb_topics_create(struct kb_topics *ts, const char *name, int nparts,
 	if (kb_topics_find(ts, name, (int)strlen(name))) {
 		snprintf(why, whysize, "topic '%s' already exists", name);
 		return KB_TOPIC_ALREADY_EXISTS;
+	}
+	if ((t = collides(ts, name))) {
+		snprintf(why, whysize,
+			 "topic '%s' collides with existing topic: %s", name,
+			 t->name);
+		return KB_INVALID_TOPIC_EXCEPTION;
 	}
 	if (nparts < 1 || nparts > MAX_PARTITIONS) {
 		snprintf(why, whysize, "the partition count must be 1 to %d",
