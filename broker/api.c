@@ -559,14 +559,15 @@ describe_configs(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			at = out->len;
 			kb_put_i32(out, 0);
 			for (c = 0, j = 0; t && j < KB_NCFG; j++) {
-				if (!wanted(keys, nkeys, kb_cfg_names[j]))
+				const char *v;
+				int set;
+
+				if (!wanted(keys, nkeys, kb_cfgs[j].name))
 					continue;
-				put_config(out, r->ver, kb_cfg_names[j],
-					   kb_cfg_value(&t->conf, j, val,
-							sizeof(val)),
-					   !(t->set & (1u << j)),
-					   j == KB_CFG_CLEANUP_POLICY,
-					   j == KB_CFG_CLEANUP_POLICY ? 2 : 5,
+				v = kb_cfg_value(&b->topics, t, j, val,
+						 sizeof(val), &set);
+				put_config(out, r->ver, kb_cfgs[j].name, v,
+					   !set, 0, (int8_t)kb_cfgs[j].type,
 					   synonyms);
 				c++;
 			}
@@ -584,11 +585,13 @@ describe_configs(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			at = out->len;
 			kb_put_i32(out, 0);
 			for (c = 0, j = 0; j < 4; j++) {
+				int set;
+
 				if (!wanted(keys, nkeys, bnames[j]))
 					continue;
 				put_config(out, r->ver, bnames[j],
-					   kb_cfg_value(&b->topics.defaults, j,
-							val, sizeof(val)),
+					   kb_cfg_value(&b->topics, NULL, j,
+							val, sizeof(val), &set),
 					   1, 1, 5, synonyms);
 				c++;
 			}
