@@ -8,35 +8,53 @@
 #include "groups.h"
 
 static kb_handler api_versions, metadata, create_topics, delete_topics,
-	create_partitions, describe_configs;
+	create_partitions, describe_configs, alter_configs, describe_cluster;
 
+/* No flexible version. */
+#define NOFLEX INT16_MAX
+
+/*
+ * The versions served; from flex on, a request and its answer take the
+ * flexible forms (KIP-482), with the request header's tagged fields and,
+ * but for ApiVersions, the response header's.
+ */
 static const struct api {
 	int16_t key;
 	const char *name;
-	int16_t min, max;
+	int16_t min, max, flex;
 	kb_handler *fn;
 } apis[] = {
-	{KB_PRODUCE, "Produce", 3, 8, kb_api_produce},
-	{KB_FETCH, "Fetch", 4, 11, kb_api_fetch},
-	{KB_LIST_OFFSETS, "ListOffsets", 1, 5, kb_api_list_offsets},
-	{KB_METADATA, "Metadata", 0, 8, metadata},
-	{KB_OFFSET_COMMIT, "OffsetCommit", 0, 7, kb_api_offset_commit},
-	{KB_OFFSET_FETCH, "OffsetFetch", 0, 5, kb_api_offset_fetch},
-	{KB_FIND_COORDINATOR, "FindCoordinator", 0, 2,
+	{KB_PRODUCE, "Produce", 3, 8, NOFLEX, kb_api_produce},
+	{KB_FETCH, "Fetch", 4, 11, NOFLEX, kb_api_fetch},
+	{KB_LIST_OFFSETS, "ListOffsets", 1, 5, NOFLEX, kb_api_list_offsets},
+	{KB_METADATA, "Metadata", 0, 8, NOFLEX, metadata},
+	{KB_OFFSET_COMMIT, "OffsetCommit", 0, 7, NOFLEX,
+	 kb_api_offset_commit},
+	{KB_OFFSET_FETCH, "OffsetFetch", 0, 5, NOFLEX, kb_api_offset_fetch},
+	{KB_FIND_COORDINATOR, "FindCoordinator", 0, 2, NOFLEX,
 	 kb_api_find_coordinator},
-	{KB_JOIN_GROUP, "JoinGroup", 0, 5, kb_api_join_group},
-	{KB_HEARTBEAT, "Heartbeat", 0, 3, kb_api_heartbeat},
-	{KB_LEAVE_GROUP, "LeaveGroup", 0, 3, kb_api_leave_group},
-	{KB_SYNC_GROUP, "SyncGroup", 0, 3, kb_api_sync_group},
-	{KB_DESCRIBE_GROUPS, "DescribeGroups", 0, 4, kb_api_describe_groups},
-	{KB_LIST_GROUPS, "ListGroups", 0, 2, kb_api_list_groups},
-	{KB_API_VERSIONS, "ApiVersions", 0, 2, api_versions},
-	{KB_CREATE_TOPICS, "CreateTopics", 0, 4, create_topics},
-	{KB_DELETE_TOPICS, "DeleteTopics", 0, 3, delete_topics},
-	{KB_INIT_PRODUCER_ID, "InitProducerId", 0, 1,
+	{KB_JOIN_GROUP, "JoinGroup", 0, 5, NOFLEX, kb_api_join_group},
+	{KB_HEARTBEAT, "Heartbeat", 0, 3, NOFLEX, kb_api_heartbeat},
+	{KB_LEAVE_GROUP, "LeaveGroup", 0, 3, NOFLEX, kb_api_leave_group},
+	{KB_SYNC_GROUP, "SyncGroup", 0, 3, NOFLEX, kb_api_sync_group},
+	{KB_DESCRIBE_GROUPS, "DescribeGroups", 0, 4, NOFLEX,
+	 kb_api_describe_groups},
+	{KB_LIST_GROUPS, "ListGroups", 0, 2, NOFLEX, kb_api_list_groups},
+	{KB_API_VERSIONS, "ApiVersions", 0, 2, NOFLEX, api_versions},
+	{KB_CREATE_TOPICS, "CreateTopics", 0, 4, NOFLEX, create_topics},
+	{KB_DELETE_TOPICS, "DeleteTopics", 0, 3, NOFLEX, delete_topics},
+	{KB_INIT_PRODUCER_ID, "InitProducerId", 0, 1, NOFLEX,
 	 kb_api_init_producer_id},
-	{KB_DESCRIBE_CONFIGS, "DescribeConfigs", 0, 3, describe_configs},
-	{KB_CREATE_PARTITIONS, "CreatePartitions", 0, 1, create_partitions},
+	{KB_DESCRIBE_CONFIGS, "DescribeConfigs", 0, 3, NOFLEX,
+	 describe_configs},
+	{KB_ALTER_CONFIGS, "AlterConfigs", 0, 2, 2, alter_configs},
+	{KB_CREATE_PARTITIONS, "CreatePartitions", 0, 1, NOFLEX,
+	 create_partitions},
+	{KB_DELETE_GROUPS, "DeleteGroups", 0, 2, 2, kb_api_delete_groups},
+	{KB_INCREMENTAL_ALTER_CONFIGS, "IncrementalAlterConfigs", 0, 1, 1,
+	 alter_configs},
+	{KB_OFFSET_DELETE, "OffsetDelete", 0, 0, NOFLEX, kb_api_offset_delete},
+	{KB_DESCRIBE_CLUSTER, "DescribeCluster", 0, 1, 0, describe_cluster},
 };
 #define NAPIS (sizeof(apis) / sizeof(apis[0]))
 
@@ -94,9 +112,13 @@ int
 kb_api_handle(struct kb_broker *b, struct kb_req *r)
 {
 	const struct api *a = find_api(r->key);
+	struct kb_buf *out = &r->c->out;
 	struct kb_rd in;
+	size_t hdr;
+	int rc, tag;
 
 	kb_rd_init(&in, r->body, r->len);
+	out->flex = 0;
 	if (r->key == KB_API_VERSIONS && r->ver > 2) {
 		/*
 		 * A newer client: answer in a v0 body, with our ranges, so
@@ -123,7 +145,23 @@ kb_api_handle(struct kb_broker *b, struct kb_req *r)
 		kb_put_i16(&r->c->out, KB_UNSUPPORTED_VERSION);
 		return KB_REPLY;
 	}
-	return a->fn(b, r, &in, &r->c->out);
+	if (r->ver >= a->flex) {
+		in.flex = out->flex = 1;
+		kb_tags(&in); /* the request header's */
+		if (in.err)
+			return KB_BADREQ;
+	}
+	hdr = out->len;
+	tag = r->ver >= a->flex && r->key != KB_API_VERSIONS;
+	if (tag)
+		kb_put_tags(out); /* the response header's */
+	rc = a->fn(b, r, &in, out);
+	if (rc == KB_PARKED && tag) {
+		/* Whoever answers writes the header anew. */
+		memmove(out->p + hdr, out->p + hdr + 1, out->len - hdr - 1);
+		out->len--;
+	}
+	return rc;
 }
 
 /* --- Metadata -------------------------------------------------------------- */
@@ -605,5 +643,189 @@ describe_configs(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			kb_put_i32(out, 0);
 		}
 	}
+	return KB_REPLY;
+}
+
+/* --- AlterConfigs, IncrementalAlterConfigs --------------------------------- */
+
+/* The configs of one resource, as the request carries them. */
+struct alter {
+	struct kb_cfgval cfg[64];
+	int ops[64];
+	int n;
+	int dup, badop; /* a name twice, an unknown operation */
+};
+
+static void
+alter_free(struct alter *al)
+{
+	int i;
+
+	for (i = 0; i < al->n; i++) {
+		free((char *)al->cfg[i].name);
+		free((char *)al->cfg[i].value);
+	}
+}
+
+/* Read a resource's configs; -1 if malformed or too many. */
+static int
+alter_read(struct kb_rd *in, int incremental, struct alter *al)
+{
+	int32_t n = kb_array(in), i;
+	int j;
+
+	al->n = 0;
+	al->dup = al->badop = 0;
+	if (n > 64)
+		return -1;
+	for (i = 0; i < n && !in->err; i++) {
+		struct kb_str name = kb_string(in), value;
+		int op = incremental ? kb_i8(in) : KB_CFG_OP_SET;
+
+		value = kb_string(in);
+		kb_tags(in);
+		if (in->err)
+			break;
+		if (op < KB_CFG_OP_SET || op > KB_CFG_OP_SUBTRACT)
+			al->badop = 1;
+		for (j = 0; j < al->n; j++)
+			if (kb_str_eq(name, al->cfg[j].name))
+				al->dup = 1;
+		al->cfg[al->n].name = kb_str_dup(name);
+		al->cfg[al->n].value = kb_str_dup_null(value);
+		al->ops[al->n++] = op;
+	}
+	return in->err ? -1 : 0;
+}
+
+/* Change one resource's configs: the error code, with why. */
+static int16_t
+alter_one(struct kb_broker *b, struct kb_req *r, int8_t type,
+	  struct kb_str name, struct alter *al, int check, char *why,
+	  size_t whysize)
+{
+	struct kb_topic *t;
+	int16_t err;
+
+	if (al->dup || al->badop) {
+		snprintf(why, whysize, al->dup ? "Error due to duplicate config "
+						 "keys"
+					       : "Unknown config operation");
+		return KB_INVALID_REQUEST;
+	}
+	if (type != 2) {
+		snprintf(why, whysize,
+			 "kq-broker alters topic configs only; its own are "
+			 "set on its command line");
+		return KB_INVALID_REQUEST;
+	}
+	if (!(t = kb_topics_find(&b->topics, name.s, name.len))) {
+		snprintf(why, whysize, "no such topic");
+		return KB_UNKNOWN_TOPIC_OR_PARTITION;
+	}
+	err = (int16_t)kb_topics_alter(&b->topics, t, al->cfg,
+				       r->key == KB_ALTER_CONFIGS ? NULL
+								  : al->ops,
+				       al->n, r->key == KB_ALTER_CONFIGS, check,
+				       why, whysize);
+	if (!err && !check)
+		kb_note(b, "topic %s: configs changed (for %s)", t->name,
+			r->c->client_id ? r->c->client_id : r->c->peer);
+	return err;
+}
+
+/*
+ * AlterConfigs (every config not given goes back to its default) and
+ * IncrementalAlterConfigs (each given is set, deleted, appended to or
+ * subtracted from): the same request but for the operation.
+ */
+static int
+alter_configs(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
+	      struct kb_buf *out)
+{
+	struct kb_rd scan = *in;
+	int incremental = r->key == KB_INCREMENTAL_ALTER_CONFIGS;
+	int32_t n = kb_array(&scan), i, j;
+	int check;
+
+	/* validate_only lies after the resources. */
+	for (i = 0; i < n && !scan.err; i++) {
+		kb_i8(&scan);
+		kb_string(&scan);
+		for (j = kb_array(&scan); j > 0 && !scan.err; j--) {
+			kb_string(&scan);
+			if (incremental)
+				kb_i8(&scan);
+			kb_string(&scan);
+			kb_tags(&scan);
+		}
+		kb_tags(&scan);
+	}
+	check = kb_i8(&scan) != 0;
+	kb_tags(&scan);
+	if (scan.err)
+		return KB_BADREQ;
+	kb_put_i32(out, 0);
+	n = kb_array(in);
+	kb_put_array(out, n);
+	for (i = 0; i < n; i++) {
+		int8_t type = kb_i8(in);
+		struct kb_str name = kb_string(in);
+		struct alter al;
+		char why[512] = "";
+		int16_t err;
+
+		if (alter_read(in, incremental, &al)) {
+			alter_free(&al);
+			return KB_BADREQ;
+		}
+		kb_tags(in);
+		err = alter_one(b, r, type, name, &al, check, why, sizeof(why));
+		alter_free(&al);
+		kb_put_i16(out, err);
+		kb_put_cstr(out, err ? why : NULL);
+		kb_put_i8(out, type);
+		kb_put_str(out, name);
+		kb_put_tags(out);
+	}
+	kb_put_tags(out);
+	return in->err ? KB_BADREQ : KB_REPLY;
+}
+
+/* --- DescribeCluster ------------------------------------------------------- */
+
+static int
+describe_cluster(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
+		 struct kb_buf *out)
+{
+	int8_t endpoint = 1; /* brokers */
+
+	kb_i8(in);
+	if (r->ver >= 1)
+		endpoint = kb_i8(in);
+	kb_tags(in);
+	if (in->err)
+		return KB_BADREQ;
+	kb_put_i32(out, 0);
+	if (endpoint != 1) {
+		kb_put_i16(out, KB_UNSUPPORTED_ENDPOINT_TYPE);
+		kb_put_cstr(out, "kq-broker has brokers only, no controller "
+				 "endpoint");
+	} else {
+		kb_put_i16(out, KB_NONE);
+		kb_put_cstr(out, NULL);
+	}
+	if (r->ver >= 1)
+		kb_put_i8(out, endpoint);
+	kb_put_cstr(out, "kq-broker");
+	kb_put_i32(out, b->node_id);
+	kb_put_array(out, 1);
+	kb_put_i32(out, b->node_id);
+	kb_put_cstr(out, b->host);
+	kb_put_i32(out, b->port);
+	kb_put_cstr(out, NULL);
+	kb_put_tags(out);
+	kb_put_i32(out, INT32_MIN);
+	kb_put_tags(out);
 	return KB_REPLY;
 }

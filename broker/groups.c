@@ -1245,9 +1245,11 @@ kb_api_describe_groups(struct kb_broker *b, struct kb_req *r,
 		struct kb_group *g = find_group(b, id);
 		char *cid = kb_str_dup(id);
 		struct member *m;
-		const char *state = g ? state_names[g->state]
-			: kb_offsets_group(&b->offsets, cid) ? "Empty"
-							      : "Dead";
+		const struct kb_goffsets *go = kb_offsets_group(&b->offsets,
+								cid);
+		const char *state = g		    ? state_names[g->state]
+				    : go && go->n > 0 ? "Empty"
+						      : "Dead";
 
 		free(cid);
 		kb_put_i16(out, KB_NONE);
@@ -1277,6 +1279,167 @@ kb_api_describe_groups(struct kb_broker *b, struct kb_req *r,
 		if (r->ver >= 3)
 			kb_put_i32(out, INT32_MIN);
 	}
+	return KB_REPLY;
+}
+
+/* --- DeleteGroups, OffsetDelete -------------------------------------------- */
+
+/*
+ * Forget the commits of group on topic (NULL: all) and make that
+ * durable as a commit is; 0, or -1 with a log line.
+ */
+static int
+forget(struct kb_broker *b, const char *group, const char *topic,
+       int32_t part)
+{
+	struct kb_goffsets *go = kb_offsets_group(&b->offsets, group);
+	int i, fail = 0;
+
+	for (i = go ? go->n - 1 : -1; i >= 0 && !fail; i--) {
+		const struct kb_committed *c = &go->v[i];
+
+		if ((!topic || !strcmp(c->topic, topic)) &&
+		    (part < 0 || c->part == part))
+			fail = kb_offsets_delete(&b->offsets, group, c->topic,
+						 c->part);
+	}
+	if (!fail && b->fsync == KB_FSYNC_ALWAYS)
+		fail = kb_offsets_sync(&b->offsets);
+	if (fail)
+		kb_note(b, "%s: cannot forget committed offsets: %s",
+			b->offsets.path, strerror(errno));
+	return fail ? -1 : 0;
+}
+
+int
+kb_api_delete_groups(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
+		     struct kb_buf *out)
+{
+	int32_t n = kb_array_of(in, 1), i;
+
+	(void)r;
+	kb_put_i32(out, 0);
+	kb_put_array(out, n > 0 ? n : 0);
+	for (i = 0; i < n; i++) {
+		struct kb_str id = kb_string(in);
+		struct kb_group *g;
+		const struct kb_goffsets *go;
+		int16_t err = KB_NONE;
+		char *cid;
+
+		if (in->err)
+			return KB_BADREQ;
+		cid = kb_str_dup(id);
+		g = find_group(b, id);
+		go = kb_offsets_group(&b->offsets, cid);
+		if (id.len <= 0)
+			err = KB_INVALID_GROUP_ID;
+		else if (g && g->members)
+			err = KB_NON_EMPTY_GROUP;
+		else if (!g && (!go || go->n == 0))
+			err = KB_GROUP_ID_NOT_FOUND;
+		else if (forget(b, cid, NULL, -1))
+			err = KB_KAFKA_STORAGE_ERROR;
+		else
+			kb_note(b, "group %s deleted (for %s)", cid,
+				r->c->client_id ? r->c->client_id
+						: r->c->peer);
+		free(cid);
+		kb_put_str(out, id);
+		kb_put_i16(out, err);
+		kb_put_tags(out);
+	}
+	kb_tags(in);
+	kb_put_tags(out);
+	return in->err ? KB_BADREQ : KB_REPLY;
+}
+
+/*
+ * Whether a member of g may consume topic: named in the subscription
+ * (the consumer protocol's metadata: version, topics...) of any of its
+ * protocols, as Kafka refuses to delete the offsets such a member uses.
+ */
+static int
+subscribed(const struct kb_group *g, struct kb_str topic)
+{
+	const struct member *m;
+	int i;
+
+	for (m = g->members; m; m = m->next)
+		for (i = 0; i < m->nprotos; i++) {
+			struct kb_rd rd;
+			int32_t n, k;
+
+			kb_rd_init(&rd, m->protos[i].meta,
+				   (size_t)m->protos[i].len);
+			kb_i16(&rd);
+			n = kb_array_of(&rd, 2);
+			for (k = 0; k < n && !rd.err; k++) {
+				struct kb_str t = kb_string(&rd);
+
+				if (!rd.err && t.len == topic.len &&
+				    !memcmp(t.s, topic.s, (size_t)t.len))
+					return 1;
+			}
+		}
+	return 0;
+}
+
+int
+kb_api_offset_delete(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
+		     struct kb_buf *out)
+{
+	struct kb_str gid = kb_string(in);
+	int32_t nt = kb_array(in), np, i, j;
+	struct kb_group *g = find_group(b, gid);
+	const struct kb_goffsets *go;
+	int16_t gerr = KB_NONE;
+	char *group;
+
+	(void)r;
+	if (in->err)
+		return KB_BADREQ;
+	group = kb_str_dup(gid);
+	go = kb_offsets_group(&b->offsets, group);
+	if (gid.len <= 0)
+		gerr = KB_INVALID_GROUP_ID;
+	else if (!g && (!go || go->n == 0))
+		gerr = KB_GROUP_ID_NOT_FOUND;
+	else if (g && g->members && g->type && strcmp(g->type, "consumer"))
+		gerr = KB_NON_EMPTY_GROUP;
+	kb_put_i16(out, gerr);
+	kb_put_i32(out, 0);
+	kb_put_array(out, gerr ? 0 : nt);
+	for (i = 0; i < nt && !gerr; i++) {
+		struct kb_str topic = kb_string(in);
+		const struct kb_topic *t =
+			kb_topics_find(&b->topics, topic.s, topic.len);
+		int busy = g && subscribed(g, topic);
+		char *tname = kb_str_dup(topic);
+
+		np = kb_array(in);
+		kb_put_str(out, topic);
+		kb_put_array(out, np > 0 ? np : 0);
+		for (j = 0; j < np && !in->err; j++) {
+			int32_t part = kb_i32(in);
+			int16_t err = KB_NONE;
+
+			if (!t || part < 0 || part >= t->nparts)
+				err = KB_UNKNOWN_TOPIC_OR_PARTITION;
+			else if (busy)
+				err = KB_GROUP_SUBSCRIBED_TO_TOPIC;
+			else if (forget(b, group, tname, part))
+				err = KB_KAFKA_STORAGE_ERROR;
+			kb_put_i32(out, part);
+			kb_put_i16(out, err);
+		}
+		free(tname);
+		if (in->err) {
+			free(group);
+			return KB_BADREQ;
+		}
+	}
+	free(group);
 	return KB_REPLY;
 }
 

@@ -367,6 +367,13 @@ kb_offsets_drop_topic(struct kb_offsets *o, const char *topic)
 		}
 }
 
+int
+kb_offsets_delete(struct kb_offsets *o, const char *group, const char *topic,
+		  int32_t part)
+{
+	return kb_offsets_commit(o, group, topic, part, TOMBSTONE, NULL);
+}
+
 /* A failure sticks, for the reason kb_log_sync gives. */
 int
 kb_offsets_sync(struct kb_offsets *o)

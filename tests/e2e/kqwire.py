@@ -1,7 +1,10 @@
 # The Kafka wire protocol by hand, for the tests of kq-broker's group
 # coordinator that no client library would send: a member id shared by two
 # connections, a leader that changes its protocols mid-rebalance, hostile
-# array counts. Classic (non-flexible) versions only, as kq-broker speaks.
+# array counts; and for the requests the clients on the machine do not
+# send (IncrementalAlterConfigs, OffsetDelete, DescribeCluster, the
+# flexible versions of KIP-482: send(..., flex=True), recv(flex=True) and
+# the compact forms cs(), carray(), uvarint(), TAGS).
 #
 #   from kqwire import Conn
 #   c = Conn("127.0.0.1:9092")
@@ -12,14 +15,27 @@ import time
 
 JOIN, SYNC, HEARTBEAT, LEAVE, DESCRIBE, LIST = 11, 14, 12, 13, 15, 16
 COMMIT, FETCH_OFFSETS = 8, 9
+API_VERSIONS, DESCRIBE_CONFIGS, ALTER_CONFIGS = 18, 32, 33
+DELETE_GROUPS, INCREMENTAL_ALTER_CONFIGS, OFFSET_DELETE = 42, 44, 47
+DESCRIBE_CLUSTER = 60
 
 NONE = 0
+UNKNOWN_TOPIC_OR_PARTITION = 3
 ILLEGAL_GENERATION = 22
 INCONSISTENT_GROUP_PROTOCOL = 23
 UNKNOWN_MEMBER_ID = 25
 INVALID_SESSION_TIMEOUT = 26
 REBALANCE_IN_PROGRESS = 27
+UNSUPPORTED_VERSION = 35
+INVALID_CONFIG = 40
+INVALID_REQUEST = 42
+NON_EMPTY_GROUP = 68
+GROUP_ID_NOT_FOUND = 69
 MEMBER_ID_REQUIRED = 79
+GROUP_SUBSCRIBED_TO_TOPIC = 86
+
+# An empty tagged-field section.
+TAGS = b"\x00"
 
 
 def s(v):
@@ -39,6 +55,31 @@ def i32(v):
 
 def i64(v):
     return struct.pack(">q", v)
+
+
+def i8(v):
+    return struct.pack(">b", v)
+
+
+def uvarint(n):
+    out = b""
+    while n >= 0x80:
+        out += bytes([(n & 0x7f) | 0x80])
+        n >>= 7
+    return out + bytes([n])
+
+
+def cs(v):
+    """A compact (nullable) string."""
+    if v is None:
+        return uvarint(0)
+    v = v.encode()
+    return uvarint(len(v) + 1) + v
+
+
+def carray(items):
+    """A compact array of encoded items."""
+    return uvarint(len(items) + 1) + b"".join(items)
 
 
 def array(items):
@@ -65,6 +106,35 @@ class Reader:
     def i64(self):
         return struct.unpack(">q", self.take(8))[0]
 
+    def i8(self):
+        return struct.unpack(">b", self.take(1))[0]
+
+    def uvarint(self):
+        v, shift = 0, 0
+        while True:
+            c = self.take(1)[0]
+            v |= (c & 0x7f) << shift
+            shift += 7
+            if not c & 0x80:
+                return v
+
+    def cstr(self):
+        n = self.uvarint()
+        return None if n == 0 else self.take(n - 1).decode()
+
+    def carray(self, f):
+        n = self.uvarint()
+        return None if n == 0 else [f() for _ in range(n - 1)]
+
+    def tags(self):
+        for _ in range(self.uvarint()):
+            self.uvarint()
+            self.take(self.uvarint())
+
+    def end(self):
+        if self.p != len(self.d):
+            raise ValueError("%d bytes left over" % (len(self.d) - self.p))
+
     def str(self):
         n = self.i16()
         return None if n < 0 else self.take(n).decode()
@@ -89,17 +159,27 @@ class Conn:
     def close(self):
         self.sock.close()
 
-    def send(self, key, ver, body):
+    def send(self, key, ver, body, flex=False):
+        """A request; flex: header v2, whose tagged fields are empty."""
         self.corr += 1
         head = struct.pack(">hhi", key, ver, self.corr) + s("kqwire")
+        if flex:
+            head += TAGS
         self.sock.sendall(i32(len(head) + len(body)) + head + body)
         return self.corr
 
-    def recv(self):
-        """The next answer's body (after its correlation id), as a Reader."""
+    def recv(self, flex=False):
+        """
+        The next answer's body (after its correlation id, and with flex
+        the header's tagged fields), as a Reader.
+        """
         size = struct.unpack(">i", self.recvn(4))[0]
         data = self.recvn(size)
-        return Reader(data[4:])
+        r = Reader(data)
+        r.i32()
+        if flex:
+            r.tags()
+        return r
 
     def recvn(self, n):
         buf = b""
@@ -251,3 +331,22 @@ def stable(a, c, group, A, B, gen):
     expect("A syncs", a.sync(group, gen, A, {A: b"a", B: b"b"}),
            (NONE, b"a"))
     expect("B syncs", c.sync_recv(), (NONE, b"b"))
+
+
+def api_versions(c, ver=0):
+    """{api key: (min, max)} as the broker advertises them."""
+    body = cs("kqwire") + cs("1.0") + TAGS if ver >= 3 else b""
+    c.send(API_VERSIONS, ver, body, flex=ver >= 3)
+    r = c.recv()
+    if ver >= 3:
+        err = r.i16()
+        keys = r.carray(lambda: (r.i16(), r.i16(), r.i16(), r.tags())[:3])
+        r.i32()
+        r.tags()
+    else:
+        err = r.i16()
+        keys = r.array(lambda: (r.i16(), r.i16(), r.i16()))
+        if ver >= 1:
+            r.i32()
+    r.end()
+    return err, {k: (lo, hi) for k, lo, hi in keys}
