@@ -40,7 +40,7 @@ static const struct api {
 	{KB_DESCRIBE_GROUPS, "DescribeGroups", 0, 4, NOFLEX,
 	 kb_api_describe_groups},
 	{KB_LIST_GROUPS, "ListGroups", 0, 2, NOFLEX, kb_api_list_groups},
-	{KB_API_VERSIONS, "ApiVersions", 0, 2, NOFLEX, api_versions},
+	{KB_API_VERSIONS, "ApiVersions", 0, 4, 3, api_versions},
 	{KB_CREATE_TOPICS, "CreateTopics", 0, 4, NOFLEX, create_topics},
 	{KB_DELETE_TOPICS, "DeleteTopics", 0, 3, NOFLEX, delete_topics},
 	{KB_INIT_PRODUCER_ID, "InitProducerId", 0, 1, NOFLEX,
@@ -81,21 +81,27 @@ kb_api_name(int key)
 	return buf;
 }
 
-/* The ApiVersions v0 body: also the answer to a version it does not know. */
+/*
+ * The ApiVersions body of version ver; v0 is also the answer to a version
+ * it does not know, so that the client asks again at one both know.
+ */
 static void
 put_versions(struct kb_buf *out, int16_t err, int ver)
 {
 	size_t i;
 
 	kb_put_i16(out, err);
-	kb_put_i32(out, (int32_t)NAPIS);
+	kb_put_array(out, (int32_t)NAPIS);
 	for (i = 0; i < NAPIS; i++) {
 		kb_put_i16(out, apis[i].key);
 		kb_put_i16(out, apis[i].min);
 		kb_put_i16(out, apis[i].max);
+		kb_put_tags(out);
 	}
 	if (ver >= 1)
 		kb_put_i32(out, 0);
+	/* v3: no features (KIP-584), none finalized. */
+	kb_put_tags(out);
 }
 
 static int
@@ -103,7 +109,14 @@ api_versions(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	     struct kb_buf *out)
 {
 	(void)b;
-	(void)in;
+	if (r->ver >= 3) {
+		/* The client's software name and version, for no use. */
+		kb_string(in);
+		kb_string(in);
+		kb_tags(in);
+		if (in->err)
+			return KB_BADREQ;
+	}
 	put_versions(out, KB_NONE, r->ver);
 	return KB_REPLY;
 }
@@ -119,7 +132,7 @@ kb_api_handle(struct kb_broker *b, struct kb_req *r)
 
 	kb_rd_init(&in, r->body, r->len);
 	out->flex = 0;
-	if (r->key == KB_API_VERSIONS && r->ver > 2) {
+	if (r->key == KB_API_VERSIONS && r->ver > a->max) {
 		/*
 		 * A newer client: answer in a v0 body, with our ranges, so
 		 * it asks again at a version both know.
