@@ -28,18 +28,17 @@ static const struct api {
 	{KB_FETCH, "Fetch", 4, 11, NOFLEX, kb_api_fetch},
 	{KB_LIST_OFFSETS, "ListOffsets", 1, 5, NOFLEX, kb_api_list_offsets},
 	{KB_METADATA, "Metadata", 0, 8, NOFLEX, metadata},
-	{KB_OFFSET_COMMIT, "OffsetCommit", 0, 7, NOFLEX,
-	 kb_api_offset_commit},
-	{KB_OFFSET_FETCH, "OffsetFetch", 0, 5, NOFLEX, kb_api_offset_fetch},
-	{KB_FIND_COORDINATOR, "FindCoordinator", 0, 2, NOFLEX,
+	{KB_OFFSET_COMMIT, "OffsetCommit", 0, 9, 8, kb_api_offset_commit},
+	{KB_OFFSET_FETCH, "OffsetFetch", 0, 9, 6, kb_api_offset_fetch},
+	{KB_FIND_COORDINATOR, "FindCoordinator", 0, 4, 3,
 	 kb_api_find_coordinator},
-	{KB_JOIN_GROUP, "JoinGroup", 0, 5, NOFLEX, kb_api_join_group},
-	{KB_HEARTBEAT, "Heartbeat", 0, 3, NOFLEX, kb_api_heartbeat},
-	{KB_LEAVE_GROUP, "LeaveGroup", 0, 3, NOFLEX, kb_api_leave_group},
-	{KB_SYNC_GROUP, "SyncGroup", 0, 3, NOFLEX, kb_api_sync_group},
-	{KB_DESCRIBE_GROUPS, "DescribeGroups", 0, 4, NOFLEX,
+	{KB_JOIN_GROUP, "JoinGroup", 0, 9, 6, kb_api_join_group},
+	{KB_HEARTBEAT, "Heartbeat", 0, 4, 4, kb_api_heartbeat},
+	{KB_LEAVE_GROUP, "LeaveGroup", 0, 5, 4, kb_api_leave_group},
+	{KB_SYNC_GROUP, "SyncGroup", 0, 5, 4, kb_api_sync_group},
+	{KB_DESCRIBE_GROUPS, "DescribeGroups", 0, 5, 5,
 	 kb_api_describe_groups},
-	{KB_LIST_GROUPS, "ListGroups", 0, 2, NOFLEX, kb_api_list_groups},
+	{KB_LIST_GROUPS, "ListGroups", 0, 5, 3, kb_api_list_groups},
 	{KB_API_VERSIONS, "ApiVersions", 0, 4, 3, api_versions},
 	{KB_CREATE_TOPICS, "CreateTopics", 0, 4, NOFLEX, create_topics},
 	{KB_DELETE_TOPICS, "DeleteTopics", 0, 3, NOFLEX, delete_topics},
@@ -79,6 +78,14 @@ kb_api_name(int key)
 		return a->name;
 	snprintf(buf, sizeof(buf), "ApiKey %d", key);
 	return buf;
+}
+
+int
+kb_api_flexible(int key, int ver)
+{
+	const struct api *a = find_api(key);
+
+	return a && ver >= a->flex;
 }
 
 /*

@@ -47,6 +47,8 @@ typedef int kb_handler(struct kb_broker *b, struct kb_req *r,
 
 /* "Produce", or "ApiKey 57" for a key the broker does not know. */
 const char *kb_api_name(int key);
+/* Whether version ver of request key takes the flexible forms. */
+int kb_api_flexible(int key, int ver);
 /* Handle one request whose header net.c has read. */
 int kb_api_handle(struct kb_broker *b, struct kb_req *r);
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api.h"
 #include "errors.h"
@@ -30,8 +31,12 @@ struct proto {
 #define MIN_SESSION_MS 6000
 #define MAX_SESSION_MS 1800000
 
-/* The least a protocol takes on the wire: an empty name and metadata. */
+/*
+ * The least a protocol takes on the wire: an empty name and metadata
+ * (compact: a byte each, and one for the tagged fields).
+ */
 #define PROTO_MIN 6
+#define PROTO_MIN_FLEX 3
 
 /* A request waiting for the group: where its answer goes. */
 struct waiter {
@@ -122,6 +127,20 @@ find_member(struct kb_group *g, struct kb_str id)
 	return NULL;
 }
 
+/* The member of g with static instance id inst (KIP-345), or NULL. */
+static struct member *
+find_instance(struct kb_group *g, struct kb_str inst)
+{
+	struct member *m;
+
+	if (!g || inst.len < 0)
+		return NULL;
+	for (m = g->members; m; m = m->next)
+		if (m->instance && kb_str_eq(inst, m->instance))
+			return m;
+	return NULL;
+}
+
 static void
 free_protos(struct member *m)
 {
@@ -138,6 +157,38 @@ wait_on(struct waiter *w, struct kb_req *r)
 	w->ver = r->ver;
 }
 
+/*
+ * Begin the answer to a request that waited: its header, in the form of
+ * its version.
+ */
+static size_t
+reply_begin(struct kb_conn *c, const struct waiter *w, int key)
+{
+	size_t mark = kb_reply_begin(c, w->corr);
+
+	c->out.flex = kb_api_flexible(key, w->ver);
+	kb_put_tags(&c->out);
+	return mark;
+}
+
+/* A SyncGroup response body: m's assignment, or err. */
+static void
+put_sync(struct kb_buf *out, int ver, int16_t err, const struct member *m)
+{
+	if (ver >= 1)
+		kb_put_i32(out, 0);
+	kb_put_i16(out, err);
+	if (ver >= 5) {
+		kb_put_cstr(out, err ? NULL : m->g->type);
+		kb_put_cstr(out, err ? NULL : m->g->protocol);
+	}
+	if (err)
+		kb_put_bytes(out, NULL, 0);
+	else
+		kb_put_bytes(out, m->assign, m->assign_len);
+	kb_put_tags(out);
+}
+
 /* Answer a waiting SyncGroup. */
 static void
 answer_sync(struct kb_broker *b, struct member *m, int16_t err,
@@ -148,14 +199,8 @@ answer_sync(struct kb_broker *b, struct member *m, int16_t err,
 
 	if (!c)
 		return;
-	mark = kb_reply_begin(c, m->sync.corr);
-	if (m->sync.ver >= 1)
-		kb_put_i32(&c->out, 0);
-	kb_put_i16(&c->out, err);
-	if (err)
-		kb_put_bytes(&c->out, NULL, 0);
-	else
-		kb_put_bytes(&c->out, m->assign, m->assign_len);
+	mark = reply_begin(c, &m->sync, KB_SYNC_GROUP);
+	put_sync(&c->out, m->sync.ver, err, m);
 	kb_reply_end(c, mark);
 	m->sync.c = NULL;
 	resume_add(b, rs, c);
@@ -172,30 +217,29 @@ member_proto(const struct member *m, const char *name)
 	return NULL;
 }
 
-/* Answer a waiting JoinGroup: the leader gets every member. */
+/*
+ * A JoinGroup response body: with err, only the member id mid; else the
+ * generation, and for its leader every member.
+ */
 static void
-answer_join(struct kb_broker *b, struct kb_group *g, struct member *m,
-	    int16_t err, struct resume *rs)
+put_join(struct kb_buf *out, int ver, int16_t err, const struct kb_group *g,
+	 const struct member *m, const char *mid)
 {
-	struct kb_conn *c = m->join.c;
-	struct kb_buf *out;
-	struct member *o;
-	size_t mark;
-	int ver = m->join.ver;
+	const struct member *o;
 
-	if (!c)
-		return;
-	out = &c->out;
-	mark = kb_reply_begin(c, m->join.corr);
 	if (ver >= 2)
 		kb_put_i32(out, 0);
 	kb_put_i16(out, err);
 	kb_put_i32(out, err ? -1 : g->generation);
-	kb_put_cstr(out, err ? "" : g->protocol);
+	if (ver >= 7)
+		kb_put_cstr(out, err ? NULL : g->type);
+	kb_put_cstr(out, !err ? g->protocol : ver >= 7 ? NULL : "");
 	kb_put_cstr(out, err ? "" : g->leader);
-	kb_put_cstr(out, err == KB_UNKNOWN_MEMBER_ID ? "" : m->id);
+	if (ver >= 9)
+		kb_put_i8(out, 0); /* skip_assignment: the leader assigns */
+	kb_put_cstr(out, mid);
 	if (!err && !strcmp(m->id, g->leader)) {
-		kb_put_i32(out, g->nmembers);
+		kb_put_array(out, g->nmembers);
 		for (o = g->members; o; o = o->next) {
 			const struct proto *p = member_proto(o, g->protocol);
 
@@ -203,10 +247,27 @@ answer_join(struct kb_broker *b, struct kb_group *g, struct member *m,
 			if (ver >= 5)
 				kb_put_cstr(out, o->instance);
 			kb_put_bytes(out, p ? p->meta : NULL, p ? p->len : 0);
+			kb_put_tags(out);
 		}
 	} else {
-		kb_put_i32(out, 0);
+		kb_put_array(out, 0);
 	}
+	kb_put_tags(out);
+}
+
+/* Answer a waiting JoinGroup: the leader gets every member. */
+static void
+answer_join(struct kb_broker *b, struct kb_group *g, struct member *m,
+	    int16_t err, struct resume *rs)
+{
+	struct kb_conn *c = m->join.c;
+	size_t mark;
+
+	if (!c)
+		return;
+	mark = reply_begin(c, &m->join, KB_JOIN_GROUP);
+	put_join(&c->out, m->join.ver, err, g, m,
+		 err == KB_UNKNOWN_MEMBER_ID ? "" : m->id);
 	kb_reply_end(c, mark);
 	m->join.c = NULL;
 	resume_add(b, rs, c);
@@ -582,18 +643,6 @@ take_pending(struct kb_broker *b, struct kb_group *g, struct kb_str id)
 	return 0;
 }
 
-static void
-join_error(struct kb_buf *out, int ver, int16_t err, const char *member)
-{
-	if (ver >= 2)
-		kb_put_i32(out, 0);
-	kb_put_i16(out, err);
-	kb_put_i32(out, -1);
-	kb_put_cstr(out, "");
-	kb_put_cstr(out, "");
-	kb_put_cstr(out, member);
-	kb_put_i32(out, 0);
-}
 
 /*
  * A JoinGroup's protocols, in one allocation: the array, then the names
@@ -610,7 +659,8 @@ read_protos(struct kb_rd *in, int32_t *np)
 	struct proto *v;
 	unsigned char *at;
 
-	if (in->err || n < 0 || (size_t)n > kb_left(in) / PROTO_MIN) {
+	if (in->err || n < 0 ||
+	    (size_t)n > kb_left(in) / (in->flex ? PROTO_MIN_FLEX : PROTO_MIN)) {
 		in->err = 1;
 		return NULL;
 	}
@@ -621,6 +671,7 @@ read_protos(struct kb_rd *in, int32_t *np)
 		struct kb_str name = kb_string(&scan);
 		int32_t len = kb_bytes(&scan, &p);
 
+		kb_tags(&scan);
 		size += (size_t)(name.len > 0 ? name.len : 0) + 1 +
 			(size_t)(len > 0 ? len : 0);
 	}
@@ -636,6 +687,7 @@ read_protos(struct kb_rd *in, int32_t *np)
 		int32_t len = kb_bytes(in, &p);
 		size_t nl = name.len > 0 ? (size_t)name.len : 0;
 
+		kb_tags(in);
 		v[i].name = (char *)at;
 		if (nl)
 			memcpy(at, name.s, nl);
@@ -714,8 +766,13 @@ kb_api_join_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		inst = kb_string(in);
 	type = kb_string(in);
 	protos = read_protos(in, &n);
-	if (in->err)
+	if (r->ver >= 8)
+		kb_string(in); /* why it joins, for logs we do not keep */
+	kb_tags(in);
+	if (in->err) {
+		free(protos);
 		return KB_BADREQ;
+	}
 	g = find_group(b, gid);
 	m = find_member(g, mid);
 	if (gid.len <= 0)
@@ -731,7 +788,7 @@ kb_api_join_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		err = KB_UNKNOWN_MEMBER_ID;
 	if (err) {
 		free(protos);
-		join_error(out, r->ver, err, "");
+		put_join(out, r->ver, err, NULL, NULL, "");
 		return KB_REPLY;
 	}
 	if (!g)
@@ -742,7 +799,7 @@ kb_api_join_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 
 		add_pending(b, g, id, session);
 		free(protos);
-		join_error(out, r->ver, KB_MEMBER_ID_REQUIRED, id);
+		put_join(out, r->ver, KB_MEMBER_ID_REQUIRED, NULL, NULL, id);
 		free(id);
 		return KB_REPLY;
 	}
@@ -779,10 +836,15 @@ kb_api_sync_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	int16_t err = KB_NONE;
 	struct resume rs = {.n = 0};
 	struct kb_rd assigns;
+	struct kb_str ptype = {NULL, -1}, pname = {NULL, -1};
 
 	mid = kb_string(in);
 	if (r->ver >= 3)
 		kb_string(in);
+	if (r->ver >= 5) {
+		ptype = kb_string(in);
+		pname = kb_string(in);
+	}
 	assigns = *in;
 	n = kb_array(in);
 	for (i = 0; i < n && !in->err; i++) {
@@ -790,7 +852,9 @@ kb_api_sync_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 
 		kb_string(in);
 		kb_bytes(in, &p);
+		kb_tags(in);
 	}
+	kb_tags(in);
 	if (in->err)
 		return KB_BADREQ;
 	g = find_group(b, gid);
@@ -799,23 +863,19 @@ kb_api_sync_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		err = KB_UNKNOWN_MEMBER_ID;
 	else if (gen != g->generation)
 		err = KB_ILLEGAL_GENERATION;
+	else if ((ptype.len >= 0 && g->type && !kb_str_eq(ptype, g->type)) ||
+		 (pname.len >= 0 && g->protocol &&
+		  !kb_str_eq(pname, g->protocol)))
+		err = KB_INCONSISTENT_GROUP_PROTOCOL;
 	else if (g->state == PREPARING)
 		err = KB_REBALANCE_IN_PROGRESS;
-	if (err) {
-		if (r->ver >= 1)
-			kb_put_i32(out, 0);
-		kb_put_i16(out, err);
-		kb_put_bytes(out, NULL, 0);
+	if (err || g->state == STABLE) {
+		if (!err)
+			touch(b, m);
+		put_sync(out, r->ver, err, m);
 		return KB_REPLY;
 	}
 	touch(b, m);
-	if (g->state == STABLE) {
-		if (r->ver >= 1)
-			kb_put_i32(out, 0);
-		kb_put_i16(out, KB_NONE);
-		kb_put_bytes(out, m->assign, m->assign_len);
-		return KB_REPLY;
-	}
 	park_sync(b, r, m, &rs);
 	if (g->leader && !strcmp(m->id, g->leader)) {
 		struct member *o;
@@ -826,6 +886,7 @@ kb_api_sync_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			const unsigned char *p;
 			int32_t len = kb_bytes(&assigns, &p);
 
+			kb_tags(&assigns);
 			if ((o = find_member(g, to)) && len >= 0) {
 				free(o->assign);
 				o->assign = kq_emalloc(len ? (size_t)len : 1);
@@ -856,6 +917,7 @@ kb_api_heartbeat(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	mid = kb_string(in);
 	if (r->ver >= 3)
 		kb_string(in);
+	kb_tags(in);
 	if (in->err)
 		return KB_BADREQ;
 	g = find_group(b, gid);
@@ -871,6 +933,7 @@ kb_api_heartbeat(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	if (r->ver >= 1)
 		kb_put_i32(out, 0);
 	kb_put_i16(out, err);
+	kb_put_tags(out);
 	return KB_REPLY;
 }
 
@@ -878,7 +941,7 @@ int
 kb_api_leave_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		   struct kb_buf *out)
 {
-	struct kb_str gid = kb_string(in), ids[64];
+	struct kb_str gid = kb_string(in), ids[64], insts[64];
 	int32_t n = 1, i;
 	struct kb_group *g;
 	struct resume rs = {.n = 0};
@@ -889,22 +952,31 @@ kb_api_leave_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		ids[0] = kb_string(in);
 	else {
 		n = kb_array(in);
-		for (i = 0; i < n; i++) {
+		for (i = 0; i < n && !in->err; i++) {
 			struct kb_str id = kb_string(in);
+			struct kb_str inst = kb_string(in);
 
-			kb_string(in);
-			if (i < 64)
+			if (r->ver >= 5)
+				kb_string(in); /* the reason */
+			kb_tags(in);
+			if (i < 64) {
 				ids[i] = id;
+				insts[i] = inst;
+			}
 		}
 		if (n > 64)
 			return KB_BADREQ;
 	}
+	kb_tags(in);
 	if (in->err)
 		return KB_BADREQ;
 	g = find_group(b, gid);
 	for (i = 0; i < n; i++) {
 		struct member *m = find_member(g, ids[i]);
 
+		/* KIP-345: a static member may leave by its instance id. */
+		if (!m && ids[i].len <= 0 && r->ver >= 3)
+			m = find_instance(g, insts[i]);
 		errs[i] = m ? KB_NONE : KB_UNKNOWN_MEMBER_ID;
 		if (m) {
 			kb_debug(b, "group %s: member %s leaves", g->id, m->id);
@@ -927,12 +999,14 @@ kb_api_leave_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		return KB_REPLY;
 	}
 	kb_put_i16(out, KB_NONE);
-	kb_put_i32(out, n);
+	kb_put_array(out, n);
 	for (i = 0; i < n; i++) {
 		kb_put_str(out, ids[i]);
-		kb_put_cstr(out, NULL);
+		kb_put_str(out, insts[i]);
 		kb_put_i16(out, errs[i]);
+		kb_put_tags(out);
 	}
+	kb_put_tags(out);
 	return KB_REPLY;
 }
 
@@ -950,12 +1024,13 @@ commits_failed(struct kb_buf *out, size_t at, int ver)
 	int32_t nt, np, i, j;
 
 	kb_rd_init(&rd, out->p + at, out->len - at);
+	rd.flex = out->flex;
 	if (ver >= 3)
 		kb_i32(&rd);
-	nt = kb_i32(&rd);
+	nt = kb_array(&rd);
 	for (i = 0; i < nt && !rd.err; i++) {
 		kb_string(&rd);
-		np = kb_i32(&rd);
+		np = kb_array(&rd);
 		for (j = 0; j < np && !rd.err; j++) {
 			kb_i32(&rd);
 			if (kb_i16(&rd) == KB_NONE && !rd.err) {
@@ -964,7 +1039,9 @@ commits_failed(struct kb_buf *out, size_t at, int ver)
 				e[0] = 0;
 				e[1] = KB_KAFKA_STORAGE_ERROR;
 			}
+			kb_tags(&rd);
 		}
+		kb_tags(&rd);
 	}
 }
 
@@ -1010,7 +1087,7 @@ kb_api_offset_commit(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	group = kb_str_dup(gid);
 	if (r->ver >= 3)
 		kb_put_i32(out, 0);
-	kb_put_i32(out, nt);
+	kb_put_array(out, nt);
 	for (i = 0; i < nt; i++) {
 		struct kb_str topic = kb_string(in);
 		struct kb_topic *t;
@@ -1022,7 +1099,7 @@ kb_api_offset_commit(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			return KB_BADREQ;
 		}
 		kb_put_str(out, topic);
-		kb_put_i32(out, np);
+		kb_put_array(out, np);
 		t = kb_topics_find(&b->topics, topic.s, topic.len);
 		tname = kb_str_dup(topic);
 		for (j = 0; j < np; j++) {
@@ -1036,6 +1113,7 @@ kb_api_offset_commit(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			if (r->ver == 1)
 				kb_i64(in);
 			meta = kb_string(in);
+			kb_tags(in);
 			if (in->err) {
 				free(tname);
 				free(group);
@@ -1057,8 +1135,17 @@ kb_api_offset_commit(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			}
 			kb_put_i32(out, part);
 			kb_put_i16(out, err);
+			kb_put_tags(out);
 		}
+		kb_tags(in);
+		kb_put_tags(out);
 		free(tname);
+	}
+	kb_tags(in);
+	kb_put_tags(out);
+	if (in->err) {
+		free(group);
+		return KB_BADREQ;
 	}
 	if (fail)
 		kb_note(b, "%s: cannot write a committed offset",
@@ -1083,105 +1170,183 @@ put_committed(struct kb_buf *out, int ver, int32_t part,
 		kb_put_i32(out, -1);
 	kb_put_cstr(out, c ? c->meta : "");
 	kb_put_i16(out, KB_NONE);
+	kb_put_tags(out);
+}
+
+/* Every topic group go committed on, grouped by topic. */
+static void
+put_all_committed(struct kb_buf *out, int ver, const struct kb_goffsets *go)
+{
+	int n = go ? go->n : 0, i, k, count = 0;
+	size_t at = kb_array_mark(out);
+	char *done = kq_ecalloc((size_t)(n ? n : 1), 1);
+
+	for (i = 0; i < n; i++) {
+		size_t pat;
+		int pc = 0;
+
+		if (done[i])
+			continue;
+		kb_put_cstr(out, go->v[i].topic);
+		pat = kb_array_mark(out);
+		for (k = i; k < n; k++)
+			if (!done[k] && !strcmp(go->v[k].topic, go->v[i].topic)) {
+				done[k] = 1;
+				put_committed(out, ver, go->v[k].part, &go->v[k]);
+				pc++;
+			}
+		kb_patch_array(out, pat, pc);
+		kb_put_tags(out);
+		count++;
+	}
+	kb_patch_array(out, at, count);
+	free(done);
+}
+
+/*
+ * The topics of one group in an OffsetFetch: read from in (a null array:
+ * all) and answered in out. -1 if malformed.
+ */
+static int
+fetch_topics(struct kb_broker *b, int ver, struct kb_str gid,
+	     struct kb_rd *in, struct kb_buf *out)
+{
+	int32_t nt = kb_array(in), np, i, j;
+	const struct kb_goffsets *go;
+	char *group;
+
+	if (in->err)
+		return -1;
+	group = kb_str_dup(gid);
+	go = kb_offsets_group(&b->offsets, group);
+	free(group);
+	if (nt < 0) {
+		put_all_committed(out, ver, go);
+		return 0;
+	}
+	kb_put_array(out, nt);
+	for (i = 0; i < nt; i++) {
+		struct kb_str topic = kb_string(in);
+		char *tname = kb_str_dup(topic);
+
+		np = kb_array(in);
+		kb_put_str(out, topic);
+		kb_put_array(out, np > 0 ? np : 0);
+		for (j = 0; j < np && !in->err; j++) {
+			int32_t part = kb_i32(in);
+
+			put_committed(out, ver, part,
+				      kb_offsets_get(go, tname, part));
+		}
+		kb_tags(in);
+		kb_put_tags(out);
+		free(tname);
+		if (in->err)
+			return -1;
+	}
+	return 0;
 }
 
 int
 kb_api_offset_fetch(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		    struct kb_buf *out)
 {
-	struct kb_str gid = kb_string(in);
-	int32_t nt = kb_array(in), np, i, j;
-	struct kb_goffsets *go;
-	char *group;
+	int32_t ng, i;
 
-	if (in->err)
-		return KB_BADREQ;
-	group = kb_str_dup(gid);
-	go = kb_offsets_group(&b->offsets, group);
-	free(group);
 	if (r->ver >= 3)
 		kb_put_i32(out, 0);
-	if (nt < 0) {
-		/* Every topic the group committed on, grouped by topic. */
-		int n = go ? go->n : 0, k, count = 0;
-		size_t at = out->len;
-		char *done = kq_ecalloc((size_t)(n ? n : 1), 1);
-
-		kb_put_i32(out, 0);
-		for (i = 0; i < n; i++) {
-			size_t pat;
-			int pc = 0;
-
-			if (done[i])
-				continue;
-			kb_put_cstr(out, go->v[i].topic);
-			pat = out->len;
-			kb_put_i32(out, 0);
-			for (k = i; k < n; k++)
-				if (!done[k] &&
-				    !strcmp(go->v[k].topic, go->v[i].topic)) {
-					done[k] = 1;
-					put_committed(out, r->ver,
-						      go->v[k].part, &go->v[k]);
-					pc++;
-				}
-			kb_patch_i32(out, pat, pc);
-			count++;
-		}
-		kb_patch_i32(out, at, count);
-		free(done);
+	if (r->ver <= 7) {
+		if (fetch_topics(b, r->ver, kb_string(in), in, out))
+			return KB_BADREQ;
+		if (r->ver >= 2)
+			kb_put_i16(out, KB_NONE);
 	} else {
-		kb_put_i32(out, nt);
-		for (i = 0; i < nt; i++) {
-			struct kb_str topic = kb_string(in);
-			char *tname = kb_str_dup(topic);
+		/* v8: groups at once, each answered as v7 answers one. */
+		ng = kb_array(in);
+		kb_put_array(out, ng > 0 ? ng : 0);
+		for (i = 0; i < ng && !in->err; i++) {
+			struct kb_str gid = kb_string(in);
 
-			np = kb_array(in);
-			kb_put_str(out, topic);
-			kb_put_i32(out, np > 0 ? np : 0);
-			for (j = 0; j < np && !in->err; j++) {
-				int32_t part = kb_i32(in);
-
-				put_committed(out, r->ver, part,
-					      kb_offsets_get(go, tname, part));
+			if (r->ver >= 9) {
+				kb_string(in); /* member id, */
+				kb_i32(in);    /* its epoch: KIP-848's */
 			}
-			free(tname);
-			if (in->err)
+			kb_put_str(out, gid);
+			if (fetch_topics(b, r->ver, gid, in, out))
 				return KB_BADREQ;
+			kb_tags(in);
+			kb_put_i16(out, KB_NONE);
+			kb_put_tags(out);
 		}
 	}
-	if (r->ver >= 2)
-		kb_put_i16(out, KB_NONE);
-	return KB_REPLY;
+	if (r->ver >= 7)
+		kb_i8(in); /* require_stable: every commit is stable here */
+	kb_tags(in);
+	kb_put_tags(out);
+	return in->err ? KB_BADREQ : KB_REPLY;
 }
 
 /* --- FindCoordinator, ListGroups, DescribeGroups --------------------------- */
+
+/* One coordinator: this broker for a group, none for a transaction. */
+static void
+put_coordinator(struct kb_broker *b, struct kb_buf *out, int ver, int txn)
+{
+	const char *why = "kq-broker has no transaction coordinator: "
+			  "transactions are not supported";
+
+	if (ver >= 4) {
+		kb_put_i32(out, txn ? -1 : b->node_id);
+		kb_put_cstr(out, txn ? "" : b->host);
+		kb_put_i32(out, txn ? -1 : b->port);
+	}
+	kb_put_i16(out, txn ? KB_TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+			    : KB_NONE);
+	if (ver >= 1)
+		kb_put_cstr(out, txn ? why : NULL);
+	if (ver < 4) {
+		kb_put_i32(out, txn ? -1 : b->node_id);
+		kb_put_cstr(out, txn ? "" : b->host);
+		kb_put_i32(out, txn ? -1 : b->port);
+	}
+}
 
 int
 kb_api_find_coordinator(struct kb_broker *b, struct kb_req *r,
 			struct kb_rd *in, struct kb_buf *out)
 {
+	struct kb_rd keys;
 	int8_t type = 0;
+	int32_t n = 1, i;
 	int txn;
 
-	kb_string(in);
+	if (r->ver <= 3)
+		kb_string(in);
 	if (r->ver >= 1)
 		type = kb_i8(in);
+	keys = *in;
+	if (r->ver >= 4)
+		for (n = kb_array_of(in, 1), i = 0; i < n; i++)
+			kb_string(in);
+	kb_tags(in);
 	if (in->err)
 		return KB_BADREQ;
 	txn = type != 0;
 	if (r->ver >= 1)
 		kb_put_i32(out, 0);
-	kb_put_i16(out, txn ? KB_TRANSACTIONAL_ID_AUTHORIZATION_FAILED
-			    : KB_NONE);
-	if (r->ver >= 1)
-		kb_put_cstr(out, txn ? "kq-broker has no transaction "
-				       "coordinator: transactions are not "
-				       "supported"
-				     : NULL);
-	kb_put_i32(out, txn ? -1 : b->node_id);
-	kb_put_cstr(out, txn ? "" : b->host);
-	kb_put_i32(out, txn ? -1 : b->port);
+	if (r->ver <= 3) {
+		put_coordinator(b, out, r->ver, txn);
+	} else {
+		/* v4: a coordinator per key, the key first. */
+		n = kb_array(&keys);
+		kb_put_array(out, n);
+		for (i = 0; i < n; i++) {
+			kb_put_str(out, kb_string(&keys));
+			put_coordinator(b, out, r->ver, txn);
+			kb_put_tags(out);
+		}
+	}
+	kb_put_tags(out);
 	if (txn)
 		kb_note(b, "FindCoordinator for a transaction from %s: "
 			   "transactions are not supported",
@@ -1189,26 +1354,72 @@ kb_api_find_coordinator(struct kb_broker *b, struct kb_req *r,
 	return KB_REPLY;
 }
 
+/* Whether a ListGroups filter (an array of strings; empty: all) takes s. */
+static int
+filter_takes(struct kb_rd f, const char *s)
+{
+	int32_t n = kb_array(&f), i;
+
+	if (n <= 0)
+		return 1;
+	for (i = 0; i < n; i++) {
+		struct kb_str w = kb_string(&f);
+
+		if (w.len >= 0 && strlen(s) == (size_t)w.len &&
+		    !strncasecmp(w.s, s, (size_t)w.len))
+			return 1;
+	}
+	return 0;
+}
+
+/* One group of ListGroups, if the filters take it; 1 if listed. */
+static int
+put_listed(struct kb_buf *out, int ver, struct kb_rd states,
+	   struct kb_rd types, const char *id, const char *type,
+	   const char *state)
+{
+	if ((ver >= 4 && !filter_takes(states, state)) ||
+	    (ver >= 5 && !filter_takes(types, "classic")))
+		return 0;
+	kb_put_cstr(out, id);
+	kb_put_cstr(out, type);
+	if (ver >= 4)
+		kb_put_cstr(out, state);
+	if (ver >= 5)
+		kb_put_cstr(out, "classic");
+	kb_put_tags(out);
+	return 1;
+}
+
 int
 kb_api_list_groups(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		   struct kb_buf *out)
 {
 	struct kb_group *g;
+	struct kb_rd states = *in, types;
 	size_t at;
-	int32_t n = 0;
+	int32_t n = 0, k;
 	int i;
 
-	(void)in;
+	/* The filters: their strings are read where they lie. */
+	if (r->ver >= 4)
+		for (k = kb_array_of(in, 1); k > 0 && !in->err; k--)
+			kb_string(in);
+	types = *in;
+	if (r->ver >= 5)
+		for (k = kb_array_of(in, 1); k > 0 && !in->err; k--)
+			kb_string(in);
+	kb_tags(in);
+	if (in->err)
+		return KB_BADREQ;
 	if (r->ver >= 1)
 		kb_put_i32(out, 0);
 	kb_put_i16(out, KB_NONE);
-	at = out->len;
-	kb_put_i32(out, 0);
-	for (g = b->groups; g; g = g->next) {
-		kb_put_cstr(out, g->id);
-		kb_put_cstr(out, g->type ? g->type : "consumer");
-		n++;
-	}
+	at = kb_array_mark(out);
+	for (g = b->groups; g; g = g->next)
+		n += put_listed(out, r->ver, states, types, g->id,
+				g->type ? g->type : "consumer",
+				state_names[g->state]);
 	/* Groups known only by their committed offsets. */
 	for (i = 0; i < b->offsets.n; i++) {
 		struct kb_str id = {b->offsets.g[i]->group,
@@ -1216,11 +1427,11 @@ kb_api_list_groups(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 
 		if (find_group(b, id) || b->offsets.g[i]->n == 0)
 			continue;
-		kb_put_cstr(out, b->offsets.g[i]->group);
-		kb_put_cstr(out, "consumer");
-		n++;
+		n += put_listed(out, r->ver, states, types,
+				b->offsets.g[i]->group, "consumer", "Empty");
 	}
-	kb_patch_i32(out, at, n);
+	kb_patch_array(out, at, n);
+	kb_put_tags(out);
 	return KB_REPLY;
 }
 
@@ -1235,11 +1446,12 @@ kb_api_describe_groups(struct kb_broker *b, struct kb_req *r,
 		kb_string(in);
 	if (r->ver >= 3)
 		kb_i8(in);
+	kb_tags(in);
 	if (in->err)
 		return KB_BADREQ;
 	if (r->ver >= 1)
 		kb_put_i32(out, 0);
-	kb_put_i32(out, n);
+	kb_put_array(out, n);
 	for (i = 0; i < n; i++) {
 		struct kb_str id = kb_string(&names);
 		struct kb_group *g = find_group(b, id);
@@ -1262,7 +1474,7 @@ kb_api_describe_groups(struct kb_broker *b, struct kb_req *r,
 		kb_put_cstr(out, g && g->protocol && g->state != PREPARING
 					 ? g->protocol
 					 : "");
-		kb_put_i32(out, g ? g->nmembers : 0);
+		kb_put_array(out, g ? g->nmembers : 0);
 		for (m = g ? g->members : NULL; m; m = m->next) {
 			const struct proto *p =
 				g->protocol ? member_proto(m, g->protocol)
@@ -1275,10 +1487,13 @@ kb_api_describe_groups(struct kb_broker *b, struct kb_req *r,
 			kb_put_cstr(out, m->host);
 			kb_put_bytes(out, p ? p->meta : NULL, p ? p->len : 0);
 			kb_put_bytes(out, m->assign, m->assign_len);
+			kb_put_tags(out);
 		}
 		if (r->ver >= 3)
 			kb_put_i32(out, INT32_MIN);
+		kb_put_tags(out);
 	}
+	kb_put_tags(out);
 	return KB_REPLY;
 }
 

@@ -39,4 +39,160 @@ test_expect_success 'ApiVersions v3 and v4 are answered in the flexible form; v5
 	grep -q "topic \"one\" with 2 partitions" meta
 '
 
+test_expect_success 'a group lives its whole life in the newest flexible versions' '
+	py <<-\PY
+	import os, sys
+	sys.path.insert(0, os.environ["WIRE"])
+	from kqwire import *
+	c = Conn(sys.argv[1])
+	FIND, OFFSET_COMMIT = 10, 8
+
+	def call(key, ver, body):
+	    c.send(key, ver, body, flex=True)
+	    return c.recv(flex=True)
+
+	# FindCoordinator v4: a coordinator per key.
+	r = call(FIND, 4, i8(0) + carray([cs("g9"), cs("g10")]) + TAGS)
+	r.i32()
+	got = r.carray(lambda: (r.cstr(), r.i32(), r.cstr(), r.i32(), r.i16(),
+	                        r.cstr(), r.tags())[:6])
+	r.tags()
+	r.end()
+	host, port = sys.argv[1].rsplit(":", 1)
+	expect("coordinators", got, [(k, 1, host, int(port), NONE, None)
+	                             for k in ("g9", "g10")])
+
+	# JoinGroup v9: the member id first, then the join itself.
+	def join(member):
+	    r = call(JOIN, 9, cs("g9") + i32(10000) + i32(10000) + cs(member) +
+	             cs(None) + cs("consumer") +
+	             carray([cs("range") + uvarint(1) + TAGS]) +
+	             cs("testing") + TAGS)
+	    a = {"throttle": r.i32(), "error": r.i16(), "generation": r.i32(),
+	         "type": r.cstr(), "protocol": r.cstr(), "leader": r.cstr(),
+	         "skip": r.i8(), "member": r.cstr()}
+	    a["members"] = r.carray(lambda: (r.cstr(), r.cstr(),
+	                                     r.uvarint(), r.tags())[:2])
+	    r.tags()
+	    r.end()
+	    return a
+	a = join("")
+	expect("asked to come back", (a["error"], a["type"], a["protocol"]),
+	       (MEMBER_ID_REQUIRED, None, None))
+	M = a["member"]
+	a = join(M)
+	expect("joined", (a["error"], a["generation"], a["type"], a["protocol"],
+	                  a["leader"], a["skip"], a["members"]),
+	       (NONE, 1, "consumer", "range", M, 0, [(M, None)]))
+
+	# SyncGroup v5: the protocol named, the assignment back.
+	r = call(SYNC, 5, cs("g9") + i32(1) + cs(M) + cs(None) + cs("consumer") +
+	         cs("range") + carray([cs(M) + uvarint(3) + b"ab" + TAGS]) + TAGS)
+	expect("synced", (r.i32(), r.i16(), r.cstr(), r.cstr(), r.take(r.uvarint() - 1)),
+	       (0, NONE, "consumer", "range", b"ab"))
+	r.tags()
+	r.end()
+	r = call(SYNC, 5, cs("g9") + i32(1) + cs(M) + cs(None) + cs("consumer") +
+	         cs("roundrobin") + carray([]) + TAGS)
+	expect("another protocol", (r.i32(), r.i16()),
+	       (0, INCONSISTENT_GROUP_PROTOCOL))
+
+	# Heartbeat v4.
+	r = call(HEARTBEAT, 4, cs("g9") + i32(1) + cs(M) + cs(None) + TAGS)
+	expect("heartbeat", (r.i32(), r.i16(), r.tags()), (0, NONE, None))
+	r.end()
+
+	# OffsetCommit v9, then OffsetFetch v7, v8 and v9.
+	r = call(OFFSET_COMMIT, 9, cs("g9") + i32(1) + cs(M) + cs(None) +
+	         carray([cs("one") + carray([i32(1) + i64(42) + i32(-1) +
+	                                     cs("meta") + TAGS]) + TAGS]) + TAGS)
+	r.i32()
+	got = r.carray(lambda: (r.cstr(), r.carray(lambda: (r.i32(), r.i16(),
+	                                                    r.tags())[:2]),
+	                        r.tags())[:2])
+	r.tags()
+	r.end()
+	expect("committed", got, [("one", [(1, NONE)])])
+
+	def partitions(r):
+	    return r.carray(lambda: (r.i32(), r.i64(), r.i32(), r.cstr(),
+	                             r.i16(), r.tags())[:5])
+
+	def topics(r):
+	    return r.carray(lambda: (r.cstr(), partitions(r), r.tags())[:2])
+
+	want = [("one", [(0, -1, -1, "", NONE), (1, 42, -1, "meta", NONE)])]
+	r = call(FETCH_OFFSETS, 7, cs("g9") +
+	         carray([cs("one") + carray([i32(0), i32(1)]) + TAGS]) + i8(0) +
+	         TAGS)
+	r.i32()
+	expect("v7", (topics(r), r.i16(), r.tags()), (want, NONE, None))
+	r.end()
+	r = call(FETCH_OFFSETS, 7, cs("g9") + uvarint(0) + i8(1) + TAGS)
+	r.i32()
+	expect("v7, all", topics(r), [("one", [(1, 42, -1, "meta", NONE)])])
+	for ver in 8, 9:
+	    member = cs(M) + i32(1) if ver == 9 else b""
+	    r = call(FETCH_OFFSETS, ver, carray([
+	        cs("g9") + member + carray([cs("one") +
+	                                    carray([i32(0), i32(1)]) + TAGS]) +
+	        TAGS, cs("nobody") + member + uvarint(0) + TAGS]) + i8(0) + TAGS)
+	    r.i32()
+	    got = r.carray(lambda: (r.cstr(), topics(r), r.i16(), r.tags())[:3])
+	    r.tags()
+	    r.end()
+	    expect("v%d" % ver, got, [("g9", want, NONE), ("nobody", [], NONE)])
+
+	# DescribeGroups v5, ListGroups v5 with its filters.
+	r = call(DESCRIBE, 5, carray([cs("g9")]) + i8(0) + TAGS)
+	r.i32()
+	got = r.carray(lambda: (r.i16(), r.cstr(), r.cstr(), r.cstr(), r.cstr(),
+	                        r.carray(lambda: (r.cstr(), r.cstr(), r.cstr(),
+	                                          r.cstr(),
+	                                          r.take(r.uvarint() - 1),
+	                                          r.take(r.uvarint() - 1),
+	                                          r.tags())[:2]),
+	                        r.i32(), r.tags())[:6])
+	r.tags()
+	r.end()
+	expect("described", got,
+	       [(NONE, "g9", "Stable", "consumer", "range", [(M, None)])])
+	def listed(states, types):
+	    r = call(LIST, 5, carray([cs(x) for x in states]) +
+	             carray([cs(x) for x in types]) + TAGS)
+	    r.i32()
+	    r.i16()
+	    got = r.carray(lambda: (r.cstr(), r.cstr(), r.cstr(), r.cstr(),
+	                            r.tags())[:4])
+	    r.tags()
+	    r.end()
+	    return got
+	expect("listed", listed([], []), [("g9", "consumer", "Stable", "classic")])
+	expect("stable", listed(["stable"], ["Classic"]),
+	       [("g9", "consumer", "Stable", "classic")])
+	expect("empty ones", listed(["Empty"], []), [])
+	expect("consumer type", listed([], ["consumer"]), [])
+
+	# LeaveGroup v5, with a reason.
+	r = call(LEAVE, 5, cs("g9") + carray([cs(M) + cs(None) + cs("done") +
+	                                      TAGS]) + TAGS)
+	expect("left", (r.i32(), r.i16(),
+	                r.carray(lambda: (r.cstr(), r.cstr(), r.i16(),
+	                                  r.tags())[:3])),
+	       (0, NONE, [(M, None, NONE)]))
+	PY
+'
+
+test_expect_success 'librdkafka uses the flexible versions of the group requests' '
+	seq 5 | kcat_write one -p 0 &&
+	kcat -b "$KQ_BROKERS" -G g-rd -X auto.offset.reset=earliest -e -q \
+		-d protocol -f "%s\n" one \
+		>got 2>err &&
+	seq 5 >want && test_cmp want got &&
+	grep -q "Sent OffsetFetchRequest (v7" err &&
+	! grep -Eiq "failed to parse|malformed|Protocol parse failure" err &&
+	kq-sub -q -g g-rd -t one -e >more &&
+	test ! -s more
+'
+
 test_done
