@@ -21,6 +21,7 @@ DESCRIBE_CLUSTER = 60
 
 NONE = 0
 UNKNOWN_TOPIC_OR_PARTITION = 3
+INVALID_TOPIC_EXCEPTION = 17
 ILLEGAL_GENERATION = 22
 INCONSISTENT_GROUP_PROTOCOL = 23
 UNKNOWN_MEMBER_ID = 25
@@ -33,6 +34,7 @@ NON_EMPTY_GROUP = 68
 GROUP_ID_NOT_FOUND = 69
 MEMBER_ID_REQUIRED = 79
 GROUP_SUBSCRIBED_TO_TOPIC = 86
+UNKNOWN_TOPIC_ID = 100
 
 # An empty tagged-field section.
 TAGS = b"\x00"
@@ -59,6 +61,10 @@ def i64(v):
 
 def i8(v):
     return struct.pack(">b", v)
+
+
+def i16(v):
+    return struct.pack(">h", v)
 
 
 def uvarint(n):

@@ -195,4 +195,127 @@ test_expect_success 'librdkafka uses the flexible versions of the group requests
 	test ! -s more
 '
 
+test_expect_success 'topic admin in the newest flexible versions: Metadata, CreateTopics, CreatePartitions, DescribeConfigs, DeleteTopics' '
+	py <<-\PY &&
+	import os, sys
+	sys.path.insert(0, os.environ["WIRE"])
+	from kqwire import *
+	c = Conn(sys.argv[1])
+	METADATA, CREATE, DELETE, PARTITIONS = 3, 19, 20, 37
+	ZERO = bytes(16)
+
+	def call(key, ver, body):
+	    c.send(key, ver, body, flex=True)
+	    return c.recv(flex=True)
+
+	def ints(r):
+	    return r.carray(r.i32)
+
+	def metadata(ver, topics):
+	    body = carray([(ZERO if ver >= 10 else b"") + cs(t) + TAGS
+	                   for t in topics])
+	    body += i8(0) + (i8(0) if ver <= 10 else b"") + i8(0) + TAGS
+	    r = call(METADATA, ver, body)
+	    r.i32()
+	    brokers = r.carray(lambda: (r.i32(), r.cstr(), r.i32(), r.cstr(),
+	                                r.tags())[:3])
+	    cluster, controller = r.cstr(), r.i32()
+
+	    def topic():
+	        t = [r.i16(), r.cstr()]
+	        if ver >= 10:
+	            t.append(r.take(16))
+	        r.i8()
+	        t.append(r.carray(lambda: (r.i16(), r.i32(), r.i32(), r.i32(),
+	                                   ints(r), ints(r), ints(r),
+	                                   r.tags())[:7]))
+	        r.i32()
+	        r.tags()
+	        return tuple(t)
+	    topics = r.carray(topic)
+	    if ver <= 10:
+	        r.i32()
+	    r.tags()
+	    r.end()
+	    return brokers, cluster, controller, topics
+
+	# CreateTopics v7: what was made, with the topic configs.
+	body = carray([cs("flex") + i32(3) + i16(1) + carray([]) +
+	               carray([cs("retention.ms") + cs("60000") + TAGS]) + TAGS,
+	               cs("bad name") + i32(1) + i16(1) + carray([]) +
+	               carray([]) + TAGS])
+	r = call(CREATE, 7, body + i32(5000) + i8(0) + TAGS)
+	r.i32()
+
+	def created():
+	    t = (r.cstr(), r.take(16), r.i16(), r.cstr(), r.i32(), r.i16(),
+	         r.carray(lambda: (r.cstr(), r.cstr(), r.i8(), r.i8(), r.i8(),
+	                           r.tags())[:4]))
+	    r.tags()
+	    return t
+	made, bad = r.carray(created)
+	r.tags()
+	r.end()
+	expect("made", made[:6], ("flex", ZERO, NONE, None, 3, 1))
+	cfg = {n: (v, ro, src) for n, v, ro, src in made[6]}
+	expect("retention.ms", cfg["retention.ms"], ("60000", 0, 1))
+	expect("min.insync.replicas", cfg["min.insync.replicas"], ("1", 0, 5))
+	expect("bad name", (bad[0], bad[2], bad[4], bad[6]),
+	       ("bad name", INVALID_TOPIC_EXCEPTION, -1, None))
+
+	# CreatePartitions v3.
+	r = call(PARTITIONS, 3, carray([cs("flex") + i32(4) + uvarint(0) + TAGS]) +
+	         i32(5000) + i8(0) + TAGS)
+	expect("grown", (r.i32(), r.carray(lambda: (r.cstr(), r.i16(), r.cstr(),
+	                                             r.tags())[:3])),
+	       (0, [("flex", NONE, None)]))
+
+	# Metadata v9 to v12.
+	host, port = sys.argv[1].rsplit(":", 1)
+	for ver in 9, 10, 11, 12:
+	    brokers, cluster, ctl, topics = metadata(ver, ["flex"])
+	    expect("v%d brokers" % ver, (brokers, cluster, ctl),
+	           ([(1, host, int(port))], "kq-broker", 1))
+	    t = topics[0]
+	    expect("v%d topic" % ver, (t[0], t[1], len(t[-1])), (NONE, "flex", 4))
+	    expect("v%d partition" % ver, t[-1][3], (NONE, 3, 1, 0, [1], [1], []))
+	    if ver >= 10:
+	        expect("v%d id" % ver, t[2], ZERO)
+
+	# DescribeConfigs v4.
+	r = call(32, 4, carray([i8(2) + cs("flex") + carray([cs("retention.ms")]) +
+	                        TAGS]) + i8(1) + i8(0) + TAGS)
+	r.i32()
+	got = r.carray(lambda: (r.i16(), r.cstr(), r.i8(), r.cstr(),
+	                        r.carray(lambda: (r.cstr(), r.cstr(), r.i8(),
+	                                          r.i8(), r.i8(),
+	                                          r.carray(lambda: (r.cstr(),
+	                                                            r.cstr(),
+	                                                            r.i8(),
+	                                                            r.tags())[:3]),
+	                                          r.i8(), r.cstr(),
+	                                          r.tags())[:8]),
+	                        r.tags())[:5])
+	r.tags()
+	r.end()
+	expect("described", got, [(NONE, None, 2, "flex", [
+	    ("retention.ms", "60000", 0, 1, 0, [("retention.ms", "60000", 1)],
+	     5, None)])])
+
+	# DeleteTopics v6: by name; by id, which kq-broker does not know.
+	r = call(DELETE, 6, carray([cs("flex") + ZERO + TAGS,
+	                            cs(None) + b"\x01" * 16 + TAGS]) +
+	         i32(5000) + TAGS)
+	r.i32()
+	got = r.carray(lambda: (r.cstr(), r.take(16), r.i16(), r.cstr(),
+	                        r.tags())[:4])
+	r.tags()
+	r.end()
+	expect("deleted", got[0], ("flex", ZERO, NONE, None))
+	expect("by id", got[1][:3], (None, ZERO, UNKNOWN_TOPIC_ID))
+	PY
+	kcat -b "$KQ_BROKERS" -L >meta &&
+	! grep -q "topic \"flex\"" meta
+'
+
 test_done
