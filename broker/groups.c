@@ -1,13 +1,18 @@
 #include "groups.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "api.h"
 #include "errors.h"
+#include "log.h"
 #include "net.h"
 
 enum state { EMPTY, PREPARING, COMPLETING, STABLE };
@@ -77,6 +82,7 @@ struct kb_group {
 	int nmembers;
 	struct pending *pending; /* not yet joined */
 	uint64_t timer;
+	struct kb_buf saved; /* its latest stable generation, as kept on disk */
 	struct kb_group *next;
 };
 
@@ -274,6 +280,8 @@ answer_join(struct kb_broker *b, struct kb_group *g, struct member *m,
 }
 
 static void session_expired(struct kb_loop *l, void *arg);
+static void group_saved(struct kb_broker *b, struct kb_group *g);
+static void group_unsaved(struct kb_broker *b, struct kb_group *g);
 
 /*
  * Restart m's session timer. A member waiting in JoinGroup has none: its
@@ -413,6 +421,7 @@ complete_join(struct kb_broker *b, struct kb_group *g, struct resume *rs)
 	free(g->protocol);
 	g->protocol = NULL;
 	if (!g->members) {
+		group_unsaved(b, g);
 		g->state = EMPTY;
 		free(g->type);
 		g->type = NULL;
@@ -472,6 +481,7 @@ group_free(struct kb_broker *b, struct kb_group *g)
 		pending_free(b, p);
 	}
 	kb_timer_del(b->loop, g->timer);
+	kb_buf_free(&g->saved);
 	free(g->id);
 	free(g->type);
 	free(g->protocol);
@@ -496,6 +506,7 @@ group_reap(struct kb_broker *b, struct kb_group *g)
 		;
 	*pp = g->next;
 	kb_debug(b, "group %s: empty, forgotten", g->id);
+	group_unsaved(b, g);
 	group_free(b, g);
 }
 
@@ -540,6 +551,7 @@ static void
 after_leave(struct kb_broker *b, struct kb_group *g, struct resume *rs)
 {
 	if (!g->members) {
+		group_unsaved(b, g);
 		kb_timer_del(b->loop, g->timer);
 		g->timer = 0;
 		g->state = EMPTY;
@@ -897,6 +909,7 @@ kb_api_sync_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		g->state = STABLE;
 		kb_debug(b, "group %s: generation %d is stable", g->id,
 			 g->generation);
+		group_saved(b, g);
 		for (o = g->members; o; o = o->next)
 			answer_sync(b, o, KB_NONE, &rs);
 	}
@@ -1667,4 +1680,238 @@ kb_groups_free(struct kb_broker *b)
 		b->groups = g->next;
 		group_free(b, g);
 	}
+}
+
+/* --- durable group metadata ------------------------------------------------ */
+
+/*
+ * Each group's latest stable generation (its protocol, leader, and
+ * members with their ids, timeouts, subscriptions and assignments) is
+ * kept in DIR/group-metadata, written whole through a temporary file, a
+ * rename and a directory sync each time a generation becomes stable or a
+ * group goes. A restart loads it: members keep their ids and generation
+ * and heartbeat on, as with Kafka's coordinator, instead of all being
+ * told UNKNOWN_MEMBER_ID and rebalancing. A group caught mid-rebalance
+ * comes back as its last stable generation, and its members are told to
+ * rejoin as they would have been.
+ */
+
+static void
+metadata_path(const struct kb_broker *b, char *buf, size_t size,
+	      const char *suffix)
+{
+	snprintf(buf, size, "%s/group-metadata%s", b->topics.dir, suffix);
+}
+
+static int
+write_all(int fd, const unsigned char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Write every group's saved generation; a failure is logged, not fatal. */
+static void
+groups_save(struct kb_broker *b)
+{
+	struct kb_buf all = {0};
+	struct kb_group *g;
+	char path[4200], tmp[4200];
+	int fd;
+
+	for (g = b->groups; g; g = g->next) {
+		if (!g->saved.len)
+			continue;
+		kb_put_i32(&all, (int32_t)g->saved.len);
+		kb_put_i32(&all, (int32_t)kb_crc32c(0, g->saved.p,
+						    g->saved.len));
+		kb_put(&all, g->saved.p, g->saved.len);
+	}
+	metadata_path(b, path, sizeof(path), "");
+	metadata_path(b, tmp, sizeof(tmp), ".tmp");
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write_all(fd, all.p, all.len) || fsync(fd) ||
+	    close(fd) || rename(tmp, path) || kb_sync_dir(b->topics.dir))
+		kb_note(b, "%s: cannot keep the groups' metadata: %s", path,
+			strerror(errno));
+	kb_buf_free(&all);
+}
+
+/* g's generation is stable: keep it. */
+static void
+group_saved(struct kb_broker *b, struct kb_group *g)
+{
+	struct kb_buf *o = &g->saved;
+	const struct member *m;
+
+	o->len = 0;
+	o->flex = 0;
+	kb_put_cstr(o, g->id);
+	kb_put_cstr(o, g->type);
+	kb_put_cstr(o, g->protocol);
+	kb_put_cstr(o, g->leader);
+	kb_put_i32(o, g->generation);
+	kb_put_i32(o, g->nmembers);
+	for (m = g->members; m; m = m->next) {
+		const struct proto *p = member_proto(m, g->protocol);
+
+		kb_put_cstr(o, m->id);
+		kb_put_cstr(o, m->client_id);
+		kb_put_cstr(o, m->host);
+		kb_put_cstr(o, m->instance);
+		kb_put_i32(o, m->session_ms);
+		kb_put_i32(o, m->rebalance_ms);
+		kb_put_bytes(o, p ? p->meta : NULL, p ? p->len : 0);
+		kb_put_bytes(o, m->assign, m->assign_len);
+	}
+	groups_save(b);
+}
+
+/* g has no member left: forget what was kept of it. */
+static void
+group_unsaved(struct kb_broker *b, struct kb_group *g)
+{
+	if (!g->saved.len)
+		return;
+	kb_buf_free(&g->saved);
+	groups_save(b);
+}
+
+/* One protocol, name and metadata in one allocation, as read_protos. */
+static struct proto *
+one_proto(const char *name, const unsigned char *meta, int32_t len)
+{
+	size_t nl = strlen(name);
+	struct proto *v = kq_emalloc(sizeof(*v) + nl + 1 +
+				     (size_t)(len > 0 ? len : 0));
+	unsigned char *at = (unsigned char *)(v + 1);
+
+	v->name = (char *)at;
+	memcpy(at, name, nl + 1);
+	v->meta = at + nl + 1;
+	v->len = len > 0 ? len : 0;
+	if (v->len)
+		memcpy(v->meta, meta, (size_t)len);
+	return v;
+}
+
+/* A group back from its record; -1 if the record does not parse. */
+static int
+group_load(struct kb_broker *b, const unsigned char *p, size_t len)
+{
+	struct kb_rd rd;
+	struct kb_str id, type, proto, leader;
+	struct kb_group *g;
+	int32_t gen, n, i;
+
+	kb_rd_init(&rd, p, len);
+	id = kb_string(&rd);
+	type = kb_string(&rd);
+	proto = kb_string(&rd);
+	leader = kb_string(&rd);
+	gen = kb_i32(&rd);
+	n = kb_array_of(&rd, 22);
+	if (rd.err || id.len <= 0 || proto.len < 0 || leader.len < 0 ||
+	    n <= 0 || find_group(b, id))
+		return -1;
+	g = new_group(b, id);
+	g->type = kb_str_dup_null(type);
+	g->protocol = kb_str_dup(proto);
+	g->leader = kb_str_dup(leader);
+	g->generation = gen;
+	g->state = STABLE;
+	for (i = 0; i < n && !rd.err; i++) {
+		struct member *m = kq_ecalloc(1, sizeof(*m)), **pp;
+		const unsigned char *meta, *assign;
+		int32_t mlen, alen;
+
+		m->id = kb_str_dup(kb_string(&rd));
+		m->client_id = kb_str_dup(kb_string(&rd));
+		m->host = kb_str_dup(kb_string(&rd));
+		m->instance = kb_str_dup_null(kb_string(&rd));
+		m->session_ms = kb_i32(&rd);
+		m->rebalance_ms = kb_i32(&rd);
+		mlen = kb_bytes(&rd, &meta);
+		alen = kb_bytes(&rd, &assign);
+		m->g = g;
+		for (pp = &g->members; *pp; pp = &(*pp)->next)
+			;
+		*pp = m;
+		g->nmembers++;
+		m->protos = one_proto(g->protocol, meta, mlen);
+		m->nprotos = 1;
+		m->assign = kq_emalloc(alen > 0 ? (size_t)alen : 1);
+		m->assign_len = alen > 0 ? alen : 0;
+		if (m->assign_len)
+			memcpy(m->assign, assign, (size_t)alen);
+		/* Its session starts now: it has until then to heartbeat. */
+		touch(b, m);
+	}
+	if (rd.err) {
+		b->groups = g->next;
+		group_free(b, g);
+		return -1;
+	}
+	kb_put(&g->saved, p, len);
+	kb_debug(b, "group %s: generation %d back with %d member%s", g->id,
+		 g->generation, g->nmembers, g->nmembers == 1 ? "" : "s");
+	return 0;
+}
+
+int
+kb_groups_load(struct kb_broker *b)
+{
+	char path[4200];
+	struct stat st;
+	unsigned char *data;
+	size_t off = 0, size;
+	int fd, n = 0;
+
+	metadata_path(b, path, sizeof(path), "");
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (fstat(fd, &st)) {
+		close(fd);
+		return -1;
+	}
+	size = (size_t)st.st_size;
+	data = kq_emalloc(size ? size : 1);
+	if (pread(fd, data, size, 0) != (ssize_t)size) {
+		free(data);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	while (size - off >= 8) {
+		uint32_t len = kb_be32(data + off);
+
+		if (len > size - off - 8)
+			break;
+		if (kb_crc32c(0, data + off + 8, len) !=
+			    kb_be32(data + off + 4) ||
+		    group_load(b, data + off + 8, len))
+			kq_warn("%s: skipped a bad group record at position %zu",
+				path, off);
+		else
+			n++;
+		off += (size_t)len + 8;
+	}
+	if (off < size)
+		kq_warn("%s: dropped %zu bytes of a torn record at position "
+			"%zu",
+			path, size - off, off);
+	free(data);
+	if (n)
+		kb_note(b, "%d group%s back as they were", n,
+			n == 1 ? "" : "s");
+	return 0;
 }
