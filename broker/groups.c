@@ -147,6 +147,23 @@ find_instance(struct kb_group *g, struct kb_str inst)
 	return NULL;
 }
 
+/*
+ * A request naming a static instance (inst not null) as member mid:
+ * UNKNOWN_MEMBER_ID if no member has it, FENCED_INSTANCE_ID if another
+ * member id has it now (mid is an old incarnation), else NONE.
+ */
+static int16_t
+instance_check(struct kb_group *g, struct kb_str mid, struct kb_str inst)
+{
+	const struct member *e;
+
+	if (inst.len < 0)
+		return KB_NONE;
+	if (!(e = find_instance(g, inst)))
+		return KB_UNKNOWN_MEMBER_ID;
+	return kb_str_eq(mid, e->id) ? KB_NONE : KB_FENCED_INSTANCE_ID;
+}
+
 static void
 free_protos(struct member *m)
 {
@@ -225,14 +242,19 @@ member_proto(const struct member *m, const char *name)
 
 /*
  * A JoinGroup response body: with err, only the member id mid; else the
- * generation, and for its leader every member.
+ * generation, and for its leader every member. leader (NULL: the group's)
+ * is the leader named; skip tells the leader that it need not assign
+ * (KIP-814: a static leader back).
  */
 static void
 put_join(struct kb_buf *out, int ver, int16_t err, const struct kb_group *g,
-	 const struct member *m, const char *mid)
+	 const struct member *m, const char *mid, const char *leader,
+	 int skip)
 {
 	const struct member *o;
 
+	if (!err && !leader)
+		leader = g->leader;
 	if (ver >= 2)
 		kb_put_i32(out, 0);
 	kb_put_i16(out, err);
@@ -240,11 +262,11 @@ put_join(struct kb_buf *out, int ver, int16_t err, const struct kb_group *g,
 	if (ver >= 7)
 		kb_put_cstr(out, err ? NULL : g->type);
 	kb_put_cstr(out, !err ? g->protocol : ver >= 7 ? NULL : "");
-	kb_put_cstr(out, err ? "" : g->leader);
+	kb_put_cstr(out, err ? "" : leader);
 	if (ver >= 9)
-		kb_put_i8(out, 0); /* skip_assignment: the leader assigns */
+		kb_put_i8(out, (int8_t)skip);
 	kb_put_cstr(out, mid);
-	if (!err && !strcmp(m->id, g->leader)) {
+	if (!err && !strcmp(m->id, leader)) {
 		kb_put_array(out, g->nmembers);
 		for (o = g->members; o; o = o->next) {
 			const struct proto *p = member_proto(o, g->protocol);
@@ -273,7 +295,7 @@ answer_join(struct kb_broker *b, struct kb_group *g, struct member *m,
 		return;
 	mark = reply_begin(c, &m->join, KB_JOIN_GROUP);
 	put_join(&c->out, m->join.ver, err, g, m,
-		 err == KB_UNKNOWN_MEMBER_ID ? "" : m->id);
+		 err == KB_UNKNOWN_MEMBER_ID ? "" : m->id, NULL, 0);
 	kb_reply_end(c, mark);
 	m->join.c = NULL;
 	resume_add(b, rs, c);
@@ -760,6 +782,78 @@ add_member(struct kb_broker *b, struct kb_req *r, struct kb_group *g,
 	return m;
 }
 
+/* Whether protos are m's protocols as they are, in the same order. */
+static int
+same_protos(const struct member *m, const struct proto *protos, int32_t n)
+{
+	int32_t i;
+
+	if (n != m->nprotos)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (strcmp(protos[i].name, m->protos[i].name) ||
+		    protos[i].len != m->protos[i].len ||
+		    (protos[i].len &&
+		     memcmp(protos[i].meta, m->protos[i].meta,
+			    (size_t)protos[i].len)))
+			return 0;
+	return 1;
+}
+
+/*
+ * A static member (KIP-345) back with no member id, its instance id known
+ * in its group as old: a new id takes old's place, with old's assignment
+ * and, if old led, the lead; old's waiting requests are fenced. In a
+ * stable group whose protocol stays, that is all: no rebalance, the
+ * member syncs to get its assignment back, as Kafka does.
+ */
+static int
+static_rejoin(struct kb_broker *b, struct kb_req *r, struct member *old,
+	      struct proto *protos, int32_t n, int32_t session,
+	      int32_t rebalance, struct kb_buf *out)
+{
+	struct kb_group *g = old->g;
+	struct resume rs = {.n = 0};
+	char *was = old->id;
+	const char *chosen;
+	int leads = g->leader && !strcmp(g->leader, was);
+
+	answer_join(b, g, old, KB_FENCED_INSTANCE_ID, &rs);
+	answer_sync(b, old, KB_FENCED_INSTANCE_ID, &rs);
+	old->id = new_member_id(b, r);
+	if (leads) {
+		free(g->leader);
+		g->leader = kq_estrdup(old->id);
+	}
+	free_protos(old);
+	old->protos = protos;
+	old->nprotos = n;
+	old->session_ms = session;
+	old->rebalance_ms = rebalance;
+	kb_debug(b, "group %s: static member %s is back as %s", g->id,
+		 old->instance, old->id);
+	if (g->state == STABLE && (chosen = choose_protocol(g)) &&
+	    g->protocol && !strcmp(chosen, g->protocol)) {
+		touch(b, old);
+		group_saved(b, g);
+		/*
+		 * v9 (KIP-814): a leader back is told it leads, and that it
+		 * need not assign; before, it is not told it leads.
+		 */
+		put_join(out, r->ver, KB_NONE, g, old, old->id,
+			 leads && r->ver < 9 ? was : NULL, leads);
+		free(was);
+		resume_all(b, &rs);
+		return KB_REPLY;
+	}
+	free(was);
+	park_join(b, r, old, &rs);
+	prepare(b, g, &rs);
+	maybe_complete(b, g, &rs);
+	resume_all(b, &rs);
+	return KB_PARKED;
+}
+
 int
 kb_api_join_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		  struct kb_buf *out)
@@ -796,22 +890,43 @@ kb_api_join_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	else if ((g && g->members && g->type && !kb_str_eq(type, g->type)) ||
 		 !protos_fit(g, m, protos, n))
 		err = KB_INCONSISTENT_GROUP_PROTOCOL;
+	else if (mid.len > 0 && (err = instance_check(g, mid, inst)))
+		;
 	else if (!m && mid.len > 0 && !take_pending(b, g, mid))
 		err = KB_UNKNOWN_MEMBER_ID;
 	if (err) {
 		free(protos);
-		put_join(out, r->ver, err, NULL, NULL, "");
+		put_join(out, r->ver, err, NULL, NULL, "", NULL, 0);
 		return KB_REPLY;
 	}
 	if (!g)
 		g = new_group(b, gid);
-	if (!m && mid.len <= 0 && r->ver >= 4) {
+	if (!m && mid.len <= 0 && (m = find_instance(g, inst)))
+		return static_rejoin(b, r, m, protos, n, session, rebalance,
+				     out);
+	if (m && g->state != PREPARING && same_protos(m, protos, n) &&
+	    (g->state == COMPLETING || strcmp(m->id, g->leader))) {
+		/*
+		 * As Kafka: a follower asking again with nothing changed (or
+		 * any member, while the leader assigns) is given the current
+		 * generation, and no rebalance starts.
+		 */
+		free(protos);
+		answer_join(b, g, m, KB_REBALANCE_IN_PROGRESS, &rs);
+		resume_all(b, &rs);
+		touch(b, m);
+		put_join(out, r->ver, KB_NONE, g, m, m->id, NULL, 0);
+		return KB_REPLY;
+	}
+	/* A static member (KIP-345) is known by its instance id at once. */
+	if (!m && mid.len <= 0 && inst.len < 0 && r->ver >= 4) {
 		/* KIP-394: the member asks again with this id. */
 		char *id = new_member_id(b, r);
 
 		add_pending(b, g, id, session);
 		free(protos);
-		put_join(out, r->ver, KB_MEMBER_ID_REQUIRED, NULL, NULL, id);
+		put_join(out, r->ver, KB_MEMBER_ID_REQUIRED, NULL, NULL, id, NULL,
+			 0);
 		free(id);
 		return KB_REPLY;
 	}
@@ -849,10 +964,11 @@ kb_api_sync_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	struct resume rs = {.n = 0};
 	struct kb_rd assigns;
 	struct kb_str ptype = {NULL, -1}, pname = {NULL, -1};
+	struct kb_str inst = {NULL, -1};
 
 	mid = kb_string(in);
 	if (r->ver >= 3)
-		kb_string(in);
+		inst = kb_string(in);
 	if (r->ver >= 5) {
 		ptype = kb_string(in);
 		pname = kb_string(in);
@@ -871,7 +987,9 @@ kb_api_sync_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		return KB_BADREQ;
 	g = find_group(b, gid);
 	m = find_member(g, mid);
-	if (!m)
+	if ((err = instance_check(g, mid, inst)))
+		m = NULL;
+	else if (!m)
 		err = KB_UNKNOWN_MEMBER_ID;
 	else if (gen != g->generation)
 		err = KB_ILLEGAL_GENERATION;
@@ -921,7 +1039,7 @@ int
 kb_api_heartbeat(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		 struct kb_buf *out)
 {
-	struct kb_str gid = kb_string(in), mid;
+	struct kb_str gid = kb_string(in), mid, inst = {NULL, -1};
 	int32_t gen = kb_i32(in);
 	struct kb_group *g;
 	struct member *m;
@@ -929,13 +1047,15 @@ kb_api_heartbeat(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 
 	mid = kb_string(in);
 	if (r->ver >= 3)
-		kb_string(in);
+		inst = kb_string(in);
 	kb_tags(in);
 	if (in->err)
 		return KB_BADREQ;
 	g = find_group(b, gid);
 	m = find_member(g, mid);
-	if (!m)
+	if ((err = instance_check(g, mid, inst)))
+		m = NULL;
+	else if (!m)
 		err = KB_UNKNOWN_MEMBER_ID;
 	else if (g->state == PREPARING)
 		err = KB_REBALANCE_IN_PROGRESS;
@@ -986,17 +1106,24 @@ kb_api_leave_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	g = find_group(b, gid);
 	for (i = 0; i < n; i++) {
 		struct member *m = find_member(g, ids[i]);
+		int16_t e = KB_NONE;
 
-		/* KIP-345: a static member may leave by its instance id. */
-		if (!m && ids[i].len <= 0 && r->ver >= 3)
+		/*
+		 * KIP-345: a static member may leave by its instance id; an
+		 * old incarnation of it is fenced.
+		 */
+		if (r->ver >= 3 && ids[i].len <= 0)
 			m = find_instance(g, insts[i]);
-		errs[i] = m ? KB_NONE : KB_UNKNOWN_MEMBER_ID;
+		else if (r->ver >= 3 &&
+			 (e = instance_check(g, ids[i], insts[i])))
+			m = NULL;
+		errs[i] = m ? KB_NONE : e ? e : KB_UNKNOWN_MEMBER_ID;
 		if (m) {
 			kb_debug(b, "group %s: member %s leaves", g->id, m->id);
 			remove_member(b, m, &rs);
 			left = 1;
 		} else {
-			err = KB_UNKNOWN_MEMBER_ID;
+			err = errs[i];
 		}
 	}
 	/* A late LeaveGroup (the member expired) changes nothing. */
@@ -1062,7 +1189,7 @@ int
 kb_api_offset_commit(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		     struct kb_buf *out)
 {
-	struct kb_str gid = kb_string(in), mid = {"", 0};
+	struct kb_str gid = kb_string(in), mid = {"", 0}, inst = {NULL, -1};
 	int32_t gen = -1, nt, np, i, j;
 	struct kb_group *g;
 	int16_t gerr = KB_NONE;
@@ -1075,7 +1202,7 @@ kb_api_offset_commit(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		mid = kb_string(in);
 	}
 	if (r->ver >= 7)
-		kb_string(in);
+		inst = kb_string(in);
 	if (r->ver >= 2 && r->ver <= 4)
 		kb_i64(in);
 	nt = kb_array(in);
@@ -1086,6 +1213,9 @@ kb_api_offset_commit(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		gerr = KB_INVALID_GROUP_ID;
 	else if (gen < 0 && (!g || g->state == EMPTY))
 		gerr = KB_NONE; /* a commit from outside any group */
+	else if (inst.len >= 0 && find_instance(g, inst) &&
+		 !kb_str_eq(mid, find_instance(g, inst)->id))
+		gerr = KB_FENCED_INSTANCE_ID;
 	else if (g && g->state == COMPLETING)
 		gerr = KB_REBALANCE_IN_PROGRESS;
 	else if (!find_member(g, mid))

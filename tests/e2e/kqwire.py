@@ -33,6 +33,7 @@ INVALID_REQUEST = 42
 NON_EMPTY_GROUP = 68
 GROUP_ID_NOT_FOUND = 69
 MEMBER_ID_REQUIRED = 79
+FENCED_INSTANCE_ID = 82
 GROUP_SUBSCRIBED_TO_TOPIC = 86
 UNKNOWN_TOPIC_ID = 100
 
@@ -206,11 +207,13 @@ class Conn:
         finally:
             self.sock.settimeout(15)
 
-    # JoinGroup v1 (v4: a new member is given its id to ask again with):
-    # session and rebalance timeouts, protocols by name.
+    # JoinGroup v1 (v4: a new member is given its id to ask again with;
+    # v5: a static member's instance id): session and rebalance timeouts,
+    # protocols by name.
     def join_send(self, group, member, protos, session=10000,
-                  rebalance=30000, meta=b"", ver=1):
+                  rebalance=30000, meta=b"", ver=1, instance=None):
         body = s(group) + i32(session) + i32(rebalance) + s(member) + \
+            (s(instance) if ver >= 5 else b"") + \
             s("consumer") + array([s(p) + b(meta) for p in protos])
         self.ver = ver
         return self.send(JOIN, ver, body)
@@ -221,7 +224,10 @@ class Conn:
             r.i32()
         a = {"error": r.i16(), "generation": r.i32(), "protocol": r.str(),
              "leader": r.str(), "member": r.str()}
-        a["members"] = r.array(lambda: (r.str(), r.bytes()))
+        if self.ver >= 5:
+            a["members"] = r.array(lambda: (r.str(), r.str(), r.bytes())[::2])
+        else:
+            a["members"] = r.array(lambda: (r.str(), r.bytes()))
         return a
 
     def join(self, *args, **kw):
@@ -242,9 +248,16 @@ class Conn:
         self.sync_send(*args, **kw)
         return self.sync_recv()
 
-    def heartbeat(self, group, gen, member):
-        self.send(HEARTBEAT, 0, s(group) + i32(gen) + s(member))
-        return self.recv().i16()
+    def heartbeat(self, group, gen, member, instance=None):
+        """Heartbeat v0; v3 with a static member's instance id."""
+        if instance is None:
+            self.send(HEARTBEAT, 0, s(group) + i32(gen) + s(member))
+            return self.recv().i16()
+        self.send(HEARTBEAT, 3, s(group) + i32(gen) + s(member) +
+                  s(instance))
+        r = self.recv()
+        r.i32()
+        return r.i16()
 
     def leave(self, group, member):
         self.send(LEAVE, 0, s(group) + s(member))
