@@ -1869,10 +1869,19 @@ groups_save(struct kb_broker *b)
 	metadata_path(b, path, sizeof(path), "");
 	metadata_path(b, tmp, sizeof(tmp), ".tmp");
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || write_all(fd, all.p, all.len) || fsync(fd) ||
-	    close(fd) || rename(tmp, path) || kb_sync_dir(b->topics.dir))
+	if (fd >= 0 && (write_all(fd, all.p, all.len) || fsync(fd))) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		fd = -1;
+	}
+	if (fd < 0 || close(fd) || rename(tmp, path) ||
+	    kb_sync_dir(b->topics.dir)) {
 		kb_note(b, "%s: cannot keep the groups' metadata: %s", path,
 			strerror(errno));
+		unlink(tmp);
+	}
 	kb_buf_free(&all);
 }
 
