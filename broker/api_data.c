@@ -36,6 +36,28 @@ find_log(struct kb_broker *b, struct kb_str topic, int32_t part,
 	return &t->parts[part];
 }
 
+/*
+ * message.timestamp.type=LogAppendTime: each batch takes the time it is
+ * stored at (the timestamp type bit of its attributes, its maxTimestamp),
+ * its CRC made anew, as Kafka's log does. Only batches whose CRC checks
+ * are changed; kb_log_append refuses the others.
+ */
+static void
+stamp_append_time(unsigned char *p, size_t n, int64_t now)
+{
+	size_t size;
+	const char *why;
+
+	while (n > 0 && kb_batch_check(p, n, &size, &why) == KB_NONE) {
+		p[KB_B_ATTRS + 1] |= 0x08;
+		kb_st64(p + KB_B_MAXTS, (uint64_t)now);
+		kb_st32(p + KB_B_CRC, kb_crc32c(0, p + KB_B_ATTRS,
+						size - KB_B_ATTRS));
+		p += size;
+		n -= size;
+	}
+}
+
 int
 kb_api_produce(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	       struct kb_buf *out)
@@ -45,6 +67,7 @@ kb_api_produce(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	int32_t ntopics, i, j, np;
 	int64_t now = kq_now_ms();
 	struct kb_log *synced[64];
+	struct kb_topic *t;
 	int nsync = 0, k, fail = 0;
 
 	kb_i32(in); /* timeout: a single node has no replicas to wait for */
@@ -61,6 +84,7 @@ kb_api_produce(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			return KB_BADREQ;
 		kb_put_str(out, topic);
 		kb_put_i32(out, np);
+		t = kb_topics_find(&b->topics, topic.s, topic.len);
 		for (j = 0; j < np; j++) {
 			int32_t part = kb_i32(in);
 			const unsigned char *rec;
@@ -78,6 +102,10 @@ kb_api_produce(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			else if (lg && n <= 0)
 				err = KB_CORRUPT_MESSAGE, why = "no records";
 			else if (lg) {
+				if (t->append_time)
+					stamp_append_time(
+						(unsigned char *)rec,
+						(size_t)n, now);
 				err = (int16_t)kb_log_append(
 					lg, (unsigned char *)rec, (size_t)n,
 					now, &base, &why);
@@ -108,7 +136,8 @@ kb_api_produce(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			kb_put_i32(out, part);
 			kb_put_i16(out, err);
 			kb_put_i64(out, base);
-			kb_put_i64(out, -1);
+			/* log_append_time: -1 for CreateTime */
+			kb_put_i64(out, lg && !err && t->append_time ? now : -1);
 			if (r->ver >= 5)
 				kb_put_i64(out, lg ? lg->start : -1);
 			if (r->ver >= 8) {

@@ -395,6 +395,9 @@ settle(const struct kb_topics *ts, struct kb_topic *t)
 		t->conf.retention_ms = -1;
 		t->conf.retention_bytes = -1;
 	}
+	i = kb_cfg_find("message.timestamp.type");
+	t->append_time = (t->set >> i & 1) &&
+			 !strcmp(t->val[i], "LogAppendTime");
 	for (p = 0; t->parts && p < t->nparts; p++)
 		t->parts[p].conf = t->conf;
 }

@@ -119,6 +119,26 @@ test_expect_success 'unknown names and bad values are refused with INVALID_CONFI
 	! grep -E "topic \"(bad|lags)" meta
 '
 
+test_expect_success 'message.timestamp.type=LogAppendTime stamps records with the time they are stored' '
+	py <<-\PY &&
+	import sys, time
+	from kafka import KafkaProducer
+	from kafka.admin import KafkaAdminClient, NewTopic
+	a = KafkaAdminClient(bootstrap_servers=sys.argv[1])
+	a.create_topics([NewTopic("stamped", 1, 1, topic_configs={
+	    "message.timestamp.type": "LogAppendTime"}),
+	    NewTopic("created", 1, 1)])
+	p = KafkaProducer(bootstrap_servers=sys.argv[1])
+	for t in "stamped", "created":
+	    p.send(t, b"x", timestamp_ms=1000)
+	p.flush()
+	PY
+	now=$(date +%s) &&
+	test "$(kcat_read created -f "%T\n")" = 1000 &&
+	ts=$(kcat_read stamped -f "%T\n") &&
+	test $((ts / 1000)) -ge $((now - 60)) && test $((ts / 1000)) -le $((now + 1))
+'
+
 stop_broker
 start_kq_broker -d "$TMP/data"
 
