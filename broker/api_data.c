@@ -99,6 +99,11 @@ kb_api_produce(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			lg = find_log(b, topic, part, &err);
 			if (acks != 0 && acks != 1 && acks != -1)
 				err = KB_INVALID_REQUIRED_ACKS;
+			else if (lg && acks == -1 && t->min_insync > 1)
+				/* As Kafka: the one replica is too few. */
+				err = KB_NOT_ENOUGH_REPLICAS,
+				why = "min.insync.replicas is above 1: this "
+				      "broker is a single node";
 			else if (lg && n <= 0)
 				err = KB_CORRUPT_MESSAGE, why = "no records";
 			else if (lg) {
@@ -123,7 +128,8 @@ kb_api_produce(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			}
 			if (err && err != KB_UNKNOWN_TOPIC_OR_PARTITION &&
 			    err != KB_OUT_OF_ORDER_SEQUENCE_NUMBER &&
-			    err != KB_DUPLICATE_SEQUENCE_NUMBER)
+			    err != KB_DUPLICATE_SEQUENCE_NUMBER &&
+			    err != KB_NOT_ENOUGH_REPLICAS)
 				kb_note(b, "produce to %.*s-%d from %s: %s",
 					topic.len, topic.s, part,
 					r->c->client_id ? r->c->client_id

@@ -398,6 +398,7 @@ settle(const struct kb_topics *ts, struct kb_topic *t)
 	i = kb_cfg_find("message.timestamp.type");
 	t->append_time = (t->set >> i & 1) &&
 			 !strcmp(t->val[i], "LogAppendTime");
+	t->min_insync = (int)cfg_long(t, kb_cfg_find("min.insync.replicas"));
 	for (p = 0; t->parts && p < t->nparts; p++)
 		t->parts[p].conf = t->conf;
 }

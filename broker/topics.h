@@ -14,9 +14,10 @@
 /*
  * The topic configs, Kafka's (3.9) all: the first KB_CFG_NLOG are
  * honoured through struct kb_logconf; cleanup.policy is honoured too (a
- * topic that is not "delete" loses nothing to retention), and
- * message.timestamp.type (Produce stamps batches with their append time);
- * the others are checked, kept and described, not acted on.
+ * topic that is not "delete" loses nothing to retention),
+ * message.timestamp.type (Produce stamps batches with their append time)
+ * and min.insync.replicas (above 1, the one replica is too few for
+ * acks=all); the others are checked, kept and described, not acted on.
  */
 enum {
 	KB_CFG_RETENTION_MS,
@@ -56,6 +57,7 @@ struct kb_topic {
 	uint64_t set;		/* bit per config: set on the topic */
 	char *val[KB_NCFG];	/* the value of each config set */
 	int append_time;	/* message.timestamp.type=LogAppendTime */
+	int min_insync;		/* min.insync.replicas */
 };
 
 struct kb_topics {

@@ -139,6 +139,27 @@ test_expect_success 'message.timestamp.type=LogAppendTime stamps records with th
 	test $((ts / 1000)) -ge $((now - 60)) && test $((ts / 1000)) -le $((now + 1))
 '
 
+test_expect_success 'min.insync.replicas above 1: acks=all is refused with NOT_ENOUGH_REPLICAS, acks=1 taken' '
+	py <<-\PY &&
+	import sys
+	from kafka import KafkaProducer
+	from kafka.errors import NotEnoughReplicasError
+	from kafka.admin import KafkaAdminClient, NewTopic
+	a = KafkaAdminClient(bootstrap_servers=sys.argv[1])
+	a.create_topics([NewTopic("isr", 1, 1, topic_configs={
+	    "min.insync.replicas": "2"})])
+	p = KafkaProducer(bootstrap_servers=sys.argv[1], acks="all", retries=0)
+	try:
+	    p.send("isr", b"all").get(timeout=10)
+	    raise AssertionError("acks=all taken")
+	except NotEnoughReplicasError:
+	    pass
+	p = KafkaProducer(bootstrap_servers=sys.argv[1], acks=1)
+	p.send("isr", b"one").get(timeout=10)
+	PY
+	test "$(kcat_read isr)" = one
+'
+
 stop_broker
 start_kq_broker -d "$TMP/data"
 
