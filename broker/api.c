@@ -26,7 +26,7 @@ static const struct api {
 } apis[] = {
 	{KB_PRODUCE, "Produce", 3, 8, NOFLEX, kb_api_produce},
 	{KB_FETCH, "Fetch", 4, 11, NOFLEX, kb_api_fetch},
-	{KB_LIST_OFFSETS, "ListOffsets", 1, 5, NOFLEX, kb_api_list_offsets},
+	{KB_LIST_OFFSETS, "ListOffsets", 1, 6, 6, kb_api_list_offsets},
 	{KB_METADATA, "Metadata", 0, 12, 9, metadata},
 	{KB_OFFSET_COMMIT, "OffsetCommit", 0, 9, 8, kb_api_offset_commit},
 	{KB_OFFSET_FETCH, "OffsetFetch", 0, 9, 6, kb_api_offset_fetch},
@@ -42,7 +42,7 @@ static const struct api {
 	{KB_API_VERSIONS, "ApiVersions", 0, 4, 3, api_versions},
 	{KB_CREATE_TOPICS, "CreateTopics", 0, 7, 5, create_topics},
 	{KB_DELETE_TOPICS, "DeleteTopics", 0, 6, 4, delete_topics},
-	{KB_INIT_PRODUCER_ID, "InitProducerId", 0, 1, NOFLEX,
+	{KB_INIT_PRODUCER_ID, "InitProducerId", 0, 2, 2,
 	 kb_api_init_producer_id},
 	{KB_DESCRIBE_CONFIGS, "DescribeConfigs", 0, 4, 4, describe_configs},
 	{KB_ALTER_CONFIGS, "AlterConfigs", 0, 2, 2, alter_configs},

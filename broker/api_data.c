@@ -451,7 +451,7 @@ kb_api_list_offsets(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		return KB_BADREQ;
 	if (r->ver >= 2)
 		kb_put_i32(out, 0);
-	kb_put_i32(out, ntopics);
+	kb_put_array(out, ntopics);
 	for (i = 0; i < ntopics; i++) {
 		struct kb_str topic = kb_string(in);
 
@@ -459,7 +459,7 @@ kb_api_list_offsets(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		if (in->err)
 			return KB_BADREQ;
 		kb_put_str(out, topic);
-		kb_put_i32(out, np);
+		kb_put_array(out, np);
 		for (j = 0; j < np; j++) {
 			int32_t part = kb_i32(in);
 			int64_t ts, off = -1, found = -1;
@@ -469,6 +469,7 @@ kb_api_list_offsets(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			if (r->ver >= 4)
 				kb_i32(in);
 			ts = kb_i64(in);
+			kb_tags(in);
 			if (in->err)
 				return KB_BADREQ;
 			lg = find_log(b, topic, part, &err);
@@ -487,9 +488,14 @@ kb_api_list_offsets(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			kb_put_i64(out, off);
 			if (r->ver >= 4)
 				kb_put_i32(out, 0);
+			kb_put_tags(out);
 		}
+		kb_tags(in);
+		kb_put_tags(out);
 	}
-	return KB_REPLY;
+	kb_tags(in);
+	kb_put_tags(out);
+	return in->err ? KB_BADREQ : KB_REPLY;
 }
 
 /* --- InitProducerId -------------------------------------------------------- */
@@ -503,6 +509,7 @@ kb_api_init_producer_id(struct kb_broker *b, struct kb_req *r,
 	int16_t err = KB_NONE;
 
 	kb_i32(in);
+	kb_tags(in);
 	if (in->err)
 		return KB_BADREQ;
 	if (txn.len >= 0) {
@@ -520,5 +527,6 @@ kb_api_init_producer_id(struct kb_broker *b, struct kb_req *r,
 	kb_put_i16(out, err);
 	kb_put_i64(out, pid);
 	kb_put_i16(out, err ? -1 : 0);
+	kb_put_tags(out);
 	return KB_REPLY;
 }

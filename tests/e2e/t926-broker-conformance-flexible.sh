@@ -318,4 +318,33 @@ test_expect_success 'topic admin in the newest flexible versions: Metadata, Crea
 	! grep -q "topic \"flex\"" meta
 '
 
+test_expect_success 'InitProducerId v2 (librdkafka, idempotent) and ListOffsets v6, flexible' '
+	seq 4 | kcat -b "$KQ_BROKERS" -P -t one -p 1 -X enable.idempotence=true \
+		-d protocol 2>err &&
+	grep -q "Sent InitProducerIdRequest (v2" err &&
+	test "$(kcat_read one -p 1 | wc -l)" -eq 4 &&
+	py <<-\PY
+	import os, sys
+	sys.path.insert(0, os.environ["WIRE"])
+	from kqwire import *
+	c = Conn(sys.argv[1])
+	parts = carray([i32(1) + i32(-1) + i64(t) + TAGS for t in (-2, -1, 0)])
+	c.send(2, 6, i32(-1) + i8(0) + carray([cs("one") + parts + TAGS]) +
+	       TAGS, flex=True)
+	r = c.recv(flex=True)
+	r.i32()
+	got = r.carray(lambda: (r.cstr(), r.carray(lambda: (r.i32(), r.i16(),
+	                                                    r.i64(), r.i64(),
+	                                                    r.i32(),
+	                                                    r.tags())[:5]),
+	                        r.tags())[:2])
+	r.tags()
+	r.end()
+	name, (first, last, bytime) = got[0]
+	expect("earliest", first, (1, NONE, -1, 0, 0))
+	expect("latest", last, (1, NONE, -1, 4, 0))
+	expect("by time", (bytime[1], bytime[3]), (NONE, 0))
+	PY
+'
+
 test_done
