@@ -24,7 +24,7 @@ static const struct api {
 	int16_t min, max, flex;
 	kb_handler *fn;
 } apis[] = {
-	{KB_PRODUCE, "Produce", 3, 8, NOFLEX, kb_api_produce},
+	{KB_PRODUCE, "Produce", 3, 11, 9, kb_api_produce},
 	{KB_FETCH, "Fetch", 4, 11, NOFLEX, kb_api_fetch},
 	{KB_LIST_OFFSETS, "ListOffsets", 1, 6, 6, kb_api_list_offsets},
 	{KB_METADATA, "Metadata", 0, 12, 9, metadata},

@@ -75,7 +75,7 @@ kb_api_produce(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	if (in->err)
 		return KB_BADREQ;
 	(void)txn;
-	kb_put_i32(out, ntopics);
+	kb_put_array(out, ntopics);
 	for (i = 0; i < ntopics; i++) {
 		struct kb_str topic = kb_string(in);
 
@@ -83,7 +83,7 @@ kb_api_produce(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		if (in->err)
 			return KB_BADREQ;
 		kb_put_str(out, topic);
-		kb_put_i32(out, np);
+		kb_put_array(out, np);
 		t = kb_topics_find(&b->topics, topic.s, topic.len);
 		for (j = 0; j < np; j++) {
 			int32_t part = kb_i32(in);
@@ -94,6 +94,7 @@ kb_api_produce(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			int64_t base = -1;
 			const char *why = NULL;
 
+			kb_tags(in);
 			if (in->err)
 				return KB_BADREQ;
 			lg = find_log(b, topic, part, &err);
@@ -147,12 +148,16 @@ kb_api_produce(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			if (r->ver >= 5)
 				kb_put_i64(out, lg ? lg->start : -1);
 			if (r->ver >= 8) {
-				kb_put_i32(out, 0);
+				kb_put_array(out, 0);
 				kb_put_cstr(out, err ? why : NULL);
 			}
+			kb_put_tags(out);
 		}
+		kb_tags(in);
+		kb_put_tags(out);
 	}
 	kb_put_i32(out, 0);
+	kb_put_tags(out);
 	if (b->fsync == KB_FSYNC_ALWAYS)
 		for (k = 0; k < nsync; k++)
 			fail |= kb_log_sync(synced[k]);

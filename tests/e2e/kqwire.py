@@ -369,3 +369,32 @@ def api_versions(c, ver=0):
             r.i32()
     r.end()
     return err, {k: (lo, hi) for k, lo, hi in keys}
+
+
+def crc32c(data):
+    """CRC-32C (Castagnoli), as record batches carry it."""
+    crc = 0xffffffff
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82f63b78 if crc & 1 else 0)
+    return crc ^ 0xffffffff
+
+
+def varint(n):
+    """A zig-zag varint, as in records."""
+    return uvarint((n << 1) ^ (n >> 63))
+
+
+def batch(values, timestamp=0):
+    """A record batch (magic 2, uncompressed) of values, no keys."""
+    recs = b""
+    for i, v in enumerate(values):
+        body = i8(0) + varint(0) + varint(i) + varint(-1) + \
+            varint(len(v)) + v + varint(0)
+        recs += varint(len(body)) + body
+    after_crc = struct.pack(">hiqqqhii", 0, len(values) - 1, timestamp,
+                            timestamp, -1, -1, -1, len(values)) + recs
+    head = struct.pack(">ib", 0, 2) + struct.pack(">I", crc32c(after_crc))
+    return struct.pack(">qi", 0, len(head) + len(after_crc)) + head + \
+        after_crc

@@ -347,4 +347,29 @@ test_expect_success 'InitProducerId v2 (librdkafka, idempotent) and ListOffsets 
 	PY
 '
 
+test_expect_success 'Produce v9 to v11, flexible: stored, and read back by kcat' '
+	py <<-\PY &&
+	import os, sys
+	sys.path.insert(0, os.environ["WIRE"])
+	from kqwire import *
+	c = Conn(sys.argv[1])
+	for ver in 9, 10, 11:
+	    recs = batch([b"v%d" % ver])
+	    c.send(0, ver, cs(None) + i16(-1) + i32(5000) + carray([
+	        cs("one") + carray([i32(0) + uvarint(len(recs) + 1) + recs +
+	                            TAGS]) + TAGS]) + TAGS, flex=True)
+	    r = c.recv(flex=True)
+	    got = r.carray(lambda: (r.cstr(), r.carray(lambda: (
+	        r.i32(), r.i16(), r.i64(), r.i64(), r.i64(),
+	        r.carray(lambda: None), r.cstr(), r.tags())[:2]), r.tags())[:2])
+	    r.i32()
+	    r.tags()
+	    r.end()
+	    expect("v%d" % ver, got, [("one", [(0, NONE)])])
+	PY
+	kcat_read one -p 0 | tail -n 3 >got &&
+	printf "%s\n" v9 v10 v11 >want &&
+	test_cmp want got
+'
+
 test_done
