@@ -25,7 +25,7 @@ static const struct api {
 	kb_handler *fn;
 } apis[] = {
 	{KB_PRODUCE, "Produce", 3, 11, 9, kb_api_produce},
-	{KB_FETCH, "Fetch", 4, 11, NOFLEX, kb_api_fetch},
+	{KB_FETCH, "Fetch", 4, 12, 12, kb_api_fetch},
 	{KB_LIST_OFFSETS, "ListOffsets", 1, 6, 6, kb_api_list_offsets},
 	{KB_METADATA, "Metadata", 0, 12, 9, metadata},
 	{KB_OFFSET_COMMIT, "OffsetCommit", 0, 9, 8, kb_api_offset_commit},

@@ -220,7 +220,7 @@ fetch(struct kb_broker *b, int ver, struct kb_rd *in, struct kb_buf *out,
 		kb_put_i16(out, KB_NONE);
 		kb_put_i32(out, 0); /* no fetch sessions: always full */
 	}
-	kb_put_i32(out, ntopics);
+	kb_put_array(out, ntopics);
 	for (i = 0; i < ntopics; i++) {
 		struct kb_str topic = kb_string(in);
 
@@ -228,20 +228,23 @@ fetch(struct kb_broker *b, int ver, struct kb_rd *in, struct kb_buf *out,
 		if (in->err)
 			return -1;
 		kb_put_str(out, topic);
-		kb_put_i32(out, np);
+		kb_put_array(out, np);
 		for (j = 0; j < np; j++) {
 			int32_t part = kb_i32(in), pmax;
 			int64_t offset;
 			int16_t err;
 			struct kb_log *lg;
-			size_t at;
+			size_t at, rat;
 
 			if (ver >= 9)
 				kb_i32(in);
 			offset = kb_i64(in);
+			if (ver >= 12)
+				kb_i32(in); /* last fetched epoch */
 			if (ver >= 5)
 				kb_i64(in);
 			pmax = kb_i32(in);
+			kb_tags(in);
 			if (in->err)
 				return -1;
 			lg = find_log(b, topic, part, &err);
@@ -252,10 +255,11 @@ fetch(struct kb_broker *b, int ver, struct kb_rd *in, struct kb_buf *out,
 			kb_put_i64(out, lg ? lg->next : -1);
 			if (ver >= 5)
 				kb_put_i64(out, lg ? lg->start : -1);
-			kb_put_i32(out, -1); /* aborted transactions: null */
+			kb_put_array(out, -1); /* aborted transactions: null */
 			if (ver >= 11)
 				kb_put_i32(out, -1);
-			kb_put_i32(out, 0);
+			/* The records' size, once they are written. */
+			rat = kb_array_mark(out);
 			if (lg) {
 				size_t start = out->len;
 				int64_t room = max_bytes - total;
@@ -285,22 +289,29 @@ fetch(struct kb_broker *b, int ver, struct kb_rd *in, struct kb_buf *out,
 					}
 				}
 				total += (int64_t)(out->len - start);
-				kb_patch_i32(out, start - 4,
-					     (int32_t)(out->len - start));
+				kb_patch_array(out, rat,
+					       (int32_t)(out->len - start));
 			} else {
+				kb_patch_array(out, rat, 0);
 				*errors = 1;
 			}
+			kb_put_tags(out);
 		}
+		kb_tags(in);
+		kb_put_tags(out);
 	}
+	kb_put_tags(out);
 	if (ver >= 7) {
 		for (i = kb_array(in); i > 0 && !in->err; i--) {
 			kb_string(in);
 			np = kb_array(in);
 			kb_skip(in, 4 * (size_t)(np > 0 ? np : 0));
+			kb_tags(in);
 		}
 	}
 	if (ver >= 11)
 		kb_string(in);
+	kb_tags(in);
 	return in->err ? -1 : total;
 }
 
@@ -334,7 +345,11 @@ park_try(struct kb_broker *b, struct kb_park *p, int force)
 	int32_t wait, min;
 	int64_t got;
 
+	/* The request, its header's tagged fields first, as first read. */
 	kb_rd_init(&in, p->body, p->len);
+	in.flex = c->out.flex = kb_api_flexible(KB_FETCH, p->ver);
+	kb_tags(&in);
+	kb_put_tags(&c->out);
 	got = fetch(b, p->ver, &in, &c->out, &errors, &wait, &min);
 	if (!force && !errors && got < min) {
 		c->out.len = mark;

@@ -372,4 +372,55 @@ test_expect_success 'Produce v9 to v11, flexible: stored, and read back by kcat'
 	test_cmp want got
 '
 
+test_expect_success 'Fetch v12, flexible: at once, and long-polling until a record comes' '
+	seq 2 | kcat_write one -p 1 &&
+	py <<-\PY >fetch.out &&
+	import os, sys, subprocess
+	sys.path.insert(0, os.environ["WIRE"])
+	from kqwire import *
+	br = sys.argv[1]
+	c = Conn(br)
+
+	def fetch_send(offset, wait):
+	    part = i32(1) + i32(-1) + i64(offset) + i32(-1) + i64(-1) + \
+	        i32(1 << 20) + TAGS
+	    c.send(1, 12, i32(-1) + i32(wait) + i32(1) + i32(1 << 20) + i8(0) +
+	           i32(0) + i32(-1) + carray([cs("one") + carray([part]) + TAGS]) +
+	           carray([]) + cs("") + TAGS, flex=True)
+
+	def fetch_recv():
+	    r = c.recv(flex=True)
+	    head = (r.i32(), r.i16(), r.i32())
+
+	    def partition():
+	        p = (r.i32(), r.i16(), r.i64(), r.i64(), r.i64())
+	        r.carray(lambda: None)
+	        r.i32()
+	        n = r.uvarint()
+	        recs = r.take(n - 1) if n else None
+	        r.tags()
+	        return p, recs
+	    got = r.carray(lambda: (r.cstr(), r.carray(partition), r.tags())[:2])
+	    r.tags()
+	    r.end()
+	    return head, got
+
+	fetch_send(0, 0)
+	head, got = fetch_recv()
+	(p, recs), = got[0][1]
+	expect("at once", (head, got[0][0], p[:2]), ((0, NONE, 0), "one", (1, NONE)))
+	end = p[2]
+	expect("records", recs is not None and len(recs) > 61, True)
+	fetch_send(end, 10000)
+	expect("waits", c.answered(1), False)
+	subprocess.run(["kcat", "-b", br, "-P", "-t", "one", "-p", "1"],
+	               input=b"late\n", check=True)
+	head, got = fetch_recv()
+	(p, recs), = got[0][1]
+	expect("woken", (p[:3], len(recs) > 61), ((1, NONE, end + 1), True))
+	print(recs[61:].count(b"late"))
+	PY
+	test "$(cat fetch.out)" = 1
+'
+
 test_done
