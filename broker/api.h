@@ -34,7 +34,12 @@ enum {
 	KB_DELETE_TOPICS = 20,
 	KB_INIT_PRODUCER_ID = 22,
 	KB_DESCRIBE_CONFIGS = 32,
+	KB_ALTER_CONFIGS = 33,
 	KB_CREATE_PARTITIONS = 37,
+	KB_DELETE_GROUPS = 42,
+	KB_INCREMENTAL_ALTER_CONFIGS = 44,
+	KB_OFFSET_DELETE = 47,
+	KB_DESCRIBE_CLUSTER = 60,
 };
 
 /*
@@ -52,6 +57,8 @@ typedef int kb_handler(struct kb_broker *b, struct kb_req *r,
 
 /* "Produce", or "ApiKey 57" for a key the broker does not know. */
 const char *kb_api_name(int key);
+/* Whether version ver of request key takes the flexible forms. */
+int kb_api_flexible(int key, int ver);
 /* Handle one request whose header net.c has read. */
 int kb_api_handle(struct kb_broker *b, struct kb_req *r);
 
@@ -59,7 +66,8 @@ kb_handler kb_api_produce, kb_api_fetch, kb_api_list_offsets,
 	kb_api_init_producer_id;
 kb_handler kb_api_find_coordinator, kb_api_join_group, kb_api_sync_group,
 	kb_api_heartbeat, kb_api_leave_group, kb_api_offset_commit,
-	kb_api_offset_fetch, kb_api_list_groups, kb_api_describe_groups;
+	kb_api_offset_fetch, kb_api_list_groups, kb_api_describe_groups,
+	kb_api_delete_groups, kb_api_offset_delete;
 
 /* Before each sleep: answer the parked fetches that data has come for. */
 void kb_fetch_wake(struct kb_broker *b);

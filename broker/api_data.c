@@ -27,6 +27,28 @@ find_log(struct kb_broker *b, struct kb_str topic, int32_t part,
 	return &t->parts[part];
 }
 
+/*
+ * message.timestamp.type=LogAppendTime: each batch takes the time it is
+ * stored at (the timestamp type bit of its attributes, its maxTimestamp),
+ * its CRC made anew, as Kafka's log does. Only batches whose CRC checks
+ * are changed; kb_log_append refuses the others.
+ */
+static void
+stamp_append_time(unsigned char *p, size_t n, int64_t now)
+{
+	size_t size;
+	const char *why;
+
+	while (n > 0 && kb_batch_check(p, n, &size, &why) == KB_NONE) {
+		p[KB_B_ATTRS + 1] |= 0x08;
+		kb_st64(p + KB_B_MAXTS, (uint64_t)now);
+		kb_st32(p + KB_B_CRC, kb_crc32c(0, p + KB_B_ATTRS,
+						size - KB_B_ATTRS));
+		p += size;
+		n -= size;
+	}
+}
+
 int
 kb_api_produce(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	       struct kb_buf *out)
@@ -36,6 +58,7 @@ kb_api_produce(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	int32_t ntopics, i, j, np;
 	int64_t now = kq_now_ms();
 	struct kb_log *synced[64];
+	struct kb_topic *t;
 	int nsync = 0, k, fail = 0;
 
 	kb_i32(in); /* timeout: a single node has no replicas to wait for */
@@ -43,7 +66,7 @@ kb_api_produce(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	if (in->err)
 		return KB_BADREQ;
 	(void)txn;
-	kb_put_i32(out, ntopics);
+	kb_put_array(out, ntopics);
 	for (i = 0; i < ntopics; i++) {
 		struct kb_str topic = kb_string(in);
 
@@ -51,7 +74,8 @@ kb_api_produce(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		if (in->err)
 			return KB_BADREQ;
 		kb_put_str(out, topic);
-		kb_put_i32(out, np);
+		kb_put_array(out, np);
+		t = kb_topics_find(&b->topics, topic.s, topic.len);
 		for (j = 0; j < np; j++) {
 			int32_t part = kb_i32(in);
 			const unsigned char *rec;
@@ -61,14 +85,24 @@ kb_api_produce(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			int64_t base = -1;
 			const char *why = NULL;
 
+			kb_tags(in);
 			if (in->err)
 				return KB_BADREQ;
 			lg = find_log(b, topic, part, &err);
 			if (acks != 0 && acks != 1 && acks != -1)
 				err = KB_INVALID_REQUIRED_ACKS;
+			else if (lg && acks == -1 && t->min_insync > 1)
+				/* As Kafka: the one replica is too few. */
+				err = KB_NOT_ENOUGH_REPLICAS,
+				why = "min.insync.replicas is above 1: this "
+				      "broker is a single node";
 			else if (lg && n <= 0)
 				err = KB_CORRUPT_MESSAGE, why = "no records";
 			else if (lg) {
+				if (t->append_time)
+					stamp_append_time(
+						(unsigned char *)rec,
+						(size_t)n, now);
 				err = (int16_t)kb_log_append(
 					lg, (unsigned char *)rec, (size_t)n,
 					now, &base, &why);
@@ -86,7 +120,8 @@ kb_api_produce(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			}
 			if (err && err != KB_UNKNOWN_TOPIC_OR_PARTITION &&
 			    err != KB_OUT_OF_ORDER_SEQUENCE_NUMBER &&
-			    err != KB_DUPLICATE_SEQUENCE_NUMBER)
+			    err != KB_DUPLICATE_SEQUENCE_NUMBER &&
+			    err != KB_NOT_ENOUGH_REPLICAS)
 				kb_note(b, "produce to %.*s-%d from %s: %s",
 					topic.len, topic.s, part,
 					r->c->client_id ? r->c->client_id
@@ -99,16 +134,21 @@ kb_api_produce(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			kb_put_i32(out, part);
 			kb_put_i16(out, err);
 			kb_put_i64(out, base);
-			kb_put_i64(out, -1);
+			/* log_append_time: -1 for CreateTime */
+			kb_put_i64(out, lg && !err && t->append_time ? now : -1);
 			if (r->ver >= 5)
 				kb_put_i64(out, lg ? lg->start : -1);
 			if (r->ver >= 8) {
-				kb_put_i32(out, 0);
+				kb_put_array(out, 0);
 				kb_put_cstr(out, err ? why : NULL);
 			}
+			kb_put_tags(out);
 		}
+		kb_tags(in);
+		kb_put_tags(out);
 	}
 	kb_put_i32(out, 0);
+	kb_put_tags(out);
 	if (b->fsync == KB_FSYNC_ALWAYS)
 		for (k = 0; k < nsync; k++)
 			fail |= kb_log_sync(synced[k]);
@@ -171,7 +211,7 @@ fetch(struct kb_broker *b, int ver, struct kb_rd *in, struct kb_buf *out,
 		kb_put_i16(out, KB_NONE);
 		kb_put_i32(out, 0); /* no fetch sessions: always full */
 	}
-	kb_put_i32(out, ntopics);
+	kb_put_array(out, ntopics);
 	for (i = 0; i < ntopics; i++) {
 		struct kb_str topic = kb_string(in);
 
@@ -179,20 +219,23 @@ fetch(struct kb_broker *b, int ver, struct kb_rd *in, struct kb_buf *out,
 		if (in->err)
 			return -1;
 		kb_put_str(out, topic);
-		kb_put_i32(out, np);
+		kb_put_array(out, np);
 		for (j = 0; j < np; j++) {
 			int32_t part = kb_i32(in), pmax;
 			int64_t offset;
 			int16_t err;
 			struct kb_log *lg;
-			size_t at;
+			size_t at, rat;
 
 			if (ver >= 9)
 				kb_i32(in);
 			offset = kb_i64(in);
+			if (ver >= 12)
+				kb_i32(in); /* last fetched epoch */
 			if (ver >= 5)
 				kb_i64(in);
 			pmax = kb_i32(in);
+			kb_tags(in);
 			if (in->err)
 				return -1;
 			lg = find_log(b, topic, part, &err);
@@ -203,10 +246,11 @@ fetch(struct kb_broker *b, int ver, struct kb_rd *in, struct kb_buf *out,
 			kb_put_i64(out, lg ? lg->next : -1);
 			if (ver >= 5)
 				kb_put_i64(out, lg ? lg->start : -1);
-			kb_put_i32(out, -1); /* aborted transactions: null */
+			kb_put_array(out, -1); /* aborted transactions: null */
 			if (ver >= 11)
 				kb_put_i32(out, -1);
-			kb_put_i32(out, 0);
+			/* The records' size, once they are written. */
+			rat = kb_array_mark(out);
 			if (lg) {
 				size_t start = out->len;
 				int64_t room = max_bytes - total;
@@ -236,22 +280,29 @@ fetch(struct kb_broker *b, int ver, struct kb_rd *in, struct kb_buf *out,
 					}
 				}
 				total += (int64_t)(out->len - start);
-				kb_patch_i32(out, start - 4,
-					     (int32_t)(out->len - start));
+				kb_patch_array(out, rat,
+					       (int32_t)(out->len - start));
 			} else {
+				kb_patch_array(out, rat, 0);
 				*errors = 1;
 			}
+			kb_put_tags(out);
 		}
+		kb_tags(in);
+		kb_put_tags(out);
 	}
+	kb_put_tags(out);
 	if (ver >= 7) {
 		for (i = kb_array(in); i > 0 && !in->err; i--) {
 			kb_string(in);
 			np = kb_array(in);
 			kb_skip(in, 4 * (size_t)(np > 0 ? np : 0));
+			kb_tags(in);
 		}
 	}
 	if (ver >= 11)
 		kb_string(in);
+	kb_tags(in);
 	return in->err ? -1 : total;
 }
 
@@ -285,7 +336,11 @@ park_try(struct kb_broker *b, struct kb_park *p, int force)
 	int32_t wait, min;
 	int64_t got;
 
+	/* The request, its header's tagged fields first, as first read. */
 	kb_rd_init(&in, p->body, p->len);
+	in.flex = c->out.flex = kb_api_flexible(KB_FETCH, p->ver);
+	kb_tags(&in);
+	kb_put_tags(&c->out);
 	got = fetch(b, p->ver, &in, &c->out, &errors, &wait, &min);
 	if (!force && !errors && got < min) {
 		c->out.len = mark;
@@ -407,7 +462,7 @@ kb_api_list_offsets(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		return KB_BADREQ;
 	if (r->ver >= 2)
 		kb_put_i32(out, 0);
-	kb_put_i32(out, ntopics);
+	kb_put_array(out, ntopics);
 	for (i = 0; i < ntopics; i++) {
 		struct kb_str topic = kb_string(in);
 
@@ -415,7 +470,7 @@ kb_api_list_offsets(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		if (in->err)
 			return KB_BADREQ;
 		kb_put_str(out, topic);
-		kb_put_i32(out, np);
+		kb_put_array(out, np);
 		for (j = 0; j < np; j++) {
 			int32_t part = kb_i32(in);
 			int64_t ts, off = -1, found = -1;
@@ -425,6 +480,7 @@ kb_api_list_offsets(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			if (r->ver >= 4)
 				kb_i32(in);
 			ts = kb_i64(in);
+			kb_tags(in);
 			if (in->err)
 				return KB_BADREQ;
 			lg = find_log(b, topic, part, &err);
@@ -443,9 +499,14 @@ kb_api_list_offsets(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			kb_put_i64(out, off);
 			if (r->ver >= 4)
 				kb_put_i32(out, 0);
+			kb_put_tags(out);
 		}
+		kb_tags(in);
+		kb_put_tags(out);
 	}
-	return KB_REPLY;
+	kb_tags(in);
+	kb_put_tags(out);
+	return in->err ? KB_BADREQ : KB_REPLY;
 }
 
 /* --- InitProducerId -------------------------------------------------------- */
@@ -459,6 +520,7 @@ kb_api_init_producer_id(struct kb_broker *b, struct kb_req *r,
 	int16_t err = KB_NONE;
 
 	kb_i32(in);
+	kb_tags(in);
 	if (in->err)
 		return KB_BADREQ;
 	if (txn.len >= 0) {
@@ -476,5 +538,6 @@ kb_api_init_producer_id(struct kb_broker *b, struct kb_req *r,
 	kb_put_i16(out, err);
 	kb_put_i64(out, pid);
 	kb_put_i16(out, err ? -1 : 0);
+	kb_put_tags(out);
 	return KB_REPLY;
 }

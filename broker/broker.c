@@ -168,6 +168,11 @@ kb_broker_open(struct kb_broker *b, const struct kb_settings *s, char *err,
 			 strerror(errno));
 		return EX_IOERR;
 	}
+	if (kb_groups_load(b)) {
+		snprintf(err, errsize, "%s/group-metadata: %s", s->data_dir,
+			 strerror(errno));
+		return EX_IOERR;
+	}
 	if (kb_net_listen(b, s->listen_host, s->listen_port, err, errsize))
 		return EX_UNAVAILABLE;
 	b->port = kb_net_port(b);

@@ -11,6 +11,7 @@ kb_rd_init(struct kb_rd *r, const void *p, size_t n)
 	r->p = p;
 	r->end = r->p + n;
 	r->err = 0;
+	r->flex = 0;
 }
 
 size_t
@@ -70,11 +71,57 @@ kb_i64(struct kb_rd *r)
 	return p ? (int64_t)kb_be64(p) : 0;
 }
 
+uint32_t
+kb_uvarint(struct kb_rd *r)
+{
+	uint32_t v = 0;
+	int shift;
+
+	for (shift = 0; shift < 35; shift += 7) {
+		const unsigned char *p = take(r, 1);
+
+		if (!p)
+			return 0;
+		if (shift == 28 && *p > 0x0f)
+			break;
+		v |= (uint32_t)(*p & 0x7f) << shift;
+		if (!(*p & 0x80))
+			return v;
+	}
+	r->err = 1;
+	return 0;
+}
+
+/* A compact length: the varint is length + 1, 0 for null. */
+static int32_t
+compact_len(struct kb_rd *r)
+{
+	uint32_t n = kb_uvarint(r);
+
+	if (n > (uint32_t)INT32_MAX)
+		r->err = 1;
+	return r->err ? -1 : (int32_t)n - 1;
+}
+
+void
+kb_tags(struct kb_rd *r)
+{
+	uint32_t n, i;
+
+	if (!r->flex)
+		return;
+	n = kb_uvarint(r);
+	for (i = 0; i < n && !r->err; i++) {
+		kb_uvarint(r);
+		kb_skip(r, kb_uvarint(r));
+	}
+}
+
 struct kb_str
 kb_string(struct kb_rd *r)
 {
 	struct kb_str s = {NULL, -1};
-	int16_t n = kb_i16(r);
+	int32_t n = r->flex ? compact_len(r) : kb_i16(r);
 
 	if (n < -1)
 		r->err = 1;
@@ -88,7 +135,7 @@ kb_string(struct kb_rd *r)
 int32_t
 kb_bytes(struct kb_rd *r, const unsigned char **p)
 {
-	int32_t n = kb_i32(r);
+	int32_t n = r->flex ? compact_len(r) : kb_i32(r);
 
 	*p = NULL;
 	if (n < -1)
@@ -102,7 +149,7 @@ kb_bytes(struct kb_rd *r, const unsigned char **p)
 int32_t
 kb_array_of(struct kb_rd *r, size_t min)
 {
-	int32_t n = kb_i32(r);
+	int32_t n = r->flex ? compact_len(r) : kb_i32(r);
 
 	if (n < -1 || (n > 0 && (size_t)n > kb_left(r) / min))
 		r->err = 1;
@@ -221,25 +268,45 @@ kb_put_i64(struct kb_buf *b, int64_t v)
 }
 
 void
+kb_put_uvarint(struct kb_buf *b, uint32_t v)
+{
+	while (v >= 0x80) {
+		kb_put_i8(b, (int8_t)(v | 0x80));
+		v >>= 7;
+	}
+	kb_put_i8(b, (int8_t)v);
+}
+
+/* A string's length (-1: null), in the form of b. */
+static void
+put_strlen(struct kb_buf *b, int32_t n)
+{
+	if (b->flex)
+		kb_put_uvarint(b, (uint32_t)(n + 1));
+	else
+		kb_put_i16(b, (int16_t)n);
+}
+
+void
 kb_put_cstr(struct kb_buf *b, const char *s)
 {
 	size_t n;
 
 	if (!s) {
-		kb_put_i16(b, -1);
+		put_strlen(b, -1);
 		return;
 	}
 	n = strlen(s);
 	if (n > INT16_MAX)
 		n = INT16_MAX;
-	kb_put_i16(b, (int16_t)n);
+	put_strlen(b, (int32_t)n);
 	kb_put(b, s, n);
 }
 
 void
 kb_put_str(struct kb_buf *b, struct kb_str s)
 {
-	kb_put_i16(b, (int16_t)(s.len < 0 ? -1 : s.len));
+	put_strlen(b, s.len < 0 ? -1 : s.len);
 	if (s.len > 0)
 		kb_put(b, s.s, (size_t)s.len);
 }
@@ -247,9 +314,56 @@ kb_put_str(struct kb_buf *b, struct kb_str s)
 void
 kb_put_bytes(struct kb_buf *b, const void *p, int32_t n)
 {
-	kb_put_i32(b, n);
+	kb_put_array(b, n);
 	if (n > 0)
 		kb_put(b, p, (size_t)n);
+}
+
+void
+kb_put_array(struct kb_buf *b, int32_t n)
+{
+	if (b->flex)
+		kb_put_uvarint(b, (uint32_t)n + 1);
+	else
+		kb_put_i32(b, n);
+}
+
+size_t
+kb_array_mark(struct kb_buf *b)
+{
+	size_t at = b->len;
+
+	if (b->flex)
+		kb_put_i8(b, 0);
+	else
+		kb_put_i32(b, 0);
+	return at;
+}
+
+void
+kb_patch_array(struct kb_buf *b, size_t at, int32_t n)
+{
+	unsigned char v[5];
+	struct kb_buf t = {v, 0, sizeof(v), 0};
+
+	if (!b->flex) {
+		kb_patch_i32(b, at, n);
+		return;
+	}
+	kb_put_uvarint(&t, (uint32_t)n + 1);
+	if (t.len > 1) {
+		kb_buf_room(b, t.len - 1);
+		memmove(b->p + at + t.len, b->p + at + 1, b->len - at - 1);
+		b->len += t.len - 1;
+	}
+	memcpy(b->p + at, v, t.len);
+}
+
+void
+kb_put_tags(struct kb_buf *b)
+{
+	if (b->flex)
+		kb_put_i8(b, 0);
 }
 
 void

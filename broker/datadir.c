@@ -19,8 +19,9 @@
 /* The files kq-broker writes at the top of its data directory. */
 static const char *const own_files[] = {
 	".lock",	 "meta.properties", "meta.properties.tmp",
-	"group-offsets", "group-offsets.tmp", "producer-ids",
-	"kq-broker.log", "kq-broker.pid",     NULL,
+	"group-offsets", "group-offsets.tmp", "group-metadata",
+	"group-metadata.tmp", ".topic.tmp", "producer-ids",
+	"kq-broker.log", "kq-broker.pid", NULL,
 };
 
 /* Kafka's node.id: kq-broker is node 1 (the one Metadata names). */

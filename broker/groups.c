@@ -1,12 +1,18 @@
 #include "groups.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "api.h"
 #include "errors.h"
+#include "log.h"
 #include "net.h"
 
 enum state { EMPTY, PREPARING, COMPLETING, STABLE };
@@ -21,8 +27,21 @@ struct proto {
 	int32_t len;
 };
 
-/* The least a protocol takes on the wire: an empty name and metadata. */
+/*
+ * Kafka's defaults of group.min.session.timeout.ms and
+ * group.max.session.timeout.ms: a JoinGroup outside is refused
+ * (INVALID_SESSION_TIMEOUT), so that a client tuned against kq-broker
+ * works against Kafka too.
+ */
+#define MIN_SESSION_MS 6000
+#define MAX_SESSION_MS 1800000
+
+/*
+ * The least a protocol takes on the wire: an empty name and metadata
+ * (compact: a byte each, and one for the tagged fields).
+ */
 #define PROTO_MIN 6
+#define PROTO_MIN_FLEX 3
 
 /* A request waiting for the group: where its answer goes. */
 struct waiter {
@@ -63,6 +82,7 @@ struct kb_group {
 	int nmembers;
 	struct pending *pending; /* not yet joined */
 	uint64_t timer;
+	struct kb_buf saved; /* its latest stable generation, as kept on disk */
 	struct kb_group *next;
 };
 
@@ -113,6 +133,37 @@ find_member(struct kb_group *g, struct kb_str id)
 	return NULL;
 }
 
+/* The member of g with static instance id inst (KIP-345), or NULL. */
+static struct member *
+find_instance(struct kb_group *g, struct kb_str inst)
+{
+	struct member *m;
+
+	if (!g || inst.len < 0)
+		return NULL;
+	for (m = g->members; m; m = m->next)
+		if (m->instance && kb_str_eq(inst, m->instance))
+			return m;
+	return NULL;
+}
+
+/*
+ * A request naming a static instance (inst not null) as member mid:
+ * UNKNOWN_MEMBER_ID if no member has it, FENCED_INSTANCE_ID if another
+ * member id has it now (mid is an old incarnation), else NONE.
+ */
+static int16_t
+instance_check(struct kb_group *g, struct kb_str mid, struct kb_str inst)
+{
+	const struct member *e;
+
+	if (inst.len < 0)
+		return KB_NONE;
+	if (!(e = find_instance(g, inst)))
+		return KB_UNKNOWN_MEMBER_ID;
+	return kb_str_eq(mid, e->id) ? KB_NONE : KB_FENCED_INSTANCE_ID;
+}
+
 static void
 free_protos(struct member *m)
 {
@@ -129,6 +180,38 @@ wait_on(struct waiter *w, struct kb_req *r)
 	w->ver = r->ver;
 }
 
+/*
+ * Begin the answer to a request that waited: its header, in the form of
+ * its version.
+ */
+static size_t
+reply_begin(struct kb_conn *c, const struct waiter *w, int key)
+{
+	size_t mark = kb_reply_begin(c, w->corr);
+
+	c->out.flex = kb_api_flexible(key, w->ver);
+	kb_put_tags(&c->out);
+	return mark;
+}
+
+/* A SyncGroup response body: m's assignment, or err. */
+static void
+put_sync(struct kb_buf *out, int ver, int16_t err, const struct member *m)
+{
+	if (ver >= 1)
+		kb_put_i32(out, 0);
+	kb_put_i16(out, err);
+	if (ver >= 5) {
+		kb_put_cstr(out, err ? NULL : m->g->type);
+		kb_put_cstr(out, err ? NULL : m->g->protocol);
+	}
+	if (err)
+		kb_put_bytes(out, NULL, 0);
+	else
+		kb_put_bytes(out, m->assign, m->assign_len);
+	kb_put_tags(out);
+}
+
 /* Answer a waiting SyncGroup. */
 static void
 answer_sync(struct kb_broker *b, struct member *m, int16_t err,
@@ -139,14 +222,8 @@ answer_sync(struct kb_broker *b, struct member *m, int16_t err,
 
 	if (!c)
 		return;
-	mark = kb_reply_begin(c, m->sync.corr);
-	if (m->sync.ver >= 1)
-		kb_put_i32(&c->out, 0);
-	kb_put_i16(&c->out, err);
-	if (err)
-		kb_put_bytes(&c->out, NULL, 0);
-	else
-		kb_put_bytes(&c->out, m->assign, m->assign_len);
+	mark = reply_begin(c, &m->sync, KB_SYNC_GROUP);
+	put_sync(&c->out, m->sync.ver, err, m);
 	kb_reply_end(c, mark);
 	m->sync.c = NULL;
 	resume_add(b, rs, c);
@@ -163,30 +240,34 @@ member_proto(const struct member *m, const char *name)
 	return NULL;
 }
 
-/* Answer a waiting JoinGroup: the leader gets every member. */
+/*
+ * A JoinGroup response body: with err, only the member id mid; else the
+ * generation, and for its leader every member. leader (NULL: the group's)
+ * is the leader named; skip tells the leader that it need not assign
+ * (KIP-814: a static leader back).
+ */
 static void
-answer_join(struct kb_broker *b, struct kb_group *g, struct member *m,
-	    int16_t err, struct resume *rs)
+put_join(struct kb_buf *out, int ver, int16_t err, const struct kb_group *g,
+	 const struct member *m, const char *mid, const char *leader,
+	 int skip)
 {
-	struct kb_conn *c = m->join.c;
-	struct kb_buf *out;
-	struct member *o;
-	size_t mark;
-	int ver = m->join.ver;
+	const struct member *o;
 
-	if (!c)
-		return;
-	out = &c->out;
-	mark = kb_reply_begin(c, m->join.corr);
+	if (!err && !leader)
+		leader = g->leader;
 	if (ver >= 2)
 		kb_put_i32(out, 0);
 	kb_put_i16(out, err);
 	kb_put_i32(out, err ? -1 : g->generation);
-	kb_put_cstr(out, err ? "" : g->protocol);
-	kb_put_cstr(out, err ? "" : g->leader);
-	kb_put_cstr(out, err == KB_UNKNOWN_MEMBER_ID ? "" : m->id);
-	if (!err && !strcmp(m->id, g->leader)) {
-		kb_put_i32(out, g->nmembers);
+	if (ver >= 7)
+		kb_put_cstr(out, err ? NULL : g->type);
+	kb_put_cstr(out, !err ? g->protocol : ver >= 7 ? NULL : "");
+	kb_put_cstr(out, err ? "" : leader);
+	if (ver >= 9)
+		kb_put_i8(out, (int8_t)skip);
+	kb_put_cstr(out, mid);
+	if (!err && !strcmp(m->id, leader)) {
+		kb_put_array(out, g->nmembers);
 		for (o = g->members; o; o = o->next) {
 			const struct proto *p = member_proto(o, g->protocol);
 
@@ -194,16 +275,35 @@ answer_join(struct kb_broker *b, struct kb_group *g, struct member *m,
 			if (ver >= 5)
 				kb_put_cstr(out, o->instance);
 			kb_put_bytes(out, p ? p->meta : NULL, p ? p->len : 0);
+			kb_put_tags(out);
 		}
 	} else {
-		kb_put_i32(out, 0);
+		kb_put_array(out, 0);
 	}
+	kb_put_tags(out);
+}
+
+/* Answer a waiting JoinGroup: the leader gets every member. */
+static void
+answer_join(struct kb_broker *b, struct kb_group *g, struct member *m,
+	    int16_t err, struct resume *rs)
+{
+	struct kb_conn *c = m->join.c;
+	size_t mark;
+
+	if (!c)
+		return;
+	mark = reply_begin(c, &m->join, KB_JOIN_GROUP);
+	put_join(&c->out, m->join.ver, err, g, m,
+		 err == KB_UNKNOWN_MEMBER_ID ? "" : m->id, NULL, 0);
 	kb_reply_end(c, mark);
 	m->join.c = NULL;
 	resume_add(b, rs, c);
 }
 
 static void session_expired(struct kb_loop *l, void *arg);
+static void group_saved(struct kb_broker *b, struct kb_group *g);
+static void group_unsaved(struct kb_broker *b, struct kb_group *g);
 
 /*
  * Restart m's session timer. A member waiting in JoinGroup has none: its
@@ -343,6 +443,7 @@ complete_join(struct kb_broker *b, struct kb_group *g, struct resume *rs)
 	free(g->protocol);
 	g->protocol = NULL;
 	if (!g->members) {
+		group_unsaved(b, g);
 		g->state = EMPTY;
 		free(g->type);
 		g->type = NULL;
@@ -402,6 +503,7 @@ group_free(struct kb_broker *b, struct kb_group *g)
 		pending_free(b, p);
 	}
 	kb_timer_del(b->loop, g->timer);
+	kb_buf_free(&g->saved);
 	free(g->id);
 	free(g->type);
 	free(g->protocol);
@@ -426,6 +528,7 @@ group_reap(struct kb_broker *b, struct kb_group *g)
 		;
 	*pp = g->next;
 	kb_debug(b, "group %s: empty, forgotten", g->id);
+	group_unsaved(b, g);
 	group_free(b, g);
 }
 
@@ -470,6 +573,7 @@ static void
 after_leave(struct kb_broker *b, struct kb_group *g, struct resume *rs)
 {
 	if (!g->members) {
+		group_unsaved(b, g);
 		kb_timer_del(b->loop, g->timer);
 		g->timer = 0;
 		g->state = EMPTY;
@@ -573,18 +677,6 @@ take_pending(struct kb_broker *b, struct kb_group *g, struct kb_str id)
 	return 0;
 }
 
-static void
-join_error(struct kb_buf *out, int ver, int16_t err, const char *member)
-{
-	if (ver >= 2)
-		kb_put_i32(out, 0);
-	kb_put_i16(out, err);
-	kb_put_i32(out, -1);
-	kb_put_cstr(out, "");
-	kb_put_cstr(out, "");
-	kb_put_cstr(out, member);
-	kb_put_i32(out, 0);
-}
 
 /*
  * A JoinGroup's protocols, in one allocation: the array, then the names
@@ -601,7 +693,8 @@ read_protos(struct kb_rd *in, int32_t *np)
 	struct proto *v;
 	unsigned char *at;
 
-	if (in->err || n < 0 || (size_t)n > kb_left(in) / PROTO_MIN) {
+	if (in->err || n < 0 ||
+	    (size_t)n > kb_left(in) / (in->flex ? PROTO_MIN_FLEX : PROTO_MIN)) {
 		in->err = 1;
 		return NULL;
 	}
@@ -612,6 +705,7 @@ read_protos(struct kb_rd *in, int32_t *np)
 		struct kb_str name = kb_string(&scan);
 		int32_t len = kb_bytes(&scan, &p);
 
+		kb_tags(&scan);
 		size += (size_t)(name.len > 0 ? name.len : 0) + 1 +
 			(size_t)(len > 0 ? len : 0);
 	}
@@ -627,6 +721,7 @@ read_protos(struct kb_rd *in, int32_t *np)
 		int32_t len = kb_bytes(in, &p);
 		size_t nl = name.len > 0 ? (size_t)name.len : 0;
 
+		kb_tags(in);
 		v[i].name = (char *)at;
 		if (nl)
 			memcpy(at, name.s, nl);
@@ -687,6 +782,78 @@ add_member(struct kb_broker *b, struct kb_req *r, struct kb_group *g,
 	return m;
 }
 
+/* Whether protos are m's protocols as they are, in the same order. */
+static int
+same_protos(const struct member *m, const struct proto *protos, int32_t n)
+{
+	int32_t i;
+
+	if (n != m->nprotos)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (strcmp(protos[i].name, m->protos[i].name) ||
+		    protos[i].len != m->protos[i].len ||
+		    (protos[i].len &&
+		     memcmp(protos[i].meta, m->protos[i].meta,
+			    (size_t)protos[i].len)))
+			return 0;
+	return 1;
+}
+
+/*
+ * A static member (KIP-345) back with no member id, its instance id known
+ * in its group as old: a new id takes old's place, with old's assignment
+ * and, if old led, the lead; old's waiting requests are fenced. In a
+ * stable group whose protocol stays, that is all: no rebalance, the
+ * member syncs to get its assignment back, as Kafka does.
+ */
+static int
+static_rejoin(struct kb_broker *b, struct kb_req *r, struct member *old,
+	      struct proto *protos, int32_t n, int32_t session,
+	      int32_t rebalance, struct kb_buf *out)
+{
+	struct kb_group *g = old->g;
+	struct resume rs = {.n = 0};
+	char *was = old->id;
+	const char *chosen;
+	int leads = g->leader && !strcmp(g->leader, was);
+
+	answer_join(b, g, old, KB_FENCED_INSTANCE_ID, &rs);
+	answer_sync(b, old, KB_FENCED_INSTANCE_ID, &rs);
+	old->id = new_member_id(b, r);
+	if (leads) {
+		free(g->leader);
+		g->leader = kq_estrdup(old->id);
+	}
+	free_protos(old);
+	old->protos = protos;
+	old->nprotos = n;
+	old->session_ms = session;
+	old->rebalance_ms = rebalance;
+	kb_debug(b, "group %s: static member %s is back as %s", g->id,
+		 old->instance, old->id);
+	if (g->state == STABLE && (chosen = choose_protocol(g)) &&
+	    g->protocol && !strcmp(chosen, g->protocol)) {
+		touch(b, old);
+		group_saved(b, g);
+		/*
+		 * v9 (KIP-814): a leader back is told it leads, and that it
+		 * need not assign; before, it is not told it leads.
+		 */
+		put_join(out, r->ver, KB_NONE, g, old, old->id,
+			 leads && r->ver < 9 ? was : NULL, leads);
+		free(was);
+		resume_all(b, &rs);
+		return KB_REPLY;
+	}
+	free(was);
+	park_join(b, r, old, &rs);
+	prepare(b, g, &rs);
+	maybe_complete(b, g, &rs);
+	resume_all(b, &rs);
+	return KB_PARKED;
+}
+
 int
 kb_api_join_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		  struct kb_buf *out)
@@ -705,35 +872,61 @@ kb_api_join_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		inst = kb_string(in);
 	type = kb_string(in);
 	protos = read_protos(in, &n);
-	if (in->err)
+	if (r->ver >= 8)
+		kb_string(in); /* why it joins, for logs we do not keep */
+	kb_tags(in);
+	if (in->err) {
+		free(protos);
 		return KB_BADREQ;
+	}
 	g = find_group(b, gid);
 	m = find_member(g, mid);
 	if (gid.len <= 0)
 		err = KB_INVALID_GROUP_ID;
+	else if (session < MIN_SESSION_MS || session > MAX_SESSION_MS)
+		err = KB_INVALID_SESSION_TIMEOUT;
 	else if (n == 0)
 		err = KB_INCONSISTENT_GROUP_PROTOCOL;
-	else if (session < 100 || session > 1800000)
-		err = KB_INVALID_SESSION_TIMEOUT;
 	else if ((g && g->members && g->type && !kb_str_eq(type, g->type)) ||
 		 !protos_fit(g, m, protos, n))
 		err = KB_INCONSISTENT_GROUP_PROTOCOL;
+	else if (mid.len > 0 && (err = instance_check(g, mid, inst)))
+		;
 	else if (!m && mid.len > 0 && !take_pending(b, g, mid))
 		err = KB_UNKNOWN_MEMBER_ID;
 	if (err) {
 		free(protos);
-		join_error(out, r->ver, err, "");
+		put_join(out, r->ver, err, NULL, NULL, "", NULL, 0);
 		return KB_REPLY;
 	}
 	if (!g)
 		g = new_group(b, gid);
-	if (!m && mid.len <= 0 && r->ver >= 4) {
+	if (!m && mid.len <= 0 && (m = find_instance(g, inst)))
+		return static_rejoin(b, r, m, protos, n, session, rebalance,
+				     out);
+	if (m && g->state != PREPARING && same_protos(m, protos, n) &&
+	    (g->state == COMPLETING || strcmp(m->id, g->leader))) {
+		/*
+		 * As Kafka: a follower asking again with nothing changed (or
+		 * any member, while the leader assigns) is given the current
+		 * generation, and no rebalance starts.
+		 */
+		free(protos);
+		answer_join(b, g, m, KB_REBALANCE_IN_PROGRESS, &rs);
+		resume_all(b, &rs);
+		touch(b, m);
+		put_join(out, r->ver, KB_NONE, g, m, m->id, NULL, 0);
+		return KB_REPLY;
+	}
+	/* A static member (KIP-345) is known by its instance id at once. */
+	if (!m && mid.len <= 0 && inst.len < 0 && r->ver >= 4) {
 		/* KIP-394: the member asks again with this id. */
 		char *id = new_member_id(b, r);
 
 		add_pending(b, g, id, session);
 		free(protos);
-		join_error(out, r->ver, KB_MEMBER_ID_REQUIRED, id);
+		put_join(out, r->ver, KB_MEMBER_ID_REQUIRED, NULL, NULL, id, NULL,
+			 0);
 		free(id);
 		return KB_REPLY;
 	}
@@ -770,10 +963,16 @@ kb_api_sync_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	int16_t err = KB_NONE;
 	struct resume rs = {.n = 0};
 	struct kb_rd assigns;
+	struct kb_str ptype = {NULL, -1}, pname = {NULL, -1};
+	struct kb_str inst = {NULL, -1};
 
 	mid = kb_string(in);
 	if (r->ver >= 3)
-		kb_string(in);
+		inst = kb_string(in);
+	if (r->ver >= 5) {
+		ptype = kb_string(in);
+		pname = kb_string(in);
+	}
 	assigns = *in;
 	n = kb_array(in);
 	for (i = 0; i < n && !in->err; i++) {
@@ -781,32 +980,32 @@ kb_api_sync_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 
 		kb_string(in);
 		kb_bytes(in, &p);
+		kb_tags(in);
 	}
+	kb_tags(in);
 	if (in->err)
 		return KB_BADREQ;
 	g = find_group(b, gid);
 	m = find_member(g, mid);
-	if (!m)
+	if ((err = instance_check(g, mid, inst)))
+		m = NULL;
+	else if (!m)
 		err = KB_UNKNOWN_MEMBER_ID;
 	else if (gen != g->generation)
 		err = KB_ILLEGAL_GENERATION;
+	else if ((ptype.len >= 0 && g->type && !kb_str_eq(ptype, g->type)) ||
+		 (pname.len >= 0 && g->protocol &&
+		  !kb_str_eq(pname, g->protocol)))
+		err = KB_INCONSISTENT_GROUP_PROTOCOL;
 	else if (g->state == PREPARING)
 		err = KB_REBALANCE_IN_PROGRESS;
-	if (err) {
-		if (r->ver >= 1)
-			kb_put_i32(out, 0);
-		kb_put_i16(out, err);
-		kb_put_bytes(out, NULL, 0);
+	if (err || g->state == STABLE) {
+		if (!err)
+			touch(b, m);
+		put_sync(out, r->ver, err, m);
 		return KB_REPLY;
 	}
 	touch(b, m);
-	if (g->state == STABLE) {
-		if (r->ver >= 1)
-			kb_put_i32(out, 0);
-		kb_put_i16(out, KB_NONE);
-		kb_put_bytes(out, m->assign, m->assign_len);
-		return KB_REPLY;
-	}
 	park_sync(b, r, m, &rs);
 	if (g->leader && !strcmp(m->id, g->leader)) {
 		struct member *o;
@@ -817,6 +1016,7 @@ kb_api_sync_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			const unsigned char *p;
 			int32_t len = kb_bytes(&assigns, &p);
 
+			kb_tags(&assigns);
 			if ((o = find_member(g, to)) && len >= 0) {
 				free(o->assign);
 				o->assign = kq_emalloc(len ? (size_t)len : 1);
@@ -827,6 +1027,7 @@ kb_api_sync_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		g->state = STABLE;
 		kb_debug(b, "group %s: generation %d is stable", g->id,
 			 g->generation);
+		group_saved(b, g);
 		for (o = g->members; o; o = o->next)
 			answer_sync(b, o, KB_NONE, &rs);
 	}
@@ -838,7 +1039,7 @@ int
 kb_api_heartbeat(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		 struct kb_buf *out)
 {
-	struct kb_str gid = kb_string(in), mid;
+	struct kb_str gid = kb_string(in), mid, inst = {NULL, -1};
 	int32_t gen = kb_i32(in);
 	struct kb_group *g;
 	struct member *m;
@@ -846,12 +1047,15 @@ kb_api_heartbeat(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 
 	mid = kb_string(in);
 	if (r->ver >= 3)
-		kb_string(in);
+		inst = kb_string(in);
+	kb_tags(in);
 	if (in->err)
 		return KB_BADREQ;
 	g = find_group(b, gid);
 	m = find_member(g, mid);
-	if (!m)
+	if ((err = instance_check(g, mid, inst)))
+		m = NULL;
+	else if (!m)
 		err = KB_UNKNOWN_MEMBER_ID;
 	else if (g->state == PREPARING)
 		err = KB_REBALANCE_IN_PROGRESS;
@@ -862,6 +1066,7 @@ kb_api_heartbeat(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	if (r->ver >= 1)
 		kb_put_i32(out, 0);
 	kb_put_i16(out, err);
+	kb_put_tags(out);
 	return KB_REPLY;
 }
 
@@ -869,7 +1074,7 @@ int
 kb_api_leave_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		   struct kb_buf *out)
 {
-	struct kb_str gid = kb_string(in), ids[64];
+	struct kb_str gid = kb_string(in), ids[64], insts[64];
 	int32_t n = 1, i;
 	struct kb_group *g;
 	struct resume rs = {.n = 0};
@@ -880,29 +1085,45 @@ kb_api_leave_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		ids[0] = kb_string(in);
 	else {
 		n = kb_array(in);
-		for (i = 0; i < n; i++) {
+		for (i = 0; i < n && !in->err; i++) {
 			struct kb_str id = kb_string(in);
+			struct kb_str inst = kb_string(in);
 
-			kb_string(in);
-			if (i < 64)
+			if (r->ver >= 5)
+				kb_string(in); /* the reason */
+			kb_tags(in);
+			if (i < 64) {
 				ids[i] = id;
+				insts[i] = inst;
+			}
 		}
 		if (n > 64)
 			return KB_BADREQ;
 	}
+	kb_tags(in);
 	if (in->err)
 		return KB_BADREQ;
 	g = find_group(b, gid);
 	for (i = 0; i < n; i++) {
 		struct member *m = find_member(g, ids[i]);
+		int16_t e = KB_NONE;
 
-		errs[i] = m ? KB_NONE : KB_UNKNOWN_MEMBER_ID;
+		/*
+		 * KIP-345: a static member may leave by its instance id; an
+		 * old incarnation of it is fenced.
+		 */
+		if (r->ver >= 3 && ids[i].len <= 0)
+			m = find_instance(g, insts[i]);
+		else if (r->ver >= 3 &&
+			 (e = instance_check(g, ids[i], insts[i])))
+			m = NULL;
+		errs[i] = m ? KB_NONE : e ? e : KB_UNKNOWN_MEMBER_ID;
 		if (m) {
 			kb_debug(b, "group %s: member %s leaves", g->id, m->id);
 			remove_member(b, m, &rs);
 			left = 1;
 		} else {
-			err = KB_UNKNOWN_MEMBER_ID;
+			err = errs[i];
 		}
 	}
 	/* A late LeaveGroup (the member expired) changes nothing. */
@@ -918,12 +1139,14 @@ kb_api_leave_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		return KB_REPLY;
 	}
 	kb_put_i16(out, KB_NONE);
-	kb_put_i32(out, n);
+	kb_put_array(out, n);
 	for (i = 0; i < n; i++) {
 		kb_put_str(out, ids[i]);
-		kb_put_cstr(out, NULL);
+		kb_put_str(out, insts[i]);
 		kb_put_i16(out, errs[i]);
+		kb_put_tags(out);
 	}
+	kb_put_tags(out);
 	return KB_REPLY;
 }
 
@@ -941,12 +1164,13 @@ commits_failed(struct kb_buf *out, size_t at, int ver)
 	int32_t nt, np, i, j;
 
 	kb_rd_init(&rd, out->p + at, out->len - at);
+	rd.flex = out->flex;
 	if (ver >= 3)
 		kb_i32(&rd);
-	nt = kb_i32(&rd);
+	nt = kb_array(&rd);
 	for (i = 0; i < nt && !rd.err; i++) {
 		kb_string(&rd);
-		np = kb_i32(&rd);
+		np = kb_array(&rd);
 		for (j = 0; j < np && !rd.err; j++) {
 			kb_i32(&rd);
 			if (kb_i16(&rd) == KB_NONE && !rd.err) {
@@ -955,7 +1179,9 @@ commits_failed(struct kb_buf *out, size_t at, int ver)
 				e[0] = 0;
 				e[1] = KB_KAFKA_STORAGE_ERROR;
 			}
+			kb_tags(&rd);
 		}
+		kb_tags(&rd);
 	}
 }
 
@@ -963,7 +1189,7 @@ int
 kb_api_offset_commit(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		     struct kb_buf *out)
 {
-	struct kb_str gid = kb_string(in), mid = {"", 0};
+	struct kb_str gid = kb_string(in), mid = {"", 0}, inst = {NULL, -1};
 	int32_t gen = -1, nt, np, i, j;
 	struct kb_group *g;
 	int16_t gerr = KB_NONE;
@@ -976,7 +1202,7 @@ kb_api_offset_commit(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		mid = kb_string(in);
 	}
 	if (r->ver >= 7)
-		kb_string(in);
+		inst = kb_string(in);
 	if (r->ver >= 2 && r->ver <= 4)
 		kb_i64(in);
 	nt = kb_array(in);
@@ -987,16 +1213,24 @@ kb_api_offset_commit(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		gerr = KB_INVALID_GROUP_ID;
 	else if (gen < 0 && (!g || g->state == EMPTY))
 		gerr = KB_NONE; /* a commit from outside any group */
+	else if (inst.len >= 0 && find_instance(g, inst) &&
+		 !kb_str_eq(mid, find_instance(g, inst)->id))
+		gerr = KB_FENCED_INSTANCE_ID;
+	else if (g && g->state == COMPLETING)
+		gerr = KB_REBALANCE_IN_PROGRESS;
 	else if (!find_member(g, mid))
 		gerr = KB_UNKNOWN_MEMBER_ID;
 	else if (gen != g->generation)
 		gerr = KB_ILLEGAL_GENERATION;
-	else if (g->state == PREPARING || g->state == COMPLETING)
-		gerr = KB_REBALANCE_IN_PROGRESS;
+	/*
+	 * PreparingRebalance takes commits, as Kafka does: a member commits
+	 * what it processed as its partitions are revoked, before it
+	 * rejoins; refused, the commit is lost and the next owner re-reads.
+	 */
 	group = kb_str_dup(gid);
 	if (r->ver >= 3)
 		kb_put_i32(out, 0);
-	kb_put_i32(out, nt);
+	kb_put_array(out, nt);
 	for (i = 0; i < nt; i++) {
 		struct kb_str topic = kb_string(in);
 		struct kb_topic *t;
@@ -1008,7 +1242,7 @@ kb_api_offset_commit(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			return KB_BADREQ;
 		}
 		kb_put_str(out, topic);
-		kb_put_i32(out, np);
+		kb_put_array(out, np);
 		t = kb_topics_find(&b->topics, topic.s, topic.len);
 		tname = kb_str_dup(topic);
 		for (j = 0; j < np; j++) {
@@ -1022,6 +1256,7 @@ kb_api_offset_commit(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			if (r->ver == 1)
 				kb_i64(in);
 			meta = kb_string(in);
+			kb_tags(in);
 			if (in->err) {
 				free(tname);
 				free(group);
@@ -1043,8 +1278,17 @@ kb_api_offset_commit(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			}
 			kb_put_i32(out, part);
 			kb_put_i16(out, err);
+			kb_put_tags(out);
 		}
+		kb_tags(in);
+		kb_put_tags(out);
 		free(tname);
+	}
+	kb_tags(in);
+	kb_put_tags(out);
+	if (in->err) {
+		free(group);
+		return KB_BADREQ;
 	}
 	if (fail)
 		kb_note(b, "%s: cannot write a committed offset",
@@ -1069,105 +1313,183 @@ put_committed(struct kb_buf *out, int ver, int32_t part,
 		kb_put_i32(out, -1);
 	kb_put_cstr(out, c ? c->meta : "");
 	kb_put_i16(out, KB_NONE);
+	kb_put_tags(out);
+}
+
+/* Every topic group go committed on, grouped by topic. */
+static void
+put_all_committed(struct kb_buf *out, int ver, const struct kb_goffsets *go)
+{
+	int n = go ? go->n : 0, i, k, count = 0;
+	size_t at = kb_array_mark(out);
+	char *done = kq_ecalloc((size_t)(n ? n : 1), 1);
+
+	for (i = 0; i < n; i++) {
+		size_t pat;
+		int pc = 0;
+
+		if (done[i])
+			continue;
+		kb_put_cstr(out, go->v[i].topic);
+		pat = kb_array_mark(out);
+		for (k = i; k < n; k++)
+			if (!done[k] && !strcmp(go->v[k].topic, go->v[i].topic)) {
+				done[k] = 1;
+				put_committed(out, ver, go->v[k].part, &go->v[k]);
+				pc++;
+			}
+		kb_patch_array(out, pat, pc);
+		kb_put_tags(out);
+		count++;
+	}
+	kb_patch_array(out, at, count);
+	free(done);
+}
+
+/*
+ * The topics of one group in an OffsetFetch: read from in (a null array:
+ * all) and answered in out. -1 if malformed.
+ */
+static int
+fetch_topics(struct kb_broker *b, int ver, struct kb_str gid,
+	     struct kb_rd *in, struct kb_buf *out)
+{
+	int32_t nt = kb_array(in), np, i, j;
+	const struct kb_goffsets *go;
+	char *group;
+
+	if (in->err)
+		return -1;
+	group = kb_str_dup(gid);
+	go = kb_offsets_group(&b->offsets, group);
+	free(group);
+	if (nt < 0) {
+		put_all_committed(out, ver, go);
+		return 0;
+	}
+	kb_put_array(out, nt);
+	for (i = 0; i < nt; i++) {
+		struct kb_str topic = kb_string(in);
+		char *tname = kb_str_dup(topic);
+
+		np = kb_array(in);
+		kb_put_str(out, topic);
+		kb_put_array(out, np > 0 ? np : 0);
+		for (j = 0; j < np && !in->err; j++) {
+			int32_t part = kb_i32(in);
+
+			put_committed(out, ver, part,
+				      kb_offsets_get(go, tname, part));
+		}
+		kb_tags(in);
+		kb_put_tags(out);
+		free(tname);
+		if (in->err)
+			return -1;
+	}
+	return 0;
 }
 
 int
 kb_api_offset_fetch(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		    struct kb_buf *out)
 {
-	struct kb_str gid = kb_string(in);
-	int32_t nt = kb_array(in), np, i, j;
-	struct kb_goffsets *go;
-	char *group;
+	int32_t ng, i;
 
-	if (in->err)
-		return KB_BADREQ;
-	group = kb_str_dup(gid);
-	go = kb_offsets_group(&b->offsets, group);
-	free(group);
 	if (r->ver >= 3)
 		kb_put_i32(out, 0);
-	if (nt < 0) {
-		/* Every topic the group committed on, grouped by topic. */
-		int n = go ? go->n : 0, k, count = 0;
-		size_t at = out->len;
-		char *done = kq_ecalloc((size_t)(n ? n : 1), 1);
-
-		kb_put_i32(out, 0);
-		for (i = 0; i < n; i++) {
-			size_t pat;
-			int pc = 0;
-
-			if (done[i])
-				continue;
-			kb_put_cstr(out, go->v[i].topic);
-			pat = out->len;
-			kb_put_i32(out, 0);
-			for (k = i; k < n; k++)
-				if (!done[k] &&
-				    !strcmp(go->v[k].topic, go->v[i].topic)) {
-					done[k] = 1;
-					put_committed(out, r->ver,
-						      go->v[k].part, &go->v[k]);
-					pc++;
-				}
-			kb_patch_i32(out, pat, pc);
-			count++;
-		}
-		kb_patch_i32(out, at, count);
-		free(done);
+	if (r->ver <= 7) {
+		if (fetch_topics(b, r->ver, kb_string(in), in, out))
+			return KB_BADREQ;
+		if (r->ver >= 2)
+			kb_put_i16(out, KB_NONE);
 	} else {
-		kb_put_i32(out, nt);
-		for (i = 0; i < nt; i++) {
-			struct kb_str topic = kb_string(in);
-			char *tname = kb_str_dup(topic);
+		/* v8: groups at once, each answered as v7 answers one. */
+		ng = kb_array(in);
+		kb_put_array(out, ng > 0 ? ng : 0);
+		for (i = 0; i < ng && !in->err; i++) {
+			struct kb_str gid = kb_string(in);
 
-			np = kb_array(in);
-			kb_put_str(out, topic);
-			kb_put_i32(out, np > 0 ? np : 0);
-			for (j = 0; j < np && !in->err; j++) {
-				int32_t part = kb_i32(in);
-
-				put_committed(out, r->ver, part,
-					      kb_offsets_get(go, tname, part));
+			if (r->ver >= 9) {
+				kb_string(in); /* member id, */
+				kb_i32(in);    /* its epoch: KIP-848's */
 			}
-			free(tname);
-			if (in->err)
+			kb_put_str(out, gid);
+			if (fetch_topics(b, r->ver, gid, in, out))
 				return KB_BADREQ;
+			kb_tags(in);
+			kb_put_i16(out, KB_NONE);
+			kb_put_tags(out);
 		}
 	}
-	if (r->ver >= 2)
-		kb_put_i16(out, KB_NONE);
-	return KB_REPLY;
+	if (r->ver >= 7)
+		kb_i8(in); /* require_stable: every commit is stable here */
+	kb_tags(in);
+	kb_put_tags(out);
+	return in->err ? KB_BADREQ : KB_REPLY;
 }
 
 /* --- FindCoordinator, ListGroups, DescribeGroups --------------------------- */
+
+/* One coordinator: this broker for a group, none for a transaction. */
+static void
+put_coordinator(struct kb_broker *b, struct kb_buf *out, int ver, int txn)
+{
+	const char *why = "kq-broker has no transaction coordinator: "
+			  "transactions are not supported";
+
+	if (ver >= 4) {
+		kb_put_i32(out, txn ? -1 : b->node_id);
+		kb_put_cstr(out, txn ? "" : b->host);
+		kb_put_i32(out, txn ? -1 : b->port);
+	}
+	kb_put_i16(out, txn ? KB_TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+			    : KB_NONE);
+	if (ver >= 1)
+		kb_put_cstr(out, txn ? why : NULL);
+	if (ver < 4) {
+		kb_put_i32(out, txn ? -1 : b->node_id);
+		kb_put_cstr(out, txn ? "" : b->host);
+		kb_put_i32(out, txn ? -1 : b->port);
+	}
+}
 
 int
 kb_api_find_coordinator(struct kb_broker *b, struct kb_req *r,
 			struct kb_rd *in, struct kb_buf *out)
 {
+	struct kb_rd keys;
 	int8_t type = 0;
+	int32_t n = 1, i;
 	int txn;
 
-	kb_string(in);
+	if (r->ver <= 3)
+		kb_string(in);
 	if (r->ver >= 1)
 		type = kb_i8(in);
+	keys = *in;
+	if (r->ver >= 4)
+		for (n = kb_array_of(in, 1), i = 0; i < n; i++)
+			kb_string(in);
+	kb_tags(in);
 	if (in->err)
 		return KB_BADREQ;
 	txn = type != 0;
 	if (r->ver >= 1)
 		kb_put_i32(out, 0);
-	kb_put_i16(out, txn ? KB_TRANSACTIONAL_ID_AUTHORIZATION_FAILED
-			    : KB_NONE);
-	if (r->ver >= 1)
-		kb_put_cstr(out, txn ? "kq-broker has no transaction "
-				       "coordinator: transactions are not "
-				       "supported"
-				     : NULL);
-	kb_put_i32(out, txn ? -1 : b->node_id);
-	kb_put_cstr(out, txn ? "" : b->host);
-	kb_put_i32(out, txn ? -1 : b->port);
+	if (r->ver <= 3) {
+		put_coordinator(b, out, r->ver, txn);
+	} else {
+		/* v4: a coordinator per key, the key first. */
+		n = kb_array(&keys);
+		kb_put_array(out, n);
+		for (i = 0; i < n; i++) {
+			kb_put_str(out, kb_string(&keys));
+			put_coordinator(b, out, r->ver, txn);
+			kb_put_tags(out);
+		}
+	}
+	kb_put_tags(out);
 	if (txn)
 		kb_note(b, "FindCoordinator for a transaction from %s: "
 			   "transactions are not supported",
@@ -1175,26 +1497,72 @@ kb_api_find_coordinator(struct kb_broker *b, struct kb_req *r,
 	return KB_REPLY;
 }
 
+/* Whether a ListGroups filter (an array of strings; empty: all) takes s. */
+static int
+filter_takes(struct kb_rd f, const char *s)
+{
+	int32_t n = kb_array(&f), i;
+
+	if (n <= 0)
+		return 1;
+	for (i = 0; i < n; i++) {
+		struct kb_str w = kb_string(&f);
+
+		if (w.len >= 0 && strlen(s) == (size_t)w.len &&
+		    !strncasecmp(w.s, s, (size_t)w.len))
+			return 1;
+	}
+	return 0;
+}
+
+/* One group of ListGroups, if the filters take it; 1 if listed. */
+static int
+put_listed(struct kb_buf *out, int ver, struct kb_rd states,
+	   struct kb_rd types, const char *id, const char *type,
+	   const char *state)
+{
+	if ((ver >= 4 && !filter_takes(states, state)) ||
+	    (ver >= 5 && !filter_takes(types, "classic")))
+		return 0;
+	kb_put_cstr(out, id);
+	kb_put_cstr(out, type);
+	if (ver >= 4)
+		kb_put_cstr(out, state);
+	if (ver >= 5)
+		kb_put_cstr(out, "classic");
+	kb_put_tags(out);
+	return 1;
+}
+
 int
 kb_api_list_groups(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		   struct kb_buf *out)
 {
 	struct kb_group *g;
+	struct kb_rd states = *in, types;
 	size_t at;
-	int32_t n = 0;
+	int32_t n = 0, k;
 	int i;
 
-	(void)in;
+	/* The filters: their strings are read where they lie. */
+	if (r->ver >= 4)
+		for (k = kb_array_of(in, 1); k > 0 && !in->err; k--)
+			kb_string(in);
+	types = *in;
+	if (r->ver >= 5)
+		for (k = kb_array_of(in, 1); k > 0 && !in->err; k--)
+			kb_string(in);
+	kb_tags(in);
+	if (in->err)
+		return KB_BADREQ;
 	if (r->ver >= 1)
 		kb_put_i32(out, 0);
 	kb_put_i16(out, KB_NONE);
-	at = out->len;
-	kb_put_i32(out, 0);
-	for (g = b->groups; g; g = g->next) {
-		kb_put_cstr(out, g->id);
-		kb_put_cstr(out, g->type ? g->type : "consumer");
-		n++;
-	}
+	at = kb_array_mark(out);
+	for (g = b->groups; g; g = g->next)
+		n += put_listed(out, r->ver, states, types, g->id,
+				g->type ? g->type : "consumer",
+				state_names[g->state]);
 	/* Groups known only by their committed offsets. */
 	for (i = 0; i < b->offsets.n; i++) {
 		struct kb_str id = {b->offsets.g[i]->group,
@@ -1202,11 +1570,11 @@ kb_api_list_groups(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 
 		if (find_group(b, id) || b->offsets.g[i]->n == 0)
 			continue;
-		kb_put_cstr(out, b->offsets.g[i]->group);
-		kb_put_cstr(out, "consumer");
-		n++;
+		n += put_listed(out, r->ver, states, types,
+				b->offsets.g[i]->group, "consumer", "Empty");
 	}
-	kb_patch_i32(out, at, n);
+	kb_patch_array(out, at, n);
+	kb_put_tags(out);
 	return KB_REPLY;
 }
 
@@ -1221,29 +1589,35 @@ kb_api_describe_groups(struct kb_broker *b, struct kb_req *r,
 		kb_string(in);
 	if (r->ver >= 3)
 		kb_i8(in);
+	kb_tags(in);
 	if (in->err)
 		return KB_BADREQ;
 	if (r->ver >= 1)
 		kb_put_i32(out, 0);
-	kb_put_i32(out, n);
+	kb_put_array(out, n);
 	for (i = 0; i < n; i++) {
 		struct kb_str id = kb_string(&names);
 		struct kb_group *g = find_group(b, id);
 		char *cid = kb_str_dup(id);
 		struct member *m;
-		const char *state = g ? state_names[g->state]
-			: kb_offsets_group(&b->offsets, cid) ? "Empty"
-							      : "Dead";
+		const struct kb_goffsets *go = kb_offsets_group(&b->offsets,
+								cid);
+		const char *state = g		    ? state_names[g->state]
+				    : go && go->n > 0 ? "Empty"
+						      : "Dead";
 
 		free(cid);
 		kb_put_i16(out, KB_NONE);
 		kb_put_str(out, id);
 		kb_put_cstr(out, state);
-		kb_put_cstr(out, g && g->type ? g->type : "");
+		/* As ListGroups: a group known by its commits consumed. */
+		kb_put_cstr(out, g && g->type	      ? g->type
+				 : strcmp(state, "Dead") ? "consumer"
+							 : "");
 		kb_put_cstr(out, g && g->protocol && g->state != PREPARING
 					 ? g->protocol
 					 : "");
-		kb_put_i32(out, g ? g->nmembers : 0);
+		kb_put_array(out, g ? g->nmembers : 0);
 		for (m = g ? g->members : NULL; m; m = m->next) {
 			const struct proto *p =
 				g->protocol ? member_proto(m, g->protocol)
@@ -1256,10 +1630,174 @@ kb_api_describe_groups(struct kb_broker *b, struct kb_req *r,
 			kb_put_cstr(out, m->host);
 			kb_put_bytes(out, p ? p->meta : NULL, p ? p->len : 0);
 			kb_put_bytes(out, m->assign, m->assign_len);
+			kb_put_tags(out);
 		}
 		if (r->ver >= 3)
 			kb_put_i32(out, INT32_MIN);
+		kb_put_tags(out);
 	}
+	kb_put_tags(out);
+	return KB_REPLY;
+}
+
+/* --- DeleteGroups, OffsetDelete -------------------------------------------- */
+
+/*
+ * Forget the commits of group on topic (NULL: all) and make that
+ * durable as a commit is; 0, or -1 with a log line.
+ */
+static int
+forget(struct kb_broker *b, const char *group, const char *topic,
+       int32_t part)
+{
+	struct kb_goffsets *go = kb_offsets_group(&b->offsets, group);
+	int i, fail = 0;
+
+	for (i = go ? go->n - 1 : -1; i >= 0 && !fail; i--) {
+		const struct kb_committed *c = &go->v[i];
+
+		if ((!topic || !strcmp(c->topic, topic)) &&
+		    (part < 0 || c->part == part))
+			fail = kb_offsets_delete(&b->offsets, group, c->topic,
+						 c->part);
+	}
+	if (!fail && b->fsync == KB_FSYNC_ALWAYS)
+		fail = kb_offsets_sync(&b->offsets);
+	if (fail)
+		kb_note(b, "%s: cannot forget committed offsets: %s",
+			b->offsets.path, strerror(errno));
+	return fail ? -1 : 0;
+}
+
+int
+kb_api_delete_groups(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
+		     struct kb_buf *out)
+{
+	int32_t n = kb_array_of(in, 1), i;
+
+	(void)r;
+	kb_put_i32(out, 0);
+	kb_put_array(out, n > 0 ? n : 0);
+	for (i = 0; i < n; i++) {
+		struct kb_str id = kb_string(in);
+		struct kb_group *g;
+		const struct kb_goffsets *go;
+		int16_t err = KB_NONE;
+		char *cid;
+
+		if (in->err)
+			return KB_BADREQ;
+		cid = kb_str_dup(id);
+		g = find_group(b, id);
+		go = kb_offsets_group(&b->offsets, cid);
+		if (id.len <= 0)
+			err = KB_INVALID_GROUP_ID;
+		else if (g && g->members)
+			err = KB_NON_EMPTY_GROUP;
+		else if (!g && (!go || go->n == 0))
+			err = KB_GROUP_ID_NOT_FOUND;
+		else if (forget(b, cid, NULL, -1))
+			err = KB_KAFKA_STORAGE_ERROR;
+		else
+			kb_note(b, "group %s deleted (for %s)", cid,
+				r->c->client_id ? r->c->client_id
+						: r->c->peer);
+		free(cid);
+		kb_put_str(out, id);
+		kb_put_i16(out, err);
+		kb_put_tags(out);
+	}
+	kb_tags(in);
+	kb_put_tags(out);
+	return in->err ? KB_BADREQ : KB_REPLY;
+}
+
+/*
+ * Whether a member of g may consume topic: named in the subscription
+ * (the consumer protocol's metadata: version, topics...) of any of its
+ * protocols, as Kafka refuses to delete the offsets such a member uses.
+ */
+static int
+subscribed(const struct kb_group *g, struct kb_str topic)
+{
+	const struct member *m;
+	int i;
+
+	for (m = g->members; m; m = m->next)
+		for (i = 0; i < m->nprotos; i++) {
+			struct kb_rd rd;
+			int32_t n, k;
+
+			kb_rd_init(&rd, m->protos[i].meta,
+				   (size_t)m->protos[i].len);
+			kb_i16(&rd);
+			n = kb_array_of(&rd, 2);
+			for (k = 0; k < n && !rd.err; k++) {
+				struct kb_str t = kb_string(&rd);
+
+				if (!rd.err && t.len == topic.len &&
+				    !memcmp(t.s, topic.s, (size_t)t.len))
+					return 1;
+			}
+		}
+	return 0;
+}
+
+int
+kb_api_offset_delete(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
+		     struct kb_buf *out)
+{
+	struct kb_str gid = kb_string(in);
+	int32_t nt = kb_array(in), np, i, j;
+	struct kb_group *g = find_group(b, gid);
+	const struct kb_goffsets *go;
+	int16_t gerr = KB_NONE;
+	char *group;
+
+	(void)r;
+	if (in->err)
+		return KB_BADREQ;
+	group = kb_str_dup(gid);
+	go = kb_offsets_group(&b->offsets, group);
+	if (gid.len <= 0)
+		gerr = KB_INVALID_GROUP_ID;
+	else if (!g && (!go || go->n == 0))
+		gerr = KB_GROUP_ID_NOT_FOUND;
+	else if (g && g->members && g->type && strcmp(g->type, "consumer"))
+		gerr = KB_NON_EMPTY_GROUP;
+	kb_put_i16(out, gerr);
+	kb_put_i32(out, 0);
+	kb_put_array(out, gerr ? 0 : nt);
+	for (i = 0; i < nt && !gerr; i++) {
+		struct kb_str topic = kb_string(in);
+		const struct kb_topic *t =
+			kb_topics_find(&b->topics, topic.s, topic.len);
+		int busy = g && subscribed(g, topic);
+		char *tname = kb_str_dup(topic);
+
+		np = kb_array(in);
+		kb_put_str(out, topic);
+		kb_put_array(out, np > 0 ? np : 0);
+		for (j = 0; j < np && !in->err; j++) {
+			int32_t part = kb_i32(in);
+			int16_t err = KB_NONE;
+
+			if (!t || part < 0 || part >= t->nparts)
+				err = KB_UNKNOWN_TOPIC_OR_PARTITION;
+			else if (busy)
+				err = KB_GROUP_SUBSCRIBED_TO_TOPIC;
+			else if (forget(b, group, tname, part))
+				err = KB_KAFKA_STORAGE_ERROR;
+			kb_put_i32(out, part);
+			kb_put_i16(out, err);
+		}
+		free(tname);
+		if (in->err) {
+			free(group);
+			return KB_BADREQ;
+		}
+	}
+	free(group);
 	return KB_REPLY;
 }
 
@@ -1272,4 +1810,247 @@ kb_groups_free(struct kb_broker *b)
 		b->groups = g->next;
 		group_free(b, g);
 	}
+}
+
+/* --- durable group metadata ------------------------------------------------ */
+
+/*
+ * Each group's latest stable generation (its protocol, leader, and
+ * members with their ids, timeouts, subscriptions and assignments) is
+ * kept in DIR/group-metadata, written whole through a temporary file, a
+ * rename and a directory sync each time a generation becomes stable or a
+ * group goes. A restart loads it: members keep their ids and generation
+ * and heartbeat on, as with Kafka's coordinator, instead of all being
+ * told UNKNOWN_MEMBER_ID and rebalancing. A group caught mid-rebalance
+ * comes back as its last stable generation, and its members are told to
+ * rejoin as they would have been.
+ */
+
+static void
+metadata_path(const struct kb_broker *b, char *buf, size_t size,
+	      const char *suffix)
+{
+	snprintf(buf, size, "%s/group-metadata%s", b->topics.dir, suffix);
+}
+
+static int
+write_all(int fd, const unsigned char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Write every group's saved generation; a failure is logged, not fatal. */
+static void
+groups_save(struct kb_broker *b)
+{
+	struct kb_buf all = {0};
+	struct kb_group *g;
+	char path[4200], tmp[4200];
+	int fd;
+
+	for (g = b->groups; g; g = g->next) {
+		if (!g->saved.len)
+			continue;
+		kb_put_i32(&all, (int32_t)g->saved.len);
+		kb_put_i32(&all, (int32_t)kb_crc32c(0, g->saved.p,
+						    g->saved.len));
+		kb_put(&all, g->saved.p, g->saved.len);
+	}
+	metadata_path(b, path, sizeof(path), "");
+	metadata_path(b, tmp, sizeof(tmp), ".tmp");
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd >= 0 && (write_all(fd, all.p, all.len) || fsync(fd))) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		fd = -1;
+	}
+	if (fd < 0 || close(fd) || rename(tmp, path) ||
+	    kb_sync_dir(b->topics.dir)) {
+		kb_note(b, "%s: cannot keep the groups' metadata: %s", path,
+			strerror(errno));
+		unlink(tmp);
+	}
+	kb_buf_free(&all);
+}
+
+/* g's generation is stable: keep it. */
+static void
+group_saved(struct kb_broker *b, struct kb_group *g)
+{
+	struct kb_buf *o = &g->saved;
+	const struct member *m;
+
+	o->len = 0;
+	o->flex = 0;
+	kb_put_cstr(o, g->id);
+	kb_put_cstr(o, g->type);
+	kb_put_cstr(o, g->protocol);
+	kb_put_cstr(o, g->leader);
+	kb_put_i32(o, g->generation);
+	kb_put_i32(o, g->nmembers);
+	for (m = g->members; m; m = m->next) {
+		const struct proto *p = member_proto(m, g->protocol);
+
+		kb_put_cstr(o, m->id);
+		kb_put_cstr(o, m->client_id);
+		kb_put_cstr(o, m->host);
+		kb_put_cstr(o, m->instance);
+		kb_put_i32(o, m->session_ms);
+		kb_put_i32(o, m->rebalance_ms);
+		kb_put_bytes(o, p ? p->meta : NULL, p ? p->len : 0);
+		kb_put_bytes(o, m->assign, m->assign_len);
+	}
+	groups_save(b);
+}
+
+/* g has no member left: forget what was kept of it. */
+static void
+group_unsaved(struct kb_broker *b, struct kb_group *g)
+{
+	if (!g->saved.len)
+		return;
+	kb_buf_free(&g->saved);
+	groups_save(b);
+}
+
+/* One protocol, name and metadata in one allocation, as read_protos. */
+static struct proto *
+one_proto(const char *name, const unsigned char *meta, int32_t len)
+{
+	size_t nl = strlen(name);
+	struct proto *v = kq_emalloc(sizeof(*v) + nl + 1 +
+				     (size_t)(len > 0 ? len : 0));
+	unsigned char *at = (unsigned char *)(v + 1);
+
+	v->name = (char *)at;
+	memcpy(at, name, nl + 1);
+	v->meta = at + nl + 1;
+	v->len = len > 0 ? len : 0;
+	if (v->len)
+		memcpy(v->meta, meta, (size_t)len);
+	return v;
+}
+
+/* A group back from its record; -1 if the record does not parse. */
+static int
+group_load(struct kb_broker *b, const unsigned char *p, size_t len)
+{
+	struct kb_rd rd;
+	struct kb_str id, type, proto, leader;
+	struct kb_group *g;
+	int32_t gen, n, i;
+
+	kb_rd_init(&rd, p, len);
+	id = kb_string(&rd);
+	type = kb_string(&rd);
+	proto = kb_string(&rd);
+	leader = kb_string(&rd);
+	gen = kb_i32(&rd);
+	n = kb_array_of(&rd, 22);
+	if (rd.err || id.len <= 0 || proto.len < 0 || leader.len < 0 ||
+	    n <= 0 || find_group(b, id))
+		return -1;
+	g = new_group(b, id);
+	g->type = kb_str_dup_null(type);
+	g->protocol = kb_str_dup(proto);
+	g->leader = kb_str_dup(leader);
+	g->generation = gen;
+	g->state = STABLE;
+	for (i = 0; i < n && !rd.err; i++) {
+		struct member *m = kq_ecalloc(1, sizeof(*m)), **pp;
+		const unsigned char *meta, *assign;
+		int32_t mlen, alen;
+
+		m->id = kb_str_dup(kb_string(&rd));
+		m->client_id = kb_str_dup(kb_string(&rd));
+		m->host = kb_str_dup(kb_string(&rd));
+		m->instance = kb_str_dup_null(kb_string(&rd));
+		m->session_ms = kb_i32(&rd);
+		m->rebalance_ms = kb_i32(&rd);
+		mlen = kb_bytes(&rd, &meta);
+		alen = kb_bytes(&rd, &assign);
+		m->g = g;
+		for (pp = &g->members; *pp; pp = &(*pp)->next)
+			;
+		*pp = m;
+		g->nmembers++;
+		m->protos = one_proto(g->protocol, meta, mlen);
+		m->nprotos = 1;
+		m->assign = kq_emalloc(alen > 0 ? (size_t)alen : 1);
+		m->assign_len = alen > 0 ? alen : 0;
+		if (m->assign_len)
+			memcpy(m->assign, assign, (size_t)alen);
+		/* Its session starts now: it has until then to heartbeat. */
+		touch(b, m);
+	}
+	if (rd.err) {
+		b->groups = g->next;
+		group_free(b, g);
+		return -1;
+	}
+	kb_put(&g->saved, p, len);
+	kb_debug(b, "group %s: generation %d back with %d member%s", g->id,
+		 g->generation, g->nmembers, g->nmembers == 1 ? "" : "s");
+	return 0;
+}
+
+int
+kb_groups_load(struct kb_broker *b)
+{
+	char path[4200];
+	struct stat st;
+	unsigned char *data;
+	size_t off = 0, size;
+	int fd, n = 0;
+
+	metadata_path(b, path, sizeof(path), "");
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (fstat(fd, &st)) {
+		close(fd);
+		return -1;
+	}
+	size = (size_t)st.st_size;
+	data = kq_emalloc(size ? size : 1);
+	if (pread(fd, data, size, 0) != (ssize_t)size) {
+		free(data);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	while (size - off >= 8) {
+		uint32_t len = kb_be32(data + off);
+
+		if (len > size - off - 8)
+			break;
+		if (kb_crc32c(0, data + off + 8, len) !=
+			    kb_be32(data + off + 4) ||
+		    group_load(b, data + off + 8, len))
+			kq_warn("%s: skipped a bad group record at position %zu",
+				path, off);
+		else
+			n++;
+		off += (size_t)len + 8;
+	}
+	if (off < size)
+		kq_warn("%s: dropped %zu bytes of a torn record at position "
+			"%zu",
+			path, size - off, off);
+	free(data);
+	if (n)
+		kb_note(b, "%d group%s back as they were", n,
+			n == 1 ? "" : "s");
+	return 0;
 }

@@ -14,8 +14,11 @@
 #include "log.h"
 #include "topics.h"
 
-/* A commit of this offset removes the entry (a deleted topic). */
-#define TOMBSTONE (-2)
+/*
+ * A commit of this offset removes the entry (a deleted topic). Not -2:
+ * Kafka stores any offset a client commits, -2 (earliest) included.
+ */
+#define TOMBSTONE INT64_MIN
 
 struct kb_goffsets *
 kb_offsets_group(const struct kb_offsets *o, const char *group)
@@ -403,6 +406,13 @@ kb_offsets_drop_topic(struct kb_offsets *o, const char *topic)
 				kb_offsets_commit(o, o->g[i]->group, topic,
 						  c->part, TOMBSTONE, NULL);
 		}
+}
+
+int
+kb_offsets_delete(struct kb_offsets *o, const char *group, const char *topic,
+		  int32_t part)
+{
+	return kb_offsets_commit(o, group, topic, part, TOMBSTONE, NULL);
 }
 
 /* A failure sticks, for the reason kb_log_sync gives. */

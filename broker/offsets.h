@@ -63,6 +63,12 @@ int kb_offsets_fit(struct kb_offsets *o, const struct kb_topics *ts,
 /* Forget every commit on a deleted topic. */
 void kb_offsets_drop_topic(struct kb_offsets *o, const char *topic);
 /*
+ * Forget a group's commit on one partition (DeleteGroups, OffsetDelete);
+ * 0, or -1 with errno as kb_offsets_commit.
+ */
+int kb_offsets_delete(struct kb_offsets *o, const char *group,
+		      const char *topic, int32_t part);
+/*
  * fdatasync what was appended since the last good sync: 0, or -1 with
  * errno. A failure sticks until close: every later sync and commit fails
  * too, since a second fsync after a failed one proves nothing (see

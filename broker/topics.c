@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -20,10 +21,66 @@
 #define NAME_MAX_LEN 249
 #define MAX_PARTITIONS 10000
 
-const char *const kb_cfg_names[KB_NCFG] = {
-	"retention.ms",	     "retention.bytes", "segment.bytes",
-	"max.message.bytes", "cleanup.policy",
+#define L_MAX INT64_MAX
+#define I_MAX INT32_MAX
+
+/*
+ * Kafka's topic configs (LogConfig, 3.9), their types, defaults and the
+ * values they take. The four of struct kb_logconf come first, then
+ * cleanup.policy, then the others by name.
+ */
+const struct kb_cfgdef kb_cfgs[KB_NCFG] = {
+	{"retention.ms", KB_CFGT_LONG, "604800000", -1, L_MAX, NULL},
+	{"retention.bytes", KB_CFGT_LONG, "-1", INT64_MIN, L_MAX, NULL},
+	/* Positions in the indexes are 32-bit. */
+	{"segment.bytes", KB_CFGT_INT, "1073741824", 14, I_MAX, NULL},
+	{"max.message.bytes", KB_CFGT_INT, "1048588", 0, I_MAX, NULL},
+	{"cleanup.policy", KB_CFGT_LIST, "delete", 0, 0, "compact|delete"},
+	{"compression.gzip.level", KB_CFGT_INT, "-1", -1, 9, NULL},
+	{"compression.lz4.level", KB_CFGT_INT, "9", 1, 17, NULL},
+	{"compression.type", KB_CFGT_STRING, "producer", 0, 0,
+	 "uncompressed|zstd|lz4|snappy|gzip|producer"},
+	{"compression.zstd.level", KB_CFGT_INT, "3", -131072, 22, NULL},
+	{"delete.retention.ms", KB_CFGT_LONG, "86400000", 0, L_MAX, NULL},
+	{"file.delete.delay.ms", KB_CFGT_LONG, "60000", 0, L_MAX, NULL},
+	{"flush.messages", KB_CFGT_LONG, "9223372036854775807", 1, L_MAX,
+	 NULL},
+	{"flush.ms", KB_CFGT_LONG, "9223372036854775807", 0, L_MAX, NULL},
+	{"follower.replication.throttled.replicas", KB_CFGT_LIST, "", 0, 0,
+	 NULL},
+	{"index.interval.bytes", KB_CFGT_INT, "4096", 0, I_MAX, NULL},
+	{"leader.replication.throttled.replicas", KB_CFGT_LIST, "", 0, 0,
+	 NULL},
+	{"local.retention.bytes", KB_CFGT_LONG, "-2", -2, L_MAX, NULL},
+	{"local.retention.ms", KB_CFGT_LONG, "-2", -2, L_MAX, NULL},
+	{"max.compaction.lag.ms", KB_CFGT_LONG, "9223372036854775807", 1,
+	 L_MAX, NULL},
+	{"message.downconversion.enable", KB_CFGT_BOOLEAN, "true", 0, 0, NULL},
+	{"message.format.version", KB_CFGT_STRING, "3.0-IV1", 0, 0, NULL},
+	{"message.timestamp.after.max.ms", KB_CFGT_LONG, "9223372036854775807",
+	 0, L_MAX, NULL},
+	{"message.timestamp.before.max.ms", KB_CFGT_LONG,
+	 "9223372036854775807", 0, L_MAX, NULL},
+	{"message.timestamp.difference.max.ms", KB_CFGT_LONG,
+	 "9223372036854775807", 0, L_MAX, NULL},
+	{"message.timestamp.type", KB_CFGT_STRING, "CreateTime", 0, 0,
+	 "CreateTime|LogAppendTime"},
+	{"min.cleanable.dirty.ratio", KB_CFGT_DOUBLE, "0.5", 0, 1, NULL},
+	{"min.compaction.lag.ms", KB_CFGT_LONG, "0", 0, L_MAX, NULL},
+	{"min.insync.replicas", KB_CFGT_INT, "1", 1, I_MAX, NULL},
+	{"preallocate", KB_CFGT_BOOLEAN, "false", 0, 0, NULL},
+	{"remote.log.copy.disable", KB_CFGT_BOOLEAN, "false", 0, 0, NULL},
+	{"remote.log.delete.on.disable", KB_CFGT_BOOLEAN, "false", 0, 0, NULL},
+	{"remote.storage.enable", KB_CFGT_BOOLEAN, "false", 0, 0, NULL},
+	{"segment.index.bytes", KB_CFGT_INT, "10485760", 4, I_MAX, NULL},
+	{"segment.jitter.ms", KB_CFGT_LONG, "0", 0, L_MAX, NULL},
+	{"segment.ms", KB_CFGT_LONG, "604800000", 1, L_MAX, NULL},
+	{"unclean.leader.election.enable", KB_CFGT_BOOLEAN, "false", 0, 0,
+	 NULL},
 };
+
+/* A value longer than this is refused: a topic file line holds it. */
+#define CFG_VALUE_MAX 255
 
 const char *
 kb_topic_name_bad(const char *name)
@@ -58,54 +115,158 @@ parse_i64(const char *s, int64_t min, int64_t *v)
 }
 
 int
-kb_cfg_parse(struct kb_logconf *conf, unsigned *set, const char *name,
-	     const char *value, const char **why)
+kb_cfg_find(const char *name)
 {
-	int64_t v;
 	int i;
 
 	for (i = 0; i < KB_NCFG; i++)
-		if (!strcmp(name, kb_cfg_names[i]))
+		if (!strcmp(name, kb_cfgs[i].name))
+			return i;
+	return -1;
+}
+
+/* Whether word (n bytes) is one of the '|'-separated choices. */
+static int
+one_of(const char *choices, const char *word, size_t n)
+{
+	const char *c = choices, *bar;
+
+	for (;; c = bar + 1) {
+		bar = strchr(c, '|');
+		if ((size_t)((bar ? bar : c + strlen(c)) - c) == n &&
+		    !memcmp(c, word, n))
+			return 1;
+		if (!bar)
+			return 0;
+	}
+}
+
+/* A throttled replica list item: "*" alone, or PARTITION:BROKER. */
+static int
+replica_item(const char *w, size_t n)
+{
+	size_t d1 = 0, d2;
+
+	while (d1 < n && w[d1] >= '0' && w[d1] <= '9')
+		d1++;
+	if (d1 == 0 || d1 == n || w[d1] != ':')
+		return 0;
+	for (d2 = d1 + 1; d2 < n && w[d2] >= '0' && w[d2] <= '9'; d2++)
+		;
+	return d2 == n && d2 > d1 + 1;
+}
+
+/* Each item of a comma-separated list, spaces around it dropped. */
+static const char *
+list_bad(const struct kb_cfgdef *d, const char *v)
+{
+	const char *p = v;
+
+	if (!d->in && !strcmp(v, "*"))
+		return NULL;
+	while (*p) {
+		const char *e = strchr(p, ','), *end = e ? e : p + strlen(p);
+
+		while (p < end && *p == ' ')
+			p++;
+		while (end > p && end[-1] == ' ')
+			end--;
+		if (d->in ? !one_of(d->in, p, (size_t)(end - p))
+			  : !replica_item(p, (size_t)(end - p)))
+			return d->in ? "each item must be one of the values "
+				       "listed in kq-broker(1)"
+				     : "expected * or PARTITION:BROKER, ...";
+		if (!e)
 			break;
-	if (i == KB_NCFG) {
-		*why = "unknown or unsupported topic config (kq-broker honours "
-		       "retention.ms, retention.bytes, segment.bytes, "
-		       "max.message.bytes, cleanup.policy=delete)";
+		p = e + 1;
+	}
+	return NULL;
+}
+
+/* Why v is no value of config d, or NULL; a number goes to *num. */
+static const char *
+value_bad(const struct kb_cfgdef *d, const char *v, int64_t *num)
+{
+	char *end;
+	double x;
+
+	*num = 0;
+	if (strlen(v) > CFG_VALUE_MAX)
+		return "the value is too long";
+	switch (d->type) {
+	case KB_CFGT_LONG:
+	case KB_CFGT_INT:
+		if (parse_i64(v, INT64_MIN, num))
+			return d->type == KB_CFGT_LONG
+				       ? "Not a number of type LONG"
+				       : "Not a number of type INT";
+		if (*num < d->min || *num > d->max)
+			return "Value out of range";
+		return NULL;
+	case KB_CFGT_DOUBLE:
+		errno = 0;
+		x = strtod(v, &end);
+		if (!*v || *end || errno || !(x >= d->min && x <= d->max))
+			return "Not a number in range";
+		return NULL;
+	case KB_CFGT_BOOLEAN:
+		if (strcasecmp(v, "true") && strcasecmp(v, "false"))
+			return "Expected value to be either true or false";
+		return NULL;
+	case KB_CFGT_LIST:
+		return list_bad(d, v);
+	default:
+		if (d->in && !one_of(d->in, v, strlen(v)))
+			return "String must be one of the values listed in "
+			       "kq-broker(1)";
+		if (!*v)
+			return "the value is empty";
+		return NULL;
+	}
+}
+
+int
+kb_cfg_parse(struct kb_logconf *conf, unsigned *set, const char *name,
+	     const char *value, const char **why)
+{
+	int i = kb_cfg_find(name);
+	int64_t v;
+
+	if (i < 0 || (i >= KB_CFG_NLOG && i != KB_CFG_CLEANUP_POLICY)) {
+		*why = i < 0 ? "unknown topic config"
+			     : "as a broker default, kq-broker takes only "
+			       "retention.ms, retention.bytes, segment.bytes, "
+			       "max.message.bytes and cleanup.policy=delete";
 		return KB_INVALID_CONFIG;
 	}
 	if (!value) {
 		*why = "a config needs a value";
 		return KB_INVALID_CONFIG;
 	}
-	*why = "not a number in range";
+	if (i == KB_CFG_CLEANUP_POLICY) {
+		if (strcmp(value, "delete")) {
+			*why = "as a broker default, only "
+			       "cleanup.policy=delete is supported";
+			return KB_INVALID_CONFIG;
+		}
+		return 0;
+	}
+	if (value_bad(&kb_cfgs[i], value, &v)) {
+		*why = "not a number in range";
+		return KB_INVALID_CONFIG;
+	}
 	switch (i) {
 	case KB_CFG_RETENTION_MS:
-		if (parse_i64(value, -1, &v))
-			return KB_INVALID_CONFIG;
 		conf->retention_ms = v;
 		break;
 	case KB_CFG_RETENTION_BYTES:
-		if (parse_i64(value, -1, &v))
-			return KB_INVALID_CONFIG;
 		conf->retention_bytes = v;
 		break;
 	case KB_CFG_SEGMENT_BYTES:
-		/* Positions in the indexes are 32-bit. */
-		if (parse_i64(value, 14, &v) || v > INT32_MAX)
-			return KB_INVALID_CONFIG;
 		conf->segment_bytes = v;
 		break;
-	case KB_CFG_MAX_MESSAGE_BYTES:
-		if (parse_i64(value, 0, &v) || v > INT32_MAX)
-			return KB_INVALID_CONFIG;
+	default:
 		conf->max_message_bytes = v;
-		break;
-	case KB_CFG_CLEANUP_POLICY:
-		if (strcmp(value, "delete")) {
-			*why = "only cleanup.policy=delete is supported "
-			       "(no compaction)";
-			return KB_INVALID_CONFIG;
-		}
 		break;
 	}
 	if (set)
@@ -113,29 +274,136 @@ kb_cfg_parse(struct kb_logconf *conf, unsigned *set, const char *name,
 	return 0;
 }
 
+static int64_t
+logconf_get(const struct kb_logconf *conf, int i)
+{
+	switch (i) {
+	case KB_CFG_RETENTION_MS:
+		return conf->retention_ms;
+	case KB_CFG_RETENTION_BYTES:
+		return conf->retention_bytes;
+	case KB_CFG_SEGMENT_BYTES:
+		return conf->segment_bytes;
+	default:
+		return conf->max_message_bytes;
+	}
+}
+
 const char *
-kb_cfg_value(const struct kb_logconf *conf, int i, char *buf, size_t size)
+kb_cfg_value(const struct kb_topics *ts, const struct kb_topic *t, int i,
+	     char *buf, size_t size, int *is_set)
+{
+	*is_set = t && (t->set >> i & 1);
+	if (*is_set)
+		return t->val[i];
+	if (i >= KB_CFG_NLOG)
+		return kb_cfgs[i].def;
+	snprintf(buf, size, "%" PRId64, logconf_get(&ts->defaults, i));
+	return buf;
+}
+
+/*
+ * Set config name of t to value (NULL: back to its default), in t->val
+ * and t->set only; settle() makes t->conf follow. 0, or INVALID_CONFIG
+ * with why, in Kafka's words.
+ */
+static int
+cfg_set(struct kb_topic *t, const char *name, const char *value, char *why,
+	size_t whysize)
+{
+	int i = kb_cfg_find(name);
+	const char *bad;
+	int64_t v;
+
+	if (i < 0) {
+		snprintf(why, whysize, "Unknown topic config name: %s", name);
+		return KB_INVALID_CONFIG;
+	}
+	free(t->val[i]);
+	t->val[i] = NULL;
+	t->set &= ~((uint64_t)1 << i);
+	if (!value)
+		return 0;
+	if ((bad = value_bad(&kb_cfgs[i], value, &v))) {
+		snprintf(why, whysize,
+			 "Invalid value %s for configuration %s: %s", value,
+			 name, bad);
+		return KB_INVALID_CONFIG;
+	}
+	t->val[i] = kq_estrdup(value);
+	t->set |= (uint64_t)1 << i;
+	return 0;
+}
+
+static int64_t
+cfg_long(const struct kb_topic *t, int i)
 {
 	int64_t v = 0;
 
-	switch (i) {
-	case KB_CFG_RETENTION_MS:
-		v = conf->retention_ms;
-		break;
-	case KB_CFG_RETENTION_BYTES:
-		v = conf->retention_bytes;
-		break;
-	case KB_CFG_SEGMENT_BYTES:
-		v = conf->segment_bytes;
-		break;
-	case KB_CFG_MAX_MESSAGE_BYTES:
-		v = conf->max_message_bytes;
-		break;
-	default:
-		return "delete";
+	parse_i64(t->set >> i & 1 ? t->val[i] : kb_cfgs[i].def, INT64_MIN, &v);
+	return v;
+}
+
+/* What Kafka checks across configs: the compaction lags' order. */
+static int
+cfgs_conflict(const struct kb_topic *t, char *why, size_t whysize)
+{
+	int lo = kb_cfg_find("min.compaction.lag.ms"),
+	    hi = kb_cfg_find("max.compaction.lag.ms");
+
+	if (cfg_long(t, lo) <= cfg_long(t, hi))
+		return 0;
+	snprintf(why, whysize,
+		 "conflict topic config setting min.compaction.lag.ms "
+		 "(%" PRId64 ") > max.compaction.lag.ms (%" PRId64 ")",
+		 cfg_long(t, lo), cfg_long(t, hi));
+	return 1;
+}
+
+/* Whether the list value holds word. */
+static int
+list_has(const char *value, const char *word)
+{
+	const char *p = value;
+	size_t n = strlen(word);
+
+	while ((p = strstr(p, word))) {
+		const char *e = p + n;
+
+		if ((p == value || p[-1] == ',' || p[-1] == ' ') &&
+		    (!*e || *e == ',' || *e == ' '))
+			return 1;
+		p = e;
 	}
-	snprintf(buf, size, "%" PRId64, v);
-	return buf;
+	return 0;
+}
+
+/*
+ * t->conf from the broker's defaults and the configs t sets, and to the
+ * partitions open. A topic whose cleanup.policy is not "delete" (Kafka:
+ * compacted only) loses nothing to retention.
+ */
+static void
+settle(const struct kb_topics *ts, struct kb_topic *t)
+{
+	int i, p;
+
+	t->conf = ts->defaults;
+	for (i = 0; i < KB_CFG_NLOG; i++)
+		if (t->set >> i & 1)
+			kb_cfg_parse(&t->conf, NULL, kb_cfgs[i].name, t->val[i],
+				     &(const char *){NULL});
+	if ((t->set >> KB_CFG_CLEANUP_POLICY & 1) &&
+	    !list_has(t->val[KB_CFG_CLEANUP_POLICY], "delete")) {
+		t->conf.retention_ms = -1;
+		t->conf.retention_bytes = -1;
+	}
+	i = kb_cfg_find("message.timestamp.type");
+	t->append_time = (t->set >> i & 1) &&
+			 !strcmp(t->val[i], "LogAppendTime");
+	t->min_insync = (int)cfg_long(t, kb_cfg_find("min.insync.replicas"));
+	for (p = 0; t->parts && p < t->nparts; p++)
+		t->parts[p].conf = t->conf;
 }
 
 static void
@@ -156,19 +424,22 @@ topic_file(const struct kb_topics *ts, const char *name, char *buf,
 static int
 save_topic(const struct kb_topics *ts, const struct kb_topic *t)
 {
-	char path[4096], tmp[4200], val[32];
+	char path[4096], tmp[4200];
 	FILE *f;
 	int i, fail;
 
 	topic_file(ts, t->name, path, sizeof(path));
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	/*
+	 * Not NAME.topic.tmp: with a name of 246 to 249 characters that is
+	 * longer than a file name may be. One at a time: one thread.
+	 */
+	snprintf(tmp, sizeof(tmp), "%s/.topic.tmp", ts->dir);
 	if (!(f = fopen(tmp, "w")))
 		return -1;
 	fprintf(f, "partitions=%d\n", t->nparts);
 	for (i = 0; i < KB_NCFG; i++)
-		if (t->set & (1u << i))
-			fprintf(f, "%s=%s\n", kb_cfg_names[i],
-				kb_cfg_value(&t->conf, i, val, sizeof(val)));
+		if (t->set >> i & 1)
+			fprintf(f, "%s=%s\n", kb_cfgs[i].name, t->val[i]);
 	fail = fflush(f) || fsync(fileno(f));
 	fail |= fclose(f);
 	if (fail || rename(tmp, path)) {
@@ -302,6 +573,8 @@ free_topic(struct kb_topic *t)
 		kb_log_close(&t->parts[p]);
 	free(t->parts);
 	free(t->name);
+	for (p = 0; p < KB_NCFG; p++)
+		free(t->val[p]);
 	free(t);
 }
 
@@ -309,7 +582,7 @@ free_topic(struct kb_topic *t)
 static struct kb_topic *
 load_topic(struct kb_topics *ts, const char *name, char *err, size_t errsize)
 {
-	char path[4096], line[512];
+	char path[4096], line[512], why[512];
 	struct kb_topic *t;
 	FILE *f;
 	int lineno = 0;
@@ -324,7 +597,6 @@ load_topic(struct kb_topics *ts, const char *name, char *err, size_t errsize)
 	t->conf = ts->defaults;
 	while (fgets(line, sizeof(line), f)) {
 		char *eq = strchr(line, '='), *nl = strchr(line, '\n');
-		const char *why;
 		int64_t v;
 
 		lineno++;
@@ -344,13 +616,12 @@ load_topic(struct kb_topics *ts, const char *name, char *err, size_t errsize)
 				goto bad;
 			}
 			t->nparts = (int)v;
-		} else if (kb_cfg_parse(&t->conf, &t->set, line, eq + 1,
-					&why)) {
-			snprintf(err, errsize, "%s:%d: %s: %s", path, lineno,
-				 line, why);
+		} else if (cfg_set(t, line, eq + 1, why, sizeof(why))) {
+			snprintf(err, errsize, "%s:%d: %s", path, lineno, why);
 			goto bad;
 		}
 	}
+	settle(ts, t);
 	fclose(f);
 	f = NULL;
 	if (t->nparts < 1) {
@@ -502,6 +773,32 @@ kb_topics_find(const struct kb_topics *ts, const char *name, int len)
 	return NULL;
 }
 
+/*
+ * A topic whose name differs from name only by '.' against '_', or NULL.
+ * Kafka refuses such a second topic: both would have the same metric
+ * names.
+ */
+static struct kb_topic *
+collides(const struct kb_topics *ts, const char *name)
+{
+	size_t n = strlen(name), k;
+	int i;
+
+	for (i = 0; i < ts->n; i++) {
+		const char *o = ts->v[i]->name;
+
+		if (strlen(o) != n)
+			continue;
+		for (k = 0; k < n; k++)
+			if (o[k] != name[k] &&
+			    !(strchr("._", o[k]) && strchr("._", name[k])))
+				break;
+		if (k == n)
+			return ts->v[i];
+	}
+	return NULL;
+}
+
 int
 kb_topics_create(struct kb_topics *ts, const char *name, int nparts,
 		 const struct kb_cfgval *cfg, int ncfg, int check,
@@ -520,6 +817,12 @@ kb_topics_create(struct kb_topics *ts, const char *name, int nparts,
 		snprintf(why, whysize, "topic '%s' already exists", name);
 		return KB_TOPIC_ALREADY_EXISTS;
 	}
+	if ((t = collides(ts, name))) {
+		snprintf(why, whysize,
+			 "topic '%s' collides with existing topic: %s", name,
+			 t->name);
+		return KB_INVALID_TOPIC_EXCEPTION;
+	}
 	if (nparts < 1 || nparts > MAX_PARTITIONS) {
 		snprintf(why, whysize, "the partition count must be 1 to %d",
 			 MAX_PARTITIONS);
@@ -527,17 +830,27 @@ kb_topics_create(struct kb_topics *ts, const char *name, int nparts,
 	}
 	t = kq_ecalloc(1, sizeof(*t));
 	t->name = kq_estrdup(name);
-	t->conf = ts->defaults;
 	for (i = 0; i < ncfg; i++) {
-		int e = kb_cfg_parse(&t->conf, &t->set, cfg[i].name,
-				     cfg[i].value, &bad);
+		int e = KB_INVALID_CONFIG;
 
+		if (!cfg[i].value)
+			snprintf(why, whysize,
+				 "Null value not supported for topic configs: "
+				 "%s",
+				 cfg[i].name);
+		else
+			e = cfg_set(t, cfg[i].name, cfg[i].value, why,
+				    whysize);
 		if (e) {
-			snprintf(why, whysize, "%s: %s", cfg[i].name, bad);
 			free_topic(t);
 			return e;
 		}
 	}
+	if (cfgs_conflict(t, why, whysize)) {
+		free_topic(t);
+		return KB_INVALID_CONFIG;
+	}
+	settle(ts, t);
 	if (check) {
 		free_topic(t);
 		return 0;
@@ -590,6 +903,116 @@ kb_topics_delete(struct kb_topics *ts, struct kb_topic *t)
 		}
 	free_topic(t);
 	return 0;
+}
+
+/* A list value with item added (append) or taken out (subtract). */
+static char *
+list_edit(const char *list, const char *item, int add)
+{
+	size_t n = strlen(list) + strlen(item) + 2;
+	char *out = kq_emalloc(n), *copy = kq_estrdup(list), *w, *save;
+
+	out[0] = 0;
+	for (w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		while (*w == ' ')
+			w++;
+		if (!*w || !strcmp(w, item))
+			continue;
+		if (*out)
+			strcat(out, ",");
+		strcat(out, w);
+	}
+	if (add) {
+		if (*out)
+			strcat(out, ",");
+		strcat(out, item);
+	}
+	free(copy);
+	return out;
+}
+
+/* Apply one change of kb_topics_alter to t. */
+static int
+alter_one(struct kb_topic *t, const struct kb_cfgval *c, int op, char *why,
+	  size_t whysize)
+{
+	int i = kb_cfg_find(c->name), e;
+	char *v;
+
+	if (i < 0) {
+		snprintf(why, whysize, "Unknown topic config name: %s",
+			 c->name);
+		return KB_INVALID_CONFIG;
+	}
+	if (op == KB_CFG_OP_DELETE)
+		return cfg_set(t, c->name, NULL, why, whysize);
+	if (!c->value) {
+		snprintf(why, whysize,
+			 "Null value not supported for topic configs: %s",
+			 c->name);
+		return KB_INVALID_CONFIG;
+	}
+	if (op == KB_CFG_OP_SET)
+		return cfg_set(t, c->name, c->value, why, whysize);
+	if (kb_cfgs[i].type != KB_CFGT_LIST) {
+		snprintf(why, whysize,
+			 "Config value append is not allowed for config "
+			 "key: %s",
+			 c->name);
+		return KB_INVALID_CONFIG;
+	}
+	v = list_edit(t->set >> i & 1 ? t->val[i] : kb_cfgs[i].def, c->value,
+		      op == KB_CFG_OP_APPEND);
+	e = cfg_set(t, c->name, v, why, whysize);
+	free(v);
+	return e;
+}
+
+int
+kb_topics_alter(struct kb_topics *ts, struct kb_topic *t,
+		const struct kb_cfgval *cfg, const int *ops, int ncfg,
+		int replace, int check, char *why, size_t whysize)
+{
+	struct kb_topic n = *t;
+	uint64_t set = t->set;
+	int i, e = 0;
+
+	/* The changes go on a copy of the values, kept only if all hold. */
+	for (i = 0; i < KB_NCFG; i++)
+		n.val[i] = replace || !(set >> i & 1) ? NULL
+						       : kq_estrdup(t->val[i]);
+	if (replace)
+		n.set = 0;
+	for (i = 0; i < ncfg && !e; i++)
+		e = alter_one(&n, &cfg[i],
+			      ops ? ops[i] : KB_CFG_OP_SET, why, whysize);
+	if (!e && cfgs_conflict(&n, why, whysize))
+		e = KB_INVALID_CONFIG;
+	if (!e && !check) {
+		for (i = 0; i < KB_NCFG; i++) {
+			char *old = t->val[i];
+
+			t->val[i] = n.val[i];
+			n.val[i] = old;
+		}
+		t->set = n.set;
+		if (save_topic(ts, t)) {
+			snprintf(why, whysize, "%s.topic: %s", t->name,
+				 strerror(errno));
+			e = KB_KAFKA_STORAGE_ERROR;
+			for (i = 0; i < KB_NCFG; i++) {
+				char *now = t->val[i];
+
+				t->val[i] = n.val[i];
+				n.val[i] = now;
+			}
+			t->set = set;
+		}
+		settle(ts, t);
+	}
+	for (i = 0; i < KB_NCFG; i++)
+		free(n.val[i]);
+	return e;
 }
 
 int

@@ -122,14 +122,15 @@ test_expect_success 'a member waiting in JoinGroup outlives its session timeout'
 	sys.path.insert(0, os.environ["WIRE"])
 	from kqwire import *
 	br = sys.argv[1]
-	kw = {"session": 1000, "rebalance": 20000}
+	kw = {"session": 6000, "rebalance": 30000}
 	a, c = Conn(br), Conn(br)
 	A = a.join("g-slow", "", ["range"], **kw)["member"]
 	expect("A syncs", a.sync("g-slow", 1, A, {A: b"a"}), (NONE, b"a"))
 	c.join_send("g-slow", "", ["range"], **kw)
 	wait_state(a, "g-slow", "PreparingRebalance")
-	# A takes three session timeouts to rejoin, heartbeating meanwhile.
-	end = time.time() + 3
+	# A takes more than a session timeout to rejoin, heartbeating
+	# meanwhile.
+	end = time.time() + 7
 	while time.time() < end:
 	    expect("A heartbeats", a.heartbeat("g-slow", 1, A),
 	           REBALANCE_IN_PROGRESS)
@@ -168,10 +169,10 @@ test_expect_success 'groups left empty go; a group with commits stays listed; a 
 	A = a.join("g-gone", "", ["range"])["member"]
 	expect("A syncs", a.sync("g-gone", 1, A, {A: b"a"}), (NONE, b"a"))
 	expect("A leaves", a.leave("g-gone", A), NONE)
-	r = a.join("g-pending", "", ["range"], session=500, ver=4)
+	r = a.join("g-pending", "", ["range"], session=6000, ver=4)
 	expect("asked to come back", r["error"], MEMBER_ID_REQUIRED)
-	time.sleep(1.5)
-	r = a.join("g-pending", r["member"], ["range"], session=500, ver=4)
+	time.sleep(7)
+	r = a.join("g-pending", r["member"], ["range"], session=6000, ver=4)
 	expect("too late", r["error"], UNKNOWN_MEMBER_ID)
 	expect("g-gone", a.describe("g-gone")[0], "Dead")
 	expect("g-kept", a.describe("g-kept")[0], "Empty")

@@ -52,8 +52,8 @@ test_expect_success 'an unknown request: UNSUPPORTED_VERSION (35), logged, the c
 	grep_err "ApiKey 57 v0 from 127.0.0.1:[0-9]* () is not supported: answered UNSUPPORTED_VERSION$" "$TMP/broker0.err"
 '
 
-test_expect_success 'ApiVersions v3 (flexible): UNSUPPORTED_VERSION with the ranges, in v0' '
-	raw 0000000b0012000300000001000000 >got &&
+test_expect_success 'ApiVersions v5 (newer than served): UNSUPPORTED_VERSION with the ranges, in v0' '
+	raw 0000000b0012000500000001000000 >got &&
 	case $(cat got) in 00000000*) exit 1 ;; esac &&
 	cut -c 9-20 got | grep -qx 000000010023
 '

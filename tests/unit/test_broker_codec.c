@@ -143,6 +143,99 @@ patching(void **state)
 	kb_buf_free(&b);
 }
 
+/* KIP-482's compact forms, as Kafka's own tests spell them. */
+static void
+flexible_forms(void **state)
+{
+	static const unsigned char want[] = {
+		6, 't', 'o', 'p', 'i', 'c', /* compact string: length + 1 */
+		0,			    /* null string */
+		4, 'x', 'y', 'z',	    /* compact bytes */
+		0x81, 0x01,		    /* array of 128: 129 as a varint */
+		0,			    /* no tagged fields */
+	};
+	struct kb_buf b = {0};
+	struct kb_rd r;
+	struct kb_str s;
+	const unsigned char *p;
+
+	(void)state;
+	b.flex = 1;
+	kb_put_cstr(&b, "topic");
+	kb_put_cstr(&b, NULL);
+	kb_put_bytes(&b, "xyz", 3);
+	kb_put_array(&b, 128);
+	kb_put_tags(&b);
+	assert_int_equal(b.len, sizeof(want));
+	assert_memory_equal(b.p, want, sizeof(want));
+	kb_rd_init(&r, b.p, b.len);
+	r.flex = 1;
+	s = kb_string(&r);
+	assert_true(kb_str_eq(s, "topic"));
+	assert_int_equal(kb_string(&r).len, -1);
+	assert_int_equal(kb_bytes(&r, &p), 3);
+	assert_memory_equal(p, "xyz", 3);
+	/* 128 elements cannot fit in the byte left. */
+	assert_int_equal(kb_array(&r), 0);
+	assert_true(r.err);
+	kb_buf_free(&b);
+}
+
+static void
+tagged_fields_are_skipped(void **state)
+{
+	/* Two tags: 0 of 2 bytes, 5 of 0 bytes; then an int8. */
+	static const unsigned char in[] = {2, 0, 2, 0xaa, 0xbb, 5, 0, 7};
+	static const unsigned char bad[] = {1, 0, 9, 0xaa};
+	static const unsigned char huge[] = {0xff, 0xff, 0xff, 0xff, 0x7f};
+	struct kb_rd r;
+
+	(void)state;
+	kb_rd_init(&r, in, sizeof(in));
+	r.flex = 1;
+	kb_tags(&r);
+	assert_int_equal(kb_i8(&r), 7);
+	assert_false(r.err);
+	kb_rd_init(&r, bad, sizeof(bad));
+	r.flex = 1;
+	kb_tags(&r);
+	assert_true(r.err);
+	/* A varint over 32 bits is refused, not wrapped. */
+	kb_rd_init(&r, huge, sizeof(huge));
+	kb_uvarint(&r);
+	assert_true(r.err);
+	/* Classic forms have no tagged fields: nothing is read. */
+	kb_rd_init(&r, in, sizeof(in));
+	kb_tags(&r);
+	assert_int_equal(kb_left(&r), sizeof(in));
+}
+
+static void
+patched_compact_counts_move_what_follows(void **state)
+{
+	struct kb_buf b = {0};
+	struct kb_rd r;
+	size_t at;
+	int i;
+
+	(void)state;
+	b.flex = 1;
+	at = kb_array_mark(&b);
+	for (i = 0; i < 200; i++)
+		kb_put_i8(&b, (int8_t)i);
+	kb_patch_array(&b, at, 200);
+	kb_put_tags(&b);
+	kb_rd_init(&r, b.p, b.len);
+	r.flex = 1;
+	assert_int_equal(kb_array(&r), 200);
+	for (i = 0; i < 200; i++)
+		assert_int_equal((unsigned char)kb_i8(&r), i);
+	kb_tags(&r);
+	assert_false(r.err);
+	assert_int_equal(kb_left(&r), 0);
+	kb_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -153,6 +246,9 @@ main(void)
 		cmocka_unit_test(array_counts_are_bounded),
 		cmocka_unit_test(varlongs),
 		cmocka_unit_test(patching),
+		cmocka_unit_test(flexible_forms),
+		cmocka_unit_test(tagged_fields_are_skipped),
+		cmocka_unit_test(patched_compact_counts_move_what_follows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,6 +22,10 @@ entries(void **state)
 {
 	(void)state;
 	assert_int_equal(kb_datadir_entry("group-offsets"), KB_ENTRY_FILE);
+	/* The coordinator's groups, and a topic file being written. */
+	assert_int_equal(kb_datadir_entry("group-metadata"), KB_ENTRY_FILE);
+	assert_int_equal(kb_datadir_entry("group-metadata.tmp"), KB_ENTRY_FILE);
+	assert_int_equal(kb_datadir_entry(".topic.tmp"), KB_ENTRY_FILE);
 	assert_int_equal(kb_datadir_entry("meta.properties"), KB_ENTRY_FILE);
 	assert_int_equal(kb_datadir_entry("foo.topic"), KB_ENTRY_TOPIC);
 	assert_int_equal(kb_datadir_entry("foo.topic.tmp"), KB_ENTRY_FILE);

@@ -1118,7 +1118,7 @@ topics_on_disk(void **state)
 	struct kb_topics ts;
 	struct kb_topic *t;
 	struct kb_cfgval cfg[] = {{"retention.ms", "60000"}};
-	struct kb_cfgval bad[] = {{"cleanup.policy", "compact"}};
+	struct kb_cfgval bad[] = {{"cleanup.policy", "shred"}};
 
 	(void)state;
 	assert_int_equal(kb_topics_open(&ts, d, &conf, err, sizeof(err)), 0);
