@@ -43,7 +43,8 @@ static const struct kq_option options[] = {
 	 NULL},
 	{"offset", 'o', KQ_ARG, "SPEC",
 	 "start at beginning, end, stored, N, -N (N before the end), @TIME "
-	 "or @-DURATION (default: end; with -g the committed offsets)",
+	 "or @-DURATION (default: end; with -e the beginning; with -g the "
+	 "committed offsets)",
 	 "beginning end stored"},
 	{"from-beginning", OPT_FROM_BEGINNING, KQ_NOARG, NULL,
 	 "the same as -o beginning", NULL},
@@ -57,7 +58,9 @@ static const struct kq_option options[] = {
 	 NULL},
 	{"max-messages", 'c', KQ_ARG, "N", "stop after N messages", NULL},
 	{"exit", 'e', KQ_NOARG, NULL,
-	 "stop at the end offsets of when the read began", NULL},
+	 "stop at the end offsets of when the read began (and start at the "
+	 "beginning unless -o or -g says otherwise, as kcat -e)",
+	 NULL},
 	{"until", OPT_UNTIL, KQ_ARG, "@TIME",
 	 "stop at the first message stamped at or after TIME", NULL},
 	{"idle-timeout", OPT_IDLE, KQ_ARG, "DURATION",
@@ -1662,6 +1665,9 @@ main(int argc, char **argv)
 	s->spec.kind = KQ_OFFSET_END; /* as kafka-console-consumer */
 	kq_conf_init(&s->c, &cmd, argv);
 	parse_options(s, argc, argv);
+	/* "Read what is there": kcat -C -e starts at the beginning too. */
+	if (s->exit_at_end && !s->have_spec && !s->group)
+		s->spec.kind = KQ_OFFSET_BEGINNING;
 	kq_conf_finish(&s->c);
 	kq_sig_install();
 
