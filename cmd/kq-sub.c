@@ -1746,7 +1746,13 @@ main(int argc, char **argv)
 	}
 	if (wstatus)
 		status = wstatus;
-	if (s->stop != STOP_GONE)
+	/*
+	 * The count is of messages handed to stdout: no use when stdout
+	 * failed (none may have arrived) or the reader left, nor after a
+	 * failure that came before any message.
+	 */
+	if (s->stop != STOP_GONE && !wstatus &&
+	    !(s->stop == STOP_ERROR && s->count == 0))
 		kq_info(&s->c, "Processed a total of %llu messages",
 			(unsigned long long)s->count);
 	cleanup(s);

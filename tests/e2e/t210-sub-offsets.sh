@@ -155,4 +155,9 @@ test_expect_success 'an offset retention passed: a warning with the count, then 
 
 KQ_BROKERS=$main_brokers BROKER_PID=$main_pid
 
+test_expect_success 'a failure before any message: its line, and no count' '
+	expect_status 69 kq-sub -t two -p 7 -e 2>err &&
+	test "$(wc -l <err)" -eq 1
+'
+
 test_done
