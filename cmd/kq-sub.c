@@ -72,8 +72,8 @@ static const struct kq_option options[] = {
 	{"key-delimiter", 'K', KQ_ARG, "DELIM",
 	 "print the key, DELIM, then the value", NULL},
 	{"format", 'f', KQ_ARG, "FORMAT",
-	 "print each message as FORMAT: %t %p %o %k %v %T %I %h %K %S %%, "
-	 "\\n \\t \\0",
+	 "print each message as FORMAT: %t %p %o %k %v (or %s) %T %I %h %K "
+	 "%S %R %%, \\n \\t \\0 (kq-sub(1))",
 	 NULL},
 	{"json", 'J', KQ_NOARG, NULL,
 	 "print each message as a JSON envelope (as kq-pub -J reads)", NULL},

@@ -105,7 +105,7 @@ complete -c kq-sub -l idle-timeout -r -f -d 'stop when no message came for DURAT
 complete -c kq-sub -s D -l delimiter -r -f -d 'end each message with DELIM (default \n)'
 complete -c kq-sub -s 0 -l null -d 'end each message with a NUL byte (-D \'\0\')'
 complete -c kq-sub -s K -l key-delimiter -r -f -d 'print the key, DELIM, then the value'
-complete -c kq-sub -s f -l format -r -f -d 'print each message as FORMAT: %t %p %o %k %v %T %I %h %K %S %%, \n \t \0'
+complete -c kq-sub -s f -l format -r -f -d 'print each message as FORMAT: %t %p %o %k %v (or %s) %T %I %h %K %S %R %%, \n \t \0 (kq-sub(1))'
 complete -c kq-sub -s J -l json -d 'print each message as a JSON envelope (as kq-pub -J reads)'
 complete -c kq-sub -l json-values -d 'with -J, embed a value that is JSON as JSON, not as a string'
 complete -c kq-sub -l jq -r -f -d 'run the jq FILTER on each value and print its results'
