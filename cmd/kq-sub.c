@@ -172,6 +172,8 @@ struct sub {
 	struct kq_envenc enc;
 	struct kq_jq jq;
 	int raw, keep_going, show_null, unbuffered, fast;
+	/* The console consumer's --property forms: a format, null.literal. */
+	char *console_fmt, *null_literal;
 
 	/* The read. */
 	rd_kafka_queue_t *queue; /* without a group: the simple consumer's */
@@ -1418,6 +1420,57 @@ run(struct sub *s)
 
 /* --- setting up ----------------------------------------------------------- */
 
+/* A console tool's boolean property: true or false. */
+static int
+console_bool(struct sub *s, const char *name, char *v)
+{
+	int yes = strcmp(v, "true") == 0;
+
+	if (!yes && strcmp(v, "false") != 0)
+		kq_usage(&s->c, "--property %s: true or false, not '%s'", name,
+			 v);
+	free(v);
+	return yes;
+}
+
+/*
+ * kafka-console-consumer's --property print.key=true and the rest of its
+ * formatter's properties, as the -f format that prints the same (NULL
+ * when none is given). Nulls show as null.literal, "null" by default.
+ */
+static char *
+console_format(struct sub *s)
+{
+	static const char *const names[] = {
+		"print.timestamp", "print.partition", "print.offset",
+		"print.headers",   "print.key",	      "print.value"};
+	struct kq_console_fmt p = {0, 0, 0, 0, 0, 1, NULL, NULL};
+	int *flag[] = {&p.timestamp, &p.partition, &p.offset,
+		       &p.headers,   &p.key,	   &p.value};
+	char *v, *ksep, *lsep, *f;
+	int i, any = 0;
+
+	for (i = 0; i < 6; i++)
+		if ((v = kq_conf_take(&s->c, names[i]))) {
+			*flag[i] = console_bool(s, names[i], v);
+			any = 1;
+		}
+	ksep = kq_conf_take(&s->c, "key.separator");
+	lsep = kq_conf_take(&s->c, "line.separator");
+	s->null_literal = kq_conf_take(&s->c, "null.literal");
+	if (!any && !ksep && !lsep && !s->null_literal)
+		return NULL;
+	p.key_sep = ksep;
+	p.line_sep = lsep;
+	f = kq_format_console(&p);
+	free(ksep);
+	free(lsep);
+	if (!s->null_literal)
+		s->null_literal = kq_estrdup("null");
+	s->show_null = 1;
+	return f;
+}
+
 static void
 parse_options(struct sub *s, int argc, char **argv)
 {
@@ -1526,6 +1579,12 @@ parse_options(struct sub *s, int argc, char **argv)
 	}
 	if (optind < argc)
 		kq_usage(&s->c, "unexpected argument '%s'", argv[optind]);
+	if ((s->console_fmt = console_format(s))) {
+		if (format)
+			kq_usage(&s->c, "--property print.* and -f each choose "
+					"the output; give one");
+		format = s->console_fmt;
+	}
 	if (s->ntopic_names == 0)
 		kq_usage(&s->c, "no topic: give one with -t");
 	if (!s->have_delim)
@@ -1567,7 +1626,8 @@ parse_options(struct sub *s, int argc, char **argv)
 		if (kq_format_parse(&s->fmt, format, err, sizeof(err)))
 			kq_usage(&s->c, "-f: %s", err);
 		if (s->show_null)
-			kq_format_null(&s->fmt, "NULL");
+			kq_format_null(&s->fmt, s->null_literal ? s->null_literal
+								: "NULL");
 		s->mode = MODE_FORMAT;
 	}
 	if (json) {
@@ -1647,6 +1707,8 @@ cleanup(struct sub *s)
 	if (s->mode == MODE_JSON)
 		kq_envenc_free(&s->enc);
 	kq_jq_free(&s->jq);
+	free(s->console_fmt);
+	free(s->null_literal);
 	kq_conf_free(&s->c);
 }
 
