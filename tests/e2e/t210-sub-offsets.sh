@@ -17,11 +17,17 @@ test_expect_success '-o beginning and --from-beginning read everything' '
 	kq-sub -q -t ten --from-beginning -e >got && test_cmp want got
 '
 
-test_expect_success 'with no -o the read starts at the end, as kcat and the console consumer' '
-	kq-sub -t ten -e >out 2>err &&
-	test ! -s out &&
-	grep -q "Processed a total of 0 messages" err &&
+test_expect_success 'with -e and no -o the read starts at the beginning, as kcat -C -e' '
+	kq-sub -t ten -e >got 2>err &&
+	seq 10 >want && test_cmp want got &&
+	kcat -b "$KQ_BROKERS" -C -t ten -e -q >theirs && test_cmp theirs got &&
+	grep -q "Processed a total of 10 messages" err &&
 	kq-sub -q -t ten -o end -e >out && test ! -s out
+'
+
+test_expect_success 'without -e or -o the read starts at the end, as the console consumer' '
+	kq-sub -q -t ten --idle-timeout 2s >out &&
+	test ! -s out
 '
 
 test_expect_success '-o N starts at offset N; -o -N N before the end' '
@@ -148,5 +154,10 @@ test_expect_success 'an offset retention passed: a warning with the count, then 
 '
 
 KQ_BROKERS=$main_brokers BROKER_PID=$main_pid
+
+test_expect_success 'a failure before any message: its line, and no count' '
+	expect_status 69 kq-sub -t two -p 7 -e 2>err &&
+	test "$(wc -l <err)" -eq 1
+'
 
 test_done
