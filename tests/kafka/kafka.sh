@@ -187,6 +187,9 @@ node_pid() {
 	cat "$1/node$2.pid"
 }
 
+# Whatever stops this script early says so, with its status.
+trap 'rc=$?; [ $rc -eq 0 ] || echo "kafka.sh $cmdline: status $rc" >&2' EXIT
+cmdline=$*
 case ${1:-} in
 fetch) fetch ;;
 start)
