@@ -167,7 +167,7 @@ start_kafka_broker() {
 			exit 1
 		}
 		KQ_BROKERS=$(sed -n 's/^KQ_BROKERS=//p' "$TMP/broker$n.out")
-		BROKER_PID=$(sh "$KQ_KAFKA_SH" pids "$TMP/kafka-$n" | head -n 1)
+		BROKER_PID=$(cat "$TMP/kafka-$n/node1.pid")
 		KAFKA_DIR=$TMP/kafka-$n
 	fi
 	# One line per file whatever the number of nodes: broker_number.
@@ -184,6 +184,16 @@ start_kafka_broker() {
 		kq-topic create "$name" --partitions "$parts" --if-not-exists ||
 			{ echo "not ok - cannot create $name on Kafka"; exit 1; }
 	done
+}
+
+# kafka_kill N, kafka_restart N: kill -9 node N of the cluster that
+# start_kafka_broker --nodes 3 started; start it again, once it answers.
+kafka_kill() {
+	sh "$KQ_KAFKA_SH" kill "$KAFKA_DIR" "$1"
+}
+kafka_restart() {
+	sh "$KQ_KAFKA_SH" restart "$KAFKA_DIR" "$1" &&
+	cat "$KAFKA_DIR/node$1.pid" >>"$TMP/broker.pids"
 }
 
 # kafka_only: the file needs Apache Kafka (what kq-broker and the mock
