@@ -15,20 +15,26 @@
 #   kafka.sh kill DIR N         kill -9 node N (1..3)
 #   kafka.sh restart DIR N      start node N again, once it answers
 #   kafka.sh pids DIR           the nodes' process ids
+#   kafka.sh present            status 0 when the jars are fetched
 #   kafka.sh NAME [ARGS...]     a tool: kafka-topics, kafka-console-producer,
 #                               kafka-console-consumer, kafka-consumer-groups,
 #                               kafka-broker-api-versions
 #
 # KQ_KAFKA_HOME: the jars (default ${XDG_CACHE_HOME:-~/.cache}/kq/kafka-V,
-# V the version in pom.xml). KQ_KAFKA_HEAP: a node's heap (default 384m).
+# V the version in pom.xml; the libs/ of a Kafka 4 distribution will do).
+# KQ_KAFKA_HEAP: a node's heap (default 384m). KQ_KAFKA_GC: its collector
+# (default -XX:+UseSerialGC, small and quick to start; Kafka's own scripts
+# use G1).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 version=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' \
 	"$here/pom.xml")
 : "${KQ_KAFKA_HOME:=${XDG_CACHE_HOME:-$HOME/.cache}/kq/kafka-$version}"
 : "${KQ_KAFKA_HEAP:=384m}"
+: "${KQ_KAFKA_GC:=-XX:+UseSerialGC}"
 
 die() {
+	trap - EXIT
 	echo "kafka.sh: $*" >&2
 	exit 1
 }
@@ -37,19 +43,26 @@ fetch() {
 	[ -f "$KQ_KAFKA_HOME/.complete" ] && return 0
 	command -v mvn >/dev/null || die "no mvn: sh scripts/deps.sh test"
 	rm -rf "$KQ_KAFKA_HOME.tmp"
-	mvn -q -B -Dstyle.color=never -f "$here/pom.xml" dependency:copy-dependencies \
-		-DincludeScope=runtime -DoutputDirectory="$KQ_KAFKA_HOME.tmp" ||
+	mvn -q -B -Dstyle.color=never -f "$here/pom.xml" \
+		dependency:copy-dependencies -DincludeScope=runtime \
+		-DoutputDirectory="$KQ_KAFKA_HOME.tmp" ||
 		die "cannot resolve Apache Kafka $version from Maven"
 	rm -rf "$KQ_KAFKA_HOME"
 	mv "$KQ_KAFKA_HOME.tmp" "$KQ_KAFKA_HOME"
 	touch "$KQ_KAFKA_HOME/.complete"
 }
 
-# java [JVM options] CLASS ARGS...: a class of the Kafka jars, with the
-# tests' log configuration. Short-lived tools start faster with the
-# client compiler only.
-java_run() {
+# present: the jars are there, fetched or a distribution's.
+present() {
 	[ -f "$KQ_KAFKA_HOME/.complete" ] ||
+		ls "$KQ_KAFKA_HOME"/kafka_2.13-*.jar >/dev/null 2>&1
+}
+
+# java_run [JVM options] CLASS ARGS...: a class of the Kafka jars, with
+# the tests' log configuration. (Short-lived tools start faster with the
+# client compiler only: -XX:TieredStopAtLevel=1.)
+java_run() {
+	present ||
 		die "no Kafka in $KQ_KAFKA_HOME: sh tests/kafka/kafka.sh fetch"
 	exec java -cp "$KQ_KAFKA_HOME/*" \
 		-Dlog4j2.configurationFile="$here/log4j2.properties" "$@"
@@ -101,13 +114,14 @@ node_props() {
 
 format_node() {
 	(java_run -Xmx128m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
-		kafka.tools.StorageTool format -t "$2" \
+		kafka.tools.StorageTool format --cluster-id="$2" \
 		-c "$1/node$3/server.properties") >"$1/node$3.format" 2>&1 ||
 		{ cat "$1/node$3.format" >&2; die "cannot format node $3"; }
 }
 
 launch_node() {
-	(java_run -Xmx"$KQ_KAFKA_HEAP" -Xms64m -XX:+UseSerialGC \
+	# shellcheck disable=SC2086
+	(java_run -Xmx"$KQ_KAFKA_HEAP" -Xms64m $KQ_KAFKA_GC \
 		-XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
 		kafka.Kafka "$1/node$2/server.properties") \
 		</dev/null >>"$1/node$2.log" 2>&1 &
@@ -125,8 +139,8 @@ wait_nodes() {
 			tail -n 30 "${p%.pid}.log" >&2
 			die "$(basename "${p%.pid}") ended"
 		done
-		[ $i -lt 240 ] || die "no answer from $2 after 2 minutes"
-		sleep 0.5
+		[ $i -lt 1200 ] || die "no answer from $2 after 2 minutes"
+		sleep 0.1
 	done
 }
 
@@ -187,8 +201,9 @@ node_pid() {
 	cat "$1/node$2.pid"
 }
 
-# Whatever stops this script early says so, with its status.
-trap 'rc=$?; [ $rc -eq 0 ] || echo "kafka.sh $cmdline: status $rc" >&2' EXIT
+# Whatever else stops this script early says so, with its status.
+trap 'rc=$?; [ $rc -eq 0 ] || [ "$cmdline" = present ] ||
+	echo "kafka.sh $cmdline: status $rc" >&2' EXIT
 cmdline=$*
 case ${1:-} in
 fetch) fetch ;;
@@ -206,9 +221,14 @@ kill)
 restart)
 	dir=$(cd "$2" && pwd)
 	launch_node "$dir" "$3"
-	wait_nodes "$dir" "$(cat "$dir/brokers")" "$(ls "$dir"/node*/server.properties | wc -l)"
+	nodes=$(ls "$dir"/node*/server.properties | wc -l)
+	wait_nodes "$dir" "$(cat "$dir/brokers")" "$nodes"
 	;;
 pids) cat "$2"/node*.pid ;;
+present) present ;;
 kafka-*) tool "$@" ;;
-*) die "usage: kafka.sh fetch | start DIR [1|3] | stop DIR | kill DIR N | restart DIR N | pids DIR | kafka-TOOL [ARGS]" ;;
+*)
+	die "usage: kafka.sh fetch | present | start DIR [1|3] [NAME=VALUE]... |" \
+		"stop DIR | kill DIR N | restart DIR N | pids DIR | kafka-TOOL [ARG]..."
+	;;
 esac
