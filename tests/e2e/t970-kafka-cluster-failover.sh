@@ -24,6 +24,14 @@ leader() {
 		jq -r ".topics[0].partitions[] | select(.partition == $2) | .leader"
 }
 
+# all_up: every node running, whatever a test before left killed.
+all_up() {
+	for n in 1 2 3; do
+		kill -0 "$(cat "$KAFKA_DIR/node$n.pid")" 2>/dev/null ||
+			kafka_restart "$n" || return 1
+	done
+}
+
 # wait_until COMMAND...: until it succeeds (60 s at most).
 wait_until() {
 	for _ in $(seq 300); do
@@ -58,6 +66,7 @@ test_expect_success 'kill -9 the leader during kq-pub -T of 200,000: every ackno
 '
 
 test_expect_success 'kq-topic describe shows partitions under-replicated and without a leader while a node is down' '
+	all_up &&
 	kq-topic create solo --partitions 3 --replication-factor 1 &&
 	kq-topic create trio --partitions 1 --replication-factor 3 &&
 	wait_until sh -c "test \"\$(kq-topic describe --under-replicated-partitions trio solo)\" = \"\"" &&
@@ -78,6 +87,7 @@ test_expect_success 'kq-topic describe shows partitions under-replicated and wit
 '
 
 test_expect_success 'kq-sub -g reads on through its group coordinator'"'"'s kill and restart, and skips nothing' '
+	all_up &&
 	kq-topic create flow --partitions 3 --replication-factor 3 \
 		-c min.insync.replicas=2 &&
 	seq 30000 | kq-pub -t flow 2>err &&

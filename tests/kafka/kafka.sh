@@ -84,7 +84,7 @@ tool() {
 	esac
 	# The tools log only warnings, to stderr, as Kafka's own scripts do.
 	java_run -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
-		-Dkq.log.level=warn "$class" "$@"
+		-Dkq.log.level=warn -Dkq.log.target=SYSTEM_ERR "$class" "$@"
 }
 
 # free_ports N: N loopback ports no one listens on now.
