@@ -99,4 +99,28 @@ test_expect_success 'the keys: kq-pub -K, kafka-console-consumer prints key and 
 	test_cmp want got
 '
 
+test_expect_success 'Debian'"'"'s kafka-python 2.0.2 speaks to Kafka 4: reads in a group what kq-pub wrote, writes what kq-sub reads' '
+	seq 5 | kq-pub -t py 2>err &&
+	/usr/bin/python3 - "$KQ_BROKERS" >got <<-\PY &&
+	import sys
+	from kafka import KafkaProducer, KafkaConsumer
+	b = sys.argv[1]
+	c = KafkaConsumer("py", bootstrap_servers=b, group_id="pyg",
+	                  auto_offset_reset="earliest", consumer_timeout_ms=5000)
+	for m in c:
+	    print(m.value.decode())
+	c.commit()
+	p = KafkaProducer(bootstrap_servers=b, acks="all")
+	for i in range(6, 11):
+	    p.send("py", str(i).encode())
+	p.flush()
+	PY
+	seq 5 >want &&
+	test_cmp want got &&
+	test "$(kq-count -t py -g pyg)" -eq 5 &&
+	kq-sub -t py -o beginning -e >got &&
+	seq 10 >want &&
+	test_cmp want got
+'
+
 test_done
