@@ -43,8 +43,8 @@ static const struct kq_option options[] = {
 	 NULL},
 	{"offset", 'o', KQ_ARG, "SPEC",
 	 "start at beginning, end, stored, N, -N (N before the end), @TIME "
-	 "or @-DURATION (default: end; with -e the beginning; with -g the "
-	 "committed offsets)",
+	 "or @-DURATION; kcat's s@MS and e@MS (default: end; with -e the "
+	 "beginning; with -g the committed offsets)",
 	 "beginning end stored"},
 	{"from-beginning", OPT_FROM_BEGINNING, KQ_NOARG, NULL,
 	 "the same as -o beginning", NULL},
@@ -1420,6 +1420,23 @@ run(struct sub *s)
 
 /* --- setting up ----------------------------------------------------------- */
 
+/* --until's time (or kcat's -o e@TS): @MS, an ISO 8601 time, @-DURATION. */
+static int64_t
+until_time(struct sub *s, const char *a)
+{
+	struct kq_offset_spec o;
+
+	if (a[0] != '@' && kq_parse_timestamp(a, &o.value) == 0)
+		return o.value;
+	if (a[0] != '@' || kq_parse_offset(a, kq_now_ms(), &o) ||
+	    o.kind != KQ_OFFSET_TIME)
+		kq_usage(&s->c,
+			 "--until: '%s' is not a time (@MS, "
+			 "@2024-05-01T12:00:00Z or @-DURATION)",
+			 a);
+	return o.value;
+}
+
 /* A console tool's boolean property: true or false. */
 static int
 console_bool(struct sub *s, const char *name, char *v)
@@ -1497,6 +1514,11 @@ parse_options(struct sub *s, int argc, char **argv)
 				(int32_t)kq_eint("-p", a, 0, INT32_MAX);
 			break;
 		case 'o':
+			/* kcat's -o e@TS: where to stop, as --until. */
+			if (a[0] == 'e' && a[1] == '@') {
+				s->until = until_time(s, a + 1);
+				break;
+			}
 			s->spec = kq_eoffset("-o", a);
 			s->have_spec = 1;
 			break;
@@ -1516,21 +1538,9 @@ parse_options(struct sub *s, int argc, char **argv)
 		case 'e':
 			s->exit_at_end = 1;
 			break;
-		case OPT_UNTIL: {
-			struct kq_offset_spec o;
-
-			if (a[0] != '@' && kq_parse_timestamp(a, &o.value) == 0)
-				o.kind = KQ_OFFSET_TIME;
-			else if (a[0] != '@' ||
-				 kq_parse_offset(a, kq_now_ms(), &o) ||
-				 o.kind != KQ_OFFSET_TIME)
-				kq_usage(&s->c,
-					 "--until: '%s' is not a time (@MS, "
-					 "@2024-05-01T12:00:00Z or @-DURATION)",
-					 a);
-			s->until = o.value;
+		case OPT_UNTIL:
+			s->until = until_time(s, a);
 			break;
-		}
 		case OPT_IDLE:
 			s->idle_ms = kq_eduration("--idle-timeout", a);
 			break;
