@@ -105,6 +105,7 @@ static const struct kq_command cmd = {
 	"130 SIGINT, 143 SIGTERM.",
 };
 
+#define TOPIC_WAIT_MS 500 /* how often a topic to come is looked for */
 #define BATCH	       1024
 #define OUT_BUF	       (256 * 1024)
 #define WAIT_MS	       100  /* longest wait for the broker in one call */
@@ -1071,15 +1072,31 @@ commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
 /* --- the read ------------------------------------------------------------- */
 
-/* Check the topics exist; the partitions of each, or -1 after a message. */
+/*
+ * Check the topics exist; the partitions of each, or -1 after a message.
+ * A read that follows (no -e) waits for a topic that is not there yet,
+ * as a tail -F waits for its file, saying so once.
+ */
 static int
 check_topic(struct sub *s, const char *name)
 {
 	rd_kafka_resp_err_t err = 0;
-	int n = kq_kafka_partitions(&s->kk, name, &err);
+	int n = kq_kafka_partitions(&s->kk, name, &err), said = 0;
 
+	while (n < 0 && err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART &&
+	       !s->exit_at_end && !kq_stop) {
+		if (!said++)
+			kq_info(&s->c, "%s: no such topic yet; waiting for it",
+				name);
+		rd_kafka_poll(s->kk.rk, TOPIC_WAIT_MS);
+		n = kq_kafka_partitions(&s->kk, name, &err);
+	}
 	if (n >= 0)
 		return n;
+	if (kq_stop) {
+		s->stop = STOP_SIGNAL;
+		return -1;
+	}
 	if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
 		fail(s, EX_UNAVAILABLE, "%s: no such topic", name);
 	else
