@@ -106,6 +106,7 @@ static const struct kq_command cmd = {
 };
 
 #define TOPIC_WAIT_MS 500 /* how often a topic to come is looked for */
+#define SAY_DOWN_MS   1000 /* every broker down this long: say so */
 #define BATCH	       1024
 #define OUT_BUF	       (256 * 1024)
 #define WAIT_MS	       100  /* longest wait for the broker in one call */
@@ -175,6 +176,7 @@ struct sub {
 	int raw, keep_going, show_null, unbuffered, fast;
 	/* The console consumer's --property forms: a format, null.literal. */
 	char *console_fmt, *null_literal;
+	int down_said; /* "no broker answers" was said */
 
 	/* The read. */
 	rd_kafka_queue_t *queue; /* without a group: the simple consumer's */
@@ -1225,11 +1227,35 @@ on_error(struct sub *s, rd_kafka_message_t *m)
 	}
 }
 
+/*
+ * Every broker down: say so within a second, once, naming the address and
+ * why; and say when a broker answers again (a fetch brought something).
+ */
+static void
+outage(struct sub *s, int answered)
+{
+	if (answered) {
+		if (s->down_said)
+			kq_info(&s->c, "a broker answers again");
+		s->kk.all_down_ms = 0;
+		s->down_said = 0;
+	} else if (s->kk.all_down_ms && !s->down_said &&
+		   kq_clock_ms() - s->kk.all_down_ms >= SAY_DOWN_MS) {
+		progress(s, 0, 1);
+		kq_info(&s->c, "no broker answers at %s (%s); still trying",
+			s->c.brokers, kq_kafka_reason(&s->kk));
+		s->down_said = 1;
+	}
+}
+
 static void
 handle(struct sub *s, rd_kafka_message_t *m)
 {
 	struct part *p;
 
+	if (s->kk.all_down_ms &&
+	    (!m->err || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF))
+		outage(s, 1);
 	if (m->err) {
 		on_error(s, m);
 		return;
@@ -1355,6 +1381,7 @@ idle(struct sub *s)
 	flush(s);
 	if (!s->group)
 		rd_kafka_poll(s->kk.rk, 0); /* error and log callbacks */
+	outage(s, 0);
 	now = kq_clock_ms();
 	if (now >= s->next_tick)
 		tick(s, now);
