@@ -1548,7 +1548,9 @@ parse_options(struct sub *s, int argc, char **argv)
 				kq_erealloc(s->topic_names,
 					    (s->ntopic_names + 1) *
 						    sizeof(*s->topic_names));
-			s->topic_names[s->ntopic_names++] = a;
+			/* ^REGEX (with -g) is a pattern, not a name. */
+			s->topic_names[s->ntopic_names++] =
+				a[0] == '^' ? a : kq_etopic("-t", a);
 			break;
 		case 'p':
 			s->partitions = kq_erealloc(
