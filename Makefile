@@ -25,7 +25,7 @@ SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	   -fno-omit-frame-pointer
 endif
 
-KQ_CFLAGS = -std=c11 -D_GNU_SOURCE -DKQ_VERSION='"$(VERSION)"' -Icommon -Ibroker \
+KQ_CFLAGS = -std=c11 -D_GNU_SOURCE -DKQ_VERSION='"$(VERSION)"' -Icommon \
 	    $(shell $(PKG_CONFIG) --cflags rdkafka) $(WARN) $(SANFLAGS) -MMD -MP
 RDKAFKA_LIBS = $(shell $(PKG_CONFIG) --libs rdkafka)
 # libjq ships no .pc file in Debian.
@@ -56,7 +56,13 @@ all: $(PROGS:%=$(BIN)/%)
 
 $(O)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(KQ_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(KQ_CFLAGS) $(INC_$(*D)) $(INC_$*) $(CPPFLAGS) $(CFLAGS) \
+		-c -o $@ $<
+
+# Only the broker's modules, its program and its tests see broker/: the
+# other programs are made of common/ alone.
+INC_broker = -Ibroker
+INC_cmd/kq-broker = -Ibroker
 
 $(O)/libkq.a: $(COMMON_OBJ)
 	$(AR) rcs $@ $^
@@ -80,8 +86,8 @@ LIBS_jsonsplit = $(JQ_LIBS)
 $(O)/tests/test_broker_%: tests/unit/test_broker_%.c $(O)/libkqbroker.a \
 		$(O)/libkq.a
 	@mkdir -p $(@D)
-	$(CC) $(KQ_CFLAGS) $(CMOCKA_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) \
-		-o $@ $< $(O)/libkqbroker.a $(O)/libkq.a $(CMOCKA_LIBS) \
+	$(CC) $(KQ_CFLAGS) -Ibroker $(CMOCKA_CFLAGS) $(CPPFLAGS) $(CFLAGS) \
+		$(LDFLAGS) -o $@ $< $(O)/libkqbroker.a $(O)/libkq.a $(CMOCKA_LIBS) \
 		$(RDKAFKA_LIBS) -lm
 
 $(O)/tests/test_%: tests/unit/test_%.c $(O)/libkq.a

@@ -60,6 +60,10 @@ int kq_format_parse(struct kq_format *f, const char *s, char *err,
 void kq_format_null(struct kq_format *f, const char *s);
 void kq_format_free(struct kq_format *f);
 
+/* "2024-05-01T12:00:00.123Z" into buf (at least KQ_ISO8601_LEN bytes). */
+#define KQ_ISO8601_LEN 32
+size_t kq_format_iso8601(int64_t ms, char *buf);
+
 /* Render one message; returns the number of bytes given to w. */
 size_t kq_format_write(struct kq_format *f, struct kq_writer *w,
 		       const struct kq_envelope *e);

@@ -44,7 +44,7 @@ struct kq_reader {
 
 /*
  * Open path ("-" is stdin) with the delimiter; -1 with errno if it cannot
- * be opened. The reader owns a buffer, reused by kq_reader_reopen.
+ * be opened. The reader owns a buffer until kq_reader_close.
  */
 int kq_reader_open(struct kq_reader *r, const char *path,
 		   const struct kq_delim *d);

@@ -277,18 +277,3 @@ kq_clock_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
-
-size_t
-kq_format_iso8601(int64_t ms, char *buf)
-{
-	time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-	int frac = (int)(ms - (int64_t)t * 1000);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	/* %04d, not strftime's %Y, so years before 1000 keep four digits. */
-	return (size_t)snprintf(buf, KQ_ISO8601_LEN,
-				"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-				tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-				tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
-}

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "format.h"
 #include "spec.h"
 
 static void
