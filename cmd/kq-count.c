@@ -435,7 +435,7 @@ count_inputs(const struct kq_conf *c, const struct opts *o, int argc,
 	} else {
 		put_tally(&w, &k.total, o->bytes, NULL);
 	}
-	free(r.buf);
+	kq_reader_free(&r);
 	if (k.js) {
 		kq_jsonscan_free(k.js);
 		kq_jsonpath_free(&dot);

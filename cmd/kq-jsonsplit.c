@@ -293,7 +293,7 @@ main(int argc, char **argv)
 	kq_jsonscan_free(scan);
 	kq_jq_free(&sp.jq);
 	free(sp.text);
-	free(in.buf);
+	kq_reader_free(&in);
 	kq_conf_free(&c);
 	return status;
 }

@@ -969,7 +969,7 @@ read_inputs(struct pub *P, char **files, int nfiles)
 		kq_reader_close(&r);
 	}
 	batch_flush(P);
-	free(r.buf);
+	kq_reader_free(&r);
 }
 
 /* --- the end -------------------------------------------------------------- */

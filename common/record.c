@@ -111,6 +111,15 @@ kq_reader_close(struct kq_reader *r)
 	r->fd = -1;
 }
 
+void
+kq_reader_free(struct kq_reader *r)
+{
+	kq_reader_close(r);
+	free(r->buf);
+	r->buf = NULL;
+	r->cap = r->pos = r->end = 0;
+}
+
 /* Wait until fd can be read, calling idle meanwhile; -1 when told to stop. */
 static int
 wait_readable(struct kq_reader *r)
