@@ -464,62 +464,40 @@ struct topic_run {
 	uint64_t total;
 };
 
-static int
-by_id(const void *a, const void *b)
-{
-	const struct part *x = a, *y = b;
-
-	return (x->id > y->id) - (x->id < y->id);
-}
-
 /* The partitions to count: all, or -p's, which must exist. */
 static int
 find_parts(struct topic_run *t)
 {
-	const struct rd_kafka_metadata *md;
-	const rd_kafka_metadata_topic_t *mt = NULL;
 	rd_kafka_resp_err_t err;
-	int i, k, status = 0;
+	int32_t *ids;
+	int i, n, all, rc, status = 0;
 
-	/* Every topic's: asking for one would create it on brokers that
-	 * auto-create topics (kq-broker does). */
-	err = rd_kafka_metadata(t->kk.rk, 1, NULL, &md, (int)t->c->timeout_ms);
-	if (err) {
+	rc = kq_kafka_topic_parts(&t->kk, t->o->topic, &ids, &n, &err);
+	if (rc < 0) {
 		kq_warn("cannot get metadata from %s: %s", t->c->brokers,
 			rd_kafka_err2str(err));
 		return kq_kafka_status(err);
 	}
-	for (i = 0; i < md->topic_cnt && !mt; i++)
-		if (strcmp(md->topics[i].topic, t->o->topic) == 0)
-			mt = &md->topics[i];
-	if (!mt || mt->err) {
+	if (rc > 0) {
 		kq_warn("%s: %s", t->o->topic,
-			mt ? rd_kafka_err2str(mt->err) : "no such topic");
-		rd_kafka_metadata_destroy(md);
+			err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC
+				? "no such topic"
+				: rd_kafka_err2str(err));
 		return EX_UNAVAILABLE;
 	}
-	t->parts = kq_ecalloc(mt->partition_cnt + 1, sizeof(*t->parts));
-	for (i = 0; i < mt->partition_cnt; i++) {
-		int32_t id = mt->partitions[i].id;
-		int want = t->o->nparts == 0;
-
-		for (k = 0; !want && k < t->o->nparts; k++)
-			want = t->o->parts[k] == id;
-		if (want)
-			t->parts[t->nparts++].id = id;
-	}
-	for (k = 0; k < t->o->nparts; k++) {
-		for (i = 0; i < t->nparts; i++)
-			if (t->parts[i].id == t->o->parts[k])
-				break;
-		if (i == t->nparts) {
+	all = n;
+	kq_parts_pick(ids, &n, t->o->parts, t->o->nparts);
+	for (i = 0; i < t->o->nparts; i++)
+		if (!kq_parts_has(ids, n, t->o->parts[i])) {
 			kq_warn("%s: no partition %d (it has %d)", t->o->topic,
-				(int)t->o->parts[k], mt->partition_cnt);
+				(int)t->o->parts[i], all);
 			status = EX_UNAVAILABLE;
 		}
-	}
-	qsort(t->parts, t->nparts, sizeof(*t->parts), by_id);
-	rd_kafka_metadata_destroy(md);
+	t->parts = kq_ecalloc(n + 1, sizeof(*t->parts));
+	for (i = 0; i < n; i++)
+		t->parts[i].id = ids[i];
+	t->nparts = n;
+	free(ids);
 	return status;
 }
 

@@ -368,6 +368,66 @@ kq_kafka_partitions(struct kq_kafka *kk, const char *topic,
 	return n;
 }
 
+static int
+cmp_id(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+int
+kq_kafka_topic_parts(struct kq_kafka *kk, const char *topic, int32_t **ids,
+		     int *n, rd_kafka_resp_err_t *errp)
+{
+	const struct rd_kafka_metadata *md;
+	const rd_kafka_metadata_topic_t *mt = NULL;
+	rd_kafka_resp_err_t err;
+	int i;
+
+	err = rd_kafka_metadata(kk->rk, 1, NULL, &md,
+				(int)kk->conf->timeout_ms);
+	if ((*errp = err))
+		return -1;
+	for (i = 0; i < md->topic_cnt && !mt; i++)
+		if (strcmp(md->topics[i].topic, topic) == 0)
+			mt = &md->topics[i];
+	*errp = !mt ? RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC : mt->err;
+	if (*errp) {
+		rd_kafka_metadata_destroy(md);
+		return 1;
+	}
+	*ids = kq_ecalloc(mt->partition_cnt + 1, sizeof(**ids));
+	for (i = 0; i < mt->partition_cnt; i++)
+		(*ids)[i] = mt->partitions[i].id;
+	*n = mt->partition_cnt;
+	qsort(*ids, *n, sizeof(**ids), cmp_id);
+	rd_kafka_metadata_destroy(md);
+	return 0;
+}
+
+int
+kq_parts_has(const int32_t *ids, int n, int32_t id)
+{
+	return n > 0 && bsearch(&id, ids, n, sizeof(*ids), cmp_id) != NULL;
+}
+
+void
+kq_parts_pick(int32_t *ids, int *n, const int32_t *want, int nwant)
+{
+	int i, k, kept = 0;
+
+	if (nwant == 0)
+		return;
+	for (i = 0; i < *n; i++)
+		for (k = 0; k < nwant; k++)
+			if (want[k] == ids[i]) {
+				ids[kept++] = ids[i];
+				break;
+			}
+	*n = kept;
+}
+
 static rd_kafka_resp_err_t
 offsets_at(struct kq_kafka *kk, rd_kafka_topic_partition_list_t *parts,
 	   int64_t which)
