@@ -21,6 +21,7 @@
 #include "hold.h"
 #include "jqrun.h"
 #include "kafka.h"
+#include "progress.h"
 #include "record.h"
 #include "sig.h"
 #include "spec.h"
@@ -201,8 +202,8 @@ struct sub {
 	int64_t noticed; /* the wait that was worth a word */
 	struct kq_header *hdrs;
 	size_t hcap;
-	int64_t next_tick, next_progress;
-	int progress;
+	int64_t next_tick;
+	struct kq_progress progress;
 };
 
 static struct sub *
@@ -813,26 +814,13 @@ store(struct sub *s, int64_t now, int64_t survive)
 }
 
 static void
-progress(struct sub *s, int64_t now, int last)
+progress(struct sub *s, int64_t now)
 {
-	char line[128];
-	int n;
-
-	if (!s->progress)
-		return;
-	if (last) {
-		n = snprintf(line, sizeof(line), "\r\033[K");
-	} else {
-		if (now < s->next_progress)
-			return;
-		s->next_progress = now + 500;
-		n = snprintf(line, sizeof(line),
-			     "\r%s: %llu messages, %.1f MB\033[K",
-			     kq_progname(), (unsigned long long)s->count,
-			     (double)s->put / 1e6);
-	}
-	if (write(2, line, (size_t)n) < 0)
-		s->progress = 0;
+	if (kq_progress_due(&s->progress, now))
+		kq_progress_show(&s->progress,
+				 "\r%s: %llu messages, %.1f MB\033[K",
+				 kq_progname(), (unsigned long long)s->count,
+				 (double)s->put / 1e6);
 }
 
 /* Every TICK_MS: hand the output over, store offsets, show progress. */
@@ -845,7 +833,7 @@ tick(struct sub *s, int64_t now)
 		snapshot(s, 0);
 		store(s, now, s->taken.pipe ? SURVIVE_MS : 0);
 	}
-	progress(s, now, 0);
+	progress(s, now);
 }
 
 /*
@@ -1667,7 +1655,8 @@ main(int argc, char **argv)
 
 	s->exact = s->group && !s->fast && fstat(1, &st) == 0 &&
 		   S_ISFIFO(st.st_mode);
-	s->progress = !s->c.quiet && isatty(2);
+	kq_progress_init(&s->progress, 2, !s->c.quiet && isatty(2),
+			 kq_clock_ms(), 0, 500);
 	s->ends_active =
 		s->exit_at_end || (s->until >= 0 && s->until <= kq_now_ms());
 	kq_writer_init(&s->out, 1, "stdout", OUT_BUF);
@@ -1697,7 +1686,7 @@ main(int argc, char **argv)
 
 	/* Even after an error or a reader gone: what it took is done. */
 	store_last(s);
-	progress(s, 0, 1);
+	kq_progress_clear(&s->progress);
 	kq_hold_drop(&s->hold, NULL);
 	kq_taken_close(&s->taken);
 	wstatus = kq_writer_finish(&s->out);
