@@ -133,7 +133,7 @@ struct input {
 #define RING 65536
 
 struct pub {
-	struct kq_kafka kk; /* first: librdkafka's opaque is &kk */
+	struct kq_kafka kk; /* its address is librdkafka's opaque */
 	struct kq_conf c;
 	struct opts o;
 	rd_kafka_topic_t *rkt;
@@ -422,7 +422,7 @@ failed(struct pub *P, uint64_t rec, rd_kafka_resp_err_t err)
 static void
 on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
-	struct pub *P = opaque;
+	struct pub *P = KQ_KAFKA_OWNER(opaque, struct pub, kk);
 	uint64_t rec = (uint64_t)(uintptr_t)m->_private;
 	rd_kafka_resp_err_t err = m->err;
 

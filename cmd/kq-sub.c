@@ -209,8 +209,7 @@ struct sub {
 static struct sub *
 sub_of(void *opaque)
 {
-	return (struct sub *)(void *)((char *)opaque -
-				      offsetof(struct sub, kk));
+	return KQ_KAFKA_OWNER(opaque, struct sub, kk);
 }
 
 static void fail(struct sub *s, int status, const char *fmt, ...)

@@ -6,6 +6,7 @@
 #define KQ_KAFKA_H
 
 #include <librdkafka/rdkafka.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "conf.h"
@@ -35,6 +36,13 @@ struct kq_default {
  */
 rd_kafka_conf_t *kq_kafka_conf(struct kq_kafka *kk, const struct kq_conf *c,
 			       const struct kq_default *defaults);
+/*
+ * The program's struct of type, from the opaque librdkafka hands its
+ * callbacks: the address of that struct's kq_kafka, named member.
+ */
+#define KQ_KAFKA_OWNER(opaque, type, member) \
+	((type *)(void *)((char *)(opaque) - offsetof(type, member)))
+
 /* Set one property on a configuration, dying with EX_USAGE on failure. */
 void kq_kafka_set(rd_kafka_conf_t *rc, const char *name, const char *value);
 
