@@ -25,6 +25,7 @@
 #include "record.h"
 #include "sig.h"
 #include "spec.h"
+#include "start.h"
 #include "taken.h"
 
 enum {
@@ -345,102 +346,35 @@ describe(const rd_kafka_topic_partition_list_t *l, char *buf, size_t size)
 
 /* --- where to start and where to stop ------------------------------------ */
 
-/* An @TIME the broker cannot look up: read from the start, skip the older. */
-#define SCAN (-1000)
-
+/* Where -o starts in a partition; a word when an offset is out of range. */
 static int64_t
 spec_start(struct sub *s, const rd_kafka_topic_partition_t *e, int64_t lo,
 	   int64_t hi, int64_t at)
 {
 	int64_t v = s->spec.value;
 
-	switch (s->spec.kind) {
-	case KQ_OFFSET_BEGINNING:
-		return lo;
-	case KQ_OFFSET_ABSOLUTE:
-		if (v < lo) {
-			kq_info(&s->c,
-				"%s [%d]: %lld messages are gone: offset %lld "
-				"is before the log start %lld; reading from "
-				"there",
-				e->topic, (int)e->partition,
-				(long long)(lo - v), (long long)v,
-				(long long)lo);
-			return lo;
-		}
-		if (v > hi) {
-			kq_info(&s->c,
-				"%s [%d]: offset %lld is past the end %lld; "
-				"reading from the end",
-				e->topic, (int)e->partition, (long long)v,
-				(long long)hi);
-			return hi;
-		}
-		return v;
-	case KQ_OFFSET_FROM_END:
-		return hi - v < lo ? lo : hi - v;
-	case KQ_OFFSET_TIME:
-		return at >= 0 ? at : at == SCAN ? lo : hi;
-	default:
-		return hi;
+	if (s->spec.kind != KQ_OFFSET_ABSOLUTE)
+		return kq_start_of(&s->spec, lo, hi, at);
+	switch (kq_range_of(v, lo, hi)) {
+	case KQ_RANGE_GONE:
+		kq_info(&s->c,
+			"%s [%d]: %lld messages are gone: offset %lld "
+			"is before the log start %lld; reading from "
+			"there",
+			e->topic, (int)e->partition, (long long)(lo - v),
+			(long long)v, (long long)lo);
+		break;
+	case KQ_RANGE_PAST:
+		kq_info(&s->c,
+			"%s [%d]: offset %lld is past the end %lld; "
+			"reading from the end",
+			e->topic, (int)e->partition, (long long)v,
+			(long long)hi);
+		break;
+	case KQ_RANGE_IN:
+		break;
 	}
-}
-
-/* Where a partition with no committed offset starts, as librdkafka would. */
-static int64_t
-reset_start(struct sub *s, int64_t lo, int64_t hi)
-{
-	const char *v = kq_conf_prop(&s->c, "auto.offset.reset");
-
-	if (!v)
-		v = kq_conf_prop(&s->c, "topic.auto.offset.reset");
-	if (v && (strcmp(v, "latest") == 0 || strcmp(v, "largest") == 0 ||
-		  strcmp(v, "end") == 0))
-		return hi;
-	return lo;
-}
-
-/*
- * Where @TIME starts in each partition of at. A broker answers -1 when no
- * message is that recent, but librdkafka's mock answers -1 to every time:
- * a partition with messages that does not even find time 0 is marked
- * SCAN, to be read from its start with the older messages skipped.
- */
-static rd_kafka_resp_err_t
-find_times(struct sub *s, rd_kafka_topic_partition_list_t *at,
-	   const rd_kafka_topic_partition_list_t *lo,
-	   const rd_kafka_topic_partition_list_t *hi)
-{
-	rd_kafka_topic_partition_list_t *probe;
-	rd_kafka_resp_err_t err;
-	int i, k;
-
-	for (i = 0; i < at->cnt; i++)
-		at->elems[i].offset = s->spec.value;
-	err = rd_kafka_offsets_for_times(s->kk.rk, at, (int)s->c.timeout_ms);
-	if (err)
-		return err;
-	probe = rd_kafka_topic_partition_list_new(at->cnt);
-	for (i = 0; i < at->cnt; i++)
-		if (at->elems[i].offset < 0 &&
-		    lo->elems[i].offset < hi->elems[i].offset)
-			rd_kafka_topic_partition_list_add(
-				probe, at->elems[i].topic,
-				at->elems[i].partition)
-				->offset = 0;
-	if (probe->cnt)
-		err = rd_kafka_offsets_for_times(s->kk.rk, probe,
-						 (int)s->c.timeout_ms);
-	for (k = 0, i = 0; !err && k < probe->cnt; k++) {
-		while (i < at->cnt &&
-		       (at->elems[i].partition != probe->elems[k].partition ||
-			strcmp(at->elems[i].topic, probe->elems[k].topic)))
-			i++;
-		if (i < at->cnt && probe->elems[k].offset < 0)
-			at->elems[i].offset = SCAN;
-	}
-	rd_kafka_topic_partition_list_destroy(probe);
-	return err;
+	return kq_start_of(&s->spec, lo, hi, at);
 }
 
 /*
@@ -463,7 +397,7 @@ locate(struct sub *s, rd_kafka_topic_partition_list_t *parts, int set_offsets)
 	err = kq_kafka_watermarks(&s->kk, lo, hi);
 	if (!err && set_offsets && s->spec.kind == KQ_OFFSET_TIME) {
 		at = rd_kafka_topic_partition_list_copy(parts);
-		err = find_times(s, at, lo, hi);
+		err = kq_start_times(&s->kk, s->spec.value, at, lo, hi);
 	} else if (!err && !set_offsets) {
 		at = rd_kafka_topic_partition_list_copy(parts);
 		err = rd_kafka_committed(s->kk.rk, at, (int)s->c.timeout_ms);
@@ -484,11 +418,11 @@ locate(struct sub *s, rd_kafka_topic_partition_list_t *parts, int set_offsets)
 			start = spec_start(s, e, l, h,
 					   at ? at->elems[i].offset : -1);
 			e->offset = start;
-			if (at && at->elems[i].offset == SCAN)
+			if (at && at->elems[i].offset == KQ_START_SCAN)
 				p->skip_before = s->spec.value;
 		} else {
 			c = at->elems[i].offset;
-			start = c >= 0 ? c : reset_start(s, l, h);
+			start = c >= 0 ? c : kq_start_reset(&s->c, l, h);
 			if (c >= 0 && c < l) {
 				/* librdkafka resets it, without a word. */
 				kq_info(&s->c,
@@ -579,6 +513,7 @@ reset(struct sub *s, rd_kafka_message_t *m)
 	rd_kafka_topic_partition_list_t *hi;
 	rd_kafka_resp_err_t err;
 	struct part *p = find_part(s, m);
+	enum kq_range range;
 	int64_t to;
 
 	rd_kafka_topic_partition_list_add(lo, topic, m->partition);
@@ -589,14 +524,17 @@ reset(struct sub *s, rd_kafka_message_t *m)
 		     topic, (int)m->partition, rd_kafka_err2str(err));
 		goto out;
 	}
-	if (m->offset >= 0 && m->offset < lo->elems[0].offset) {
+	range = m->offset < 0 ? KQ_RANGE_IN
+			      : kq_range_of(m->offset, lo->elems[0].offset,
+					    hi->elems[0].offset);
+	if (range == KQ_RANGE_GONE) {
 		to = lo->elems[0].offset;
 		kq_info(&s->c,
 			"%s [%d]: %lld messages are gone: offset %lld is "
 			"before the log start %lld; reading from there",
 			topic, (int)m->partition, (long long)(to - m->offset),
 			(long long)m->offset, (long long)to);
-	} else if (m->offset > hi->elems[0].offset) {
+	} else if (range == KQ_RANGE_PAST) {
 		to = hi->elems[0].offset;
 		kq_info(&s->c,
 			"%s [%d]: offset %lld is past the end %lld; reading "
