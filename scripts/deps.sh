@@ -7,9 +7,10 @@ set -eu
 build="make gcc libc6-dev pkg-config librdkafka-dev libjq-dev"
 # kcat and jq are the independent peers of the tests; the shells load the
 # completions; mandoc and groff lint the man pages; docker-compose checks the compose
-# file; clang runs the fuzzers; bc and time serve the benchmarks.
+# file; clang runs the fuzzers; clang-format checks the layout (make
+# style-check); bc and time serve the benchmarks.
 test="libcmocka-dev kcat jq mandoc groff-base bash-completion zsh fish docker-compose
-      clang libclang-rt-14-dev bc time procps python3 python3-kafka"
+      clang libclang-rt-14-dev clang-format bc time procps python3 python3-kafka"
 
 pkgs=$build
 [ "${1:-}" = test ] && pkgs="$build $test"
