@@ -13,8 +13,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "api.h"
-
 /*
  * A connection's input buffer starts at IN_MIN and doubles as bytes come,
  * up to its frame's size: a length prefix alone takes no memory.
@@ -24,11 +22,6 @@
 #define OUT_MAX (256 * 1024)
 /* Larger buffers go back once empty, when memory runs short. */
 #define BUF_KEEP (64 * 1024)
-/*
- * The room a Fetch answer may take: KB_FETCH_MAX and a first batch of up
- * to max.message.bytes' default, behind up to OUT_MAX unsent.
- */
-#define FETCH_ROOM ((size_t)OUT_MAX + KB_FETCH_MAX + 1048588 + 65536)
 /* A limit is logged at most this often. */
 #define LIMIT_LOG_MS 10000
 /* Idle and slow connections are looked for this often. */
@@ -270,20 +263,26 @@ kb_reply_end(struct kb_conn *c, size_t mark)
  * Whether c may be handed a request of this key now: its answers taken
  * (mostly), and for a Fetch the room its answer may take, which it holds
  * until answered. With no answer held anywhere a Fetch goes whatever the
- * room, or a --max-memory below FETCH_ROOM would stop every one.
+ * room, or a --max-memory below that room would stop every one.
  */
 static int
 may_handle(struct kb_broker *b, struct kb_conn *c, int16_t key, size_t size)
 {
+	size_t room;
+	char what[48];
+
 	if (unsent(c) > OUT_MAX)
 		return 0;
-	if (key != KB_FETCH)
+	if (!(room = b->proto->room(key)))
 		return 1;
-	if (mem_free(b, 1) < FETCH_ROOM + size && b->mem_out > c->mem_out) {
-		mem_wait(b, c, "a Fetch", FETCH_ROOM + size, 2);
+	/* Behind up to OUT_MAX unsent. */
+	room += (size_t)OUT_MAX + size;
+	if (mem_free(b, 1) < room && b->mem_out > c->mem_out) {
+		snprintf(what, sizeof(what), "a %s", b->proto->name(key));
+		mem_wait(b, c, what, room, 2);
 		return 0;
 	}
-	c->hold = FETCH_ROOM + size;
+	c->hold = room;
 	account(b, c);
 	return 1;
 }
@@ -367,7 +366,7 @@ conn_process(struct kb_broker *b, struct kb_conn *c)
 		pos += 4 + size;
 		out_compact(c);
 		mark = kb_reply_begin(c, r.corr);
-		rc = kb_api_handle(b, &r);
+		rc = b->proto->handle(b, &r);
 		if (!c->parked)
 			c->hold = 0;
 		account(b, c);
@@ -398,7 +397,7 @@ conn_process(struct kb_broker *b, struct kb_conn *c)
 			char why[128];
 
 			snprintf(why, sizeof(why), "malformed %s v%d request",
-				 kb_api_name(r.key), r.ver);
+				 b->proto->name(r.key), r.ver);
 			c->out.len = mark;
 			conn_drop(b, c, why);
 			return;
@@ -671,8 +670,8 @@ sweep(struct kb_loop *l, void *arg)
 }
 
 int
-kb_net_listen(struct kb_broker *b, const char *host, int port, char *err,
-	      size_t errsize)
+kb_net_listen(struct kb_broker *b, const struct kb_proto *p, const char *host,
+	      int port, char *err, size_t errsize)
 {
 	struct addrinfo hints = {0}, *res, *ai;
 	char ps[16];
@@ -686,6 +685,7 @@ kb_net_listen(struct kb_broker *b, const char *host, int port, char *err,
 		snprintf(err, errsize, "%s: %s", host, gai_strerror(rc));
 		return -1;
 	}
+	b->proto = p;
 	b->lfd = -1;
 	for (ai = res; ai; ai = ai->ai_next) {
 		b->lfd = socket(ai->ai_family,

@@ -71,9 +71,26 @@ enum {
 	KB_FAIL,    /* not answered (data not made durable): closed, logged */
 };
 
-/* Listen on host:port (port 0: any); 0, or -1 with err. */
-int kb_net_listen(struct kb_broker *b, const char *host, int port,
-		  char *err, size_t errsize);
+/*
+ * What the connection layer knows of the requests it frames, given by the
+ * layer above, so that it calls nothing above it.
+ */
+struct kb_proto {
+	/* Answer r into r->c's output: KB_REPLY, KB_PARKED... */
+	int (*handle)(struct kb_broker *b, struct kb_req *r);
+	/* The name of an API key, for log lines ("Fetch"). */
+	const char *(*name)(int key);
+	/*
+	 * The room a request's answer may take beyond what waits unsent,
+	 * held while it is handled or parked; 0 when it needs none (all but
+	 * a Fetch).
+	 */
+	size_t (*room)(int key);
+};
+
+/* Listen on host:port (port 0: any) for requests of p; 0, or -1 with err. */
+int kb_net_listen(struct kb_broker *b, const struct kb_proto *p,
+		  const char *host, int port, char *err, size_t errsize);
 /* The port listened on. */
 int kb_net_port(const struct kb_broker *b);
 void kb_net_close(struct kb_broker *b);
