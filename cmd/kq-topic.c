@@ -67,10 +67,11 @@ static const struct kq_option options[] = {
 	{"topic", 't', KQ_ARG, "TOPIC",
 	 "a topic to work on (repeatable), as kafka-topics spells it",
 	 "@topic"},
-	{"list", OPT_LIST, KQ_NOARG, NULL, "the same as the command list",
-	 NULL},
+	{"list", OPT_LIST, KQ_NOARG, NULL,
+	 "the command list, internal topics too (as kafka-topics)", NULL},
 	{"describe", OPT_DESCRIBE, KQ_NOARG, NULL,
-	 "the same as the command describe", NULL},
+	 "the command describe, internal topics too (as kafka-topics)",
+	 NULL},
 	{"create", OPT_CREATE, KQ_NOARG, NULL, "the same as the command create",
 	 NULL},
 	{"delete", OPT_DELETE, KQ_NOARG, NULL, "the same as the command delete",
@@ -78,7 +79,7 @@ static const struct kq_option options[] = {
 	{"alter", OPT_ALTER, KQ_NOARG, NULL,
 	 "with --partitions N: the same as the command partitions", NULL},
 	{"exclude-internal", OPT_EXCLUDE_INTERNAL, KQ_NOARG, NULL,
-	 "leave internal topics out (the default)", NULL},
+	 "--list, --describe: leave internal topics out", NULL},
 	{"command-config", 'F', KQ_ARG, "FILE",
 	 "read librdkafka properties from FILE (else $KQ_CONFIG, "
 	 "~/.config/kq/kq.conf)",
@@ -138,6 +139,7 @@ struct opts {
 	char **configs;	 /* NAME=VALUE */
 	int nconfigs;
 	int if_not_exists, if_exists, all, offsets, json;
+	int spelled_list, exclude_internal; /* kafka-topics' --list ... */
 	int under_replicated, unavailable;
 	int given[16]; /* the keys of options that serve some commands */
 	int ngiven;
@@ -1084,6 +1086,7 @@ main(int argc, char **argv)
 			o.all = 1;
 			break;
 		case OPT_EXCLUDE_INTERNAL:
+			o.exclude_internal = 1;
 			break;
 		case 'o':
 			o.offsets = 1;
@@ -1102,9 +1105,11 @@ main(int argc, char **argv)
 			break;
 		case OPT_LIST:
 			set_mode(&c, &o, LIST, "--list");
+			o.spelled_list = 1;
 			break;
 		case OPT_DESCRIBE:
 			set_mode(&c, &o, DESCRIBE, "--describe");
+			o.spelled_list = 1;
 			break;
 		case OPT_CREATE:
 			set_mode(&c, &o, CREATE, "--create");
@@ -1127,6 +1132,10 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	/* kafka-topics lists internal topics unless told not to; so does its
+	 * spelling, so that a script's output stays the same. */
+	if (o.spelled_list && !o.exclude_internal)
+		o.all = 1;
 	check(&c, &o, argc, argv);
 	kq_conf_finish(&c);
 	kq_sig_install();

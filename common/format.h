@@ -60,6 +60,22 @@ int kq_format_parse(struct kq_format *f, const char *s, char *err,
 void kq_format_null(struct kq_format *f, const char *s);
 void kq_format_free(struct kq_format *f);
 
+/*
+ * What kafka-console-consumer's formatter properties ask for (print.key,
+ * print.timestamp...; key.separator and line.separator as given, NULL
+ * for the defaults, a tab and a newline).
+ */
+struct kq_console_fmt {
+	int timestamp, partition, offset, headers, key, value;
+	const char *key_sep, *line_sep;
+};
+/*
+ * The format that prints as that formatter does: "CreateTime:%T",
+ * "Partition:%p", "Offset:%o", headers, key and value, in that order,
+ * key_sep between them and line_sep after; the caller frees it.
+ */
+char *kq_format_console(const struct kq_console_fmt *p);
+
 /* "2024-05-01T12:00:00.123Z" into buf (at least KQ_ISO8601_LEN bytes). */
 #define KQ_ISO8601_LEN 32
 size_t kq_format_iso8601(int64_t ms, char *buf);
