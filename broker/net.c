@@ -28,8 +28,9 @@
 #define SWEEP_MS 1000
 
 static const char *const limit_names[KB_NLIMITS] = {
-	"connection limit", "connection limit per address", "memory limit",
-	"idle timeout", "request timeout", "answer timeout",
+	"connection limit", "connection limit per address",
+	"memory limit",	    "idle timeout",
+	"request timeout",  "answer timeout",
 };
 
 /*
@@ -37,7 +38,7 @@ static const char *const limit_names[KB_NLIMITS] = {
  * next says how many hits it stands for; a flood gives a line in 10 s.
  */
 static void KQ_PRINTF(3, 4)
-limit_note(struct kb_broker *b, int which, const char *fmt, ...)
+	limit_note(struct kb_broker *b, int which, const char *fmt, ...)
 {
 	int64_t now = kb_loop_now(b->loop);
 	char line[512], more[96] = "";
@@ -102,8 +103,8 @@ mem_free(const struct kb_broker *b, int big)
  * handed nothing until kb_net_tick sees them free.
  */
 static void
-mem_wait(struct kb_broker *b, struct kb_conn *c, const char *what,
-	 size_t want, int big)
+mem_wait(struct kb_broker *b, struct kb_conn *c, const char *what, size_t want,
+	 int big)
 {
 	if (!c->mem_wait) {
 		c->mem_wait = 1;
@@ -225,9 +226,10 @@ conn_flush(struct kb_broker *b, struct kb_conn *c)
 		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
 		if (w < 0) {
-			conn_drop(b, c, errno == EPIPE || errno == ECONNRESET
-						? NULL
-						: strerror(errno));
+			conn_drop(b, c,
+				  errno == EPIPE || errno == ECONNRESET
+					  ? NULL
+					  : strerror(errno));
 			return -1;
 		}
 		c->outoff += (size_t)w;
@@ -306,8 +308,8 @@ out_compact(struct kb_conn *c)
 static void
 req_clock(struct kb_broker *b, struct kb_conn *c, int new)
 {
-	int partial = c->inlen > 0 &&
-		      (c->inlen < 4 || c->inlen - 4 < kb_be32(c->in));
+	int partial =
+		c->inlen > 0 && (c->inlen < 4 || c->inlen - 4 < kb_be32(c->in));
 
 	if (!partial)
 		c->req_since = 0;
@@ -390,8 +392,9 @@ conn_process(struct kb_broker *b, struct kb_conn *c)
 			break;
 		case KB_FAIL:
 			c->out.len = mark;
-			conn_drop(b, c, "storage failed: the request is not "
-					"acknowledged");
+			conn_drop(b, c,
+				  "storage failed: the request is not "
+				  "acknowledged");
 			return;
 		default: {
 			char why[128];
@@ -659,8 +662,9 @@ sweep(struct kb_loop *l, void *arg)
 			conn_free(b, c);
 		} else if (b->idle_ms && !c->inlen && !unsent(c) &&
 			   now - c->active > b->idle_ms) {
-			limit_note(b, KB_LIMIT_IDLE, "closed %s (%s), idle for "
-						     "%llds",
+			limit_note(b, KB_LIMIT_IDLE,
+				   "closed %s (%s), idle for "
+				   "%llds",
 				   c->peer, client_name(c),
 				   (long long)(now - c->active) / 1000);
 			conn_free(b, c);
@@ -712,8 +716,9 @@ kb_net_listen(struct kb_broker *b, const struct kb_proto *p, const char *host,
 	/* A request larger than big input may take could never be read. */
 	if (b->max_request > b->max_memory - b->max_memory / 4 - 4) {
 		b->max_request = b->max_memory - b->max_memory / 4 - 4;
-		kb_note(b, "--max-request-size lowered to %zu KiB, three "
-			   "quarters of --max-memory",
+		kb_note(b,
+			"--max-request-size lowered to %zu KiB, three "
+			"quarters of --max-memory",
 			b->max_request >> 10);
 	}
 	if (b->idle_ms || b->request_ms)
@@ -804,8 +809,9 @@ kb_net_tick(struct kb_broker *b)
 	 * not wait again at once: before_sleep calls this until none is.
 	 */
 	for (c = b->conns; c; c = c->next) {
-		if (!c->mem_wait || (mem_free(b, c->mem_big) < c->mem_want &&
-				     !(c->mem_big > 1 && b->mem_out == c->mem_out)))
+		if (!c->mem_wait ||
+		    (mem_free(b, c->mem_big) < c->mem_want &&
+		     !(c->mem_big > 1 && b->mem_out == c->mem_out)))
 			continue;
 		c->mem_wait = 0;
 		b->mem_waits--;

@@ -28,27 +28,27 @@ struct kb_conn {
 	int fd;
 	struct kb_broker *b;
 	uint64_t id;
-	char peer[96];	  /* "127.0.0.1:51234" */
-	char *client_id;  /* as the latest request named it */
+	char peer[96];	 /* "127.0.0.1:51234" */
+	char *client_id; /* as the latest request named it */
 	unsigned char *in;
 	size_t inlen, incap;
 	struct kb_buf out;
-	size_t outoff;	  /* written so far of out */
-	int parked;	  /* a request waits: no other is read */
+	size_t outoff; /* written so far of out */
+	int parked;    /* a request waits: no other is read */
 	/* Called if the connection goes while parked. */
 	void (*cancel)(struct kb_broker *b, void *arg);
 	void *cancel_arg;
-	char addr[64];	  /* "127.0.0.1": the limit per address */
+	char addr[64];		/* "127.0.0.1": the limit per address */
 	size_t mem_in, mem_out; /* what it holds, as counted in b->mem */
-	size_t hold;	  /* a parked Fetch: its copy and its answer's room */
-	int mem_wait;	  /* its next request or read waits for memory */
-	size_t mem_want;  /* for so much */
-	int mem_big;	  /* of the big ones' share (2: a Fetch) */
-	int64_t active;	  /* bytes came or went (loop milliseconds) */
+	size_t hold;	   /* a parked Fetch: its copy and its answer's room */
+	int mem_wait;	   /* its next request or read waits for memory */
+	size_t mem_want;   /* for so much */
+	int mem_big;	   /* of the big ones' share (2: a Fetch) */
+	int64_t active;	   /* bytes came or went (loop milliseconds) */
 	int64_t req_since; /* the first bytes of a request not yet whole */
 	int64_t out_since; /* answers wait untaken since, or the latest send */
-	int reading;	  /* KB_READ is watched */
-	int ready;	  /* on the broker's list of connections to resume */
+	int reading;	   /* KB_READ is watched */
+	int ready;	   /* on the broker's list of connections to resume */
 	struct kb_conn *next, *prev, *ready_next;
 };
 

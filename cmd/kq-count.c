@@ -674,33 +674,35 @@ put_topic(struct topic_run *t, struct kq_writer *w)
 					     strlen(t->o->group));
 			kq_writer_put(w, ",", 1);
 		}
-		kq_writer_printf(w, "\"%s\":%llu,\"exact\":%s,\"partitions\":[", what,
-		     (unsigned long long)t->total,
-		     t->o->exact ? "true" : "false");
+		kq_writer_printf(w, "\"%s\":%llu,\"exact\":%s,\"partitions\":[",
+				 what, (unsigned long long)t->total,
+				 t->o->exact ? "true" : "false");
 		for (i = 0; i < t->nparts; i++) {
 			const struct part *p = &t->parts[i];
 
 			kq_writer_printf(w, "%s{\"partition\":%d,\"%s\":%llu,",
-			     i ? "," : "", (int)p->id, what,
-			     (unsigned long long)p->count);
+					 i ? "," : "", (int)p->id, what,
+					 (unsigned long long)p->count);
 			if (t->o->group && p->committed >= 0)
 				kq_writer_printf(w, "\"committed\":%lld,",
-				     (long long)p->committed);
+						 (long long)p->committed);
 			else if (t->o->group)
 				kq_writer_printf(w, "\"committed\":null,");
-			kq_writer_printf(w, "\"low\":%lld,\"high\":%lld}", (long long)p->lo,
-			     (long long)p->hi);
+			kq_writer_printf(w, "\"low\":%lld,\"high\":%lld}",
+					 (long long)p->lo, (long long)p->hi);
 		}
 		kq_writer_printf(w, "]}\n");
 		return;
 	}
 	if (t->c->verbose)
-		kq_writer_printf(w, t->o->group ? "PARTITION\tLAG\tCOMMITTED\tHIGH\n"
-					    : "PARTITION\tCOUNT\tLOW\tHIGH\n");
+		kq_writer_printf(
+			w, t->o->group ? "PARTITION\tLAG\tCOMMITTED\tHIGH\n"
+				       : "PARTITION\tCOUNT\tLOW\tHIGH\n");
 	for (i = 0; t->c->verbose && i < t->nparts; i++) {
 		const struct part *p = &t->parts[i];
 
-		kq_writer_printf(w, "%d\t%llu\t", (int)p->id, (unsigned long long)p->count);
+		kq_writer_printf(w, "%d\t%llu\t", (int)p->id,
+				 (unsigned long long)p->count);
 		if (!t->o->group)
 			kq_writer_printf(w, "%lld", (long long)p->lo);
 		else if (p->committed >= 0)

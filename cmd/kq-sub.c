@@ -197,15 +197,15 @@ struct sub {
 
 	/* Output. */
 	struct kq_writer out;
-	uint64_t put;	 /* bytes given to out */
-	int closed;	 /* out is finished: what it took is stored */
+	uint64_t put;	       /* bytes given to out */
+	int closed;	       /* out is finished: what it took is stored */
 	struct kq_taken taken; /* with -g: what the reader took */
-	int exact;	 /* one message at a time to the reader */
-	uint64_t given;	 /* messages given to out */
-	uint64_t stored; /* of which were taken and stored */
-	int waiting;	 /* in a wait for the reader: no flush, no poll */
-	struct kq_hold hold; /* a long wait keeps the group */
-	int64_t noticed; /* the wait that was worth a word */
+	int exact;	       /* one message at a time to the reader */
+	uint64_t given;	       /* messages given to out */
+	uint64_t stored;       /* of which were taken and stored */
+	int waiting;	       /* in a wait for the reader: no flush, no poll */
+	struct kq_hold hold;   /* a long wait keeps the group */
+	int64_t noticed;       /* the wait that was worth a word */
 	struct kq_header *hdrs;
 	size_t hcap;
 	int64_t next_tick;
@@ -585,7 +585,6 @@ flush(struct sub *s)
 	if (s->out.len && !s->waiting)
 		kq_writer_flush(&s->out);
 }
-
 
 static void
 put_nullable(struct sub *s, const void *p, size_t n)
@@ -1121,8 +1120,9 @@ on_error(struct sub *s, rd_kafka_message_t *m)
 		 * (CORRUPT_MESSAGE). Retried, it fails forever: a value
 		 * never to be printed.
 		 */
-		fail(s, EX_DATAERR, "%s [%d] at offset %lld: corrupt message "
-				    "(CRC check failed): %s",
+		fail(s, EX_DATAERR,
+		     "%s [%d] at offset %lld: corrupt message "
+		     "(CRC check failed): %s",
 		     m->rkt ? rd_kafka_topic_name(m->rkt) : "?",
 		     (int)m->partition, (long long)m->offset,
 		     rd_kafka_message_errstr(m));
@@ -1551,8 +1551,9 @@ parse_options(struct sub *s, int argc, char **argv)
 		if (kq_format_parse(&s->fmt, format, err, sizeof(err)))
 			kq_usage(&s->c, "-f: %s", err);
 		if (s->show_null)
-			kq_format_null(&s->fmt, s->null_literal ? s->null_literal
-								: "NULL");
+			kq_format_null(&s->fmt, s->null_literal
+							? s->null_literal
+							: "NULL");
 		s->mode = MODE_FORMAT;
 	}
 	if (json) {

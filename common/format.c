@@ -165,8 +165,8 @@ add_literal(char *b, size_t *n, const char *s)
 char *
 kq_format_console(const struct kq_console_fmt *p)
 {
-	static const char *const field[] = {"CreateTime:%T", "Partition:%p",
-					    "Offset:%o", "%h", "%k", "%v"};
+	static const char *const field[] = {
+		"CreateTime:%T", "Partition:%p", "Offset:%o", "%h", "%k", "%v"};
 	int want[] = {p->timestamp, p->partition, p->offset,
 		      p->headers,   p->key,	  p->value};
 	const char *ksep = p->key_sep ? p->key_sep : "\t";

@@ -40,8 +40,8 @@ rd_kafka_conf_t *kq_kafka_conf(struct kq_kafka *kk, const struct kq_conf *c,
  * The program's struct of type, from the opaque librdkafka hands its
  * callbacks: the address of that struct's kq_kafka, named member.
  */
-#define KQ_KAFKA_OWNER(opaque, type, member) \
-	((type *)(void *)((char *)(opaque) - offsetof(type, member)))
+#define KQ_KAFKA_OWNER(opaque, type, member)                                   \
+	((type *)(void *)((char *)(opaque)-offsetof(type, member)))
 
 /* Set one property on a configuration, dying with EX_USAGE on failure. */
 void kq_kafka_set(rd_kafka_conf_t *rc, const char *name, const char *value);
@@ -75,8 +75,8 @@ int kq_kafka_partitions(struct kq_kafka *kk, const char *topic,
  * *n: 0. -1 when the request failed, 1 when the topic did not answer,
  * with *err set (RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC: not in the list).
  */
-int kq_kafka_topic_parts(struct kq_kafka *kk, const char *topic,
-			 int32_t **ids, int *n, rd_kafka_resp_err_t *err);
+int kq_kafka_topic_parts(struct kq_kafka *kk, const char *topic, int32_t **ids,
+			 int *n, rd_kafka_resp_err_t *err);
 /*
  * Keep of ids[0..*n) (sorted) those want[0..nwant) names, all when nwant
  * is 0; their order stays. Whether id is among ids[0..n).

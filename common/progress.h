@@ -31,7 +31,8 @@ int kq_progress_due(struct kq_progress *p, int64_t now);
  */
 void kq_progress_show(struct kq_progress *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Wipe the line if one was drawn: before other output to stderr, and at the end. */
+/* Wipe the line if one was drawn: before other output to stderr, and at the
+ * end. */
 void kq_progress_clear(struct kq_progress *p);
 
 #endif

@@ -86,8 +86,7 @@ struct kq_writer {
 	void *write_arg;
 };
 
-void kq_writer_init(struct kq_writer *w, int fd, const char *name,
-		    size_t cap);
+void kq_writer_init(struct kq_writer *w, int fd, const char *name, size_t cap);
 /* 0, or -1 once a write has failed (w->err). */
 int kq_writer_flush(struct kq_writer *w);
 int kq_writer_put_slow(struct kq_writer *w, const void *p, size_t n);

@@ -65,8 +65,8 @@ kq_parse_duration(const char *s, int64_t *ms)
 		const char *suffix;
 		int64_t unit;
 	} units[] = {
-		{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000},
-		{"d", 86400000},
+		{"ms", 1},	{"s", 1000},	 {"m", 60000},
+		{"h", 3600000}, {"d", 86400000},
 	};
 	size_t n = strlen(s), i;
 
@@ -95,7 +95,8 @@ digits(const char *s, int n, int *v)
 	return 0;
 }
 
-/* ISO 8601: YYYY-MM-DD[(T| )hh:mm[:ss[.fff]]][Z|(+|-)hh[:]mm]; UTC if no zone. */
+/* ISO 8601: YYYY-MM-DD[(T| )hh:mm[:ss[.fff]]][Z|(+|-)hh[:]mm]; UTC if no zone.
+ */
 static int
 parse_iso8601(const char *s, int64_t *ms)
 {
@@ -110,7 +111,8 @@ parse_iso8601(const char *s, int64_t *ms)
 		return -1;
 	s += 10;
 	if (*s == 'T' || *s == 't' || *s == ' ') {
-		if (digits(s + 1, 2, &h) || s[3] != ':' || digits(s + 4, 2, &mi))
+		if (digits(s + 1, 2, &h) || s[3] != ':' ||
+		    digits(s + 4, 2, &mi))
 			return -1;
 		s += 6;
 		if (*s == ':') {
@@ -230,8 +232,9 @@ kq_eint(const char *opt, const char *s, int64_t min, int64_t max)
 	int64_t v;
 
 	if (kq_parse_int(s, min, max, &v))
-		kq_die(EX_USAGE, "%s: '%s' is not a whole number from %lld to %lld",
-		       opt, s, (long long)min, (long long)max);
+		kq_die(EX_USAGE,
+		       "%s: '%s' is not a whole number from %lld to %lld", opt,
+		       s, (long long)min, (long long)max);
 	return v;
 }
 

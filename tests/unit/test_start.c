@@ -111,8 +111,8 @@ reset_as_librdkafka(void **state)
 			 "topic.auto.offset.reset=latest"));
 	assert_int_equal(kq_start_reset(&c, 10, 20), 20);
 	kq_conf_free(&c);
-	conf_of(&c, ARGV("-b", "localhost:1", "-X",
-			 "auto.offset.reset=earliest"));
+	conf_of(&c,
+		ARGV("-b", "localhost:1", "-X", "auto.offset.reset=earliest"));
 	assert_int_equal(kq_start_reset(&c, 10, 20), 10);
 	kq_conf_free(&c);
 }
