@@ -81,6 +81,7 @@ struct kb_broker {
 	int appended; /* data came since the parked fetches were looked at */
 	uint64_t timer_fsync, timer_retain;
 	int fsync_failed; /* logged once: a failed sync fails for good */
+	struct kb_syncer syncer; /* the logs' syncs, off the loop */
 };
 
 /* A notable event: "kq-broker: message" on stderr, unless -q. */

@@ -10,9 +10,12 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <pthread.h>
 
 #include "die.h"
 #include "errors.h"
+
+static void settle(struct kb_log *lg);
 
 /* --- CRC-32C -------------------------------------------------------------- */
 
@@ -641,15 +644,16 @@ rp_load(const struct kb_log *lg, int *found)
 	return v;
 }
 
+/* DIR/recovery-point := v; the syncer's thread calls it too. */
 static int
-rp_save(struct kb_log *lg, int clean)
+rp_write(const char *dir, int64_t v, int clean)
 {
 	char path[4096], tmp[4200], line[64];
 	int fd, n;
 
-	snprintf(path, sizeof(path), "%s/recovery-point", lg->dir);
+	snprintf(path, sizeof(path), "%s/recovery-point", dir);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	n = snprintf(line, sizeof(line), "%" PRId64 "%s\n", lg->recovery,
+	n = snprintf(line, sizeof(line), "%" PRId64 "%s\n", v,
 		     clean ? " clean" : "");
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
@@ -664,7 +668,15 @@ rp_save(struct kb_log *lg, int clean)
 	 * Synced before the rename, the file never reads as a point that
 	 * was not written.
 	 */
-	if (close(fd) || rename(tmp, path) || kb_sync_dir(lg->dir))
+	if (close(fd) || rename(tmp, path) || kb_sync_dir(dir))
+		return -1;
+	return 0;
+}
+
+static int
+rp_save(struct kb_log *lg, int clean)
+{
+	if (rp_write(lg->dir, lg->recovery, clean))
 		return -1;
 	lg->saved = lg->recovery;
 	return 0;
@@ -834,6 +846,7 @@ kb_log_close(struct kb_log *lg)
 {
 	size_t i;
 
+	settle(lg);
 	if (lg->dirty && !lg->failed && fdatasync(lg->segs[lg->nsegs - 1].fd))
 		kq_warn("%s: fsync: %s", lg->name, strerror(errno));
 	else if (lg->ready && !lg->failed) {
@@ -857,6 +870,8 @@ kb_log_remove(struct kb_log *lg)
 	size_t i;
 	char *dir = kq_estrdup(lg->dir), path[4096];
 
+	/* The syncer may be writing in the directory. */
+	settle(lg);
 	for (i = 0; i < lg->nsegs; i++)
 		seg_unlink(lg, lg->segs[i].base);
 	snprintf(path, sizeof(path), "%s/recovery-point", dir);
@@ -882,6 +897,16 @@ roll(struct kb_log *lg)
 
 		tidx_push(t, t->max_ts, rel);
 		tidx_write(t, t->max_ts, rel);
+	}
+	/*
+	 * The syncer's descriptor shares this one's error state: a failure
+	 * it saw is reported to it alone, so take its result first.
+	 */
+	if (lg->syncing)
+		settle(lg);
+	if (lg->failed) {
+		errno = lg->failed;
+		return -1;
 	}
 	if (fdatasync(t->fd)) {
 		lg->failed = errno;
@@ -1045,6 +1070,9 @@ kb_log_append(struct kb_log *lg, unsigned char *p, size_t n, int64_t now_ms,
 int
 kb_log_sync(struct kb_log *lg)
 {
+	/* See roll(). */
+	if (lg->syncing)
+		settle(lg);
 	if (lg->failed) {
 		errno = lg->failed;
 		return -1;
@@ -1058,6 +1086,190 @@ kb_log_sync(struct kb_log *lg)
 	lg->dirty = 0;
 	lg->recovery = lg->next;
 	return 0;
+}
+
+/* --- the syncer ----------------------------------------------------------- */
+
+static void *
+syncer_main(void *arg)
+{
+	struct kb_syncer *s = arg;
+	size_t i;
+
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (!s->busy && !s->quit)
+			pthread_cond_wait(&s->cv, &s->mu);
+		if (!s->busy)
+			break;
+		/* The jobs are the thread's until busy is cleared. */
+		pthread_mutex_unlock(&s->mu);
+		for (i = 0; i < s->n; i++) {
+			struct kb_syncjob *j = &s->jobs[i];
+
+			if (j->fd >= 0 && fdatasync(j->fd)) {
+				j->err = errno;
+				continue;
+			}
+			j->saved = rp_write(j->dir, j->next, 0) == 0;
+		}
+		pthread_mutex_lock(&s->mu);
+		s->busy = 0;
+		pthread_cond_broadcast(&s->cv);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+int
+kb_syncer_start(struct kb_syncer *s)
+{
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	if ((rc = pthread_create(&s->thread, NULL, syncer_main, s)))
+		return rc;
+	s->started = 1;
+	return 0;
+}
+
+void
+kb_syncer_stop(struct kb_syncer *s)
+{
+	if (s->started) {
+		pthread_mutex_lock(&s->mu);
+		s->quit = 1;
+		pthread_cond_broadcast(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->thread, NULL);
+		pthread_mutex_destroy(&s->mu);
+		pthread_cond_destroy(&s->cv);
+	}
+	/* Every log with a job was closed, and took its result. */
+	free(s->jobs);
+	memset(s, 0, sizeof(*s));
+}
+
+/* The results of the jobs done, into their logs. */
+static int
+syncer_apply(struct kb_syncer *s)
+{
+	int fail = 0;
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		struct kb_syncjob *j = &s->jobs[i];
+		struct kb_log *lg = j->lg;
+
+		if (j->fd >= 0)
+			close(j->fd);
+		free(j->dir);
+		lg->syncer = NULL;
+		lg->syncing = 0;
+		if (j->err) {
+			if (!lg->failed)
+				lg->failed = j->err;
+			fail = j->err;
+			continue;
+		}
+		if (lg->failed)
+			continue;
+		if (j->fd >= 0) {
+			if (j->next > lg->recovery)
+				lg->recovery = j->next;
+			/* Nothing appended since: nothing left to sync. */
+			if (lg->next == j->next)
+				lg->dirty = 0;
+		}
+		if (j->saved && j->next > lg->saved)
+			lg->saved = j->next;
+	}
+	s->n = 0;
+	if (fail) {
+		errno = fail;
+		return -1;
+	}
+	return 0;
+}
+
+/* Wait for the thread to finish the jobs, and take their results. */
+static int
+syncer_wait(struct kb_syncer *s)
+{
+	pthread_mutex_lock(&s->mu);
+	while (s->busy)
+		pthread_cond_wait(&s->cv, &s->mu);
+	pthread_mutex_unlock(&s->mu);
+	return syncer_apply(s);
+}
+
+static void
+settle(struct kb_log *lg)
+{
+	if (lg->syncer)
+		syncer_wait(lg->syncer);
+}
+
+int
+kb_syncer_collect(struct kb_syncer *s)
+{
+	int busy;
+
+	if (!s->started)
+		return 0;
+	pthread_mutex_lock(&s->mu);
+	busy = s->busy;
+	pthread_mutex_unlock(&s->mu);
+	return busy ? 1 : syncer_apply(s);
+}
+
+int
+kb_log_sync_later(struct kb_syncer *s, struct kb_log *lg, int data)
+{
+	struct kb_syncjob *j;
+	int fd = -1;
+
+	if (lg->failed) {
+		errno = lg->failed;
+		return -1;
+	}
+	if (data && lg->dirty && (!s->started ||
+				  (fd = fcntl(lg->segs[lg->nsegs - 1].fd,
+					      F_DUPFD_CLOEXEC, 0)) < 0) &&
+	    kb_log_sync(lg))
+		return -1;
+	if (!s->started) {
+		kb_log_checkpoint(lg);
+		return 0;
+	}
+	if (fd < 0 && lg->recovery == lg->saved)
+		return 0;
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 64;
+		s->jobs = kq_erealloc(s->jobs, s->cap * sizeof(*s->jobs));
+	}
+	j = &s->jobs[s->n++];
+	memset(j, 0, sizeof(*j));
+	j->lg = lg;
+	j->fd = fd;
+	j->next = fd >= 0 ? lg->next : lg->recovery;
+	j->dir = kq_estrdup(lg->dir);
+	lg->syncer = s;
+	lg->syncing = fd >= 0;
+	return 0;
+}
+
+void
+kb_syncer_kick(struct kb_syncer *s)
+{
+	if (!s->n)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->busy = 1;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
 }
 
 /* The segment that holds offset: the last whose base is not above it. */

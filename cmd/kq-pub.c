@@ -191,6 +191,14 @@ struct pub {
 	int64_t next_ns; /* --rate */
 };
 
+/*
+ * What librdkafka may hold unacknowledged, and so kq-pub's memory, whatever
+ * the size of the input: a filter's memory must not grow with what flows
+ * through it. QUEUE_KB is raised to hold two of the largest messages.
+ */
+#define QUEUE_MSGS "25000"
+#define QUEUE_KB   16384
+
 /* Messages between two polls for delivery reports; a batch at most. */
 #define POLL_EVERY  1024
 #define SAY_DOWN_MS 1000 /* every broker down this long: say so */
@@ -1224,7 +1232,7 @@ parse_options(struct pub *P, int argc, char **argv)
 static rd_kafka_conf_t *
 make_conf(struct pub *P)
 {
-	static char timeout[24], txn_timeout[24], txid[96];
+	static char timeout[24], txn_timeout[24], txid[96], kb[24];
 	struct kq_default d[16];
 	const struct kq_conf *c = &P->c;
 	const char *acks = P->o.acks ? P->o.acks : "all";
@@ -1244,7 +1252,8 @@ make_conf(struct pub *P)
 				     idempotent ? "true" : "false"};
 	d[n++] = (struct kq_default){"message.timeout.ms", timeout};
 	d[n++] = (struct kq_default){"linger.ms", "5"};
-	d[n++] = (struct kq_default){"queue.buffering.max.messages", "1000000"};
+	d[n++] = (struct kq_default){"queue.buffering.max.messages",
+				     QUEUE_MSGS};
 	if (P->o.codec)
 		d[n++] = (struct kq_default){"compression.codec", P->o.codec};
 	if (P->o.atomic) {
@@ -1273,6 +1282,14 @@ make_conf(struct pub *P)
 	if (rd_kafka_conf_get(rc, "message.max.bytes", buf, &size) ==
 	    RD_KAFKA_CONF_OK)
 		P->max_bytes = (size_t)strtoull(buf, NULL, 10);
+	/* A message larger than the queue would never fit: wait for ever. */
+	if (!kq_conf_prop(c, "queue.buffering.max.kbytes")) {
+		snprintf(kb, sizeof(kb), "%zu",
+			 P->max_bytes / 512 + 1 > QUEUE_KB
+				 ? P->max_bytes / 512 + 1
+				 : (size_t)QUEUE_KB);
+		kq_kafka_set(rc, "queue.buffering.max.kbytes", kb);
+	}
 	return rc;
 }
 

@@ -45,8 +45,8 @@ static const struct kq_option options[] = {
 	 NULL},
 	{"offset", 'o', KQ_ARG, "SPEC",
 	 "start at beginning, end, stored, N, -N (N before the end), @TIME "
-	 "or @-DURATION (default: end; with -e the beginning; with -g the "
-	 "committed offsets)",
+	 "or @-DURATION; kcat's s@MS and e@MS (default: end; with -e the "
+	 "beginning; with -g the committed offsets)",
 	 "beginning end stored"},
 	{"from-beginning", OPT_FROM_BEGINNING, KQ_NOARG, NULL,
 	 "the same as -o beginning", NULL},
@@ -107,6 +107,8 @@ static const struct kq_command cmd = {
 	"130 SIGINT, 143 SIGTERM.",
 };
 
+#define TOPIC_WAIT_MS  500  /* how often a topic to come is looked for */
+#define SAY_DOWN_MS    1000 /* every broker down this long: say so */
 #define BATCH	       1024
 #define OUT_BUF	       (256 * 1024)
 #define WAIT_MS	       100  /* longest wait for the broker in one call */
@@ -176,6 +178,7 @@ struct sub {
 	int raw, keep_going, show_null, unbuffered, fast;
 	/* The console consumer's --property forms: a format, null.literal. */
 	char *console_fmt, *null_literal;
+	int down_said; /* "no broker answers" was said */
 
 	/* The read. */
 	rd_kafka_queue_t *queue; /* without a group: the simple consumer's */
@@ -995,15 +998,31 @@ commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
 /* --- the read ------------------------------------------------------------- */
 
-/* Check the topics exist; the partitions of each, or -1 after a message. */
+/*
+ * Check the topics exist; the partitions of each, or -1 after a message.
+ * A read that follows (no -e) waits for a topic that is not there yet,
+ * as a tail -F waits for its file, saying so once.
+ */
 static int
 check_topic(struct sub *s, const char *name)
 {
 	rd_kafka_resp_err_t err = 0;
-	int n = kq_kafka_partitions(&s->kk, name, &err);
+	int n = kq_kafka_partitions(&s->kk, name, &err), said = 0;
 
+	while (n < 0 && err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART &&
+	       !s->exit_at_end && !kq_stop) {
+		if (!said++)
+			kq_info(&s->c, "%s: no such topic yet; waiting for it",
+				name);
+		rd_kafka_poll(s->kk.rk, TOPIC_WAIT_MS);
+		n = kq_kafka_partitions(&s->kk, name, &err);
+	}
 	if (n >= 0)
 		return n;
+	if (kq_stop) {
+		s->stop = STOP_SIGNAL;
+		return -1;
+	}
 	if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
 		fail(s, EX_UNAVAILABLE, "%s: no such topic", name);
 	else
@@ -1133,11 +1152,35 @@ on_error(struct sub *s, rd_kafka_message_t *m)
 	}
 }
 
+/*
+ * Every broker down: say so within a second, once, naming the address and
+ * why; and say when a broker answers again (a fetch brought something).
+ */
+static void
+outage(struct sub *s, int answered)
+{
+	if (answered) {
+		if (s->down_said)
+			kq_info(&s->c, "a broker answers again");
+		s->kk.all_down_ms = 0;
+		s->down_said = 0;
+	} else if (s->kk.all_down_ms && !s->down_said &&
+		   kq_clock_ms() - s->kk.all_down_ms >= SAY_DOWN_MS) {
+		kq_progress_clear(&s->progress);
+		kq_info(&s->c, "no broker answers at %s (%s); still trying",
+			s->c.brokers, kq_kafka_reason(&s->kk));
+		s->down_said = 1;
+	}
+}
+
 static void
 handle(struct sub *s, rd_kafka_message_t *m)
 {
 	struct part *p;
 
+	if (s->kk.all_down_ms &&
+	    (!m->err || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF))
+		outage(s, 1);
 	if (m->err) {
 		on_error(s, m);
 		return;
@@ -1263,6 +1306,7 @@ idle(struct sub *s)
 	flush(s);
 	if (!s->group)
 		rd_kafka_poll(s->kk.rk, 0); /* error and log callbacks */
+	outage(s, 0);
 	now = kq_clock_ms();
 	if (now >= s->next_tick)
 		tick(s, now);
@@ -1345,6 +1389,23 @@ run(struct sub *s)
 
 /* --- setting up ----------------------------------------------------------- */
 
+/* --until's time (or kcat's -o e@TS): @MS, an ISO 8601 time, @-DURATION. */
+static int64_t
+until_time(struct sub *s, const char *a)
+{
+	struct kq_offset_spec o;
+
+	if (a[0] != '@' && kq_parse_timestamp(a, &o.value) == 0)
+		return o.value;
+	if (a[0] != '@' || kq_parse_offset(a, kq_now_ms(), &o) ||
+	    o.kind != KQ_OFFSET_TIME)
+		kq_usage(&s->c,
+			 "--until: '%s' is not a time (@MS, "
+			 "@2024-05-01T12:00:00Z or @-DURATION)",
+			 a);
+	return o.value;
+}
+
 /* A console tool's boolean property: true or false. */
 static int
 console_bool(struct sub *s, const char *name, char *v)
@@ -1422,6 +1483,11 @@ parse_options(struct sub *s, int argc, char **argv)
 				(int32_t)kq_eint("-p", a, 0, INT32_MAX);
 			break;
 		case 'o':
+			/* kcat's -o e@TS: where to stop, as --until. */
+			if (a[0] == 'e' && a[1] == '@') {
+				s->until = until_time(s, a + 1);
+				break;
+			}
 			s->spec = kq_eoffset("-o", a);
 			s->have_spec = 1;
 			break;
@@ -1441,21 +1507,9 @@ parse_options(struct sub *s, int argc, char **argv)
 		case 'e':
 			s->exit_at_end = 1;
 			break;
-		case OPT_UNTIL: {
-			struct kq_offset_spec o;
-
-			if (a[0] != '@' && kq_parse_timestamp(a, &o.value) == 0)
-				o.kind = KQ_OFFSET_TIME;
-			else if (a[0] != '@' ||
-				 kq_parse_offset(a, kq_now_ms(), &o) ||
-				 o.kind != KQ_OFFSET_TIME)
-				kq_usage(&s->c,
-					 "--until: '%s' is not a time (@MS, "
-					 "@2024-05-01T12:00:00Z or @-DURATION)",
-					 a);
-			s->until = o.value;
+		case OPT_UNTIL:
+			s->until = until_time(s, a);
 			break;
-		}
 		case OPT_IDLE:
 			s->idle_ms = kq_eduration("--idle-timeout", a);
 			break;

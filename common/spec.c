@@ -180,6 +180,9 @@ kq_parse_offset(const char *s, int64_t now_ms, struct kq_offset_spec *out)
 	} else if (strcmp(s, "stored") == 0) {
 		out->kind = KQ_OFFSET_STORED;
 		out->value = 0;
+	} else if (s[0] == 's' && s[1] == '@') {
+		/* kcat's spelling of a start time. */
+		return kq_parse_offset(s + 1, now_ms, out);
 	} else if (s[0] == '@' && s[1] == '-') {
 		if (kq_parse_duration(s + 2, &v))
 			return -1;

@@ -1020,6 +1020,69 @@ a_failed_fsync_is_not_forgotten(void **state)
 	free(d);
 }
 
+/* The syncer's jobs, handed over and waited for as the tick does. */
+static int
+sync_on_thread(struct kb_syncer *s, struct kb_log *lg)
+{
+	int rc;
+
+	if (kb_log_sync_later(s, lg, 1))
+		return -1;
+	kb_syncer_kick(s);
+	while ((rc = kb_syncer_collect(s)) == 1)
+		usleep(1000);
+	return rc;
+}
+
+static void
+the_syncer_syncs_on_its_thread_and_a_failure_sticks(void **state)
+{
+	char *d = tmpdir(), err[256], path[4200], line[64] = "";
+	unsigned char b[4096];
+	struct kb_syncer s;
+	struct kb_log lg;
+	const char *why;
+	int64_t base;
+	size_t n;
+	int p[2], fd;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(kb_syncer_start(&s), 0);
+	assert_int_equal(kb_log_open(&lg, d, "t-0", &conf, err, sizeof(err)),
+			 0);
+	n = batch(b, 3, 0, 1000, 7, 0);
+	assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
+	/* Synced, and the recovery point written, by the thread. */
+	assert_int_equal(sync_on_thread(&s, &lg), 0);
+	assert_int_equal(lg.dirty, 0);
+	assert_int_equal(lg.recovery, 3);
+	assert_int_equal(lg.saved, 3);
+	snprintf(path, sizeof(path), "%s/recovery-point", d);
+	assert_non_null(f = fopen(path, "r"));
+	assert_non_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	assert_string_equal(line, "3\n");
+	/* Its fdatasync fails (a pipe's, EINVAL): the log takes no more. */
+	n = batch(b, 3, 3, 1003, 7, 3);
+	assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
+	assert_int_equal(base, 3);
+	fd = swap_fd(&lg.segs[0].fd, p[0]);
+	assert_int_equal(sync_on_thread(&s, &lg), -1);
+	swap_fd(&lg.segs[0].fd, fd);
+	assert_int_equal(lg.recovery, 3);
+	assert_int_equal(kb_log_sync(&lg), -1);
+	assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why),
+			 KB_KAFKA_STORAGE_ERROR);
+	kb_log_close(&lg);
+	kb_syncer_stop(&s);
+	close(p[0]);
+	close(p[1]);
+	rm_rf(d);
+	free(d);
+}
+
 static void
 a_failed_offsets_fsync_is_not_forgotten(void **state)
 {
@@ -1178,6 +1241,8 @@ main(void)
 		cmocka_unit_test(batch_headers_must_agree),
 		cmocka_unit_test(offset_ranges_fit_the_index),
 		cmocka_unit_test(a_failed_fsync_is_not_forgotten),
+		cmocka_unit_test(
+			the_syncer_syncs_on_its_thread_and_a_failure_sticks),
 		cmocka_unit_test(a_failed_offsets_fsync_is_not_forgotten),
 		cmocka_unit_test(a_corrupt_commit_costs_only_itself),
 		cmocka_unit_test(topics_on_disk),

@@ -150,6 +150,12 @@ offsets(void **state)
 	assert_int_equal(kq_parse_offset("@-15m", now, &o), 0);
 	assert_int_equal(o.kind, KQ_OFFSET_TIME);
 	assert_int_equal(o.value, now - 900000);
+	/* kcat's s@TS is the same start. */
+	assert_int_equal(kq_parse_offset("s@1700000000000", now, &o), 0);
+	assert_int_equal(o.kind, KQ_OFFSET_TIME);
+	assert_int_equal(o.value, now);
+	assert_int_equal(kq_parse_offset("s@", now, &o), -1);
+	assert_int_equal(kq_parse_offset("s1", now, &o), -1);
 	assert_int_equal(kq_parse_offset("-0", now, &o), -1);
 	assert_int_equal(kq_parse_offset("start", now, &o), -1);
 	assert_int_equal(kq_parse_offset("@", now, &o), -1);
