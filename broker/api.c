@@ -127,6 +127,16 @@ api_versions(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	return KB_REPLY;
 }
 
+size_t
+kb_api_room(int key)
+{
+	/* KB_FETCH_MAX and a first batch of up to max.message.bytes' default. */
+	return key == KB_FETCH ? (size_t)KB_FETCH_MAX + 1048588 + 65536 : 0;
+}
+
+const struct kb_proto kb_api_proto = {kb_api_handle, kb_api_name,
+				      kb_api_room};
+
 int
 kb_api_handle(struct kb_broker *b, struct kb_req *r)
 {

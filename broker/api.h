@@ -61,6 +61,10 @@ const char *kb_api_name(int key);
 int kb_api_flexible(int key, int ver);
 /* Handle one request whose header net.c has read. */
 int kb_api_handle(struct kb_broker *b, struct kb_req *r);
+/* The room a request's answer may take (a Fetch's), for the net layer. */
+size_t kb_api_room(int key);
+/* The requests as the connection layer sees them. */
+extern const struct kb_proto kb_api_proto;
 
 kb_handler kb_api_produce, kb_api_fetch, kb_api_list_offsets,
 	kb_api_init_producer_id;

@@ -182,7 +182,8 @@ kb_broker_open(struct kb_broker *b, const struct kb_settings *s, char *err,
 			 strerror(errno));
 		return EX_IOERR;
 	}
-	if (kb_net_listen(b, s->listen_host, s->listen_port, err, errsize))
+	if (kb_net_listen(b, &kb_api_proto, s->listen_host, s->listen_port,
+			  err, errsize))
 		return EX_UNAVAILABLE;
 	b->port = kb_net_port(b);
 	/* A wildcard address is no address to give clients. */

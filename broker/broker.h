@@ -34,6 +34,7 @@ enum {
 };
 
 struct kb_conn;
+struct kb_proto;
 struct kb_park;
 struct kb_group;
 
@@ -61,6 +62,7 @@ struct kb_broker {
 	struct kb_group *groups; /* a list */
 
 	/* Connections. */
+	const struct kb_proto *proto; /* the requests they carry */
 	int lfd;
 	struct kb_conn *conns; /* a list */
 	struct kb_conn *ready; /* unparked, to be resumed before sleeping */
