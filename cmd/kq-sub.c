@@ -209,7 +209,7 @@ struct sub {
 	int64_t noticed; /* the wait that was worth a word */
 	struct kq_header *hdrs;
 	size_t hcap;
-	int64_t next_tick, next_progress;
+	int64_t next_tick, next_progress, t0;
 	int progress;
 };
 
@@ -820,10 +820,34 @@ store(struct sub *s, int64_t now, int64_t survive)
 	drop_point(pt);
 }
 
+/* With ends (-e): ", 42% of the end offsets", else nothing. */
+static const char *
+done_part(const struct sub *s, char *buf, size_t size)
+{
+	int64_t total = 0, done = 0;
+	int i, k;
+
+	*buf = 0;
+	for (i = 0; i < s->ntopics; i++)
+		for (k = 0; k < s->topics[i].nparts; k++) {
+			const struct part *p = &s->topics[i].parts[k];
+
+			if (!p->assigned || p->end < 0 || p->start < 0)
+				continue;
+			total += p->end - p->start;
+			done += p->done ? p->end - p->start
+					: (p->next >= 0 ? p->next - p->start : 0);
+		}
+	if (total > 0)
+		snprintf(buf, size, ", %d%% of the end offsets",
+			 (int)(done * 100 / total));
+	return buf;
+}
+
 static void
 progress(struct sub *s, int64_t now, int last)
 {
-	char line[128];
+	char line[160], pct[32];
 	int n;
 
 	if (!s->progress)
@@ -835,9 +859,13 @@ progress(struct sub *s, int64_t now, int last)
 			return;
 		s->next_progress = now + 500;
 		n = snprintf(line, sizeof(line),
-			     "\r%s: %llu messages, %.1f MB\033[K",
+			     "\r%s: %llu messages, %.1f MB, %.0f/s%s\033[K",
 			     kq_progname(), (unsigned long long)s->count,
-			     (double)s->put / 1e6);
+			     (double)s->put / 1e6,
+			     now > s->t0 ? (double)s->count * 1000.0 /
+						   (double)(now - s->t0)
+					 : 0.0,
+			     done_part(s, pct, sizeof(pct)));
 	}
 	if (write(2, line, (size_t)n) < 0)
 		s->progress = 0;
@@ -1548,7 +1576,9 @@ parse_options(struct sub *s, int argc, char **argv)
 				kq_erealloc(s->topic_names,
 					    (s->ntopic_names + 1) *
 						    sizeof(*s->topic_names));
-			s->topic_names[s->ntopic_names++] = a;
+			/* ^REGEX (with -g) is a pattern, not a name. */
+			s->topic_names[s->ntopic_names++] =
+				a[0] == '^' ? a : kq_etopic("-t", a);
 			break;
 		case 'p':
 			s->partitions = kq_erealloc(
@@ -1790,6 +1820,7 @@ main(int argc, char **argv)
 	s->exact = s->group && !s->fast && fstat(1, &st) == 0 &&
 		   S_ISFIFO(st.st_mode);
 	s->progress = !s->c.quiet && isatty(2);
+	s->t0 = kq_clock_ms();
 	s->ends_active =
 		s->exit_at_end || (s->until >= 0 && s->until <= kq_now_ms());
 	kq_writer_init(&s->out, 1, "stdout", OUT_BUF);
