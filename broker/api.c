@@ -42,6 +42,7 @@ static const struct api {
 	{KB_API_VERSIONS, "ApiVersions", 0, 4, 3, api_versions},
 	{KB_CREATE_TOPICS, "CreateTopics", 0, 7, 5, create_topics},
 	{KB_DELETE_TOPICS, "DeleteTopics", 0, 6, 4, delete_topics},
+	{KB_DELETE_RECORDS, "DeleteRecords", 0, 2, 2, kb_api_delete_records},
 	{KB_INIT_PRODUCER_ID, "InitProducerId", 0, 2, 2,
 	 kb_api_init_producer_id},
 	{KB_DESCRIBE_CONFIGS, "DescribeConfigs", 0, 4, 4, describe_configs},

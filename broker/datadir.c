@@ -97,7 +97,9 @@ kb_datadir_part_file(const char *name)
 	size_t n = strlen(name);
 
 	if (!strcmp(name, "recovery-point") ||
-	    !strcmp(name, "recovery-point.tmp"))
+	    !strcmp(name, "recovery-point.tmp") ||
+	    !strcmp(name, "log-start-offset") ||
+	    !strcmp(name, "log-start-offset.tmp"))
 		return 1;
 	if (n < 21 || strspn(name, "0123456789") != 20 || name[20] != '.')
 		return 0;

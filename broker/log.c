@@ -644,33 +644,45 @@ rp_load(const struct kb_log *lg, int *found)
 	return v;
 }
 
-/* DIR/recovery-point := v; the syncer's thread calls it too. */
+/*
+ * DIR/file := line, through DIR/file.tmp, a rename and a directory fsync:
+ * synced before the rename, the file never reads as a line that was not
+ * written, and a crash leaves the old line or the new one.
+ */
 static int
-rp_write(const char *dir, int64_t v, int clean)
+line_write(const char *dir, const char *file, const char *line)
 {
-	char path[4096], tmp[4200], line[64];
-	int fd, n;
+	char path[4096], tmp[4200];
+	size_t n = strlen(line);
+	int fd;
 
-	snprintf(path, sizeof(path), "%s/recovery-point", dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	n = snprintf(line, sizeof(line), "%" PRId64 "%s\n", v,
-		     clean ? " clean" : "");
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -1;
-	if (write(fd, line, (size_t)n) != n || fdatasync(fd)) {
+	if (write(fd, line, n) != (ssize_t)n || fdatasync(fd)) {
 		close(fd);
 		unlink(tmp);
 		return -1;
 	}
-	/*
-	 * A point lost to a crash is an older one: only a longer check.
-	 * Synced before the rename, the file never reads as a point that
-	 * was not written.
-	 */
 	if (close(fd) || rename(tmp, path) || kb_sync_dir(dir))
 		return -1;
 	return 0;
+}
+
+/*
+ * DIR/recovery-point := v; the syncer's thread calls it too. A point
+ * lost to a crash is an older one: only a longer check.
+ */
+static int
+rp_write(const char *dir, int64_t v, int clean)
+{
+	char line[64];
+
+	snprintf(line, sizeof(line), "%" PRId64 "%s\n", v,
+		 clean ? " clean" : "");
+	return line_write(dir, "recovery-point", line);
 }
 
 static int
@@ -688,6 +700,58 @@ kb_log_checkpoint(struct kb_log *lg)
 	if (lg->recovery == lg->saved)
 		return 0;
 	return rp_save(lg, 0);
+}
+
+/* --- the log start offset ---------------------------------------------- */
+
+/*
+ * DIR/log-start-offset holds the start DeleteRecords moved the log to
+ * (Kafka's log-start-offset-checkpoint, per partition). Missing, the
+ * start is the first segment's base; it is written only by DeleteRecords,
+ * since retention moves the start to a segment's base, which the files
+ * tell by themselves.
+ */
+static int64_t
+ls_load(const struct kb_log *lg)
+{
+	char path[4096], line[64];
+	long long v;
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/log-start-offset", lg->dir);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	line[n > 0 ? n : 0] = 0;
+	if (sscanf(line, "%lld", &v) < 1 || v < 0)
+		return 0;
+	return v;
+}
+
+int
+kb_log_delete_records(struct kb_log *lg, int64_t offset, int64_t *low)
+{
+	char line[32];
+
+	*low = lg->start;
+	if (offset == -1)
+		offset = lg->next;
+	if (offset < 0 || offset > lg->next)
+		return KB_OFFSET_OUT_OF_RANGE;
+	if (offset <= lg->start)
+		return 0;
+	/*
+	 * On disk before the answer: a client told the records are gone
+	 * must not see them again after a crash.
+	 */
+	snprintf(line, sizeof(line), "%" PRId64 "\n", offset);
+	if (line_write(lg->dir, "log-start-offset", line))
+		return KB_KAFKA_STORAGE_ERROR;
+	lg->start = offset;
+	*low = offset;
+	return 0;
 }
 
 static int
@@ -831,7 +895,12 @@ kb_log_open(struct kb_log *lg, const char *dir, const char *name,
 		}
 	}
 	lg->recovery = lg->next;
-	lg->start = lg->segs[0].base;
+	/* A tail cut short by recovery takes the start down with it. */
+	lg->start = ls_load(lg);
+	if (lg->start < lg->segs[0].base)
+		lg->start = lg->segs[0].base;
+	if (lg->start > lg->next)
+		lg->start = lg->next;
 	lg->ready = 1;
 	free(bases);
 	return 0;
@@ -878,6 +947,10 @@ kb_log_remove(struct kb_log *lg)
 	unlink(path);
 	/* Left by a crash in the middle of a checkpoint. */
 	snprintf(path, sizeof(path), "%s/recovery-point.tmp", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/log-start-offset", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/log-start-offset.tmp", dir);
 	unlink(path);
 	lg->dirty = lg->ready = 0;
 	kb_log_close(lg);
@@ -1561,7 +1634,9 @@ kb_log_offset_for_time(struct kb_log *lg, int64_t ts, int64_t *found)
 		uint64_t pos = 0;
 		int64_t at, first = s->base;
 
-		if (s->max_ts < ts)
+		/* Wholly below the start: deleted, as far as reads go. */
+		if (s->max_ts < ts ||
+		    (i + 1 < lg->nsegs && lg->segs[i + 1].base <= lg->start))
 			continue;
 		/* Every batch before an entry older than ts is older too. */
 		for (j = s->ntidx; j > 0; j--)
@@ -1573,8 +1648,14 @@ kb_log_offset_for_time(struct kb_log *lg, int64_t ts, int64_t *found)
 		at = walk(s, pos, &first, 1, ts, hdr, &bad, &why);
 		if (at < 0)
 			return -1;
-		if ((uint64_t)at < s->size)
-			return record_for_time(s, at, hdr, ts, found);
+		if ((uint64_t)at < s->size) {
+			int64_t off = record_for_time(s, at, hdr, ts, found);
+
+			/* Kafka's answer too: never below the start. */
+			if (off >= 0 && off < lg->start)
+				off = lg->start < lg->next ? lg->start : -1;
+			return off;
+		}
 	}
 	return -1;
 }
@@ -1604,14 +1685,18 @@ kb_log_retain(struct kb_log *lg, int64_t now_ms)
 			  kb_log_size(lg) - s->size >=
 				  (uint64_t)lg->conf.retention_bytes;
 
-		if (!old && !big)
+		/* Wholly below the start DeleteRecords set. */
+		int gone = lg->segs[1].base <= lg->start;
+
+		if (!old && !big && !gone)
 			break;
 		seg_unlink(lg, s->base);
 		seg_close(s);
 		memmove(lg->segs, lg->segs + 1,
 			(lg->nsegs - 1) * sizeof(*lg->segs));
 		lg->nsegs--;
-		lg->start = lg->segs[0].base;
+		if (lg->start < lg->segs[0].base)
+			lg->start = lg->segs[0].base;
 		dropped++;
 	}
 	return dropped;

@@ -207,7 +207,20 @@ int kb_log_read(struct kb_log *lg, int64_t offset, size_t max,
  */
 int64_t kb_log_offset_for_time(struct kb_log *lg, int64_t ts, int64_t *found);
 
-/* Drop whole segments past retention; how many were dropped. */
+/*
+ * DeleteRecords: move the log start to offset (-1: the log end), written
+ * to DIR/log-start-offset before it returns. 0 with the start in *low
+ * (an offset below the start leaves it), OFFSET_OUT_OF_RANGE past the
+ * end, KAFKA_STORAGE_ERROR when the file cannot be written. Reads below
+ * the start are OFFSET_OUT_OF_RANGE; retention drops the segments
+ * wholly below it.
+ */
+int kb_log_delete_records(struct kb_log *lg, int64_t offset, int64_t *low);
+
+/*
+ * Drop whole segments past retention, or wholly below the start; how
+ * many were dropped.
+ */
 int kb_log_retain(struct kb_log *lg, int64_t now_ms);
 /* Bytes stored. */
 uint64_t kb_log_size(const struct kb_log *lg);

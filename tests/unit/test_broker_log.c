@@ -606,6 +606,78 @@ crash(struct kb_log *lg)
 	kb_log_close(lg);
 }
 
+/*
+ * DeleteRecords: the start moves forward only, is on disk when the call
+ * returns (a crash keeps it), hides what is below it from reads and
+ * timestamps, and lets retention drop the segments wholly below it.
+ */
+static void
+deleted_records_stay_deleted(void **state)
+{
+	char *d = tmpdir(), err[256];
+	unsigned char b[4096];
+	struct kb_logconf c = conf;
+	struct kb_log lg;
+	struct kb_buf out = {0};
+	const char *why;
+	int64_t base, low, found;
+	size_t n, i;
+
+	(void)state;
+	c.segment_bytes = 1000;
+	assert_int_equal(kb_log_open(&lg, d, "t-0", &c, err, sizeof(err)), 0);
+	for (i = 0; i < 100; i++) {
+		n = batch(b, 4, 4 * (int)i, 1000 + 4 * (int64_t)i, -1, 0);
+		assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
+	}
+	assert_int_equal(kb_log_delete_records(&lg, 401, &low),
+			 KB_OFFSET_OUT_OF_RANGE);
+	assert_int_equal(kb_log_delete_records(&lg, -2, &low),
+			 KB_OFFSET_OUT_OF_RANGE);
+	assert_int_equal(lg.start, 0);
+	assert_int_equal(kb_log_delete_records(&lg, 201, &low), 0);
+	assert_int_equal(low, 201);
+	/* Below the start: it stays. */
+	assert_int_equal(kb_log_delete_records(&lg, 100, &low), 0);
+	assert_int_equal(low, 201);
+	assert_int_equal(kb_log_read(&lg, 200, 100, 1, &out),
+			 KB_OFFSET_OUT_OF_RANGE);
+	assert_int_equal(kb_log_offset_for_time(&lg, 0, &found), 201);
+
+	/* A crash right after: the start was written before the answer. */
+	crash(&lg);
+	assert_int_equal(kb_log_open(&lg, d, "t-0", &c, err, sizeof(err)), 0);
+	assert_int_equal(lg.start, 201);
+	assert_int_equal(kb_log_read(&lg, 200, 100, 1, &out),
+			 KB_OFFSET_OUT_OF_RANGE);
+	assert_int_equal(kb_log_read(&lg, 201, 100, 1, &out), 0);
+	assert_int_equal(kb_be64(out.p), 200);
+
+	/* No retention configured: only what lies below the start goes. */
+	assert_true(kb_log_retain(&lg, 0) > 0);
+	assert_true(lg.segs[0].base <= 201);
+	assert_true(lg.nsegs > 1 && lg.segs[1].base > 201);
+	assert_int_equal(lg.start, 201);
+	assert_int_equal(kb_log_retain(&lg, 0), 0);
+
+	/* -1: the log end; the log empties, and goes on from there. */
+	assert_int_equal(kb_log_delete_records(&lg, -1, &low), 0);
+	assert_int_equal(low, 400);
+	kb_log_close(&lg);
+	assert_int_equal(kb_log_open(&lg, d, "t-0", &c, err, sizeof(err)), 0);
+	assert_int_equal(lg.start, 400);
+	assert_int_equal(lg.next, 400);
+	assert_int_equal(kb_log_offset_for_time(&lg, 0, &found), -1);
+	n = batch(b, 4, 400, 5000, -1, 0);
+	assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
+	assert_int_equal(base, 400);
+	/* Removed, it leaves nothing: the directory itself goes. */
+	kb_log_remove(&lg);
+	assert_int_equal(access(d, F_OK), -1);
+	kb_buf_free(&out);
+	free(d);
+}
+
 static void
 flip(const char *d, int64_t base, uint64_t pos)
 {
@@ -1229,6 +1301,7 @@ main(void)
 		cmocka_unit_test(recovery_cuts_a_torn_tail),
 		cmocka_unit_test(segments_and_retention),
 		cmocka_unit_test(offsets_by_time),
+		cmocka_unit_test(deleted_records_stay_deleted),
 		cmocka_unit_test(idempotent_producers),
 		cmocka_unit_test(committed_offsets_survive),
 		cmocka_unit_test(commits_past_the_log_end_move_to_it),
