@@ -42,6 +42,7 @@ start_kq_broker -d "$TMP/data2" --max-memory 64M
 test_expect_success 'ten partial 40 MB requests: RSS under the bound; a producer still produces' '
 	mkfifo hold &&
 	{ flood partial "$KQ_BROKERS" 10 40000000 30000000 <hold >partial.out & } &&
+	echo $! >"$TMP/flood.pid" &&
 	exec 8>hold &&
 	wait_for partial.out sending &&
 	# Until the broker stops reading them, or has read them all.
@@ -64,6 +65,13 @@ test_expect_success 'the memory limit is logged once for the flood, not once per
 '
 
 test_expect_success 'once the flood is gone, its memory is free: big requests are read again' '
+	# Gone: the flooding process has ended (on a loaded machine it
+	# may outlive the test that closed its input by a while).
+	for i in $(seq 200); do
+		kill -0 "$(cat "$TMP/flood.pid")" 2>/dev/null || break
+		sleep 0.1
+	done &&
+	! kill -0 "$(cat "$TMP/flood.pid")" 2>/dev/null &&
 	kcat_write big <lines &&
 	kcat_read big >got &&
 	test_cmp lines got
