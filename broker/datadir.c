@@ -21,6 +21,7 @@ static const char *const own_files[] = {
 	".lock",	 "meta.properties", "meta.properties.tmp",
 	"group-offsets", "group-offsets.tmp", "group-metadata",
 	"group-metadata.tmp", ".topic.tmp", "producer-ids",
+	"transactions", "transactions.tmp",
 	"kq-broker.log", "kq-broker.pid", NULL,
 };
 

@@ -1431,26 +1431,22 @@ kb_api_offset_fetch(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 
 /* --- FindCoordinator, ListGroups, DescribeGroups --------------------------- */
 
-/* One coordinator: this broker for a group, none for a transaction. */
+/* One coordinator, this broker, for a group and a transaction alike. */
 static void
-put_coordinator(struct kb_broker *b, struct kb_buf *out, int ver, int txn)
+put_coordinator(struct kb_broker *b, struct kb_buf *out, int ver)
 {
-	const char *why = "kq-broker has no transaction coordinator: "
-			  "transactions are not supported";
-
 	if (ver >= 4) {
-		kb_put_i32(out, txn ? -1 : b->node_id);
-		kb_put_cstr(out, txn ? "" : b->host);
-		kb_put_i32(out, txn ? -1 : b->port);
+		kb_put_i32(out, b->node_id);
+		kb_put_cstr(out, b->host);
+		kb_put_i32(out, b->port);
 	}
-	kb_put_i16(out, txn ? KB_TRANSACTIONAL_ID_AUTHORIZATION_FAILED
-			    : KB_NONE);
+	kb_put_i16(out, KB_NONE);
 	if (ver >= 1)
-		kb_put_cstr(out, txn ? why : NULL);
+		kb_put_cstr(out, NULL);
 	if (ver < 4) {
-		kb_put_i32(out, txn ? -1 : b->node_id);
-		kb_put_cstr(out, txn ? "" : b->host);
-		kb_put_i32(out, txn ? -1 : b->port);
+		kb_put_i32(out, b->node_id);
+		kb_put_cstr(out, b->host);
+		kb_put_i32(out, b->port);
 	}
 }
 
@@ -1459,14 +1455,12 @@ kb_api_find_coordinator(struct kb_broker *b, struct kb_req *r,
 			struct kb_rd *in, struct kb_buf *out)
 {
 	struct kb_rd keys;
-	int8_t type = 0;
 	int32_t n = 1, i;
-	int txn;
 
 	if (r->ver <= 3)
 		kb_string(in);
 	if (r->ver >= 1)
-		type = kb_i8(in);
+		kb_i8(in); /* the key type: a group or a transaction */
 	keys = *in;
 	if (r->ver >= 4)
 		for (n = kb_array_of(in, 1), i = 0; i < n; i++)
@@ -1474,26 +1468,21 @@ kb_api_find_coordinator(struct kb_broker *b, struct kb_req *r,
 	kb_tags(in);
 	if (in->err)
 		return KB_BADREQ;
-	txn = type != 0;
 	if (r->ver >= 1)
 		kb_put_i32(out, 0);
 	if (r->ver <= 3) {
-		put_coordinator(b, out, r->ver, txn);
+		put_coordinator(b, out, r->ver);
 	} else {
 		/* v4: a coordinator per key, the key first. */
 		n = kb_array(&keys);
 		kb_put_array(out, n);
 		for (i = 0; i < n; i++) {
 			kb_put_str(out, kb_string(&keys));
-			put_coordinator(b, out, r->ver, txn);
+			put_coordinator(b, out, r->ver);
 			kb_put_tags(out);
 		}
 	}
 	kb_put_tags(out);
-	if (txn)
-		kb_note(b, "FindCoordinator for a transaction from %s: "
-			   "transactions are not supported",
-			r->c->client_id ? r->c->client_id : r->c->peer);
 	return KB_REPLY;
 }
 
