@@ -1288,13 +1288,25 @@ make_conf(struct pub *P)
 	return rc;
 }
 
-/* The topic exists (or the broker made it) and -p is one of its own. */
+/*
+ * The topic exists (or the broker made it) and -p is one of its own.
+ * Apache Kafka answers the request that makes a topic with "unknown topic"
+ * or "leader not available" until its controller has made it, so those
+ * answers are asked again within --timeout, as librdkafka itself waits
+ * for a topic to appear before it fails a message.
+ */
 static int
 check_topic(struct pub *P)
 {
 	rd_kafka_resp_err_t err;
-	int n = kq_kafka_partitions(&P->kk, P->o.topic, &err);
+	int64_t end = clock_ns() + P->c.timeout_ms * 1000000;
+	int n;
 
+	while ((n = kq_kafka_partitions(&P->kk, P->o.topic, &err)) < 0 &&
+	       (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+		err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE) &&
+	       clock_ns() < end && !kq_stop)
+		rd_kafka_poll(P->kk.rk, 100);
 	if (n < 0) {
 		kq_warn("topic %s: %s", P->o.topic, rd_kafka_err2str(err));
 		return EX_UNAVAILABLE;

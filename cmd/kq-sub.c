@@ -43,7 +43,8 @@ static const struct kq_option options[] = {
 	 NULL},
 	{"offset", 'o', KQ_ARG, "SPEC",
 	 "start at beginning, end, stored, N, -N (N before the end), @TIME "
-	 "or @-DURATION (default: end; with -g the committed offsets)",
+	 "or @-DURATION (default: end; with -e the beginning; with -g the "
+	 "committed offsets)",
 	 "beginning end stored"},
 	{"from-beginning", OPT_FROM_BEGINNING, KQ_NOARG, NULL,
 	 "the same as -o beginning", NULL},
@@ -57,7 +58,9 @@ static const struct kq_option options[] = {
 	 NULL},
 	{"max-messages", 'c', KQ_ARG, "N", "stop after N messages", NULL},
 	{"exit", 'e', KQ_NOARG, NULL,
-	 "stop at the end offsets of when the read began", NULL},
+	 "stop at the end offsets of when the read began (and start at the "
+	 "beginning unless -o or -g says otherwise, as kcat -e)",
+	 NULL},
 	{"until", OPT_UNTIL, KQ_ARG, "@TIME",
 	 "stop at the first message stamped at or after TIME", NULL},
 	{"idle-timeout", OPT_IDLE, KQ_ARG, "DURATION",
@@ -69,8 +72,8 @@ static const struct kq_option options[] = {
 	{"key-delimiter", 'K', KQ_ARG, "DELIM",
 	 "print the key, DELIM, then the value", NULL},
 	{"format", 'f', KQ_ARG, "FORMAT",
-	 "print each message as FORMAT: %t %p %o %k %v %T %I %h %K %S %%, "
-	 "\\n \\t \\0",
+	 "print each message as FORMAT: %t %p %o %k %v (or %s) %T %I %h %K "
+	 "%S %R %%, \\n \\t \\0 (kq-sub(1))",
 	 NULL},
 	{"json", 'J', KQ_NOARG, NULL,
 	 "print each message as a JSON envelope (as kq-pub -J reads)", NULL},
@@ -169,6 +172,8 @@ struct sub {
 	struct kq_envenc enc;
 	struct kq_jq jq;
 	int raw, keep_going, show_null, unbuffered, fast;
+	/* The console consumer's --property forms: a format, null.literal. */
+	char *console_fmt, *null_literal;
 
 	/* The read. */
 	rd_kafka_queue_t *queue; /* without a group: the simple consumer's */
@@ -1415,6 +1420,57 @@ run(struct sub *s)
 
 /* --- setting up ----------------------------------------------------------- */
 
+/* A console tool's boolean property: true or false. */
+static int
+console_bool(struct sub *s, const char *name, char *v)
+{
+	int yes = strcmp(v, "true") == 0;
+
+	if (!yes && strcmp(v, "false") != 0)
+		kq_usage(&s->c, "--property %s: true or false, not '%s'", name,
+			 v);
+	free(v);
+	return yes;
+}
+
+/*
+ * kafka-console-consumer's --property print.key=true and the rest of its
+ * formatter's properties, as the -f format that prints the same (NULL
+ * when none is given). Nulls show as null.literal, "null" by default.
+ */
+static char *
+console_format(struct sub *s)
+{
+	static const char *const names[] = {
+		"print.timestamp", "print.partition", "print.offset",
+		"print.headers",   "print.key",	      "print.value"};
+	struct kq_console_fmt p = {0, 0, 0, 0, 0, 1, NULL, NULL};
+	int *flag[] = {&p.timestamp, &p.partition, &p.offset,
+		       &p.headers,   &p.key,	   &p.value};
+	char *v, *ksep, *lsep, *f;
+	int i, any = 0;
+
+	for (i = 0; i < 6; i++)
+		if ((v = kq_conf_take(&s->c, names[i]))) {
+			*flag[i] = console_bool(s, names[i], v);
+			any = 1;
+		}
+	ksep = kq_conf_take(&s->c, "key.separator");
+	lsep = kq_conf_take(&s->c, "line.separator");
+	s->null_literal = kq_conf_take(&s->c, "null.literal");
+	if (!any && !ksep && !lsep && !s->null_literal)
+		return NULL;
+	p.key_sep = ksep;
+	p.line_sep = lsep;
+	f = kq_format_console(&p);
+	free(ksep);
+	free(lsep);
+	if (!s->null_literal)
+		s->null_literal = kq_estrdup("null");
+	s->show_null = 1;
+	return f;
+}
+
 static void
 parse_options(struct sub *s, int argc, char **argv)
 {
@@ -1523,6 +1579,12 @@ parse_options(struct sub *s, int argc, char **argv)
 	}
 	if (optind < argc)
 		kq_usage(&s->c, "unexpected argument '%s'", argv[optind]);
+	if ((s->console_fmt = console_format(s))) {
+		if (format)
+			kq_usage(&s->c, "--property print.* and -f each choose "
+					"the output; give one");
+		format = s->console_fmt;
+	}
 	if (s->ntopic_names == 0)
 		kq_usage(&s->c, "no topic: give one with -t");
 	if (!s->have_delim)
@@ -1564,7 +1626,8 @@ parse_options(struct sub *s, int argc, char **argv)
 		if (kq_format_parse(&s->fmt, format, err, sizeof(err)))
 			kq_usage(&s->c, "-f: %s", err);
 		if (s->show_null)
-			kq_format_null(&s->fmt, "NULL");
+			kq_format_null(&s->fmt, s->null_literal ? s->null_literal
+								: "NULL");
 		s->mode = MODE_FORMAT;
 	}
 	if (json) {
@@ -1644,6 +1707,8 @@ cleanup(struct sub *s)
 	if (s->mode == MODE_JSON)
 		kq_envenc_free(&s->enc);
 	kq_jq_free(&s->jq);
+	free(s->console_fmt);
+	free(s->null_literal);
 	kq_conf_free(&s->c);
 }
 
@@ -1662,6 +1727,9 @@ main(int argc, char **argv)
 	s->spec.kind = KQ_OFFSET_END; /* as kafka-console-consumer */
 	kq_conf_init(&s->c, &cmd, argv);
 	parse_options(s, argc, argv);
+	/* "Read what is there": kcat -C -e starts at the beginning too. */
+	if (s->exit_at_end && !s->have_spec && !s->group)
+		s->spec.kind = KQ_OFFSET_BEGINNING;
 	kq_conf_finish(&s->c);
 	kq_sig_install();
 
@@ -1740,7 +1808,13 @@ main(int argc, char **argv)
 	}
 	if (wstatus)
 		status = wstatus;
-	if (s->stop != STOP_GONE)
+	/*
+	 * The count is of messages handed to stdout: no use when stdout
+	 * failed (none may have arrived) or the reader left, nor after a
+	 * failure that came before any message.
+	 */
+	if (s->stop != STOP_GONE && !wstatus &&
+	    !(s->stop == STOP_ERROR && s->count == 0))
 		kq_info(&s->c, "Processed a total of %llu messages",
 			(unsigned long long)s->count);
 	cleanup(s);

@@ -68,10 +68,11 @@ static const struct kq_option options[] = {
 	{"topic", 't', KQ_ARG, "TOPIC",
 	 "a topic to work on (repeatable), as kafka-topics spells it",
 	 "@topic"},
-	{"list", OPT_LIST, KQ_NOARG, NULL, "the same as the command list",
-	 NULL},
+	{"list", OPT_LIST, KQ_NOARG, NULL,
+	 "the command list, internal topics too (as kafka-topics)", NULL},
 	{"describe", OPT_DESCRIBE, KQ_NOARG, NULL,
-	 "the same as the command describe", NULL},
+	 "the command describe, internal topics too (as kafka-topics)",
+	 NULL},
 	{"create", OPT_CREATE, KQ_NOARG, NULL, "the same as the command create",
 	 NULL},
 	{"delete", OPT_DELETE, KQ_NOARG, NULL, "the same as the command delete",
@@ -79,7 +80,7 @@ static const struct kq_option options[] = {
 	{"alter", OPT_ALTER, KQ_NOARG, NULL,
 	 "with --partitions N: the same as the command partitions", NULL},
 	{"exclude-internal", OPT_EXCLUDE_INTERNAL, KQ_NOARG, NULL,
-	 "leave internal topics out (the default)", NULL},
+	 "--list, --describe: leave internal topics out", NULL},
 	{"command-config", 'F', KQ_ARG, "FILE",
 	 "read librdkafka properties from FILE (else $KQ_CONFIG, "
 	 "~/.config/kq/kq.conf)",
@@ -137,6 +138,7 @@ struct opts {
 	char **configs;	 /* NAME=VALUE */
 	int nconfigs;
 	int if_not_exists, if_exists, all, offsets, json;
+	int spelled_list, exclude_internal; /* kafka-topics' --list ... */
 	int under_replicated, unavailable;
 	struct given given[16];
 	int ngiven;
@@ -1060,6 +1062,7 @@ main(int argc, char **argv)
 			note(&o, "--all", ONLY(LIST, DESCRIBE));
 			break;
 		case OPT_EXCLUDE_INTERNAL:
+			o.exclude_internal = 1;
 			note(&o, "--exclude-internal", ONLY(LIST, DESCRIBE));
 			break;
 		case 'o':
@@ -1084,9 +1087,11 @@ main(int argc, char **argv)
 			break;
 		case OPT_LIST:
 			set_mode(&c, &o, LIST, "--list");
+			o.spelled_list = 1;
 			break;
 		case OPT_DESCRIBE:
 			set_mode(&c, &o, DESCRIBE, "--describe");
+			o.spelled_list = 1;
 			break;
 		case OPT_CREATE:
 			set_mode(&c, &o, CREATE, "--create");
@@ -1109,6 +1114,10 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	/* kafka-topics lists internal topics unless told not to; so does its
+	 * spelling, so that a script's output stays the same. */
+	if (o.spelled_list && !o.exclude_internal)
+		o.all = 1;
 	check(&c, &o, argc, argv);
 	kq_conf_finish(&c);
 	kq_sig_install();

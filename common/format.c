@@ -150,6 +150,44 @@ kq_format_parse(struct kq_format *f, const char *s, char *err, size_t errsize)
 	return 0;
 }
 
+/* s, with the format's own characters escaped, added to b at *n. */
+static void
+add_literal(char *b, size_t *n, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '%' || *s == '\\')
+			b[(*n)++] = *s;
+		b[(*n)++] = *s;
+	}
+}
+
+char *
+kq_format_console(const struct kq_console_fmt *p)
+{
+	static const char *const field[] = {"CreateTime:%T", "Partition:%p",
+					    "Offset:%o", "%h", "%k", "%v"};
+	int want[] = {p->timestamp, p->partition, p->offset,
+		      p->headers,   p->key,	  p->value};
+	const char *ksep = p->key_sep ? p->key_sep : "\t";
+	const char *lsep = p->line_sep ? p->line_sep : "\n";
+	size_t n = 0, i, room = 64 + 2 * (6 * strlen(ksep) + strlen(lsep));
+	char *b = kq_emalloc(room);
+	int first = 1;
+
+	for (i = 0; i < 6; i++) {
+		if (!want[i])
+			continue;
+		if (!first)
+			add_literal(b, &n, ksep);
+		memcpy(b + n, field[i], strlen(field[i]));
+		n += strlen(field[i]);
+		first = 0;
+	}
+	add_literal(b, &n, lsep);
+	b[n] = 0;
+	return b;
+}
+
 void
 kq_format_null(struct kq_format *f, const char *s)
 {

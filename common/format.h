@@ -60,6 +60,22 @@ int kq_format_parse(struct kq_format *f, const char *s, char *err,
 void kq_format_null(struct kq_format *f, const char *s);
 void kq_format_free(struct kq_format *f);
 
+/*
+ * What kafka-console-consumer's formatter properties ask for (print.key,
+ * print.timestamp...; key.separator and line.separator as given, NULL
+ * for the defaults, a tab and a newline).
+ */
+struct kq_console_fmt {
+	int timestamp, partition, offset, headers, key, value;
+	const char *key_sep, *line_sep;
+};
+/*
+ * The format that prints as that formatter does: "CreateTime:%T",
+ * "Partition:%p", "Offset:%o", headers, key and value, in that order,
+ * key_sep between them and line_sep after; the caller frees it.
+ */
+char *kq_format_console(const struct kq_console_fmt *p);
+
 /* Render one message; returns the number of bytes given to w. */
 size_t kq_format_write(struct kq_format *f, struct kq_writer *w,
 		       const struct kq_envelope *e);

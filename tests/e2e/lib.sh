@@ -3,9 +3,10 @@
 #   start_broker [--topic NAME:N]...  a kq-broker of its own, on a free port;
 #                                     KQ_BROKERS is exported, and the broker
 #                                     is stopped when the test file ends,
-#                                     whether it passed or not (the mock
-#                                     cluster when KQ_TEST_BROKER=mock)
-#   start_kq_broker, start_mock_broker  always that one
+#                                     whether it passed or not
+#                                     (the mock cluster when KQ_TEST_BROKER=mock,
+#                                     Apache Kafka when KQ_TEST_BROKER=kafka)
+#   start_kq_broker, start_mock_broker, start_kafka_broker  always that one
 #   start_small_broker                about 5 MB kept a partition
 #   test_expect_success 'what it proves' 'commands'
 #                                     runs the commands under `set -e` in a
@@ -20,6 +21,16 @@ KQ_TESTBIN=${KQ_TESTBIN:-$(cd "$(dirname "$0")/../.." && pwd)/build/tests}
 KQ_DATA=$(cd "$(dirname "$0")/../data" && pwd)
 PATH=$KQ_BIN:$PATH
 export PATH KQ_BIN KQ_TESTBIN KQ_DATA
+# Apache Kafka (tests/kafka/kafka.sh): its jars are found before HOME moves;
+# a cluster of the tester's own, KQ_BROKERS with KQ_TEST_BROKER=kafka,
+# stands in for the node each file would start.
+KQ_KAFKA_SH=$(cd "$(dirname "$0")/../kafka" && pwd)/kafka.sh
+KQ_KAFKA_HOME=${KQ_KAFKA_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/kq/kafka-$(sed -n \
+	's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' \
+	"$(dirname "$KQ_KAFKA_SH")/pom.xml")}
+KQ_KAFKA_CLUSTER=
+[ "${KQ_TEST_BROKER:-}" = kafka ] && KQ_KAFKA_CLUSTER=${KQ_BROKERS:-}
+export KQ_KAFKA_SH KQ_KAFKA_HOME
 unset KQ_CONFIG KQ_BROKERS
 # ASan: librdkafka keeps some memory for the life of the process.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
@@ -36,6 +47,10 @@ test_failed=0
 # Every broker's pid goes to $TMP/broker.pids, those started in a test
 # body (a subshell) too, so that none outlives its test file.
 cleanup() {
+	# Kafka's nodes keep scratch data: no controlled shutdown needed.
+	for f in "$TMP"/kafka-*/node*.pid; do
+		[ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
+	done
 	pids=$(cat "$TMP/broker.pids" 2>/dev/null)
 	for p in $pids; do
 		kill "$p" 2>/dev/null
@@ -65,14 +80,15 @@ trap 'exit 130' INT TERM
 
 # start_broker [--topic NAME[:N]]...: a broker of its own on a free port,
 # KQ_BROKERS exported: kq-broker, durable, with its data in $TMP/data-N;
-# librdkafka's mock cluster instead when KQ_TEST_BROKER=mock, so that the
-# whole suite can run against the reference broker too.
+# librdkafka's mock cluster instead when KQ_TEST_BROKER=mock, Apache Kafka
+# when KQ_TEST_BROKER=kafka, so that the whole suite can run against the
+# reference brokers too.
 start_broker() {
-	if [ "${KQ_TEST_BROKER:-}" = mock ]; then
-		start_mock_broker "$@"
-	else
-		start_kq_broker "$@"
-	fi
+	case ${KQ_TEST_BROKER:-} in
+	mock) start_mock_broker "$@" ;;
+	kafka) start_kafka_broker "$@" ;;
+	*) start_kq_broker "$@" ;;
+	esac
 }
 
 # broker_number: how many brokers this file has started, so a new one
@@ -124,16 +140,95 @@ start_mock_broker() {
 	wait_broker_ready "$n"
 }
 
+# start_kafka_broker [--nodes 3] [--set NAME=VALUE]... [--topic NAME:N]...:
+# Apache Kafka in KRaft mode (tests/kafka/kafka.sh), a node of its own (or
+# three) with its data in $TMP/kafka-N; the topics are made with kq-topic.
+# With KQ_TEST_BROKER=kafka and KQ_BROKERS given, that cluster instead.
+start_kafka_broker() {
+	n=$(broker_number)
+	nodes=1 props=""
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--nodes) nodes=$2 ;;
+		--set) props="$props $2" ;;
+		*) break ;;
+		esac
+		shift 2
+	done
+	if [ -n "$KQ_KAFKA_CLUSTER" ] && [ "$nodes" = 1 ] && [ -z "$props" ]; then
+		KQ_BROKERS=$KQ_KAFKA_CLUSTER
+		echo "KQ_BROKERS=$KQ_BROKERS" >"$TMP/broker$n.out"
+	else
+		# shellcheck disable=SC2086
+		sh "$KQ_KAFKA_SH" start "$TMP/kafka-$n" "$nodes" $props \
+			>"$TMP/broker$n.out" 2>"$TMP/broker$n.err" || {
+			echo "not ok - Apache Kafka did not start"
+			cat "$TMP/broker$n.err"
+			exit 1
+		}
+		KQ_BROKERS=$(sed -n 's/^KQ_BROKERS=//p' "$TMP/broker$n.out")
+		BROKER_PID=$(cat "$TMP/kafka-$n/node1.pid")
+		KAFKA_DIR=$TMP/kafka-$n
+	fi
+	# One line per file whatever the number of nodes: broker_number.
+	echo "${BROKER_PID:-}" >>"$TMP/broker.pids"
+	export KQ_BROKERS BROKER_PID KAFKA_DIR
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--topic) t=$2 && shift 2 ;;
+		--topic=*) t=${1#--topic=} && shift ;;
+		*) echo "start_kafka_broker: unknown $1" >&2 && exit 1 ;;
+		esac
+		name=${t%%:*} parts=1
+		[ "$name" != "$t" ] && parts=${t#*:}
+		kq-topic create "$name" --partitions "$parts" --if-not-exists ||
+			{ echo "not ok - cannot create $name on Kafka"; exit 1; }
+	done
+}
+
+# kafka_kill N, kafka_restart N: kill -9 node N of the cluster that
+# start_kafka_broker --nodes 3 started; start it again, once it answers.
+kafka_kill() {
+	sh "$KQ_KAFKA_SH" kill "$KAFKA_DIR" "$1"
+}
+kafka_restart() {
+	sh "$KQ_KAFKA_SH" restart "$KAFKA_DIR" "$1" &&
+	cat "$KAFKA_DIR/node$1.pid" >>"$TMP/broker.pids"
+}
+
+# kafka_only: the file needs Apache Kafka (what kq-broker and the mock
+# cannot show); without KQ_TEST_BROKER=kafka it is one skipped test.
+kafka_only() {
+	[ "${KQ_TEST_BROKER:-}" = kafka ] && return 0
+	echo "ok 1 # SKIP Apache Kafka only: KQ_TEST_BROKER=kafka"
+	echo "1..1"
+	exit 0
+}
+
+# kafka_tool NAME ARGS...: one of Apache Kafka's own tools (kafka-topics,
+# kafka-console-producer, kafka-console-consumer, kafka-consumer-groups).
+kafka_tool() {
+	sh "$KQ_KAFKA_SH" "$@"
+}
+
 # start_small_broker [--topic NAME:N]...: a broker that keeps only about
 # the newest 5 MB of each partition, so that a test sees the log start
-# move: the mock does so by itself; kq-broker is given retention.bytes.
+# move: the mock does so by itself; kq-broker and Kafka are given
+# retention.bytes (Kafka checks it every second, from its start).
 start_small_broker() {
-	if [ "${KQ_TEST_BROKER:-}" = mock ]; then
-		start_mock_broker "$@"
-	else
+	case ${KQ_TEST_BROKER:-} in
+	mock) start_mock_broker "$@" ;;
+	kafka)
+		start_kafka_broker --set log.retention.bytes=5000000 \
+			--set log.segment.bytes=1048576 \
+			--set log.retention.check.interval.ms=1000 \
+			--set log.initial.task.delay.ms=0 "$@"
+		;;
+	*)
 		start_kq_broker -c retention.bytes=5000000 \
 			-c segment.bytes=1000000 "$@"
-	fi
+		;;
+	esac
 }
 
 # start_fault_broker [--brokers N] [--topic NAME:N]...: like start_broker,
@@ -177,8 +272,15 @@ broker_ctl() {
 	}
 }
 
+# stop_broker [PID]: SIGTERM, and wait until it has ended (by polling
+# when it is not a child of this shell: Kafka's nodes are not).
 stop_broker() {
-	kill "${1:-$BROKER_PID}" && wait "${1:-$BROKER_PID}"
+	p=${1:-$BROKER_PID}
+	kill "$p" || return
+	wait "$p" 2>/dev/null
+	rc=$?
+	[ $rc -eq 127 ] || return $rc
+	while kill -0 "$p" 2>/dev/null; do sleep 0.05; done
 }
 
 test_expect_success() {

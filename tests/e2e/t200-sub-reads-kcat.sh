@@ -131,4 +131,21 @@ test_expect_success 'the -J envelope goes back in through kq-pub -J' '
 	test_cmp want got
 '
 
+test_expect_success 'the console consumer'"'"'s --property print.* forms print as it does' '
+	printf "k1:v1\nk2:v2\n" | kcat_write cons -K: -p 0 &&
+	echo bare | kcat_write cons -p 0 &&
+	kq-sub -t cons -p 0 -e -q --property print.key=true >got &&
+	printf "k1\tv1\nk2\tv2\nnull\tbare\n" >want && test_cmp want got &&
+	kq-sub -t cons -p 0 -e -q --property print.partition=true \
+		--property print.offset=true --property print.key=true \
+		--property key.separator=" | " --property null.literal=- >got &&
+	printf "Partition:0 | Offset:0 | k1 | v1\nPartition:0 | Offset:1 | k2 | v2\nPartition:0 | Offset:2 | - | bare\n" >want &&
+	test_cmp want got &&
+	kq-sub -t cons -p 0 -e -q --property print.timestamp=true >got &&
+	grep -Eq "^CreateTime:[0-9]{13}	v1$" got &&
+	expect_status 64 kq-sub -t cons -e --property print.key=yes 2>err &&
+	grep_err "print.key: true or false" err &&
+	expect_status 64 kq-sub -t cons -e --property print.key=true -f "%v\n" 2>err
+'
+
 test_done

@@ -43,9 +43,10 @@ test_expect_success '-u gives the same bytes, one write a message' '
 	seq 5 >want && test_cmp want got
 '
 
-test_expect_success 'a write error is status 74 with one line' '
+test_expect_success 'a write error is status 74 with one line, and no count of what never arrived' '
 	expect_status 74 kq-sub -t many -o beginning -e >/dev/full 2>err &&
-	grep_err "^kq-sub: stdout: No space left on device" err
+	grep_err "^kq-sub: stdout: No space left on device" err &&
+	test "$(wc -l <err)" -eq 1
 '
 
 test_expect_success 'SIGINT: the read stops, the count is reported, status 130' '

@@ -65,6 +65,14 @@ test_expect_success '--help lists the exit statuses the program has, as its man 
 	done
 '
 
+test_expect_success 'kq-sub --help names every -f directive that format.c knows' '
+	for d in $(sed -n "/directives\[\] = {/,/^};/p" "$ROOT/common/format.c" |
+		grep -o "{.\(.\)." | cut -c3); do
+		kq-sub --help | grep -q -- "%$d" ||
+			{ echo "%$d is not in kq-sub --help"; exit 1; }
+	done
+'
+
 test_expect_success '--help and --version on a full disk: status 74, said' '
 	for p in kq-pub kq-jsonsplit kq-broker; do
 		expect_status 74 $p --help >/dev/full 2>err &&

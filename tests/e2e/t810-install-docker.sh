@@ -35,6 +35,21 @@ test_expect_success 'docker-compose.yml is valid and sets what the course needs'
 	grep -q "KAFKA_PROCESS_ROLES: broker,controller" cfg
 '
 
+test_expect_success 'the Kafka of the tests is the compose file'"'"'s, with its settings' '
+	# tests/kafka runs the image'"'"'s version from Maven Central with the
+	# same settings, so the suite on Kafka proves the compose set-up too.
+	v=$(sed -n "s:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p" \
+		"$ROOT/tests/kafka/pom.xml") &&
+	grep -q "image: apache/kafka:$v\$" "$ROOT/docker-compose.yml" &&
+	for e in PROCESS_ROLES INTER_BROKER_LISTENER_NAME CONTROLLER_LISTENER_NAMES \
+		GROUP_INITIAL_REBALANCE_DELAY_MS NUM_PARTITIONS; do
+		val=$(sed -n "s/^ *KAFKA_$e: //p" "$ROOT/docker-compose.yml") &&
+		prop=$(echo "$e" | tr "A-Z_" "a-z.") &&
+		grep -qx "$prop=$val" "$ROOT/tests/kafka/server.properties" ||
+			{ echo "$prop differs from KAFKA_$e: $val" >&2; exit 1; }
+	done
+'
+
 test_expect_success 'the Dockerfile build steps work on this machine' '
 	git -C "$ROOT" ls-files -z | (cd "$ROOT" && xargs -0 tar cf -) | (mkdir src && cd src && tar xf -) &&
 	grep "^RUN " "$ROOT/Dockerfile" | sed "s/^RUN //" >steps &&
