@@ -806,6 +806,25 @@ kb_txn_lso(const struct kb_broker *b, const char *topic, int32_t part,
 	return lso;
 }
 
+int
+kb_txn_pending(const struct kb_broker *b, const char *group,
+	       const char *topic, int32_t part)
+{
+	const struct kb_txns *x = b->txns;
+	const struct toff *o;
+	int i, j;
+
+	for (i = 0; i < x->n; i++)
+		for (j = 0; x->v[i]->state != EMPTY && j < x->v[i]->noffs;
+		     j++) {
+			o = &x->v[i]->offs[j];
+			if (o->part == part && !strcmp(o->topic, topic) &&
+			    !strcmp(o->group, group))
+				return 1;
+		}
+	return 0;
+}
+
 void
 kb_txn_put_aborted(const struct kb_broker *b, struct kb_buf *out,
 		   const char *topic, int32_t part, int64_t from, int64_t upto)

@@ -51,6 +51,9 @@ void kb_txn_produced(struct kb_broker *b, const char *topic, int32_t part,
 /* The last stable offset: before the first record of an open transaction. */
 int64_t kb_txn_lso(const struct kb_broker *b, const char *topic, int32_t part,
 		   const struct kb_log *lg);
+/* Whether an open transaction holds an offset of group on the partition. */
+int kb_txn_pending(const struct kb_broker *b, const char *group,
+		   const char *topic, int32_t part);
 /*
  * Write a Fetch's aborted transactions array for the partition: those
  * whose marker is at from or later and whose first offset is below upto.
