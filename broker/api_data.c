@@ -43,6 +43,21 @@ txn_note(struct kb_broker *b, const char *topic, int32_t part,
 }
 
 /*
+ * A transactional record set must belong to its producer's open
+ * transaction, which holds the partition (the first batch tells: a
+ * producer sends its batches of one partition together).
+ */
+static int16_t
+txn_check(struct kb_broker *b, const char *topic, int32_t part,
+	  const unsigned char *p, size_t n)
+{
+	if (n < KB_BATCH_HEADER || !(p[KB_B_ATTRS + 1] & 0x10))
+		return KB_NONE;
+	return kb_txn_check(b, topic, part, (int64_t)kb_be64(p + KB_B_PID),
+			    (int16_t)(p[KB_B_PEPOCH] << 8 | p[KB_B_PEPOCH + 1]));
+}
+
+/*
  * read_committed: cut the batches read into out from start at the last
  * stable offset, so that no record of an open transaction is served.
  */
@@ -134,6 +149,10 @@ kb_api_produce(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 				      "broker is a single node";
 			else if (lg && n <= 0)
 				err = KB_CORRUPT_MESSAGE, why = "no records";
+			else if (lg && (err = txn_check(b, t->name, part, rec,
+							(size_t)n)))
+				why = "not in an open transaction of its "
+				      "producer's epoch";
 			else if (lg) {
 				if (t->append_time)
 					stamp_append_time(

@@ -765,6 +765,28 @@ kb_txn_close(struct kb_broker *b)
 
 /* --- queries from the data path -------------------------------------------- */
 
+int16_t
+kb_txn_check(const struct kb_broker *b, const char *topic, int32_t part,
+	     int64_t pid, int16_t epoch)
+{
+	const struct kb_txns *x = b->txns;
+	struct txn *t;
+	int i;
+
+	for (i = 0; i < x->n; i++) {
+		t = x->v[i];
+		if (t->pid != pid)
+			continue;
+		if (epoch < t->epoch)
+			return KB_INVALID_PRODUCER_EPOCH;
+		if (epoch > t->epoch || t->state != ONGOING ||
+		    !find_part(t, topic, (int)strlen(topic), part))
+			return INVALID_TXN_STATE;
+		return KB_NONE;
+	}
+	return INVALID_PRODUCER_ID_MAPPING;
+}
+
 void
 kb_txn_produced(struct kb_broker *b, const char *topic, int32_t part,
 		int64_t pid, int64_t base)

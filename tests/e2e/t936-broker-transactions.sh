@@ -2,12 +2,13 @@
 # kq-broker is a transaction coordinator: kq-pub --atomic commits what
 # read_committed readers (kq-sub, kcat) then see, an abort leaves nothing
 # visible to them, a transaction open when the broker is killed is aborted
-# at the restart, and one past its timeout is aborted too.
+# at the restart, and one past its timeout is aborted too; a producer
+# whose transaction was aborted under it writes nothing more.
 . "$(dirname "$0")/lib.sh"
 
 D=$TMP/data
 start_kq_broker -d "$D" --fsync always --topic atom:2 --topic int:1 \
-	--topic crash:1 --topic slow:1
+	--topic crash:1 --topic slow:1 --topic zomb:1
 
 test_expect_success '--atomic commits: kq-sub and kcat (read_committed) see it all' '
 	seq 100 | kq-pub -t atom --atomic 2>err &&
@@ -94,6 +95,25 @@ test_expect_success 'a transaction past its timeout is aborted by the broker' '
 	grep_err "fenced by a newer instance" slow.err &&
 	echo 9 | kq-pub -q -t slow &&
 	test "$(kcat_read slow -X isolation.level=read_committed)" = 9
+'
+
+test_expect_success 'a producer whose transaction a restart aborted ...' '
+	open_txn zomb &&
+	{ sleep 600 >zomb.in & } &&
+	echo $! >holder.pid &&
+	exec 3>&- &&
+	kill $BROKER_PID &&
+	while kill -0 $BROKER_PID 2>/dev/null; do sleep 0.1; done
+'
+
+# On the same address, so that the producer comes back to it.
+start_kq_broker -d "$D" --fsync always -l "$KQ_BROKERS"
+
+test_expect_success '... is fenced: what it sends after is refused, never seen' '
+	seq 6 8 >zomb.in &&
+	kill "$(cat holder.pid)" &&
+	wait_for zomb.err "Aborted the transaction" &&
+	test "$(kcat_read zomb -X isolation.level=read_committed | wc -l)" -eq 0
 '
 
 test_done
