@@ -8,8 +8,12 @@
 # Kafka's own scripts set them, 1 GB and G1; it never calls fsync itself,
 # log.flush.interval.messages being unset: like kq-broker --fsync never,
 # the page cache and replication keep the data). Runs alternate; medians
-# are reported, with each broker's time from start to first answer, its
-# memory idle and at its peak under load, and its disk use.
+# are reported. Every row has the wall time of the work, the broker's CPU
+# seconds for it (user and system, from /proc) and the broker's memory
+# (idle after start, and its peak over all the runs); then each broker's
+# time from start to first answer and its disk use. The goal, marked MISS
+# when missed and counted in the last line: kq-broker with --fsync
+# interval, the default, publishes (kq-pub) at least as fast as the mock.
 #
 # Environment: KQ_BIN (programs, default bin/), KQ_TESTBIN (the fixture,
 # default build/tests), KQ_BENCH_RUNS (default 5), KQ_BENCH_OUT (scratch,
@@ -25,8 +29,13 @@ N=1000000
 PARTS=32 # ~3 MB a partition: under the mock's ~5 MB
 export LC_ALL=C
 
+for tool in kcat bc; do
+	command -v "$tool" >/dev/null ||
+		{ echo "bench: $tool is missing (sh scripts/deps.sh test)" >&2; exit 69; }
+done
 [ -x "$TESTBIN/faultbroker" ] ||
 	{ echo "bench: no $TESTBIN/faultbroker (make build/tests/faultbroker)" >&2; exit 69; }
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 rm -rf "$OUT"
 mkdir -p "$OUT"
 pids=""
@@ -85,22 +94,32 @@ first_answer() {
 
 # mem PID FIELD: VmRSS (now) or VmHWM (the peak) of a process, in MB.
 mem() {
-	echo "$(sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status") / 1024" | bc
+	echo "scale=1; $(sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status") / 1024" | bc
 }
 
+# ticks PID: the CPU clock ticks (user and system, all its threads) PID
+# has used.
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# secs BROKER OUTFILE COMMAND...: wall seconds of COMMAND into OUTFILE, and
+# the CPU seconds BROKER spent meanwhile into OUTFILE.cpu.
 secs() {
-	local t0 t1
+	local b=$1 out=$2 t0 t1 c0 c1
+	shift 2
+	c0=$(ticks "${pid[$b]}")
 	t0=$(date +%s%N)
 	"$@"
 	t1=$(date +%s%N)
-	echo "scale=3; ($t1 - $t0) / 1000000000" | bc
+	c1=$(ticks "${pid[$b]}")
+	echo "scale=3; ($t1 - $t0) / 1000000000" | bc >>"$out"
+	echo "scale=3; ($c1 - $c0) / $(getconf CLK_TCK)" | bc >>"$out.cpu"
 }
 
 median() {
 	sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
-declare -A addr pid first
+declare -A addr pid first disk
 # From start to a first answer: a fresh kq-broker, its data empty.
 kqstart() {
 	start first kq-broker -q -l 127.0.0.1:0 -d "$OUT/data/first"
@@ -111,12 +130,15 @@ kill "$P"
 start durable-always kq-broker -q -l 127.0.0.1:0 -d "$OUT/data/always" --fsync always $(topics)
 addr[durable-always]=$B
 pid[durable-always]=$P
+disk[durable-always]=$OUT/data/always
 start durable-interval kq-broker -q -l 127.0.0.1:0 -d "$OUT/data/interval" $(topics)
 addr[durable-interval]=$B
 pid[durable-interval]=$P
+disk[durable-interval]=$OUT/data/interval
 start durable-never kq-broker -q -l 127.0.0.1:0 -d "$OUT/data/never" --fsync never $(topics)
 addr[durable-never]=$B
 pid[durable-never]=$P
+disk[durable-never]=$OUT/data/never
 # The fixture serves while its stdin is open.
 mkfifo "$OUT/ctl"
 exec 9<>"$OUT/ctl"
@@ -133,9 +155,10 @@ if [ -n "$kafka" ]; then
 		B=$(sed -n 's/^KQ_BROKERS=//p' "$OUT/kafka.out")
 	}
 	first_answer kstart
-	kfirst=$T
+	first[kafka]=$T
 	addr[kafka]=$B
 	pid[kafka]=$(sh "$kafka_sh" pids "$OUT/kafka")
+	disk[kafka]=$OUT/kafka
 	for t in $(topics); do
 		case $t in --topic) continue ;; esac
 		kq-topic -q -b "$B" create "${t%:*}" --partitions $PARTS
@@ -170,40 +193,60 @@ for b in $brokers; do
 done
 for i in $(seq "$RUNS"); do
 	for b in $brokers; do
-		secs pub "${addr[$b]}" "pub-$i" >>"$OUT/$b.pub"
-		secs sub "${addr[$b]}" >>"$OUT/$b.sub"
-		secs kpub "${addr[$b]}" "kpub-$i" >>"$OUT/$b.kpub"
-		secs ksub "${addr[$b]}" >>"$OUT/$b.ksub"
+		secs "$b" "$OUT/$b.pub" pub "${addr[$b]}" "pub-$i"
+		secs "$b" "$OUT/$b.sub" sub "${addr[$b]}"
+		secs "$b" "$OUT/$b.kpub" kpub "${addr[$b]}" "kpub-$i"
+		secs "$b" "$OUT/$b.ksub" ksub "${addr[$b]}"
 	done
 done
 
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\t: //p' /proc/cpuinfo | head -1); $N x 100 B lines, $PARTS partitions, median of $RUNS"
-# Ratios: the mock's time over this broker's (above 1: faster than the mock).
-mp=$(median <"$OUT/mock.pub")
-ms=$(median <"$OUT/mock.sub")
-printf "%-18s %10s %10s %9s %10s %10s %9s\n" broker "publish s" "msgs/s" "x mock" \
-	"consume s" "msgs/s" "x mock"
+echo "x mock: the mock's time over the broker's (above 1: faster than the mock); CPU s: the broker's own, for the work; MB: the broker's RSS, idle after start and its peak over all the runs"
+misses=0
+# row BROKER CLIENT PUB SUB GOAL: one row, PUB and SUB the names of the
+# runs' files; with GOAL, the publish ratio is checked against 1.
+row() {
+	local b=$1 client=$2 p s xp mark=""
+	p=$(median <"$OUT/$b.$3")
+	s=$(median <"$OUT/$b.$4")
+	xp=$(echo "scale=3; $(median <"$OUT/mock.$3") / $p" | bc)
+	if [ -n "$5" ]; then
+		if [ "$(echo "$xp >= 1" | bc)" -eq 1 ]; then
+			mark="ok: publish x mock >= 1"
+		else
+			mark="MISS: publish x mock >= 1"
+			misses=$((misses + 1))
+		fi
+	fi
+	printf "%-17s %-6s %8.3f %8.0f %6.2f %6.2f %8.3f %8.0f %6.2f %6.2f %7.1f %7.1f%s\n" \
+		"$b" "$client" "$p" "$(echo "$N / $p" | bc)" "$xp" \
+		"$(median <"$OUT/$b.$3.cpu")" \
+		"$s" "$(echo "$N / $s" | bc)" \
+		"$(echo "scale=3; $(median <"$OUT/mock.$4") / $s" | bc)" \
+		"$(median <"$OUT/$b.$4.cpu")" \
+		"${idle[$b]}" "$(mem "${pid[$b]}" VmHWM)" "${mark:+  $mark}"
+}
+printf "%-17s %-6s %8s %8s %6s %6s %8s %8s %6s %6s %7s %7s  %s\n" broker client \
+	"pub s" "msgs/s" "x mock" "CPU s" "sub s" "msgs/s" "x mock" "CPU s" \
+	"idle MB" "peak MB" goal
 for b in $brokers; do
-	p=$(median <"$OUT/$b.pub")
-	s=$(median <"$OUT/$b.sub")
-	printf "%-18s %10s %10.0f %9.2f %10s %10.0f %9.2f\n" "$b" \
-		"$p" "$(echo "$N / $p" | bc)" "$(echo "scale=3; $mp / $p" | bc)" \
-		"$s" "$(echo "$N / $s" | bc)" "$(echo "scale=3; $ms / $s" | bc)"
+	goal=
+	[ "$b" != durable-interval ] || goal=1
+	row "$b" kq pub sub "$goal"
 done
+for b in $brokers; do
+	row "$b" kcat kpub ksub ""
+done
+printf "start to first answer: kq-broker %.3f s" "${first[kq-broker]}"
+[ -z "$kafka" ] || printf "; Apache Kafka %.3f s (storage format included)" "${first[kafka]}"
 echo
-echo "with kcat (-P, and -C -e into wc -l), the same lines and topics:"
-printf "%-18s %10s %10s\n" broker "publish s" "consume s"
+printf "disk:"
 for b in $brokers; do
-	printf "%-18s %10s %10s\n" "$b" "$(median <"$OUT/$b.kpub")" \
-		"$(median <"$OUT/$b.ksub")"
+	[ -n "${disk[$b]:-}" ] || continue
+	printf " %s %s;" "$b" "$(du -sh "${disk[$b]}" | cut -f1)"
 done
+printf " mock in memory"
+[ -n "$kafka" ] || printf "; no Apache Kafka (sh scripts/deps.sh test)"
 echo
-echo "memory (RSS, MB): idle after start, and the peak over all the runs:"
-for b in $brokers; do
-	printf "%-18s %6s idle %6s peak\n" "$b" "${idle[$b]}" "$(mem "${pid[$b]}" VmHWM)"
-done
-echo "start to first answer: kq-broker ${first[kq-broker]} s${kafka:+; Apache Kafka $kfirst s (storage format included)}"
-for d in always interval never; do
-	echo "disk ($d): $(du -sh "$OUT/data/$d" | cut -f1)"
-done
-[ -z "$kafka" ] || echo "disk (kafka): $(du -sh "$OUT/kafka" | cut -f1)"
+echo
+echo "$misses $([ "$misses" -eq 1 ] && echo "row misses its goal" || echo "rows miss their goals") (MISS above); load average before and after: $load0 / $(cut -d' ' -f1-3 /proc/loadavg)"

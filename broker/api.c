@@ -42,6 +42,7 @@ static const struct api {
 	{KB_API_VERSIONS, "ApiVersions", 0, 4, 3, api_versions},
 	{KB_CREATE_TOPICS, "CreateTopics", 0, 7, 5, create_topics},
 	{KB_DELETE_TOPICS, "DeleteTopics", 0, 6, 4, delete_topics},
+	{KB_DELETE_RECORDS, "DeleteRecords", 0, 2, 2, kb_api_delete_records},
 	{KB_INIT_PRODUCER_ID, "InitProducerId", 0, 2, 2,
 	 kb_api_init_producer_id},
 	{KB_ADD_PARTITIONS_TO_TXN, "AddPartitionsToTxn", 0, 3, 3,
@@ -133,6 +134,16 @@ api_versions(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	put_versions(out, KB_NONE, r->ver);
 	return KB_REPLY;
 }
+
+size_t
+kb_api_room(int key)
+{
+	/* KB_FETCH_MAX and a first batch of up to max.message.bytes' default. */
+	return key == KB_FETCH ? (size_t)KB_FETCH_MAX + 1048588 + 65536 : 0;
+}
+
+const struct kb_proto kb_api_proto = {kb_api_handle, kb_api_name,
+				      kb_api_room};
 
 int
 kb_api_handle(struct kb_broker *b, struct kb_req *r)

@@ -32,6 +32,7 @@ enum {
 	KB_API_VERSIONS = 18,
 	KB_CREATE_TOPICS = 19,
 	KB_DELETE_TOPICS = 20,
+	KB_DELETE_RECORDS = 21,
 	KB_INIT_PRODUCER_ID = 22,
 	KB_ADD_PARTITIONS_TO_TXN = 24,
 	KB_ADD_OFFSETS_TO_TXN = 25,
@@ -65,9 +66,13 @@ const char *kb_api_name(int key);
 int kb_api_flexible(int key, int ver);
 /* Handle one request whose header net.c has read. */
 int kb_api_handle(struct kb_broker *b, struct kb_req *r);
+/* The room a request's answer may take (a Fetch's), for the net layer. */
+size_t kb_api_room(int key);
+/* The requests as the connection layer sees them. */
+extern const struct kb_proto kb_api_proto;
 
 kb_handler kb_api_produce, kb_api_fetch, kb_api_list_offsets,
-	kb_api_init_producer_id;
+	kb_api_delete_records, kb_api_init_producer_id;
 kb_handler kb_api_find_coordinator, kb_api_join_group, kb_api_sync_group,
 	kb_api_heartbeat, kb_api_leave_group, kb_api_offset_commit,
 	kb_api_offset_fetch, kb_api_list_groups, kb_api_describe_groups,

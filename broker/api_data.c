@@ -1,6 +1,6 @@
 /*
- * The data path: Produce, Fetch (with long polling), ListOffsets and
- * InitProducerId.
+ * The data path: Produce, Fetch (with long polling), ListOffsets,
+ * DeleteRecords and InitProducerId.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -583,6 +583,67 @@ kb_api_list_offsets(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		kb_tags(in);
 		kb_put_tags(out);
 	}
+	kb_tags(in);
+	kb_put_tags(out);
+	return in->err ? KB_BADREQ : KB_REPLY;
+}
+
+/* --- DeleteRecords --------------------------------------------------------- */
+
+int
+kb_api_delete_records(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
+		      struct kb_buf *out)
+{
+	int32_t ntopics = kb_array(in), i, j, np;
+
+	if (in->err)
+		return KB_BADREQ;
+	kb_put_i32(out, 0);
+	kb_put_array(out, ntopics);
+	for (i = 0; i < ntopics; i++) {
+		struct kb_str topic = kb_string(in);
+
+		np = kb_array(in);
+		if (in->err)
+			return KB_BADREQ;
+		kb_put_str(out, topic);
+		kb_put_array(out, np);
+		for (j = 0; j < np; j++) {
+			int32_t part = kb_i32(in);
+			int64_t off = kb_i64(in), low = -1;
+			int16_t err;
+			struct kb_log *lg;
+
+			kb_tags(in);
+			if (in->err)
+				return KB_BADREQ;
+			if ((lg = find_log(b, topic, part, &err))) {
+				int64_t before = lg->start;
+
+				err = (int16_t)kb_log_delete_records(lg, off,
+								     &low);
+				if (err == KB_KAFKA_STORAGE_ERROR)
+					kb_note(b, "%s: %s/log-start-offset: %s",
+						lg->name, lg->dir,
+						strerror(errno));
+				else if (low > before)
+					kb_note(b,
+						"%s: records below %lld deleted "
+						"(for %s)",
+						lg->name, (long long)low,
+						r->c->client_id
+							? r->c->client_id
+							: r->c->peer);
+			}
+			kb_put_i32(out, part);
+			kb_put_i64(out, err ? -1 : low);
+			kb_put_i16(out, err);
+			kb_put_tags(out);
+		}
+		kb_tags(in);
+		kb_put_tags(out);
+	}
+	kb_i32(in);
 	kb_tags(in);
 	kb_put_tags(out);
 	return in->err ? KB_BADREQ : KB_REPLY;

@@ -63,24 +63,33 @@ kb_broker_sync_logs(struct kb_broker *b)
 
 /*
  * Each second: --fsync interval syncs; in every mode, the recovery points
- * the syncs moved are written.
+ * the syncs moved are written. The syncer does both on its thread: the
+ * loop only hands the work over and, a second later, takes the results
+ * (while the thread is still at them, this second's wait a second more).
  */
 static void
 fsync_tick(struct kb_loop *l, void *arg)
 {
 	struct kb_broker *b = arg;
-	int i, p;
+	int i, p, rc, fail = 0, data = b->fsync == KB_FSYNC_INTERVAL;
 
-	if (b->fsync == KB_FSYNC_INTERVAL && kb_broker_sync_logs(b) &&
-	    !b->fsync_failed) {
+	if ((rc = kb_syncer_collect(&b->syncer)) < 0)
+		fail = errno;
+	for (i = 0; rc != 1 && i < b->topics.n; i++)
+		for (p = 0; p < b->topics.v[i]->nparts; p++)
+			if (kb_log_sync_later(&b->syncer,
+					      &b->topics.v[i]->parts[p], data))
+				fail = errno;
+	if (rc != 1)
+		kb_syncer_kick(&b->syncer);
+	if (data && kb_offsets_sync(&b->offsets))
+		fail = errno;
+	if (data && fail && !b->fsync_failed) {
 		b->fsync_failed = 1;
 		kb_note(b, "fsync: %s: the files it failed on refuse "
 			   "writes until a restart",
-			strerror(errno));
+			strerror(fail));
 	}
-	for (i = 0; i < b->topics.n; i++)
-		for (p = 0; p < b->topics.v[i]->nparts; p++)
-			kb_log_checkpoint(&b->topics.v[i]->parts[p]);
 	b->timer_fsync = kb_timer_add(l, KB_FSYNC_INTERVAL_MS, fsync_tick, b);
 }
 
@@ -176,7 +185,8 @@ kb_broker_open(struct kb_broker *b, const struct kb_settings *s, char *err,
 	}
 	if (kb_txn_open(b, s->data_dir, err, errsize))
 		return EX_IOERR;
-	if (kb_net_listen(b, s->listen_host, s->listen_port, err, errsize))
+	if (kb_net_listen(b, &kb_api_proto, s->listen_host, s->listen_port,
+			  err, errsize))
 		return EX_UNAVAILABLE;
 	b->port = kb_net_port(b);
 	/* A wildcard address is no address to give clients. */
@@ -189,6 +199,10 @@ kb_broker_open(struct kb_broker *b, const struct kb_settings *s, char *err,
 	} else {
 		b->host = kq_estrdup(s->listen_host);
 	}
+	/* Without the thread, the loop syncs by itself, as it can. */
+	if ((rc = kb_syncer_start(&b->syncer)))
+		kb_note(b, "no sync thread (%s): syncs stall the broker",
+			strerror(rc));
 	kb_loop_before_sleep(b->loop, before_sleep, b);
 	b->timer_fsync = kb_timer_add(b->loop, KB_FSYNC_INTERVAL_MS,
 				      fsync_tick, b);
@@ -245,6 +259,7 @@ kb_broker_close(struct kb_broker *b)
 	}
 	kb_txn_close(b);
 	kb_topics_close(&b->topics);
+	kb_syncer_stop(&b->syncer);
 	kb_offsets_close(&b->offsets);
 	kb_pids_close(&b->pids);
 	if (b->lockfd >= 0)

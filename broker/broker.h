@@ -34,6 +34,7 @@ enum {
 };
 
 struct kb_conn;
+struct kb_proto;
 struct kb_park;
 struct kb_group;
 struct kb_txns;
@@ -63,6 +64,7 @@ struct kb_broker {
 	struct kb_txns *txns;	 /* the transaction coordinator (txn.c) */
 
 	/* Connections. */
+	const struct kb_proto *proto; /* the requests they carry */
 	int lfd;
 	struct kb_conn *conns; /* a list */
 	struct kb_conn *ready; /* unparked, to be resumed before sleeping */
@@ -81,6 +83,7 @@ struct kb_broker {
 	int appended; /* data came since the parked fetches were looked at */
 	uint64_t timer_fsync, timer_retain;
 	int fsync_failed; /* logged once: a failed sync fails for good */
+	struct kb_syncer syncer; /* the logs' syncs, off the loop */
 };
 
 /* A notable event: "kq-broker: message" on stderr, unless -q. */

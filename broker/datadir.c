@@ -18,11 +18,20 @@
 
 /* The files kq-broker writes at the top of its data directory. */
 static const char *const own_files[] = {
-	".lock",	 "meta.properties", "meta.properties.tmp",
-	"group-offsets", "group-offsets.tmp", "group-metadata",
-	"group-metadata.tmp", ".topic.tmp", "producer-ids",
-	"transactions", "transactions.tmp",
-	"kq-broker.log", "kq-broker.pid", NULL,
+	".lock",
+	"meta.properties",
+	"meta.properties.tmp",
+	"group-offsets",
+	"group-offsets.tmp",
+	"group-metadata",
+	"group-metadata.tmp",
+	".topic.tmp",
+	"producer-ids",
+	"transactions",
+	"transactions.tmp",
+	"kq-broker.log",
+	"kq-broker.pid",
+	NULL,
 };
 
 /* Kafka's node.id: kq-broker is node 1 (the one Metadata names). */
@@ -71,9 +80,11 @@ kb_datadir_entry(const char *name)
 		if (!strcmp(name, own_files[i]))
 			return KB_ENTRY_FILE;
 	if (ends(name, n, ".topic"))
-		return topic_name(name, n - 6) ? KB_ENTRY_TOPIC : KB_ENTRY_OTHER;
+		return topic_name(name, n - 6) ? KB_ENTRY_TOPIC
+					       : KB_ENTRY_OTHER;
 	if (ends(name, n, ".topic.tmp"))
-		return topic_name(name, n - 10) ? KB_ENTRY_FILE : KB_ENTRY_OTHER;
+		return topic_name(name, n - 10) ? KB_ENTRY_FILE
+						: KB_ENTRY_OTHER;
 	/* NAME-P.0123456789abcdef-delete */
 	if (ends(name, n, "-delete") && n > 7 + 17 && name[n - 24] == '.' &&
 	    strspn(name + n - 23, "0123456789abcdef") == 16)
@@ -88,7 +99,9 @@ kb_datadir_part_file(const char *name)
 	size_t n = strlen(name);
 
 	if (!strcmp(name, "recovery-point") ||
-	    !strcmp(name, "recovery-point.tmp"))
+	    !strcmp(name, "recovery-point.tmp") ||
+	    !strcmp(name, "log-start-offset") ||
+	    !strcmp(name, "log-start-offset.tmp"))
 		return 1;
 	if (n < 21 || strspn(name, "0123456789") != 20 || name[20] != '.')
 		return 0;
@@ -98,19 +111,19 @@ kb_datadir_part_file(const char *name)
 
 /* What is in the directory, before anything is written there. */
 struct scan {
-	int meta;	   /* meta.properties */
-	int offsets;	   /* group-offsets: an earlier kq-broker ran here */
-	int others;	   /* entries besides .lock */
-	int foreign;	   /* entries kq-broker does not write */
-	char first[256];   /* the first of them, else the first other */
+	int meta;	 /* meta.properties */
+	int offsets;	 /* group-offsets: an earlier kq-broker ran here */
+	int others;	 /* entries besides .lock */
+	int foreign;	 /* entries kq-broker does not write */
+	char first[256]; /* the first of them, else the first other */
 };
 
 /* Whether a partition directory holds only what the broker writes. */
 static int
 part_dir_ours(int dfd, const char *name)
 {
-	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-					   O_CLOEXEC);
+	int fd = openat(dfd, name,
+			O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	DIR *d;
 	struct dirent *e;
 	int ours = 1;
@@ -166,11 +179,9 @@ scan(const char *dir, struct scan *sc)
 		/* What a start cut short leaves: nothing to adopt. */
 		if (strcmp(e->d_name, ".lock") &&
 		    strcmp(e->d_name, "meta.properties.tmp") && !sc->others++)
-			snprintf(sc->first, sizeof(sc->first), "%s",
-				 e->d_name);
+			snprintf(sc->first, sizeof(sc->first), "%s", e->d_name);
 		if (!entry_ours(dirfd(d), e->d_name) && !sc->foreign++)
-			snprintf(sc->first, sizeof(sc->first), "%s",
-				 e->d_name);
+			snprintf(sc->first, sizeof(sc->first), "%s", e->d_name);
 	}
 	closedir(d);
 	return 0;
@@ -225,7 +236,8 @@ cluster_id(char out[23])
 	}
 	for (i = 0; i < 22; i++) {
 		int bit = i * 6, byte = bit / 8, off = bit % 8;
-		unsigned v = ((unsigned)r[byte] << 8 | r[byte + 1]) >> (10 - off);
+		unsigned v =
+			((unsigned)r[byte] << 8 | r[byte + 1]) >> (10 - off);
 
 		out[i] = b64[v & 63];
 	}

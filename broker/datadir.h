@@ -27,7 +27,7 @@ int kb_datadir_part_file(const char *name);
  * of an earlier kq-broker (then marked: note says so); lock it for this
  * process (*lockfd). 0, or an exit status with a message in err.
  */
-int kb_datadir_open(const char *dir, int *lockfd, char *note,
-		    size_t notesize, char *err, size_t errsize);
+int kb_datadir_open(const char *dir, int *lockfd, char *note, size_t notesize,
+		    char *err, size_t errsize);
 
 #endif

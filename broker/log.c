@@ -10,9 +10,12 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <pthread.h>
 
 #include "die.h"
 #include "errors.h"
+
+static void settle(struct kb_log *lg);
 
 /* --- CRC-32C -------------------------------------------------------------- */
 
@@ -643,30 +646,51 @@ rp_load(const struct kb_log *lg, int *found)
 	return v;
 }
 
+/*
+ * DIR/file := line, through DIR/file.tmp, a rename and a directory fsync:
+ * synced before the rename, the file never reads as a line that was not
+ * written, and a crash leaves the old line or the new one.
+ */
 static int
-rp_save(struct kb_log *lg, int clean)
+line_write(const char *dir, const char *file, const char *line)
 {
-	char path[4096], tmp[4200], line[64];
-	int fd, n;
+	char path[4096], tmp[4200];
+	size_t n = strlen(line);
+	int fd;
 
-	snprintf(path, sizeof(path), "%s/recovery-point", lg->dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	n = snprintf(line, sizeof(line), "%" PRId64 "%s\n", lg->recovery,
-		     clean ? " clean" : "");
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -1;
-	if (write(fd, line, (size_t)n) != n || fdatasync(fd)) {
+	if (write(fd, line, n) != (ssize_t)n || fdatasync(fd)) {
 		close(fd);
 		unlink(tmp);
 		return -1;
 	}
-	/*
-	 * A point lost to a crash is an older one: only a longer check.
-	 * Synced before the rename, the file never reads as a point that
-	 * was not written.
-	 */
-	if (close(fd) || rename(tmp, path) || kb_sync_dir(lg->dir))
+	if (close(fd) || rename(tmp, path) || kb_sync_dir(dir))
+		return -1;
+	return 0;
+}
+
+/*
+ * DIR/recovery-point := v; the syncer's thread calls it too. A point
+ * lost to a crash is an older one: only a longer check.
+ */
+static int
+rp_write(const char *dir, int64_t v, int clean)
+{
+	char line[64];
+
+	snprintf(line, sizeof(line), "%" PRId64 "%s\n", v,
+		 clean ? " clean" : "");
+	return line_write(dir, "recovery-point", line);
+}
+
+static int
+rp_save(struct kb_log *lg, int clean)
+{
+	if (rp_write(lg->dir, lg->recovery, clean))
 		return -1;
 	lg->saved = lg->recovery;
 	return 0;
@@ -678,6 +702,58 @@ kb_log_checkpoint(struct kb_log *lg)
 	if (lg->recovery == lg->saved)
 		return 0;
 	return rp_save(lg, 0);
+}
+
+/* --- the log start offset ---------------------------------------------- */
+
+/*
+ * DIR/log-start-offset holds the start DeleteRecords moved the log to
+ * (Kafka's log-start-offset-checkpoint, per partition). Missing, the
+ * start is the first segment's base; it is written only by DeleteRecords,
+ * since retention moves the start to a segment's base, which the files
+ * tell by themselves.
+ */
+static int64_t
+ls_load(const struct kb_log *lg)
+{
+	char path[4096], line[64];
+	long long v;
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/log-start-offset", lg->dir);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	line[n > 0 ? n : 0] = 0;
+	if (sscanf(line, "%lld", &v) < 1 || v < 0)
+		return 0;
+	return v;
+}
+
+int
+kb_log_delete_records(struct kb_log *lg, int64_t offset, int64_t *low)
+{
+	char line[32];
+
+	*low = lg->start;
+	if (offset == -1)
+		offset = lg->next;
+	if (offset < 0 || offset > lg->next)
+		return KB_OFFSET_OUT_OF_RANGE;
+	if (offset <= lg->start)
+		return 0;
+	/*
+	 * On disk before the answer: a client told the records are gone
+	 * must not see them again after a crash.
+	 */
+	snprintf(line, sizeof(line), "%" PRId64 "\n", offset);
+	if (line_write(lg->dir, "log-start-offset", line))
+		return KB_KAFKA_STORAGE_ERROR;
+	lg->start = offset;
+	*low = offset;
+	return 0;
 }
 
 static int
@@ -821,7 +897,12 @@ kb_log_open(struct kb_log *lg, const char *dir, const char *name,
 		}
 	}
 	lg->recovery = lg->next;
-	lg->start = lg->segs[0].base;
+	/* A tail cut short by recovery takes the start down with it. */
+	lg->start = ls_load(lg);
+	if (lg->start < lg->segs[0].base)
+		lg->start = lg->segs[0].base;
+	if (lg->start > lg->next)
+		lg->start = lg->next;
 	lg->ready = 1;
 	free(bases);
 	return 0;
@@ -836,6 +917,7 @@ kb_log_close(struct kb_log *lg)
 {
 	size_t i;
 
+	settle(lg);
 	if (lg->dirty && !lg->failed && fdatasync(lg->segs[lg->nsegs - 1].fd))
 		kq_warn("%s: fsync: %s", lg->name, strerror(errno));
 	else if (lg->ready && !lg->failed) {
@@ -859,12 +941,18 @@ kb_log_remove(struct kb_log *lg)
 	size_t i;
 	char *dir = kq_estrdup(lg->dir), path[4096];
 
+	/* The syncer may be writing in the directory. */
+	settle(lg);
 	for (i = 0; i < lg->nsegs; i++)
 		seg_unlink(lg, lg->segs[i].base);
 	snprintf(path, sizeof(path), "%s/recovery-point", dir);
 	unlink(path);
 	/* Left by a crash in the middle of a checkpoint. */
 	snprintf(path, sizeof(path), "%s/recovery-point.tmp", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/log-start-offset", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/log-start-offset.tmp", dir);
 	unlink(path);
 	lg->dirty = lg->ready = 0;
 	kb_log_close(lg);
@@ -884,6 +972,16 @@ roll(struct kb_log *lg)
 
 		tidx_push(t, t->max_ts, rel);
 		tidx_write(t, t->max_ts, rel);
+	}
+	/*
+	 * The syncer's descriptor shares this one's error state: a failure
+	 * it saw is reported to it alone, so take its result first.
+	 */
+	if (lg->syncing)
+		settle(lg);
+	if (lg->failed) {
+		errno = lg->failed;
+		return -1;
 	}
 	if (fdatasync(t->fd)) {
 		lg->failed = errno;
@@ -1066,6 +1164,9 @@ kb_log_append_marker(struct kb_log *lg, unsigned char *p, size_t n,
 int
 kb_log_sync(struct kb_log *lg)
 {
+	/* See roll(). */
+	if (lg->syncing)
+		settle(lg);
 	if (lg->failed) {
 		errno = lg->failed;
 		return -1;
@@ -1079,6 +1180,190 @@ kb_log_sync(struct kb_log *lg)
 	lg->dirty = 0;
 	lg->recovery = lg->next;
 	return 0;
+}
+
+/* --- the syncer ----------------------------------------------------------- */
+
+static void *
+syncer_main(void *arg)
+{
+	struct kb_syncer *s = arg;
+	size_t i;
+
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (!s->busy && !s->quit)
+			pthread_cond_wait(&s->cv, &s->mu);
+		if (!s->busy)
+			break;
+		/* The jobs are the thread's until busy is cleared. */
+		pthread_mutex_unlock(&s->mu);
+		for (i = 0; i < s->n; i++) {
+			struct kb_syncjob *j = &s->jobs[i];
+
+			if (j->fd >= 0 && fdatasync(j->fd)) {
+				j->err = errno;
+				continue;
+			}
+			j->saved = rp_write(j->dir, j->next, 0) == 0;
+		}
+		pthread_mutex_lock(&s->mu);
+		s->busy = 0;
+		pthread_cond_broadcast(&s->cv);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+int
+kb_syncer_start(struct kb_syncer *s)
+{
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	if ((rc = pthread_create(&s->thread, NULL, syncer_main, s)))
+		return rc;
+	s->started = 1;
+	return 0;
+}
+
+void
+kb_syncer_stop(struct kb_syncer *s)
+{
+	if (s->started) {
+		pthread_mutex_lock(&s->mu);
+		s->quit = 1;
+		pthread_cond_broadcast(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->thread, NULL);
+		pthread_mutex_destroy(&s->mu);
+		pthread_cond_destroy(&s->cv);
+	}
+	/* Every log with a job was closed, and took its result. */
+	free(s->jobs);
+	memset(s, 0, sizeof(*s));
+}
+
+/* The results of the jobs done, into their logs. */
+static int
+syncer_apply(struct kb_syncer *s)
+{
+	int fail = 0;
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		struct kb_syncjob *j = &s->jobs[i];
+		struct kb_log *lg = j->lg;
+
+		if (j->fd >= 0)
+			close(j->fd);
+		free(j->dir);
+		lg->syncer = NULL;
+		lg->syncing = 0;
+		if (j->err) {
+			if (!lg->failed)
+				lg->failed = j->err;
+			fail = j->err;
+			continue;
+		}
+		if (lg->failed)
+			continue;
+		if (j->fd >= 0) {
+			if (j->next > lg->recovery)
+				lg->recovery = j->next;
+			/* Nothing appended since: nothing left to sync. */
+			if (lg->next == j->next)
+				lg->dirty = 0;
+		}
+		if (j->saved && j->next > lg->saved)
+			lg->saved = j->next;
+	}
+	s->n = 0;
+	if (fail) {
+		errno = fail;
+		return -1;
+	}
+	return 0;
+}
+
+/* Wait for the thread to finish the jobs, and take their results. */
+static int
+syncer_wait(struct kb_syncer *s)
+{
+	pthread_mutex_lock(&s->mu);
+	while (s->busy)
+		pthread_cond_wait(&s->cv, &s->mu);
+	pthread_mutex_unlock(&s->mu);
+	return syncer_apply(s);
+}
+
+static void
+settle(struct kb_log *lg)
+{
+	if (lg->syncer)
+		syncer_wait(lg->syncer);
+}
+
+int
+kb_syncer_collect(struct kb_syncer *s)
+{
+	int busy;
+
+	if (!s->started)
+		return 0;
+	pthread_mutex_lock(&s->mu);
+	busy = s->busy;
+	pthread_mutex_unlock(&s->mu);
+	return busy ? 1 : syncer_apply(s);
+}
+
+int
+kb_log_sync_later(struct kb_syncer *s, struct kb_log *lg, int data)
+{
+	struct kb_syncjob *j;
+	int fd = -1;
+
+	if (lg->failed) {
+		errno = lg->failed;
+		return -1;
+	}
+	if (data && lg->dirty && (!s->started ||
+				  (fd = fcntl(lg->segs[lg->nsegs - 1].fd,
+					      F_DUPFD_CLOEXEC, 0)) < 0) &&
+	    kb_log_sync(lg))
+		return -1;
+	if (!s->started) {
+		kb_log_checkpoint(lg);
+		return 0;
+	}
+	if (fd < 0 && lg->recovery == lg->saved)
+		return 0;
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 64;
+		s->jobs = kq_erealloc(s->jobs, s->cap * sizeof(*s->jobs));
+	}
+	j = &s->jobs[s->n++];
+	memset(j, 0, sizeof(*j));
+	j->lg = lg;
+	j->fd = fd;
+	j->next = fd >= 0 ? lg->next : lg->recovery;
+	j->dir = kq_estrdup(lg->dir);
+	lg->syncer = s;
+	lg->syncing = fd >= 0;
+	return 0;
+}
+
+void
+kb_syncer_kick(struct kb_syncer *s)
+{
+	if (!s->n)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->busy = 1;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
 }
 
 /* The segment that holds offset: the last whose base is not above it. */
@@ -1370,7 +1655,9 @@ kb_log_offset_for_time(struct kb_log *lg, int64_t ts, int64_t *found)
 		uint64_t pos = 0;
 		int64_t at, first = s->base;
 
-		if (s->max_ts < ts)
+		/* Wholly below the start: deleted, as far as reads go. */
+		if (s->max_ts < ts ||
+		    (i + 1 < lg->nsegs && lg->segs[i + 1].base <= lg->start))
 			continue;
 		/* Every batch before an entry older than ts is older too. */
 		for (j = s->ntidx; j > 0; j--)
@@ -1382,8 +1669,14 @@ kb_log_offset_for_time(struct kb_log *lg, int64_t ts, int64_t *found)
 		at = walk(s, pos, &first, 1, ts, hdr, &bad, &why);
 		if (at < 0)
 			return -1;
-		if ((uint64_t)at < s->size)
-			return record_for_time(s, at, hdr, ts, found);
+		if ((uint64_t)at < s->size) {
+			int64_t off = record_for_time(s, at, hdr, ts, found);
+
+			/* Kafka's answer too: never below the start. */
+			if (off >= 0 && off < lg->start)
+				off = lg->start < lg->next ? lg->start : -1;
+			return off;
+		}
 	}
 	return -1;
 }
@@ -1413,14 +1706,18 @@ kb_log_retain(struct kb_log *lg, int64_t now_ms)
 			  kb_log_size(lg) - s->size >=
 				  (uint64_t)lg->conf.retention_bytes;
 
-		if (!old && !big)
+		/* Wholly below the start DeleteRecords set. */
+		int gone = lg->segs[1].base <= lg->start;
+
+		if (!old && !big && !gone)
 			break;
 		seg_unlink(lg, s->base);
 		seg_close(s);
 		memmove(lg->segs, lg->segs + 1,
 			(lg->nsegs - 1) * sizeof(*lg->segs));
 		lg->nsegs--;
-		lg->start = lg->segs[0].base;
+		if (lg->start < lg->segs[0].base)
+			lg->start = lg->segs[0].base;
 		dropped++;
 	}
 	return dropped;

@@ -8,6 +8,7 @@
 #ifndef KB_LOG_H
 #define KB_LOG_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -82,6 +83,9 @@ struct kb_log {
 	int64_t recovery;
 	int64_t saved;	 /* the recovery point in the file */
 	int ready;	 /* opened whole: close writes the recovery point */
+	/* The syncer holding a job of this log, and whether it syncs data. */
+	struct kb_syncer *syncer;
+	int syncing;
 	struct kb_pstates prod;
 };
 
@@ -140,6 +144,55 @@ int kb_log_sync(struct kb_log *lg);
 int kb_log_checkpoint(struct kb_log *lg);
 
 /*
+ * The syncer: a thread that makes logs durable off the event loop, so
+ * that a second's fdatasyncs (one a partition, a journal commit each) do
+ * not stall every connection. Each second the loop hands it a job for
+ * each log appended to, or whose recovery point moved: fdatasync a
+ * duplicate of the tail's descriptor (a roll or a close on the loop
+ * cannot pull it away), then write the recovery point. The thread
+ * touches no struct kb_log; the loop takes the results at the next tick,
+ * or at once when such a log is synced, rolled, closed or removed
+ * (waiting for the thread then). A failed sync sticks as kb_log_sync's.
+ */
+struct kb_syncjob {
+	struct kb_log *lg;
+	int fd;	      /* the duplicate; -1: only the recovery point */
+	int64_t next; /* the log end (or recovery point) when handed over */
+	char *dir;
+	int err;   /* errno of a failed fdatasync, or 0 */
+	int saved; /* the recovery point was written */
+};
+
+struct kb_syncer {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct kb_syncjob *jobs;
+	size_t n, cap;
+	int busy; /* jobs handed over, not all done */
+	int quit, started;
+};
+
+/* Start the thread: 0, or an errno (the loop then syncs by itself). */
+int kb_syncer_start(struct kb_syncer *s);
+/* Stop it, once every log it had jobs of is closed. */
+void kb_syncer_stop(struct kb_syncer *s);
+/*
+ * 1 while the thread is at the jobs handed over; else their results are
+ * taken: 0, or -1 with errno when a sync failed (the log refuses writes).
+ */
+int kb_syncer_collect(struct kb_syncer *s);
+/*
+ * After collect gave 0 or -1: give the syncer the log's job, if it needs
+ * one: a sync of what was appended when data is set (else, or without a
+ * thread, the sync is done here), the recovery point's write. -1 with
+ * errno when the log failed a sync before.
+ */
+int kb_log_sync_later(struct kb_syncer *s, struct kb_log *lg, int data);
+/* Hand the jobs queued over to the thread. */
+void kb_syncer_kick(struct kb_syncer *s);
+
+/*
  * Append to out the stored batches from offset on, whole, up to max bytes;
  * the first one whatever its size when first_always, else nothing if it
  * is larger. Each batch is checked (its offsets, its CRC-32C) before it
@@ -157,7 +210,20 @@ int kb_log_read(struct kb_log *lg, int64_t offset, size_t max,
  */
 int64_t kb_log_offset_for_time(struct kb_log *lg, int64_t ts, int64_t *found);
 
-/* Drop whole segments past retention; how many were dropped. */
+/*
+ * DeleteRecords: move the log start to offset (-1: the log end), written
+ * to DIR/log-start-offset before it returns. 0 with the start in *low
+ * (an offset below the start leaves it), OFFSET_OUT_OF_RANGE past the
+ * end, KAFKA_STORAGE_ERROR when the file cannot be written. Reads below
+ * the start are OFFSET_OUT_OF_RANGE; retention drops the segments
+ * wholly below it.
+ */
+int kb_log_delete_records(struct kb_log *lg, int64_t offset, int64_t *low);
+
+/*
+ * Drop whole segments past retention, or wholly below the start; how
+ * many were dropped.
+ */
 int kb_log_retain(struct kb_log *lg, int64_t now_ms);
 /* Bytes stored. */
 uint64_t kb_log_size(const struct kb_log *lg);

@@ -124,7 +124,8 @@ kb_timer_add(struct kb_loop *l, int64_t ms, kb_timer_fn *fn, void *arg)
 {
 	if (l->ntimers == l->tcap) {
 		l->tcap = l->tcap ? l->tcap * 2 : 16;
-		l->timers = kq_erealloc(l->timers, l->tcap * sizeof(*l->timers));
+		l->timers =
+			kq_erealloc(l->timers, l->tcap * sizeof(*l->timers));
 	}
 	l->timers[l->ntimers++] =
 		(struct timer){++l->next_id, mono_ms() + ms, fn, arg};
@@ -225,9 +226,9 @@ kb_loop_run(struct kb_loop *l, volatile sig_atomic_t *stop)
 				mask |= KB_READ;
 			if (evs[i].events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
 				mask |= KB_WRITE;
-			mask &= f->mask | (evs[i].events & (EPOLLERR | EPOLLHUP)
-						   ? KB_READ
-						   : 0);
+			mask &= f->mask |
+				(evs[i].events & (EPOLLERR | EPOLLHUP) ? KB_READ
+								       : 0);
 			if (evs[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 				mask |= KB_HUP;
 			if (mask)

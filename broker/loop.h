@@ -26,8 +26,7 @@ typedef void kb_hook_fn(struct kb_loop *l, void *arg);
 struct kb_loop *kb_loop_new(void);
 void kb_loop_free(struct kb_loop *l);
 /* Watch fd for the events in mask (KB_READ|KB_WRITE); 0 or -1 (errno). */
-int kb_loop_watch(struct kb_loop *l, int fd, int mask, kb_io_fn *fn,
-		  void *arg);
+int kb_loop_watch(struct kb_loop *l, int fd, int mask, kb_io_fn *fn, void *arg);
 /* Change the events watched; 0 stops watching (the fd stays known). */
 int kb_loop_mask(struct kb_loop *l, int fd, int mask);
 void kb_loop_forget(struct kb_loop *l, int fd);

@@ -13,8 +13,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "api.h"
-
 /*
  * A connection's input buffer starts at IN_MIN and doubles as bytes come,
  * up to its frame's size: a length prefix alone takes no memory.
@@ -24,19 +22,15 @@
 #define OUT_MAX (256 * 1024)
 /* Larger buffers go back once empty, when memory runs short. */
 #define BUF_KEEP (64 * 1024)
-/*
- * The room a Fetch answer may take: KB_FETCH_MAX and a first batch of up
- * to max.message.bytes' default, behind up to OUT_MAX unsent.
- */
-#define FETCH_ROOM ((size_t)OUT_MAX + KB_FETCH_MAX + 1048588 + 65536)
 /* A limit is logged at most this often. */
 #define LIMIT_LOG_MS 10000
 /* Idle and slow connections are looked for this often. */
 #define SWEEP_MS 1000
 
 static const char *const limit_names[KB_NLIMITS] = {
-	"connection limit", "connection limit per address", "memory limit",
-	"idle timeout", "request timeout", "answer timeout",
+	"connection limit", "connection limit per address",
+	"memory limit",	    "idle timeout",
+	"request timeout",  "answer timeout",
 };
 
 /*
@@ -44,7 +38,7 @@ static const char *const limit_names[KB_NLIMITS] = {
  * next says how many hits it stands for; a flood gives a line in 10 s.
  */
 static void KQ_PRINTF(3, 4)
-limit_note(struct kb_broker *b, int which, const char *fmt, ...)
+	limit_note(struct kb_broker *b, int which, const char *fmt, ...)
 {
 	int64_t now = kb_loop_now(b->loop);
 	char line[512], more[96] = "";
@@ -109,8 +103,8 @@ mem_free(const struct kb_broker *b, int big)
  * handed nothing until kb_net_tick sees them free.
  */
 static void
-mem_wait(struct kb_broker *b, struct kb_conn *c, const char *what,
-	 size_t want, int big)
+mem_wait(struct kb_broker *b, struct kb_conn *c, const char *what, size_t want,
+	 int big)
 {
 	if (!c->mem_wait) {
 		c->mem_wait = 1;
@@ -232,9 +226,10 @@ conn_flush(struct kb_broker *b, struct kb_conn *c)
 		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
 		if (w < 0) {
-			conn_drop(b, c, errno == EPIPE || errno == ECONNRESET
-						? NULL
-						: strerror(errno));
+			conn_drop(b, c,
+				  errno == EPIPE || errno == ECONNRESET
+					  ? NULL
+					  : strerror(errno));
 			return -1;
 		}
 		c->outoff += (size_t)w;
@@ -270,20 +265,26 @@ kb_reply_end(struct kb_conn *c, size_t mark)
  * Whether c may be handed a request of this key now: its answers taken
  * (mostly), and for a Fetch the room its answer may take, which it holds
  * until answered. With no answer held anywhere a Fetch goes whatever the
- * room, or a --max-memory below FETCH_ROOM would stop every one.
+ * room, or a --max-memory below that room would stop every one.
  */
 static int
 may_handle(struct kb_broker *b, struct kb_conn *c, int16_t key, size_t size)
 {
+	size_t room;
+	char what[48];
+
 	if (unsent(c) > OUT_MAX)
 		return 0;
-	if (key != KB_FETCH)
+	if (!(room = b->proto->room(key)))
 		return 1;
-	if (mem_free(b, 1) < FETCH_ROOM + size && b->mem_out > c->mem_out) {
-		mem_wait(b, c, "a Fetch", FETCH_ROOM + size, 2);
+	/* Behind up to OUT_MAX unsent. */
+	room += (size_t)OUT_MAX + size;
+	if (mem_free(b, 1) < room && b->mem_out > c->mem_out) {
+		snprintf(what, sizeof(what), "a %s", b->proto->name(key));
+		mem_wait(b, c, what, room, 2);
 		return 0;
 	}
-	c->hold = FETCH_ROOM + size;
+	c->hold = room;
 	account(b, c);
 	return 1;
 }
@@ -307,8 +308,8 @@ out_compact(struct kb_conn *c)
 static void
 req_clock(struct kb_broker *b, struct kb_conn *c, int new)
 {
-	int partial = c->inlen > 0 &&
-		      (c->inlen < 4 || c->inlen - 4 < kb_be32(c->in));
+	int partial =
+		c->inlen > 0 && (c->inlen < 4 || c->inlen - 4 < kb_be32(c->in));
 
 	if (!partial)
 		c->req_since = 0;
@@ -367,7 +368,7 @@ conn_process(struct kb_broker *b, struct kb_conn *c)
 		pos += 4 + size;
 		out_compact(c);
 		mark = kb_reply_begin(c, r.corr);
-		rc = kb_api_handle(b, &r);
+		rc = b->proto->handle(b, &r);
 		if (!c->parked)
 			c->hold = 0;
 		account(b, c);
@@ -391,14 +392,15 @@ conn_process(struct kb_broker *b, struct kb_conn *c)
 			break;
 		case KB_FAIL:
 			c->out.len = mark;
-			conn_drop(b, c, "storage failed: the request is not "
-					"acknowledged");
+			conn_drop(b, c,
+				  "storage failed: the request is not "
+				  "acknowledged");
 			return;
 		default: {
 			char why[128];
 
 			snprintf(why, sizeof(why), "malformed %s v%d request",
-				 kb_api_name(r.key), r.ver);
+				 b->proto->name(r.key), r.ver);
 			c->out.len = mark;
 			conn_drop(b, c, why);
 			return;
@@ -660,8 +662,9 @@ sweep(struct kb_loop *l, void *arg)
 			conn_free(b, c);
 		} else if (b->idle_ms && !c->inlen && !unsent(c) &&
 			   now - c->active > b->idle_ms) {
-			limit_note(b, KB_LIMIT_IDLE, "closed %s (%s), idle for "
-						     "%llds",
+			limit_note(b, KB_LIMIT_IDLE,
+				   "closed %s (%s), idle for "
+				   "%llds",
 				   c->peer, client_name(c),
 				   (long long)(now - c->active) / 1000);
 			conn_free(b, c);
@@ -671,8 +674,8 @@ sweep(struct kb_loop *l, void *arg)
 }
 
 int
-kb_net_listen(struct kb_broker *b, const char *host, int port, char *err,
-	      size_t errsize)
+kb_net_listen(struct kb_broker *b, const struct kb_proto *p, const char *host,
+	      int port, char *err, size_t errsize)
 {
 	struct addrinfo hints = {0}, *res, *ai;
 	char ps[16];
@@ -686,6 +689,7 @@ kb_net_listen(struct kb_broker *b, const char *host, int port, char *err,
 		snprintf(err, errsize, "%s: %s", host, gai_strerror(rc));
 		return -1;
 	}
+	b->proto = p;
 	b->lfd = -1;
 	for (ai = res; ai; ai = ai->ai_next) {
 		b->lfd = socket(ai->ai_family,
@@ -712,8 +716,9 @@ kb_net_listen(struct kb_broker *b, const char *host, int port, char *err,
 	/* A request larger than big input may take could never be read. */
 	if (b->max_request > b->max_memory - b->max_memory / 4 - 4) {
 		b->max_request = b->max_memory - b->max_memory / 4 - 4;
-		kb_note(b, "--max-request-size lowered to %zu KiB, three "
-			   "quarters of --max-memory",
+		kb_note(b,
+			"--max-request-size lowered to %zu KiB, three "
+			"quarters of --max-memory",
 			b->max_request >> 10);
 	}
 	if (b->idle_ms || b->request_ms)
@@ -804,8 +809,9 @@ kb_net_tick(struct kb_broker *b)
 	 * not wait again at once: before_sleep calls this until none is.
 	 */
 	for (c = b->conns; c; c = c->next) {
-		if (!c->mem_wait || (mem_free(b, c->mem_big) < c->mem_want &&
-				     !(c->mem_big > 1 && b->mem_out == c->mem_out)))
+		if (!c->mem_wait ||
+		    (mem_free(b, c->mem_big) < c->mem_want &&
+		     !(c->mem_big > 1 && b->mem_out == c->mem_out)))
 			continue;
 		c->mem_wait = 0;
 		b->mem_waits--;

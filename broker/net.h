@@ -28,27 +28,27 @@ struct kb_conn {
 	int fd;
 	struct kb_broker *b;
 	uint64_t id;
-	char peer[96];	  /* "127.0.0.1:51234" */
-	char *client_id;  /* as the latest request named it */
+	char peer[96];	 /* "127.0.0.1:51234" */
+	char *client_id; /* as the latest request named it */
 	unsigned char *in;
 	size_t inlen, incap;
 	struct kb_buf out;
-	size_t outoff;	  /* written so far of out */
-	int parked;	  /* a request waits: no other is read */
+	size_t outoff; /* written so far of out */
+	int parked;    /* a request waits: no other is read */
 	/* Called if the connection goes while parked. */
 	void (*cancel)(struct kb_broker *b, void *arg);
 	void *cancel_arg;
-	char addr[64];	  /* "127.0.0.1": the limit per address */
+	char addr[64];		/* "127.0.0.1": the limit per address */
 	size_t mem_in, mem_out; /* what it holds, as counted in b->mem */
-	size_t hold;	  /* a parked Fetch: its copy and its answer's room */
-	int mem_wait;	  /* its next request or read waits for memory */
-	size_t mem_want;  /* for so much */
-	int mem_big;	  /* of the big ones' share (2: a Fetch) */
-	int64_t active;	  /* bytes came or went (loop milliseconds) */
+	size_t hold;	   /* a parked Fetch: its copy and its answer's room */
+	int mem_wait;	   /* its next request or read waits for memory */
+	size_t mem_want;   /* for so much */
+	int mem_big;	   /* of the big ones' share (2: a Fetch) */
+	int64_t active;	   /* bytes came or went (loop milliseconds) */
 	int64_t req_since; /* the first bytes of a request not yet whole */
 	int64_t out_since; /* answers wait untaken since, or the latest send */
-	int reading;	  /* KB_READ is watched */
-	int ready;	  /* on the broker's list of connections to resume */
+	int reading;	   /* KB_READ is watched */
+	int ready;	   /* on the broker's list of connections to resume */
 	struct kb_conn *next, *prev, *ready_next;
 };
 
@@ -71,9 +71,26 @@ enum {
 	KB_FAIL,    /* not answered (data not made durable): closed, logged */
 };
 
-/* Listen on host:port (port 0: any); 0, or -1 with err. */
-int kb_net_listen(struct kb_broker *b, const char *host, int port,
-		  char *err, size_t errsize);
+/*
+ * What the connection layer knows of the requests it frames, given by the
+ * layer above, so that it calls nothing above it.
+ */
+struct kb_proto {
+	/* Answer r into r->c's output: KB_REPLY, KB_PARKED... */
+	int (*handle)(struct kb_broker *b, struct kb_req *r);
+	/* The name of an API key, for log lines ("Fetch"). */
+	const char *(*name)(int key);
+	/*
+	 * The room a request's answer may take beyond what waits unsent,
+	 * held while it is handled or parked; 0 when it needs none (all but
+	 * a Fetch).
+	 */
+	size_t (*room)(int key);
+};
+
+/* Listen on host:port (port 0: any) for requests of p; 0, or -1 with err. */
+int kb_net_listen(struct kb_broker *b, const struct kb_proto *p,
+		  const char *host, int port, char *err, size_t errsize);
 /* The port listened on. */
 int kb_net_port(const struct kb_broker *b);
 void kb_net_close(struct kb_broker *b);

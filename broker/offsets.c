@@ -46,12 +46,12 @@ kb_offsets_get(const struct kb_goffsets *g, const char *topic, int32_t part)
 
 /* Change the in-memory state only. */
 static void
-apply(struct kb_offsets *o, const char *group, const char *topic,
-      int32_t part, int64_t offset, const char *meta)
+apply(struct kb_offsets *o, const char *group, const char *topic, int32_t part,
+      int64_t offset, const char *meta)
 {
 	struct kb_goffsets *g = kb_offsets_group(o, group);
-	struct kb_committed *c = (struct kb_committed *)kb_offsets_get(
-		g, topic, part);
+	struct kb_committed *c =
+		(struct kb_committed *)kb_offsets_get(g, topic, part);
 
 	if (offset == TOMBSTONE) {
 		if (c) {
@@ -64,7 +64,8 @@ apply(struct kb_offsets *o, const char *group, const char *topic,
 	if (!g) {
 		if (o->n == o->cap) {
 			o->cap = o->cap ? o->cap * 2 : 8;
-			o->g = kq_erealloc(o->g, (size_t)o->cap * sizeof(*o->g));
+			o->g = kq_erealloc(o->g,
+					   (size_t)o->cap * sizeof(*o->g));
 		}
 		g = o->g[o->n++] = kq_ecalloc(1, sizeof(*g));
 		g->group = kq_estrdup(group);
@@ -72,7 +73,8 @@ apply(struct kb_offsets *o, const char *group, const char *topic,
 	if (!c) {
 		if (g->n == g->cap) {
 			g->cap = g->cap ? g->cap * 2 : 8;
-			g->v = kq_erealloc(g->v, (size_t)g->cap * sizeof(*g->v));
+			g->v = kq_erealloc(g->v,
+					   (size_t)g->cap * sizeof(*g->v));
 		}
 		c = &g->v[g->n++];
 		c->topic = kq_estrdup(topic);
@@ -251,13 +253,13 @@ load_and_compact(struct kb_offsets *o, const char *dir, char *err,
 		for (j = 0; j < o->g[i]->n; j++) {
 			struct kb_committed *c = &o->g[i]->v[j];
 
-			encode(&b, o->g[i]->group, c->topic, c->part,
-			       c->offset, c->meta);
+			encode(&b, o->g[i]->group, c->topic, c->part, c->offset,
+			       c->meta);
 		}
 	snprintf(tmp, sizeof(tmp), "%s.tmp", o->path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || write_all(fd, b.p, b.len) || fsync(fd) ||
-	    close(fd) || rename(tmp, o->path)) {
+	if (fd < 0 || write_all(fd, b.p, b.len) || fsync(fd) || close(fd) ||
+	    rename(tmp, o->path)) {
 		snprintf(err, errsize, "%s: %s", tmp, strerror(errno));
 		kb_buf_free(&b);
 		return -1;

@@ -58,8 +58,8 @@ int kb_offsets_commit(struct kb_offsets *o, const char *group,
  * the offsets new messages take, which it has not seen. 0, or -1 with a
  * message in err.
  */
-int kb_offsets_fit(struct kb_offsets *o, const struct kb_topics *ts,
-		   char *err, size_t errsize);
+int kb_offsets_fit(struct kb_offsets *o, const struct kb_topics *ts, char *err,
+		   size_t errsize);
 /* Forget every commit on a deleted topic. */
 void kb_offsets_drop_topic(struct kb_offsets *o, const char *topic);
 /*

@@ -18,7 +18,7 @@
 #include "errors.h"
 
 /* Kafka's limit: a topic name makes directory names with a suffix. */
-#define NAME_MAX_LEN 249
+#define NAME_MAX_LEN   249
 #define MAX_PARTITIONS 10000
 
 #define L_MAX INT64_MAX
@@ -43,24 +43,22 @@ const struct kb_cfgdef kb_cfgs[KB_NCFG] = {
 	{"compression.zstd.level", KB_CFGT_INT, "3", -131072, 22, NULL},
 	{"delete.retention.ms", KB_CFGT_LONG, "86400000", 0, L_MAX, NULL},
 	{"file.delete.delay.ms", KB_CFGT_LONG, "60000", 0, L_MAX, NULL},
-	{"flush.messages", KB_CFGT_LONG, "9223372036854775807", 1, L_MAX,
-	 NULL},
+	{"flush.messages", KB_CFGT_LONG, "9223372036854775807", 1, L_MAX, NULL},
 	{"flush.ms", KB_CFGT_LONG, "9223372036854775807", 0, L_MAX, NULL},
 	{"follower.replication.throttled.replicas", KB_CFGT_LIST, "", 0, 0,
 	 NULL},
 	{"index.interval.bytes", KB_CFGT_INT, "4096", 0, I_MAX, NULL},
-	{"leader.replication.throttled.replicas", KB_CFGT_LIST, "", 0, 0,
-	 NULL},
+	{"leader.replication.throttled.replicas", KB_CFGT_LIST, "", 0, 0, NULL},
 	{"local.retention.bytes", KB_CFGT_LONG, "-2", -2, L_MAX, NULL},
 	{"local.retention.ms", KB_CFGT_LONG, "-2", -2, L_MAX, NULL},
-	{"max.compaction.lag.ms", KB_CFGT_LONG, "9223372036854775807", 1,
-	 L_MAX, NULL},
+	{"max.compaction.lag.ms", KB_CFGT_LONG, "9223372036854775807", 1, L_MAX,
+	 NULL},
 	{"message.downconversion.enable", KB_CFGT_BOOLEAN, "true", 0, 0, NULL},
 	{"message.format.version", KB_CFGT_STRING, "3.0-IV1", 0, 0, NULL},
 	{"message.timestamp.after.max.ms", KB_CFGT_LONG, "9223372036854775807",
 	 0, L_MAX, NULL},
-	{"message.timestamp.before.max.ms", KB_CFGT_LONG,
-	 "9223372036854775807", 0, L_MAX, NULL},
+	{"message.timestamp.before.max.ms", KB_CFGT_LONG, "9223372036854775807",
+	 0, L_MAX, NULL},
 	{"message.timestamp.difference.max.ms", KB_CFGT_LONG,
 	 "9223372036854775807", 0, L_MAX, NULL},
 	{"message.timestamp.type", KB_CFGT_STRING, "CreateTime", 0, 0,
@@ -399,8 +397,8 @@ settle(const struct kb_topics *ts, struct kb_topic *t)
 		t->conf.retention_bytes = -1;
 	}
 	i = kb_cfg_find("message.timestamp.type");
-	t->append_time = (t->set >> i & 1) &&
-			 !strcmp(t->val[i], "LogAppendTime");
+	t->append_time =
+		(t->set >> i & 1) && !strcmp(t->val[i], "LogAppendTime");
 	t->min_insync = (int)cfg_long(t, kb_cfg_find("min.insync.replicas"));
 	for (p = 0; t->parts && p < t->nparts; p++)
 		t->parts[p].conf = t->conf;
@@ -414,8 +412,7 @@ part_dir(const struct kb_topics *ts, const char *name, int p, char *buf,
 }
 
 static void
-topic_file(const struct kb_topics *ts, const char *name, char *buf,
-	   size_t size)
+topic_file(const struct kb_topics *ts, const char *name, char *buf, size_t size)
 {
 	snprintf(buf, size, "%s/%s.topic", ts->dir, name);
 }
@@ -490,8 +487,7 @@ remove_ours(const char *dir)
  * the next start finishes the deletion.
  */
 static int
-set_aside(const struct kb_topics *ts, const char *part, char *to,
-	  size_t tosize)
+set_aside(const struct kb_topics *ts, const char *part, char *to, size_t tosize)
 {
 	char from[4096];
 	unsigned long long r;
@@ -839,8 +835,7 @@ kb_topics_create(struct kb_topics *ts, const char *name, int nparts,
 				 "%s",
 				 cfg[i].name);
 		else
-			e = cfg_set(t, cfg[i].name, cfg[i].value, why,
-				    whysize);
+			e = cfg_set(t, cfg[i].name, cfg[i].value, why, whysize);
 		if (e) {
 			free_topic(t);
 			return e;
@@ -913,7 +908,8 @@ list_edit(const char *list, const char *item, int add)
 	char *out = kq_emalloc(n), *copy = kq_estrdup(list), *w, *save;
 
 	out[0] = 0;
-	for (w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+	for (w = strtok_r(copy, ",", &save); w;
+	     w = strtok_r(NULL, ",", &save)) {
 		while (*w == ' ')
 			w++;
 		if (!*w || !strcmp(w, item))
@@ -980,12 +976,12 @@ kb_topics_alter(struct kb_topics *ts, struct kb_topic *t,
 	/* The changes go on a copy of the values, kept only if all hold. */
 	for (i = 0; i < KB_NCFG; i++)
 		n.val[i] = replace || !(set >> i & 1) ? NULL
-						       : kq_estrdup(t->val[i]);
+						      : kq_estrdup(t->val[i]);
 	if (replace)
 		n.set = 0;
 	for (i = 0; i < ncfg && !e; i++)
-		e = alter_one(&n, &cfg[i],
-			      ops ? ops[i] : KB_CFG_OP_SET, why, whysize);
+		e = alter_one(&n, &cfg[i], ops ? ops[i] : KB_CFG_OP_SET, why,
+			      whysize);
 	if (!e && cfgs_conflict(&n, why, whysize))
 		e = KB_INVALID_CONFIG;
 	if (!e && !check) {
@@ -1016,8 +1012,8 @@ kb_topics_alter(struct kb_topics *ts, struct kb_topic *t,
 }
 
 int
-kb_topics_grow(struct kb_topics *ts, struct kb_topic *t, int nparts,
-	       int check, char *why, size_t whysize)
+kb_topics_grow(struct kb_topics *ts, struct kb_topic *t, int nparts, int check,
+	       char *why, size_t whysize)
 {
 	char err[512];
 	int old = t->nparts, p;

@@ -94,7 +94,8 @@ const char *kb_cfg_value(const struct kb_topics *ts, const struct kb_topic *t,
 
 /* Load every topic of dir (recovering each partition); 0, or -1 and err. */
 int kb_topics_open(struct kb_topics *ts, const char *dir,
-		   const struct kb_logconf *defaults, char *err, size_t errsize);
+		   const struct kb_logconf *defaults, char *err,
+		   size_t errsize);
 void kb_topics_close(struct kb_topics *ts);
 
 struct kb_topic *kb_topics_find(const struct kb_topics *ts, const char *name,

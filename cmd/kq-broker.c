@@ -77,11 +77,9 @@ static const struct kq_option options[] = {
 	 "an answer (default 30s; 0: never)",
 	 NULL},
 	{"max-request-size", OPT_MAX_REQUEST, KQ_ARG, "SIZE",
-	 "close a connection that sends a larger request (default 100M)",
-	 NULL},
+	 "close a connection that sends a larger request (default 100M)", NULL},
 	{"max-memory", OPT_MAX_MEMORY, KQ_ARG, "SIZE",
-	 "the most that connections hold together (default 1G)",
-	 NULL},
+	 "the most that connections hold together (default 1G)", NULL},
 	{"daemon", OPT_DAEMON, KQ_NOARG, NULL,
 	 "detach, write a pid file, print shell assignments", NULL},
 	{"pidfile", OPT_PIDFILE, KQ_ARG, "FILE",
@@ -242,8 +240,7 @@ pidfile_write(const char *pidfile, char *err, size_t errsize)
 		return -EX_CANTCREAT;
 	}
 	/* Someone else's file, in a shared directory: not ours to write. */
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
-	    st.st_uid != geteuid()) {
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
 		snprintf(err, errsize, "%s: not a regular file of this user's",
 			 pidfile);
 		close(fd);
@@ -371,17 +368,28 @@ parse_size(const char *opt, const char *s)
 	v = strtoull(s, &end, 10);
 	if (end != s && *end && !end[1]) {
 		switch (*end) {
-		case 'k': case 'K': shift = 10; break;
-		case 'm': case 'M': shift = 20; break;
-		case 'g': case 'G': shift = 30; break;
-		default: shift = -1;
+		case 'k':
+		case 'K':
+			shift = 10;
+			break;
+		case 'm':
+		case 'M':
+			shift = 20;
+			break;
+		case 'g':
+		case 'G':
+			shift = 30;
+			break;
+		default:
+			shift = -1;
 		}
 		end++;
 	}
 	if (end == s || *end || shift < 0 || errno || v == 0 ||
 	    v > (1ULL << 40) >> shift)
-		kq_die(EX_USAGE, "%s: '%s' is not a size (bytes, or N with k, "
-				 "M or G)",
+		kq_die(EX_USAGE,
+		       "%s: '%s' is not a size (bytes, or N with k, "
+		       "M or G)",
 		       opt, s);
 	return (size_t)(v << shift);
 }
@@ -414,7 +422,8 @@ parse_config(struct opts *o, const char *arg)
 	const char *why;
 
 	if (!eq || eq == copy)
-		kq_die(EX_USAGE, "--config: expected NAME=VALUE, not '%s'", arg);
+		kq_die(EX_USAGE, "--config: expected NAME=VALUE, not '%s'",
+		       arg);
 	*eq = 0;
 	if (kb_cfg_parse(&o->s.defaults, NULL, copy, eq + 1, &why))
 		kq_die(EX_USAGE, "--config: %s: %s", copy, why);
@@ -470,7 +479,7 @@ main(int argc, char **argv)
 	o.s.auto_create = 1;
 	o.s.auto_partitions = 1;
 	o.s.max_conns = 1000;
-	o.s.idle_ms = 600000;	 /* Kafka's connections.max.idle.ms */
+	o.s.idle_ms = 600000;	/* Kafka's connections.max.idle.ms */
 	o.s.request_ms = 30000; /* and request.timeout.ms */
 	o.s.max_request = 100 << 20;
 	o.s.max_memory = 1 << 30;
@@ -491,8 +500,9 @@ main(int argc, char **argv)
 			o.data_dir = kq_estrdup(c.arg);
 			break;
 		case 't':
-			o.topics = kq_erealloc(o.topics, (size_t)(o.ntopics + 1) *
-								 sizeof(*o.topics));
+			o.topics = kq_erealloc(o.topics,
+					       (size_t)(o.ntopics + 1) *
+						       sizeof(*o.topics));
 			parse_topic(&c, c.arg, &o.topics[o.ntopics++]);
 			break;
 		case 'c':
@@ -530,10 +540,12 @@ main(int argc, char **argv)
 			o.s.idle_ms = kq_eduration("--idle-timeout", c.arg);
 			break;
 		case OPT_REQUEST_TIMEOUT:
-			o.s.request_ms = kq_eduration("--request-timeout", c.arg);
+			o.s.request_ms =
+				kq_eduration("--request-timeout", c.arg);
 			break;
 		case OPT_MAX_REQUEST:
-			o.s.max_request = parse_size("--max-request-size", c.arg);
+			o.s.max_request =
+				parse_size("--max-request-size", c.arg);
 			break;
 		case OPT_MAX_MEMORY:
 			o.s.max_memory = parse_size("--max-memory", c.arg);
@@ -588,9 +600,10 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (!listens_on_loopback(&b))
-		kb_note(&b, "warning: listening on %s:%d, beyond this machine: "
-			    "there is no authentication and no TLS, anyone "
-			    "who reaches it reads and writes every topic",
+		kb_note(&b,
+			"warning: listening on %s:%d, beyond this machine: "
+			"there is no authentication and no TLS, anyone "
+			"who reaches it reads and writes every topic",
 			b.host, b.port);
 	if (o.daemon) {
 		if ((pidfd = pidfile_write(o.pidfile, err, sizeof(err))) < 0) {
@@ -617,7 +630,7 @@ main(int argc, char **argv)
 	kb_note(&b, "listening on %s:%d, data in %s (%d topic%s), fsync %s",
 		b.host, b.port, o.data_dir, b.topics.n,
 		b.topics.n == 1 ? "" : "s",
-		o.s.fsync == KB_FSYNC_ALWAYS	? "always"
+		o.s.fsync == KB_FSYNC_ALWAYS  ? "always"
 		: o.s.fsync == KB_FSYNC_NEVER ? "never"
 					      : "every second");
 	kb_broker_run(&b, &kq_stop);

@@ -435,7 +435,7 @@ count_inputs(const struct kq_conf *c, const struct opts *o, int argc,
 	} else {
 		put_tally(&w, &k.total, o->bytes, NULL);
 	}
-	free(r.buf);
+	kq_reader_free(&r);
 	if (k.js) {
 		kq_jsonscan_free(k.js);
 		kq_jsonpath_free(&dot);
@@ -464,62 +464,40 @@ struct topic_run {
 	uint64_t total;
 };
 
-static int
-by_id(const void *a, const void *b)
-{
-	const struct part *x = a, *y = b;
-
-	return (x->id > y->id) - (x->id < y->id);
-}
-
 /* The partitions to count: all, or -p's, which must exist. */
 static int
 find_parts(struct topic_run *t)
 {
-	const struct rd_kafka_metadata *md;
-	const rd_kafka_metadata_topic_t *mt = NULL;
 	rd_kafka_resp_err_t err;
-	int i, k, status = 0;
+	int32_t *ids;
+	int i, n, all, rc, status = 0;
 
-	/* Every topic's: asking for one would create it on brokers that
-	 * auto-create topics (kq-broker does). */
-	err = rd_kafka_metadata(t->kk.rk, 1, NULL, &md, (int)t->c->timeout_ms);
-	if (err) {
+	rc = kq_kafka_topic_parts(&t->kk, t->o->topic, &ids, &n, &err);
+	if (rc < 0) {
 		kq_warn("cannot get metadata from %s: %s", t->c->brokers,
 			rd_kafka_err2str(err));
 		return kq_kafka_status(err);
 	}
-	for (i = 0; i < md->topic_cnt && !mt; i++)
-		if (strcmp(md->topics[i].topic, t->o->topic) == 0)
-			mt = &md->topics[i];
-	if (!mt || mt->err) {
+	if (rc > 0) {
 		kq_warn("%s: %s", t->o->topic,
-			mt ? rd_kafka_err2str(mt->err) : "no such topic");
-		rd_kafka_metadata_destroy(md);
+			err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC
+				? "no such topic"
+				: rd_kafka_err2str(err));
 		return EX_UNAVAILABLE;
 	}
-	t->parts = kq_ecalloc(mt->partition_cnt + 1, sizeof(*t->parts));
-	for (i = 0; i < mt->partition_cnt; i++) {
-		int32_t id = mt->partitions[i].id;
-		int want = t->o->nparts == 0;
-
-		for (k = 0; !want && k < t->o->nparts; k++)
-			want = t->o->parts[k] == id;
-		if (want)
-			t->parts[t->nparts++].id = id;
-	}
-	for (k = 0; k < t->o->nparts; k++) {
-		for (i = 0; i < t->nparts; i++)
-			if (t->parts[i].id == t->o->parts[k])
-				break;
-		if (i == t->nparts) {
+	all = n;
+	kq_parts_pick(ids, &n, t->o->parts, t->o->nparts);
+	for (i = 0; i < t->o->nparts; i++)
+		if (!kq_parts_has(ids, n, t->o->parts[i])) {
 			kq_warn("%s: no partition %d (it has %d)", t->o->topic,
-				(int)t->o->parts[k], mt->partition_cnt);
+				(int)t->o->parts[i], all);
 			status = EX_UNAVAILABLE;
 		}
-	}
-	qsort(t->parts, t->nparts, sizeof(*t->parts), by_id);
-	rd_kafka_metadata_destroy(md);
+	t->parts = kq_ecalloc(n + 1, sizeof(*t->parts));
+	for (i = 0; i < n; i++)
+		t->parts[i].id = ids[i];
+	t->nparts = n;
+	free(ids);
 	return status;
 }
 
@@ -696,33 +674,35 @@ put_topic(struct topic_run *t, struct kq_writer *w)
 					     strlen(t->o->group));
 			kq_writer_put(w, ",", 1);
 		}
-		kq_writer_printf(w, "\"%s\":%llu,\"exact\":%s,\"partitions\":[", what,
-		     (unsigned long long)t->total,
-		     t->o->exact ? "true" : "false");
+		kq_writer_printf(w, "\"%s\":%llu,\"exact\":%s,\"partitions\":[",
+				 what, (unsigned long long)t->total,
+				 t->o->exact ? "true" : "false");
 		for (i = 0; i < t->nparts; i++) {
 			const struct part *p = &t->parts[i];
 
 			kq_writer_printf(w, "%s{\"partition\":%d,\"%s\":%llu,",
-			     i ? "," : "", (int)p->id, what,
-			     (unsigned long long)p->count);
+					 i ? "," : "", (int)p->id, what,
+					 (unsigned long long)p->count);
 			if (t->o->group && p->committed >= 0)
 				kq_writer_printf(w, "\"committed\":%lld,",
-				     (long long)p->committed);
+						 (long long)p->committed);
 			else if (t->o->group)
 				kq_writer_printf(w, "\"committed\":null,");
-			kq_writer_printf(w, "\"low\":%lld,\"high\":%lld}", (long long)p->lo,
-			     (long long)p->hi);
+			kq_writer_printf(w, "\"low\":%lld,\"high\":%lld}",
+					 (long long)p->lo, (long long)p->hi);
 		}
 		kq_writer_printf(w, "]}\n");
 		return;
 	}
 	if (t->c->verbose)
-		kq_writer_printf(w, t->o->group ? "PARTITION\tLAG\tCOMMITTED\tHIGH\n"
-					    : "PARTITION\tCOUNT\tLOW\tHIGH\n");
+		kq_writer_printf(
+			w, t->o->group ? "PARTITION\tLAG\tCOMMITTED\tHIGH\n"
+				       : "PARTITION\tCOUNT\tLOW\tHIGH\n");
 	for (i = 0; t->c->verbose && i < t->nparts; i++) {
 		const struct part *p = &t->parts[i];
 
-		kq_writer_printf(w, "%d\t%llu\t", (int)p->id, (unsigned long long)p->count);
+		kq_writer_printf(w, "%d\t%llu\t", (int)p->id,
+				 (unsigned long long)p->count);
 		if (!t->o->group)
 			kq_writer_printf(w, "%lld", (long long)p->lo);
 		else if (p->committed >= 0)

@@ -51,7 +51,7 @@ struct split {
 	const char *name; /* the input, for messages */
 	char sep;
 	int raw;
-	struct kq_jq jq; /* unused for a simple path */
+	struct kq_jq jq;	     /* unused for a simple path */
 	const struct kq_jsonpos *at; /* where the text given to jq began */
 	int halt_status;
 	char *text; /* -r: the text of a string */
@@ -293,7 +293,7 @@ main(int argc, char **argv)
 	kq_jsonscan_free(scan);
 	kq_jq_free(&sp.jq);
 	free(sp.text);
-	free(in.buf);
+	kq_reader_free(&in);
 	kq_conf_free(&c);
 	return status;
 }

@@ -17,6 +17,7 @@
 #include "envelope.h"
 #include "jsonscan.h"
 #include "kafka.h"
+#include "progress.h"
 #include "record.h"
 #include "sig.h"
 #include "spec.h"
@@ -132,7 +133,7 @@ struct input {
 #define RING 65536
 
 struct pub {
-	struct kq_kafka kk; /* first: librdkafka's opaque is &kk */
+	struct kq_kafka kk; /* its address is librdkafka's opaque */
 	struct kq_conf c;
 	struct opts o;
 	rd_kafka_topic_t *rkt;
@@ -186,11 +187,17 @@ struct pub {
 	struct kq_header *th; /* -T -J: a delivered message's headers */
 	size_t thcap;
 
-	/* The progress line and --rate. */
-	int tty, shown;
-	int64_t t0, tshown;
-	int64_t next_ns;
+	struct kq_progress progress;
+	int64_t next_ns; /* --rate */
 };
+
+/*
+ * What librdkafka may hold unacknowledged, and so kq-pub's memory, whatever
+ * the size of the input: a filter's memory must not grow with what flows
+ * through it. QUEUE_KB is raised to hold two of the largest messages.
+ */
+#define QUEUE_MSGS "25000"
+#define QUEUE_KB   16384
 
 /* Messages between two polls for delivery reports; a batch at most. */
 #define POLL_EVERY  1024
@@ -423,7 +430,7 @@ failed(struct pub *P, uint64_t rec, rd_kafka_resp_err_t err)
 static void
 on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
-	struct pub *P = opaque;
+	struct pub *P = KQ_KAFKA_OWNER(opaque, struct pub, kk);
 	uint64_t rec = (uint64_t)(uintptr_t)m->_private;
 	rd_kafka_resp_err_t err = m->err;
 
@@ -450,28 +457,17 @@ on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 }
 
 static void
-progress(struct pub *P, int final)
+progress(struct pub *P)
 {
-	int64_t now, ms;
+	int64_t now = kq_clock_ms();
 
-	if (!P->tty)
-		return;
-	now = kq_clock_ms();
-	if (!final && (now - P->t0 < 1000 || now - P->tshown < 250))
-		return;
-	if (final && !P->shown)
-		return;
-	if (final) {
-		fputs("\r\033[K", stderr);
-		return;
-	}
-	ms = now - P->t0;
-	fprintf(stderr, "\r\033[K%s: %llu messages sent, %.1f MB, %.0f/s",
-		kq_progname(), (unsigned long long)P->handed,
-		(double)P->bytes / 1e6, (double)P->handed * 1000.0 / ms);
-	fflush(stderr);
-	P->shown = 1;
-	P->tshown = now;
+	if (kq_progress_due(&P->progress, now))
+		kq_progress_show(&P->progress,
+				 "\r\033[K%s: %llu messages sent, %.1f MB, %.0f/s",
+				 kq_progname(), (unsigned long long)P->handed,
+				 (double)P->bytes / 1e6,
+				 (double)P->handed * 1000.0 /
+					 (now - P->progress.t0));
 }
 
 /* Messages handed over and not yet reported on. */
@@ -493,7 +489,7 @@ wait_for_brokers(struct pub *P)
 
 	while (P->kk.all_down_ms && unacked(P) && !P->gave_up) {
 		if (!P->down_said && now - start >= SAY_DOWN_MS) {
-			progress(P, 1);
+			kq_progress_clear(&P->progress);
 			kq_info(&P->c, "no broker answers at %s (%s); waiting "
 				       "up to --timeout",
 				P->c.brokers, kq_kafka_reason(&P->kk));
@@ -518,7 +514,7 @@ serve(struct pub *P, int ms)
 		flush_out(P);
 	rd_kafka_poll(P->kk.rk, ms);
 	P->since_poll = 0;
-	progress(P, 0);
+	progress(P);
 	if (P->kk.all_down_ms && unacked(P))
 		wait_for_brokers(P);
 }
@@ -969,7 +965,7 @@ read_inputs(struct pub *P, char **files, int nfiles)
 		kq_reader_close(&r);
 	}
 	batch_flush(P);
-	free(r.buf);
+	kq_reader_free(&r);
 }
 
 /* --- the end -------------------------------------------------------------- */
@@ -1043,7 +1039,7 @@ summary(struct pub *P, int committed)
 		if (!P->fail_rec)
 			P->fail_err = RD_KAFKA_RESP_ERR__MSG_TIMED_OUT;
 	}
-	progress(P, 1);
+	kq_progress_clear(&P->progress);
 	if (P->skipped)
 		snprintf(skipped, sizeof(skipped), " (%llu empty %s skipped)",
 			 (unsigned long long)P->skipped,
@@ -1236,7 +1232,7 @@ parse_options(struct pub *P, int argc, char **argv)
 static rd_kafka_conf_t *
 make_conf(struct pub *P)
 {
-	static char timeout[24], txn_timeout[24], txid[96];
+	static char timeout[24], txn_timeout[24], txid[96], kb[24];
 	struct kq_default d[16];
 	const struct kq_conf *c = &P->c;
 	const char *acks = P->o.acks ? P->o.acks : "all";
@@ -1256,7 +1252,8 @@ make_conf(struct pub *P)
 				     idempotent ? "true" : "false"};
 	d[n++] = (struct kq_default){"message.timeout.ms", timeout};
 	d[n++] = (struct kq_default){"linger.ms", "5"};
-	d[n++] = (struct kq_default){"queue.buffering.max.messages", "1000000"};
+	d[n++] = (struct kq_default){"queue.buffering.max.messages",
+				     QUEUE_MSGS};
 	if (P->o.codec)
 		d[n++] = (struct kq_default){"compression.codec", P->o.codec};
 	if (P->o.atomic) {
@@ -1285,6 +1282,14 @@ make_conf(struct pub *P)
 	if (rd_kafka_conf_get(rc, "message.max.bytes", buf, &size) ==
 	    RD_KAFKA_CONF_OK)
 		P->max_bytes = (size_t)strtoull(buf, NULL, 10);
+	/* A message larger than the queue would never fit: wait for ever. */
+	if (!kq_conf_prop(c, "queue.buffering.max.kbytes")) {
+		snprintf(kb, sizeof(kb), "%zu",
+			 P->max_bytes / 512 + 1 > QUEUE_KB
+				 ? P->max_bytes / 512 + 1
+				 : (size_t)QUEUE_KB);
+		kq_kafka_set(rc, "queue.buffering.max.kbytes", kb);
+	}
 	return rc;
 }
 
@@ -1399,7 +1404,6 @@ main(int argc, char **argv)
 		kq_writer_init(&P->out, 1, "stdout", 1 << 16);
 		P->out_used = 1;
 	}
-	P->tty = !P->c.quiet && isatty(2);
 	P->b.m = kq_ecalloc(BATCH_MSGS, sizeof(*P->b.m));
 	P->b.arena = kq_emalloc(BATCH_BYTES);
 
@@ -1415,7 +1419,9 @@ main(int argc, char **argv)
 		goto out;
 	}
 
-	P->t0 = kq_clock_ms();
+	/* The first line after a second: a short run shows none. */
+	kq_progress_init(&P->progress, 2, !P->c.quiet && isatty(2),
+			 kq_clock_ms(), 1000, 250);
 	read_inputs(P, files, nfiles);
 	if (P->o.atomic)
 		committed = finish_transaction(P);

@@ -21,9 +21,11 @@
 #include "hold.h"
 #include "jqrun.h"
 #include "kafka.h"
+#include "progress.h"
 #include "record.h"
 #include "sig.h"
 #include "spec.h"
+#include "start.h"
 #include "taken.h"
 
 enum {
@@ -43,8 +45,8 @@ static const struct kq_option options[] = {
 	 NULL},
 	{"offset", 'o', KQ_ARG, "SPEC",
 	 "start at beginning, end, stored, N, -N (N before the end), @TIME "
-	 "or @-DURATION (default: end; with -e the beginning; with -g the "
-	 "committed offsets)",
+	 "or @-DURATION; kcat's s@MS and e@MS (default: end; with -e the "
+	 "beginning; with -g the committed offsets)",
 	 "beginning end stored"},
 	{"from-beginning", OPT_FROM_BEGINNING, KQ_NOARG, NULL,
 	 "the same as -o beginning", NULL},
@@ -105,6 +107,8 @@ static const struct kq_command cmd = {
 	"130 SIGINT, 143 SIGTERM.",
 };
 
+#define TOPIC_WAIT_MS  500  /* how often a topic to come is looked for */
+#define SAY_DOWN_MS    1000 /* every broker down this long: say so */
 #define BATCH	       1024
 #define OUT_BUF	       (256 * 1024)
 #define WAIT_MS	       100  /* longest wait for the broker in one call */
@@ -174,6 +178,7 @@ struct sub {
 	int raw, keep_going, show_null, unbuffered, fast;
 	/* The console consumer's --property forms: a format, null.literal. */
 	char *console_fmt, *null_literal;
+	int down_said; /* "no broker answers" was said */
 
 	/* The read. */
 	rd_kafka_queue_t *queue; /* without a group: the simple consumer's */
@@ -195,26 +200,25 @@ struct sub {
 
 	/* Output. */
 	struct kq_writer out;
-	uint64_t put;	 /* bytes given to out */
-	int closed;	 /* out is finished: what it took is stored */
+	uint64_t put;	       /* bytes given to out */
+	int closed;	       /* out is finished: what it took is stored */
 	struct kq_taken taken; /* with -g: what the reader took */
-	int exact;	 /* one message at a time to the reader */
-	uint64_t given;	 /* messages given to out */
-	uint64_t stored; /* of which were taken and stored */
-	int waiting;	 /* in a wait for the reader: no flush, no poll */
-	struct kq_hold hold; /* a long wait keeps the group */
-	int64_t noticed; /* the wait that was worth a word */
+	int exact;	       /* one message at a time to the reader */
+	uint64_t given;	       /* messages given to out */
+	uint64_t stored;       /* of which were taken and stored */
+	int waiting;	       /* in a wait for the reader: no flush, no poll */
+	struct kq_hold hold;   /* a long wait keeps the group */
+	int64_t noticed;       /* the wait that was worth a word */
 	struct kq_header *hdrs;
 	size_t hcap;
-	int64_t next_tick, next_progress;
-	int progress;
+	int64_t next_tick;
+	struct kq_progress progress;
 };
 
 static struct sub *
 sub_of(void *opaque)
 {
-	return (struct sub *)(void *)((char *)opaque -
-				      offsetof(struct sub, kk));
+	return KQ_KAFKA_OWNER(opaque, struct sub, kk);
 }
 
 static void fail(struct sub *s, int status, const char *fmt, ...)
@@ -350,102 +354,35 @@ describe(const rd_kafka_topic_partition_list_t *l, char *buf, size_t size)
 
 /* --- where to start and where to stop ------------------------------------ */
 
-/* An @TIME the broker cannot look up: read from the start, skip the older. */
-#define SCAN (-1000)
-
+/* Where -o starts in a partition; a word when an offset is out of range. */
 static int64_t
 spec_start(struct sub *s, const rd_kafka_topic_partition_t *e, int64_t lo,
 	   int64_t hi, int64_t at)
 {
 	int64_t v = s->spec.value;
 
-	switch (s->spec.kind) {
-	case KQ_OFFSET_BEGINNING:
-		return lo;
-	case KQ_OFFSET_ABSOLUTE:
-		if (v < lo) {
-			kq_info(&s->c,
-				"%s [%d]: %lld messages are gone: offset %lld "
-				"is before the log start %lld; reading from "
-				"there",
-				e->topic, (int)e->partition,
-				(long long)(lo - v), (long long)v,
-				(long long)lo);
-			return lo;
-		}
-		if (v > hi) {
-			kq_info(&s->c,
-				"%s [%d]: offset %lld is past the end %lld; "
-				"reading from the end",
-				e->topic, (int)e->partition, (long long)v,
-				(long long)hi);
-			return hi;
-		}
-		return v;
-	case KQ_OFFSET_FROM_END:
-		return hi - v < lo ? lo : hi - v;
-	case KQ_OFFSET_TIME:
-		return at >= 0 ? at : at == SCAN ? lo : hi;
-	default:
-		return hi;
+	if (s->spec.kind != KQ_OFFSET_ABSOLUTE)
+		return kq_start_of(&s->spec, lo, hi, at);
+	switch (kq_range_of(v, lo, hi)) {
+	case KQ_RANGE_GONE:
+		kq_info(&s->c,
+			"%s [%d]: %lld messages are gone: offset %lld "
+			"is before the log start %lld; reading from "
+			"there",
+			e->topic, (int)e->partition, (long long)(lo - v),
+			(long long)v, (long long)lo);
+		break;
+	case KQ_RANGE_PAST:
+		kq_info(&s->c,
+			"%s [%d]: offset %lld is past the end %lld; "
+			"reading from the end",
+			e->topic, (int)e->partition, (long long)v,
+			(long long)hi);
+		break;
+	case KQ_RANGE_IN:
+		break;
 	}
-}
-
-/* Where a partition with no committed offset starts, as librdkafka would. */
-static int64_t
-reset_start(struct sub *s, int64_t lo, int64_t hi)
-{
-	const char *v = kq_conf_prop(&s->c, "auto.offset.reset");
-
-	if (!v)
-		v = kq_conf_prop(&s->c, "topic.auto.offset.reset");
-	if (v && (strcmp(v, "latest") == 0 || strcmp(v, "largest") == 0 ||
-		  strcmp(v, "end") == 0))
-		return hi;
-	return lo;
-}
-
-/*
- * Where @TIME starts in each partition of at. A broker answers -1 when no
- * message is that recent, but librdkafka's mock answers -1 to every time:
- * a partition with messages that does not even find time 0 is marked
- * SCAN, to be read from its start with the older messages skipped.
- */
-static rd_kafka_resp_err_t
-find_times(struct sub *s, rd_kafka_topic_partition_list_t *at,
-	   const rd_kafka_topic_partition_list_t *lo,
-	   const rd_kafka_topic_partition_list_t *hi)
-{
-	rd_kafka_topic_partition_list_t *probe;
-	rd_kafka_resp_err_t err;
-	int i, k;
-
-	for (i = 0; i < at->cnt; i++)
-		at->elems[i].offset = s->spec.value;
-	err = rd_kafka_offsets_for_times(s->kk.rk, at, (int)s->c.timeout_ms);
-	if (err)
-		return err;
-	probe = rd_kafka_topic_partition_list_new(at->cnt);
-	for (i = 0; i < at->cnt; i++)
-		if (at->elems[i].offset < 0 &&
-		    lo->elems[i].offset < hi->elems[i].offset)
-			rd_kafka_topic_partition_list_add(
-				probe, at->elems[i].topic,
-				at->elems[i].partition)
-				->offset = 0;
-	if (probe->cnt)
-		err = rd_kafka_offsets_for_times(s->kk.rk, probe,
-						 (int)s->c.timeout_ms);
-	for (k = 0, i = 0; !err && k < probe->cnt; k++) {
-		while (i < at->cnt &&
-		       (at->elems[i].partition != probe->elems[k].partition ||
-			strcmp(at->elems[i].topic, probe->elems[k].topic)))
-			i++;
-		if (i < at->cnt && probe->elems[k].offset < 0)
-			at->elems[i].offset = SCAN;
-	}
-	rd_kafka_topic_partition_list_destroy(probe);
-	return err;
+	return kq_start_of(&s->spec, lo, hi, at);
 }
 
 /*
@@ -468,7 +405,7 @@ locate(struct sub *s, rd_kafka_topic_partition_list_t *parts, int set_offsets)
 	err = kq_kafka_watermarks(&s->kk, lo, hi);
 	if (!err && set_offsets && s->spec.kind == KQ_OFFSET_TIME) {
 		at = rd_kafka_topic_partition_list_copy(parts);
-		err = find_times(s, at, lo, hi);
+		err = kq_start_times(&s->kk, s->spec.value, at, lo, hi);
 	} else if (!err && !set_offsets) {
 		at = rd_kafka_topic_partition_list_copy(parts);
 		err = rd_kafka_committed(s->kk.rk, at, (int)s->c.timeout_ms);
@@ -489,11 +426,11 @@ locate(struct sub *s, rd_kafka_topic_partition_list_t *parts, int set_offsets)
 			start = spec_start(s, e, l, h,
 					   at ? at->elems[i].offset : -1);
 			e->offset = start;
-			if (at && at->elems[i].offset == SCAN)
+			if (at && at->elems[i].offset == KQ_START_SCAN)
 				p->skip_before = s->spec.value;
 		} else {
 			c = at->elems[i].offset;
-			start = c >= 0 ? c : reset_start(s, l, h);
+			start = c >= 0 ? c : kq_start_reset(&s->c, l, h);
 			if (c >= 0 && c < l) {
 				/* librdkafka resets it, without a word. */
 				kq_info(&s->c,
@@ -584,6 +521,7 @@ reset(struct sub *s, rd_kafka_message_t *m)
 	rd_kafka_topic_partition_list_t *hi;
 	rd_kafka_resp_err_t err;
 	struct part *p = find_part(s, m);
+	enum kq_range range;
 	int64_t to;
 
 	rd_kafka_topic_partition_list_add(lo, topic, m->partition);
@@ -594,14 +532,17 @@ reset(struct sub *s, rd_kafka_message_t *m)
 		     topic, (int)m->partition, rd_kafka_err2str(err));
 		goto out;
 	}
-	if (m->offset >= 0 && m->offset < lo->elems[0].offset) {
+	range = m->offset < 0 ? KQ_RANGE_IN
+			      : kq_range_of(m->offset, lo->elems[0].offset,
+					    hi->elems[0].offset);
+	if (range == KQ_RANGE_GONE) {
 		to = lo->elems[0].offset;
 		kq_info(&s->c,
 			"%s [%d]: %lld messages are gone: offset %lld is "
 			"before the log start %lld; reading from there",
 			topic, (int)m->partition, (long long)(to - m->offset),
 			(long long)m->offset, (long long)to);
-	} else if (m->offset > hi->elems[0].offset) {
+	} else if (range == KQ_RANGE_PAST) {
 		to = hi->elems[0].offset;
 		kq_info(&s->c,
 			"%s [%d]: offset %lld is past the end %lld; reading "
@@ -647,7 +588,6 @@ flush(struct sub *s)
 	if (s->out.len && !s->waiting)
 		kq_writer_flush(&s->out);
 }
-
 
 static void
 put_nullable(struct sub *s, const void *p, size_t n)
@@ -817,27 +757,47 @@ store(struct sub *s, int64_t now, int64_t survive)
 	drop_point(pt);
 }
 
-static void
-progress(struct sub *s, int64_t now, int last)
+/* With ends (-e): ", 42% of the end offsets", else nothing. */
+static const char *
+done_part(const struct sub *s, char *buf, size_t size)
 {
-	char line[128];
-	int n;
+	int64_t total = 0, done = 0;
+	int i, k;
 
-	if (!s->progress)
-		return;
-	if (last) {
-		n = snprintf(line, sizeof(line), "\r\033[K");
-	} else {
-		if (now < s->next_progress)
-			return;
-		s->next_progress = now + 500;
-		n = snprintf(line, sizeof(line),
-			     "\r%s: %llu messages, %.1f MB\033[K",
-			     kq_progname(), (unsigned long long)s->count,
-			     (double)s->put / 1e6);
-	}
-	if (write(2, line, (size_t)n) < 0)
-		s->progress = 0;
+	*buf = 0;
+	for (i = 0; i < s->ntopics; i++)
+		for (k = 0; k < s->topics[i].nparts; k++) {
+			const struct part *p = &s->topics[i].parts[k];
+
+			if (!p->assigned || p->end < 0 || p->start < 0)
+				continue;
+			total += p->end - p->start;
+			done += p->done ? p->end - p->start
+					: (p->next >= 0 ? p->next - p->start
+							: 0);
+		}
+	if (total > 0)
+		snprintf(buf, size, ", %d%% of the end offsets",
+			 (int)(done * 100 / total));
+	return buf;
+}
+
+static void
+progress(struct sub *s, int64_t now)
+{
+	char pct[32];
+
+	if (kq_progress_due(&s->progress, now))
+		kq_progress_show(
+			&s->progress,
+			"\r%s: %llu messages, %.1f MB, %.0f/s%s\033[K",
+			kq_progname(), (unsigned long long)s->count,
+			(double)s->put / 1e6,
+			now > s->progress.t0
+				? (double)s->count * 1000.0 /
+					  (double)(now - s->progress.t0)
+				: 0.0,
+			done_part(s, pct, sizeof(pct)));
 }
 
 /* Every TICK_MS: hand the output over, store offsets, show progress. */
@@ -850,7 +810,7 @@ tick(struct sub *s, int64_t now)
 		snapshot(s, 0);
 		store(s, now, s->taken.pipe ? SURVIVE_MS : 0);
 	}
-	progress(s, now, 0);
+	progress(s, now);
 }
 
 /*
@@ -1071,15 +1031,31 @@ commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
 /* --- the read ------------------------------------------------------------- */
 
-/* Check the topics exist; the partitions of each, or -1 after a message. */
+/*
+ * Check the topics exist; the partitions of each, or -1 after a message.
+ * A read that follows (no -e) waits for a topic that is not there yet,
+ * as a tail -F waits for its file, saying so once.
+ */
 static int
 check_topic(struct sub *s, const char *name)
 {
 	rd_kafka_resp_err_t err = 0;
-	int n = kq_kafka_partitions(&s->kk, name, &err);
+	int n = kq_kafka_partitions(&s->kk, name, &err), said = 0;
 
+	while (n < 0 && err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART &&
+	       !s->exit_at_end && !kq_stop) {
+		if (!said++)
+			kq_info(&s->c, "%s: no such topic yet; waiting for it",
+				name);
+		rd_kafka_poll(s->kk.rk, TOPIC_WAIT_MS);
+		n = kq_kafka_partitions(&s->kk, name, &err);
+	}
 	if (n >= 0)
 		return n;
+	if (kq_stop) {
+		s->stop = STOP_SIGNAL;
+		return -1;
+	}
 	if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
 		fail(s, EX_UNAVAILABLE, "%s: no such topic", name);
 	else
@@ -1196,8 +1172,9 @@ on_error(struct sub *s, rd_kafka_message_t *m)
 		 * (CORRUPT_MESSAGE). Retried, it fails forever: a value
 		 * never to be printed.
 		 */
-		fail(s, EX_DATAERR, "%s [%d] at offset %lld: corrupt message "
-				    "(CRC check failed): %s",
+		fail(s, EX_DATAERR,
+		     "%s [%d] at offset %lld: corrupt message "
+		     "(CRC check failed): %s",
 		     m->rkt ? rd_kafka_topic_name(m->rkt) : "?",
 		     (int)m->partition, (long long)m->offset,
 		     rd_kafka_message_errstr(m));
@@ -1208,11 +1185,35 @@ on_error(struct sub *s, rd_kafka_message_t *m)
 	}
 }
 
+/*
+ * Every broker down: say so within a second, once, naming the address and
+ * why; and say when a broker answers again (a fetch brought something).
+ */
+static void
+outage(struct sub *s, int answered)
+{
+	if (answered) {
+		if (s->down_said)
+			kq_info(&s->c, "a broker answers again");
+		s->kk.all_down_ms = 0;
+		s->down_said = 0;
+	} else if (s->kk.all_down_ms && !s->down_said &&
+		   kq_clock_ms() - s->kk.all_down_ms >= SAY_DOWN_MS) {
+		kq_progress_clear(&s->progress);
+		kq_info(&s->c, "no broker answers at %s (%s); still trying",
+			s->c.brokers, kq_kafka_reason(&s->kk));
+		s->down_said = 1;
+	}
+}
+
 static void
 handle(struct sub *s, rd_kafka_message_t *m)
 {
 	struct part *p;
 
+	if (s->kk.all_down_ms &&
+	    (!m->err || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF))
+		outage(s, 1);
 	if (m->err) {
 		on_error(s, m);
 		return;
@@ -1338,6 +1339,7 @@ idle(struct sub *s)
 	flush(s);
 	if (!s->group)
 		rd_kafka_poll(s->kk.rk, 0); /* error and log callbacks */
+	outage(s, 0);
 	now = kq_clock_ms();
 	if (now >= s->next_tick)
 		tick(s, now);
@@ -1420,6 +1422,23 @@ run(struct sub *s)
 
 /* --- setting up ----------------------------------------------------------- */
 
+/* --until's time (or kcat's -o e@TS): @MS, an ISO 8601 time, @-DURATION. */
+static int64_t
+until_time(struct sub *s, const char *a)
+{
+	struct kq_offset_spec o;
+
+	if (a[0] != '@' && kq_parse_timestamp(a, &o.value) == 0)
+		return o.value;
+	if (a[0] != '@' || kq_parse_offset(a, kq_now_ms(), &o) ||
+	    o.kind != KQ_OFFSET_TIME)
+		kq_usage(&s->c,
+			 "--until: '%s' is not a time (@MS, "
+			 "@2024-05-01T12:00:00Z or @-DURATION)",
+			 a);
+	return o.value;
+}
+
 /* A console tool's boolean property: true or false. */
 static int
 console_bool(struct sub *s, const char *name, char *v)
@@ -1487,7 +1506,9 @@ parse_options(struct sub *s, int argc, char **argv)
 				kq_erealloc(s->topic_names,
 					    (s->ntopic_names + 1) *
 						    sizeof(*s->topic_names));
-			s->topic_names[s->ntopic_names++] = a;
+			/* ^REGEX (with -g) is a pattern, not a name. */
+			s->topic_names[s->ntopic_names++] =
+				a[0] == '^' ? a : kq_etopic("-t", a);
 			break;
 		case 'p':
 			s->partitions = kq_erealloc(
@@ -1497,6 +1518,11 @@ parse_options(struct sub *s, int argc, char **argv)
 				(int32_t)kq_eint("-p", a, 0, INT32_MAX);
 			break;
 		case 'o':
+			/* kcat's -o e@TS: where to stop, as --until. */
+			if (a[0] == 'e' && a[1] == '@') {
+				s->until = until_time(s, a + 1);
+				break;
+			}
 			s->spec = kq_eoffset("-o", a);
 			s->have_spec = 1;
 			break;
@@ -1516,21 +1542,9 @@ parse_options(struct sub *s, int argc, char **argv)
 		case 'e':
 			s->exit_at_end = 1;
 			break;
-		case OPT_UNTIL: {
-			struct kq_offset_spec o;
-
-			if (a[0] != '@' && kq_parse_timestamp(a, &o.value) == 0)
-				o.kind = KQ_OFFSET_TIME;
-			else if (a[0] != '@' ||
-				 kq_parse_offset(a, kq_now_ms(), &o) ||
-				 o.kind != KQ_OFFSET_TIME)
-				kq_usage(&s->c,
-					 "--until: '%s' is not a time (@MS, "
-					 "@2024-05-01T12:00:00Z or @-DURATION)",
-					 a);
-			s->until = o.value;
+		case OPT_UNTIL:
+			s->until = until_time(s, a);
 			break;
-		}
 		case OPT_IDLE:
 			s->idle_ms = kq_eduration("--idle-timeout", a);
 			break;
@@ -1626,8 +1640,9 @@ parse_options(struct sub *s, int argc, char **argv)
 		if (kq_format_parse(&s->fmt, format, err, sizeof(err)))
 			kq_usage(&s->c, "-f: %s", err);
 		if (s->show_null)
-			kq_format_null(&s->fmt, s->null_literal ? s->null_literal
-								: "NULL");
+			kq_format_null(&s->fmt, s->null_literal
+							? s->null_literal
+							: "NULL");
 		s->mode = MODE_FORMAT;
 	}
 	if (json) {
@@ -1735,7 +1750,8 @@ main(int argc, char **argv)
 
 	s->exact = s->group && !s->fast && fstat(1, &st) == 0 &&
 		   S_ISFIFO(st.st_mode);
-	s->progress = !s->c.quiet && isatty(2);
+	kq_progress_init(&s->progress, 2, !s->c.quiet && isatty(2),
+			 kq_clock_ms(), 0, 500);
 	s->ends_active =
 		s->exit_at_end || (s->until >= 0 && s->until <= kq_now_ms());
 	kq_writer_init(&s->out, 1, "stdout", OUT_BUF);
@@ -1765,7 +1781,7 @@ main(int argc, char **argv)
 
 	/* Even after an error or a reader gone: what it took is done. */
 	store_last(s);
-	progress(s, 0, 1);
+	kq_progress_clear(&s->progress);
 	kq_hold_drop(&s->hold, NULL);
 	kq_taken_close(&s->taken);
 	wstatus = kq_writer_finish(&s->out);

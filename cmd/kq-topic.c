@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <librdkafka/rdkafka.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,24 +106,26 @@ static const struct kq_command cmd = {
 	"130 SIGINT, 143 SIGTERM.",
 };
 
-/* Which options each command takes, as bits of (1 << mode). */
-#define ONLY(...) only_(__VA_ARGS__, NONE)
-static unsigned
-only_(int m, ...)
-{
-	va_list ap;
-	unsigned bits = 0;
-
-	va_start(ap, m);
-	for (; m != NONE; m = va_arg(ap, int))
-		bits |= 1u << m;
-	va_end(ap);
-	return bits;
-}
-
-struct given {
-	const char *spelling;
+/*
+ * The commands an option serves, beside the option table: bits of
+ * (1 << mode). An option not here serves every command.
+ */
+#define M(m) (1u << (m))
+static const struct {
+	int key;
 	unsigned modes;
+} serves[] = {
+	{'p', M(CREATE) | M(PARTITIONS)},
+	{'r', M(CREATE)},
+	{'c', M(CREATE)},
+	{OPT_IF_NOT_EXISTS, M(CREATE)},
+	{OPT_IF_EXISTS, M(DELETE) | M(PARTITIONS)},
+	{'a', M(LIST) | M(DESCRIBE)},
+	{OPT_EXCLUDE_INTERNAL, M(LIST) | M(DESCRIBE)},
+	{'o', M(DESCRIBE)},
+	{OPT_JSON, M(DESCRIBE)},
+	{OPT_UNDER_REPLICATED, M(DESCRIBE)},
+	{OPT_UNAVAILABLE, M(DESCRIBE)},
 };
 
 struct opts {
@@ -140,7 +141,7 @@ struct opts {
 	int if_not_exists, if_exists, all, offsets, json;
 	int spelled_list, exclude_internal; /* kafka-topics' --list ... */
 	int under_replicated, unavailable;
-	struct given given[16];
+	int given[16]; /* the keys of options that serve some commands */
 	int ngiven;
 };
 
@@ -169,11 +170,37 @@ add(char ***v, int *n, char *s)
 	(*v)[(*n)++] = s;
 }
 
-static void
-note(struct opts *o, const char *spelling, unsigned modes)
+/* The commands option key serves. */
+static unsigned
+modes_of(int key)
 {
-	if (o->ngiven < (int)(sizeof(o->given) / sizeof(o->given[0])))
-		o->given[o->ngiven++] = (struct given){spelling, modes};
+	size_t i;
+
+	for (i = 0; i < sizeof(serves) / sizeof(serves[0]); i++)
+		if (serves[i].key == key)
+			return serves[i].modes;
+	return ~0u;
+}
+
+/* Keep key, to check once the command is known. */
+static void
+note(struct opts *o, int key)
+{
+	if (modes_of(key) != ~0u &&
+	    o->ngiven < (int)(sizeof(o->given) / sizeof(o->given[0])))
+		o->given[o->ngiven++] = key;
+}
+
+/* "--name" of option key. */
+static const char *
+long_name(int key, char *buf, size_t size)
+{
+	const struct kq_option *op;
+
+	for (op = options; op->name && op->key != key; op++)
+		continue;
+	snprintf(buf, size, "--%s", op->name ? op->name : "?");
+	return buf;
 }
 
 static int
@@ -965,6 +992,7 @@ out:
 static void
 check(struct kq_conf *c, struct opts *o, int argc, char **argv)
 {
+	char name[64];
 	int i, k;
 
 	if (o->mode == NONE) {
@@ -983,9 +1011,10 @@ check(struct kq_conf *c, struct opts *o, int argc, char **argv)
 		kq_usage(c, "--alter: only the partition count can be "
 			    "changed here (--alter --partitions N)");
 	for (i = 0; i < o->ngiven; i++)
-		if (!(o->given[i].modes & (1u << o->mode)))
+		if (!(modes_of(o->given[i]) & M(o->mode)))
 			kq_usage(c, "%s does not apply to %s",
-				 o->given[i].spelling, mode_name[o->mode]);
+				 long_name(o->given[i], name, sizeof(name)),
+				 mode_name[o->mode]);
 	if (o->mode == PARTITIONS && o->partitions < 0) {
 		if (argc < 1 || (argc == 1 && o->ntopics == 0))
 			kq_usage(c, "partitions: expected TOPIC N");
@@ -1026,16 +1055,15 @@ main(int argc, char **argv)
 
 	kq_conf_init(&c, &cmd, argv);
 	while ((key = kq_getopt(&c, argc, argv)) != -1) {
+		note(&o, key);
 		switch (key) {
 		case 'p':
 			o.partitions =
 				(int)kq_eint("--partitions", c.arg, 1, 1000000);
-			note(&o, "--partitions", ONLY(CREATE, PARTITIONS));
 			break;
 		case 'r':
 			o.replication = (int)kq_eint("--replication-factor",
 						     c.arg, 1, 32767);
-			note(&o, "--replication-factor", ONLY(CREATE));
 			break;
 		case 'c': {
 			const char *eq = strchr(c.arg, '=');
@@ -1046,41 +1074,31 @@ main(int argc, char **argv)
 					 "'%s'",
 					 c.arg);
 			add(&o.configs, &o.nconfigs, c.arg);
-			note(&o, "--config", ONLY(CREATE));
 			break;
 		}
 		case OPT_IF_NOT_EXISTS:
 			o.if_not_exists = 1;
-			note(&o, "--if-not-exists", ONLY(CREATE));
 			break;
 		case OPT_IF_EXISTS:
 			o.if_exists = 1;
-			note(&o, "--if-exists", ONLY(DELETE, PARTITIONS));
 			break;
 		case 'a':
 			o.all = 1;
-			note(&o, "--all", ONLY(LIST, DESCRIBE));
 			break;
 		case OPT_EXCLUDE_INTERNAL:
 			o.exclude_internal = 1;
-			note(&o, "--exclude-internal", ONLY(LIST, DESCRIBE));
 			break;
 		case 'o':
 			o.offsets = 1;
-			note(&o, "--offsets", ONLY(DESCRIBE));
 			break;
 		case OPT_JSON:
 			o.json = 1;
-			note(&o, "--json", ONLY(DESCRIBE));
 			break;
 		case OPT_UNDER_REPLICATED:
 			o.under_replicated = 1;
-			note(&o, "--under-replicated-partitions",
-			     ONLY(DESCRIBE));
 			break;
 		case OPT_UNAVAILABLE:
 			o.unavailable = 1;
-			note(&o, "--unavailable-partitions", ONLY(DESCRIBE));
 			break;
 		case 't':
 			add(&o.topics, &o.ntopics, c.arg);

@@ -44,7 +44,6 @@ static const struct kq_option local_base_options[] = {
 	{NULL, 0, 0, NULL, NULL, NULL},
 };
 
-
 static const struct kq_option broker_options[] = {
 	{"brokers", 'b', KQ_ARG, "HOST:PORT,...",
 	 "brokers to start from (else $KQ_BROKERS, the config file, "
@@ -59,8 +58,7 @@ static const struct kq_option broker_options[] = {
 	 "~/.config/kq/kq.conf)",
 	 "@file"},
 	{"timeout", OPT_TIMEOUT, KQ_ARG, "DURATION",
-	 "give up on an unreachable broker after DURATION (default 10s)",
-	 NULL},
+	 "give up on an unreachable broker after DURATION (default 10s)", NULL},
 	{NULL, 0, 0, NULL, NULL, NULL},
 };
 
@@ -268,8 +266,8 @@ print_help(const struct kq_conf *c)
 					     k > 0 && t[i][k - 1].key ==
 							      t[i][k].key);
 	}
-	printf("\nExit status: %s\nSee %s(1) and kq(7).\n",
-	       c->cmd->exits, c->cmd->name);
+	printf("\nExit status: %s\nSee %s(1) and kq(7).\n", c->cmd->exits,
+	       c->cmd->name);
 }
 
 /*
@@ -292,7 +290,7 @@ print_table(const struct kq_conf *c)
 			if (shadowed(c->cmd, t[i], o))
 				continue;
 			printf("%s\t%s\t%s\t%s\t%s\t%s\n", o->name, s,
-			       o->arg == KQ_NOARG  ? "none"
+			       o->arg == KQ_NOARG ? "none"
 			       : o->arg == KQ_ARG ? "required"
 						  : "optional",
 			       o->argname ? o->argname : "",
@@ -334,8 +332,9 @@ spelled(const struct kq_conf *c, char **argv)
 		islong = optopt == 0 || optopt >= KQ_LONG;
 		/* Or a short option in the next word, after this one. */
 		for (i = 0; !islong && c->longopts[i].name; i++)
-			islong = c->longopts[i].val == optopt &&
-				 strncmp(c->longopts[i].name, a + 2, n - 2) == 0;
+			islong =
+				c->longopts[i].val == optopt &&
+				strncmp(c->longopts[i].name, a + 2, n - 2) == 0;
 	}
 	if (islong)
 		snprintf(buf, sizeof(buf), "%.*s", (int)n, a);
@@ -415,7 +414,8 @@ kq_getopt(struct kq_conf *c, int argc, char **argv)
 					kq_eduration("--timeout", optarg);
 				/* librdkafka counts its timeouts in an int. */
 				if (c->timeout_ms <= 0)
-					kq_usage(c, "--timeout must be above 0");
+					kq_usage(c,
+						 "--timeout must be above 0");
 				if (c->timeout_ms > INT_MAX)
 					kq_usage(c, "--timeout: at most %dms",
 						 INT_MAX);
@@ -483,10 +483,9 @@ read_config(const char *path, struct kq_prop **props, size_t *n)
 			(*props)[before].file = path;
 			(*props)[before].line = lineno;
 		}
-		if (*n > before && (strcmp((*props)[before].name,
-					   "sasl.password") == 0 ||
-				    strcmp((*props)[before].name,
-					   "ssl.key.password") == 0))
+		if (*n > before &&
+		    (strcmp((*props)[before].name, "sasl.password") == 0 ||
+		     strcmp((*props)[before].name, "ssl.key.password") == 0))
 			secret = 1;
 	}
 	if (ferror(f))

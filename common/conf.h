@@ -34,7 +34,7 @@ struct kq_command {
 	const char *usage; /* synopsis lines after the name, '\n' between */
 	const char *about; /* one sentence */
 	const struct kq_option *options;
-	int uses_broker;   /* 0: -b, -X, -F and --timeout are not offered */
+	int uses_broker; /* 0: -b, -X, -F and --timeout are not offered */
 	/* What the shells complete for operands: words, "@file", "@topic". */
 	const char *operands;
 	/* --help's list of exit statuses, after "Exit status: ". */
@@ -71,8 +71,7 @@ struct kq_conf {
 };
 
 /* Sets the program name for messages too. */
-void kq_conf_init(struct kq_conf *c, const struct kq_command *cmd,
-		  char **argv);
+void kq_conf_init(struct kq_conf *c, const struct kq_command *cmd, char **argv);
 /*
  * The next option of the program's own table (its key, argument in c->arg),
  * or -1 at the end of the options; the common options are handled inside.

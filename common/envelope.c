@@ -597,26 +597,44 @@ string(struct parse *p, struct span *out)
 			return fail(p, "%s", "unfinished escape");
 		p->s += 2;
 		switch (q[1]) {
-		case '"': d->buf[d->len++] = '"'; break;
-		case '\\': d->buf[d->len++] = '\\'; break;
-		case '/': d->buf[d->len++] = '/'; break;
-		case 'b': d->buf[d->len++] = '\b'; break;
-		case 'f': d->buf[d->len++] = '\f'; break;
-		case 'n': d->buf[d->len++] = '\n'; break;
-		case 'r': d->buf[d->len++] = '\r'; break;
-		case 't': d->buf[d->len++] = '\t'; break;
+		case '"':
+			d->buf[d->len++] = '"';
+			break;
+		case '\\':
+			d->buf[d->len++] = '\\';
+			break;
+		case '/':
+			d->buf[d->len++] = '/';
+			break;
+		case 'b':
+			d->buf[d->len++] = '\b';
+			break;
+		case 'f':
+			d->buf[d->len++] = '\f';
+			break;
+		case 'n':
+			d->buf[d->len++] = '\n';
+			break;
+		case 'r':
+			d->buf[d->len++] = '\r';
+			break;
+		case 't':
+			d->buf[d->len++] = '\t';
+			break;
 		case 'u':
 			if (p->end - p->s < 4 || hex4(p->s, &cp))
 				return fail(p, "%s", "bad \\u escape");
 			p->s += 4;
 			if (cp >= 0xdc00 && cp <= 0xdfff)
-				return fail(p, "%s", "lone surrogate \\u escape");
+				return fail(p, "%s",
+					    "lone surrogate \\u escape");
 			if (cp >= 0xd800 && cp <= 0xdbff) {
 				if (p->end - p->s < 6 || p->s[0] != '\\' ||
 				    p->s[1] != 'u' || hex4(p->s + 2, &lo) ||
 				    lo < 0xdc00 || lo > 0xdfff)
-					return fail(p, "%s",
-						    "lone surrogate \\u escape");
+					return fail(
+						p, "%s",
+						"lone surrogate \\u escape");
 				p->s += 6;
 				cp = 0x10000 + ((cp - 0xd800) << 10) +
 				     (lo - 0xdc00);
@@ -760,15 +778,17 @@ header_part(struct parse *p, struct span *out, int nullable)
 	}
 	if (literal(p, "{\"b64\":")) {
 		if (bytes(p, out, 1, "headers") || !peek(p, '}'))
-			return fail(p, "%s", "headers: expected {\"b64\":\"...\"}");
+			return fail(p, "%s",
+				    "headers: expected {\"b64\":\"...\"}");
 		if (!nullable && out->off == SIZE_MAX)
 			return fail(p, "%s", "headers: a name cannot be null");
 		p->s++;
 		return 0;
 	}
 	if (!peek(p, '"'))
-		return fail(p, "%s",
-			    "headers: expected a string, null or {\"b64\":...}");
+		return fail(
+			p, "%s",
+			"headers: expected a string, null or {\"b64\":...}");
 	return string(p, out);
 }
 
@@ -778,15 +798,14 @@ struct hspan {
 
 /* Spans first; pointers once the buffer has stopped moving. */
 static void
-add_header(struct kq_envdec *d, size_t *n, struct span name,
-	   struct span value)
+add_header(struct kq_envdec *d, size_t *n, struct span name, struct span value)
 {
 	struct hspan *h;
 
 	if (*n == d->hcap) {
 		d->hcap = d->hcap * 2 + 8;
-		d->headers = kq_erealloc(d->headers,
-					 d->hcap * sizeof(*d->headers));
+		d->headers =
+			kq_erealloc(d->headers, d->hcap * sizeof(*d->headers));
 		d->spans = kq_erealloc(d->spans, d->hcap * sizeof(*h));
 	}
 	h = (struct hspan *)d->spans + *n;
@@ -882,13 +901,15 @@ kq_envelope_decode(struct kq_envdec *d, const char *json, size_t n,
 				return -1;
 		} else if (IS("partition")) {
 			if (have_partition++)
-				return fail(&p, "%s", "more than one partition");
+				return fail(&p, "%s",
+					    "more than one partition");
 			if (integer(&p, "partition", -1, INT32_MAX, &v))
 				return -1;
 			e->partition = (int32_t)v;
 		} else if (IS("timestamp") || IS("ts")) {
 			if (have_timestamp++)
-				return fail(&p, "%s", "more than one timestamp");
+				return fail(&p, "%s",
+					    "more than one timestamp");
 			if (integer(&p, "timestamp", 0, INT64_MAX, &v))
 				return -1;
 			e->timestamp = v;
@@ -924,8 +945,8 @@ kq_envelope_decode(struct kq_envdec *d, const char *json, size_t n,
 
 		out->name = d->buf + h.name.off;
 		out->name_len = h.name.len;
-		out->value = h.value.off == SIZE_MAX ? NULL
-						      : d->buf + h.value.off;
+		out->value =
+			h.value.off == SIZE_MAX ? NULL : d->buf + h.value.off;
 		out->value_len = h.value.len;
 	}
 	e->headers = d->headers;

@@ -85,7 +85,8 @@ size_t kq_envelope_write(struct kq_envenc *enc, struct kq_writer *w,
 /* A JSON string of p[0..n) (which must be UTF-8), quotes included. */
 size_t kq_json_write_string(struct kq_writer *w, const char *p, size_t n);
 
-/* Base64 (RFC 4648, with padding): decode into out (room for n * 3 / 4 bytes); its length, or -1. */
+/* Base64 (RFC 4648, with padding): decode into out (room for n * 3 / 4 bytes);
+ * its length, or -1. */
 long kq_base64_decode(const char *s, size_t n, unsigned char *out);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "die.h"
 #include "spec.h"
@@ -164,8 +165,8 @@ add_literal(char *b, size_t *n, const char *s)
 char *
 kq_format_console(const struct kq_console_fmt *p)
 {
-	static const char *const field[] = {"CreateTime:%T", "Partition:%p",
-					    "Offset:%o", "%h", "%k", "%v"};
+	static const char *const field[] = {
+		"CreateTime:%T", "Partition:%p", "Offset:%o", "%h", "%k", "%v"};
 	int want[] = {p->timestamp, p->partition, p->offset,
 		      p->headers,   p->key,	  p->value};
 	const char *ksep = p->key_sep ? p->key_sep : "\t";
@@ -392,4 +393,19 @@ kq_format_write(struct kq_format *f, struct kq_writer *w,
 	n = (size_t)(render(f, f->big, e) - f->big);
 	kq_writer_put(w, f->big, n);
 	return n;
+}
+
+size_t
+kq_format_iso8601(int64_t ms, char *buf)
+{
+	time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+	int frac = (int)(ms - (int64_t)t * 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	/* %04d, not strftime's %Y, so years before 1000 keep four digits. */
+	return (size_t)snprintf(buf, KQ_ISO8601_LEN,
+				"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+				tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+				tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
 }

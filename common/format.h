@@ -76,6 +76,10 @@ struct kq_console_fmt {
  */
 char *kq_format_console(const struct kq_console_fmt *p);
 
+/* "2024-05-01T12:00:00.123Z" into buf (at least KQ_ISO8601_LEN bytes). */
+#define KQ_ISO8601_LEN 32
+size_t kq_format_iso8601(int64_t ms, char *buf);
+
 /* Render one message; returns the number of bytes given to w. */
 size_t kq_format_write(struct kq_format *f, struct kq_writer *w,
 		       const struct kq_envelope *e);

@@ -87,9 +87,9 @@ kq_hold_drop(struct kq_hold *h, const rd_kafka_topic_partition_list_t *parts)
 		rd_kafka_message_t *m = h->kept[i];
 
 		if (!parts ||
-		    (m->rkt && rd_kafka_topic_partition_list_find(
-				       parts, rd_kafka_topic_name(m->rkt),
-				       m->partition)))
+		    (m->rkt &&
+		     rd_kafka_topic_partition_list_find(
+			     parts, rd_kafka_topic_name(m->rkt), m->partition)))
 			rd_kafka_message_destroy(m);
 		else
 			h->kept[k++] = m;

@@ -80,8 +80,7 @@ kq_jq_compile(struct kq_jq *q, const char *filter, int raw)
 }
 
 static int
-give(struct kq_jq *q, jv r, int (*out)(void *, const char *, size_t),
-     void *arg)
+give(struct kq_jq *q, jv r, int (*out)(void *, const char *, size_t), void *arg)
 {
 	int rc;
 
@@ -129,8 +128,9 @@ kq_jq_run(struct kq_jq *q, const char *p, size_t n,
 	*q->err = 0;
 	q->bad_input = 0;
 	if (n > INT_MAX) {
-		snprintf(q->err, sizeof(q->err), "a text over 2 GB is too "
-						 "large for jq");
+		snprintf(q->err, sizeof(q->err),
+			 "a text over 2 GB is too "
+			 "large for jq");
 		return -1;
 	}
 	/* libjq's parser ends a text at a NUL and takes what came before. */

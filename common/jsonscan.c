@@ -732,7 +732,8 @@ not_a_value(struct kq_jsonscan *s, unsigned c)
 
 	switch (c) {
 	case 0xEF:
-		what = "a UTF-8 byte order mark (BOM), which JSON does not allow";
+		what = "a UTF-8 byte order mark (BOM), which JSON does not "
+		       "allow";
 		break;
 	case 'N':
 	case 'I':

@@ -67,9 +67,8 @@ typedef int (*kq_json_emit_fn)(void *arg, const char *p, size_t n,
 
 struct kq_jsonscan;
 
-struct kq_jsonscan *kq_jsonscan_new(const struct kq_jsonpath *path,
-				    int flags, kq_json_emit_fn emit,
-				    void *arg);
+struct kq_jsonscan *kq_jsonscan_new(const struct kq_jsonpath *path, int flags,
+				    kq_json_emit_fn emit, void *arg);
 void kq_jsonscan_free(struct kq_jsonscan *s);
 /* Back to the state of a new scanner: position 1:1, nothing pending. */
 void kq_jsonscan_reset(struct kq_jsonscan *s);

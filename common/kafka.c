@@ -12,7 +12,7 @@
 #define ROUND_MS	100
 #define FIRST_ROUNDS_MS 1000
 /* How long every address must have refused before kq gives up. */
-#define REFUSED_MS	300
+#define REFUSED_MS 300
 
 static void
 log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
@@ -147,8 +147,8 @@ set_prop(rd_kafka_conf_t *rc, const char *name, const char *value,
 	r = rd_kafka_conf_set(rc, name, value, err, sizeof(err));
 	if (r == RD_KAFKA_CONF_OK)
 		return;
-	if (r == RD_KAFKA_CONF_UNKNOWN && nearest_property(name, near,
-							   sizeof(near)))
+	if (r == RD_KAFKA_CONF_UNKNOWN &&
+	    nearest_property(name, near, sizeof(near)))
 		snprintf(err, sizeof(err),
 			 "No such configuration property; did you mean %s?",
 			 near);
@@ -159,8 +159,8 @@ set_prop(rd_kafka_conf_t *rc, const char *name, const char *value,
 	if (!where)
 		snprintf(at, sizeof(at), "%s", name);
 	else if (where->file)
-		snprintf(at, sizeof(at), "%s:%zu: %s", where->file,
-			 where->line, where->name);
+		snprintf(at, sizeof(at), "%s:%zu: %s", where->file, where->line,
+			 where->name);
 	else
 		snprintf(at, sizeof(at), "-X %s", where->name);
 	kq_die(EX_USAGE, "%s: %s", at, err);
@@ -185,8 +185,7 @@ kq_kafka_conf(struct kq_kafka *kk, const struct kq_conf *c,
 	for (; defaults && defaults->name; defaults++)
 		kq_kafka_set(rc, defaults->name, defaults->value);
 	for (i = 0; i < c->nprops; i++)
-		set_prop(rc, c->props[i].name, c->props[i].value,
-			 &c->props[i]);
+		set_prop(rc, c->props[i].name, c->props[i].value, &c->props[i]);
 	kq_kafka_set(rc, "bootstrap.servers", c->brokers);
 	if (c->verbose >= 2)
 		kq_kafka_set(rc, "debug",
@@ -220,7 +219,8 @@ kq_kafka_reason(const struct kq_kafka *kk)
 		return "the connection was closed before the broker answered "
 		       "(not a Kafka broker, a TLS listener, or a broker at "
 		       "its connection limit)";
-	/* "host:9092/bootstrap: Connect to ipv4#... failed: WHY (after 0ms...)" */
+	/* "host:9092/bootstrap: Connect to ipv4#... failed: WHY (after 0ms...)"
+	 */
 	snprintf(reason, sizeof(reason), "%s", s);
 	if ((after = strstr(reason, " (after ")))
 		*after = 0;
@@ -250,8 +250,9 @@ hide_values(char *err, size_t size, const struct kq_conf *c)
 			continue;
 		snprintf(name, sizeof(name), "(the value of %s)",
 			 c->props[i].name);
-		/* Searched after each replacement: a name may hold the value. */
-		for (at = 0; (p = strstr(err + at, c->props[i].value)); ) {
+		/* Searched after each replacement: a name may hold the value.
+		 */
+		for (at = 0; (p = strstr(err + at, c->props[i].value));) {
 			n = snprintf(out, sizeof(out), "%s%s", name, p + vn);
 			at = (size_t)(p - err) + strlen(name);
 			snprintf(p, size - (size_t)(p - err), "%s", out);
@@ -350,8 +351,7 @@ kq_kafka_partitions(struct kq_kafka *kk, const char *topic,
 	rd_kafka_resp_err_t err;
 	int n = -1;
 
-	err = rd_kafka_metadata(kk->rk, 0, rkt, &md,
-				(int)kk->conf->timeout_ms);
+	err = rd_kafka_metadata(kk->rk, 0, rkt, &md, (int)kk->conf->timeout_ms);
 	rd_kafka_topic_destroy(rkt);
 	if (err) {
 		*errp = err;
@@ -366,6 +366,66 @@ kq_kafka_partitions(struct kq_kafka *kk, const char *topic,
 	}
 	rd_kafka_metadata_destroy(md);
 	return n;
+}
+
+static int
+cmp_id(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+int
+kq_kafka_topic_parts(struct kq_kafka *kk, const char *topic, int32_t **ids,
+		     int *n, rd_kafka_resp_err_t *errp)
+{
+	const struct rd_kafka_metadata *md;
+	const rd_kafka_metadata_topic_t *mt = NULL;
+	rd_kafka_resp_err_t err;
+	int i;
+
+	err = rd_kafka_metadata(kk->rk, 1, NULL, &md,
+				(int)kk->conf->timeout_ms);
+	if ((*errp = err))
+		return -1;
+	for (i = 0; i < md->topic_cnt && !mt; i++)
+		if (strcmp(md->topics[i].topic, topic) == 0)
+			mt = &md->topics[i];
+	*errp = !mt ? RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC : mt->err;
+	if (*errp) {
+		rd_kafka_metadata_destroy(md);
+		return 1;
+	}
+	*ids = kq_ecalloc(mt->partition_cnt + 1, sizeof(**ids));
+	for (i = 0; i < mt->partition_cnt; i++)
+		(*ids)[i] = mt->partitions[i].id;
+	*n = mt->partition_cnt;
+	qsort(*ids, *n, sizeof(**ids), cmp_id);
+	rd_kafka_metadata_destroy(md);
+	return 0;
+}
+
+int
+kq_parts_has(const int32_t *ids, int n, int32_t id)
+{
+	return n > 0 && bsearch(&id, ids, n, sizeof(*ids), cmp_id) != NULL;
+}
+
+void
+kq_parts_pick(int32_t *ids, int *n, const int32_t *want, int nwant)
+{
+	int i, k, kept = 0;
+
+	if (nwant == 0)
+		return;
+	for (i = 0; i < *n; i++)
+		for (k = 0; k < nwant; k++)
+			if (want[k] == ids[i]) {
+				ids[kept++] = ids[i];
+				break;
+			}
+	*n = kept;
 }
 
 static rd_kafka_resp_err_t

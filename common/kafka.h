@@ -6,6 +6,7 @@
 #define KQ_KAFKA_H
 
 #include <librdkafka/rdkafka.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "conf.h"
@@ -35,6 +36,13 @@ struct kq_default {
  */
 rd_kafka_conf_t *kq_kafka_conf(struct kq_kafka *kk, const struct kq_conf *c,
 			       const struct kq_default *defaults);
+/*
+ * The program's struct of type, from the opaque librdkafka hands its
+ * callbacks: the address of that struct's kq_kafka, named member.
+ */
+#define KQ_KAFKA_OWNER(opaque, type, member)                                   \
+	((type *)(void *)((char *)(opaque)-offsetof(type, member)))
+
 /* Set one property on a configuration, dying with EX_USAGE on failure. */
 void kq_kafka_set(rd_kafka_conf_t *rc, const char *name, const char *value);
 
@@ -51,12 +59,30 @@ void kq_kafka_close(struct kq_kafka *kk);
 const char *kq_kafka_reason(const struct kq_kafka *kk);
 
 /*
- * The partition count of a topic, or -1 with err set when the broker does
- * not know it or metadata could not be fetched. It asks for that topic
- * alone, which makes a broker that auto-creates topics create it.
+ * A topic's partitions are found one of two ways, because asking for one
+ * topic's metadata makes a broker that auto-creates topics (kq-broker
+ * does) create it:
+ *
+ * kq_kafka_partitions asks for the topic alone, so a writer or a reader
+ * may have it made. The partition count, or -1 with err set when the
+ * broker does not know it or metadata could not be fetched.
  */
 int kq_kafka_partitions(struct kq_kafka *kk, const char *topic,
 			rd_kafka_resp_err_t *err);
+/*
+ * kq_kafka_topic_parts asks for every topic's metadata, so that looking
+ * makes nothing. The topic's partition ids, sorted, in *ids (to free) and
+ * *n: 0. -1 when the request failed, 1 when the topic did not answer,
+ * with *err set (RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC: not in the list).
+ */
+int kq_kafka_topic_parts(struct kq_kafka *kk, const char *topic, int32_t **ids,
+			 int *n, rd_kafka_resp_err_t *err);
+/*
+ * Keep of ids[0..*n) (sorted) those want[0..nwant) names, all when nwant
+ * is 0; their order stays. Whether id is among ids[0..n).
+ */
+void kq_parts_pick(int32_t *ids, int *n, const int32_t *want, int nwant);
+int kq_parts_has(const int32_t *ids, int n, int32_t id);
 
 /*
  * Status for a broker-side failure: EX_TEMPFAIL when it timed out,

@@ -26,11 +26,21 @@ kq_delim_parse(const char *s, struct kq_delim *d)
 
 		if (c == '\\') {
 			switch (*s++) {
-			case 'n': c = '\n'; break;
-			case 't': c = '\t'; break;
-			case 'r': c = '\r'; break;
-			case '0': c = 0; break;
-			case '\\': c = '\\'; break;
+			case 'n':
+				c = '\n';
+				break;
+			case 't':
+				c = '\t';
+				break;
+			case 'r':
+				c = '\r';
+				break;
+			case '0':
+				c = 0;
+				break;
+			case '\\':
+				c = '\\';
+				break;
 			case 'x': {
 				int i, v = 0;
 
@@ -109,6 +119,15 @@ kq_reader_close(struct kq_reader *r)
 	if (r->fd > 0)
 		close(r->fd);
 	r->fd = -1;
+}
+
+void
+kq_reader_free(struct kq_reader *r)
+{
+	kq_reader_close(r);
+	free(r->buf);
+	r->buf = NULL;
+	r->cap = r->pos = r->end = 0;
 }
 
 /* Wait until fd can be read, calling idle meanwhile; -1 when told to stop. */
@@ -210,7 +229,8 @@ kq_reader_next(struct kq_reader *r, const char **p, size_t *n)
 			return -1;
 		}
 		/* The delimiter may straddle what we have and what comes. */
-		scanned = avail >= r->delim.len ? avail - (r->delim.len - 1) : 0;
+		scanned =
+			avail >= r->delim.len ? avail - (r->delim.len - 1) : 0;
 		if (!r->eof) {
 			int got = fill(r);
 
@@ -328,7 +348,8 @@ write_all(struct kq_writer *w, const char *p, size_t n)
 				     : write(w->fd, p, n);
 
 		if (k < 0) {
-			/* The record in hand is finished even after a signal. */
+			/* The record in hand is finished even after a signal.
+			 */
 			if (errno != EINTR)
 				w->err = errno;
 			continue;
@@ -372,9 +393,8 @@ kq_writer_printf(struct kq_writer *w, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return -1;
-	return kq_writer_put(w, buf,
-			     (size_t)n < sizeof(buf) ? (size_t)n
-						     : sizeof(buf) - 1);
+	return kq_writer_put(
+		w, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
 int

@@ -44,11 +44,14 @@ struct kq_reader {
 
 /*
  * Open path ("-" is stdin) with the delimiter; -1 with errno if it cannot
- * be opened. The reader owns a buffer, reused by kq_reader_reopen.
+ * be opened. The reader owns a buffer, kept from one input to the next
+ * (close one, open the next) until kq_reader_free.
  */
 int kq_reader_open(struct kq_reader *r, const char *path,
 		   const struct kq_delim *d);
 void kq_reader_close(struct kq_reader *r);
+/* Close the input if open and free the buffer; r can be opened again. */
+void kq_reader_free(struct kq_reader *r);
 
 /*
  * The next record, without its delimiter, in *p and *n: valid until the
@@ -83,8 +86,7 @@ struct kq_writer {
 	void *write_arg;
 };
 
-void kq_writer_init(struct kq_writer *w, int fd, const char *name,
-		    size_t cap);
+void kq_writer_init(struct kq_writer *w, int fd, const char *name, size_t cap);
 /* 0, or -1 once a write has failed (w->err). */
 int kq_writer_flush(struct kq_writer *w);
 int kq_writer_put_slow(struct kq_writer *w, const void *p, size_t n);

@@ -65,8 +65,8 @@ kq_parse_duration(const char *s, int64_t *ms)
 		const char *suffix;
 		int64_t unit;
 	} units[] = {
-		{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000},
-		{"d", 86400000},
+		{"ms", 1},	{"s", 1000},	 {"m", 60000},
+		{"h", 3600000}, {"d", 86400000},
 	};
 	size_t n = strlen(s), i;
 
@@ -95,7 +95,8 @@ digits(const char *s, int n, int *v)
 	return 0;
 }
 
-/* ISO 8601: YYYY-MM-DD[(T| )hh:mm[:ss[.fff]]][Z|(+|-)hh[:]mm]; UTC if no zone. */
+/* ISO 8601: YYYY-MM-DD[(T| )hh:mm[:ss[.fff]]][Z|(+|-)hh[:]mm]; UTC if no zone.
+ */
 static int
 parse_iso8601(const char *s, int64_t *ms)
 {
@@ -110,7 +111,8 @@ parse_iso8601(const char *s, int64_t *ms)
 		return -1;
 	s += 10;
 	if (*s == 'T' || *s == 't' || *s == ' ') {
-		if (digits(s + 1, 2, &h) || s[3] != ':' || digits(s + 4, 2, &mi))
+		if (digits(s + 1, 2, &h) || s[3] != ':' ||
+		    digits(s + 4, 2, &mi))
 			return -1;
 		s += 6;
 		if (*s == ':') {
@@ -178,6 +180,9 @@ kq_parse_offset(const char *s, int64_t now_ms, struct kq_offset_spec *out)
 	} else if (strcmp(s, "stored") == 0) {
 		out->kind = KQ_OFFSET_STORED;
 		out->value = 0;
+	} else if (s[0] == 's' && s[1] == '@') {
+		/* kcat's spelling of a start time. */
+		return kq_parse_offset(s + 1, now_ms, out);
 	} else if (s[0] == '@' && s[1] == '-') {
 		if (kq_parse_duration(s + 2, &v))
 			return -1;
@@ -230,8 +235,9 @@ kq_eint(const char *opt, const char *s, int64_t min, int64_t max)
 	int64_t v;
 
 	if (kq_parse_int(s, min, max, &v))
-		kq_die(EX_USAGE, "%s: '%s' is not a whole number from %lld to %lld",
-		       opt, s, (long long)min, (long long)max);
+		kq_die(EX_USAGE,
+		       "%s: '%s' is not a whole number from %lld to %lld", opt,
+		       s, (long long)min, (long long)max);
 	return v;
 }
 
@@ -276,19 +282,4 @@ kq_clock_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-size_t
-kq_format_iso8601(int64_t ms, char *buf)
-{
-	time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-	int frac = (int)(ms - (int64_t)t * 1000);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	/* %04d, not strftime's %Y, so years before 1000 keep four digits. */
-	return (size_t)snprintf(buf, KQ_ISO8601_LEN,
-				"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-				tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-				tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
 }

@@ -48,8 +48,4 @@ int64_t kq_now_ms(void);
 /* Monotonic milliseconds, for timeouts and rates. */
 int64_t kq_clock_ms(void);
 
-/* "2024-05-01T12:00:00.123Z" into buf (at least KQ_ISO8601_LEN bytes). */
-#define KQ_ISO8601_LEN 32
-size_t kq_format_iso8601(int64_t ms, char *buf);
-
 #endif

@@ -35,7 +35,8 @@ kq_taken_init(struct kq_taken *t, int fd, int one_slot)
 	if (t->size < 0)
 		t->size = 0;
 	/* EBUSY when it holds more than a page: naps then. */
-	if (one_slot && t->size > PAGE && fcntl(fd, F_SETPIPE_SZ, PAGE) == PAGE) {
+	if (one_slot && t->size > PAGE &&
+	    fcntl(fd, F_SETPIPE_SZ, PAGE) == PAGE) {
 		t->old_size = t->size;
 		t->size = PAGE;
 	}

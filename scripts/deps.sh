@@ -9,11 +9,11 @@ set -eu
 build="make gcc libc6-dev pkg-config librdkafka-dev libjq-dev"
 # kcat and jq are the independent peers of the tests; the shells load the
 # completions; mandoc and groff lint the man pages; docker-compose checks
-# the compose file; clang runs the fuzzers; bc and time serve the
-# benchmarks; maven fetches Apache Kafka, the reference broker, which a
-# Java 17 runs.
+# the compose file; clang runs the fuzzers; clang-format checks the
+# layout (make style-check); bc and time serve the benchmarks; maven
+# fetches Apache Kafka, the reference broker, which a Java 17 runs.
 test="libcmocka-dev kcat jq mandoc groff-base bash-completion zsh fish docker-compose
-      clang libclang-rt-14-dev bc time procps python3 python3-kafka maven"
+      clang libclang-rt-14-dev clang-format bc time procps python3 python3-kafka maven"
 
 # java_17: a Java of 17 or later is on PATH (whichever package brought it).
 java_17() {

@@ -28,7 +28,7 @@ test_expect_success "an unknown topic is made on first use, with $fresh partitio
 test_expect_success 'SIGTERM stops kq-broker with status 0, logging only that' '
 	kq-broker -l 127.0.0.1:0 >out 2>err &
 	pid=$! &&
-	for i in $(seq 100); do grep -q KQ_BROKERS out && break; sleep 0.05; done &&
+	wait_for out KQ_BROKERS &&
 	grep -q "^KQ_BROKERS=127.0.0.1:[0-9]*$" out &&
 	kill -TERM $pid &&
 	wait $pid &&

@@ -96,6 +96,12 @@ test_expect_success '--until stops at the first message at or after a time' '
 	test_cmp want got
 '
 
+test_expect_success 'kcat'"'"'s -o s@MS and -o e@MS: a start and an end time, as kcat reads them' '
+	kq-sub -q -t times -o s@1400000000000 -o e@1600000000000 >got &&
+	kcat_read times -o s@1400000000000 -o e@1600000000000 >theirs &&
+	echo mid >want && test_cmp want got && test_cmp theirs got
+'
+
 test_expect_success '--until a time to come stops at the end once it has passed' '
 	until=$(( $(date +%s%3N) + 1500 )) &&
 	kq-sub -q -t ten -o beginning --until "@$until" >got &&

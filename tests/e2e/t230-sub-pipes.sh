@@ -79,4 +79,13 @@ test_expect_success 'through a pipe or into a file, every message once' '
 	sort -n piped >got && test_cmp want got
 '
 
+test_expect_success 'on a terminal, -e shows count, rate and how far to the end; elsewhere nothing' '
+	seq 100000 | kq-pub -q -t prog -p 0 &&
+	script -qec "kq-sub -t prog -e | { sleep 2; cat >/dev/null; }" /dev/null >tty.out &&
+	tr "\r" "\n" <tty.out | grep -Eq "^kq-sub: [0-9]+ messages, [0-9.]+ MB, [0-9]+/s, [0-9]+% of the end offsets" &&
+	kq-sub -t prog -e 2>err | { sleep 2; cat >/dev/null; } &&
+	! grep -q "of the end offsets" err &&
+	! tr "\r" "\n" <err | grep -q "/s"
+'
+
 test_done

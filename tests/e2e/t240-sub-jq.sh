@@ -40,12 +40,12 @@ test_expect_success 'a value that is not JSON: status 65, with where it was' '
 '
 
 test_expect_success 'a value with a NUL byte is not JSON either, wherever the NUL is' '
-	printf "1\0002" | kcat_write nul &&
-	printf "\000" | kcat_write nul &&
-	expect_status 65 kq-sub -t nul -o beginning -e --jq . >got 2>err &&
+	printf "1\0002" | kcat_write nul -p 0 &&
+	printf "\000" | kcat_write nul -p 0 &&
+	expect_status 65 kq-sub -t nul -p 0 -o beginning -e --jq . >got 2>err &&
 	test ! -s got &&
 	grep_err "^kq-sub: nul \[0\] at offset 0: not JSON: a NUL byte at byte 2$" err &&
-	kq-sub -t nul -o beginning -e --jq . --keep-going >got 2>err &&
+	kq-sub -t nul -p 0 -o beginning -e --jq . --keep-going >got 2>err &&
 	test ! -s got &&
 	grep_err "at offset 1: not JSON: a NUL byte at byte 1; skipped" err
 '

@@ -44,4 +44,20 @@ test_expect_success 'after the outage the group resumes where its commits say: n
 	test ! -s missing
 '
 
+test_expect_success 'an outage is said within seconds, naming the broker, and its end too' '
+	seq 10 | kcat_write c
+	kq-sub -t c -o beginning >got 2>err &
+	sub=$!
+	wait_lines 10 got &&
+	broker_ctl down 1 &&
+	wait_for err "no broker answers at $KQ_BROKERS" &&
+	broker_ctl up 1 &&
+	seq 11 20 | kcat_write c &&
+	wait_lines 20 got &&
+	wait_for err "a broker answers again" &&
+	kill -INT $sub && { wait $sub || true; } &&
+	test "$(grep -c "no broker answers" err)" -eq 1 &&
+	sort -n got >sorted && seq 20 >want && test_cmp want sorted
+'
+
 test_done

@@ -57,7 +57,7 @@ test_expect_success 'an input that cannot be read (a directory): 66 naming it, i
 '
 
 test_expect_success 'a topic name Kafka refuses: 64 with the rule, before any broker is asked' '
-	for p in "kq-pub -t" "kq-count -t" "kq-topic create"; do
+	for p in "kq-pub -t" "kq-sub -e -t" "kq-count -t" "kq-topic create"; do
 		test "$(status $p "bad name" -b 127.0.0.1:1)" = 64 &&
 		grep -q "'"'"'bad name'"'"' is not a topic name (1 to 249 of a-z A-Z 0-9 . _ -)" err ||
 			{ echo "$p:"; cat err; exit 1; }

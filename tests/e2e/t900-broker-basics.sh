@@ -125,7 +125,7 @@ test_expect_success '--no-auto-create: an unknown topic stays unknown' '
 	kq-broker -l 127.0.0.1:0 -d "$TMP/noauto" --no-auto-create >out 2>err &
 	pid=$! &&
 	trap "rc=\$?; kill $pid 2>/dev/null || :; exit \$rc" EXIT
-	for i in $(seq 100); do grep -q KQ_BROKERS out && break; sleep 0.05; done &&
+	wait_for out KQ_BROKERS &&
 	b=$(sed -n "s/^KQ_BROKERS=//p" out) &&
 	expect_status 69 kq-sub -b "$b" -t nosuch -e 2>suberr &&
 	kcat -b "$b" -L -J | jq -e ".topics == []" &&
@@ -136,7 +136,7 @@ test_expect_success '--partitions N: topics made on first use get N' '
 	kq-broker -l 127.0.0.1:0 -d "$TMP/parts" -p 4 >out 2>err &
 	pid=$! &&
 	trap "rc=\$?; kill $pid 2>/dev/null || :; exit \$rc" EXIT
-	for i in $(seq 100); do grep -q KQ_BROKERS out && break; sleep 0.05; done &&
+	wait_for out KQ_BROKERS &&
 	b=$(sed -n "s/^KQ_BROKERS=//p" out) &&
 	echo x | kcat -b "$b" -P -t four &&
 	kcat -b "$b" -L -t four | grep -q "with 4 partitions" &&
@@ -147,7 +147,7 @@ test_expect_success 'SIGTERM stops kq-broker with status 0, saying so' '
 	kq-broker -l 127.0.0.1:0 -d "$TMP/term" >out 2>err &
 	pid=$! &&
 	trap "rc=\$?; kill $pid 2>/dev/null || :; exit \$rc" EXIT
-	for i in $(seq 100); do grep -q KQ_BROKERS out && break; sleep 0.05; done &&
+	wait_for out KQ_BROKERS &&
 	kill -TERM $pid &&
 	wait $pid &&
 	grep -q "^kq-broker: stopping (SIGTERM)$" err
@@ -157,7 +157,7 @@ test_expect_success 'SIGINT too; -q: nothing logged but errors' '
 	kq-broker -q -l 127.0.0.1:0 -d "$TMP/term" >out 2>err &
 	pid=$! &&
 	trap "rc=\$?; kill $pid 2>/dev/null || :; exit \$rc" EXIT
-	for i in $(seq 100); do grep -q KQ_BROKERS out && break; sleep 0.05; done &&
+	wait_for out KQ_BROKERS &&
 	kill -INT $pid &&
 	wait $pid &&
 	test ! -s err

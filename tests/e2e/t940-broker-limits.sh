@@ -106,7 +106,7 @@ test_expect_success 'a client that does not take its answers is handed no more r
 	kq-broker -l 127.0.0.1:0 -d "$TMP/mem" --max-memory 8M >out 2>err &
 	pid=$!
 	trap "rc=\$?; kill $pid 2>/dev/null || :; exit \$rc" EXIT
-	for i in $(seq 100); do grep -q KQ_BROKERS out && break; sleep 0.05; done &&
+	wait_for out KQ_BROKERS &&
 	b=$(sed -n "s/^KQ_BROKERS=//p" out) &&
 	head -c 100000 /dev/zero | tr "\\0" y >line &&
 	for i in $(seq 200); do cat line; echo; done >many &&

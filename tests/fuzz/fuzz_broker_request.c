@@ -102,8 +102,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r.len = kb_left(&rd);
 		pos += 4 + n;
 		kb_reply_begin(&c, r.corr);
-		if (kb_api_handle(&b, &r) == KB_PARKED && c.parked &&
-		    c.cancel)
+		if (kb_api_handle(&b, &r) == KB_PARKED && c.parked && c.cancel)
 			c.cancel(&b, c.cancel_arg);
 		c.parked = 0;
 		c.cancel = NULL;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "record.h"
+#include "format.h"
 #include "spec.h"
 
 int

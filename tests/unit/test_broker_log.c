@@ -606,6 +606,78 @@ crash(struct kb_log *lg)
 	kb_log_close(lg);
 }
 
+/*
+ * DeleteRecords: the start moves forward only, is on disk when the call
+ * returns (a crash keeps it), hides what is below it from reads and
+ * timestamps, and lets retention drop the segments wholly below it.
+ */
+static void
+deleted_records_stay_deleted(void **state)
+{
+	char *d = tmpdir(), err[256];
+	unsigned char b[4096];
+	struct kb_logconf c = conf;
+	struct kb_log lg;
+	struct kb_buf out = {0};
+	const char *why;
+	int64_t base, low, found;
+	size_t n, i;
+
+	(void)state;
+	c.segment_bytes = 1000;
+	assert_int_equal(kb_log_open(&lg, d, "t-0", &c, err, sizeof(err)), 0);
+	for (i = 0; i < 100; i++) {
+		n = batch(b, 4, 4 * (int)i, 1000 + 4 * (int64_t)i, -1, 0);
+		assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
+	}
+	assert_int_equal(kb_log_delete_records(&lg, 401, &low),
+			 KB_OFFSET_OUT_OF_RANGE);
+	assert_int_equal(kb_log_delete_records(&lg, -2, &low),
+			 KB_OFFSET_OUT_OF_RANGE);
+	assert_int_equal(lg.start, 0);
+	assert_int_equal(kb_log_delete_records(&lg, 201, &low), 0);
+	assert_int_equal(low, 201);
+	/* Below the start: it stays. */
+	assert_int_equal(kb_log_delete_records(&lg, 100, &low), 0);
+	assert_int_equal(low, 201);
+	assert_int_equal(kb_log_read(&lg, 200, 100, 1, &out),
+			 KB_OFFSET_OUT_OF_RANGE);
+	assert_int_equal(kb_log_offset_for_time(&lg, 0, &found), 201);
+
+	/* A crash right after: the start was written before the answer. */
+	crash(&lg);
+	assert_int_equal(kb_log_open(&lg, d, "t-0", &c, err, sizeof(err)), 0);
+	assert_int_equal(lg.start, 201);
+	assert_int_equal(kb_log_read(&lg, 200, 100, 1, &out),
+			 KB_OFFSET_OUT_OF_RANGE);
+	assert_int_equal(kb_log_read(&lg, 201, 100, 1, &out), 0);
+	assert_int_equal(kb_be64(out.p), 200);
+
+	/* No retention configured: only what lies below the start goes. */
+	assert_true(kb_log_retain(&lg, 0) > 0);
+	assert_true(lg.segs[0].base <= 201);
+	assert_true(lg.nsegs > 1 && lg.segs[1].base > 201);
+	assert_int_equal(lg.start, 201);
+	assert_int_equal(kb_log_retain(&lg, 0), 0);
+
+	/* -1: the log end; the log empties, and goes on from there. */
+	assert_int_equal(kb_log_delete_records(&lg, -1, &low), 0);
+	assert_int_equal(low, 400);
+	kb_log_close(&lg);
+	assert_int_equal(kb_log_open(&lg, d, "t-0", &c, err, sizeof(err)), 0);
+	assert_int_equal(lg.start, 400);
+	assert_int_equal(lg.next, 400);
+	assert_int_equal(kb_log_offset_for_time(&lg, 0, &found), -1);
+	n = batch(b, 4, 400, 5000, -1, 0);
+	assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
+	assert_int_equal(base, 400);
+	/* Removed, it leaves nothing: the directory itself goes. */
+	kb_log_remove(&lg);
+	assert_int_equal(access(d, F_OK), -1);
+	kb_buf_free(&out);
+	free(d);
+}
+
 static void
 flip(const char *d, int64_t base, uint64_t pos)
 {
@@ -1020,6 +1092,69 @@ a_failed_fsync_is_not_forgotten(void **state)
 	free(d);
 }
 
+/* The syncer's jobs, handed over and waited for as the tick does. */
+static int
+sync_on_thread(struct kb_syncer *s, struct kb_log *lg)
+{
+	int rc;
+
+	if (kb_log_sync_later(s, lg, 1))
+		return -1;
+	kb_syncer_kick(s);
+	while ((rc = kb_syncer_collect(s)) == 1)
+		usleep(1000);
+	return rc;
+}
+
+static void
+the_syncer_syncs_on_its_thread_and_a_failure_sticks(void **state)
+{
+	char *d = tmpdir(), err[256], path[4200], line[64] = "";
+	unsigned char b[4096];
+	struct kb_syncer s;
+	struct kb_log lg;
+	const char *why;
+	int64_t base;
+	size_t n;
+	int p[2], fd;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(kb_syncer_start(&s), 0);
+	assert_int_equal(kb_log_open(&lg, d, "t-0", &conf, err, sizeof(err)),
+			 0);
+	n = batch(b, 3, 0, 1000, 7, 0);
+	assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
+	/* Synced, and the recovery point written, by the thread. */
+	assert_int_equal(sync_on_thread(&s, &lg), 0);
+	assert_int_equal(lg.dirty, 0);
+	assert_int_equal(lg.recovery, 3);
+	assert_int_equal(lg.saved, 3);
+	snprintf(path, sizeof(path), "%s/recovery-point", d);
+	assert_non_null(f = fopen(path, "r"));
+	assert_non_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	assert_string_equal(line, "3\n");
+	/* Its fdatasync fails (a pipe's, EINVAL): the log takes no more. */
+	n = batch(b, 3, 3, 1003, 7, 3);
+	assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
+	assert_int_equal(base, 3);
+	fd = swap_fd(&lg.segs[0].fd, p[0]);
+	assert_int_equal(sync_on_thread(&s, &lg), -1);
+	swap_fd(&lg.segs[0].fd, fd);
+	assert_int_equal(lg.recovery, 3);
+	assert_int_equal(kb_log_sync(&lg), -1);
+	assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why),
+			 KB_KAFKA_STORAGE_ERROR);
+	kb_log_close(&lg);
+	kb_syncer_stop(&s);
+	close(p[0]);
+	close(p[1]);
+	rm_rf(d);
+	free(d);
+}
+
 static void
 a_failed_offsets_fsync_is_not_forgotten(void **state)
 {
@@ -1166,6 +1301,7 @@ main(void)
 		cmocka_unit_test(recovery_cuts_a_torn_tail),
 		cmocka_unit_test(segments_and_retention),
 		cmocka_unit_test(offsets_by_time),
+		cmocka_unit_test(deleted_records_stay_deleted),
 		cmocka_unit_test(idempotent_producers),
 		cmocka_unit_test(committed_offsets_survive),
 		cmocka_unit_test(commits_past_the_log_end_move_to_it),
@@ -1178,6 +1314,8 @@ main(void)
 		cmocka_unit_test(batch_headers_must_agree),
 		cmocka_unit_test(offset_ranges_fit_the_index),
 		cmocka_unit_test(a_failed_fsync_is_not_forgotten),
+		cmocka_unit_test(
+			the_syncer_syncs_on_its_thread_and_a_failure_sticks),
 		cmocka_unit_test(a_failed_offsets_fsync_is_not_forgotten),
 		cmocka_unit_test(a_corrupt_commit_costs_only_itself),
 		cmocka_unit_test(topics_on_disk),

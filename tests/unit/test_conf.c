@@ -31,8 +31,13 @@ static const struct kq_option options[] = {
 };
 
 static const struct kq_command cmd = {
-	"kq-test", "-t TOPIC [FILE...]", "Test the option table.", options, 1,
-	"@file", "0 ok.",
+	"kq-test",
+	"-t TOPIC [FILE...]",
+	"Test the option table.",
+	options,
+	1,
+	"@file",
+	"0 ok.",
 };
 
 static const struct kq_command local = {

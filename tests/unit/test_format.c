@@ -252,8 +252,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(directives),	cmocka_unit_test(escapes),
 		cmocka_unit_test(nulls),	cmocka_unit_test(bad_formats),
-		cmocka_unit_test(uses_headers),
-		cmocka_unit_test(iso_cache),	cmocka_unit_test(big_message),
+		cmocka_unit_test(uses_headers), cmocka_unit_test(iso_cache),
+		cmocka_unit_test(big_message),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

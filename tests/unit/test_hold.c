@@ -103,12 +103,13 @@ held_past_max_poll_interval(void **state)
 	assert_non_null(p);
 	for (i = 0; i < N; i++) {
 		snprintf(v, sizeof(v), "%d", i);
-		assert_int_equal(rd_kafka_producev(p, RD_KAFKA_V_TOPIC("t"),
-						   RD_KAFKA_V_VALUE(v, strlen(v)),
-						   RD_KAFKA_V_MSGFLAGS(
-							   RD_KAFKA_MSG_F_COPY),
-						   RD_KAFKA_V_END),
-				 0);
+		assert_int_equal(
+			rd_kafka_producev(
+				p, RD_KAFKA_V_TOPIC("t"),
+				RD_KAFKA_V_VALUE(v, strlen(v)),
+				RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+				RD_KAFKA_V_END),
+			0);
 	}
 	assert_int_equal(rd_kafka_flush(p, 10000), 0);
 

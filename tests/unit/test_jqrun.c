@@ -131,8 +131,9 @@ halt_and_halt_error(void **state)
 
 	(void)state;
 	memset(&o, 0, sizeof(o));
-	assert_int_equal(kq_jq_compile(&q, ".[] | if . == 2 then \"bye\\n\" | "
-					   "halt_error(3) else . end",
+	assert_int_equal(kq_jq_compile(&q,
+				       ".[] | if . == 2 then \"bye\\n\" | "
+				       "halt_error(3) else . end",
 				       0),
 			 0);
 	assert_int_equal(kq_jq_run(&q, "[1,2,3]", 7, collect, &o), KQ_JQ_HALT);

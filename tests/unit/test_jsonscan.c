@@ -318,16 +318,17 @@ static const struct {
 	{"[+1]", "1:2: expected a value, not '+'"},
 	{"[.5]", "1:2: expected a value, not '.'"},
 	{"[NaN]", "1:2: expected a value, not NaN or Infinity, which are not "
-		   "JSON numbers"},
+		  "JSON numbers"},
 	{"[nan]", "1:3: expected 'null'"},
 	{"[Infinity]", "1:2: expected a value, not NaN or Infinity, which are "
-			"not JSON numbers"},
+		       "not JSON numbers"},
 	{"[-Infinity]", "1:3: expected a value, not NaN or Infinity, which "
-			 "are not JSON numbers"},
-	{"\xef\xbb\xbf[1]", "1:1: expected a value, not a UTF-8 byte order mark "
-			     "(BOM), which JSON does not allow"},
+			"are not JSON numbers"},
+	{"\xef\xbb\xbf[1]",
+	 "1:1: expected a value, not a UTF-8 byte order mark "
+	 "(BOM), which JSON does not allow"},
 	{"['a']", "1:2: expected a value, not a single quote: JSON strings "
-		    "take double quotes"},
+		  "take double quotes"},
 	{"[\x01]", "1:2: expected a value, not byte 0x01"},
 	{"[True]", "1:2: expected a value, not 'T'"},
 	{"[nulL]", "1:5: expected 'null'"},

@@ -300,7 +300,8 @@ open_against_mock(void **state)
 	struct kq_kafka kk;
 	rd_kafka_resp_err_t err;
 	rd_kafka_topic_partition_list_t *lo, *hi;
-	int i;
+	int32_t *ids;
+	int i, n;
 
 	(void)state;
 	mock_start(&m);
@@ -312,6 +313,18 @@ open_against_mock(void **state)
 
 	assert_int_equal(kq_kafka_partitions(&kk, "three", &err), 3);
 	assert_int_equal(err, 0);
+
+	/* Looking at every topic's metadata finds it too, and makes nothing. */
+	assert_int_equal(kq_kafka_topic_parts(&kk, "three", &ids, &n, &err), 0);
+	assert_int_equal(n, 3);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(ids[i], i);
+	free(ids);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(
+			kq_kafka_topic_parts(&kk, "ghost", &ids, &n, &err), 1);
+		assert_int_equal(err, RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC);
+	}
 
 	/* Five messages to partition 1: its high watermark is 5. */
 	for (i = 0; i < 5; i++)
@@ -346,6 +359,27 @@ open_against_mock(void **state)
 	assert_null(kk.rk);
 	kq_conf_free(&c);
 	mock_stop(&m);
+}
+
+/* -p's partitions, of those a topic has: kept in order, missing ones told. */
+static void
+pick_partitions(void **state)
+{
+	int32_t ids[] = {0, 1, 2, 3, 4};
+	int32_t want[] = {3, 9, 1, 3};
+	int n = 5;
+
+	(void)state;
+	kq_parts_pick(ids, &n, NULL, 0);
+	assert_int_equal(n, 5);
+	kq_parts_pick(ids, &n, want, 4);
+	assert_int_equal(n, 2);
+	assert_int_equal(ids[0], 1);
+	assert_int_equal(ids[1], 3);
+	assert_true(kq_parts_has(ids, n, 3));
+	assert_false(kq_parts_has(ids, n, 9));
+	assert_false(kq_parts_has(ids, n, 0));
+	assert_false(kq_parts_has(ids, 0, 1));
 }
 
 /* The broker goes away after the handle was made: errors, not hangs. */
@@ -384,6 +418,7 @@ main(void)
 		cmocka_unit_test(conf_order),
 		cmocka_unit_test(open_against_closed_port),
 		cmocka_unit_test(open_against_mock),
+		cmocka_unit_test(pick_partitions),
 		cmocka_unit_test(broker_gone),
 	};
 

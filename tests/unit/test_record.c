@@ -58,8 +58,45 @@ open_on(struct kq_reader *r, const char *p, size_t n, const char *delim,
 static void
 close_reader(struct kq_reader *r)
 {
-	kq_reader_close(r);
-	free(r->buf);
+	kq_reader_free(r);
+	assert_null(r->buf);
+	assert_int_equal(r->fd, -1);
+}
+
+/* One buffer serves input after input; once freed, the reader starts over. */
+static void
+reader_reused_then_freed(void **state)
+{
+	struct kq_reader r;
+	struct kq_delim d = {"\n", 1};
+	const char *rec;
+	size_t len;
+	char *buf = NULL, *path;
+	int i;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.fd = -1;
+	kq_reader_free(&r); /* never opened: nothing to do */
+	for (i = 0; i < 2; i++) {
+		path = file_of("a\nb", 3);
+		assert_int_equal(kq_reader_open(&r, path, &d), 0);
+		unlink(path);
+		if (i == 0)
+			buf = r.buf;
+		assert_ptr_equal(r.buf, buf);
+		assert_int_equal(kq_reader_next(&r, &rec, &len), 1);
+		assert_memory_equal(rec, "a", 1);
+		kq_reader_close(&r);
+	}
+	kq_reader_free(&r);
+	assert_null(r.buf);
+	path = file_of("c", 1);
+	assert_int_equal(kq_reader_open(&r, path, &d), 0);
+	unlink(path);
+	assert_int_equal(kq_reader_next(&r, &rec, &len), 1);
+	assert_memory_equal(rec, "c", 1);
+	close_reader(&r);
 }
 
 /* The records of p, joined with '|' after each; every buffer size. */
@@ -568,6 +605,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(delimiter_escapes),
+		cmocka_unit_test(reader_reused_then_freed),
 		cmocka_unit_test(idle_hook_ends_wait),
 		cmocka_unit_test(skip_and_pending),
 		cmocka_unit_test(bad_delimiters),

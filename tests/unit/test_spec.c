@@ -6,6 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "format.h"
 #include "spec.h"
 
 static void
@@ -34,10 +35,20 @@ durations(void **state)
 static void
 bad_durations(void **state)
 {
-	static const char *bad[] = {"", "s", "ms", "3x", "-1s", " 3s", "3 s",
-				    "1.s", ".5s", "1e3", "99999999999999999h",
+	static const char *bad[] = {"",
+				    "s",
+				    "ms",
+				    "3x",
+				    "-1s",
+				    " 3s",
+				    "3 s",
+				    "1.s",
+				    ".5s",
+				    "1e3",
+				    "99999999999999999h",
 				    "9223372036854775809ms",
-				    "9223372036854775807", "106751991167301d"};
+				    "9223372036854775807",
+				    "106751991167301d"};
 	int64_t ms = 7;
 	size_t i;
 
@@ -139,6 +150,12 @@ offsets(void **state)
 	assert_int_equal(kq_parse_offset("@-15m", now, &o), 0);
 	assert_int_equal(o.kind, KQ_OFFSET_TIME);
 	assert_int_equal(o.value, now - 900000);
+	/* kcat's s@TS is the same start. */
+	assert_int_equal(kq_parse_offset("s@1700000000000", now, &o), 0);
+	assert_int_equal(o.kind, KQ_OFFSET_TIME);
+	assert_int_equal(o.value, now);
+	assert_int_equal(kq_parse_offset("s@", now, &o), -1);
+	assert_int_equal(kq_parse_offset("s1", now, &o), -1);
 	assert_int_equal(kq_parse_offset("-0", now, &o), -1);
 	assert_int_equal(kq_parse_offset("start", now, &o), -1);
 	assert_int_equal(kq_parse_offset("@", now, &o), -1);

@@ -238,8 +238,8 @@ test_writes_never_exceed_the_request(void **state)
 		big[i] = (char)(i % 251);
 	kq_taken_init(&t, r.fd, 0);
 	while (off < sizeof(big)) {
-		size_t want = sizeof(big) - off < 300000 ? sizeof(big) - off
-							 : 300000;
+		size_t want =
+			sizeof(big) - off < 300000 ? sizeof(big) - off : 300000;
 
 		k = kq_taken_write(&t, big + off, want);
 		assert_true(k > 0);
