@@ -34,6 +34,10 @@ enum {
 	KB_DELETE_TOPICS = 20,
 	KB_DELETE_RECORDS = 21,
 	KB_INIT_PRODUCER_ID = 22,
+	KB_ADD_PARTITIONS_TO_TXN = 24,
+	KB_ADD_OFFSETS_TO_TXN = 25,
+	KB_END_TXN = 26,
+	KB_TXN_OFFSET_COMMIT = 28,
 	KB_DESCRIBE_CONFIGS = 32,
 	KB_ALTER_CONFIGS = 33,
 	KB_CREATE_PARTITIONS = 37,
@@ -73,6 +77,9 @@ kb_handler kb_api_find_coordinator, kb_api_join_group, kb_api_sync_group,
 	kb_api_heartbeat, kb_api_leave_group, kb_api_offset_commit,
 	kb_api_offset_fetch, kb_api_list_groups, kb_api_describe_groups,
 	kb_api_delete_groups, kb_api_offset_delete;
+/* txn.c: the transaction coordinator. */
+kb_handler kb_api_add_partitions_to_txn, kb_api_add_offsets_to_txn,
+	kb_api_end_txn, kb_api_txn_offset_commit;
 
 /* Before each sleep: answer the parked fetches that data has come for. */
 void kb_fetch_wake(struct kb_broker *b);

@@ -10,6 +10,7 @@
 #include "api.h"
 #include "errors.h"
 #include "spec.h"
+#include "txn.h"
 
 /* --- Produce --------------------------------------------------------------- */
 
@@ -25,6 +26,56 @@ find_log(struct kb_broker *b, struct kb_str topic, int32_t part,
 	}
 	*err = KB_NONE;
 	return &t->parts[part];
+}
+
+/*
+ * Transactional batches stored at base: the coordinator learns where its
+ * transaction starts in the partition (the last stable offset stops
+ * there). A record set holds one producer's batches.
+ */
+static void
+txn_note(struct kb_broker *b, const char *topic, int32_t part,
+	 const unsigned char *p, size_t n, int64_t base)
+{
+	if (n >= KB_BATCH_HEADER && (p[KB_B_ATTRS + 1] & 0x10))
+		kb_txn_produced(b, topic, part, (int64_t)kb_be64(p + KB_B_PID),
+				base);
+}
+
+/*
+ * A transactional record set must belong to its producer's open
+ * transaction, which holds the partition (the first batch tells: a
+ * producer sends its batches of one partition together).
+ */
+static int16_t
+txn_check(struct kb_broker *b, const char *topic, int32_t part,
+	  const unsigned char *p, size_t n)
+{
+	if (n < KB_BATCH_HEADER || !(p[KB_B_ATTRS + 1] & 0x10))
+		return KB_NONE;
+	return kb_txn_check(b, topic, part, (int64_t)kb_be64(p + KB_B_PID),
+			    (int16_t)(p[KB_B_PEPOCH] << 8 | p[KB_B_PEPOCH + 1]));
+}
+
+/*
+ * read_committed: cut the batches read into out from start at the last
+ * stable offset, so that no record of an open transaction is served.
+ */
+static void
+cut_at(struct kb_buf *out, size_t start, int64_t lso)
+{
+	size_t at = start, size;
+
+	while (out->len - at >= KB_BATCH_HEADER) {
+		if ((int64_t)kb_be64(out->p + at) >= lso) {
+			out->len = at;
+			return;
+		}
+		size = (size_t)kb_be32(out->p + at + KB_B_LENGTH) + 12;
+		if (size > out->len - at)
+			return;
+		at += size;
+	}
 }
 
 /*
@@ -98,6 +149,10 @@ kb_api_produce(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 				      "broker is a single node";
 			else if (lg && n <= 0)
 				err = KB_CORRUPT_MESSAGE, why = "no records";
+			else if (lg && (err = txn_check(b, t->name, part, rec,
+							(size_t)n)))
+				why = "not in an open transaction of its "
+				      "producer's epoch";
 			else if (lg) {
 				if (t->append_time)
 					stamp_append_time(
@@ -108,6 +163,8 @@ kb_api_produce(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 					now, &base, &why);
 				if (err == KB_NONE) {
 					b->appended = 1;
+					txn_note(b, t->name, part, rec,
+						 (size_t)n, base);
 					for (k = 0; k < nsync; k++)
 						if (synced[k] == lg)
 							break;
@@ -187,6 +244,7 @@ fetch(struct kb_broker *b, int ver, struct kb_rd *in, struct kb_buf *out,
 {
 	int32_t max_bytes, ntopics, i, j, np;
 	int64_t total = 0;
+	int committed;
 
 	kb_i32(in); /* replica id */
 	*max_wait = kb_i32(in);
@@ -197,7 +255,7 @@ fetch(struct kb_broker *b, int ver, struct kb_rd *in, struct kb_buf *out,
 	/* Nor may a fetch wait for more than an answer can hold. */
 	if (*min_bytes > max_bytes)
 		*min_bytes = max_bytes;
-	kb_i8(in); /* isolation: all is committed here, no transactions */
+	committed = kb_i8(in) == 1; /* isolation: read_committed */
 	if (ver >= 7) {
 		kb_i32(in);
 		kb_i32(in);
@@ -222,10 +280,11 @@ fetch(struct kb_broker *b, int ver, struct kb_rd *in, struct kb_buf *out,
 		kb_put_array(out, np);
 		for (j = 0; j < np; j++) {
 			int32_t part = kb_i32(in), pmax;
-			int64_t offset;
+			int64_t offset, lso = -1;
 			int16_t err;
 			struct kb_log *lg;
 			size_t at, rat;
+			char *name;
 
 			if (ver >= 9)
 				kb_i32(in);
@@ -239,14 +298,22 @@ fetch(struct kb_broker *b, int ver, struct kb_rd *in, struct kb_buf *out,
 			if (in->err)
 				return -1;
 			lg = find_log(b, topic, part, &err);
+			name = lg ? kb_str_dup(topic) : NULL;
+			if (lg)
+				lso = kb_txn_lso(b, name, part, lg);
 			kb_put_i32(out, part);
 			at = out->len;
 			kb_put_i16(out, err);
 			kb_put_i64(out, lg ? lg->next : -1);
-			kb_put_i64(out, lg ? lg->next : -1);
+			kb_put_i64(out, lso);
 			if (ver >= 5)
 				kb_put_i64(out, lg ? lg->start : -1);
-			kb_put_array(out, -1); /* aborted transactions: null */
+			if (lg && committed)
+				kb_txn_put_aborted(b, out, name, part, offset,
+						   lso);
+			else
+				kb_put_array(out, -1);
+			free(name);
 			if (ver >= 11)
 				kb_put_i32(out, -1);
 			/* The records' size, once they are written. */
@@ -263,7 +330,11 @@ fetch(struct kb_broker *b, int ver, struct kb_rd *in, struct kb_buf *out,
 				 * whatever its size, the others where they
 				 * fit; a client asks again for the rest.
 				 */
-				if (room > 0 || total == 0) {
+				/* Nothing past the last stable offset. */
+				int held = committed && offset >= lso &&
+					   offset <= lg->next;
+
+				if (!held && (room > 0 || total == 0)) {
 					rc = kb_log_read(lg, offset,
 							 room > 0 ? (size_t)room
 								  : 0,
@@ -272,6 +343,8 @@ fetch(struct kb_broker *b, int ver, struct kb_rd *in, struct kb_buf *out,
 						rc = KB_KAFKA_STORAGE_ERROR;
 						out->len = start;
 					}
+					if (committed && rc == 0)
+						cut_at(out, start, lso);
 					if (rc) {
 						err = (int16_t)rc;
 						*errors = 1;
@@ -453,10 +526,11 @@ kb_api_list_offsets(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		    struct kb_buf *out)
 {
 	int32_t ntopics, i, j, np;
+	int committed = 0;
 
 	kb_i32(in);
 	if (r->ver >= 2)
-		kb_i8(in);
+		committed = kb_i8(in) == 1;
 	ntopics = kb_array(in);
 	if (in->err)
 		return KB_BADREQ;
@@ -484,7 +558,12 @@ kb_api_list_offsets(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			if (in->err)
 				return KB_BADREQ;
 			lg = find_log(b, topic, part, &err);
-			if (lg && ts == -1)
+			if (lg && ts == -1 && committed) {
+				char *name = kb_str_dup(topic);
+
+				off = kb_txn_lso(b, name, part, lg);
+				free(name);
+			} else if (lg && ts == -1)
 				off = lg->next;
 			else if (lg && ts == -2)
 				off = lg->start;
@@ -578,27 +657,25 @@ kb_api_init_producer_id(struct kb_broker *b, struct kb_req *r,
 {
 	struct kb_str txn = kb_string(in);
 	int64_t pid = -1;
-	int16_t err = KB_NONE;
+	int16_t err = KB_NONE, epoch = 0;
+	int32_t timeout = kb_i32(in);
 
-	kb_i32(in);
 	kb_tags(in);
 	if (in->err)
 		return KB_BADREQ;
 	if (txn.len >= 0) {
-		/* Transactions need a transaction coordinator: not here. */
-		kb_note(b,
-			"InitProducerId for transactional id '%.*s' from %s: "
-			"transactions are not supported",
-			txn.len, txn.s, r->c->peer);
-		err = KB_INVALID_REQUEST;
+		err = kb_txn_init(b, txn, timeout, &pid, &epoch);
+		if (err)
+			kb_debug(b, "InitProducerId for '%.*s' from %s: error %d",
+				 txn.len, txn.s, r->c->peer, err);
 	} else if ((pid = kb_pids_next(&b->pids)) < 0) {
 		kb_note(b, "producer ids: cannot save the counter");
 		err = KB_KAFKA_STORAGE_ERROR;
 	}
 	kb_put_i32(out, 0);
 	kb_put_i16(out, err);
-	kb_put_i64(out, pid);
-	kb_put_i16(out, err ? -1 : 0);
+	kb_put_i64(out, err ? -1 : pid);
+	kb_put_i16(out, err ? -1 : epoch);
 	kb_put_tags(out);
 	return KB_REPLY;
 }

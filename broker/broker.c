@@ -10,6 +10,7 @@
 #include "api.h"
 #include "datadir.h"
 #include "groups.h"
+#include "txn.h"
 #include "net.h"
 #include "spec.h"
 
@@ -182,6 +183,8 @@ kb_broker_open(struct kb_broker *b, const struct kb_settings *s, char *err,
 			 strerror(errno));
 		return EX_IOERR;
 	}
+	if (kb_txn_open(b, s->data_dir, err, errsize))
+		return EX_IOERR;
 	if (kb_net_listen(b, &kb_api_proto, s->listen_host, s->listen_port,
 			  err, errsize))
 		return EX_UNAVAILABLE;
@@ -254,6 +257,7 @@ kb_broker_close(struct kb_broker *b)
 		kb_groups_free(b);
 		kb_net_close(b);
 	}
+	kb_txn_close(b);
 	kb_topics_close(&b->topics);
 	kb_syncer_stop(&b->syncer);
 	kb_offsets_close(&b->offsets);

@@ -37,6 +37,7 @@ struct kb_conn;
 struct kb_proto;
 struct kb_park;
 struct kb_group;
+struct kb_txns;
 
 struct kb_broker {
 	/* Settings, from the command line. */
@@ -60,6 +61,7 @@ struct kb_broker {
 	struct kb_offsets offsets;
 	struct kb_pids pids;
 	struct kb_group *groups; /* a list */
+	struct kb_txns *txns;	 /* the transaction coordinator (txn.c) */
 
 	/* Connections. */
 	const struct kb_proto *proto; /* the requests they carry */

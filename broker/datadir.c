@@ -27,6 +27,8 @@ static const char *const own_files[] = {
 	"group-metadata.tmp",
 	".topic.tmp",
 	"producer-ids",
+	"transactions",
+	"transactions.tmp",
 	"kq-broker.log",
 	"kq-broker.pid",
 	NULL,

@@ -14,6 +14,7 @@
 #include "errors.h"
 #include "log.h"
 #include "net.h"
+#include "txn.h"
 
 enum state { EMPTY, PREPARING, COMPLETING, STABLE };
 
@@ -1303,22 +1304,62 @@ kb_api_offset_commit(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	return KB_REPLY;
 }
 
+/*
+ * Where an OffsetFetch answer holds the offset and the error of each
+ * partition an open transaction has an offset pending for: if the
+ * request, at its end, asks for stable offsets only (require_stable),
+ * they become -1 and UNSTABLE_OFFSET_COMMIT, and the client asks again.
+ */
+struct unstable {
+	const char *group;
+	size_t *at; /* pairs */
+	int n, cap;
+};
+
+#define UNSTABLE_OFFSET_COMMIT 88
+
 static void
-put_committed(struct kb_buf *out, int ver, int32_t part,
-	      const struct kb_committed *c)
+put_committed(struct kb_broker *b, struct kb_buf *out, int ver,
+	      const char *topic, int32_t part, const struct kb_committed *c,
+	      struct unstable *u)
 {
+	size_t off_at;
+
 	kb_put_i32(out, part);
+	off_at = out->len;
 	kb_put_i64(out, c ? c->offset : -1);
 	if (ver >= 5)
 		kb_put_i32(out, -1);
 	kb_put_cstr(out, c ? c->meta : "");
+	if (kb_txn_pending(b, u->group, topic, part)) {
+		if (u->n + 2 > u->cap) {
+			u->cap = u->cap ? 2 * u->cap : 16;
+			u->at = kq_erealloc(u->at, (size_t)u->cap *
+							   sizeof(*u->at));
+		}
+		u->at[u->n++] = off_at;
+		u->at[u->n++] = out->len;
+	}
 	kb_put_i16(out, KB_NONE);
 	kb_put_tags(out);
 }
 
+static void
+mark_unstable(struct kb_buf *out, const struct unstable *u)
+{
+	int i;
+
+	for (i = 0; i < u->n; i += 2) {
+		kb_st64(out->p + u->at[i], (uint64_t)-1);
+		out->p[u->at[i + 1]] = 0;
+		out->p[u->at[i + 1] + 1] = UNSTABLE_OFFSET_COMMIT;
+	}
+}
+
 /* Every topic group go committed on, grouped by topic. */
 static void
-put_all_committed(struct kb_buf *out, int ver, const struct kb_goffsets *go)
+put_all_committed(struct kb_broker *b, struct kb_buf *out, int ver,
+		  const struct kb_goffsets *go, struct unstable *u)
 {
 	int n = go ? go->n : 0, i, k, count = 0;
 	size_t at = kb_array_mark(out);
@@ -1335,7 +1376,8 @@ put_all_committed(struct kb_buf *out, int ver, const struct kb_goffsets *go)
 		for (k = i; k < n; k++)
 			if (!done[k] && !strcmp(go->v[k].topic, go->v[i].topic)) {
 				done[k] = 1;
-				put_committed(out, ver, go->v[k].part, &go->v[k]);
+				put_committed(b, out, ver, go->v[k].topic,
+					      go->v[k].part, &go->v[k], u);
 				pc++;
 			}
 		kb_patch_array(out, pat, pc);
@@ -1352,7 +1394,7 @@ put_all_committed(struct kb_buf *out, int ver, const struct kb_goffsets *go)
  */
 static int
 fetch_topics(struct kb_broker *b, int ver, struct kb_str gid,
-	     struct kb_rd *in, struct kb_buf *out)
+	     struct kb_rd *in, struct kb_buf *out, struct unstable *u)
 {
 	int32_t nt = kb_array(in), np, i, j;
 	const struct kb_goffsets *go;
@@ -1361,10 +1403,11 @@ fetch_topics(struct kb_broker *b, int ver, struct kb_str gid,
 	if (in->err)
 		return -1;
 	group = kb_str_dup(gid);
+	u->group = group;
 	go = kb_offsets_group(&b->offsets, group);
-	free(group);
 	if (nt < 0) {
-		put_all_committed(out, ver, go);
+		put_all_committed(b, out, ver, go, u);
+		free(group);
 		return 0;
 	}
 	kb_put_array(out, nt);
@@ -1378,29 +1421,31 @@ fetch_topics(struct kb_broker *b, int ver, struct kb_str gid,
 		for (j = 0; j < np && !in->err; j++) {
 			int32_t part = kb_i32(in);
 
-			put_committed(out, ver, part,
-				      kb_offsets_get(go, tname, part));
+			put_committed(b, out, ver, tname, part,
+				      kb_offsets_get(go, tname, part), u);
 		}
 		kb_tags(in);
 		kb_put_tags(out);
 		free(tname);
 		if (in->err)
-			return -1;
+			break;
 	}
-	return 0;
+	free(group);
+	return in->err ? -1 : 0;
 }
 
 int
 kb_api_offset_fetch(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		    struct kb_buf *out)
 {
+	struct unstable u = {0};
 	int32_t ng, i;
 
 	if (r->ver >= 3)
 		kb_put_i32(out, 0);
 	if (r->ver <= 7) {
-		if (fetch_topics(b, r->ver, kb_string(in), in, out))
-			return KB_BADREQ;
+		if (fetch_topics(b, r->ver, kb_string(in), in, out, &u))
+			goto bad;
 		if (r->ver >= 2)
 			kb_put_i16(out, KB_NONE);
 	} else {
@@ -1415,42 +1460,42 @@ kb_api_offset_fetch(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 				kb_i32(in);    /* its epoch: KIP-848's */
 			}
 			kb_put_str(out, gid);
-			if (fetch_topics(b, r->ver, gid, in, out))
-				return KB_BADREQ;
+			if (fetch_topics(b, r->ver, gid, in, out, &u))
+				goto bad;
 			kb_tags(in);
 			kb_put_i16(out, KB_NONE);
 			kb_put_tags(out);
 		}
 	}
-	if (r->ver >= 7)
-		kb_i8(in); /* require_stable: every commit is stable here */
+	if (r->ver >= 7 && kb_i8(in))
+		mark_unstable(out, &u);
 	kb_tags(in);
 	kb_put_tags(out);
+	free(u.at);
 	return in->err ? KB_BADREQ : KB_REPLY;
+bad:
+	free(u.at);
+	return KB_BADREQ;
 }
 
 /* --- FindCoordinator, ListGroups, DescribeGroups --------------------------- */
 
-/* One coordinator: this broker for a group, none for a transaction. */
+/* One coordinator, this broker, for a group and a transaction alike. */
 static void
-put_coordinator(struct kb_broker *b, struct kb_buf *out, int ver, int txn)
+put_coordinator(struct kb_broker *b, struct kb_buf *out, int ver)
 {
-	const char *why = "kq-broker has no transaction coordinator: "
-			  "transactions are not supported";
-
 	if (ver >= 4) {
-		kb_put_i32(out, txn ? -1 : b->node_id);
-		kb_put_cstr(out, txn ? "" : b->host);
-		kb_put_i32(out, txn ? -1 : b->port);
+		kb_put_i32(out, b->node_id);
+		kb_put_cstr(out, b->host);
+		kb_put_i32(out, b->port);
 	}
-	kb_put_i16(out, txn ? KB_TRANSACTIONAL_ID_AUTHORIZATION_FAILED
-			    : KB_NONE);
+	kb_put_i16(out, KB_NONE);
 	if (ver >= 1)
-		kb_put_cstr(out, txn ? why : NULL);
+		kb_put_cstr(out, NULL);
 	if (ver < 4) {
-		kb_put_i32(out, txn ? -1 : b->node_id);
-		kb_put_cstr(out, txn ? "" : b->host);
-		kb_put_i32(out, txn ? -1 : b->port);
+		kb_put_i32(out, b->node_id);
+		kb_put_cstr(out, b->host);
+		kb_put_i32(out, b->port);
 	}
 }
 
@@ -1459,14 +1504,12 @@ kb_api_find_coordinator(struct kb_broker *b, struct kb_req *r,
 			struct kb_rd *in, struct kb_buf *out)
 {
 	struct kb_rd keys;
-	int8_t type = 0;
 	int32_t n = 1, i;
-	int txn;
 
 	if (r->ver <= 3)
 		kb_string(in);
 	if (r->ver >= 1)
-		type = kb_i8(in);
+		kb_i8(in); /* the key type: a group or a transaction */
 	keys = *in;
 	if (r->ver >= 4)
 		for (n = kb_array_of(in, 1), i = 0; i < n; i++)
@@ -1474,26 +1517,21 @@ kb_api_find_coordinator(struct kb_broker *b, struct kb_req *r,
 	kb_tags(in);
 	if (in->err)
 		return KB_BADREQ;
-	txn = type != 0;
 	if (r->ver >= 1)
 		kb_put_i32(out, 0);
 	if (r->ver <= 3) {
-		put_coordinator(b, out, r->ver, txn);
+		put_coordinator(b, out, r->ver);
 	} else {
 		/* v4: a coordinator per key, the key first. */
 		n = kb_array(&keys);
 		kb_put_array(out, n);
 		for (i = 0; i < n; i++) {
 			kb_put_str(out, kb_string(&keys));
-			put_coordinator(b, out, r->ver, txn);
+			put_coordinator(b, out, r->ver);
 			kb_put_tags(out);
 		}
 	}
 	kb_put_tags(out);
-	if (txn)
-		kb_note(b, "FindCoordinator for a transaction from %s: "
-			   "transactions are not supported",
-			r->c->client_id ? r->c->client_id : r->c->peer);
 	return KB_REPLY;
 }
 

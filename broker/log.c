@@ -561,7 +561,9 @@ seg_scan(struct kb_log *lg, struct kb_seg *s, int tail, int64_t crc_from,
 				     : scan_check(b, size, &why) != 0)
 			break;
 		seg_note(s, base, pos, (int64_t)kb_be64(b + KB_B_MAXTS), 0);
-		if (learn && (int64_t)kb_be64(b + KB_B_PID) >= 0) {
+		/* A transaction marker has no sequence number. */
+		if (learn && (int64_t)kb_be64(b + KB_B_PID) >= 0 &&
+		    !(b[KB_B_ATTRS + 1] & 0x20)) {
 			int32_t seq = (int32_t)kb_be32(b + KB_B_BASESEQ);
 			int32_t delta = (int32_t)kb_be32(b + KB_B_LASTDELTA);
 
@@ -1005,9 +1007,10 @@ roll(struct kb_log *lg)
 	return 0;
 }
 
-int
-kb_log_append(struct kb_log *lg, unsigned char *p, size_t n, int64_t now_ms,
-	      int64_t *base, const char **why)
+/* As kb_log_append; control batches (transaction markers) only if marker. */
+static int
+append(struct kb_log *lg, unsigned char *p, size_t n, int64_t now_ms,
+       int64_t *base, const char **why, int marker)
 {
 	struct kb_seg *t;
 	size_t off, size;
@@ -1032,9 +1035,8 @@ kb_log_append(struct kb_log *lg, unsigned char *p, size_t n, int64_t now_ms,
 			return KB_MESSAGE_TOO_LARGE;
 		}
 		attrs = (int16_t)(b[KB_B_ATTRS] << 8 | b[KB_B_ATTRS + 1]);
-		if (attrs & 0x30) {
-			*why = "transactional and control batches are not "
-			       "supported";
+		if ((attrs & 0x20) && !marker) {
+			*why = "a client may not write control batches";
 			return KB_INVALID_RECORD;
 		}
 		span += (int32_t)kb_be32(b + KB_B_LASTDELTA) + 1;
@@ -1042,7 +1044,7 @@ kb_log_append(struct kb_log *lg, unsigned char *p, size_t n, int64_t now_ms,
 			*why = "record set spans more than 2^31 - 1 offsets";
 			return KB_INVALID_RECORD;
 		}
-		if ((int64_t)kb_be64(b + KB_B_PID) >= 0) {
+		if ((int64_t)kb_be64(b + KB_B_PID) >= 0 && !marker) {
 			int32_t seq = (int32_t)kb_be32(b + KB_B_BASESEQ);
 			int32_t last = (int32_t)(((int64_t)seq +
 						  (int32_t)kb_be32(b + KB_B_LASTDELTA)) %
@@ -1110,7 +1112,12 @@ kb_log_append(struct kb_log *lg, unsigned char *p, size_t n, int64_t now_ms,
 		size = (size_t)(int32_t)kb_be32(b + KB_B_LENGTH) + 12;
 		seg_note(t, bb, t->size + off, (int64_t)kb_be64(b + KB_B_MAXTS),
 			 1);
-		if ((int64_t)kb_be64(b + KB_B_PID) >= 0) {
+		if (marker)
+			kb_pstates_fence(&lg->prod,
+					 (int64_t)kb_be64(b + KB_B_PID),
+					 (int16_t)(b[KB_B_PEPOCH] << 8 |
+						   b[KB_B_PEPOCH + 1]));
+		else if ((int64_t)kb_be64(b + KB_B_PID) >= 0) {
 			int32_t seq = (int32_t)kb_be32(b + KB_B_BASESEQ);
 
 			kb_pstates_record(
@@ -1132,6 +1139,20 @@ kb_log_append(struct kb_log *lg, unsigned char *p, size_t n, int64_t now_ms,
 	if (lg->nsegs > 1 && t->size == n)
 		kb_log_retain(lg, now_ms);
 	return 0;
+}
+
+int
+kb_log_append(struct kb_log *lg, unsigned char *p, size_t n, int64_t now_ms,
+	      int64_t *base, const char **why)
+{
+	return append(lg, p, n, now_ms, base, why, 0);
+}
+
+int
+kb_log_append_marker(struct kb_log *lg, unsigned char *p, size_t n,
+		     int64_t now_ms, int64_t *base, const char **why)
+{
+	return append(lg, p, n, now_ms, base, why, 1);
 }
 
 /*

@@ -125,6 +125,9 @@ void kb_log_remove(struct kb_log *lg);
  */
 int kb_log_append(struct kb_log *lg, unsigned char *p, size_t n,
 		  int64_t now_ms, int64_t *base, const char **why);
+/* The same for a transaction marker (a control batch), from txn.c. */
+int kb_log_append_marker(struct kb_log *lg, unsigned char *p, size_t n,
+			 int64_t now_ms, int64_t *base, const char **why);
 /*
  * fdatasync the tail if appended since the last good sync: 0, or -1 with
  * errno. A failure sticks until the log is closed: every later sync fails

@@ -109,6 +109,17 @@ kb_pstates_record(struct kb_pstates *ps, int64_t pid, int16_t epoch,
 }
 
 void
+kb_pstates_fence(struct kb_pstates *ps, int64_t pid, int16_t epoch)
+{
+	struct kb_pstate *s = find(ps, pid);
+
+	if (s && epoch > s->epoch) {
+		s->epoch = epoch;
+		s->n = 0;
+	}
+}
+
+void
 kb_pstates_free(struct kb_pstates *ps)
 {
 	free(ps->v);

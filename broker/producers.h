@@ -48,6 +48,12 @@ int kb_pstates_check(const struct kb_pstates *ps, int64_t pid, int16_t epoch,
 		     int32_t first, int32_t last, int64_t *offset);
 void kb_pstates_record(struct kb_pstates *ps, int64_t pid, int16_t epoch,
 		       int32_t first, int32_t last, int64_t offset);
+/*
+ * A transaction marker of producer pid at epoch: a batch of an older
+ * epoch is refused from now on (a zombie fenced), as Kafka's producer
+ * state learns the epoch from the marker.
+ */
+void kb_pstates_fence(struct kb_pstates *ps, int64_t pid, int16_t epoch);
 void kb_pstates_free(struct kb_pstates *ps);
 
 struct kb_pids {

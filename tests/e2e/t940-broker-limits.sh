@@ -145,10 +145,4 @@ test_expect_success 'a client that does not take its answers is handed no more r
 	{ test "$(cat slow.out)" = all || { cat slow.out err; false; }; }
 '
 
-test_expect_success 'kq-pub --atomic fails at once, saying transactions are not supported' '
-	expect_status 69 kq-pub -t foo --atomic --timeout 5s <big 2>err &&
-	grep_err "transactions are not supported" err &&
-	grep_err "FindCoordinator for a transaction from kq-pub: transactions are not supported" "$TMP/broker0.err"
-'
-
 test_done
