@@ -73,7 +73,8 @@ struct kb_txns {
 	uint64_t timer;
 };
 
-/* --- the state file -------------------------------------------------------- */
+/* --- the state file --------------------------------------------------------
+ */
 
 /* A string as one word: "x" and its bytes in hex; "-" for null. */
 static void
@@ -133,8 +134,9 @@ save(struct kb_broker *b, struct kb_buf *o)
 	x->size += (off_t)o->len;
 	return 0;
 fail:
-	kb_note(b, "%s/transactions: %s: transactions are refused until a "
-		   "restart",
+	kb_note(b,
+		"%s/transactions: %s: transactions are refused until a "
+		"restart",
 		x->dir, strerror(errno ? errno : EIO));
 	x->failed = 1;
 	return -1;
@@ -205,8 +207,8 @@ put_aborted(struct kb_buf *o, const struct aborted *a)
 static struct kb_log *
 find_log(struct kb_broker *b, const char *topic, int32_t part)
 {
-	struct kb_topic *t = kb_topics_find(&b->topics, topic,
-					    (int)strlen(topic));
+	struct kb_topic *t =
+		kb_topics_find(&b->topics, topic, (int)strlen(topic));
 
 	return t && part >= 0 && part < t->nparts ? &t->parts[part] : NULL;
 }
@@ -257,7 +259,8 @@ out:
 	return rc;
 }
 
-/* --- the state ------------------------------------------------------------- */
+/* --- the state -------------------------------------------------------------
+ */
 
 static struct txn *
 find_txn(const struct kb_txns *x, const char *id, int len)
@@ -380,11 +383,12 @@ add_aborted(struct kb_txns *x, const char *topic, int32_t part, int64_t pid,
 		x->cab = x->cab ? 2 * x->cab : 16;
 		x->ab = kq_erealloc(x->ab, (size_t)x->cab * sizeof(*x->ab));
 	}
-	x->ab[x->nab++] = (struct aborted){kq_estrdup(topic), part, pid, first,
-					   last};
+	x->ab[x->nab++] =
+		(struct aborted){kq_estrdup(topic), part, pid, first, last};
 }
 
-/* --- markers --------------------------------------------------------------- */
+/* --- markers ---------------------------------------------------------------
+ */
 
 /*
  * The control batch that ends a transaction in a partition: one record,
@@ -396,14 +400,12 @@ make_marker(unsigned char *p, int64_t pid, int16_t epoch, int commit,
 	    int64_t now)
 {
 	static const unsigned char rec[17] = {
-		32,	/* length 16, zigzag */
-		0,	/* attributes */
-		0, 0,	/* timestamp and offset deltas */
-		8,	/* key length 4 */
-		0, 0, 0, 0,
-		12,	/* value length 6 */
-		0, 0, 0, 0, 0, 0,
-		0,	/* no headers */
+		32,		       /* length 16, zigzag */
+		0,		       /* attributes */
+		0,  0,		       /* timestamp and offset deltas */
+		8,		       /* key length 4 */
+		0,  0, 0, 0, 12,       /* value length 6 */
+		0,  0, 0, 0, 0,	 0, 0, /* no headers */
 	};
 	size_t n = KB_BATCH_HEADER + sizeof(rec);
 
@@ -542,7 +544,8 @@ tick(struct kb_loop *l, void *arg)
 	x->timer = kb_timer_add(l, TICK_MS, tick, b);
 }
 
-/* --- reading the state back ------------------------------------------------ */
+/* --- reading the state back ------------------------------------------------
+ */
 
 /* The next word of a line: a string (malloc'd; NULL for "-") or a number. */
 static int
@@ -628,8 +631,8 @@ replay(struct kb_txns *x, char *s)
 		a = NULL;
 		break;
 	case 'O':
-		if (word(&s, &a) || !a || word(&s, &c) || !c ||
-		    num(&s, &v1) || num(&s, &v2) || word(&s, &d))
+		if (word(&s, &a) || !a || word(&s, &c) || !c || num(&s, &v1) ||
+		    num(&s, &v2) || word(&s, &d))
 			goto out;
 		add_off(t, a, c, (int32_t)v1, v2, d);
 		a = c = d = NULL;
@@ -681,8 +684,9 @@ load(struct kb_broker *b, char *err, size_t errsize)
 			bad++;
 	}
 	if (*s)
-		kb_note(b, "%s: a torn last line (a crash while it was "
-			   "written): dropped",
+		kb_note(b,
+			"%s: a torn last line (a crash while it was "
+			"written): dropped",
 			path);
 	if (bad)
 		kb_note(b, "%s: %d malformed lines skipped", path, bad);
@@ -728,8 +732,9 @@ kb_txn_open(struct kb_broker *b, const char *dir, char *err, size_t errsize)
 		}
 	}
 	if (n)
-		kb_note(b, "%d transaction%s in flight at the last stop: "
-			   "finished",
+		kb_note(b,
+			"%d transaction%s in flight at the last stop: "
+			"finished",
 			n, n == 1 ? "" : "s");
 	if (compact(b)) {
 		snprintf(err, errsize, "%s/transactions: %s", dir,
@@ -763,7 +768,8 @@ kb_txn_close(struct kb_broker *b)
 	b->txns = NULL;
 }
 
-/* --- queries from the data path -------------------------------------------- */
+/* --- queries from the data path --------------------------------------------
+ */
 
 int16_t
 kb_txn_check(const struct kb_broker *b, const char *topic, int32_t part,
@@ -829,8 +835,8 @@ kb_txn_lso(const struct kb_broker *b, const char *topic, int32_t part,
 }
 
 int
-kb_txn_pending(const struct kb_broker *b, const char *group,
-	       const char *topic, int32_t part)
+kb_txn_pending(const struct kb_broker *b, const char *group, const char *topic,
+	       int32_t part)
 {
 	const struct kb_txns *x = b->txns;
 	const struct toff *o;
@@ -870,7 +876,8 @@ kb_txn_put_aborted(const struct kb_broker *b, struct kb_buf *out,
 	kb_patch_array(out, at, n);
 }
 
-/* --- the requests ---------------------------------------------------------- */
+/* --- the requests ----------------------------------------------------------
+ */
 
 int16_t
 kb_txn_init(struct kb_broker *b, struct kb_str id, int32_t timeout_ms,
@@ -890,9 +897,8 @@ kb_txn_init(struct kb_broker *b, struct kb_str id, int32_t timeout_ms,
 	if (!t)
 		t = new_txn(x, id.s, id.len);
 	/* The producer before has gone: what it left open is aborted. */
-	if (t->state != EMPTY && (err = end_txn(b, t, t->state ==
-							   PREPARE_COMMIT,
-						0)))
+	if (t->state != EMPTY &&
+	    (err = end_txn(b, t, t->state == PREPARE_COMMIT, 0)))
 		return err;
 	if (t->pid < 0 || t->epoch >= INT16_MAX - 1) {
 		if ((t->pid = kb_pids_next(&b->pids)) < 0)
@@ -1046,7 +1052,7 @@ kb_api_txn_offset_commit(struct kb_broker *b, struct kb_req *r,
 	int32_t nt, np, i, j;
 
 	if (r->ver >= 3) {
-		kb_i32(in);	/* generation */
+		kb_i32(in);    /* generation */
 		kb_string(in); /* member */
 		kb_string(in); /* instance */
 	}

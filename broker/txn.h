@@ -50,8 +50,8 @@ int16_t kb_txn_init(struct kb_broker *b, struct kb_str txn, int32_t timeout_ms,
  * partition: its transaction is open and holds it (a zombie, fenced or
  * whose transaction was aborted, may not). A Kafka error code.
  */
-int16_t kb_txn_check(const struct kb_broker *b, const char *topic,
-		     int32_t part, int64_t pid, int16_t epoch);
+int16_t kb_txn_check(const struct kb_broker *b, const char *topic, int32_t part,
+		     int64_t pid, int16_t epoch);
 /* A transactional batch of producer pid was stored at offset base. */
 void kb_txn_produced(struct kb_broker *b, const char *topic, int32_t part,
 		     int64_t pid, int64_t base);
