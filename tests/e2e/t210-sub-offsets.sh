@@ -98,8 +98,12 @@ test_expect_success '--until stops at the first message at or after a time' '
 
 test_expect_success 'kcat'"'"'s -o s@MS and -o e@MS: a start and an end time, as kcat reads them' '
 	kq-sub -q -t times -o s@1400000000000 -o e@1600000000000 >got &&
-	kcat_read times -o s@1400000000000 -o e@1600000000000 >theirs &&
-	echo mid >want && test_cmp want got && test_cmp theirs got
+	echo mid >want && test_cmp want got &&
+	# The mock looks up no offset by time: kcat then reads nothing there.
+	if [ "${KQ_TEST_BROKER:-}" != mock ]; then
+		kcat_read times -o s@1400000000000 -o e@1600000000000 >theirs &&
+		test_cmp theirs got
+	fi
 '
 
 test_expect_success '--until a time to come stops at the end once it has passed' '
