@@ -1,8 +1,9 @@
 # fish completion for kq. Made by scripts/completions.sh from the
 # option tables of the programs: do not edit, run make completions.
 
-# The topics of the broker that -b on the line names, else as usual.
-function __kq_topics
+# The topics (kq-topic) or groups (kq-group) of the broker that -b on
+# the line names, else as usual.
+function __kq_live
 	set -l b
 	set -l toks (commandline -opc)
 	for i in (seq (count $toks))
@@ -15,8 +16,10 @@ function __kq_topics
 			set b -b (string sub -s 3 -- $toks[$i])
 		end
 	end
-	kq-topic $b list --timeout 1s 2>/dev/null
+	$argv[1] $b list --timeout 1s 2>/dev/null | cut -f1
 end
+function __kq_topics; __kq_live kq-topic; end
+function __kq_groups; __kq_live kq-group; end
 
 complete -c kq-broker -s l -l listen -r -f -d 'address to listen on (default 127.0.0.1:9092; port 0: any free)'
 complete -c kq-broker -s d -l data-dir -r -F -d 'where the data lives (default $XDG_DATA_HOME/kq/broker)'
@@ -40,7 +43,7 @@ complete -c kq-broker -s q -l quiet -d 'print no summary or warnings'
 complete -c kq-broker -s v -l verbose -d 'say more'
 complete -c kq-count -s t -l topic -r -f -a '(__kq_topics)' -d 'count the messages TOPIC holds, from its watermarks'
 complete -c kq-count -s p -l partition -r -f -d 'with -t: only partition N (repeatable)'
-complete -c kq-count -s g -l group -r -f -d 'with -t: the lag of GROUP, the messages it has not committed'
+complete -c kq-count -s g -l group -r -f -a '(__kq_groups)' -d 'with -t: the lag of GROUP, the messages it has not committed'
 complete -c kq-count -l exact -d 'with -t: read up to the end offsets and count real records'
 complete -c kq-count -s D -l delimiter -r -f -d 'records end at DELIM (default \n; escapes \n \t \r \0 \xNN)'
 complete -c kq-count -s 0 -l null -d 'records end at a NUL byte (-D \'\0\')'
@@ -57,6 +60,25 @@ complete -c kq-count -s h -l help -r -f -d 'show this help and exit'
 complete -c kq-count -s V -l version -d 'show the version and exit'
 complete -c kq-count -s q -l quiet -d 'print no summary or warnings'
 complete -c kq-count -s v -l verbose -d 'say more; twice for librdkafka\'s debug log'
+complete -c kq-group -s g -l group -r -f -a '(__kq_groups)' -d 'a group to work on (repeatable), as kafka-consumer-groups spells it'
+complete -c kq-group -l json -d 'describe: one JSON object per group'
+complete -c kq-group -l members -d 'describe: each member and its assignment'
+complete -c kq-group -l offsets -d 'describe: each partition\'s committed offset, end and lag (the default)'
+complete -c kq-group -l list -d 'the same as the command list'
+complete -c kq-group -l describe -d 'the same as the command describe'
+complete -c kq-group -l delete -d 'the same as the command delete'
+complete -c kq-group -l command-config -r -F -d 'the same as -F FILE, as kafka-consumer-groups spells it'
+complete -c kq-group -s b -l brokers -r -f -d 'brokers to start from (else $KQ_BROKERS, the config file, localhost:9092)'
+complete -c kq-group -s b -l bootstrap-server -r -f -d 'the same as -b, as the Kafka tools spell it'
+complete -c kq-group -s X -l property -r -f -d 'set a librdkafka property (repeatable)'
+complete -c kq-group -s F -l config -r -F -d 'read librdkafka properties from FILE (else $KQ_CONFIG, ~/.config/kq/kq.conf)'
+complete -c kq-group -l timeout -r -f -d 'give up on an unreachable broker after DURATION (default 10s)'
+complete -c kq-group -s h -l help -r -f -d 'show this help and exit'
+complete -c kq-group -s V -l version -d 'show the version and exit'
+complete -c kq-group -s q -l quiet -d 'print no summary or warnings'
+complete -c kq-group -s v -l verbose -d 'say more; twice for librdkafka\'s debug log'
+complete -c kq-group -n __fish_use_subcommand -f -a 'list describe delete'
+complete -c kq-group -n 'not __fish_use_subcommand' -f -a '(__kq_groups)'
 complete -c kq-jsonsplit -s r -l raw-output -d 'print strings without quotes, as jq -r'
 complete -c kq-jsonsplit -s 0 -l null -d 'end each value with NUL, not newline'
 complete -c kq-jsonsplit -s c -l compact-output -d 'accepted for jq\'s habit: the output is always compact'
@@ -96,7 +118,7 @@ complete -c kq-sub -s t -l topic -r -f -a '(__kq_topics)' -d 'topic to read (rep
 complete -c kq-sub -s p -l partition -r -f -d 'read only partition N (repeatable)'
 complete -c kq-sub -s o -l offset -r -f -a 'beginning end stored' -d 'start at beginning, end, stored, N, -N (N before the end), @TIME or @-DURATION; kcat\'s s@MS and e@MS (default: end; with -e the beginning; with -g the committed offsets)'
 complete -c kq-sub -l from-beginning -d 'the same as -o beginning'
-complete -c kq-sub -s g -l group -r -f -d 'read as a member of consumer group ID, committing only what the reader took'
+complete -c kq-sub -s g -l group -r -f -a '(__kq_groups)' -d 'read as a member of consumer group ID, committing only what the reader took'
 complete -c kq-sub -l fast -d 'with -g into a pipe: write in blocks, not one message at a time (a reader that reads and drops skips messages)'
 complete -c kq-sub -s c -l max-messages -r -f -d 'stop after N messages'
 complete -c kq-sub -s e -l exit -d 'stop at the end offsets of when the read began (and start at the beginning unless -o or -g says otherwise, as kcat -e)'
