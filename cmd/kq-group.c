@@ -1,7 +1,8 @@
 /*
- * kq-group: list, describe and delete consumer groups, from librdkafka's
- * Admin API. The spelling of kafka-consumer-groups (--list, --describe
- * --group G, --delete) works too.
+ * kq-group: list, describe and delete consumer groups and move their
+ * committed offsets, from librdkafka's Admin API. The spelling of
+ * kafka-consumer-groups (--list, --describe --group G, --reset-offsets
+ * --to-earliest --execute, --delete) works too.
  */
 #include <fnmatch.h>
 #include <librdkafka/rdkafka.h>
@@ -15,10 +16,12 @@
 #include "record.h"
 #include "sig.h"
 #include "spec.h"
+#include "start.h"
 
-enum mode { NONE, LIST, DESCRIBE, DELETE };
+enum mode { NONE, LIST, DESCRIBE, DELETE, RESET };
 
-static const char *const mode_name[] = {"", "list", "describe", "delete"};
+static const char *const mode_name[] = {"", "list", "describe", "delete",
+					"reset"};
 
 enum {
 	OPT_LIST = KQ_LONG,
@@ -28,6 +31,17 @@ enum {
 	OPT_MEMBERS,
 	OPT_OFFSETS,
 	OPT_COMMAND_CONFIG,
+	OPT_RESET_OFFSETS,
+	OPT_DELETE_OFFSETS,
+	OPT_TO,
+	OPT_TO_EARLIEST,
+	OPT_TO_LATEST,
+	OPT_TO_OFFSET,
+	OPT_TO_DATETIME,
+	OPT_SHIFT,
+	OPT_EXECUTE,
+	OPT_DRY_RUN,
+	OPT_ALL_TOPICS,
 };
 
 static const struct kq_option options[] = {
@@ -43,6 +57,35 @@ static const struct kq_option options[] = {
 	 "describe: each partition's committed offset, end and lag (the "
 	 "default)",
 	 NULL},
+	{"topic", 't', KQ_ARG, "TOPIC[:P,...]",
+	 "reset: the offsets of TOPIC (its partitions P... only); delete: "
+	 "only the group's offsets of TOPIC (repeatable)",
+	 "@topic"},
+	{"all-topics", OPT_ALL_TOPICS, KQ_NOARG, NULL,
+	 "reset: every topic the group has offsets for", NULL},
+	{"to", OPT_TO, KQ_ARG, "WHERE",
+	 "reset: to earliest, latest, an OFFSET, -N (N before the end), "
+	 "@TIME or @-DURATION",
+	 "earliest latest"},
+	{"shift", OPT_SHIFT, KQ_ARG, "N",
+	 "reset: N after the committed offset (before, when negative)", NULL},
+	{"execute", OPT_EXECUTE, KQ_NOARG, NULL,
+	 "reset: do it (else only print the plan)", NULL},
+	{"dry-run", OPT_DRY_RUN, KQ_NOARG, NULL,
+	 "reset: only print the plan (the default)", NULL},
+	{"reset-offsets", OPT_RESET_OFFSETS, KQ_NOARG, NULL,
+	 "the same as the command reset", NULL},
+	{"delete-offsets", OPT_DELETE_OFFSETS, KQ_NOARG, NULL,
+	 "the same as the command delete with --topic", NULL},
+	{"to-earliest", OPT_TO_EARLIEST, KQ_NOARG, NULL,
+	 "the same as --to earliest", NULL},
+	{"to-latest", OPT_TO_LATEST, KQ_NOARG, NULL, "the same as --to latest",
+	 NULL},
+	{"to-offset", OPT_TO_OFFSET, KQ_ARG, "OFFSET",
+	 "the same as --to OFFSET", NULL},
+	{"to-datetime", OPT_TO_DATETIME, KQ_ARG, "TIME",
+	 "the same as --to @TIME", NULL},
+	{"shift-by", OPT_SHIFT, KQ_ARG, "N", "the same as --shift N", NULL},
 	{"list", OPT_LIST, KQ_NOARG, NULL, "the same as the command list",
 	 NULL},
 	{"describe", OPT_DESCRIBE, KQ_NOARG, NULL,
@@ -58,13 +101,16 @@ static const struct kq_command cmd = {
 	"kq-group",
 	"list [PATTERN...]\n"
 	"describe [--members|--offsets] [--json] GROUP...\n"
-	"delete GROUP...",
-	"List, describe and delete Kafka consumer groups.",
+	"reset GROUP -t TOPIC[:P,...]... --to WHERE|--shift N [--execute]\n"
+	"delete GROUP... | delete GROUP -t TOPIC...",
+	"List, describe and delete Kafka consumer groups, and move their "
+	"offsets.",
 	options,
 	1,
-	"list describe delete|@group",
-	"0 ok, 64 usage, 69 broker unavailable or no such group,\n"
-	"74 I/O error, 75 timed out, 130 SIGINT, 143 SIGTERM.",
+	"list describe reset delete|@group",
+	"0 ok, 1 a partition had no offset to shift, 64 usage,\n"
+	"69 broker unavailable or no such group or topic, or the group has\n"
+	"members (reset), 74 I/O error, 75 timed out, 130 SIGINT, 143 SIGTERM.",
 };
 
 struct opts {
@@ -73,6 +119,14 @@ struct opts {
 	char **groups; /* -g and operands */
 	int ngroups;
 	int json, members, offsets;
+	char **topics; /* -t TOPIC[:P,...] */
+	int ntopics;
+	int all_topics;
+	struct kq_offset_spec to;
+	int to_given;
+	int64_t shift;
+	int shift_given;
+	int execute;
 };
 
 struct run {
@@ -607,6 +661,392 @@ delete_groups(struct run *r)
 	return status;
 }
 
+/* --- reset and delete -t ------------------------------------------------ */
+
+/* The group's one description, or NULL (status set) when it failed. */
+static rd_kafka_event_t *
+describe_group(struct run *r, const char *group, const char *how,
+	       const rd_kafka_ConsumerGroupDescription_t **d, int *status)
+{
+	const rd_kafka_ConsumerGroupDescription_t **v;
+	rd_kafka_AdminOptions_t *ao;
+	rd_kafka_event_t *ev;
+	const rd_kafka_error_t *e;
+	size_t n;
+
+	ao = admin_options(r, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
+	rd_kafka_DescribeConsumerGroups(r->kk.rk, &group, 1, ao, r->q);
+	rd_kafka_AdminOptions_destroy(ao);
+	if (!(ev = answer(r, how, status)))
+		return NULL;
+	v = rd_kafka_DescribeConsumerGroups_result_groups(
+		rd_kafka_event_DescribeConsumerGroups_result(ev), &n);
+	if (n != 1) {
+		*status = EX_UNAVAILABLE;
+		kq_warn("%s %s: the broker did not describe it", how, group);
+	} else if ((e = rd_kafka_ConsumerGroupDescription_error(v[0]))) {
+		*status = group_error(how, group, rd_kafka_error_code(e),
+				      rd_kafka_error_string(e));
+	}
+	if (*status) {
+		rd_kafka_event_destroy(ev);
+		return NULL;
+	}
+	*d = v[0];
+	return ev;
+}
+
+/*
+ * Add the partitions of spec ("TOPIC" or "TOPIC:P,P...") to l; 0, or a
+ * status when the topic or a partition is missing (each reported).
+ */
+static int
+add_topic(struct run *r, const char *how, const char *spec,
+	  rd_kafka_topic_partition_list_t *l)
+{
+	char *topic = kq_estrdup(spec), *colon = strchr(topic, ':'), *p;
+	int32_t *ids = NULL, *want = NULL;
+	rd_kafka_resp_err_t err;
+	int n = 0, nwant = 0, i, status = 0;
+
+	if (colon) {
+		*colon = 0;
+		for (p = strtok(colon + 1, ","); p; p = strtok(NULL, ",")) {
+			want = kq_erealloc(want, (nwant + 1) * sizeof(*want));
+			want[nwant++] =
+				(int32_t)kq_eint("--topic", p, 0, INT32_MAX);
+		}
+	}
+	switch (kq_kafka_topic_parts(&r->kk, topic, &ids, &n, &err)) {
+	case 0:
+		break;
+	case 1:
+		kq_warn("%s: no topic '%s'", how, topic);
+		status = EX_UNAVAILABLE;
+		goto out;
+	default:
+		kq_warn("%s: partitions of %s: %s", how, topic,
+			rd_kafka_err2str(err));
+		status = kq_kafka_status(err);
+		goto out;
+	}
+	for (i = 0; i < nwant; i++)
+		if (!kq_parts_has(ids, n, want[i])) {
+			kq_warn("%s: %s has no partition %d", how, topic,
+				(int)want[i]);
+			status = EX_UNAVAILABLE;
+		}
+	kq_parts_pick(ids, &n, want, nwant);
+	for (i = 0; !status && i < n; i++)
+		rd_kafka_topic_partition_list_add(l, topic, ids[i]);
+out:
+	free(ids);
+	free(want);
+	free(topic);
+	return status;
+}
+
+/* The group's committed offsets of the partitions of l, into l. */
+static int
+committed_of(struct run *r, const char *group, const char *how,
+	     rd_kafka_topic_partition_list_t *l)
+{
+	rd_kafka_ListConsumerGroupOffsets_t *lo;
+	const rd_kafka_group_result_t **gr;
+	const rd_kafka_topic_partition_list_t *got;
+	const rd_kafka_error_t *e;
+	rd_kafka_AdminOptions_t *ao;
+	rd_kafka_event_t *ev;
+	size_t n;
+	int status = 0, i;
+
+	lo = rd_kafka_ListConsumerGroupOffsets_new(group, l);
+	ao = admin_options(r, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
+	rd_kafka_ListConsumerGroupOffsets(r->kk.rk, &lo, 1, ao, r->q);
+	rd_kafka_AdminOptions_destroy(ao);
+	rd_kafka_ListConsumerGroupOffsets_destroy(lo);
+	if (!(ev = answer(r, how, &status)))
+		return status;
+	gr = rd_kafka_ListConsumerGroupOffsets_result_groups(
+		rd_kafka_event_ListConsumerGroupOffsets_result(ev), &n);
+	if (n < 1) {
+		status = EX_UNAVAILABLE;
+	} else if ((e = rd_kafka_group_result_error(gr[0]))) {
+		status = group_error(how, group, rd_kafka_error_code(e),
+				     rd_kafka_error_string(e));
+	} else {
+		got = rd_kafka_group_result_partitions(gr[0]);
+		for (i = 0; i < l->cnt; i++) {
+			rd_kafka_topic_partition_t *p = &l->elems[i], *c;
+
+			c = got ? rd_kafka_topic_partition_list_find(
+					  (rd_kafka_topic_partition_list_t *)
+						  got,
+					  p->topic, p->partition)
+				: NULL;
+			p->offset = c && !c->err ? c->offset
+						 : RD_KAFKA_OFFSET_INVALID;
+		}
+	}
+	rd_kafka_event_destroy(ev);
+	return status;
+}
+
+/*
+ * Where each partition of old (its committed offsets) goes, into plan:
+ * --to against the watermarks, or --shift from the committed offset,
+ * kept within what the log holds, as kafka-consumer-groups does.
+ */
+static int
+plan_offsets(struct run *r, const char *group,
+	     const rd_kafka_topic_partition_list_t *old,
+	     rd_kafka_topic_partition_list_t *plan)
+{
+	rd_kafka_topic_partition_list_t *lo, *hi, *at = NULL;
+	rd_kafka_resp_err_t err;
+	int i, status = 0;
+
+	lo = rd_kafka_topic_partition_list_copy(old);
+	hi = rd_kafka_topic_partition_list_copy(old);
+	err = kq_kafka_watermarks(&r->kk, lo, hi);
+	if (!err && r->o->to_given && r->o->to.kind == KQ_OFFSET_TIME) {
+		at = rd_kafka_topic_partition_list_copy(old);
+		err = kq_start_times(&r->kk, r->o->to.value, at, lo, hi);
+	}
+	if (err) {
+		kq_warn("reset %s: cannot learn the offsets: %s", group,
+			rd_kafka_err2str(err));
+		status = kq_kafka_status(err);
+		goto out;
+	}
+	for (i = 0; i < old->cnt; i++) {
+		const rd_kafka_topic_partition_t *p = &old->elems[i];
+		int64_t l = lo->elems[i].offset, h = hi->elems[i].offset, to;
+
+		if (r->o->to_given) {
+			to = kq_start_of(&r->o->to, l, h,
+					 at ? at->elems[i].offset : -1);
+		} else if (p->offset < 0) {
+			kq_warn("reset %s: %s [%d]: no committed offset to "
+				"shift",
+				group, p->topic, (int)p->partition);
+			status = worse(status, KQ_EX_PARTIAL);
+			continue;
+		} else {
+			to = p->offset + r->o->shift;
+			to = to < l ? l : to > h ? h : to;
+		}
+		rd_kafka_topic_partition_list_add(plan, p->topic, p->partition)
+			->offset = to;
+	}
+out:
+	rd_kafka_topic_partition_list_destroy(lo);
+	rd_kafka_topic_partition_list_destroy(hi);
+	if (at)
+		rd_kafka_topic_partition_list_destroy(at);
+	return status;
+}
+
+static void
+put_plan(struct run *r, const char *group,
+	 const rd_kafka_topic_partition_list_t *old,
+	 const rd_kafka_topic_partition_list_t *plan)
+{
+	struct kq_writer *w = &r->w;
+	int i;
+
+	kq_writer_puts(w, "GROUP\tTOPIC\tPARTITION\tOLD-OFFSET\tNEW-OFFSET\n");
+	for (i = 0; i < plan->cnt; i++) {
+		const rd_kafka_topic_partition_t *p = &plan->elems[i], *o;
+
+		o = rd_kafka_topic_partition_list_find(
+			(rd_kafka_topic_partition_list_t *)old, p->topic,
+			p->partition);
+		kq_writer_printf(w, "%s\t%s\t%d\t", group, p->topic,
+				 (int)p->partition);
+		if (o && o->offset >= 0)
+			kq_writer_printf(w, "%lld\t", (long long)o->offset);
+		else
+			kq_writer_puts(w, "-\t");
+		kq_writer_printf(w, "%lld\n", (long long)p->offset);
+	}
+}
+
+/*
+ * The outcome of an admin request on one group's partitions: the group's
+ * error, else each partition's, reported. 0 or a status.
+ */
+static int
+partition_results(const char *how, const char *group,
+		  const rd_kafka_group_result_t **gr, size_t n)
+{
+	const rd_kafka_topic_partition_list_t *res;
+	const rd_kafka_error_t *e;
+	int status = 0, i;
+
+	if (n < 1)
+		return EX_UNAVAILABLE;
+	if ((e = rd_kafka_group_result_error(gr[0])))
+		return group_error(how, group, rd_kafka_error_code(e),
+				   rd_kafka_error_string(e));
+	res = rd_kafka_group_result_partitions(gr[0]);
+	for (i = 0; res && i < res->cnt; i++) {
+		const rd_kafka_topic_partition_t *p = &res->elems[i];
+
+		if (!p->err)
+			continue;
+		kq_warn("%s %s: %s [%d]: %s", how, group, p->topic,
+			(int)p->partition, rd_kafka_err2str(p->err));
+		status = worse(status, kq_kafka_status(p->err));
+	}
+	return status;
+}
+
+/* Commit plan for group. */
+static int
+commit_plan(struct run *r, const char *group,
+	    const rd_kafka_topic_partition_list_t *plan)
+{
+	rd_kafka_AlterConsumerGroupOffsets_t *alter;
+	const rd_kafka_group_result_t **gr;
+	rd_kafka_AdminOptions_t *ao;
+	rd_kafka_event_t *ev;
+	size_t n;
+	int status = 0;
+
+	alter = rd_kafka_AlterConsumerGroupOffsets_new(group, plan);
+	ao = admin_options(r, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS);
+	rd_kafka_AlterConsumerGroupOffsets(r->kk.rk, &alter, 1, ao, r->q);
+	rd_kafka_AdminOptions_destroy(ao);
+	rd_kafka_AlterConsumerGroupOffsets_destroy(alter);
+	if (!(ev = answer(r, "reset", &status)))
+		return status;
+	gr = rd_kafka_AlterConsumerGroupOffsets_result_groups(
+		rd_kafka_event_AlterConsumerGroupOffsets_result(ev), &n);
+	status = partition_results("reset", group, gr, n);
+	rd_kafka_event_destroy(ev);
+	return status;
+}
+
+/*
+ * The partitions reset works on, with their committed offsets: those of
+ * -t, and with --all-topics every one the group has an offset for.
+ */
+static int
+reset_parts(struct run *r, const char *group,
+	    rd_kafka_topic_partition_list_t *old)
+{
+	struct group g = {group, NULL, NULL, NULL, NULL};
+	int status = 0, i;
+
+	if (r->o->all_topics) {
+		if ((status = fetch_offsets(r, &g)))
+			return status;
+		for (i = 0; i < g.committed->cnt; i++)
+			rd_kafka_topic_partition_list_add(
+				old, g.committed->elems[i].topic,
+				g.committed->elems[i].partition);
+		group_free(&g);
+	}
+	for (i = 0; i < r->o->ntopics; i++)
+		status = worse(status,
+			       add_topic(r, "reset", r->o->topics[i], old));
+	if (status || old->cnt == 0)
+		return status;
+	rd_kafka_topic_partition_list_sort(old, NULL, NULL);
+	return committed_of(r, group, "reset", old);
+}
+
+/*
+ * Print where each partition would go and, with --execute, commit it.
+ * Kafka lets nobody but a member commit for a group that has members
+ * (their next commit would undo it anyway): refused, with the reason.
+ */
+static int
+reset_group(struct run *r)
+{
+	const char *group = r->o->groups[0];
+	const rd_kafka_ConsumerGroupDescription_t *d;
+	rd_kafka_topic_partition_list_t *old, *plan;
+	rd_kafka_event_t *ev;
+	size_t members;
+	int status = 0;
+
+	if (!(ev = describe_group(r, group, "reset", &d, &status)))
+		return status;
+	members = rd_kafka_ConsumerGroupDescription_member_count(d);
+	if (members > 0) {
+		kq_warn("reset %s: the group has %zu member%s (state %s); its "
+			"offsets can be reset only when none is reading",
+			group, members, members == 1 ? "" : "s",
+			rd_kafka_consumer_group_state_name(
+				rd_kafka_ConsumerGroupDescription_state(d)));
+		rd_kafka_event_destroy(ev);
+		return EX_UNAVAILABLE;
+	}
+	rd_kafka_event_destroy(ev);
+	old = rd_kafka_topic_partition_list_new(16);
+	plan = rd_kafka_topic_partition_list_new(16);
+	if ((status = reset_parts(r, group, old)))
+		goto out;
+	if (old->cnt == 0) {
+		kq_warn("reset: no group '%s' (it has no offsets)", group);
+		status = EX_UNAVAILABLE;
+		goto out;
+	}
+	status = plan_offsets(r, group, old, plan);
+	if (plan->cnt == 0)
+		goto out;
+	if (r->o->execute)
+		status = worse(status, commit_plan(r, group, plan));
+	if (status <= KQ_EX_PARTIAL)
+		put_plan(r, group, old, plan);
+	if (!r->o->execute)
+		kq_info(r->c,
+			"reset %s: a plan only, nothing changed; --execute "
+			"does it",
+			group);
+out:
+	rd_kafka_topic_partition_list_destroy(old);
+	rd_kafka_topic_partition_list_destroy(plan);
+	return status;
+}
+
+/* delete GROUP -t TOPIC...: only the group's offsets of those topics. */
+static int
+delete_offsets(struct run *r)
+{
+	const char *group = r->o->groups[0];
+	rd_kafka_DeleteConsumerGroupOffsets_t *del;
+	rd_kafka_topic_partition_list_t *l;
+	const rd_kafka_group_result_t **gr;
+	rd_kafka_AdminOptions_t *ao;
+	rd_kafka_event_t *ev;
+	size_t n;
+	int status = 0, i;
+
+	l = rd_kafka_topic_partition_list_new(16);
+	for (i = 0; i < r->o->ntopics; i++)
+		status = worse(status,
+			       add_topic(r, "delete", r->o->topics[i], l));
+	if (status || l->cnt == 0)
+		goto out;
+	del = rd_kafka_DeleteConsumerGroupOffsets_new(group, l);
+	ao = admin_options(r, RD_KAFKA_ADMIN_OP_DELETECONSUMERGROUPOFFSETS);
+	rd_kafka_DeleteConsumerGroupOffsets(r->kk.rk, &del, 1, ao, r->q);
+	rd_kafka_AdminOptions_destroy(ao);
+	rd_kafka_DeleteConsumerGroupOffsets_destroy(del);
+	if (!(ev = answer(r, "delete", &status)))
+		goto out;
+	gr = rd_kafka_DeleteConsumerGroupOffsets_result_groups(
+		rd_kafka_event_DeleteConsumerGroupOffsets_result(ev), &n);
+	status = partition_results("delete", group, gr, n);
+	rd_kafka_event_destroy(ev);
+out:
+	rd_kafka_topic_partition_list_destroy(l);
+	return status;
+}
+
 /* Check the operands and options against the command; usage errors exit. */
 static void
 check(struct kq_conf *c, struct opts *o, int argc, char **argv)
@@ -615,8 +1055,9 @@ check(struct kq_conf *c, struct opts *o, int argc, char **argv)
 
 	if (o->mode == NONE) {
 		if (argc == 0)
-			kq_usage(c, "no command (list, describe or delete)");
-		for (i = LIST; i <= DELETE; i++)
+			kq_usage(c, "no command (list, describe, reset or "
+				    "delete)");
+		for (i = LIST; i <= RESET; i++)
 			if (strcmp(argv[0], mode_name[i]) == 0)
 				o->mode = i;
 		if (o->mode == NONE)
@@ -627,12 +1068,26 @@ check(struct kq_conf *c, struct opts *o, int argc, char **argv)
 	if (o->mode != DESCRIBE && (o->json || o->members || o->offsets))
 		kq_usage(c, "--json, --members and --offsets apply to "
 			    "describe only");
+	if (o->mode != RESET &&
+	    (o->to_given || o->shift_given || o->execute || o->all_topics))
+		kq_usage(c, "--to, --shift, --execute and --all-topics apply "
+			    "to reset only");
+	if (o->ntopics && o->mode != RESET && o->mode != DELETE)
+		kq_usage(c, "--topic applies to reset and delete only");
+	if (o->mode == RESET && o->to_given + o->shift_given != 1)
+		kq_usage(c, "reset: say where, with one of --to or --shift");
+	if (o->mode == RESET && o->to_given && o->to.kind == KQ_OFFSET_STORED)
+		kq_usage(c, "reset: --to stored is where the group is already");
+	if (o->mode == RESET && !o->ntopics && !o->all_topics)
+		kq_usage(c, "reset: which topic? (-t TOPIC, or --all-topics)");
 	if (o->members && o->offsets)
 		kq_usage(c, "--members and --offsets: choose one");
 	for (i = 0; i < argc; i++)
 		add(&o->groups, &o->ngroups, argv[i]);
 	if (o->ngroups == 0 && o->mode != LIST)
 		kq_usage(c, "%s: which group?", mode_name[o->mode]);
+	if (o->ngroups > 1 && (o->mode == RESET || o->ntopics))
+		kq_usage(c, "%s: one group at a time", mode_name[o->mode]);
 	/* The same group twice is one. */
 	for (i = 0; i < o->ngroups; i++)
 		for (k = 0; k < i; k++)
@@ -669,6 +1124,56 @@ main(int argc, char **argv)
 		case OPT_OFFSETS:
 			o.offsets = 1;
 			break;
+		case 't':
+			add(&o.topics, &o.ntopics, c.arg);
+			break;
+		case OPT_ALL_TOPICS:
+			o.all_topics = 1;
+			break;
+		case OPT_TO:
+			o.to = kq_eoffset("--to", c.arg);
+			o.to_given++;
+			break;
+		case OPT_TO_EARLIEST:
+			o.to = kq_eoffset("--to-earliest", "earliest");
+			o.to_given++;
+			break;
+		case OPT_TO_LATEST:
+			o.to = kq_eoffset("--to-latest", "latest");
+			o.to_given++;
+			break;
+		case OPT_TO_OFFSET:
+			o.to.kind = KQ_OFFSET_ABSOLUTE;
+			o.to.value =
+				kq_eint("--to-offset", c.arg, 0, INT64_MAX);
+			o.to_given++;
+			break;
+		case OPT_TO_DATETIME:
+			o.to.kind = KQ_OFFSET_TIME;
+			if (kq_parse_timestamp(c.arg, &o.to.value))
+				kq_usage(
+					&c,
+					"--to-datetime: expected milliseconds "
+					"since the epoch or ISO 8601, got '%s'",
+					c.arg);
+			o.to_given++;
+			break;
+		case OPT_SHIFT:
+			o.shift = kq_eint("--shift", c.arg, INT64_MIN + 1,
+					  INT64_MAX);
+			o.shift_given++;
+			break;
+		case OPT_EXECUTE:
+			o.execute = 1;
+			break;
+		case OPT_DRY_RUN:
+			break;
+		case OPT_RESET_OFFSETS:
+			set_mode(&c, &o, RESET, "--reset-offsets");
+			break;
+		case OPT_DELETE_OFFSETS:
+			set_mode(&c, &o, DELETE, "--delete-offsets");
+			break;
 		case OPT_COMMAND_CONFIG:
 			c.config_path = c.arg;
 			break;
@@ -702,7 +1207,10 @@ main(int argc, char **argv)
 		status = describe_groups(&r);
 		break;
 	case DELETE:
-		status = delete_groups(&r);
+		status = o.ntopics ? delete_offsets(&r) : delete_groups(&r);
+		break;
+	case RESET:
+		status = reset_group(&r);
 		break;
 	case NONE:
 		break;
@@ -713,6 +1221,7 @@ main(int argc, char **argv)
 	kq_kafka_close(&r.kk);
 	status = worse(status, kq_writer_finish(&r.w));
 	free(o.groups);
+	free(o.topics);
 	kq_conf_free(&c);
 	return status;
 }

@@ -70,11 +70,17 @@ _kq() {
 		esac
 		;;
 	kq-group)
-		opts='--group -g --json --members --offsets --list --describe --delete --command-config --brokers -b --bootstrap-server -b --property -X --config -F --timeout --help -h --version -V --quiet -q --verbose -v'
-		argopts='--group -g --command-config --brokers -b --bootstrap-server -b --property -X --config -F --timeout'
-		operands='list describe delete|@group'
+		opts='--group -g --json --members --offsets --topic -t --all-topics --to --shift --execute --dry-run --reset-offsets --delete-offsets --to-earliest --to-latest --to-offset --to-datetime --shift-by --list --describe --delete --command-config --brokers -b --bootstrap-server -b --property -X --config -F --timeout --help -h --version -V --quiet -q --verbose -v'
+		argopts='--group -g --topic -t --to --shift --to-offset --to-datetime --shift-by --command-config --brokers -b --bootstrap-server -b --property -X --config -F --timeout'
+		operands='list describe reset delete|@group'
 		case $prev in
 		--group|-g) _kq_values '@group'; return ;;
+		--topic|-t) _kq_values '@topic'; return ;;
+		--to) _kq_values 'earliest latest'; return ;;
+		--shift) _kq_values ''; return ;;
+		--to-offset) _kq_values ''; return ;;
+		--to-datetime) _kq_values ''; return ;;
+		--shift-by) _kq_values ''; return ;;
 		--command-config) _kq_values '@file'; return ;;
 		--brokers|-b) _kq_values ''; return ;;
 		--bootstrap-server|-b) _kq_values ''; return ;;
