@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "envelope.h"
@@ -589,20 +590,65 @@ group_free(struct group *g)
 		rd_kafka_topic_partition_list_destroy(g->hi);
 }
 
+/* A coordinator that is moving or loading (a new cluster's first group). */
+static int
+coordinator_busy(const rd_kafka_ConsumerGroupDescription_t *d)
+{
+	const rd_kafka_error_t *e = rd_kafka_ConsumerGroupDescription_error(d);
+
+	switch (e ? rd_kafka_error_code(e) : RD_KAFKA_RESP_ERR_NO_ERROR) {
+	case RD_KAFKA_RESP_ERR_NOT_COORDINATOR:
+	case RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE:
+	case RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The descriptions of groups[0..n), asked again while a coordinator is
+ * busy (as kafka-consumer-groups does), up to --timeout; NULL (status
+ * set) when the request failed.
+ */
+static rd_kafka_event_t *
+describe_request(struct run *r, const char **groups, int n, const char *how,
+		 int *status)
+{
+	int64_t deadline = kq_clock_ms() + r->c->timeout_ms;
+	const rd_kafka_ConsumerGroupDescription_t **d;
+	rd_kafka_AdminOptions_t *ao;
+	rd_kafka_event_t *ev;
+	size_t nd, i;
+	int busy;
+
+	for (;;) {
+		ao = admin_options(r, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
+		rd_kafka_DescribeConsumerGroups(r->kk.rk, groups, n, ao, r->q);
+		rd_kafka_AdminOptions_destroy(ao);
+		if (!(ev = answer(r, how, status)))
+			return NULL;
+		d = rd_kafka_DescribeConsumerGroups_result_groups(
+			rd_kafka_event_DescribeConsumerGroups_result(ev), &nd);
+		for (i = 0, busy = 0; i < nd; i++)
+			busy |= coordinator_busy(d[i]);
+		if (!busy || kq_stop || kq_clock_ms() >= deadline)
+			return ev;
+		rd_kafka_event_destroy(ev);
+		usleep(200000);
+	}
+}
+
 static int
 describe_groups(struct run *r)
 {
 	const rd_kafka_ConsumerGroupDescription_t **d;
-	rd_kafka_AdminOptions_t *ao;
 	rd_kafka_event_t *ev;
 	size_t n, i;
 	int status = 0, k;
 
-	ao = admin_options(r, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
-	rd_kafka_DescribeConsumerGroups(r->kk.rk, (const char **)r->o->groups,
-					r->o->ngroups, ao, r->q);
-	rd_kafka_AdminOptions_destroy(ao);
-	if (!(ev = answer(r, "describe", &status)))
+	if (!(ev = describe_request(r, (const char **)r->o->groups,
+				    r->o->ngroups, "describe", &status)))
 		return status;
 	d = rd_kafka_DescribeConsumerGroups_result_groups(
 		rd_kafka_event_DescribeConsumerGroups_result(ev), &n);
@@ -669,15 +715,11 @@ describe_group(struct run *r, const char *group, const char *how,
 	       const rd_kafka_ConsumerGroupDescription_t **d, int *status)
 {
 	const rd_kafka_ConsumerGroupDescription_t **v;
-	rd_kafka_AdminOptions_t *ao;
 	rd_kafka_event_t *ev;
 	const rd_kafka_error_t *e;
 	size_t n;
 
-	ao = admin_options(r, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
-	rd_kafka_DescribeConsumerGroups(r->kk.rk, &group, 1, ao, r->q);
-	rd_kafka_AdminOptions_destroy(ao);
-	if (!(ev = answer(r, how, status)))
+	if (!(ev = describe_request(r, &group, 1, how, status)))
 		return NULL;
 	v = rd_kafka_DescribeConsumerGroups_result_groups(
 		rd_kafka_event_DescribeConsumerGroups_result(ev), &n);
