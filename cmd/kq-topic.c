@@ -18,10 +18,10 @@
 #include "sig.h"
 #include "spec.h"
 
-enum mode { NONE, LIST, DESCRIBE, CREATE, DELETE, PARTITIONS };
+enum mode { NONE, LIST, DESCRIBE, CREATE, DELETE, PARTITIONS, CONFIGS };
 
 static const char *const mode_name[] = {
-	"", "list", "describe", "create", "delete", "partitions",
+	"", "list", "describe", "create", "delete", "partitions", "configs",
 };
 
 enum {
@@ -37,6 +37,7 @@ enum {
 	OPT_UNDER_REPLICATED,
 	OPT_UNAVAILABLE,
 	OPT_ZOOKEEPER,
+	OPT_CONFIGS,
 };
 
 static const struct kq_option options[] = {
@@ -57,7 +58,10 @@ static const struct kq_option options[] = {
 	{"offsets", 'o', KQ_NOARG, NULL,
 	 "describe: each partition's low and high watermark too", NULL},
 	{"json", OPT_JSON, KQ_NOARG, NULL,
-	 "describe: one JSON object per topic", NULL},
+	 "describe, configs: one JSON object per topic", NULL},
+	{"configs", OPT_CONFIGS, KQ_NOARG, NULL,
+	 "describe: every config instead (the same as the command configs)",
+	 NULL},
 	{"under-replicated-partitions", OPT_UNDER_REPLICATED, KQ_NOARG, NULL,
 	 "describe: only partitions with fewer in-sync replicas than "
 	 "replicas",
@@ -95,12 +99,13 @@ static const struct kq_command cmd = {
 	"describe [-ao] [--json] [TOPIC|PATTERN...]\n"
 	"create [-p N] [-r N] [-c NAME=VALUE]... [--if-not-exists] TOPIC...\n"
 	"delete [--if-exists] TOPIC...\n"
-	"partitions [--if-exists] TOPIC N",
-	"List, describe, create and delete Kafka topics, and raise their "
-	"partition count.",
+	"partitions [--if-exists] TOPIC N\n"
+	"configs [--json] TOPIC...",
+	"List, describe, create and delete Kafka topics, raise their "
+	"partition count, and show their configs.",
 	options,
 	1,
-	"list describe create delete partitions|@topic",
+	"list describe create delete partitions configs|@topic",
 	"0 ok, 1 exists already or does not exist, 64 usage,\n"
 	"69 broker or topic unavailable, 74 I/O error, 75 timed out,\n"
 	"130 SIGINT, 143 SIGTERM.",
@@ -123,7 +128,8 @@ static const struct {
 	{'a', M(LIST) | M(DESCRIBE)},
 	{OPT_EXCLUDE_INTERNAL, M(LIST) | M(DESCRIBE)},
 	{'o', M(DESCRIBE)},
-	{OPT_JSON, M(DESCRIBE)},
+	{OPT_JSON, M(DESCRIBE) | M(CONFIGS)},
+	{OPT_CONFIGS, M(DESCRIBE) | M(CONFIGS)},
 	{OPT_UNDER_REPLICATED, M(DESCRIBE)},
 	{OPT_UNAVAILABLE, M(DESCRIBE)},
 };
@@ -138,7 +144,7 @@ struct opts {
 	int replication; /* -1: the broker's default */
 	char **configs;	 /* NAME=VALUE */
 	int nconfigs;
-	int if_not_exists, if_exists, all, offsets, json;
+	int if_not_exists, if_exists, all, offsets, json, all_configs;
 	int spelled_list, exclude_internal; /* kafka-topics' --list ... */
 	int under_replicated, unavailable;
 	int given[16]; /* the keys of options that serve some commands */
@@ -988,6 +994,117 @@ out:
 	return status;
 }
 
+static int
+by_config_name(const void *a, const void *b)
+{
+	const rd_kafka_ConfigEntry_t *const *x = a, *const *y = b;
+
+	return strcmp(rd_kafka_ConfigEntry_name(*x),
+		      rd_kafka_ConfigEntry_name(*y));
+}
+
+/*
+ * One config as kafka-configs --describe --all tells it: name, value,
+ * whether it is the default, and where it was set. A sensitive value is
+ * never shown (the broker does not send it either).
+ */
+static void
+put_entry(struct kq_writer *w, const char *topic,
+	  const rd_kafka_ConfigEntry_t *e, int json, int first)
+{
+	const char *name = rd_kafka_ConfigEntry_name(e);
+	const char *value = rd_kafka_ConfigEntry_value(e);
+	const char *source = rd_kafka_ConfigSource_name(
+		rd_kafka_ConfigEntry_source(e));
+	int dflt = rd_kafka_ConfigEntry_is_default(e);
+	int sensitive = rd_kafka_ConfigEntry_is_sensitive(e);
+
+	if (sensitive)
+		value = NULL;
+	if (!json) {
+		kq_writer_printf(w, "%s\t%s\t%s\t%s\t%s\n", topic, name,
+				 value ? value : "-", dflt ? "default" : "set",
+				 source);
+		return;
+	}
+	kq_writer_puts(w, first ? "{\"name\":" : ",{\"name\":");
+	kq_json_write_string(w, name, strlen(name));
+	kq_writer_puts(w, ",\"value\":");
+	if (value)
+		kq_json_write_string(w, value, strlen(value));
+	else
+		kq_writer_puts(w, "null");
+	kq_writer_printf(w, ",\"default\":%s,\"source\":\"%s\","
+			    "\"read_only\":%s,\"sensitive\":%s}",
+			 dflt ? "true" : "false", source,
+			 rd_kafka_ConfigEntry_is_read_only(e) ? "true" : "false",
+			 sensitive ? "true" : "false");
+}
+
+static void
+put_all_configs(struct run *r, const char *topic,
+		const rd_kafka_ConfigResource_t *cr)
+{
+	const rd_kafka_ConfigEntry_t **e, **sorted;
+	size_t n = 0, i;
+
+	e = rd_kafka_ConfigResource_configs(cr, &n);
+	sorted = kq_ecalloc(n + 1, sizeof(*sorted));
+	memcpy(sorted, e, n * sizeof(*e));
+	qsort(sorted, n, sizeof(*sorted), by_config_name);
+	if (r->o->json) {
+		kq_writer_puts(&r->w, "{\"topic\":");
+		kq_json_write_string(&r->w, topic, strlen(topic));
+		kq_writer_puts(&r->w, ",\"configs\":[");
+	}
+	for (i = 0; i < n; i++)
+		put_entry(&r->w, topic, sorted[i], r->o->json, i == 0);
+	if (r->o->json)
+		kq_writer_puts(&r->w, "]}\n");
+	free(sorted);
+}
+
+/* configs: every config of each topic named, as kafka-configs shows. */
+static int
+show_configs(struct run *r)
+{
+	const rd_kafka_metadata_topic_t **v;
+	const rd_kafka_ConfigResource_t *cr;
+	rd_kafka_event_t *ev;
+	int n = 0, i, status = 0;
+
+	v = kq_ecalloc(r->o->ntopics + 1, sizeof(*v));
+	for (i = 0; i < r->o->ntopics; i++) {
+		if ((v[n] = find_topic(r->md, r->o->topics[i]))) {
+			n++;
+		} else {
+			kq_warn("configs: no topic '%s'", r->o->topics[i]);
+			status = EX_UNAVAILABLE;
+		}
+	}
+	if (n == 0)
+		goto out;
+	if (!(ev = describe_configs(r, v, n))) {
+		kq_warn("configs: the broker at %s does not answer "
+			"DescribeConfigs (-v says why)", r->c->brokers);
+		status = EX_UNAVAILABLE;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if ((cr = configs_of(ev, v[i]->topic))) {
+			put_all_configs(r, v[i]->topic, cr);
+		} else {
+			kq_warn("configs: %s: the broker gave none",
+				v[i]->topic);
+			status = EX_UNAVAILABLE;
+		}
+	}
+	rd_kafka_event_destroy(ev);
+out:
+	free(v);
+	return status;
+}
+
 /* Check the operands and options against the command; usage errors exit. */
 static void
 check(struct kq_conf *c, struct opts *o, int argc, char **argv)
@@ -998,8 +1115,8 @@ check(struct kq_conf *c, struct opts *o, int argc, char **argv)
 	if (o->mode == NONE) {
 		if (argc == 0)
 			kq_usage(c, "no command (list, describe, create, "
-				    "delete or partitions)");
-		for (i = LIST; i <= PARTITIONS; i++)
+				    "delete, partitions or configs)");
+		for (i = LIST; i <= CONFIGS; i++)
 			if (strcmp(argv[0], mode_name[i]) == 0)
 				o->mode = i;
 		if (o->mode == NONE)
@@ -1007,6 +1124,9 @@ check(struct kq_conf *c, struct opts *o, int argc, char **argv)
 		argc--;
 		argv++;
 	}
+	/* describe --configs, as kafka-configs --describe. */
+	if (o->all_configs && o->mode == DESCRIBE)
+		o->mode = CONFIGS;
 	if (o->alter && o->partitions < 0)
 		kq_usage(c, "--alter: only the partition count can be "
 			    "changed here (--alter --partitions N)");
@@ -1094,6 +1214,9 @@ main(int argc, char **argv)
 		case OPT_JSON:
 			o.json = 1;
 			break;
+		case OPT_CONFIGS:
+			o.all_configs = 1;
+			break;
 		case OPT_UNDER_REPLICATED:
 			o.under_replicated = 1;
 			break;
@@ -1160,6 +1283,9 @@ main(int argc, char **argv)
 		break;
 	case PARTITIONS:
 		status = add_partitions(&r);
+		break;
+	case CONFIGS:
+		status = show_configs(&r);
 		break;
 	case NONE:
 		break;
