@@ -18,10 +18,20 @@
 #include "sig.h"
 #include "spec.h"
 
-enum mode { NONE, LIST, DESCRIBE, CREATE, DELETE, PARTITIONS, CONFIGS };
+enum mode {
+	NONE,
+	LIST,
+	DESCRIBE,
+	CREATE,
+	DELETE,
+	PARTITIONS,
+	CONFIGS,
+	ALTER,
+};
 
 static const char *const mode_name[] = {
 	"", "list", "describe", "create", "delete", "partitions", "configs",
+	"alter",
 };
 
 enum {
@@ -38,6 +48,7 @@ enum {
 	OPT_UNAVAILABLE,
 	OPT_ZOOKEEPER,
 	OPT_CONFIGS,
+	OPT_DELETE_CONFIG,
 };
 
 static const struct kq_option options[] = {
@@ -48,7 +59,9 @@ static const struct kq_option options[] = {
 	{"replication-factor", 'r', KQ_ARG, "N",
 	 "create: N replicas of each partition (default: the broker's)", NULL},
 	{"config", 'c', KQ_ARG, "NAME=VALUE",
-	 "create: set a topic config (repeatable)", NULL},
+	 "create, alter: set a topic config (repeatable)", NULL},
+	{"delete-config", OPT_DELETE_CONFIG, KQ_ARG, "NAME",
+	 "alter: put config NAME back to its default (repeatable)", NULL},
 	{"if-not-exists", OPT_IF_NOT_EXISTS, KQ_NOARG, NULL,
 	 "create: a topic that exists already is no error", NULL},
 	{"if-exists", OPT_IF_EXISTS, KQ_NOARG, NULL,
@@ -100,12 +113,13 @@ static const struct kq_command cmd = {
 	"create [-p N] [-r N] [-c NAME=VALUE]... [--if-not-exists] TOPIC...\n"
 	"delete [--if-exists] TOPIC...\n"
 	"partitions [--if-exists] TOPIC N\n"
-	"configs [--json] TOPIC...",
+	"configs [--json] TOPIC...\n"
+	"alter [-c NAME=VALUE]... [--delete-config NAME]... TOPIC...",
 	"List, describe, create and delete Kafka topics, raise their "
-	"partition count, and show their configs.",
+	"partition count, and show and change their configs.",
 	options,
 	1,
-	"list describe create delete partitions configs|@topic",
+	"list describe create delete partitions configs alter|@topic",
 	"0 ok, 1 exists already or does not exist, 64 usage,\n"
 	"69 broker or topic unavailable, 74 I/O error, 75 timed out,\n"
 	"130 SIGINT, 143 SIGTERM.",
@@ -122,7 +136,8 @@ static const struct {
 } serves[] = {
 	{'p', M(CREATE) | M(PARTITIONS)},
 	{'r', M(CREATE)},
-	{'c', M(CREATE)},
+	{'c', M(CREATE) | M(ALTER)},
+	{OPT_DELETE_CONFIG, M(ALTER)},
 	{OPT_IF_NOT_EXISTS, M(CREATE)},
 	{OPT_IF_EXISTS, M(DELETE) | M(PARTITIONS)},
 	{'a', M(LIST) | M(DESCRIBE)},
@@ -144,6 +159,8 @@ struct opts {
 	int replication; /* -1: the broker's default */
 	char **configs;	 /* NAME=VALUE */
 	int nconfigs;
+	char **unset; /* --delete-config NAME */
+	int nunset;
 	int if_not_exists, if_exists, all, offsets, json, all_configs;
 	int spelled_list, exclude_internal; /* kafka-topics' --list ... */
 	int under_replicated, unavailable;
@@ -1105,6 +1122,149 @@ out:
 	return status;
 }
 
+/* Whether NAME=VALUE... or NAME... (v[0..n)) names config name. */
+static int
+named(char **v, int n, const char *name)
+{
+	size_t len = strlen(name);
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strncmp(v[i], name, len) == 0 &&
+		    (v[i][len] == '=' || v[i][len] == 0))
+			return 1;
+	return 0;
+}
+
+/*
+ * The whole config set AlterConfigs is to leave on a topic (librdkafka
+ * 2.0.2 has no IncrementalAlterConfigs, and AlterConfigs puts every
+ * config it is not given back to its default): those set on the topic
+ * now, less --delete-config, with -c. NULL when one set now is
+ * sensitive: its value is not told, so it could not be kept.
+ */
+static rd_kafka_ConfigResource_t *
+altered(struct run *r, const char *topic, const rd_kafka_ConfigResource_t *now)
+{
+	const rd_kafka_ConfigEntry_t **e;
+	rd_kafka_ConfigResource_t *cr;
+	size_t n = 0, i;
+	int k;
+
+	cr = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic);
+	e = rd_kafka_ConfigResource_configs(now, &n);
+	for (i = 0; i < n; i++) {
+		const char *name = rd_kafka_ConfigEntry_name(e[i]);
+		const char *value = rd_kafka_ConfigEntry_value(e[i]);
+
+		if (rd_kafka_ConfigEntry_source(e[i]) !=
+			    RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG ||
+		    named(r->o->unset, r->o->nunset, name) ||
+		    named(r->o->configs, r->o->nconfigs, name))
+			continue;
+		if (!value || rd_kafka_ConfigEntry_is_sensitive(e[i])) {
+			kq_warn("alter %s: %s is sensitive, so the broker does "
+				"not tell it, and AlterConfigs would drop it",
+				topic, name);
+			rd_kafka_ConfigResource_destroy(cr);
+			return NULL;
+		}
+		rd_kafka_ConfigResource_set_config(cr, name, value);
+	}
+	for (k = 0; k < r->o->nconfigs; k++) {
+		char *eq = strchr(r->o->configs[k], '=');
+
+		*eq = 0;
+		rd_kafka_ConfigResource_set_config(cr, r->o->configs[k],
+						   eq + 1);
+		*eq = '=';
+	}
+	return cr;
+}
+
+/* alter: set and delete configs of each topic named, keeping the others. */
+static int
+alter_configs(struct run *r)
+{
+	const rd_kafka_metadata_topic_t **v;
+	const rd_kafka_ConfigResource_t *now, **res;
+	rd_kafka_ConfigResource_t **todo;
+	rd_kafka_event_t *ev, *done = NULL;
+	rd_kafka_AdminOptions_t *ao;
+	rd_kafka_resp_err_t err;
+	size_t nres, k;
+	int n = 0, ntodo = 0, i, status = 0;
+
+	v = kq_ecalloc(r->o->ntopics + 1, sizeof(*v));
+	todo = kq_ecalloc(r->o->ntopics + 1, sizeof(*todo));
+	for (i = 0; i < r->o->ntopics; i++) {
+		if ((v[n] = find_topic(r->md, r->o->topics[i]))) {
+			n++;
+		} else {
+			kq_warn("alter: no topic '%s'", r->o->topics[i]);
+			status = EX_UNAVAILABLE;
+		}
+	}
+	if (n == 0)
+		goto out;
+	if (!(ev = describe_configs(r, v, n))) {
+		kq_warn("alter: the broker at %s does not answer "
+			"DescribeConfigs (-v says why)", r->c->brokers);
+		status = EX_UNAVAILABLE;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (!(now = configs_of(ev, v[i]->topic))) {
+			kq_warn("alter %s: the broker gave no configs",
+				v[i]->topic);
+			status = EX_UNAVAILABLE;
+		} else if (!(todo[ntodo] = altered(r, v[i]->topic, now))) {
+			status = worse(status, EX_UNAVAILABLE);
+		} else {
+			ntodo++;
+		}
+	}
+	rd_kafka_event_destroy(ev);
+	if (ntodo == 0)
+		goto out;
+	ao = admin_options(r, RD_KAFKA_ADMIN_OP_ALTERCONFIGS);
+	rd_kafka_AlterConfigs(r->kk.rk, todo, ntodo, ao, r->q);
+	rd_kafka_AdminOptions_destroy(ao);
+	while (!kq_stop && !(done = rd_kafka_queue_poll(r->q, 100)))
+		;
+	if (!done) {
+		status = KQ_EX_INTERRUPTED;
+		goto out;
+	}
+	if ((err = rd_kafka_event_error(done))) {
+		kq_warn("alter %s%s: %s", rd_kafka_ConfigResource_name(todo[0]),
+			ntodo > 1 ? " ..." : "",
+			rd_kafka_event_error_string(done));
+		status = worse(status, kq_kafka_status(err));
+	} else {
+		res = rd_kafka_AlterConfigs_result_resources(
+			rd_kafka_event_AlterConfigs_result(done), &nres);
+		for (k = 0; k < nres; k++) {
+			const char *why =
+				rd_kafka_ConfigResource_error_string(res[k]);
+
+			if (!(err = rd_kafka_ConfigResource_error(res[k])))
+				continue;
+			kq_warn("alter %s: %s",
+				rd_kafka_ConfigResource_name(res[k]),
+				why ? why : rd_kafka_err2str(err));
+			status = worse(status, topic_status(err));
+		}
+	}
+	rd_kafka_event_destroy(done);
+out:
+	for (i = 0; i < ntodo; i++)
+		rd_kafka_ConfigResource_destroy(todo[i]);
+	free(todo);
+	free(v);
+	return status;
+}
+
 /* Check the operands and options against the command; usage errors exit. */
 static void
 check(struct kq_conf *c, struct opts *o, int argc, char **argv)
@@ -1115,8 +1275,8 @@ check(struct kq_conf *c, struct opts *o, int argc, char **argv)
 	if (o->mode == NONE) {
 		if (argc == 0)
 			kq_usage(c, "no command (list, describe, create, "
-				    "delete, partitions or configs)");
-		for (i = LIST; i <= CONFIGS; i++)
+				    "delete, partitions, configs or alter)");
+		for (i = LIST; i <= ALTER; i++)
 			if (strcmp(argv[0], mode_name[i]) == 0)
 				o->mode = i;
 		if (o->mode == NONE)
@@ -1142,6 +1302,9 @@ check(struct kq_conf *c, struct opts *o, int argc, char **argv)
 			(int)kq_eint("partitions", argv[argc - 1], 1, 1000000);
 		argc--;
 	}
+	if (o->mode == ALTER && o->nconfigs + o->nunset == 0)
+		kq_usage(c, "alter: what? (-c NAME=VALUE, --delete-config "
+			    "NAME)");
 	for (i = 0; i < argc; i++)
 		add(&o->topics, &o->ntopics, argv[i]);
 	if (o->ntopics == 0 && o->mode != LIST && o->mode != DESCRIBE)
@@ -1217,6 +1380,9 @@ main(int argc, char **argv)
 		case OPT_CONFIGS:
 			o.all_configs = 1;
 			break;
+		case OPT_DELETE_CONFIG:
+			add(&o.unset, &o.nunset, c.arg);
+			break;
 		case OPT_UNDER_REPLICATED:
 			o.under_replicated = 1;
 			break;
@@ -1287,6 +1453,9 @@ main(int argc, char **argv)
 	case CONFIGS:
 		status = show_configs(&r);
 		break;
+	case ALTER:
+		status = alter_configs(&r);
+		break;
 	case NONE:
 		break;
 	}
@@ -1300,6 +1469,7 @@ out:
 	status = worse(status, kq_writer_finish(&r.w));
 	free(o.topics);
 	free(o.configs);
+	free(o.unset);
 	kq_conf_free(&c);
 	return status;
 }

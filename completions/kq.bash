@@ -141,13 +141,14 @@ _kq() {
 		esac
 		;;
 	kq-topic)
-		opts='--partitions -p --replication-factor -r --config -c --if-not-exists --if-exists --all -a --offsets -o --json --configs --under-replicated-partitions --unavailable-partitions --topic -t --list --describe --create --delete --alter --exclude-internal --command-config -F --zookeeper --brokers -b --bootstrap-server -b --property -X --timeout --help -h --version -V --quiet -q --verbose -v'
-		argopts='--partitions -p --replication-factor -r --config -c --topic -t --command-config -F --zookeeper --brokers -b --bootstrap-server -b --property -X --timeout'
-		operands='list describe create delete partitions configs|@topic'
+		opts='--partitions -p --replication-factor -r --config -c --delete-config --if-not-exists --if-exists --all -a --offsets -o --json --configs --under-replicated-partitions --unavailable-partitions --topic -t --list --describe --create --delete --alter --exclude-internal --command-config -F --zookeeper --brokers -b --bootstrap-server -b --property -X --timeout --help -h --version -V --quiet -q --verbose -v'
+		argopts='--partitions -p --replication-factor -r --config -c --delete-config --topic -t --command-config -F --zookeeper --brokers -b --bootstrap-server -b --property -X --timeout'
+		operands='list describe create delete partitions configs alter|@topic'
 		case $prev in
 		--partitions|-p) _kq_values ''; return ;;
 		--replication-factor|-r) _kq_values ''; return ;;
 		--config|-c) _kq_values ''; return ;;
+		--delete-config) _kq_values ''; return ;;
 		--topic|-t) _kq_values '@topic'; return ;;
 		--command-config|-F) _kq_values '@file'; return ;;
 		--zookeeper) _kq_values ''; return ;;
