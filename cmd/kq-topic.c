@@ -27,11 +27,12 @@ enum mode {
 	PARTITIONS,
 	CONFIGS,
 	ALTER,
+	BROKERS,
 };
 
 static const char *const mode_name[] = {
 	"", "list", "describe", "create", "delete", "partitions", "configs",
-	"alter",
+	"alter", "brokers",
 };
 
 enum {
@@ -71,7 +72,8 @@ static const struct kq_option options[] = {
 	{"offsets", 'o', KQ_NOARG, NULL,
 	 "describe: each partition's low and high watermark too", NULL},
 	{"json", OPT_JSON, KQ_NOARG, NULL,
-	 "describe, configs: one JSON object per topic", NULL},
+	 "describe, configs: one JSON object per topic; brokers: one object",
+	 NULL},
 	{"configs", OPT_CONFIGS, KQ_NOARG, NULL,
 	 "describe: every config instead (the same as the command configs)",
 	 NULL},
@@ -114,12 +116,14 @@ static const struct kq_command cmd = {
 	"delete [--if-exists] TOPIC...\n"
 	"partitions [--if-exists] TOPIC N\n"
 	"configs [--json] TOPIC...\n"
-	"alter [-c NAME=VALUE]... [--delete-config NAME]... TOPIC...",
+	"alter [-c NAME=VALUE]... [--delete-config NAME]... TOPIC...\n"
+	"brokers [--json]",
 	"List, describe, create and delete Kafka topics, raise their "
-	"partition count, and show and change their configs.",
+	"partition count, show and change their configs, and show the "
+	"brokers.",
 	options,
 	1,
-	"list describe create delete partitions configs alter|@topic",
+	"list describe create delete partitions configs alter brokers|@topic",
 	"0 ok, 1 exists already or does not exist, 64 usage,\n"
 	"69 broker or topic unavailable, 74 I/O error, 75 timed out,\n"
 	"130 SIGINT, 143 SIGTERM.",
@@ -143,7 +147,7 @@ static const struct {
 	{'a', M(LIST) | M(DESCRIBE)},
 	{OPT_EXCLUDE_INTERNAL, M(LIST) | M(DESCRIBE)},
 	{'o', M(DESCRIBE)},
-	{OPT_JSON, M(DESCRIBE) | M(CONFIGS)},
+	{OPT_JSON, M(DESCRIBE) | M(CONFIGS) | M(BROKERS)},
 	{OPT_CONFIGS, M(DESCRIBE) | M(CONFIGS)},
 	{OPT_UNDER_REPLICATED, M(DESCRIBE)},
 	{OPT_UNAVAILABLE, M(DESCRIBE)},
@@ -1265,6 +1269,69 @@ out:
 	return status;
 }
 
+static int
+by_broker(const void *a, const void *b)
+{
+	const struct rd_kafka_metadata_broker *const *x = a, *const *y = b;
+
+	return ((*x)->id > (*y)->id) - ((*x)->id < (*y)->id);
+}
+
+/* brokers: the cluster id, its controller and each broker, as kcat -L. */
+static int
+show_brokers(struct run *r)
+{
+	const struct rd_kafka_metadata *md = r->md;
+	const struct rd_kafka_metadata_broker **b;
+	struct kq_writer *w = &r->w;
+	char *cluster = rd_kafka_clusterid(r->kk.rk, (int)r->c->timeout_ms);
+	int32_t ctl = rd_kafka_controllerid(r->kk.rk, (int)r->c->timeout_ms);
+	int i, json = r->o->json;
+
+	b = kq_ecalloc(md->broker_cnt + 1, sizeof(*b));
+	for (i = 0; i < md->broker_cnt; i++)
+		b[i] = &md->brokers[i];
+	qsort(b, md->broker_cnt, sizeof(*b), by_broker);
+	if (json) {
+		kq_writer_puts(w, "{\"cluster_id\":");
+		if (cluster)
+			kq_json_write_string(w, cluster, strlen(cluster));
+		else
+			kq_writer_puts(w, "null");
+		if (ctl >= 0)
+			kq_writer_printf(w, ",\"controller\":%d", (int)ctl);
+		else
+			kq_writer_puts(w, ",\"controller\":null");
+		kq_writer_puts(w, ",\"brokers\":[");
+	} else {
+		kq_writer_printf(w, "ClusterId: %s\tController: ",
+				 cluster ? cluster : "-");
+		if (ctl >= 0)
+			kq_writer_printf(w, "%d\n", (int)ctl);
+		else
+			kq_writer_puts(w, "-\n");
+	}
+	for (i = 0; i < md->broker_cnt; i++) {
+		if (json) {
+			kq_writer_printf(w, "%s{\"id\":%d,\"host\":",
+					 i ? "," : "", (int)b[i]->id);
+			kq_json_write_string(w, b[i]->host,
+					     strlen(b[i]->host));
+			kq_writer_printf(w, ",\"port\":%d}", b[i]->port);
+		} else {
+			kq_writer_printf(w, "Broker: %d\tHost: %s\tPort: %d%s\n",
+					 (int)b[i]->id, b[i]->host, b[i]->port,
+					 b[i]->id == ctl ? "\tController" : "");
+		}
+	}
+	if (json)
+		kq_writer_puts(w, "]}\n");
+	free(b);
+	if (cluster)
+		rd_kafka_mem_free(r->kk.rk, cluster);
+	return 0;
+}
+
 /* Check the operands and options against the command; usage errors exit. */
 static void
 check(struct kq_conf *c, struct opts *o, int argc, char **argv)
@@ -1275,8 +1342,9 @@ check(struct kq_conf *c, struct opts *o, int argc, char **argv)
 	if (o->mode == NONE) {
 		if (argc == 0)
 			kq_usage(c, "no command (list, describe, create, "
-				    "delete, partitions, configs or alter)");
-		for (i = LIST; i <= ALTER; i++)
+				    "delete, partitions, configs, alter or "
+				    "brokers)");
+		for (i = LIST; i <= BROKERS; i++)
 			if (strcmp(argv[0], mode_name[i]) == 0)
 				o->mode = i;
 		if (o->mode == NONE)
@@ -1307,7 +1375,10 @@ check(struct kq_conf *c, struct opts *o, int argc, char **argv)
 			    "NAME)");
 	for (i = 0; i < argc; i++)
 		add(&o->topics, &o->ntopics, argv[i]);
-	if (o->ntopics == 0 && o->mode != LIST && o->mode != DESCRIBE)
+	if (o->mode == BROKERS && o->ntopics)
+		kq_usage(c, "brokers: no operands");
+	if (o->ntopics == 0 && o->mode != LIST && o->mode != DESCRIBE &&
+	    o->mode != BROKERS)
 		kq_usage(c, "%s: which topic?", mode_name[o->mode]);
 	for (i = 0; i < o->ntopics; i++) {
 		const char *t = o->topics[i];
@@ -1455,6 +1526,9 @@ main(int argc, char **argv)
 		break;
 	case ALTER:
 		status = alter_configs(&r);
+		break;
+	case BROKERS:
+		status = show_brokers(&r);
 		break;
 	case NONE:
 		break;

@@ -143,7 +143,7 @@ _kq() {
 	kq-topic)
 		opts='--partitions -p --replication-factor -r --config -c --delete-config --if-not-exists --if-exists --all -a --offsets -o --json --configs --under-replicated-partitions --unavailable-partitions --topic -t --list --describe --create --delete --alter --exclude-internal --command-config -F --zookeeper --brokers -b --bootstrap-server -b --property -X --timeout --help -h --version -V --quiet -q --verbose -v'
 		argopts='--partitions -p --replication-factor -r --config -c --delete-config --topic -t --command-config -F --zookeeper --brokers -b --bootstrap-server -b --property -X --timeout'
-		operands='list describe create delete partitions configs alter|@topic'
+		operands='list describe create delete partitions configs alter brokers|@topic'
 		case $prev in
 		--partitions|-p) _kq_values ''; return ;;
 		--replication-factor|-r) _kq_values ''; return ;;

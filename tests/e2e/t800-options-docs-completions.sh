@@ -131,7 +131,7 @@ test_expect_success 'bash: a command, then topics, for kq-topic; --topic=; -b on
 	complete_line kq-topic --bootstrap-server "$2" describe ""
 	EOS
 	bash try.bash "$ROOT" "$SECOND" >out &&
-	sed -n 1p out | grep -qx "list describe create delete partitions configs alter" &&
+	sed -n 1p out | grep -qx "list describe create delete partitions configs alter brokers" &&
 	sed -n 2p out | grep -qx "alpha beta" &&
 	sed -n 3p out | grep -qx "alpha" &&
 	sed -n 4p out | grep -qx "alpha beta" &&
