@@ -75,7 +75,7 @@ test_expect_success '@-DURATION: a time before every message is the start' '
 '
 
 test_expect_success 'refused while the group has members, with the reason; nothing changed' '
-	seq 3 | kcat_write live &&
+	seq 3 | kcat_write live
 	kq-sub -v -g busy -t live >/dev/null 2>sub.err &
 	sub=$!
 	wait_for sub.err committed &&
