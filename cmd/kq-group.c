@@ -136,6 +136,9 @@ struct run {
 	struct kq_kafka kk;
 	struct kq_writer w;
 	rd_kafka_queue_t *q;
+	/* A request went unanswered: a late answer would be taken for the
+	 * next one's, so no more are sent. */
+	int timed_out;
 };
 
 static void
@@ -178,13 +181,21 @@ admin_options(struct run *r, rd_kafka_admin_op_t op)
 static rd_kafka_event_t *
 answer(struct run *r, const char *what, int *status)
 {
+	/* librdkafka times the request out itself; this is for when it
+	 * does not (its mock cluster can leave one unanswered). */
+	int64_t deadline = kq_clock_ms() + r->c->timeout_ms + 2000;
 	rd_kafka_event_t *ev = NULL;
 	rd_kafka_resp_err_t err;
 
-	while (!kq_stop && !(ev = rd_kafka_queue_poll(r->q, 100)))
-		;
+	while (!r->timed_out && !kq_stop &&
+	       !(ev = rd_kafka_queue_poll(r->q, 100)))
+		if (kq_clock_ms() >= deadline) {
+			kq_warn("%s: no answer from %s after %lldms", what,
+				r->c->brokers, (long long)r->c->timeout_ms);
+			r->timed_out = 1;
+		}
 	if (!ev) {
-		*status = KQ_EX_INTERRUPTED;
+		*status = r->timed_out ? EX_TEMPFAIL : KQ_EX_INTERRUPTED;
 		return NULL;
 	}
 	if ((err = rd_kafka_event_error(ev))) {
