@@ -53,7 +53,7 @@ static const struct kq_option options[] = {
 	{"group", 'g', KQ_ARG, "ID",
 	 "read as a member of consumer group ID, committing only what the "
 	 "reader took",
-	 NULL},
+	 "@group"},
 	{"fast", OPT_FAST, KQ_NOARG, NULL,
 	 "with -g into a pipe: write in blocks, not one message at a time "
 	 "(a reader that reads and drops skips messages)",

@@ -18,10 +18,21 @@
 #include "sig.h"
 #include "spec.h"
 
-enum mode { NONE, LIST, DESCRIBE, CREATE, DELETE, PARTITIONS };
+enum mode {
+	NONE,
+	LIST,
+	DESCRIBE,
+	CREATE,
+	DELETE,
+	PARTITIONS,
+	CONFIGS,
+	ALTER,
+	BROKERS,
+};
 
 static const char *const mode_name[] = {
-	"", "list", "describe", "create", "delete", "partitions",
+	"", "list", "describe", "create", "delete", "partitions", "configs",
+	"alter", "brokers",
 };
 
 enum {
@@ -37,6 +48,8 @@ enum {
 	OPT_UNDER_REPLICATED,
 	OPT_UNAVAILABLE,
 	OPT_ZOOKEEPER,
+	OPT_CONFIGS,
+	OPT_DELETE_CONFIG,
 };
 
 static const struct kq_option options[] = {
@@ -47,7 +60,9 @@ static const struct kq_option options[] = {
 	{"replication-factor", 'r', KQ_ARG, "N",
 	 "create: N replicas of each partition (default: the broker's)", NULL},
 	{"config", 'c', KQ_ARG, "NAME=VALUE",
-	 "create: set a topic config (repeatable)", NULL},
+	 "create, alter: set a topic config (repeatable)", NULL},
+	{"delete-config", OPT_DELETE_CONFIG, KQ_ARG, "NAME",
+	 "alter: put config NAME back to its default (repeatable)", NULL},
 	{"if-not-exists", OPT_IF_NOT_EXISTS, KQ_NOARG, NULL,
 	 "create: a topic that exists already is no error", NULL},
 	{"if-exists", OPT_IF_EXISTS, KQ_NOARG, NULL,
@@ -57,7 +72,11 @@ static const struct kq_option options[] = {
 	{"offsets", 'o', KQ_NOARG, NULL,
 	 "describe: each partition's low and high watermark too", NULL},
 	{"json", OPT_JSON, KQ_NOARG, NULL,
-	 "describe: one JSON object per topic", NULL},
+	 "describe, configs: one JSON object per topic; brokers: one object",
+	 NULL},
+	{"configs", OPT_CONFIGS, KQ_NOARG, NULL,
+	 "describe: every config instead (the same as the command configs)",
+	 NULL},
 	{"under-replicated-partitions", OPT_UNDER_REPLICATED, KQ_NOARG, NULL,
 	 "describe: only partitions with fewer in-sync replicas than "
 	 "replicas",
@@ -95,12 +114,16 @@ static const struct kq_command cmd = {
 	"describe [-ao] [--json] [TOPIC|PATTERN...]\n"
 	"create [-p N] [-r N] [-c NAME=VALUE]... [--if-not-exists] TOPIC...\n"
 	"delete [--if-exists] TOPIC...\n"
-	"partitions [--if-exists] TOPIC N",
-	"List, describe, create and delete Kafka topics, and raise their "
-	"partition count.",
+	"partitions [--if-exists] TOPIC N\n"
+	"configs [--json] TOPIC...\n"
+	"alter [-c NAME=VALUE]... [--delete-config NAME]... TOPIC...\n"
+	"brokers [--json]",
+	"List, describe, create and delete Kafka topics, raise their "
+	"partition count, show and change their configs, and show the "
+	"brokers.",
 	options,
 	1,
-	"list describe create delete partitions|@topic",
+	"list describe create delete partitions configs alter brokers|@topic",
 	"0 ok, 1 exists already or does not exist, 64 usage,\n"
 	"69 broker or topic unavailable, 74 I/O error, 75 timed out,\n"
 	"130 SIGINT, 143 SIGTERM.",
@@ -117,13 +140,15 @@ static const struct {
 } serves[] = {
 	{'p', M(CREATE) | M(PARTITIONS)},
 	{'r', M(CREATE)},
-	{'c', M(CREATE)},
+	{'c', M(CREATE) | M(ALTER)},
+	{OPT_DELETE_CONFIG, M(ALTER)},
 	{OPT_IF_NOT_EXISTS, M(CREATE)},
 	{OPT_IF_EXISTS, M(DELETE) | M(PARTITIONS)},
 	{'a', M(LIST) | M(DESCRIBE)},
 	{OPT_EXCLUDE_INTERNAL, M(LIST) | M(DESCRIBE)},
 	{'o', M(DESCRIBE)},
-	{OPT_JSON, M(DESCRIBE)},
+	{OPT_JSON, M(DESCRIBE) | M(CONFIGS) | M(BROKERS)},
+	{OPT_CONFIGS, M(DESCRIBE) | M(CONFIGS)},
 	{OPT_UNDER_REPLICATED, M(DESCRIBE)},
 	{OPT_UNAVAILABLE, M(DESCRIBE)},
 };
@@ -138,7 +163,9 @@ struct opts {
 	int replication; /* -1: the broker's default */
 	char **configs;	 /* NAME=VALUE */
 	int nconfigs;
-	int if_not_exists, if_exists, all, offsets, json;
+	char **unset; /* --delete-config NAME */
+	int nunset;
+	int if_not_exists, if_exists, all, offsets, json, all_configs;
 	int spelled_list, exclude_internal; /* kafka-topics' --list ... */
 	int under_replicated, unavailable;
 	int given[16]; /* the keys of options that serve some commands */
@@ -988,6 +1015,323 @@ out:
 	return status;
 }
 
+static int
+by_config_name(const void *a, const void *b)
+{
+	const rd_kafka_ConfigEntry_t *const *x = a, *const *y = b;
+
+	return strcmp(rd_kafka_ConfigEntry_name(*x),
+		      rd_kafka_ConfigEntry_name(*y));
+}
+
+/*
+ * One config as kafka-configs --describe --all tells it: name, value,
+ * whether it is the default, and where it was set. A sensitive value is
+ * never shown (the broker does not send it either).
+ */
+static void
+put_entry(struct kq_writer *w, const char *topic,
+	  const rd_kafka_ConfigEntry_t *e, int json, int first)
+{
+	const char *name = rd_kafka_ConfigEntry_name(e);
+	const char *value = rd_kafka_ConfigEntry_value(e);
+	const char *source = rd_kafka_ConfigSource_name(
+		rd_kafka_ConfigEntry_source(e));
+	int dflt = rd_kafka_ConfigEntry_is_default(e);
+	int sensitive = rd_kafka_ConfigEntry_is_sensitive(e);
+
+	if (sensitive)
+		value = NULL;
+	if (!json) {
+		kq_writer_printf(w, "%s\t%s\t%s\t%s\t%s\n", topic, name,
+				 value ? value : "-", dflt ? "default" : "set",
+				 source);
+		return;
+	}
+	kq_writer_puts(w, first ? "{\"name\":" : ",{\"name\":");
+	kq_json_write_string(w, name, strlen(name));
+	kq_writer_puts(w, ",\"value\":");
+	if (value)
+		kq_json_write_string(w, value, strlen(value));
+	else
+		kq_writer_puts(w, "null");
+	kq_writer_printf(w, ",\"default\":%s,\"source\":\"%s\","
+			    "\"read_only\":%s,\"sensitive\":%s}",
+			 dflt ? "true" : "false", source,
+			 rd_kafka_ConfigEntry_is_read_only(e) ? "true" : "false",
+			 sensitive ? "true" : "false");
+}
+
+static void
+put_all_configs(struct run *r, const char *topic,
+		const rd_kafka_ConfigResource_t *cr)
+{
+	const rd_kafka_ConfigEntry_t **e, **sorted;
+	size_t n = 0, i;
+
+	e = rd_kafka_ConfigResource_configs(cr, &n);
+	sorted = kq_ecalloc(n + 1, sizeof(*sorted));
+	memcpy(sorted, e, n * sizeof(*e));
+	qsort(sorted, n, sizeof(*sorted), by_config_name);
+	if (r->o->json) {
+		kq_writer_puts(&r->w, "{\"topic\":");
+		kq_json_write_string(&r->w, topic, strlen(topic));
+		kq_writer_puts(&r->w, ",\"configs\":[");
+	}
+	for (i = 0; i < n; i++)
+		put_entry(&r->w, topic, sorted[i], r->o->json, i == 0);
+	if (r->o->json)
+		kq_writer_puts(&r->w, "]}\n");
+	free(sorted);
+}
+
+/* configs: every config of each topic named, as kafka-configs shows. */
+static int
+show_configs(struct run *r)
+{
+	const rd_kafka_metadata_topic_t **v;
+	const rd_kafka_ConfigResource_t *cr;
+	rd_kafka_event_t *ev;
+	int n = 0, i, status = 0;
+
+	v = kq_ecalloc(r->o->ntopics + 1, sizeof(*v));
+	for (i = 0; i < r->o->ntopics; i++) {
+		if ((v[n] = find_topic(r->md, r->o->topics[i]))) {
+			n++;
+		} else {
+			kq_warn("configs: no topic '%s'", r->o->topics[i]);
+			status = EX_UNAVAILABLE;
+		}
+	}
+	if (n == 0)
+		goto out;
+	if (!(ev = describe_configs(r, v, n))) {
+		kq_warn("configs: the broker at %s does not answer "
+			"DescribeConfigs (-v says why)", r->c->brokers);
+		status = EX_UNAVAILABLE;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if ((cr = configs_of(ev, v[i]->topic))) {
+			put_all_configs(r, v[i]->topic, cr);
+		} else {
+			kq_warn("configs: %s: the broker gave none",
+				v[i]->topic);
+			status = EX_UNAVAILABLE;
+		}
+	}
+	rd_kafka_event_destroy(ev);
+out:
+	free(v);
+	return status;
+}
+
+/* Whether NAME=VALUE... or NAME... (v[0..n)) names config name. */
+static int
+named(char **v, int n, const char *name)
+{
+	size_t len = strlen(name);
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strncmp(v[i], name, len) == 0 &&
+		    (v[i][len] == '=' || v[i][len] == 0))
+			return 1;
+	return 0;
+}
+
+/*
+ * The whole config set AlterConfigs is to leave on a topic (librdkafka
+ * 2.0.2 has no IncrementalAlterConfigs, and AlterConfigs puts every
+ * config it is not given back to its default): those set on the topic
+ * now, less --delete-config, with -c. NULL when one set now is
+ * sensitive: its value is not told, so it could not be kept.
+ */
+static rd_kafka_ConfigResource_t *
+altered(struct run *r, const char *topic, const rd_kafka_ConfigResource_t *now)
+{
+	const rd_kafka_ConfigEntry_t **e;
+	rd_kafka_ConfigResource_t *cr;
+	size_t n = 0, i;
+	int k;
+
+	cr = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic);
+	e = rd_kafka_ConfigResource_configs(now, &n);
+	for (i = 0; i < n; i++) {
+		const char *name = rd_kafka_ConfigEntry_name(e[i]);
+		const char *value = rd_kafka_ConfigEntry_value(e[i]);
+
+		if (rd_kafka_ConfigEntry_source(e[i]) !=
+			    RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG ||
+		    named(r->o->unset, r->o->nunset, name) ||
+		    named(r->o->configs, r->o->nconfigs, name))
+			continue;
+		if (!value || rd_kafka_ConfigEntry_is_sensitive(e[i])) {
+			kq_warn("alter %s: %s is sensitive, so the broker does "
+				"not tell it, and AlterConfigs would drop it",
+				topic, name);
+			rd_kafka_ConfigResource_destroy(cr);
+			return NULL;
+		}
+		rd_kafka_ConfigResource_set_config(cr, name, value);
+	}
+	for (k = 0; k < r->o->nconfigs; k++) {
+		char *eq = strchr(r->o->configs[k], '=');
+
+		*eq = 0;
+		rd_kafka_ConfigResource_set_config(cr, r->o->configs[k],
+						   eq + 1);
+		*eq = '=';
+	}
+	return cr;
+}
+
+/* alter: set and delete configs of each topic named, keeping the others. */
+static int
+alter_configs(struct run *r)
+{
+	const rd_kafka_metadata_topic_t **v;
+	const rd_kafka_ConfigResource_t *now, **res;
+	rd_kafka_ConfigResource_t **todo;
+	rd_kafka_event_t *ev, *done = NULL;
+	rd_kafka_AdminOptions_t *ao;
+	rd_kafka_resp_err_t err;
+	size_t nres, k;
+	int n = 0, ntodo = 0, i, status = 0;
+
+	v = kq_ecalloc(r->o->ntopics + 1, sizeof(*v));
+	todo = kq_ecalloc(r->o->ntopics + 1, sizeof(*todo));
+	for (i = 0; i < r->o->ntopics; i++) {
+		if ((v[n] = find_topic(r->md, r->o->topics[i]))) {
+			n++;
+		} else {
+			kq_warn("alter: no topic '%s'", r->o->topics[i]);
+			status = EX_UNAVAILABLE;
+		}
+	}
+	if (n == 0)
+		goto out;
+	if (!(ev = describe_configs(r, v, n))) {
+		kq_warn("alter: the broker at %s does not answer "
+			"DescribeConfigs (-v says why)", r->c->brokers);
+		status = EX_UNAVAILABLE;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (!(now = configs_of(ev, v[i]->topic))) {
+			kq_warn("alter %s: the broker gave no configs",
+				v[i]->topic);
+			status = EX_UNAVAILABLE;
+		} else if (!(todo[ntodo] = altered(r, v[i]->topic, now))) {
+			status = worse(status, EX_UNAVAILABLE);
+		} else {
+			ntodo++;
+		}
+	}
+	rd_kafka_event_destroy(ev);
+	if (ntodo == 0)
+		goto out;
+	ao = admin_options(r, RD_KAFKA_ADMIN_OP_ALTERCONFIGS);
+	rd_kafka_AlterConfigs(r->kk.rk, todo, ntodo, ao, r->q);
+	rd_kafka_AdminOptions_destroy(ao);
+	while (!kq_stop && !(done = rd_kafka_queue_poll(r->q, 100)))
+		;
+	if (!done) {
+		status = KQ_EX_INTERRUPTED;
+		goto out;
+	}
+	if ((err = rd_kafka_event_error(done))) {
+		kq_warn("alter %s%s: %s", rd_kafka_ConfigResource_name(todo[0]),
+			ntodo > 1 ? " ..." : "",
+			rd_kafka_event_error_string(done));
+		status = worse(status, kq_kafka_status(err));
+	} else {
+		res = rd_kafka_AlterConfigs_result_resources(
+			rd_kafka_event_AlterConfigs_result(done), &nres);
+		for (k = 0; k < nres; k++) {
+			const char *why =
+				rd_kafka_ConfigResource_error_string(res[k]);
+
+			if (!(err = rd_kafka_ConfigResource_error(res[k])))
+				continue;
+			kq_warn("alter %s: %s",
+				rd_kafka_ConfigResource_name(res[k]),
+				why ? why : rd_kafka_err2str(err));
+			status = worse(status, topic_status(err));
+		}
+	}
+	rd_kafka_event_destroy(done);
+out:
+	for (i = 0; i < ntodo; i++)
+		rd_kafka_ConfigResource_destroy(todo[i]);
+	free(todo);
+	free(v);
+	return status;
+}
+
+static int
+by_broker(const void *a, const void *b)
+{
+	const struct rd_kafka_metadata_broker *const *x = a, *const *y = b;
+
+	return ((*x)->id > (*y)->id) - ((*x)->id < (*y)->id);
+}
+
+/* brokers: the cluster id, its controller and each broker, as kcat -L. */
+static int
+show_brokers(struct run *r)
+{
+	const struct rd_kafka_metadata *md = r->md;
+	const struct rd_kafka_metadata_broker **b;
+	struct kq_writer *w = &r->w;
+	char *cluster = rd_kafka_clusterid(r->kk.rk, (int)r->c->timeout_ms);
+	int32_t ctl = rd_kafka_controllerid(r->kk.rk, (int)r->c->timeout_ms);
+	int i, json = r->o->json;
+
+	b = kq_ecalloc(md->broker_cnt + 1, sizeof(*b));
+	for (i = 0; i < md->broker_cnt; i++)
+		b[i] = &md->brokers[i];
+	qsort(b, md->broker_cnt, sizeof(*b), by_broker);
+	if (json) {
+		kq_writer_puts(w, "{\"cluster_id\":");
+		if (cluster)
+			kq_json_write_string(w, cluster, strlen(cluster));
+		else
+			kq_writer_puts(w, "null");
+		if (ctl >= 0)
+			kq_writer_printf(w, ",\"controller\":%d", (int)ctl);
+		else
+			kq_writer_puts(w, ",\"controller\":null");
+		kq_writer_puts(w, ",\"brokers\":[");
+	} else {
+		kq_writer_printf(w, "ClusterId: %s\tController: ",
+				 cluster ? cluster : "-");
+		if (ctl >= 0)
+			kq_writer_printf(w, "%d\n", (int)ctl);
+		else
+			kq_writer_puts(w, "-\n");
+	}
+	for (i = 0; i < md->broker_cnt; i++) {
+		if (json) {
+			kq_writer_printf(w, "%s{\"id\":%d,\"host\":",
+					 i ? "," : "", (int)b[i]->id);
+			kq_json_write_string(w, b[i]->host,
+					     strlen(b[i]->host));
+			kq_writer_printf(w, ",\"port\":%d}", b[i]->port);
+		} else {
+			kq_writer_printf(w, "Broker: %d\tHost: %s\tPort: %d%s\n",
+					 (int)b[i]->id, b[i]->host, b[i]->port,
+					 b[i]->id == ctl ? "\tController" : "");
+		}
+	}
+	if (json)
+		kq_writer_puts(w, "]}\n");
+	free(b);
+	if (cluster)
+		rd_kafka_mem_free(r->kk.rk, cluster);
+	return 0;
+}
+
 /* Check the operands and options against the command; usage errors exit. */
 static void
 check(struct kq_conf *c, struct opts *o, int argc, char **argv)
@@ -998,8 +1342,9 @@ check(struct kq_conf *c, struct opts *o, int argc, char **argv)
 	if (o->mode == NONE) {
 		if (argc == 0)
 			kq_usage(c, "no command (list, describe, create, "
-				    "delete or partitions)");
-		for (i = LIST; i <= PARTITIONS; i++)
+				    "delete, partitions, configs, alter or "
+				    "brokers)");
+		for (i = LIST; i <= BROKERS; i++)
 			if (strcmp(argv[0], mode_name[i]) == 0)
 				o->mode = i;
 		if (o->mode == NONE)
@@ -1007,6 +1352,9 @@ check(struct kq_conf *c, struct opts *o, int argc, char **argv)
 		argc--;
 		argv++;
 	}
+	/* describe --configs, as kafka-configs --describe. */
+	if (o->all_configs && o->mode == DESCRIBE)
+		o->mode = CONFIGS;
 	if (o->alter && o->partitions < 0)
 		kq_usage(c, "--alter: only the partition count can be "
 			    "changed here (--alter --partitions N)");
@@ -1022,9 +1370,15 @@ check(struct kq_conf *c, struct opts *o, int argc, char **argv)
 			(int)kq_eint("partitions", argv[argc - 1], 1, 1000000);
 		argc--;
 	}
+	if (o->mode == ALTER && o->nconfigs + o->nunset == 0)
+		kq_usage(c, "alter: what? (-c NAME=VALUE, --delete-config "
+			    "NAME)");
 	for (i = 0; i < argc; i++)
 		add(&o->topics, &o->ntopics, argv[i]);
-	if (o->ntopics == 0 && o->mode != LIST && o->mode != DESCRIBE)
+	if (o->mode == BROKERS && o->ntopics)
+		kq_usage(c, "brokers: no operands");
+	if (o->ntopics == 0 && o->mode != LIST && o->mode != DESCRIBE &&
+	    o->mode != BROKERS)
 		kq_usage(c, "%s: which topic?", mode_name[o->mode]);
 	for (i = 0; i < o->ntopics; i++) {
 		const char *t = o->topics[i];
@@ -1094,6 +1448,12 @@ main(int argc, char **argv)
 		case OPT_JSON:
 			o.json = 1;
 			break;
+		case OPT_CONFIGS:
+			o.all_configs = 1;
+			break;
+		case OPT_DELETE_CONFIG:
+			add(&o.unset, &o.nunset, c.arg);
+			break;
 		case OPT_UNDER_REPLICATED:
 			o.under_replicated = 1;
 			break;
@@ -1161,6 +1521,15 @@ main(int argc, char **argv)
 	case PARTITIONS:
 		status = add_partitions(&r);
 		break;
+	case CONFIGS:
+		status = show_configs(&r);
+		break;
+	case ALTER:
+		status = alter_configs(&r);
+		break;
+	case BROKERS:
+		status = show_brokers(&r);
+		break;
 	case NONE:
 		break;
 	}
@@ -1174,6 +1543,7 @@ out:
 	status = worse(status, kq_writer_finish(&r.w));
 	free(o.topics);
 	free(o.configs);
+	free(o.unset);
 	kq_conf_free(&c);
 	return status;
 }

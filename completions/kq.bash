@@ -1,17 +1,19 @@
 # bash completion for kq. Made by scripts/completions.sh from the
 # option tables of the programs: do not edit, run make completions.
 
-# The topics of the broker that -b on the line names, else as usual.
-_kq_topics() {
+# The topics (kq-topic) or groups (kq-group) of the broker that -b on
+# the line names, else as usual.
+_kq_live() {
 	local b= line=${COMP_LINE:-${COMP_WORDS[*]}}
 	local re="(^|[[:space:]])(-b|--brokers|--bootstrap-server)[=[:space:]]*([^[:space:]]+)"
 	[[ $line =~ $re ]] && b=${BASH_REMATCH[3]}
-	kq-topic ${b:+-b "$b"} list --timeout 1s 2>/dev/null
+	$1 ${b:+-b "$b"} list --timeout 1s 2>/dev/null | cut -f1
 }
 
 _kq_values() {
 	case $1 in
-	@topic) COMPREPLY=($(compgen -W "$(_kq_topics)" -- "$cur")) ;;
+	@topic) COMPREPLY=($(compgen -W "$(_kq_live kq-topic)" -- "$cur")) ;;
+	@group) COMPREPLY=($(compgen -W "$(_kq_live kq-group)" -- "$cur")) ;;
 	@file) compopt -o filenames 2>/dev/null
 		COMPREPLY=($(compgen -f -- "$cur")) ;;
 	*) COMPREPLY=($(compgen -W "$1" -- "$cur")) ;;
@@ -57,9 +59,29 @@ _kq() {
 		case $prev in
 		--topic|-t) _kq_values '@topic'; return ;;
 		--partition|-p) _kq_values ''; return ;;
-		--group|-g) _kq_values ''; return ;;
+		--group|-g) _kq_values '@group'; return ;;
 		--delimiter|-D) _kq_values ''; return ;;
 		--every) _kq_values ''; return ;;
+		--brokers|-b) _kq_values ''; return ;;
+		--bootstrap-server|-b) _kq_values ''; return ;;
+		--property|-X) _kq_values ''; return ;;
+		--config|-F) _kq_values '@file'; return ;;
+		--timeout) _kq_values ''; return ;;
+		esac
+		;;
+	kq-group)
+		opts='--group -g --json --members --offsets --topic -t --all-topics --to --shift --execute --dry-run --reset-offsets --delete-offsets --to-earliest --to-latest --to-offset --to-datetime --shift-by --list --describe --delete --command-config --brokers -b --bootstrap-server -b --property -X --config -F --timeout --help -h --version -V --quiet -q --verbose -v'
+		argopts='--group -g --topic -t --to --shift --to-offset --to-datetime --shift-by --command-config --brokers -b --bootstrap-server -b --property -X --config -F --timeout'
+		operands='list describe reset delete|@group'
+		case $prev in
+		--group|-g) _kq_values '@group'; return ;;
+		--topic|-t) _kq_values '@topic'; return ;;
+		--to) _kq_values 'earliest latest'; return ;;
+		--shift) _kq_values ''; return ;;
+		--to-offset) _kq_values ''; return ;;
+		--to-datetime) _kq_values ''; return ;;
+		--shift-by) _kq_values ''; return ;;
+		--command-config) _kq_values '@file'; return ;;
 		--brokers|-b) _kq_values ''; return ;;
 		--bootstrap-server|-b) _kq_values ''; return ;;
 		--property|-X) _kq_values ''; return ;;
@@ -103,7 +125,7 @@ _kq() {
 		--topic|-t) _kq_values '@topic'; return ;;
 		--partition|-p) _kq_values ''; return ;;
 		--offset|-o) _kq_values 'beginning end stored'; return ;;
-		--group|-g) _kq_values ''; return ;;
+		--group|-g) _kq_values '@group'; return ;;
 		--max-messages|-c) _kq_values ''; return ;;
 		--until) _kq_values ''; return ;;
 		--idle-timeout) _kq_values ''; return ;;
@@ -119,13 +141,14 @@ _kq() {
 		esac
 		;;
 	kq-topic)
-		opts='--partitions -p --replication-factor -r --config -c --if-not-exists --if-exists --all -a --offsets -o --json --under-replicated-partitions --unavailable-partitions --topic -t --list --describe --create --delete --alter --exclude-internal --command-config -F --zookeeper --brokers -b --bootstrap-server -b --property -X --timeout --help -h --version -V --quiet -q --verbose -v'
-		argopts='--partitions -p --replication-factor -r --config -c --topic -t --command-config -F --zookeeper --brokers -b --bootstrap-server -b --property -X --timeout'
-		operands='list describe create delete partitions|@topic'
+		opts='--partitions -p --replication-factor -r --config -c --delete-config --if-not-exists --if-exists --all -a --offsets -o --json --configs --under-replicated-partitions --unavailable-partitions --topic -t --list --describe --create --delete --alter --exclude-internal --command-config -F --zookeeper --brokers -b --bootstrap-server -b --property -X --timeout --help -h --version -V --quiet -q --verbose -v'
+		argopts='--partitions -p --replication-factor -r --config -c --delete-config --topic -t --command-config -F --zookeeper --brokers -b --bootstrap-server -b --property -X --timeout'
+		operands='list describe create delete partitions configs alter brokers|@topic'
 		case $prev in
 		--partitions|-p) _kq_values ''; return ;;
 		--replication-factor|-r) _kq_values ''; return ;;
 		--config|-c) _kq_values ''; return ;;
+		--delete-config) _kq_values ''; return ;;
 		--topic|-t) _kq_values '@topic'; return ;;
 		--command-config|-F) _kq_values '@file'; return ;;
 		--zookeeper) _kq_values ''; return ;;
@@ -155,4 +178,4 @@ _kq() {
 	fi
 }
 
-complete -F _kq kq-broker kq-count kq-jsonsplit kq-pub kq-sub kq-topic
+complete -F _kq kq-broker kq-count kq-group kq-jsonsplit kq-pub kq-sub kq-topic

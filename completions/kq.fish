@@ -1,8 +1,9 @@
 # fish completion for kq. Made by scripts/completions.sh from the
 # option tables of the programs: do not edit, run make completions.
 
-# The topics of the broker that -b on the line names, else as usual.
-function __kq_topics
+# The topics (kq-topic) or groups (kq-group) of the broker that -b on
+# the line names, else as usual.
+function __kq_live
 	set -l b
 	set -l toks (commandline -opc)
 	for i in (seq (count $toks))
@@ -15,8 +16,10 @@ function __kq_topics
 			set b -b (string sub -s 3 -- $toks[$i])
 		end
 	end
-	kq-topic $b list --timeout 1s 2>/dev/null
+	$argv[1] $b list --timeout 1s 2>/dev/null | cut -f1
 end
+function __kq_topics; __kq_live kq-topic; end
+function __kq_groups; __kq_live kq-group; end
 
 complete -c kq-broker -s l -l listen -r -f -d 'address to listen on (default 127.0.0.1:9092; port 0: any free)'
 complete -c kq-broker -s d -l data-dir -r -F -d 'where the data lives (default $XDG_DATA_HOME/kq/broker)'
@@ -40,7 +43,7 @@ complete -c kq-broker -s q -l quiet -d 'print no summary or warnings'
 complete -c kq-broker -s v -l verbose -d 'say more'
 complete -c kq-count -s t -l topic -r -f -a '(__kq_topics)' -d 'count the messages TOPIC holds, from its watermarks'
 complete -c kq-count -s p -l partition -r -f -d 'with -t: only partition N (repeatable)'
-complete -c kq-count -s g -l group -r -f -d 'with -t: the lag of GROUP, the messages it has not committed'
+complete -c kq-count -s g -l group -r -f -a '(__kq_groups)' -d 'with -t: the lag of GROUP, the messages it has not committed'
 complete -c kq-count -l exact -d 'with -t: read up to the end offsets and count real records'
 complete -c kq-count -s D -l delimiter -r -f -d 'records end at DELIM (default \n; escapes \n \t \r \0 \xNN)'
 complete -c kq-count -s 0 -l null -d 'records end at a NUL byte (-D \'\0\')'
@@ -57,6 +60,38 @@ complete -c kq-count -s h -l help -r -f -d 'show this help and exit'
 complete -c kq-count -s V -l version -d 'show the version and exit'
 complete -c kq-count -s q -l quiet -d 'print no summary or warnings'
 complete -c kq-count -s v -l verbose -d 'say more; twice for librdkafka\'s debug log'
+complete -c kq-group -s g -l group -r -f -a '(__kq_groups)' -d 'a group to work on (repeatable), as kafka-consumer-groups spells it'
+complete -c kq-group -l json -d 'describe: one JSON object per group'
+complete -c kq-group -l members -d 'describe: each member and its assignment'
+complete -c kq-group -l offsets -d 'describe: each partition\'s committed offset, end and lag (the default)'
+complete -c kq-group -s t -l topic -r -f -a '(__kq_topics)' -d 'reset: the offsets of TOPIC (its partitions P... only); delete: only the group\'s offsets of TOPIC (repeatable)'
+complete -c kq-group -l all-topics -d 'reset: every topic the group has offsets for'
+complete -c kq-group -l to -r -f -a 'earliest latest' -d 'reset: to earliest, latest, an OFFSET, -N (N before the end), @TIME or @-DURATION'
+complete -c kq-group -l shift -r -f -d 'reset: N after the committed offset (before, when negative)'
+complete -c kq-group -l execute -d 'reset: do it (else only print the plan)'
+complete -c kq-group -l dry-run -d 'reset: only print the plan (the default)'
+complete -c kq-group -l reset-offsets -d 'the same as the command reset'
+complete -c kq-group -l delete-offsets -d 'the same as the command delete with --topic'
+complete -c kq-group -l to-earliest -d 'the same as --to earliest'
+complete -c kq-group -l to-latest -d 'the same as --to latest'
+complete -c kq-group -l to-offset -r -f -d 'the same as --to OFFSET'
+complete -c kq-group -l to-datetime -r -f -d 'the same as --to @TIME'
+complete -c kq-group -l shift-by -r -f -d 'the same as --shift N'
+complete -c kq-group -l list -d 'the same as the command list'
+complete -c kq-group -l describe -d 'the same as the command describe'
+complete -c kq-group -l delete -d 'the same as the command delete'
+complete -c kq-group -l command-config -r -F -d 'the same as -F FILE, as kafka-consumer-groups spells it'
+complete -c kq-group -s b -l brokers -r -f -d 'brokers to start from (else $KQ_BROKERS, the config file, localhost:9092)'
+complete -c kq-group -s b -l bootstrap-server -r -f -d 'the same as -b, as the Kafka tools spell it'
+complete -c kq-group -s X -l property -r -f -d 'set a librdkafka property (repeatable)'
+complete -c kq-group -s F -l config -r -F -d 'read librdkafka properties from FILE (else $KQ_CONFIG, ~/.config/kq/kq.conf)'
+complete -c kq-group -l timeout -r -f -d 'give up on an unreachable broker after DURATION (default 10s)'
+complete -c kq-group -s h -l help -r -f -d 'show this help and exit'
+complete -c kq-group -s V -l version -d 'show the version and exit'
+complete -c kq-group -s q -l quiet -d 'print no summary or warnings'
+complete -c kq-group -s v -l verbose -d 'say more; twice for librdkafka\'s debug log'
+complete -c kq-group -n __fish_use_subcommand -f -a 'list describe reset delete'
+complete -c kq-group -n 'not __fish_use_subcommand' -f -a '(__kq_groups)'
 complete -c kq-jsonsplit -s r -l raw-output -d 'print strings without quotes, as jq -r'
 complete -c kq-jsonsplit -s 0 -l null -d 'end each value with NUL, not newline'
 complete -c kq-jsonsplit -s c -l compact-output -d 'accepted for jq\'s habit: the output is always compact'
@@ -96,7 +131,7 @@ complete -c kq-sub -s t -l topic -r -f -a '(__kq_topics)' -d 'topic to read (rep
 complete -c kq-sub -s p -l partition -r -f -d 'read only partition N (repeatable)'
 complete -c kq-sub -s o -l offset -r -f -a 'beginning end stored' -d 'start at beginning, end, stored, N, -N (N before the end), @TIME or @-DURATION; kcat\'s s@MS and e@MS (default: end; with -e the beginning; with -g the committed offsets)'
 complete -c kq-sub -l from-beginning -d 'the same as -o beginning'
-complete -c kq-sub -s g -l group -r -f -d 'read as a member of consumer group ID, committing only what the reader took'
+complete -c kq-sub -s g -l group -r -f -a '(__kq_groups)' -d 'read as a member of consumer group ID, committing only what the reader took'
 complete -c kq-sub -l fast -d 'with -g into a pipe: write in blocks, not one message at a time (a reader that reads and drops skips messages)'
 complete -c kq-sub -s c -l max-messages -r -f -d 'stop after N messages'
 complete -c kq-sub -s e -l exit -d 'stop at the end offsets of when the read began (and start at the beginning unless -o or -g says otherwise, as kcat -e)'
@@ -124,12 +159,14 @@ complete -c kq-sub -s q -l quiet -d 'print no summary or warnings'
 complete -c kq-sub -s v -l verbose -d 'say more; twice for librdkafka\'s debug log'
 complete -c kq-topic -s p -l partitions -r -f -d 'create: N partitions each (default: the broker\'s); partitions, --alter: the new count'
 complete -c kq-topic -s r -l replication-factor -r -f -d 'create: N replicas of each partition (default: the broker\'s)'
-complete -c kq-topic -s c -l config -r -f -d 'create: set a topic config (repeatable)'
+complete -c kq-topic -s c -l config -r -f -d 'create, alter: set a topic config (repeatable)'
+complete -c kq-topic -l delete-config -r -f -d 'alter: put config NAME back to its default (repeatable)'
 complete -c kq-topic -l if-not-exists -d 'create: a topic that exists already is no error'
 complete -c kq-topic -l if-exists -d 'delete, partitions: a topic that does not exist is no error'
 complete -c kq-topic -s a -l all -d 'list, describe: internal topics (__consumer_offsets...) too'
 complete -c kq-topic -s o -l offsets -d 'describe: each partition\'s low and high watermark too'
-complete -c kq-topic -l json -d 'describe: one JSON object per topic'
+complete -c kq-topic -l json -d 'describe, configs: one JSON object per topic; brokers: one object'
+complete -c kq-topic -l configs -d 'describe: every config instead (the same as the command configs)'
 complete -c kq-topic -l under-replicated-partitions -d 'describe: only partitions with fewer in-sync replicas than replicas'
 complete -c kq-topic -l unavailable-partitions -d 'describe: only partitions with no leader'
 complete -c kq-topic -s t -l topic -r -f -a '(__kq_topics)' -d 'a topic to work on (repeatable), as kafka-topics spells it'
@@ -149,5 +186,5 @@ complete -c kq-topic -s h -l help -r -f -d 'show this help and exit'
 complete -c kq-topic -s V -l version -d 'show the version and exit'
 complete -c kq-topic -s q -l quiet -d 'print no summary or warnings'
 complete -c kq-topic -s v -l verbose -d 'say more; twice for librdkafka\'s debug log'
-complete -c kq-topic -n __fish_use_subcommand -f -a 'list describe create delete partitions'
+complete -c kq-topic -n __fish_use_subcommand -f -a 'list describe create delete partitions configs alter brokers'
 complete -c kq-topic -n 'not __fish_use_subcommand' -f -a '(__kq_topics)'

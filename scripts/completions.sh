@@ -17,8 +17,8 @@ done
 progs=${progs# }
 
 # Each line of $tables: prog, name, letter, arg, argname, values, help.
-# Values are words ("0 1 all"), @topic (live from the broker named by -b on
-# the line, else the usual discovery) or @file; the operands' may be
+# Values are words ("0 1 all"), @topic or @group (live from the broker named
+# by -b on the line, else the usual discovery) or @file; the operands' may be
 # "FIRST|REST": the first operand from FIRST, the others from REST (kq-topic:
 # a command, then topics).
 
@@ -28,17 +28,19 @@ BEGIN {
 	print "# bash completion for kq. Made by scripts/completions.sh from the"
 	print "# option tables of the programs: do not edit, run make completions."
 	print ""
-	print "# The topics of the broker that -b on the line names, else as usual."
-	print "_kq_topics() {"
+	print "# The topics (kq-topic) or groups (kq-group) of the broker that -b on"
+	print "# the line names, else as usual."
+	print "_kq_live() {"
 	print "\tlocal b= line=${COMP_LINE:-${COMP_WORDS[*]}}"
 	print "\tlocal re=\"(^|[[:space:]])(-b|--brokers|--bootstrap-server)[=[:space:]]*([^[:space:]]+)\""
 	print "\t[[ $line =~ $re ]] && b=${BASH_REMATCH[3]}"
-	print "\tkq-topic ${b:+-b \"$b\"} list --timeout 1s 2>/dev/null"
+	print "\t$1 ${b:+-b \"$b\"} list --timeout 1s 2>/dev/null | cut -f1"
 	print "}"
 	print ""
 	print "_kq_values() {"
 	print "\tcase $1 in"
-	print "\t@topic) COMPREPLY=($(compgen -W \"$(_kq_topics)\" -- \"$cur\")) ;;"
+	print "\t@topic) COMPREPLY=($(compgen -W \"$(_kq_live kq-topic)\" -- \"$cur\")) ;;"
+	print "\t@group) COMPREPLY=($(compgen -W \"$(_kq_live kq-group)\" -- \"$cur\")) ;;"
 	print "\t@file) compopt -o filenames 2>/dev/null"
 	print "\t\tCOMPREPLY=($(compgen -f -- \"$cur\")) ;;"
 	print "\t*) COMPREPLY=($(compgen -W \"$1\" -- \"$cur\")) ;;"
@@ -115,6 +117,7 @@ awk -F '\t' -v progs="$progs" '
 function z(s) { gsub(/[\[\]:\\]/, "\\\\&", s); gsub(/'\''/, "'\''\\'\'''\''", s); return s }
 function action(v) {
 	if (v == "@topic") return "_kq_topics"
+	if (v == "@group") return "_kq_groups"
 	if (v == "@file") return "_files"
 	if (v == "") return " "
 	return "(" v ")"
@@ -124,8 +127,9 @@ BEGIN {
 	print "# zsh completion for kq. Made by scripts/completions.sh from the"
 	print "# option tables of the programs: do not edit, run make completions."
 	print ""
-	print "# The topics of the broker that -b on the line names, else as usual."
-	print "_kq_topics() {"
+	print "# The topics (kq-topic) or groups (kq-group) of the broker that -b on"
+	print "# the line names, else as usual."
+	print "_kq_live() {"
 	print "\tlocal -a topics b"
 	print "\tlocal i"
 	print "\tfor ((i = 2; i < CURRENT; i++)); do"
@@ -135,9 +139,11 @@ BEGIN {
 	print "\t\t(-b?*) b=(-b ${words[i]#-b}) ;;"
 	print "\t\tesac"
 	print "\tdone"
-	print "\ttopics=(${(f)\"$(kq-topic $b list --timeout 1s 2>/dev/null)\"})"
+	print "\ttopics=(${(f)\"$($1 $b list --timeout 1s 2>/dev/null | cut -f1)\"})"
 	print "\tcompadd -a topics"
 	print "}"
+	print "_kq_topics() { _kq_live kq-topic }"
+	print "_kq_groups() { _kq_live kq-group }"
 	print ""
 	print "local -a args"
 	print "case $service in"
@@ -187,8 +193,9 @@ BEGIN {
 	print "# fish completion for kq. Made by scripts/completions.sh from the"
 	print "# option tables of the programs: do not edit, run make completions."
 	print ""
-	print "# The topics of the broker that -b on the line names, else as usual."
-	print "function __kq_topics"
+	print "# The topics (kq-topic) or groups (kq-group) of the broker that -b on"
+	print "# the line names, else as usual."
+	print "function __kq_live"
 	print "\tset -l b"
 	print "\tset -l toks (commandline -opc)"
 	print "\tfor i in (seq (count $toks))"
@@ -201,12 +208,15 @@ BEGIN {
 	print "\t\t\tset b -b (string sub -s 3 -- $toks[$i])"
 	print "\t\tend"
 	print "\tend"
-	print "\tkq-topic $b list --timeout 1s 2>/dev/null"
+	print "\t$argv[1] $b list --timeout 1s 2>/dev/null | cut -f1"
 	print "end"
+	print "function __kq_topics; __kq_live kq-topic; end"
+	print "function __kq_groups; __kq_live kq-group; end"
 	print ""
 }
 function operands(prog, v, cond) {
 	if (v == "@topic") print "complete -c " prog cond " -f -a '\''(__kq_topics)'\''"
+	else if (v == "@group") print "complete -c " prog cond " -f -a '\''(__kq_groups)'\''"
 	else if (v != "@file" && v != "") print "complete -c " prog cond " -f -a '\''" f(v) "'\''"
 }
 $2 == "@operands" {
@@ -214,7 +224,7 @@ $2 == "@operands" {
 		split($6, o, "|")
 		operands($1, o[1], " -n __fish_use_subcommand")
 		operands($1, o[2], " -n '\''not __fish_use_subcommand'\''")
-	} else if ($6 == "@topic") {
+	} else if ($6 == "@topic" || $6 == "@group") {
 		operands($1, $6, "")
 	} else {
 		operands($1, $6, " -n __fish_use_subcommand")
@@ -228,6 +238,7 @@ $2 == "@operands" {
 	if ($4 != "none") {
 		line = line " -r"
 		if ($6 == "@topic") line = line " -f -a '\''(__kq_topics)'\''"
+		else if ($6 == "@group") line = line " -f -a '\''(__kq_groups)'\''"
 		else if ($6 == "@file") line = line " -F"
 		else if ($6 != "") line = line " -f -a '\''" f($6) "'\''"
 		else line = line " -f"

@@ -206,7 +206,8 @@ kafka_only() {
 }
 
 # kafka_tool NAME ARGS...: one of Apache Kafka's own tools (kafka-topics,
-# kafka-console-producer, kafka-console-consumer, kafka-consumer-groups).
+# kafka-console-producer, kafka-console-consumer, kafka-consumer-groups,
+# kafka-configs).
 kafka_tool() {
 	sh "$KQ_KAFKA_SH" "$@"
 }

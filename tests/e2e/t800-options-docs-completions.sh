@@ -55,7 +55,7 @@ test_expect_success '--help lists the exit statuses the program has, as its man 
 			awk -v p=$p "length > 80 { print p \": \" \$0; bad = 1 }
 			END { exit bad }" || exit 1
 	done &&
-	for p in kq-pub kq-sub kq-topic kq-count kq-jsonsplit kq-broker; do
+	for p in kq-pub kq-sub kq-topic kq-group kq-count kq-jsonsplit kq-broker; do
 		$p --help | grep -q "130 SIGINT, 143 SIGTERM" &&
 		for n in $($p --help | sed -n "/^Exit status/,/^See/p" |
 			grep -oE "(^| )[0-9]+ " | tr -d " "); do
@@ -131,13 +131,35 @@ test_expect_success 'bash: a command, then topics, for kq-topic; --topic=; -b on
 	complete_line kq-topic --bootstrap-server "$2" describe ""
 	EOS
 	bash try.bash "$ROOT" "$SECOND" >out &&
-	sed -n 1p out | grep -qx "list describe create delete partitions" &&
+	sed -n 1p out | grep -qx "list describe create delete partitions configs alter brokers" &&
 	sed -n 2p out | grep -qx "alpha beta" &&
 	sed -n 3p out | grep -qx "alpha" &&
 	sed -n 4p out | grep -qx "alpha beta" &&
 	sed -n 5p out | grep -qx "beta" &&
 	sed -n 6p out | grep -qx "gamma" &&
 	sed -n 7p out | grep -qx "gamma"
+'
+
+test_expect_success 'groups complete live, in bash, zsh and fish, from the broker -b names' '
+	echo one | kcat_write beta &&
+	kq-sub -q -g grp-one -t beta -e >/dev/null &&
+	echo two | kcat_write gamma -b "$SECOND" &&
+	kq-sub -q -b "$SECOND" -g grp-two -t gamma -e >/dev/null &&
+	cat >try.bash <<-\EOS &&
+	source "$1/completions/kq.bash"
+	complete_line() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; _kq; echo "${COMPREPLY[*]}"; }
+	complete_line kq-group describe ""
+	complete_line kq-count -g grp
+	complete_line kq-sub -b "$2" -g ""
+	EOS
+	bash try.bash "$ROOT" "$SECOND" >out &&
+	sed -n 1p out | grep -qx "grp-one" &&
+	sed -n 2p out | grep -qx "grp-one" &&
+	sed -n 3p out | grep -qx "grp-two" &&
+	zsh -f "$ROOT/tests/e2e/zsh-complete.zsh" "$ROOT/completions" "kq-group delete " >out &&
+	grep -qx grp-one out && ! grep -qx grp-two out &&
+	fish -c "source $ROOT/completions/kq.fish; complete -C \"kq-sub -b $SECOND -g \"" >out &&
+	grep -q "^grp-two" out && ! grep -q "^grp-one" out
 '
 
 test_expect_success 'bash prints nothing when no broker answers' '

@@ -18,7 +18,7 @@
 #   kafka.sh present            status 0 when the jars are fetched
 #   kafka.sh NAME [ARGS...]     a tool: kafka-topics, kafka-console-producer,
 #                               kafka-console-consumer, kafka-consumer-groups,
-#                               kafka-broker-api-versions
+#                               kafka-broker-api-versions, kafka-configs
 #
 # KQ_KAFKA_HOME: the jars (default ${XDG_CACHE_HOME:-~/.cache}/kq/kafka-V,
 # V the version in pom.xml; the libs/ of a Kafka 4 distribution will do).
@@ -80,6 +80,7 @@ tool() {
 		class=org.apache.kafka.tools.consumer.group.ConsumerGroupCommand ;;
 	kafka-broker-api-versions)
 		class=org.apache.kafka.tools.BrokerApiVersionsCommand ;;
+	kafka-configs) class=org.apache.kafka.tools.ConfigCommand ;;
 	*) die "no such tool: $name" ;;
 	esac
 	# The tools log only warnings, to stderr, as Kafka's own scripts do.
