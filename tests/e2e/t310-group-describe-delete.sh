@@ -2,6 +2,7 @@
 # kq-group: the groups and offsets a peer (kafka-python) made, listed,
 # described with their lag, and deleted; a missing group is 69 by name.
 . "$(dirname "$0")/lib.sh"
+no_mock "group listing, description or deletion"
 
 start_broker --topic g2:2 --topic other:1
 

@@ -2,6 +2,7 @@
 # kq-topic configs: every config of a topic, default or set and where
 # from, as kafka-python's DescribeConfigs finds them.
 . "$(dirname "$0")/lib.sh"
+no_mock "DescribeConfigs"
 
 start_broker
 

@@ -2,6 +2,7 @@
 # kq-topic alter: sets and deletes configs and keeps the others set, as
 # kafka-python's DescribeConfigs then finds them.
 . "$(dirname "$0")/lib.sh"
+no_mock "AlterConfigs"
 
 start_broker
 

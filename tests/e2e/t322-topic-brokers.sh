@@ -2,6 +2,7 @@
 # kq-topic brokers: the brokers and controller kcat -L names, and the
 # cluster id kafka-python's DescribeCluster finds.
 . "$(dirname "$0")/lib.sh"
+no_mock "DescribeCluster"
 
 start_broker
 
