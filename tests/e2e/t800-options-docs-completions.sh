@@ -140,6 +140,8 @@ test_expect_success 'bash: a command, then topics, for kq-topic; --topic=; -b on
 	sed -n 7p out | grep -qx "gamma"
 '
 
+# The mock cluster lists no groups (no ListGroups): kq-broker and Kafka do.
+if [ "${KQ_TEST_BROKER:-}" != mock ]; then
 test_expect_success 'groups complete live, in bash, zsh and fish, from the broker -b names' '
 	echo one | kcat_write beta &&
 	kq-sub -q -g grp-one -t beta -e >/dev/null &&
@@ -161,6 +163,7 @@ test_expect_success 'groups complete live, in bash, zsh and fish, from the broke
 	fish -c "source $ROOT/completions/kq.fish; complete -C \"kq-sub -b $SECOND -g \"" >out &&
 	grep -q "^grp-two" out && ! grep -q "^grp-one" out
 '
+fi
 
 test_expect_success 'bash prints nothing when no broker answers' '
 	cat >try.bash <<-\EOS &&
