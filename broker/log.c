@@ -1306,6 +1306,12 @@ settle(struct kb_log *lg)
 		syncer_wait(lg->syncer);
 }
 
+void
+kb_log_settle(struct kb_log *lg)
+{
+	settle(lg);
+}
+
 int
 kb_syncer_collect(struct kb_syncer *s)
 {

@@ -183,6 +183,12 @@ void kb_syncer_stop(struct kb_syncer *s);
  */
 int kb_syncer_collect(struct kb_syncer *s);
 /*
+ * Wait for the syncer's job of lg, if any, and take its result: before
+ * lg moves in memory (its topic's array of partitions grows), since the
+ * job holds its address.
+ */
+void kb_log_settle(struct kb_log *lg);
+/*
  * After collect gave 0 or -1: give the syncer the log's job, if it needs
  * one: a sync of what was appended when data is set (else, or without a
  * thread, the sync is done here), the recovery point's write. -1 with

@@ -536,6 +536,9 @@ open_parts(struct kb_topics *ts, struct kb_topic *t, int from, int to,
 	char dir[4096], name[300];
 	int p;
 
+	/* The syncer holds the addresses of logs it syncs: they move. */
+	for (p = 0; p < from; p++)
+		kb_log_settle(&t->parts[p]);
 	t->parts = kq_erealloc(t->parts, (size_t)to * sizeof(*t->parts));
 	for (p = from; p < to; p++) {
 		part_dir(ts, t->name, p, dir, sizeof(dir));
