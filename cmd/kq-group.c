@@ -150,19 +150,6 @@ set_mode(struct kq_conf *c, struct opts *o, enum mode m, const char *how)
 	o->mode_spelling = how;
 }
 
-static void
-add(char ***v, int *n, char *s)
-{
-	*v = kq_erealloc(*v, (*n + 1) * sizeof(**v));
-	(*v)[(*n)++] = s;
-}
-
-static int
-worse(int a, int b)
-{
-	return a > b ? a : b;
-}
-
 static rd_kafka_AdminOptions_t *
 admin_options(struct run *r, rd_kafka_admin_op_t op)
 {
@@ -271,8 +258,8 @@ list_groups(struct run *r)
 	/* One broker that did not answer: the list lacks its groups. */
 	for (i = 0; i < nerr; i++) {
 		kq_warn("list: %s", rd_kafka_error_string(errs[i]));
-		status = worse(status,
-			       kq_kafka_status(rd_kafka_error_code(errs[i])));
+		status = kq_worse_status(
+			status, kq_kafka_status(rd_kafka_error_code(errs[i])));
 	}
 	sorted = kq_ecalloc(n + 1, sizeof(*sorted));
 	memcpy(sorted, v, n * sizeof(*v));
@@ -673,7 +660,7 @@ describe_groups(struct run *r)
 					   d[i]),
 				   g.name) != 0)
 				continue;
-			status = worse(status, describe_one(r, &g));
+			status = kq_worse_status(status, describe_one(r, &g));
 			group_free(&g);
 			break;
 		}
@@ -707,7 +694,7 @@ delete_groups(struct run *r)
 		const rd_kafka_error_t *e = rd_kafka_group_result_error(gr[i]);
 
 		if (e)
-			status = worse(
+			status = kq_worse_status(
 				status,
 				group_error("delete",
 					    rd_kafka_group_result_name(gr[i]),
@@ -883,7 +870,7 @@ plan_offsets(struct run *r, const char *group,
 			kq_warn("reset %s: %s [%d]: no committed offset to "
 				"shift",
 				group, p->topic, (int)p->partition);
-			status = worse(status, KQ_EX_PARTIAL);
+			status = kq_worse_status(status, KQ_EX_PARTIAL);
 			continue;
 		} else {
 			to = p->offset + r->o->shift;
@@ -950,7 +937,7 @@ partition_results(const char *how, const char *group,
 			continue;
 		kq_warn("%s %s: %s [%d]: %s", how, group, p->topic,
 			(int)p->partition, rd_kafka_err2str(p->err));
-		status = worse(status, kq_kafka_status(p->err));
+		status = kq_worse_status(status, kq_kafka_status(p->err));
 	}
 	return status;
 }
@@ -1002,8 +989,8 @@ reset_parts(struct run *r, const char *group,
 		group_free(&g);
 	}
 	for (i = 0; i < r->o->ntopics; i++)
-		status = worse(status,
-			       add_topic(r, "reset", r->o->topics[i], old));
+		status = kq_worse_status(
+			status, add_topic(r, "reset", r->o->topics[i], old));
 	if (status || old->cnt == 0)
 		return status;
 	rd_kafka_topic_partition_list_sort(old, NULL, NULL);
@@ -1051,7 +1038,7 @@ reset_group(struct run *r)
 	if (plan->cnt == 0)
 		goto out;
 	if (r->o->execute)
-		status = worse(status, commit_plan(r, group, plan));
+		status = kq_worse_status(status, commit_plan(r, group, plan));
 	if (status <= KQ_EX_PARTIAL)
 		put_plan(r, group, old, plan);
 	if (!r->o->execute)
@@ -1080,8 +1067,8 @@ delete_offsets(struct run *r)
 
 	l = rd_kafka_topic_partition_list_new(16);
 	for (i = 0; i < r->o->ntopics; i++)
-		status = worse(status,
-			       add_topic(r, "delete", r->o->topics[i], l));
+		status = kq_worse_status(
+			status, add_topic(r, "delete", r->o->topics[i], l));
 	if (status || l->cnt == 0)
 		goto out;
 	del = rd_kafka_DeleteConsumerGroupOffsets_new(group, l);
@@ -1136,7 +1123,7 @@ check(struct kq_conf *c, struct opts *o, int argc, char **argv)
 	if (o->members && o->offsets)
 		kq_usage(c, "--members and --offsets: choose one");
 	for (i = 0; i < argc; i++)
-		add(&o->groups, &o->ngroups, argv[i]);
+		kq_strv_add(&o->groups, &o->ngroups, argv[i]);
 	if (o->ngroups == 0 && o->mode != LIST)
 		kq_usage(c, "%s: which group?", mode_name[o->mode]);
 	if (o->ngroups > 1 && (o->mode == RESET || o->ntopics))
@@ -1166,7 +1153,7 @@ main(int argc, char **argv)
 	while ((key = kq_getopt(&c, argc, argv)) != -1) {
 		switch (key) {
 		case 'g':
-			add(&o.groups, &o.ngroups, c.arg);
+			kq_strv_add(&o.groups, &o.ngroups, c.arg);
 			break;
 		case OPT_JSON:
 			o.json = 1;
@@ -1178,7 +1165,7 @@ main(int argc, char **argv)
 			o.offsets = 1;
 			break;
 		case 't':
-			add(&o.topics, &o.ntopics, c.arg);
+			kq_strv_add(&o.topics, &o.ntopics, c.arg);
 			break;
 		case OPT_ALL_TOPICS:
 			o.all_topics = 1;
@@ -1272,7 +1259,7 @@ main(int argc, char **argv)
 		status = KQ_EX_INTERRUPTED;
 	rd_kafka_queue_destroy(r.q);
 	kq_kafka_close(&r.kk);
-	status = worse(status, kq_writer_finish(&r.w));
+	status = kq_worse_status(status, kq_writer_finish(&r.w));
 	free(o.groups);
 	free(o.topics);
 	kq_conf_free(&c);

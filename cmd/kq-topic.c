@@ -190,12 +190,6 @@ set_mode(struct kq_conf *c, struct opts *o, enum mode m, const char *how)
 	o->mode_spelling = how;
 }
 
-static void
-add(char ***v, int *n, char *s)
-{
-	*v = kq_erealloc(*v, (*n + 1) * sizeof(**v));
-	(*v)[(*n)++] = s;
-}
 
 /* The commands option key serves. */
 static unsigned
@@ -704,11 +698,6 @@ topic_status(rd_kafka_resp_err_t err)
 	}
 }
 
-static int
-worse(int a, int b)
-{
-	return a > b ? a : b;
-}
 
 /*
  * Wait until metadata shows each of names with at least want partitions,
@@ -825,18 +814,18 @@ finish_request(struct run *r, const struct request *rq, char **todo, int n)
 			if (!rq->already_ok) {
 				kq_warn("%s %s: %s", mode_name[r->o->mode],
 					name, rq->already_says);
-				status = worse(status, KQ_EX_PARTIAL);
+				status = kq_worse_status(status, KQ_EX_PARTIAL);
 			}
 		} else {
 			kq_warn("%s %s: %s", mode_name[r->o->mode], name,
 				why ? why : rd_kafka_err2str(err));
-			status = worse(status, topic_status(err));
+			status = kq_worse_status(status, topic_status(err));
 		}
 	}
 	/* The names live in the event until it is destroyed. */
 	if (ndone)
 		status =
-			worse(status, await_metadata(r, todo, ndone, rq->want));
+			kq_worse_status(status, await_metadata(r, todo, ndone, rq->want));
 	rd_kafka_event_destroy(ev);
 	return status;
 }
@@ -906,7 +895,7 @@ create_topics(struct run *r)
 	rd_kafka_AdminOptions_destroy(ao);
 	rd_kafka_NewTopic_destroy_array(nt, ntodo);
 	free(nt);
-	status = worse(status, finish_request(r, &rq, todo, ntodo));
+	status = kq_worse_status(status, finish_request(r, &rq, todo, ntodo));
 out:
 	free(todo);
 	return status;
@@ -947,7 +936,7 @@ delete_topics(struct run *r)
 	rd_kafka_AdminOptions_destroy(ao);
 	rd_kafka_DeleteTopic_destroy_array(dt, ntodo);
 	free(dt);
-	status = worse(status, finish_request(r, &rq, todo, ntodo));
+	status = kq_worse_status(status, finish_request(r, &rq, todo, ntodo));
 out:
 	free(todo);
 	return status;
@@ -981,7 +970,7 @@ add_partitions(struct run *r)
 				"cannot remove partitions",
 				o->topics[i], t->partition_cnt,
 				t->partition_cnt == 1 ? "" : "s");
-			status = worse(status, EX_USAGE);
+			status = kq_worse_status(status, EX_USAGE);
 		} else if (t->partition_cnt < o->partitions) {
 			todo[ntodo++] = o->topics[i];
 		}
@@ -1223,7 +1212,7 @@ alter_configs(struct run *r)
 				v[i]->topic);
 			status = EX_UNAVAILABLE;
 		} else if (!(todo[ntodo] = altered(r, v[i]->topic, now))) {
-			status = worse(status, EX_UNAVAILABLE);
+			status = kq_worse_status(status, EX_UNAVAILABLE);
 		} else {
 			ntodo++;
 		}
@@ -1244,7 +1233,7 @@ alter_configs(struct run *r)
 		kq_warn("alter %s%s: %s", rd_kafka_ConfigResource_name(todo[0]),
 			ntodo > 1 ? " ..." : "",
 			rd_kafka_event_error_string(done));
-		status = worse(status, kq_kafka_status(err));
+		status = kq_worse_status(status, kq_kafka_status(err));
 	} else {
 		res = rd_kafka_AlterConfigs_result_resources(
 			rd_kafka_event_AlterConfigs_result(done), &nres);
@@ -1257,7 +1246,7 @@ alter_configs(struct run *r)
 			kq_warn("alter %s: %s",
 				rd_kafka_ConfigResource_name(res[k]),
 				why ? why : rd_kafka_err2str(err));
-			status = worse(status, topic_status(err));
+			status = kq_worse_status(status, topic_status(err));
 		}
 	}
 	rd_kafka_event_destroy(done);
@@ -1374,7 +1363,7 @@ check(struct kq_conf *c, struct opts *o, int argc, char **argv)
 		kq_usage(c, "alter: what? (-c NAME=VALUE, --delete-config "
 			    "NAME)");
 	for (i = 0; i < argc; i++)
-		add(&o->topics, &o->ntopics, argv[i]);
+		kq_strv_add(&o->topics, &o->ntopics, argv[i]);
 	if (o->mode == BROKERS && o->ntopics)
 		kq_usage(c, "brokers: no operands");
 	if (o->ntopics == 0 && o->mode != LIST && o->mode != DESCRIBE &&
@@ -1427,7 +1416,7 @@ main(int argc, char **argv)
 					 "--config: expected NAME=VALUE, got "
 					 "'%s'",
 					 c.arg);
-			add(&o.configs, &o.nconfigs, c.arg);
+			kq_strv_add(&o.configs, &o.nconfigs, c.arg);
 			break;
 		}
 		case OPT_IF_NOT_EXISTS:
@@ -1452,7 +1441,7 @@ main(int argc, char **argv)
 			o.all_configs = 1;
 			break;
 		case OPT_DELETE_CONFIG:
-			add(&o.unset, &o.nunset, c.arg);
+			kq_strv_add(&o.unset, &o.nunset, c.arg);
 			break;
 		case OPT_UNDER_REPLICATED:
 			o.under_replicated = 1;
@@ -1461,7 +1450,7 @@ main(int argc, char **argv)
 			o.unavailable = 1;
 			break;
 		case 't':
-			add(&o.topics, &o.ntopics, c.arg);
+			kq_strv_add(&o.topics, &o.ntopics, c.arg);
 			break;
 		case OPT_LIST:
 			set_mode(&c, &o, LIST, "--list");
@@ -1540,7 +1529,7 @@ out:
 		rd_kafka_metadata_destroy(r.md);
 	rd_kafka_queue_destroy(r.q);
 	kq_kafka_close(&r.kk);
-	status = worse(status, kq_writer_finish(&r.w));
+	status = kq_worse_status(status, kq_writer_finish(&r.w));
 	free(o.topics);
 	free(o.configs);
 	free(o.unset);

@@ -91,3 +91,16 @@ kq_estrdup(const char *s)
 
 	return memcpy(kq_emalloc(n), s, n);
 }
+
+void
+kq_strv_add(char ***v, int *n, char *s)
+{
+	*v = kq_erealloc(*v, (size_t)(*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = s;
+}
+
+int
+kq_worse_status(int a, int b)
+{
+	return a > b ? a : b;
+}

@@ -37,5 +37,9 @@ void *kq_emalloc(size_t n);
 void *kq_ecalloc(size_t n, size_t size);
 void *kq_erealloc(void *p, size_t n);
 char *kq_estrdup(const char *s);
+/* Append s to the array *v of *n strings, growing it. */
+void kq_strv_add(char ***v, int *n, char *s);
+/* Of two exit statuses, the one to report: the higher. */
+int kq_worse_status(int a, int b);
 
 #endif

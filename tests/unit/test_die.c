@@ -165,10 +165,29 @@ out_of_memory(void **state)
 	assert_true(strncmp(err, "kq-x: out of memory", 19) == 0);
 }
 
+/* The helpers kq-topic and kq-group share. */
+static void
+string_arrays_and_statuses(void **state)
+{
+	char **v = NULL;
+	int n = 0;
+
+	(void)state;
+	kq_strv_add(&v, &n, "a");
+	kq_strv_add(&v, &n, "b");
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0], "a");
+	assert_string_equal(v[1], "b");
+	free(v);
+	assert_int_equal(kq_worse_status(0, EX_UNAVAILABLE), EX_UNAVAILABLE);
+	assert_int_equal(kq_worse_status(EX_USAGE, 1), EX_USAGE);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(string_arrays_and_statuses),
 		cmocka_unit_test(progname),
 		cmocka_unit_test(die_prints_one_line_and_exits),
 		cmocka_unit_test(warn_does_not_exit),
