@@ -444,10 +444,7 @@ complete_join(struct kb_broker *b, struct kb_group *g, struct resume *rs)
 	free(g->protocol);
 	g->protocol = NULL;
 	if (!g->members) {
-		group_unsaved(b, g);
 		g->state = EMPTY;
-		free(g->type);
-		g->type = NULL;
 		return;
 	}
 	proto = choose_protocol(g);
@@ -512,25 +509,43 @@ group_free(struct kb_broker *b, struct kb_group *g)
 	free(g);
 }
 
+/* Take g off the broker's list and out of the metadata file. */
+static void
+group_drop(struct kb_broker *b, struct kb_group *g)
+{
+	struct kb_group **pp;
+
+	for (pp = &b->groups; *pp != g; pp = &(*pp)->next)
+		;
+	*pp = g->next;
+	group_unsaved(b, g);
+	group_free(b, g);
+}
+
 /*
- * Forget g if nobody is in it or about to join it. Its committed offsets
- * live in offsets.c and stay: ListGroups and DescribeGroups go on showing
- * such a group, as Empty. The callers are the entry points (requests,
- * timers), once they are done with g.
+ * Once nobody is in g or about to join it: a group that had members and
+ * has committed offsets stays, Empty, and keeps its protocol type
+ * ("consumer") across restarts, as Kafka's does until DeleteGroups; any
+ * other is forgotten. Committed offsets live in offsets.c and stay either way: a
+ * group known only by them is listed Empty with no protocol type, as
+ * Kafka lists a group whose offsets were committed from outside it. The
+ * callers are the entry points (requests, timers), once done with g.
  */
 static void
 group_reap(struct kb_broker *b, struct kb_group *g)
 {
-	struct kb_group **pp;
+	const struct kb_goffsets *go;
 
 	if (g->members || g->pending)
 		return;
-	for (pp = &b->groups; *pp != g; pp = &(*pp)->next)
-		;
-	*pp = g->next;
+	go = kb_offsets_group(&b->offsets, g->id);
+	if (g->type && go && go->n > 0) {
+		g->state = EMPTY;
+		group_saved(b, g);
+		return;
+	}
 	kb_debug(b, "group %s: empty, forgotten", g->id);
-	group_unsaved(b, g);
-	group_free(b, g);
+	group_drop(b, g);
 }
 
 static void
@@ -574,13 +589,10 @@ static void
 after_leave(struct kb_broker *b, struct kb_group *g, struct resume *rs)
 {
 	if (!g->members) {
-		group_unsaved(b, g);
 		kb_timer_del(b->loop, g->timer);
 		g->timer = 0;
 		g->state = EMPTY;
 		g->generation++;
-		free(g->type);
-		g->type = NULL;
 		free(g->protocol);
 		g->protocol = NULL;
 		return;
@@ -940,8 +952,11 @@ kb_api_join_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	m->rebalance_ms = rebalance;
 	free(m->instance);
 	m->instance = kb_str_dup_null(inst);
-	if (!g->type)
+	/* The first member of an empty group gives it its type. */
+	if (!g->type || g->state == EMPTY) {
+		free(g->type);
 		g->type = kb_str_dup(type);
+	}
 	park_join(b, r, m, &rs);
 	prepare(b, g, &rs);
 	maybe_complete(b, g, &rs);
@@ -1599,7 +1614,7 @@ kb_api_list_groups(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	at = kb_array_mark(out);
 	for (g = b->groups; g; g = g->next)
 		n += put_listed(out, r->ver, states, types, g->id,
-				g->type ? g->type : "consumer",
+				g->type ? g->type : "",
 				state_names[g->state]);
 	/* Groups known only by their committed offsets. */
 	for (i = 0; i < b->offsets.n; i++) {
@@ -1609,7 +1624,7 @@ kb_api_list_groups(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		if (find_group(b, id) || b->offsets.g[i]->n == 0)
 			continue;
 		n += put_listed(out, r->ver, states, types,
-				b->offsets.g[i]->group, "consumer", "Empty");
+				b->offsets.g[i]->group, "", "Empty");
 	}
 	kb_patch_array(out, at, n);
 	kb_put_tags(out);
@@ -1648,10 +1663,7 @@ kb_api_describe_groups(struct kb_broker *b, struct kb_req *r,
 		kb_put_i16(out, KB_NONE);
 		kb_put_str(out, id);
 		kb_put_cstr(out, state);
-		/* As ListGroups: a group known by its commits consumed. */
-		kb_put_cstr(out, g && g->type	      ? g->type
-				 : strcmp(state, "Dead") ? "consumer"
-							 : "");
+		kb_put_cstr(out, g && g->type ? g->type : "");
 		kb_put_cstr(out, g && g->protocol && g->state != PREPARING
 					 ? g->protocol
 					 : "");
@@ -1736,7 +1748,14 @@ kb_api_delete_groups(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			err = KB_GROUP_ID_NOT_FOUND;
 		else if (forget(b, cid, NULL, -1))
 			err = KB_KAFKA_STORAGE_ERROR;
-		else
+		if (!err && g && !g->pending) {
+			group_drop(b, g);
+		} else if (!err && g) {
+			free(g->type); /* forgotten once its joiners are */
+			g->type = NULL;
+			group_unsaved(b, g);
+		}
+		if (!err)
 			kb_note(b, "group %s deleted (for %s)", cid,
 				r->c->client_id ? r->c->client_id
 						: r->c->peer);
@@ -1997,15 +2016,17 @@ group_load(struct kb_broker *b, const unsigned char *p, size_t len)
 	leader = kb_string(&rd);
 	gen = kb_i32(&rd);
 	n = kb_array_of(&rd, 22);
-	if (rd.err || id.len <= 0 || proto.len < 0 || leader.len < 0 ||
-	    n <= 0 || find_group(b, id))
+	/* An empty group keeps only its type (group_reap). */
+	if (rd.err || id.len <= 0 || n < 0 || find_group(b, id) ||
+	    (n > 0 && (proto.len < 0 || leader.len < 0)) ||
+	    (n == 0 && type.len <= 0))
 		return -1;
 	g = new_group(b, id);
 	g->type = kb_str_dup_null(type);
-	g->protocol = kb_str_dup(proto);
-	g->leader = kb_str_dup(leader);
+	g->protocol = n ? kb_str_dup(proto) : NULL;
+	g->leader = n ? kb_str_dup(leader) : NULL;
 	g->generation = gen;
-	g->state = STABLE;
+	g->state = n ? STABLE : EMPTY;
 	for (i = 0; i < n && !rd.err; i++) {
 		struct member *m = kq_ecalloc(1, sizeof(*m)), **pp;
 		const unsigned char *meta, *assign;

@@ -24,8 +24,10 @@ run_one() {
 	*.sh) set -- bash "$1" ;;
 	esac
 	# With TAP output cmocka writes nothing else to stdout.
+	start=$(date +%s)
 	CMOCKA_MESSAGE_OUTPUT=TAP timeout -k 5 "$limit" "$@" >"$log" 2>&1
 	rc=$?
+	echo $(($(date +%s) - start)) >"$log.secs"
 	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
 		echo "not ok - $name: stopped after ${limit}s" >>"$log"
 	elif [ $rc -ne 0 ] && ! grep '^not ok' "$log" | grep -qv '# SKIP'; then
@@ -63,7 +65,7 @@ passed=0
 failed=0
 for f in $files; do
 	log="$out/$(basename "$f").log"
-	echo "# $(basename "$f")"
+	echo "# $(basename "$f") ($(cat "$log.secs") s)"
 	# Failures show everything the test printed; successes their TAP lines.
 	# cmocka writes a skipped test as "not ok N # SKIP": not a failure.
 	if grep '^not ok' "$log" | grep -qv '# SKIP'; then

@@ -43,10 +43,10 @@ test_expect_success '--json: one object per group, that jq reads' '
 test_expect_success 'list: each group with its state, a pattern picks some' '
 	/usr/bin/python3 "$TMP/commit.py" other-group other 0 0 &&
 	kq-group list >got &&
-	grep -q "^lagging	Empty	consumer$" got &&
+	grep -q "^lagging	Empty	simple$" got &&
 	grep -q "^other-group	" got &&
 	kq-group list "lag*" >got &&
-	echo "lagging	Empty	consumer" >want && test_cmp want got
+	echo "lagging	Empty	simple" >want && test_cmp want got
 '
 
 test_expect_success 'a member is shown with its assignment while it reads' '

@@ -107,4 +107,33 @@ test_expect_success 'an empty group with commits is described as ListGroups list
 	test_cmp want got
 '
 
+test_expect_success 'a group only committed to has no protocol type; an emptied one keeps its own across a restart' '
+	py <<-\PY &&
+	import sys
+	from kafka import KafkaConsumer, TopicPartition
+	from kafka.structs import OffsetAndMetadata
+	c = KafkaConsumer(bootstrap_servers=sys.argv[1], group_id="g-simple",
+	                  enable_auto_commit=False, api_version=(2, 0))
+	c.commit({TopicPartition("one", 0): OffsetAndMetadata(1, "")})
+	c.close()
+	PY
+	stop_broker &&
+	start_kq_broker -d "$TMP/data" &&
+	py >got <<-\PY &&
+	import sys
+	from kafka.admin import KafkaAdminClient
+	a = KafkaAdminClient(bootstrap_servers=sys.argv[1])
+	listed = dict(a.list_consumer_groups())
+	for g in "g-empty", "g-simple":
+	    d = a.describe_consumer_groups([g])[0]
+	    print(g, d.state, repr(d.protocol_type), repr(listed[g]))
+	PY
+	printf "%s\n" "g-empty Empty '"'consumer' 'consumer'"'" \
+		"g-simple Empty '"''"' '"''"'" >want &&
+	test_cmp want got &&
+	kq-group list "g-*" >got &&
+	grep -q "^g-simple	Empty	simple$" got &&
+	grep -q "^g-empty	Empty	consumer$" got
+'
+
 test_done
