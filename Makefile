@@ -160,15 +160,8 @@ demo: all
 # (14) reads it: `make style` applies it, `make style-check` (CI) fails on
 # any line it would change.
 CLANG_FORMAT ?= clang-format
-# Files under other work when the layout was first applied (issue 21):
-# formatted, and taken off this list, once that work has merged.
-STYLE_PENDING = cmd/kq-pub.c cmd/kq-topic.c broker/api.c broker/api.h \
-		broker/api_data.c broker/broker.c broker/broker.h \
-		broker/groups.c broker/groups.h broker/log.c broker/log.h \
-		$(wildcard tests/unit/test_broker_*.c)
-STYLE_SRC = $(filter-out $(STYLE_PENDING), \
-	    $(wildcard cmd/*.c common/*.[ch] broker/*.[ch] tests/unit/*.c \
-	    tests/fixture/*.c tests/fuzz/*.c))
+STYLE_SRC = $(wildcard cmd/*.c common/*.[ch] broker/*.[ch] tests/unit/*.c \
+	    tests/fixture/*.c tests/fuzz/*.c)
 
 style:
 	$(CLANG_FORMAT) -i --style=file $(STYLE_SRC)

@@ -36,8 +36,7 @@ static const struct api {
 	{KB_HEARTBEAT, "Heartbeat", 0, 4, 4, kb_api_heartbeat},
 	{KB_LEAVE_GROUP, "LeaveGroup", 0, 5, 4, kb_api_leave_group},
 	{KB_SYNC_GROUP, "SyncGroup", 0, 5, 4, kb_api_sync_group},
-	{KB_DESCRIBE_GROUPS, "DescribeGroups", 0, 5, 5,
-	 kb_api_describe_groups},
+	{KB_DESCRIBE_GROUPS, "DescribeGroups", 0, 5, 5, kb_api_describe_groups},
 	{KB_LIST_GROUPS, "ListGroups", 0, 5, 3, kb_api_list_groups},
 	{KB_API_VERSIONS, "ApiVersions", 0, 4, 3, api_versions},
 	{KB_CREATE_TOPICS, "CreateTopics", 0, 7, 5, create_topics},
@@ -54,8 +53,7 @@ static const struct api {
 	 kb_api_txn_offset_commit},
 	{KB_DESCRIBE_CONFIGS, "DescribeConfigs", 0, 4, 4, describe_configs},
 	{KB_ALTER_CONFIGS, "AlterConfigs", 0, 2, 2, alter_configs},
-	{KB_CREATE_PARTITIONS, "CreatePartitions", 0, 3, 2,
-	 create_partitions},
+	{KB_CREATE_PARTITIONS, "CreatePartitions", 0, 3, 2, create_partitions},
 	{KB_DELETE_GROUPS, "DeleteGroups", 0, 2, 2, kb_api_delete_groups},
 	{KB_INCREMENTAL_ALTER_CONFIGS, "IncrementalAlterConfigs", 0, 1, 1,
 	 alter_configs},
@@ -138,12 +136,12 @@ api_versions(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 size_t
 kb_api_room(int key)
 {
-	/* KB_FETCH_MAX and a first batch of up to max.message.bytes' default. */
+	/* KB_FETCH_MAX and a first batch of up to max.message.bytes' default.
+	 */
 	return key == KB_FETCH ? (size_t)KB_FETCH_MAX + 1048588 + 65536 : 0;
 }
 
-const struct kb_proto kb_api_proto = {kb_api_handle, kb_api_name,
-				      kb_api_room};
+const struct kb_proto kb_api_proto = {kb_api_handle, kb_api_name, kb_api_room};
 
 int
 kb_api_handle(struct kb_broker *b, struct kb_req *r)
@@ -161,8 +159,9 @@ kb_api_handle(struct kb_broker *b, struct kb_req *r)
 		 * A newer client: answer in a v0 body, with our ranges, so
 		 * it asks again at a version both know.
 		 */
-		kb_debug(b, "ApiVersions v%d from %s: answering "
-			    "UNSUPPORTED_VERSION with the versions supported",
+		kb_debug(b,
+			 "ApiVersions v%d from %s: answering "
+			 "UNSUPPORTED_VERSION with the versions supported",
 			 r->ver, r->c->peer);
 		put_versions(&r->c->out, KB_UNSUPPORTED_VERSION, 0);
 		return KB_REPLY;
@@ -201,7 +200,8 @@ kb_api_handle(struct kb_broker *b, struct kb_req *r)
 	return rc;
 }
 
-/* --- Metadata -------------------------------------------------------------- */
+/* --- Metadata --------------------------------------------------------------
+ */
 
 /*
  * Topic ids (KIP-516): kq-broker keeps none, and answers the zero id,
@@ -220,8 +220,8 @@ put_topic_md(struct kb_broker *b, struct kb_buf *out, int ver, int16_t err,
 	if (ver >= 10)
 		kb_put(out, zero_uuid, sizeof(zero_uuid));
 	if (ver >= 1)
-		kb_put_i8(out, name.len > 2 && name.s[0] == '_' &&
-				       name.s[1] == '_');
+		kb_put_i8(out,
+			  name.len > 2 && name.s[0] == '_' && name.s[1] == '_');
 	kb_put_array(out, t ? t->nparts : 0);
 	for (p = 0; t && p < t->nparts; p++) {
 		kb_put_i16(out, KB_NONE);
@@ -264,8 +264,8 @@ metadata(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			const unsigned char *id = in->p;
 
 			kb_skip(in, 16);
-			names[i].by_id = !in->err &&
-					 memcmp(id, zero_uuid, 16) != 0;
+			names[i].by_id =
+				!in->err && memcmp(id, zero_uuid, 16) != 0;
 		}
 		names[i].name = kb_string(in);
 		kb_tags(in);
@@ -346,7 +346,8 @@ metadata(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	return KB_REPLY;
 }
 
-/* --- CreateTopics, DeleteTopics, CreatePartitions -------------------------- */
+/* --- CreateTopics, DeleteTopics, CreatePartitions --------------------------
+ */
 
 /*
  * CreateTopics v5+: what the topic was made with, its configs as
@@ -486,11 +487,11 @@ create_topics(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 				ncfg < 64 ? ncfg : 64, check, NULL, why,
 				sizeof(why));
 		if (!err && !check)
-			kb_note(b, "topic %s created with %d partition%s (for "
-				   "%s)",
+			kb_note(b,
+				"topic %s created with %d partition%s (for "
+				"%s)",
 				cname, parts, parts == 1 ? "" : "s",
-				r->c->client_id ? r->c->client_id
-						: r->c->peer);
+				r->c->client_id ? r->c->client_id : r->c->peer);
 		for (j = 0; j < ncfg && j < 64; j++) {
 			free((char *)cfg[j].name);
 			free((char *)cfg[j].value);
@@ -649,7 +650,8 @@ create_partitions(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	return KB_REPLY;
 }
 
-/* --- DescribeConfigs ------------------------------------------------------- */
+/* --- DescribeConfigs -------------------------------------------------------
+ */
 
 static int
 wanted(struct kb_str *keys, int32_t nkeys, const char *name)
@@ -740,11 +742,11 @@ describe_configs(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			nkeys = -1;
 		snprintf(node, sizeof(node), "%d", b->node_id);
 		if (type == 2) {
-			struct kb_topic *t = kb_topics_find(
-				&b->topics, name.s, name.len);
+			struct kb_topic *t =
+				kb_topics_find(&b->topics, name.s, name.len);
 
-			kb_put_i16(out, t ? KB_NONE
-					  : KB_UNKNOWN_TOPIC_OR_PARTITION);
+			kb_put_i16(out,
+				   t ? KB_NONE : KB_UNKNOWN_TOPIC_OR_PARTITION);
 			kb_put_cstr(out, t ? NULL : "no such topic");
 			kb_put_i8(out, type);
 			kb_put_str(out, name);
@@ -763,8 +765,8 @@ describe_configs(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 				c++;
 			}
 			kb_patch_array(out, at, c);
-		} else if (type == 4 && (name.len == 0 ||
-					 kb_str_eq(name, node))) {
+		} else if (type == 4 &&
+			   (name.len == 0 || kb_str_eq(name, node))) {
 			static const char *bnames[] = {
 				"log.retention.ms", "log.retention.bytes",
 				"log.segment.bytes", "message.max.bytes"};
@@ -800,7 +802,8 @@ describe_configs(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	return KB_REPLY;
 }
 
-/* --- AlterConfigs, IncrementalAlterConfigs --------------------------------- */
+/* --- AlterConfigs, IncrementalAlterConfigs ---------------------------------
+ */
 
 /* The configs of one resource, as the request carries them. */
 struct alter {
@@ -862,9 +865,10 @@ alter_one(struct kb_broker *b, struct kb_req *r, int8_t type,
 	int16_t err;
 
 	if (al->dup || al->badop) {
-		snprintf(why, whysize, al->dup ? "Error due to duplicate config "
-						 "keys"
-					       : "Unknown config operation");
+		snprintf(why, whysize,
+			 al->dup ? "Error due to duplicate config "
+				   "keys"
+				 : "Unknown config operation");
 		return KB_INVALID_REQUEST;
 	}
 	if (type != 2) {
@@ -877,11 +881,10 @@ alter_one(struct kb_broker *b, struct kb_req *r, int8_t type,
 		snprintf(why, whysize, "no such topic");
 		return KB_UNKNOWN_TOPIC_OR_PARTITION;
 	}
-	err = (int16_t)kb_topics_alter(&b->topics, t, al->cfg,
-				       r->key == KB_ALTER_CONFIGS ? NULL
-								  : al->ops,
-				       al->n, r->key == KB_ALTER_CONFIGS, check,
-				       why, whysize);
+	err = (int16_t)kb_topics_alter(
+		&b->topics, t, al->cfg,
+		r->key == KB_ALTER_CONFIGS ? NULL : al->ops, al->n,
+		r->key == KB_ALTER_CONFIGS, check, why, whysize);
 	if (!err && !check)
 		kb_note(b, "topic %s: configs changed (for %s)", t->name,
 			r->c->client_id ? r->c->client_id : r->c->peer);
@@ -946,7 +949,8 @@ alter_configs(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	return in->err ? KB_BADREQ : KB_REPLY;
 }
 
-/* --- DescribeCluster ------------------------------------------------------- */
+/* --- DescribeCluster -------------------------------------------------------
+ */
 
 static int
 describe_cluster(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,

@@ -57,8 +57,8 @@ enum {
  */
 #define KB_FETCH_MAX (1024 * 1024)
 
-typedef int kb_handler(struct kb_broker *b, struct kb_req *r,
-		       struct kb_rd *in, struct kb_buf *out);
+typedef int kb_handler(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
+		       struct kb_buf *out);
 
 /* "Produce", or "ApiKey 57" for a key the broker does not know. */
 const char *kb_api_name(int key);

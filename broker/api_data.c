@@ -12,11 +12,11 @@
 #include "spec.h"
 #include "txn.h"
 
-/* --- Produce --------------------------------------------------------------- */
+/* --- Produce ---------------------------------------------------------------
+ */
 
 static struct kb_log *
-find_log(struct kb_broker *b, struct kb_str topic, int32_t part,
-	 int16_t *err)
+find_log(struct kb_broker *b, struct kb_str topic, int32_t part, int16_t *err)
 {
 	struct kb_topic *t = kb_topics_find(&b->topics, topic.s, topic.len);
 
@@ -53,8 +53,9 @@ txn_check(struct kb_broker *b, const char *topic, int32_t part,
 {
 	if (n < KB_BATCH_HEADER || !(p[KB_B_ATTRS + 1] & 0x10))
 		return KB_NONE;
-	return kb_txn_check(b, topic, part, (int64_t)kb_be64(p + KB_B_PID),
-			    (int16_t)(p[KB_B_PEPOCH] << 8 | p[KB_B_PEPOCH + 1]));
+	return kb_txn_check(
+		b, topic, part, (int64_t)kb_be64(p + KB_B_PID),
+		(int16_t)(p[KB_B_PEPOCH] << 8 | p[KB_B_PEPOCH + 1]));
 }
 
 /*
@@ -93,8 +94,8 @@ stamp_append_time(unsigned char *p, size_t n, int64_t now)
 	while (n > 0 && kb_batch_check(p, n, &size, &why) == KB_NONE) {
 		p[KB_B_ATTRS + 1] |= 0x08;
 		kb_st64(p + KB_B_MAXTS, (uint64_t)now);
-		kb_st32(p + KB_B_CRC, kb_crc32c(0, p + KB_B_ATTRS,
-						size - KB_B_ATTRS));
+		kb_st32(p + KB_B_CRC,
+			kb_crc32c(0, p + KB_B_ATTRS, size - KB_B_ATTRS));
 		p += size;
 		n -= size;
 	}
@@ -155,9 +156,8 @@ kb_api_produce(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 				      "producer's epoch";
 			else if (lg) {
 				if (t->append_time)
-					stamp_append_time(
-						(unsigned char *)rec,
-						(size_t)n, now);
+					stamp_append_time((unsigned char *)rec,
+							  (size_t)n, now);
 				err = (int16_t)kb_log_append(
 					lg, (unsigned char *)rec, (size_t)n,
 					now, &base, &why);
@@ -192,7 +192,8 @@ kb_api_produce(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			kb_put_i16(out, err);
 			kb_put_i64(out, base);
 			/* log_append_time: -1 for CreateTime */
-			kb_put_i64(out, lg && !err && t->append_time ? now : -1);
+			kb_put_i64(out,
+				   lg && !err && t->append_time ? now : -1);
 			if (r->ver >= 5)
 				kb_put_i64(out, lg ? lg->start : -1);
 			if (r->ver >= 8) {
@@ -220,7 +221,8 @@ kb_api_produce(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	return acks == 0 ? KB_NOREPLY : KB_REPLY;
 }
 
-/* --- Fetch ----------------------------------------------------------------- */
+/* --- Fetch -----------------------------------------------------------------
+ */
 
 struct kb_park {
 	struct kb_broker *b;
@@ -348,8 +350,11 @@ fetch(struct kb_broker *b, int ver, struct kb_rd *in, struct kb_buf *out,
 					if (rc) {
 						err = (int16_t)rc;
 						*errors = 1;
-						out->p[at] = (unsigned char)(err >> 8);
-						out->p[at + 1] = (unsigned char)err;
+						out->p[at] =
+							(unsigned char)(err >>
+									8);
+						out->p[at + 1] =
+							(unsigned char)err;
 					}
 				}
 				total += (int64_t)(out->len - start);
@@ -519,7 +524,8 @@ kb_fetch_flush(struct kb_broker *b)
 	}
 }
 
-/* --- ListOffsets ----------------------------------------------------------- */
+/* --- ListOffsets -----------------------------------------------------------
+ */
 
 int
 kb_api_list_offsets(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
@@ -588,7 +594,8 @@ kb_api_list_offsets(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	return in->err ? KB_BADREQ : KB_REPLY;
 }
 
-/* --- DeleteRecords --------------------------------------------------------- */
+/* --- DeleteRecords ---------------------------------------------------------
+ */
 
 int
 kb_api_delete_records(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
@@ -623,12 +630,14 @@ kb_api_delete_records(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 				err = (int16_t)kb_log_delete_records(lg, off,
 								     &low);
 				if (err == KB_KAFKA_STORAGE_ERROR)
-					kb_note(b, "%s: %s/log-start-offset: %s",
+					kb_note(b,
+						"%s: %s/log-start-offset: %s",
 						lg->name, lg->dir,
 						strerror(errno));
 				else if (low > before)
 					kb_note(b,
-						"%s: records below %lld deleted "
+						"%s: records below %lld "
+						"deleted "
 						"(for %s)",
 						lg->name, (long long)low,
 						r->c->client_id
@@ -649,11 +658,12 @@ kb_api_delete_records(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	return in->err ? KB_BADREQ : KB_REPLY;
 }
 
-/* --- InitProducerId -------------------------------------------------------- */
+/* --- InitProducerId --------------------------------------------------------
+ */
 
 int
-kb_api_init_producer_id(struct kb_broker *b, struct kb_req *r,
-			struct kb_rd *in, struct kb_buf *out)
+kb_api_init_producer_id(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
+			struct kb_buf *out)
 {
 	struct kb_str txn = kb_string(in);
 	int64_t pid = -1;
@@ -666,7 +676,8 @@ kb_api_init_producer_id(struct kb_broker *b, struct kb_req *r,
 	if (txn.len >= 0) {
 		err = kb_txn_init(b, txn, timeout, &pid, &epoch);
 		if (err)
-			kb_debug(b, "InitProducerId for '%.*s' from %s: error %d",
+			kb_debug(b,
+				 "InitProducerId for '%.*s' from %s: error %d",
 				 txn.len, txn.s, r->c->peer, err);
 	} else if ((pid = kb_pids_next(&b->pids)) < 0) {
 		kb_note(b, "producer ids: cannot save the counter");

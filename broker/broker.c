@@ -86,8 +86,9 @@ fsync_tick(struct kb_loop *l, void *arg)
 		fail = errno;
 	if (data && fail && !b->fsync_failed) {
 		b->fsync_failed = 1;
-		kb_note(b, "fsync: %s: the files it failed on refuse "
-			   "writes until a restart",
+		kb_note(b,
+			"fsync: %s: the files it failed on refuse "
+			"writes until a restart",
 			strerror(fail));
 	}
 	b->timer_fsync = kb_timer_add(l, KB_FSYNC_INTERVAL_MS, fsync_tick, b);
@@ -115,7 +116,8 @@ retain_tick(struct kb_loop *l, void *arg)
 					 (long long)t->parts[p].start);
 		}
 	}
-	b->timer_retain = kb_timer_add(l, KB_RETENTION_CHECK_MS, retain_tick, b);
+	b->timer_retain =
+		kb_timer_add(l, KB_RETENTION_CHECK_MS, retain_tick, b);
 }
 
 static void
@@ -167,8 +169,7 @@ kb_broker_open(struct kb_broker *b, const struct kb_settings *s, char *err,
 		return rc;
 	if (*note)
 		kb_note(b, "%s", note);
-	if (kb_topics_open(&b->topics, s->data_dir, &s->defaults, err,
-			   errsize))
+	if (kb_topics_open(&b->topics, s->data_dir, &s->defaults, err, errsize))
 		return EX_IOERR;
 	if (kb_offsets_open(&b->offsets, s->data_dir, err, errsize) ||
 	    kb_offsets_fit(&b->offsets, &b->topics, err, errsize))
@@ -185,8 +186,8 @@ kb_broker_open(struct kb_broker *b, const struct kb_settings *s, char *err,
 	}
 	if (kb_txn_open(b, s->data_dir, err, errsize))
 		return EX_IOERR;
-	if (kb_net_listen(b, &kb_api_proto, s->listen_host, s->listen_port,
-			  err, errsize))
+	if (kb_net_listen(b, &kb_api_proto, s->listen_host, s->listen_port, err,
+			  errsize))
 		return EX_UNAVAILABLE;
 	b->port = kb_net_port(b);
 	/* A wildcard address is no address to give clients. */
@@ -204,8 +205,8 @@ kb_broker_open(struct kb_broker *b, const struct kb_settings *s, char *err,
 		kb_note(b, "no sync thread (%s): syncs stall the broker",
 			strerror(rc));
 	kb_loop_before_sleep(b->loop, before_sleep, b);
-	b->timer_fsync = kb_timer_add(b->loop, KB_FSYNC_INTERVAL_MS,
-				      fsync_tick, b);
+	b->timer_fsync =
+		kb_timer_add(b->loop, KB_FSYNC_INTERVAL_MS, fsync_tick, b);
 	b->timer_retain = kb_timer_add(b->loop, 0, retain_tick, b);
 	return 0;
 }
@@ -214,8 +215,8 @@ int
 kb_broker_topic(struct kb_broker *b, const char *name, int partitions,
 		char *err, size_t errsize)
 {
-	struct kb_topic *t = kb_topics_find(&b->topics, name,
-					    (int)strlen(name));
+	struct kb_topic *t =
+		kb_topics_find(&b->topics, name, (int)strlen(name));
 	char why[512];
 	int rc;
 

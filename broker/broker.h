@@ -19,7 +19,7 @@
 enum kb_fsync { KB_FSYNC_NEVER, KB_FSYNC_INTERVAL, KB_FSYNC_ALWAYS };
 
 /* How often --fsync interval syncs, and retention is checked. */
-#define KB_FSYNC_INTERVAL_MS 1000
+#define KB_FSYNC_INTERVAL_MS  1000
 #define KB_RETENTION_CHECK_MS 5000
 
 /* The limits on connections, each logged at most every 10 seconds. */
@@ -41,18 +41,18 @@ struct kb_txns;
 
 struct kb_broker {
 	/* Settings, from the command line. */
-	char *host;	      /* advertised in Metadata */
+	char *host; /* advertised in Metadata */
 	int port;
 	int32_t node_id;
 	enum kb_fsync fsync;
-	int auto_create;      /* topics made on Metadata requests */
-	int auto_partitions;  /* their partition count */
+	int auto_create;     /* topics made on Metadata requests */
+	int auto_partitions; /* their partition count */
 	int max_conns;
-	int max_conns_ip;     /* from one address */
-	size_t max_request;   /* the largest request frame */
-	size_t max_memory;    /* held by all connections together */
-	int64_t idle_ms;      /* a connection with no traffic is closed */
-	int64_t request_ms;   /* to send a whole request, or take an answer */
+	int max_conns_ip;   /* from one address */
+	size_t max_request; /* the largest request frame */
+	size_t max_memory;  /* held by all connections together */
+	int64_t idle_ms;    /* a connection with no traffic is closed */
+	int64_t request_ms; /* to send a whole request, or take an answer */
 	int verbose, quiet;
 
 	struct kb_loop *loop;
@@ -70,10 +70,10 @@ struct kb_broker {
 	struct kb_conn *ready; /* unparked, to be resumed before sleeping */
 	int nconns;
 	uint64_t next_conn_id;
-	size_t mem;	       /* bytes held by connections */
-	size_t mem_out;	       /* of which answers and parked Fetches */
-	int mem_waits;	       /* connections waiting for memory */
-	uint64_t timer_sweep;  /* closes idle and slow connections */
+	size_t mem;	      /* bytes held by connections */
+	size_t mem_out;	      /* of which answers and parked Fetches */
+	int mem_waits;	      /* connections waiting for memory */
+	uint64_t timer_sweep; /* closes idle and slow connections */
 	/* When each limit was last logged, and how often hit since. */
 	int64_t limit_at[KB_NLIMITS];
 	unsigned long limit_more[KB_NLIMITS];
@@ -82,19 +82,17 @@ struct kb_broker {
 	struct kb_park *parked;
 	int appended; /* data came since the parked fetches were looked at */
 	uint64_t timer_fsync, timer_retain;
-	int fsync_failed; /* logged once: a failed sync fails for good */
+	int fsync_failed;	 /* logged once: a failed sync fails for good */
 	struct kb_syncer syncer; /* the logs' syncs, off the loop */
 };
 
 /* A notable event: "kq-broker: message" on stderr, unless -q. */
 void kb_note(const struct kb_broker *b, const char *fmt, ...) KQ_PRINTF(2, 3);
 /* With -v only. */
-void kb_debug(const struct kb_broker *b, const char *fmt, ...)
-	KQ_PRINTF(2, 3);
+void kb_debug(const struct kb_broker *b, const char *fmt, ...) KQ_PRINTF(2, 3);
 
 /* fsync what --fsync always asks for, after a request stored data. */
 int kb_broker_sync_logs(struct kb_broker *b);
-
 
 /* What the command line gives kb_broker_open. */
 struct kb_settings {
@@ -114,8 +112,8 @@ struct kb_settings {
  * Lock and open the data directory (recovering every partition), then
  * listen. 0, or an exit status with a message in err.
  */
-int kb_broker_open(struct kb_broker *b, const struct kb_settings *s,
-		   char *err, size_t errsize);
+int kb_broker_open(struct kb_broker *b, const struct kb_settings *s, char *err,
+		   size_t errsize);
 /*
  * Create a topic if it does not exist (--topic); 0, or an exit status
  * with a message in err.

@@ -41,7 +41,7 @@ struct proto {
  * The least a protocol takes on the wire: an empty name and metadata
  * (compact: a byte each, and one for the tagged fields).
  */
-#define PROTO_MIN 6
+#define PROTO_MIN      6
 #define PROTO_MIN_FLEX 3
 
 /* A request waiting for the group: where its answer goes. */
@@ -249,8 +249,7 @@ member_proto(const struct member *m, const char *name)
  */
 static void
 put_join(struct kb_buf *out, int ver, int16_t err, const struct kb_group *g,
-	 const struct member *m, const char *mid, const char *leader,
-	 int skip)
+	 const struct member *m, const char *mid, const char *leader, int skip)
 {
 	const struct member *o;
 
@@ -453,8 +452,8 @@ complete_join(struct kb_broker *b, struct kb_group *g, struct resume *rs)
 		g->leader = kq_estrdup(g->members->id);
 	g->state = COMPLETING;
 	kb_debug(b, "group %s: generation %d with %d member%s, protocol %s",
-		 g->id, g->generation, g->nmembers,
-		 g->nmembers == 1 ? "" : "s", g->protocol);
+		 g->id, g->generation, g->nmembers, g->nmembers == 1 ? "" : "s",
+		 g->protocol);
 	for (m = g->members; m; m = m->next) {
 		free(m->assign);
 		m->assign = NULL;
@@ -526,10 +525,10 @@ group_drop(struct kb_broker *b, struct kb_group *g)
  * Once nobody is in g or about to join it: a group that had members and
  * has committed offsets stays, Empty, and keeps its protocol type
  * ("consumer") across restarts, as Kafka's does until DeleteGroups; any
- * other is forgotten. Committed offsets live in offsets.c and stay either way: a
- * group known only by them is listed Empty with no protocol type, as
- * Kafka lists a group whose offsets were committed from outside it. The
- * callers are the entry points (requests, timers), once done with g.
+ * other is forgotten. Committed offsets live in offsets.c and stay either way:
+ * a group known only by them is listed Empty with no protocol type, as Kafka
+ * lists a group whose offsets were committed from outside it. The callers are
+ * the entry points (requests, timers), once done with g.
  */
 static void
 group_reap(struct kb_broker *b, struct kb_group *g)
@@ -690,7 +689,6 @@ take_pending(struct kb_broker *b, struct kb_group *g, struct kb_str id)
 	return 0;
 }
 
-
 /*
  * A JoinGroup's protocols, in one allocation: the array, then the names
  * and metadata. The request is checked whole before anything is
@@ -806,9 +804,8 @@ same_protos(const struct member *m, const struct proto *protos, int32_t n)
 	for (i = 0; i < n; i++)
 		if (strcmp(protos[i].name, m->protos[i].name) ||
 		    protos[i].len != m->protos[i].len ||
-		    (protos[i].len &&
-		     memcmp(protos[i].meta, m->protos[i].meta,
-			    (size_t)protos[i].len)))
+		    (protos[i].len && memcmp(protos[i].meta, m->protos[i].meta,
+					     (size_t)protos[i].len)))
 			return 0;
 	return 1;
 }
@@ -938,8 +935,8 @@ kb_api_join_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 
 		add_pending(b, g, id, session);
 		free(protos);
-		put_join(out, r->ver, KB_MEMBER_ID_REQUIRED, NULL, NULL, id, NULL,
-			 0);
+		put_join(out, r->ver, KB_MEMBER_ID_REQUIRED, NULL, NULL, id,
+			 NULL, 0);
 		free(id);
 		return KB_REPLY;
 	}
@@ -1166,7 +1163,8 @@ kb_api_leave_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	return KB_REPLY;
 }
 
-/* --- offsets --------------------------------------------------------------- */
+/* --- offsets ---------------------------------------------------------------
+ */
 
 /*
  * The commits answered in out (an OffsetCommit response from at on) were
@@ -1349,8 +1347,8 @@ put_committed(struct kb_broker *b, struct kb_buf *out, int ver,
 	if (kb_txn_pending(b, u->group, topic, part)) {
 		if (u->n + 2 > u->cap) {
 			u->cap = u->cap ? 2 * u->cap : 16;
-			u->at = kq_erealloc(u->at, (size_t)u->cap *
-							   sizeof(*u->at));
+			u->at = kq_erealloc(u->at,
+					    (size_t)u->cap * sizeof(*u->at));
 		}
 		u->at[u->n++] = off_at;
 		u->at[u->n++] = out->len;
@@ -1389,7 +1387,8 @@ put_all_committed(struct kb_broker *b, struct kb_buf *out, int ver,
 		kb_put_cstr(out, go->v[i].topic);
 		pat = kb_array_mark(out);
 		for (k = i; k < n; k++)
-			if (!done[k] && !strcmp(go->v[k].topic, go->v[i].topic)) {
+			if (!done[k] &&
+			    !strcmp(go->v[k].topic, go->v[i].topic)) {
 				done[k] = 1;
 				put_committed(b, out, ver, go->v[k].topic,
 					      go->v[k].part, &go->v[k], u);
@@ -1408,8 +1407,8 @@ put_all_committed(struct kb_broker *b, struct kb_buf *out, int ver,
  * all) and answered in out. -1 if malformed.
  */
 static int
-fetch_topics(struct kb_broker *b, int ver, struct kb_str gid,
-	     struct kb_rd *in, struct kb_buf *out, struct unstable *u)
+fetch_topics(struct kb_broker *b, int ver, struct kb_str gid, struct kb_rd *in,
+	     struct kb_buf *out, struct unstable *u)
 {
 	int32_t nt = kb_array(in), np, i, j;
 	const struct kb_goffsets *go;
@@ -1493,7 +1492,8 @@ bad:
 	return KB_BADREQ;
 }
 
-/* --- FindCoordinator, ListGroups, DescribeGroups --------------------------- */
+/* --- FindCoordinator, ListGroups, DescribeGroups ---------------------------
+ */
 
 /* One coordinator, this broker, for a group and a transaction alike. */
 static void
@@ -1515,8 +1515,8 @@ put_coordinator(struct kb_broker *b, struct kb_buf *out, int ver)
 }
 
 int
-kb_api_find_coordinator(struct kb_broker *b, struct kb_req *r,
-			struct kb_rd *in, struct kb_buf *out)
+kb_api_find_coordinator(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
+			struct kb_buf *out)
 {
 	struct kb_rd keys;
 	int32_t n = 1, i;
@@ -1570,9 +1570,8 @@ filter_takes(struct kb_rd f, const char *s)
 
 /* One group of ListGroups, if the filters take it; 1 if listed. */
 static int
-put_listed(struct kb_buf *out, int ver, struct kb_rd states,
-	   struct kb_rd types, const char *id, const char *type,
-	   const char *state)
+put_listed(struct kb_buf *out, int ver, struct kb_rd states, struct kb_rd types,
+	   const char *id, const char *type, const char *state)
 {
 	if ((ver >= 4 && !filter_takes(states, state)) ||
 	    (ver >= 5 && !filter_takes(types, "classic")))
@@ -1614,8 +1613,7 @@ kb_api_list_groups(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	at = kb_array_mark(out);
 	for (g = b->groups; g; g = g->next)
 		n += put_listed(out, r->ver, states, types, g->id,
-				g->type ? g->type : "",
-				state_names[g->state]);
+				g->type ? g->type : "", state_names[g->state]);
 	/* Groups known only by their committed offsets. */
 	for (i = 0; i < b->offsets.n; i++) {
 		struct kb_str id = {b->offsets.g[i]->group,
@@ -1632,8 +1630,8 @@ kb_api_list_groups(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 }
 
 int
-kb_api_describe_groups(struct kb_broker *b, struct kb_req *r,
-		       struct kb_rd *in, struct kb_buf *out)
+kb_api_describe_groups(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
+		       struct kb_buf *out)
 {
 	int32_t n = kb_array(in), i;
 	struct kb_rd names = *in;
@@ -1653,9 +1651,9 @@ kb_api_describe_groups(struct kb_broker *b, struct kb_req *r,
 		struct kb_group *g = find_group(b, id);
 		char *cid = kb_str_dup(id);
 		struct member *m;
-		const struct kb_goffsets *go = kb_offsets_group(&b->offsets,
-								cid);
-		const char *state = g		    ? state_names[g->state]
+		const struct kb_goffsets *go =
+			kb_offsets_group(&b->offsets, cid);
+		const char *state = g		      ? state_names[g->state]
 				    : go && go->n > 0 ? "Empty"
 						      : "Dead";
 
@@ -1690,15 +1688,15 @@ kb_api_describe_groups(struct kb_broker *b, struct kb_req *r,
 	return KB_REPLY;
 }
 
-/* --- DeleteGroups, OffsetDelete -------------------------------------------- */
+/* --- DeleteGroups, OffsetDelete --------------------------------------------
+ */
 
 /*
  * Forget the commits of group on topic (NULL: all) and make that
  * durable as a commit is; 0, or -1 with a log line.
  */
 static int
-forget(struct kb_broker *b, const char *group, const char *topic,
-       int32_t part)
+forget(struct kb_broker *b, const char *group, const char *topic, int32_t part)
 {
 	struct kb_goffsets *go = kb_offsets_group(&b->offsets, group);
 	int i, fail = 0;
@@ -1757,8 +1755,7 @@ kb_api_delete_groups(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		}
 		if (!err)
 			kb_note(b, "group %s deleted (for %s)", cid,
-				r->c->client_id ? r->c->client_id
-						: r->c->peer);
+				r->c->client_id ? r->c->client_id : r->c->peer);
 		free(cid);
 		kb_put_str(out, id);
 		kb_put_i16(out, err);
@@ -1869,7 +1866,8 @@ kb_groups_free(struct kb_broker *b)
 	}
 }
 
-/* --- durable group metadata ------------------------------------------------ */
+/* --- durable group metadata ------------------------------------------------
+ */
 
 /*
  * Each group's latest stable generation (its protocol, leader, and
@@ -1919,8 +1917,8 @@ groups_save(struct kb_broker *b)
 		if (!g->saved.len)
 			continue;
 		kb_put_i32(&all, (int32_t)g->saved.len);
-		kb_put_i32(&all, (int32_t)kb_crc32c(0, g->saved.p,
-						    g->saved.len));
+		kb_put_i32(&all,
+			   (int32_t)kb_crc32c(0, g->saved.p, g->saved.len));
 		kb_put(&all, g->saved.p, g->saved.len);
 	}
 	metadata_path(b, path, sizeof(path), "");
@@ -1987,8 +1985,8 @@ static struct proto *
 one_proto(const char *name, const unsigned char *meta, int32_t len)
 {
 	size_t nl = strlen(name);
-	struct proto *v = kq_emalloc(sizeof(*v) + nl + 1 +
-				     (size_t)(len > 0 ? len : 0));
+	struct proto *v =
+		kq_emalloc(sizeof(*v) + nl + 1 + (size_t)(len > 0 ? len : 0));
 	unsigned char *at = (unsigned char *)(v + 1);
 
 	v->name = (char *)at;
@@ -2097,7 +2095,8 @@ kb_groups_load(struct kb_broker *b)
 		if (kb_crc32c(0, data + off + 8, len) !=
 			    kb_be32(data + off + 4) ||
 		    group_load(b, data + off + 8, len))
-			kq_warn("%s: skipped a bad group record at position %zu",
+			kq_warn("%s: skipped a bad group record at position "
+				"%zu",
 				path, off);
 		else
 			n++;

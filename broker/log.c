@@ -35,16 +35,18 @@ crc_init(void)
 	}
 	for (i = 0; i < 256; i++)
 		for (j = 1; j < 8; j++)
-			crc_table[j][i] = (crc_table[j - 1][i] >> 8) ^
-					  crc_table[0][crc_table[j - 1][i] & 0xff];
+			crc_table[j][i] =
+				(crc_table[j - 1][i] >> 8) ^
+				crc_table[0][crc_table[j - 1][i] & 0xff];
 }
 
 static uint32_t
 crc_soft(uint32_t crc, const unsigned char *p, size_t n)
 {
 	while (n >= 8) {
-		uint32_t a = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 |
-				    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+		uint32_t a =
+			crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 |
+			       (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
 
 		crc = crc_table[7][a & 0xff] ^ crc_table[6][(a >> 8) & 0xff] ^
 		      crc_table[5][(a >> 16) & 0xff] ^ crc_table[4][a >> 24] ^
@@ -101,7 +103,8 @@ kb_crc32c(uint32_t crc, const void *p, size_t n)
 	return ~crc_soft(crc, p, n);
 }
 
-/* --- batches --------------------------------------------------------------- */
+/* --- batches ---------------------------------------------------------------
+ */
 
 /*
  * The offsets a batch takes come from its header: the count must agree
@@ -133,8 +136,7 @@ batch_check_counts(const unsigned char *p, size_t total, const char **why)
 }
 
 int
-kb_batch_check(const unsigned char *p, size_t n, size_t *size,
-	       const char **why)
+kb_batch_check(const unsigned char *p, size_t n, size_t *size, const char **why)
 {
 	int32_t len;
 	size_t total;
@@ -166,7 +168,8 @@ kb_batch_check(const unsigned char *p, size_t n, size_t *size,
 	return batch_check_counts(p, total, why);
 }
 
-/* --- segments -------------------------------------------------------------- */
+/* --- segments --------------------------------------------------------------
+ */
 
 static void
 seg_path(const struct kb_log *lg, int64_t base, const char *ext, char *path,
@@ -379,7 +382,8 @@ seg_load_indexes(struct kb_seg *s, int64_t end, const char **why)
 	if (pread(s->ifd, buf, (size_t)ist.st_size, 0) != ist.st_size)
 		goto bad;
 	for (i = 0; i < (size_t)ist.st_size / 8; i++) {
-		uint32_t rel = kb_be32(buf + 8 * i), pos = kb_be32(buf + 8 * i + 4);
+		uint32_t rel = kb_be32(buf + 8 * i),
+			 pos = kb_be32(buf + 8 * i + 4);
 
 		*why = "its entries do not grow within the segment";
 		if (pos >= s->size || s->base + rel >= end ||
@@ -512,8 +516,8 @@ scan_check(const unsigned char *b, size_t size, const char **why)
 
 /* Damage in an older segment: said once, however often it is reached. */
 static void
-seg_bad(const struct kb_log *lg, struct kb_seg *s, uint64_t pos,
-	int64_t offset, const char *why)
+seg_bad(const struct kb_log *lg, struct kb_seg *s, uint64_t pos, int64_t offset,
+	const char *why)
 {
 	if (s->bad_pos == pos + 1)
 		return;
@@ -850,8 +854,7 @@ kb_log_open(struct kb_log *lg, const char *dir, const char *name,
 				kq_warn("%s: %020" PRId64 ".index: rebuilt: %s",
 					lg->name, bases[i], why);
 		}
-		if (seg_scan(lg, s, i + 1 == n, rp, 1, &lg->next, err,
-			     errsize))
+		if (seg_scan(lg, s, i + 1 == n, rp, 1, &lg->next, err, errsize))
 			goto fail;
 		if (i + 1 < n && lg->next != bases[i + 1] && !s->bad_pos) {
 			/*
@@ -1047,7 +1050,8 @@ append(struct kb_log *lg, unsigned char *p, size_t n, int64_t now_ms,
 		if ((int64_t)kb_be64(b + KB_B_PID) >= 0 && !marker) {
 			int32_t seq = (int32_t)kb_be32(b + KB_B_BASESEQ);
 			int32_t last = (int32_t)(((int64_t)seq +
-						  (int32_t)kb_be32(b + KB_B_LASTDELTA)) %
+						  (int32_t)kb_be32(
+							  b + KB_B_LASTDELTA)) %
 						 ((int64_t)INT32_MAX + 1));
 			int16_t ep = (int16_t)(b[KB_B_PEPOCH] << 8 |
 					       b[KB_B_PEPOCH + 1]);
@@ -1126,7 +1130,8 @@ append(struct kb_log *lg, unsigned char *p, size_t n, int64_t now_ms,
 					  b[KB_B_PEPOCH + 1]),
 				seq,
 				(int32_t)(((int64_t)seq +
-					   (int32_t)kb_be32(b + KB_B_LASTDELTA)) %
+					   (int32_t)kb_be32(b +
+							    KB_B_LASTDELTA)) %
 					  ((int64_t)INT32_MAX + 1)),
 				bb);
 		}
@@ -1335,9 +1340,9 @@ kb_log_sync_later(struct kb_syncer *s, struct kb_log *lg, int data)
 		errno = lg->failed;
 		return -1;
 	}
-	if (data && lg->dirty && (!s->started ||
-				  (fd = fcntl(lg->segs[lg->nsegs - 1].fd,
-					      F_DUPFD_CLOEXEC, 0)) < 0) &&
+	if (data && lg->dirty &&
+	    (!s->started || (fd = fcntl(lg->segs[lg->nsegs - 1].fd,
+					F_DUPFD_CLOEXEC, 0)) < 0) &&
 	    kb_log_sync(lg))
 		return -1;
 	if (!s->started) {
@@ -1479,9 +1484,10 @@ walk(const struct kb_seg *s, uint64_t pos, int64_t *expect, int pred,
 			return -2;
 		}
 		size = (size_t)(int32_t)kb_be32(h + KB_B_LENGTH) + 12;
-		if (pred == 0 ? *expect + (int32_t)kb_be32(h + KB_B_LASTDELTA) >=
-					key
-			      : (int64_t)kb_be64(h + KB_B_MAXTS) >= key) {
+		if (pred == 0
+			    ? *expect + (int32_t)kb_be32(h + KB_B_LASTDELTA) >=
+				      key
+			    : (int64_t)kb_be64(h + KB_B_MAXTS) >= key) {
 			memcpy(hdr, h, KB_BATCH_HEADER);
 			return (int64_t)at;
 		}
@@ -1632,7 +1638,8 @@ record_for_time(const struct kb_seg *s, int64_t pos, const unsigned char *hdr,
 		kb_i8(&r);
 		tsd = kb_varlong(&r);
 		od = kb_varlong(&r);
-		if (r.err || len < 0 || (size_t)len > kb_left(&r) + (size_t)(r.p - start))
+		if (r.err || len < 0 ||
+		    (size_t)len > kb_left(&r) + (size_t)(r.p - start))
 			break;
 		if (bts + tsd >= ts) {
 			*found = bts + tsd;

@@ -16,19 +16,19 @@
 #include "producers.h"
 
 /* The fixed part of a RecordBatch (magic 2), and where its fields lie. */
-#define KB_BATCH_HEADER	 61
-#define KB_B_LENGTH	 8
-#define KB_B_EPOCH	 12
-#define KB_B_MAGIC	 16
-#define KB_B_CRC	 17
-#define KB_B_ATTRS	 21
-#define KB_B_LASTDELTA	 23
-#define KB_B_BASETS	 27
-#define KB_B_MAXTS	 35
-#define KB_B_PID	 43
-#define KB_B_PEPOCH	 51
-#define KB_B_BASESEQ	 53
-#define KB_B_COUNT	 57
+#define KB_BATCH_HEADER 61
+#define KB_B_LENGTH	8
+#define KB_B_EPOCH	12
+#define KB_B_MAGIC	16
+#define KB_B_CRC	17
+#define KB_B_ATTRS	21
+#define KB_B_LASTDELTA	23
+#define KB_B_BASETS	27
+#define KB_B_MAXTS	35
+#define KB_B_PID	43
+#define KB_B_PEPOCH	51
+#define KB_B_BASESEQ	53
+#define KB_B_COUNT	57
 
 /* An index entry every this many bytes of log (Kafka's default too). */
 #define KB_INDEX_INTERVAL 4096
@@ -81,8 +81,8 @@ struct kb_log {
 	 * unclean stop checks every batch from it on, CRCs included.
 	 */
 	int64_t recovery;
-	int64_t saved;	 /* the recovery point in the file */
-	int ready;	 /* opened whole: close writes the recovery point */
+	int64_t saved; /* the recovery point in the file */
+	int ready;     /* opened whole: close writes the recovery point */
 	/* The syncer holding a job of this log, and whether it syncs data. */
 	struct kb_syncer *syncer;
 	int syncing;
@@ -123,8 +123,8 @@ void kb_log_remove(struct kb_log *lg);
  * batch stored already gives its first offset), or a Kafka error code
  * with a reason; KAFKA_STORAGE_ERROR once a sync of the log failed.
  */
-int kb_log_append(struct kb_log *lg, unsigned char *p, size_t n,
-		  int64_t now_ms, int64_t *base, const char **why);
+int kb_log_append(struct kb_log *lg, unsigned char *p, size_t n, int64_t now_ms,
+		  int64_t *base, const char **why);
 /* The same for a transaction marker (a control batch), from txn.c. */
 int kb_log_append_marker(struct kb_log *lg, unsigned char *p, size_t n,
 			 int64_t now_ms, int64_t *base, const char **why);
@@ -207,8 +207,8 @@ void kb_syncer_kick(struct kb_syncer *s);
  * nothing was appended), OFFSET_OUT_OF_RANGE or CORRUPT_MESSAGE; -1 on
  * an I/O error.
  */
-int kb_log_read(struct kb_log *lg, int64_t offset, size_t max,
-		int first_always, struct kb_buf *out);
+int kb_log_read(struct kb_log *lg, int64_t offset, size_t max, int first_always,
+		struct kb_buf *out);
 /*
  * The first offset whose timestamp is ts or later, and that timestamp;
  * -1 when every record is older. Exact for uncompressed batches; for a

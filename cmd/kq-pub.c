@@ -88,7 +88,8 @@ static const struct kq_command cmd = {
 	1,
 	"@file",
 	"0 ok, 1 some records failed, 64 usage, 65 bad data, 66 no input,\n"
-	"69 broker or topic unavailable, 74 I/O error, 130 SIGINT, 143 SIGTERM.",
+	"69 broker or topic unavailable, 74 I/O error, 130 SIGINT, 143 "
+	"SIGTERM.",
 };
 
 enum empty { EMPTY_SEND, EMPTY_SKIP, EMPTY_NULL };
@@ -462,12 +463,12 @@ progress(struct pub *P)
 	int64_t now = kq_clock_ms();
 
 	if (kq_progress_due(&P->progress, now))
-		kq_progress_show(&P->progress,
-				 "\r\033[K%s: %llu messages sent, %.1f MB, %.0f/s",
-				 kq_progname(), (unsigned long long)P->handed,
-				 (double)P->bytes / 1e6,
-				 (double)P->handed * 1000.0 /
-					 (now - P->progress.t0));
+		kq_progress_show(
+			&P->progress,
+			"\r\033[K%s: %llu messages sent, %.1f MB, %.0f/s",
+			kq_progname(), (unsigned long long)P->handed,
+			(double)P->bytes / 1e6,
+			(double)P->handed * 1000.0 / (now - P->progress.t0));
 }
 
 /* Messages handed over and not yet reported on. */
@@ -490,15 +491,17 @@ wait_for_brokers(struct pub *P)
 	while (P->kk.all_down_ms && unacked(P) && !P->gave_up) {
 		if (!P->down_said && now - start >= SAY_DOWN_MS) {
 			kq_progress_clear(&P->progress);
-			kq_info(&P->c, "no broker answers at %s (%s); waiting "
-				       "up to --timeout",
+			kq_info(&P->c,
+				"no broker answers at %s (%s); waiting "
+				"up to --timeout",
 				P->c.brokers, kq_kafka_reason(&P->kk));
 			P->down_said = 1;
 		}
 		if (now - start >= P->c.timeout_ms) {
 			P->gave_up = P->halt = 1;
-			rd_kafka_purge(P->kk.rk, RD_KAFKA_PURGE_F_QUEUE |
-							 RD_KAFKA_PURGE_F_INFLIGHT);
+			rd_kafka_purge(P->kk.rk,
+				       RD_KAFKA_PURGE_F_QUEUE |
+					       RD_KAFKA_PURGE_F_INFLIGHT);
 			break;
 		}
 		rd_kafka_poll(P->kk.rk, 100);
@@ -840,8 +843,9 @@ read_plain(struct pub *P, struct kq_reader *r)
 			r->name, (unsigned long long)left,
 			plural(left, "record", "records"),
 			r->delim.len == 1 && r->delim.s[0] == '\n' ? "line"
-								  : "record",
-			(unsigned long long)r->recno, plural(left, "was", "were"));
+								   : "record",
+			(unsigned long long)r->recno,
+			plural(left, "was", "were"));
 }
 
 static int
@@ -979,8 +983,9 @@ static void
 drain(struct pub *P)
 {
 	/* message.timeout.ms=0 is librdkafka's "for ever". */
-	int64_t now = kq_clock_ms(), deadline =
-		P->msg_timeout ? now + P->msg_timeout + 1000 : INT64_MAX;
+	int64_t now = kq_clock_ms(),
+		deadline = P->msg_timeout ? now + P->msg_timeout + 1000
+					  : INT64_MAX;
 
 	while (unacked(P) && now < deadline) {
 		flush_out(P);
@@ -1023,7 +1028,6 @@ finish_transaction(struct pub *P)
 	drain(P);
 	return -1;
 }
-
 
 /* The last lines on stderr, and the status. */
 static int
@@ -1252,8 +1256,8 @@ make_conf(struct pub *P)
 				     idempotent ? "true" : "false"};
 	d[n++] = (struct kq_default){"message.timeout.ms", timeout};
 	d[n++] = (struct kq_default){"linger.ms", "5"};
-	d[n++] = (struct kq_default){"queue.buffering.max.messages",
-				     QUEUE_MSGS};
+	d[n++] =
+		(struct kq_default){"queue.buffering.max.messages", QUEUE_MSGS};
 	if (P->o.codec)
 		d[n++] = (struct kq_default){"compression.codec", P->o.codec};
 	if (P->o.atomic) {
@@ -1351,8 +1355,8 @@ console_properties(struct kq_conf *c, struct opts *o)
 	char *sep = kq_conf_take(c, "key.separator");
 
 	if (parse && strcmp(parse, "true") != 0 && strcmp(parse, "false") != 0)
-		kq_die(EX_USAGE, "--property parse.key: true or false, not '%s'",
-		       parse);
+		kq_die(EX_USAGE,
+		       "--property parse.key: true or false, not '%s'", parse);
 	if (parse && strcmp(parse, "true") == 0 && !o->kdelim.len)
 		o->kdelim = kq_edelim("--property key.separator",
 				      sep ? sep : "\\t");

@@ -31,8 +31,8 @@ enum mode {
 };
 
 static const char *const mode_name[] = {
-	"", "list", "describe", "create", "delete", "partitions", "configs",
-	"alter", "brokers",
+	"",	      "list",	 "describe", "create",	"delete",
+	"partitions", "configs", "alter",    "brokers",
 };
 
 enum {
@@ -89,8 +89,7 @@ static const struct kq_option options[] = {
 	{"list", OPT_LIST, KQ_NOARG, NULL,
 	 "the command list, internal topics too (as kafka-topics)", NULL},
 	{"describe", OPT_DESCRIBE, KQ_NOARG, NULL,
-	 "the command describe, internal topics too (as kafka-topics)",
-	 NULL},
+	 "the command describe, internal topics too (as kafka-topics)", NULL},
 	{"create", OPT_CREATE, KQ_NOARG, NULL, "the same as the command create",
 	 NULL},
 	{"delete", OPT_DELETE, KQ_NOARG, NULL, "the same as the command delete",
@@ -189,7 +188,6 @@ set_mode(struct kq_conf *c, struct opts *o, enum mode m, const char *how)
 	o->mode = m;
 	o->mode_spelling = how;
 }
-
 
 /* The commands option key serves. */
 static unsigned
@@ -530,13 +528,14 @@ put_marks(struct kq_writer *w, const struct marks *m, const char *topic,
 	lo = rd_kafka_topic_partition_list_find(m->lo, topic, p);
 	hi = rd_kafka_topic_partition_list_find(m->hi, topic, p);
 	if (lo && hi && !lo->err && !hi->err)
-		kq_writer_printf(w,
-		     json ? ",\"low\":%lld,\"high\":%lld"
-			  : "\tLowWatermark: %lld\tHighWatermark: %lld",
-		     (long long)lo->offset, (long long)hi->offset);
+		kq_writer_printf(
+			w,
+			json ? ",\"low\":%lld,\"high\":%lld"
+			     : "\tLowWatermark: %lld\tHighWatermark: %lld",
+			(long long)lo->offset, (long long)hi->offset);
 	else
 		kq_writer_puts(w, json ? ",\"low\":null,\"high\":null"
-			      : "\tLowWatermark: -\tHighWatermark: -");
+				       : "\tLowWatermark: -\tHighWatermark: -");
 }
 
 static void
@@ -553,18 +552,19 @@ describe_one(struct run *r, const rd_kafka_metadata_topic_t *t,
 	qsort(p, t->partition_cnt, sizeof(*p), by_partition);
 	if (json) {
 		kq_writer_printf(w,
-		     "{\"topic\":\"%s\",\"partition_count\":%d,"
-		     "\"replication_factor\":%d,\"configs\":",
-		     t->topic, t->partition_cnt,
-		     t->partition_cnt ? p[0]->replica_cnt : 0);
+				 "{\"topic\":\"%s\",\"partition_count\":%d,"
+				 "\"replication_factor\":%d,\"configs\":",
+				 t->topic, t->partition_cnt,
+				 t->partition_cnt ? p[0]->replica_cnt : 0);
 		put_configs(w, cr, 1);
 		kq_writer_puts(w, ",\"partitions\":[");
 	} else if (!r->o->under_replicated && !r->o->unavailable) {
-		kq_writer_printf(w,
-		     "Topic: %s\tPartitionCount: %d\tReplicationFactor: "
-		     "%d\tConfigs: ",
-		     t->topic, t->partition_cnt,
-		     t->partition_cnt ? p[0]->replica_cnt : 0);
+		kq_writer_printf(
+			w,
+			"Topic: %s\tPartitionCount: %d\tReplicationFactor: "
+			"%d\tConfigs: ",
+			t->topic, t->partition_cnt,
+			t->partition_cnt ? p[0]->replica_cnt : 0);
 		put_configs(w, cr, 0);
 		kq_writer_puts(w, "\n");
 	}
@@ -577,7 +577,7 @@ describe_one(struct run *r, const rd_kafka_metadata_topic_t *t,
 			continue;
 		if (json) {
 			kq_writer_printf(w, "%s{\"partition\":%d,\"leader\":",
-			     shown ? "," : "", (int)q->id);
+					 shown ? "," : "", (int)q->id);
 			if (q->leader >= 0)
 				kq_writer_printf(w, "%d", (int)q->leader);
 			else
@@ -590,8 +590,8 @@ describe_one(struct run *r, const rd_kafka_metadata_topic_t *t,
 			kq_writer_puts(w, "}");
 		} else {
 			kq_writer_printf(w,
-			     "\tTopic: %s\tPartition: %d\tLeader: ", t->topic,
-			     (int)q->id);
+					 "\tTopic: %s\tPartition: %d\tLeader: ",
+					 t->topic, (int)q->id);
 			if (q->leader >= 0)
 				kq_writer_printf(w, "%d", (int)q->leader);
 			else
@@ -697,7 +697,6 @@ topic_status(rd_kafka_resp_err_t err)
 		return EX_UNAVAILABLE;
 	}
 }
-
 
 /*
  * Wait until metadata shows each of names with at least want partitions,
@@ -824,8 +823,8 @@ finish_request(struct run *r, const struct request *rq, char **todo, int n)
 	}
 	/* The names live in the event until it is destroyed. */
 	if (ndone)
-		status =
-			kq_worse_status(status, await_metadata(r, todo, ndone, rq->want));
+		status = kq_worse_status(
+			status, await_metadata(r, todo, ndone, rq->want));
 	rd_kafka_event_destroy(ev);
 	return status;
 }
@@ -859,7 +858,8 @@ create_topics(struct run *r)
 				"create %s: exists already, with %d "
 				"partition%s, not %d",
 				o->topics[i], t->partition_cnt,
-				t->partition_cnt == 1 ? "" : "s", o->partitions);
+				t->partition_cnt == 1 ? "" : "s",
+				o->partitions);
 		}
 	}
 	if (ntodo == 0)
@@ -1024,8 +1024,8 @@ put_entry(struct kq_writer *w, const char *topic,
 {
 	const char *name = rd_kafka_ConfigEntry_name(e);
 	const char *value = rd_kafka_ConfigEntry_value(e);
-	const char *source = rd_kafka_ConfigSource_name(
-		rd_kafka_ConfigEntry_source(e));
+	const char *source =
+		rd_kafka_ConfigSource_name(rd_kafka_ConfigEntry_source(e));
 	int dflt = rd_kafka_ConfigEntry_is_default(e);
 	int sensitive = rd_kafka_ConfigEntry_is_sensitive(e);
 
@@ -1044,10 +1044,12 @@ put_entry(struct kq_writer *w, const char *topic,
 		kq_json_write_string(w, value, strlen(value));
 	else
 		kq_writer_puts(w, "null");
-	kq_writer_printf(w, ",\"default\":%s,\"source\":\"%s\","
-			    "\"read_only\":%s,\"sensitive\":%s}",
+	kq_writer_printf(w,
+			 ",\"default\":%s,\"source\":\"%s\","
+			 "\"read_only\":%s,\"sensitive\":%s}",
 			 dflt ? "true" : "false", source,
-			 rd_kafka_ConfigEntry_is_read_only(e) ? "true" : "false",
+			 rd_kafka_ConfigEntry_is_read_only(e) ? "true"
+							      : "false",
 			 sensitive ? "true" : "false");
 }
 
@@ -1096,7 +1098,8 @@ show_configs(struct run *r)
 		goto out;
 	if (!(ev = describe_configs(r, v, n))) {
 		kq_warn("configs: the broker at %s does not answer "
-			"DescribeConfigs (-v says why)", r->c->brokers);
+			"DescribeConfigs (-v says why)",
+			r->c->brokers);
 		status = EX_UNAVAILABLE;
 		goto out;
 	}
@@ -1202,7 +1205,8 @@ alter_configs(struct run *r)
 		goto out;
 	if (!(ev = describe_configs(r, v, n))) {
 		kq_warn("alter: the broker at %s does not answer "
-			"DescribeConfigs (-v says why)", r->c->brokers);
+			"DescribeConfigs (-v says why)",
+			r->c->brokers);
 		status = EX_UNAVAILABLE;
 		goto out;
 	}
@@ -1302,13 +1306,14 @@ show_brokers(struct run *r)
 	}
 	for (i = 0; i < md->broker_cnt; i++) {
 		if (json) {
-			kq_writer_printf(w, "%s{\"id\":%d,\"host\":",
-					 i ? "," : "", (int)b[i]->id);
-			kq_json_write_string(w, b[i]->host,
-					     strlen(b[i]->host));
+			kq_writer_printf(w,
+					 "%s{\"id\":%d,\"host\":", i ? "," : "",
+					 (int)b[i]->id);
+			kq_json_write_string(w, b[i]->host, strlen(b[i]->host));
 			kq_writer_printf(w, ",\"port\":%d}", b[i]->port);
 		} else {
-			kq_writer_printf(w, "Broker: %d\tHost: %s\tPort: %d%s\n",
+			kq_writer_printf(w,
+					 "Broker: %d\tHost: %s\tPort: %d%s\n",
 					 (int)b[i]->id, b[i]->host, b[i]->port,
 					 b[i]->id == ctl ? "\tController" : "");
 		}

@@ -38,7 +38,8 @@ round_trip(void **state)
 	assert_null(s.s);
 	assert_int_equal(kb_bytes(&r, &p), 3);
 	assert_memory_equal(p, "xyz", 3);
-	assert_int_equal(kb_array(&r), 0); /* 2 elements cannot fit in 0 bytes */
+	assert_int_equal(kb_array(&r),
+			 0); /* 2 elements cannot fit in 0 bytes */
 	assert_true(r.err);
 	kb_buf_free(&b);
 }
@@ -109,8 +110,8 @@ varlongs(void **state)
 {
 	/* Zig-zag: 0 -> 0, -1 -> 1, 1 -> 2, 150 -> 300 (0xac 0x02). */
 	static const unsigned char in[] = {0x00, 0x01, 0x02, 0xac, 0x02};
-	static const unsigned char bad[] = {0xff, 0xff, 0xff, 0xff, 0xff,
-					    0xff, 0xff, 0xff, 0xff, 0xff, 0x01};
+	static const unsigned char bad[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+					    0xff, 0xff, 0xff, 0xff, 0x01};
 	struct kb_rd r;
 
 	(void)state;
@@ -148,11 +149,11 @@ static void
 flexible_forms(void **state)
 {
 	static const unsigned char want[] = {
-		6, 't', 'o', 'p', 'i', 'c', /* compact string: length + 1 */
-		0,			    /* null string */
-		4, 'x', 'y', 'z',	    /* compact bytes */
-		0x81, 0x01,		    /* array of 128: 129 as a varint */
-		0,			    /* no tagged fields */
+		6,    't',  'o', 'p', 'i', 'c', /* compact string: length + 1 */
+		0,				/* null string */
+		4,    'x',  'y', 'z',		/* compact bytes */
+		0x81, 0x01, /* array of 128: 129 as a varint */
+		0,	    /* no tagged fields */
 	};
 	struct kb_buf b = {0};
 	struct kb_rd r;

@@ -84,18 +84,18 @@ which_directories(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	/* Empty: taken, marked, no note. */
-	assert_int_equal(kb_datadir_open(dir, &fd, note, sizeof(note), err,
-					 sizeof(err)),
-			 0);
+	assert_int_equal(
+		kb_datadir_open(dir, &fd, note, sizeof(note), err, sizeof(err)),
+		0);
 	assert_true(fd >= 0);
 	assert_string_equal(note, "");
 	assert_true(exists(dir, "meta.properties"));
 	close(fd);
 	/* Marked: taken again, whatever else is in it. */
 	put(dir, "README", "x");
-	assert_int_equal(kb_datadir_open(dir, &fd, note, sizeof(note), err,
-					 sizeof(err)),
-			 0);
+	assert_int_equal(
+		kb_datadir_open(dir, &fd, note, sizeof(note), err, sizeof(err)),
+		0);
 	close(fd);
 	/* An earlier kq-broker's, with no mark: adopted, with a note. */
 	unlink(strcat(strcpy(sub, dir), "/README"));
@@ -105,9 +105,9 @@ which_directories(void **state)
 	snprintf(sub, sizeof(sub), "%s/foo-0", dir);
 	assert_int_equal(mkdir(sub, 0755), 0);
 	put(sub, "00000000000000000000.log", "");
-	assert_int_equal(kb_datadir_open(dir, &fd, note, sizeof(note), err,
-					 sizeof(err)),
-			 0);
+	assert_int_equal(
+		kb_datadir_open(dir, &fd, note, sizeof(note), err, sizeof(err)),
+		0);
 	assert_non_null(strstr(note, "an earlier kq-broker"));
 	assert_true(exists(dir, "meta.properties"));
 	close(fd);
@@ -116,17 +116,17 @@ which_directories(void **state)
 	snprintf(sub, sizeof(sub), "%s/foo-0", dir);
 	put(sub, "img.jpg", "x");
 	fd = -1;
-	assert_int_equal(kb_datadir_open(dir, &fd, note, sizeof(note), err,
-					 sizeof(err)),
-			 EX_CONFIG);
+	assert_int_equal(
+		kb_datadir_open(dir, &fd, note, sizeof(note), err, sizeof(err)),
+		EX_CONFIG);
 	assert_int_equal(fd, -1);
 	assert_non_null(strstr(err, "not a kq-broker data directory"));
 	assert_false(exists(dir, "meta.properties"));
 	/* A marked directory of another node: refused. */
 	put(dir, "meta.properties", "version=1\nnode.id=2\ncluster.id=x\n");
-	assert_int_equal(kb_datadir_open(dir, &fd, note, sizeof(note), err,
-					 sizeof(err)),
-			 EX_CONFIG);
+	assert_int_equal(
+		kb_datadir_open(dir, &fd, note, sizeof(note), err, sizeof(err)),
+		EX_CONFIG);
 	snprintf(sub, sizeof(sub), "rm -rf '%s'", dir);
 	assert_int_equal(system(sub), 0);
 }

@@ -68,12 +68,11 @@ setup(void **state)
 	assert_non_null(mkdtemp(f->dir));
 	f->b.quiet = 1;
 	f->b.offsets.fd = -1;
-	assert_int_equal(kb_topics_open(&f->b.topics, f->dir, &conf, err,
-					sizeof(err)),
-			 0);
-	assert_int_equal(kb_offsets_open(&f->b.offsets, f->dir, err,
-					 sizeof(err)),
-			 0);
+	assert_int_equal(
+		kb_topics_open(&f->b.topics, f->dir, &conf, err, sizeof(err)),
+		0);
+	assert_int_equal(
+		kb_offsets_open(&f->b.offsets, f->dir, err, sizeof(err)), 0);
 	assert_int_equal(kb_topics_create(&f->b.topics, "t", 2, NULL, 0, 0,
 					  NULL, err, sizeof(err)),
 			 0);

@@ -48,8 +48,7 @@ varint(unsigned char *p, int64_t v)
  * ts0 + i, as a producer would send it (baseOffset 0).
  */
 static size_t
-batch(unsigned char *b, int n, int first, int64_t ts0, int64_t pid,
-      int32_t seq)
+batch(unsigned char *b, int n, int first, int64_t ts0, int64_t pid, int32_t seq)
 {
 	size_t len = KB_BATCH_HEADER;
 	int i;
@@ -433,9 +432,9 @@ commits_past_the_log_end_move_to_it(void **state)
 
 	(void)state;
 	assert_int_equal(kb_topics_open(&ts, d, &conf, err, sizeof(err)), 0);
-	assert_int_equal(kb_topics_create(&ts, "t", 2, NULL, 0, 0, &t, why,
-					  sizeof(why)),
-			 0);
+	assert_int_equal(
+		kb_topics_create(&ts, "t", 2, NULL, 0, 0, &t, why, sizeof(why)),
+		0);
 	n = batch(b, 5, 0, 1000, -1, 0);
 	assert_int_equal(kb_log_append(&t->parts[1], b, n, 0, &base, &w), 0);
 	assert_int_equal(kb_offsets_open(&o, d, err, sizeof(err)), 0);
@@ -1257,14 +1256,14 @@ topics_on_disk(void **state)
 
 	(void)state;
 	assert_int_equal(kb_topics_open(&ts, d, &conf, err, sizeof(err)), 0);
-	assert_int_equal(kb_topics_create(&ts, "a.b-c_d", 3, cfg, 1, 0, &t,
-					  why, sizeof(why)),
+	assert_int_equal(kb_topics_create(&ts, "a.b-c_d", 3, cfg, 1, 0, &t, why,
+					  sizeof(why)),
 			 0);
 	assert_int_equal(kb_topics_create(&ts, "a.b-c_d", 3, NULL, 0, 0, NULL,
 					  why, sizeof(why)),
 			 KB_TOPIC_ALREADY_EXISTS);
-	assert_int_equal(kb_topics_create(&ts, "bad name", 1, NULL, 0, 0,
-					  NULL, why, sizeof(why)),
+	assert_int_equal(kb_topics_create(&ts, "bad name", 1, NULL, 0, 0, NULL,
+					  why, sizeof(why)),
 			 KB_INVALID_TOPIC_EXCEPTION);
 	assert_int_equal(kb_topics_create(&ts, "x", 1, bad, 1, 0, NULL, why,
 					  sizeof(why)),

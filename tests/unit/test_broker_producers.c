@@ -49,8 +49,9 @@ least_recent_forgotten(void **state)
 	/* The others are remembered: their retries are duplicates. */
 	assert_int_equal(kb_pstates_check(&ps, 2, 0, 0, 0, &at), KB_SEQ_DUP);
 	assert_int_equal(at, 20);
-	assert_int_equal(kb_pstates_check(&ps, KB_PSTATES_MAX + 1, 0, 0, 0, &at),
-			 KB_SEQ_DUP);
+	assert_int_equal(
+		kb_pstates_check(&ps, KB_PSTATES_MAX + 1, 0, 0, 0, &at),
+		KB_SEQ_DUP);
 	kb_pstates_free(&ps);
 }
 

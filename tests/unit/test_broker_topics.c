@@ -66,21 +66,21 @@ compacted_topics_keep_everything(void **state)
 
 	(void)state;
 	assert_int_equal(kb_topics_open(&ts, d, &conf, err, sizeof(err)), 0);
-	assert_int_equal(kb_topics_create(&ts, "c", 2, cfg, 3, 0, &t, why,
-					  sizeof(why)),
-			 0);
+	assert_int_equal(
+		kb_topics_create(&ts, "c", 2, cfg, 3, 0, &t, why, sizeof(why)),
+		0);
 	/* Compacted only: retention is off, on every partition. */
 	assert_int_equal(t->conf.retention_ms, -1);
 	assert_int_equal(t->parts[1].conf.retention_ms, -1);
 	assert_string_equal(value(&ts, t, "retention.ms"), "1000");
-	assert_int_equal(kb_topics_alter(&ts, t, add, addop, 1, 0, 0, why,
-					 sizeof(why)),
-			 0);
+	assert_int_equal(
+		kb_topics_alter(&ts, t, add, addop, 1, 0, 0, why, sizeof(why)),
+		0);
 	assert_string_equal(value(&ts, t, "cleanup.policy"), "compact,delete");
 	assert_int_equal(t->parts[1].conf.retention_ms, 1000);
-	assert_int_equal(kb_topics_alter(&ts, t, del, ops, 1, 0, 0, why,
-					 sizeof(why)),
-			 0);
+	assert_int_equal(
+		kb_topics_alter(&ts, t, del, ops, 1, 0, 0, why, sizeof(why)),
+		0);
 	assert_string_equal(value(&ts, t, "cleanup.policy"), "delete");
 	kb_topics_close(&ts);
 	assert_int_equal(kb_topics_open(&ts, d, &conf, err, sizeof(err)), 0);
@@ -107,24 +107,24 @@ a_bad_change_changes_nothing(void **state)
 
 	(void)state;
 	assert_int_equal(kb_topics_open(&ts, d, &conf, err, sizeof(err)), 0);
-	assert_int_equal(kb_topics_create(&ts, "a", 1, cfg, 1, 0, &t, why,
-					  sizeof(why)),
-			 0);
-	assert_int_equal(kb_topics_alter(&ts, t, bad, NULL, 2, 0, 0, why,
-					 sizeof(why)),
-			 KB_INVALID_CONFIG);
+	assert_int_equal(
+		kb_topics_create(&ts, "a", 1, cfg, 1, 0, &t, why, sizeof(why)),
+		0);
+	assert_int_equal(
+		kb_topics_alter(&ts, t, bad, NULL, 2, 0, 0, why, sizeof(why)),
+		KB_INVALID_CONFIG);
 	assert_non_null(strstr(why, "Invalid value brotli for configuration "
 				    "compression.type"));
 	assert_int_equal(t->conf.retention_ms, -1);
 	/* validate_only: checked, not made. */
-	assert_int_equal(kb_topics_alter(&ts, t, all, NULL, 1, 0, 1, why,
-					 sizeof(why)),
-			 0);
+	assert_int_equal(
+		kb_topics_alter(&ts, t, all, NULL, 1, 0, 1, why, sizeof(why)),
+		0);
 	assert_int_equal(t->conf.retention_ms, -1);
 	/* AlterConfigs: what is not given goes back to its default. */
-	assert_int_equal(kb_topics_alter(&ts, t, all, NULL, 1, 1, 0, why,
-					 sizeof(why)),
-			 0);
+	assert_int_equal(
+		kb_topics_alter(&ts, t, all, NULL, 1, 1, 0, why, sizeof(why)),
+		0);
 	assert_int_equal(t->conf.retention_ms, 7);
 	assert_string_equal(value(&ts, t, "segment.ms"), "604800000");
 	kb_topics_close(&ts);
