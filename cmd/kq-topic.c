@@ -9,8 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sysexits.h>
 #include <unistd.h>
 
+#include "apiversions.h"
 #include "conf.h"
 #include "envelope.h"
 #include "kafka.h"
@@ -116,7 +119,7 @@ static const struct kq_command cmd = {
 	"partitions [--if-exists] TOPIC N\n"
 	"configs [--json] TOPIC...\n"
 	"alter [-c NAME=VALUE]... [--delete-config NAME]... TOPIC...\n"
-	"brokers [--json]",
+	"brokers [-v] [--json]",
 	"List, describe, create and delete Kafka topics, raise their "
 	"partition count, show and change their configs, and show the "
 	"brokers.",
@@ -125,7 +128,7 @@ static const struct kq_command cmd = {
 	"list describe create delete partitions configs alter brokers|@topic",
 	"0 ok, 1 exists already or does not exist, 64 usage,\n"
 	"69 broker or topic unavailable, 74 I/O error, 75 timed out,\n"
-	"130 SIGINT, 143 SIGTERM.",
+	"76 a bad ApiVersions answer (brokers -v), 130 SIGINT, 143 SIGTERM.",
 };
 
 /*
@@ -1270,17 +1273,73 @@ by_broker(const void *a, const void *b)
 	return ((*x)->id > (*y)->id) - ((*x)->id < (*y)->id);
 }
 
-/* brokers: the cluster id, its controller and each broker, as kcat -L. */
+/*
+ * brokers -v: the APIs broker b supports, one line each after its own
+ * (as kafka-broker-api-versions), or a JSON array; a broker that does not
+ * answer is a warning, null in JSON, and the status.
+ */
+static int
+show_apis(struct run *r, const struct rd_kafka_metadata_broker *b)
+{
+	struct kq_writer *w = &r->w;
+	struct kq_api *apis;
+	char why[256];
+	const char *name;
+	int i, n, st;
+
+	st = kq_apiversions_get(b->host, b->port, (int)r->c->timeout_ms, &apis,
+				&n, why, sizeof(why));
+	if (st) {
+		kq_warn("broker %d (%s:%d): %s", (int)b->id, b->host, b->port,
+			why);
+		if (r->o->json)
+			kq_writer_puts(w, ",\"apis\":null");
+		return st;
+	}
+	if (r->o->json)
+		kq_writer_puts(w, ",\"apis\":[");
+	for (i = 0; i < n; i++) {
+		name = kq_api_name(apis[i].key);
+		if (r->o->json) {
+			kq_writer_printf(w, "%s{\"key\":%d,\"name\":",
+					 i ? "," : "", apis[i].key);
+			if (name)
+				kq_json_write_string(w, name, strlen(name));
+			else
+				kq_writer_puts(w, "null");
+			kq_writer_printf(w, ",\"min\":%d,\"max\":%d}",
+					 apis[i].min, apis[i].max);
+		} else {
+			kq_writer_printf(w,
+					 "Broker: %d\tApiKey: %d\tName: %s\t"
+					 "MinVersion: %d\tMaxVersion: %d\n",
+					 (int)b->id, apis[i].key,
+					 name ? name : "-", apis[i].min,
+					 apis[i].max);
+		}
+	}
+	if (r->o->json)
+		kq_writer_puts(w, "]");
+	free(apis);
+	return 0;
+}
+
+/*
+ * brokers: the cluster id, its controller and each broker, as kcat -L;
+ * with -v, the APIs each supports.
+ */
 static int
 show_brokers(struct run *r)
 {
 	const struct rd_kafka_metadata *md = r->md;
 	const struct rd_kafka_metadata_broker **b;
 	struct kq_writer *w = &r->w;
-	char *cluster = rd_kafka_clusterid(r->kk.rk, (int)r->c->timeout_ms);
-	int32_t ctl = rd_kafka_controllerid(r->kk.rk, (int)r->c->timeout_ms);
-	int i, json = r->o->json;
+	char *cluster;
+	int32_t ctl;
+	int i, json = r->o->json, verbose = r->c->verbose, status = 0;
 
+	cluster = rd_kafka_clusterid(r->kk.rk, (int)r->c->timeout_ms);
+	ctl = rd_kafka_controllerid(r->kk.rk, (int)r->c->timeout_ms);
 	b = kq_ecalloc(md->broker_cnt + 1, sizeof(*b));
 	for (i = 0; i < md->broker_cnt; i++)
 		b[i] = &md->brokers[i];
@@ -1304,26 +1363,47 @@ show_brokers(struct run *r)
 		else
 			kq_writer_puts(w, "-\n");
 	}
-	for (i = 0; i < md->broker_cnt; i++) {
+	for (i = 0; i < md->broker_cnt && !kq_stop; i++) {
 		if (json) {
 			kq_writer_printf(w,
 					 "%s{\"id\":%d,\"host\":", i ? "," : "",
 					 (int)b[i]->id);
 			kq_json_write_string(w, b[i]->host, strlen(b[i]->host));
-			kq_writer_printf(w, ",\"port\":%d}", b[i]->port);
+			kq_writer_printf(w, ",\"port\":%d", b[i]->port);
 		} else {
 			kq_writer_printf(w,
 					 "Broker: %d\tHost: %s\tPort: %d%s\n",
 					 (int)b[i]->id, b[i]->host, b[i]->port,
 					 b[i]->id == ctl ? "\tController" : "");
 		}
+		if (verbose)
+			status = kq_worse_status(status, show_apis(r, b[i]));
+		if (json)
+			kq_writer_puts(w, "}");
 	}
 	if (json)
 		kq_writer_puts(w, "]}\n");
 	free(b);
 	if (cluster)
 		rd_kafka_mem_free(r->kk.rk, cluster);
-	return 0;
+	return status;
+}
+
+/*
+ * brokers -v asks each broker itself on a connection of its own, which
+ * speaks plaintext only: with TLS or SASL it would hang or be refused, so
+ * it says so at once instead, before any connection.
+ */
+static void
+check_plaintext(const struct kq_conf *c)
+{
+	const char *proto = kq_conf_prop(c, "security.protocol");
+
+	if (proto && strcasecmp(proto, "plaintext") != 0)
+		kq_die(EX_UNAVAILABLE,
+		       "brokers -v: the API versions are asked in plaintext "
+		       "only, not with security.protocol=%s",
+		       proto);
 }
 
 /* Check the operands and options against the command; usage errors exit. */
@@ -1492,6 +1572,8 @@ main(int argc, char **argv)
 		o.all = 1;
 	check(&c, &o, argc, argv);
 	kq_conf_finish(&c);
+	if (o.mode == BROKERS && c.verbose)
+		check_plaintext(&c);
 	kq_sig_install();
 
 	kq_writer_init(&r.w, 1, "stdout", 1 << 16);

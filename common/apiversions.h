@@ -1,0 +1,57 @@
+/*
+ * The API versions a broker supports, asked with a raw ApiVersions v0
+ * request on a plaintext connection of our own: librdkafka 2.0.2 learns
+ * them but tells nobody. For kq-topic brokers -v.
+ */
+#ifndef KQ_APIVERSIONS_H
+#define KQ_APIVERSIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One API of a broker: its key and the range of versions it takes. */
+struct kq_api {
+	int16_t key;
+	int16_t min;
+	int16_t max;
+};
+
+/* The longest ApiVersions v0 request, client id included. */
+#define KQ_APIVERSIONS_REQ_MAX 512
+
+/*
+ * An ApiVersions v0 request, its int32 size first, into buf (at least
+ * KQ_APIVERSIONS_REQ_MAX bytes): its length. The client id is cut to fit.
+ */
+size_t kq_apiversions_request(char *buf, int32_t correlation_id,
+			      const char *client_id);
+
+/*
+ * Read an ApiVersions v0 response body (what follows its int32 size):
+ * 0 and the broker's error code in *err, its APIs in *apis (the
+ * caller's to free, sorted by key) and their number in *n; -1 when p is
+ * not that response to correlation_id, with why in reason.
+ */
+int kq_apiversions_parse(const unsigned char *p, size_t len,
+			 int32_t correlation_id, int16_t *err,
+			 struct kq_api **apis, int *n, char *reason,
+			 size_t rsize);
+
+/*
+ * Ask the broker on socket fd (connected, blocking or not) with one
+ * request, waiting at most timeout_ms for the whole answer: 0, or a
+ * sysexits status with why in reason (EX_TEMPFAIL timed out,
+ * EX_UNAVAILABLE the connection failed, EX_PROTOCOL a bad answer).
+ */
+int kq_apiversions_ask(int fd, int timeout_ms, struct kq_api **apis, int *n,
+		       char *reason, size_t rsize);
+
+/* Connect to host:port, then kq_apiversions_ask; the same statuses. */
+int kq_apiversions_get(const char *host, int port, int timeout_ms,
+		       struct kq_api **apis, int *n, char *reason,
+		       size_t rsize);
+
+/* The name of API key (Kafka's: "Produce", "Fetch"...), or NULL. */
+const char *kq_api_name(int key);
+
+#endif
