@@ -9,8 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sysexits.h>
 #include <unistd.h>
 
+#include "apiversions.h"
 #include "conf.h"
 #include "envelope.h"
 #include "kafka.h"
@@ -110,8 +113,9 @@ static const struct kq_command cmd = {
 	1,
 	"list describe reset delete|@group",
 	"0 ok, 1 a partition had no offset to shift, 64 usage,\n"
-	"69 broker unavailable or no such group or topic, or the group has\n"
-	"members (reset), 74 I/O error, 75 timed out, 130 SIGINT, 143 SIGTERM.",
+	"69 broker unavailable or no such group or topic, the group has\n"
+	"members (reset), or the broker lacks a request, 74 I/O error,\n"
+	"75 timed out, 130 SIGINT, 143 SIGTERM.",
 };
 
 struct opts {
@@ -139,6 +143,10 @@ struct run {
 	/* A request went unanswered: a late answer would be taken for the
 	 * next one's, so no more are sent. */
 	int timed_out;
+	/* The requests a broker takes (NULL: not known), and where. */
+	struct kq_api *apis;
+	int napis, asked;
+	char where[300];
 };
 
 static void
@@ -159,6 +167,54 @@ admin_options(struct run *r, rd_kafka_admin_op_t op)
 	rd_kafka_AdminOptions_set_request_timeout(ao, (int)r->c->timeout_ms,
 						  errstr, sizeof(errstr));
 	return ao;
+}
+
+/* Ask a broker of the metadata which requests it takes: need(). */
+static void
+ask_apis(struct run *r)
+{
+	const char *proto = kq_conf_prop(r->c, "security.protocol");
+	const struct rd_kafka_metadata *md;
+	char why[256];
+
+	r->asked = 1;
+	if (proto && strcasecmp(proto, "plaintext") != 0)
+		return;
+	if (rd_kafka_metadata(r->kk.rk, 0, NULL, &md, (int)r->c->timeout_ms))
+		return; /* the request itself will say why */
+	if (md->broker_cnt > 0) {
+		snprintf(r->where, sizeof(r->where), "%s:%d",
+			 md->brokers[0].host, md->brokers[0].port);
+		if (kq_apiversions_get(md->brokers[0].host, md->brokers[0].port,
+				       (int)r->c->timeout_ms, &r->apis,
+				       &r->napis, why, sizeof(why)) &&
+		    r->c->verbose)
+			kq_warn("cannot ask %s which requests it takes: %s",
+				r->where, why);
+	}
+	rd_kafka_metadata_destroy(md);
+}
+
+/*
+ * 0 when the broker takes request key (or cannot tell), else a one-line
+ * error and EX_UNAVAILABLE. librdkafka 2.0.2's admin calls that go
+ * through a group's coordinator free their state twice when the broker
+ * lacks the request, then hang in rd_kafka_destroy or abort; its mock
+ * cluster has no ListGroups, DescribeGroups, DeleteGroups nor
+ * OffsetDelete. So kq-group asks first, with ApiVersions (in plaintext
+ * only: with TLS or SASL it trusts the broker to be a Kafka, which has
+ * them all).
+ */
+static int
+need(struct run *r, int key, const char *how)
+{
+	if (!r->asked)
+		ask_apis(r);
+	if (!r->apis || kq_api_find(r->apis, r->napis, key))
+		return 0;
+	kq_warn("%s: the broker at %s does not support %s", how, r->where,
+		kq_api_name(key));
+	return EX_UNAVAILABLE;
 }
 
 /*
@@ -246,6 +302,8 @@ list_groups(struct run *r)
 	size_t n, nerr, i;
 	int status = 0;
 
+	if ((status = need(r, KQ_API_LIST_GROUPS, "list")))
+		return status;
 	ao = admin_options(r, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS);
 	rd_kafka_ListConsumerGroups(r->kk.rk, ao, r->q);
 	rd_kafka_AdminOptions_destroy(ao);
@@ -304,6 +362,8 @@ fetch_offsets(struct run *r, struct group *g)
 	size_t n;
 	int status = 0;
 
+	if ((status = need(r, KQ_API_OFFSET_FETCH, "describe")))
+		return status;
 	lo = rd_kafka_ListConsumerGroupOffsets_new(g->name, NULL);
 	ao = admin_options(r, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
 	rd_kafka_ListConsumerGroupOffsets(r->kk.rk, &lo, 1, ao, r->q);
@@ -620,6 +680,8 @@ describe_request(struct run *r, const char **groups, int n, const char *how,
 	size_t nd, i;
 	int busy;
 
+	if ((*status = need(r, KQ_API_DESCRIBE_GROUPS, how)))
+		return NULL;
 	for (;;) {
 		ao = admin_options(r, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
 		rd_kafka_DescribeConsumerGroups(r->kk.rk, groups, n, ao, r->q);
@@ -678,6 +740,8 @@ delete_groups(struct run *r)
 	size_t n, i;
 	int status = 0, k;
 
+	if ((status = need(r, KQ_API_DELETE_GROUPS, "delete")))
+		return status;
 	dg = kq_ecalloc(r->o->ngroups, sizeof(*dg));
 	for (k = 0; k < r->o->ngroups; k++)
 		dg[k] = rd_kafka_DeleteGroup_new(r->o->groups[k]);
@@ -800,6 +864,8 @@ committed_of(struct run *r, const char *group, const char *how,
 	size_t n;
 	int status = 0, i;
 
+	if ((status = need(r, KQ_API_OFFSET_FETCH, how)))
+		return status;
 	lo = rd_kafka_ListConsumerGroupOffsets_new(group, l);
 	ao = admin_options(r, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
 	rd_kafka_ListConsumerGroupOffsets(r->kk.rk, &lo, 1, ao, r->q);
@@ -954,6 +1020,8 @@ commit_plan(struct run *r, const char *group,
 	size_t n;
 	int status = 0;
 
+	if ((status = need(r, KQ_API_OFFSET_COMMIT, "reset")))
+		return status;
 	alter = rd_kafka_AlterConsumerGroupOffsets_new(group, plan);
 	ao = admin_options(r, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS);
 	rd_kafka_AlterConsumerGroupOffsets(r->kk.rk, &alter, 1, ao, r->q);
@@ -1070,6 +1138,8 @@ delete_offsets(struct run *r)
 		status = kq_worse_status(
 			status, add_topic(r, "delete", r->o->topics[i], l));
 	if (status || l->cnt == 0)
+		goto out;
+	if ((status = need(r, KQ_API_OFFSET_DELETE, "delete")))
 		goto out;
 	del = rd_kafka_DeleteConsumerGroupOffsets_new(group, l);
 	ao = admin_options(r, RD_KAFKA_ADMIN_OP_DELETECONSUMERGROUPOFFSETS);
@@ -1260,6 +1330,7 @@ main(int argc, char **argv)
 	rd_kafka_queue_destroy(r.q);
 	kq_kafka_close(&r.kk);
 	status = kq_worse_status(status, kq_writer_finish(&r.w));
+	free(r.apis);
 	free(o.groups);
 	free(o.topics);
 	kq_conf_free(&c);

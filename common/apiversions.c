@@ -136,6 +136,24 @@ kq_api_name(int key)
 	return names[key];
 }
 
+static int
+by_key(const void *a, const void *b)
+{
+	const struct kq_api *x = a, *y = b;
+
+	return (x->key > y->key) - (x->key < y->key);
+}
+
+const struct kq_api *
+kq_api_find(const struct kq_api *apis, int n, int key)
+{
+	struct kq_api k = {.key = (int16_t)key};
+
+	if (n <= 0 || key < INT16_MIN || key > INT16_MAX)
+		return NULL;
+	return bsearch(&k, apis, (size_t)n, sizeof(*apis), by_key);
+}
+
 static unsigned char *
 put16(unsigned char *p, int v)
 {
@@ -179,14 +197,6 @@ kq_apiversions_request(char *buf, int32_t correlation_id, const char *client_id)
 	p = put16(p, (int)idlen);
 	memcpy(p, client_id, idlen);
 	return 14 + idlen;
-}
-
-static int
-by_key(const void *a, const void *b)
-{
-	const struct kq_api *x = a, *y = b;
-
-	return (x->key > y->key) - (x->key < y->key);
 }
 
 int

@@ -16,6 +16,14 @@ struct kq_api {
 	int16_t max;
 };
 
+/* The keys of the requests kq-group needs. */
+#define KQ_API_OFFSET_COMMIT   8
+#define KQ_API_OFFSET_FETCH    9
+#define KQ_API_DESCRIBE_GROUPS 15
+#define KQ_API_LIST_GROUPS     16
+#define KQ_API_DELETE_GROUPS   42
+#define KQ_API_OFFSET_DELETE   47
+
 /* The longest ApiVersions v0 request, client id included. */
 #define KQ_APIVERSIONS_REQ_MAX 512
 
@@ -50,6 +58,9 @@ int kq_apiversions_ask(int fd, int timeout_ms, struct kq_api **apis, int *n,
 int kq_apiversions_get(const char *host, int port, int timeout_ms,
 		       struct kq_api **apis, int *n, char *reason,
 		       size_t rsize);
+
+/* The API of key among apis[0..n) (sorted by key), or NULL. */
+const struct kq_api *kq_api_find(const struct kq_api *apis, int n, int key);
 
 /* The name of API key (Kafka's: "Produce", "Fetch"...), or NULL. */
 const char *kq_api_name(int key);

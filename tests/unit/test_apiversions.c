@@ -163,6 +163,10 @@ answer_read_and_sorted(void **state)
 	assert_int_equal(apis[1].max, 12);
 	assert_int_equal(apis[2].key, 18);
 	assert_int_equal(apis[2].max, 3);
+	assert_ptr_equal(kq_api_find(apis, n, 18), &apis[2]);
+	assert_ptr_equal(kq_api_find(apis, n, 0), &apis[0]);
+	assert_null(kq_api_find(apis, n, 15));
+	assert_null(kq_api_find(apis, 0, 0));
 	free(apis);
 }
 
