@@ -1181,11 +1181,115 @@ altered(struct run *r, const char *topic, const rd_kafka_ConfigResource_t *now)
 	return cr;
 }
 
+/*
+ * Whether kq-topic can alter configs with IncrementalAlterConfigs, which
+ * changes only the configs given, all at once on the broker: when the
+ * connection is plaintext and a broker says it takes version 0 (then its
+ * address in where). Else alter reads, merges and writes the whole set.
+ */
+static int
+incremental(struct run *r, const struct rd_kafka_metadata_broker **where)
+{
+	const char *proto = kq_conf_prop(r->c, "security.protocol");
+	const struct rd_kafka_metadata_broker *b;
+	const struct kq_api *a;
+	struct kq_api *apis;
+	char why[256];
+	int n, yes;
+
+	if ((proto && strcasecmp(proto, "plaintext") != 0) ||
+	    r->md->broker_cnt < 1)
+		return 0;
+	b = &r->md->brokers[0];
+	if (kq_apiversions_get(b->host, b->port, (int)r->c->timeout_ms, &apis,
+			       &n, why, sizeof(why))) {
+		if (r->c->verbose)
+			kq_warn("alter: cannot ask %s:%d which requests it "
+				"takes: %s",
+				b->host, b->port, why);
+		return 0;
+	}
+	a = kq_api_find(apis, n, KQ_API_INCREMENTAL_ALTER_CONFIGS);
+	yes = a && a->min <= 0 && a->max >= 0;
+	free(apis);
+	*where = b;
+	return yes;
+}
+
+/* Whether ops[0..n) names config name (NAME=VALUE's NAME). */
+static int
+has_op(const struct kq_config_op *ops, int n, const char *name, size_t len)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strlen(ops[i].name) == len &&
+		    strncmp(ops[i].name, name, len) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * alter with IncrementalAlterConfigs: -c sets (the last of a name wins),
+ * --delete-config deletes unless -c sets it too, each topic at once.
+ */
+static int
+alter_incremental(struct run *r, const struct rd_kafka_metadata_broker *b,
+		  const rd_kafka_metadata_topic_t **v, int n)
+{
+	struct kq_config_op *ops;
+	char msg[512], why[256];
+	int16_t err;
+	int nops = 0, i, k, st, status = 0;
+
+	ops = kq_ecalloc(r->o->nconfigs + r->o->nunset + 1, sizeof(*ops));
+	for (k = r->o->nconfigs - 1; k >= 0; k--) {
+		char *eq = strchr(r->o->configs[k], '='), *name;
+		size_t len = (size_t)(eq - r->o->configs[k]);
+
+		if (has_op(ops, nops, r->o->configs[k], len))
+			continue;
+		name = kq_emalloc(len + 1);
+		memcpy(name, r->o->configs[k], len);
+		name[len] = 0;
+		ops[nops].name = name;
+		ops[nops++].value = eq + 1;
+	}
+	for (k = 0; k < r->o->nunset; k++)
+		if (!has_op(ops, nops, r->o->unset[k],
+			    strlen(r->o->unset[k]))) {
+			ops[nops].name = kq_estrdup(r->o->unset[k]);
+			ops[nops++].value = NULL;
+		}
+	for (i = 0; i < n && !kq_stop; i++) {
+		st = kq_incalter_topic(b->host, b->port, (int)r->c->timeout_ms,
+				       v[i]->topic, ops, nops, &err, msg,
+				       sizeof(msg), why, sizeof(why));
+		if (st) {
+			kq_warn("alter %s: %s:%d: %s", v[i]->topic, b->host,
+				b->port, why);
+			status = kq_worse_status(status, st);
+		} else if (err) {
+			kq_warn("alter %s: %s", v[i]->topic,
+				msg[0] ? msg
+				       : rd_kafka_err2str(
+						 (rd_kafka_resp_err_t)err));
+			status = kq_worse_status(
+				status, topic_status((rd_kafka_resp_err_t)err));
+		}
+	}
+	for (k = 0; k < nops; k++)
+		free((char *)ops[k].name);
+	free(ops);
+	return status;
+}
+
 /* alter: set and delete configs of each topic named, keeping the others. */
 static int
 alter_configs(struct run *r)
 {
 	const rd_kafka_metadata_topic_t **v;
+	const struct rd_kafka_metadata_broker *where = NULL;
 	const rd_kafka_ConfigResource_t *now, **res;
 	rd_kafka_ConfigResource_t **todo;
 	rd_kafka_event_t *ev, *done = NULL;
@@ -1206,6 +1310,11 @@ alter_configs(struct run *r)
 	}
 	if (n == 0)
 		goto out;
+	if (incremental(r, &where)) {
+		status = kq_worse_status(status,
+					 alter_incremental(r, where, v, n));
+		goto out;
+	}
 	if (!(ev = describe_configs(r, v, n))) {
 		kq_warn("alter: the broker at %s does not answer "
 			"DescribeConfigs (-v says why)",

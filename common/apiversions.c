@@ -4,6 +4,10 @@
  * the correlation id; then error_code, [api_key, min_version,
  * max_version]). v0 is neither flexible nor new: every broker since Kafka
  * 0.10 answers it, and one that wants a newer version still answers in v0.
+ * IncrementalAlterConfigs v0 (api key 44, Kafka 2.3 on) the same way:
+ * [resource_type, resource_name, [name, operation, value]], validate_only;
+ * its response: throttle_time_ms, [error_code, error_message,
+ * resource_type, resource_name].
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,9 +24,14 @@
 #include "apiversions.h"
 #include "die.h"
 
-#define API_VERSIONS 18
-/* No broker has a thousand APIs: a longer answer is not ApiVersions. */
-#define RESP_MAX    (4 + 2 + 4 + 1000 * 6)
+#define API_VERSIONS	  18
+#define INCREMENTAL_ALTER 44
+#define RESOURCE_TOPIC	  2
+#define OP_SET		  0
+#define OP_DELETE	  1
+/* No broker has a thousand APIs, and IncrementalAlterConfigs of one
+ * topic says little: a longer answer is not one of them. */
+#define RESP_MAX    (1 << 16)
 #define CORRELATION 0x6b71 /* "kq" */
 
 /*
@@ -305,44 +314,63 @@ move_all(int fd, int out, unsigned char *p, size_t len, int64_t deadline,
 	return 0;
 }
 
+/*
+ * Send request req (its size first) on fd and read the answer whole by
+ * the deadline: 0 and the body in *resp (the caller's to free), or a
+ * status with why in reason.
+ */
+static int
+call(int fd, int64_t deadline, const unsigned char *req, size_t len,
+     unsigned char **resp, size_t *rlen, char *reason, size_t rsize)
+{
+	unsigned char size[4];
+	int32_t n;
+	int st;
+
+	*resp = NULL;
+	if ((st = move_all(fd, 1, (unsigned char *)req, len, deadline, reason,
+			   rsize)) ||
+	    (st = move_all(fd, 0, size, 4, deadline, reason, rsize)))
+		return st;
+	n = get32(size);
+	if (n < 0 || n > RESP_MAX) {
+		snprintf(reason, rsize, "an answer of %d bytes", (int)n);
+		return EX_PROTOCOL;
+	}
+	*resp = kq_emalloc((size_t)n + 1);
+	*rlen = (size_t)n;
+	if ((st = move_all(fd, 0, *resp, (size_t)n, deadline, reason, rsize))) {
+		free(*resp);
+		*resp = NULL;
+	}
+	return st;
+}
+
 int
 kq_apiversions_ask(int fd, int timeout_ms, struct kq_api **apis, int *n,
 		   char *reason, size_t rsize)
 {
 	char req[KQ_APIVERSIONS_REQ_MAX];
-	unsigned char size[4], *resp;
-	int64_t deadline = now_ms() + timeout_ms;
-	int32_t len;
+	unsigned char *resp;
+	size_t len;
 	int16_t err = 0;
 	int st;
 
 	*apis = NULL;
 	*n = 0;
-	if ((st = move_all(
-		     fd, 1, (unsigned char *)req,
-		     kq_apiversions_request(req, CORRELATION, kq_progname()),
-		     deadline, reason, rsize)) ||
-	    (st = move_all(fd, 0, size, 4, deadline, reason, rsize)))
+	len = kq_apiversions_request(req, CORRELATION, kq_progname());
+	if ((st = call(fd, now_ms() + timeout_ms, (unsigned char *)req, len,
+		       &resp, &len, reason, rsize)))
 		return st;
-	len = get32(size);
-	if (len < 0 || len > RESP_MAX) {
-		snprintf(reason, rsize, "an answer of %d bytes", (int)len);
-		return EX_PROTOCOL;
-	}
-	resp = kq_emalloc((size_t)len + 1);
-	if ((st = move_all(fd, 0, resp, (size_t)len, deadline, reason,
-			   rsize)) == 0) {
-		if (kq_apiversions_parse(resp, (size_t)len, CORRELATION, &err,
-					 apis, n, reason, rsize) < 0) {
-			st = EX_PROTOCOL;
-		} else if (err) {
-			snprintf(reason, rsize, "ApiVersions error %d",
-				 (int)err);
-			free(*apis);
-			*apis = NULL;
-			*n = 0;
-			st = EX_PROTOCOL;
-		}
+	if (kq_apiversions_parse(resp, len, CORRELATION, &err, apis, n, reason,
+				 rsize) < 0) {
+		st = EX_PROTOCOL;
+	} else if (err) {
+		snprintf(reason, rsize, "ApiVersions error %d", (int)err);
+		free(*apis);
+		*apis = NULL;
+		*n = 0;
+		st = EX_PROTOCOL;
 	}
 	free(resp);
 	return st;
@@ -382,29 +410,211 @@ connect_one(const struct addrinfo *ai, int64_t deadline, int *st, char *reason,
 	return -1;
 }
 
+/* A connection to host:port by the deadline: the socket, or -1 and *st. */
+static int
+dial(const char *host, int port, int64_t deadline, int *st, char *reason,
+     size_t rsize)
+{
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res, *ai;
+	char service[16];
+	int fd = -1, r;
+
+	*st = EX_UNAVAILABLE;
+	snprintf(service, sizeof(service), "%d", port);
+	if ((r = getaddrinfo(host, service, &hints, &res)) != 0) {
+		snprintf(reason, rsize, "%s", gai_strerror(r));
+		return -1;
+	}
+	for (ai = res; ai && fd < 0; ai = ai->ai_next)
+		fd = connect_one(ai, deadline, st, reason, rsize);
+	freeaddrinfo(res);
+	return fd;
+}
+
 int
 kq_apiversions_get(const char *host, int port, int timeout_ms,
 		   struct kq_api **apis, int *n, char *reason, size_t rsize)
 {
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res, *ai;
 	int64_t deadline = now_ms() + timeout_ms;
-	char service[16];
-	int fd = -1, st = EX_UNAVAILABLE, r;
+	int fd, st, left;
 
 	*apis = NULL;
 	*n = 0;
-	snprintf(service, sizeof(service), "%d", port);
-	if ((r = getaddrinfo(host, service, &hints, &res)) != 0) {
-		snprintf(reason, rsize, "%s", gai_strerror(r));
-		return EX_UNAVAILABLE;
-	}
-	for (ai = res; ai && fd < 0; ai = ai->ai_next)
-		fd = connect_one(ai, deadline, &st, reason, rsize);
-	freeaddrinfo(res);
-	if (fd < 0)
+	if ((fd = dial(host, port, deadline, &st, reason, rsize)) < 0)
 		return st;
-	r = (int)(deadline - now_ms());
-	st = kq_apiversions_ask(fd, r > 0 ? r : 0, apis, n, reason, rsize);
+	left = (int)(deadline - now_ms());
+	st = kq_apiversions_ask(fd, left > 0 ? left : 0, apis, n, reason,
+				rsize);
 	close(fd);
+	return st;
+}
+
+/* A growing request. */
+struct req {
+	unsigned char *p;
+	size_t n, cap;
+};
+
+static void
+put(struct req *q, const void *v, size_t len)
+{
+	if (q->n + len > q->cap) {
+		q->cap = (q->n + len) * 2;
+		q->p = kq_erealloc(q->p, q->cap);
+	}
+	memcpy(q->p + q->n, v, len);
+	q->n += len;
+}
+
+static void
+put_i8(struct req *q, int v)
+{
+	unsigned char b = (unsigned char)v;
+
+	put(q, &b, 1);
+}
+
+static void
+put_i16(struct req *q, int v)
+{
+	unsigned char b[2];
+
+	put16(b, v);
+	put(q, b, 2);
+}
+
+static void
+put_i32(struct req *q, int32_t v)
+{
+	unsigned char b[4];
+
+	put32(b, v);
+	put(q, b, 4);
+}
+
+/* A string, cut to 32767 bytes; NULL is the null string. */
+static void
+put_str(struct req *q, const char *s)
+{
+	size_t len = s ? strlen(s) : 0;
+
+	if (len > INT16_MAX)
+		len = INT16_MAX;
+	put_i16(q, s ? (int)len : -1);
+	if (s)
+		put(q, s, len);
+}
+
+unsigned char *
+kq_incalter_request(int32_t correlation_id, const char *client_id,
+		    const char *topic, const struct kq_config_op *ops, int nops,
+		    size_t *len)
+{
+	struct req q = {NULL, 0, 0};
+	int i;
+
+	put_i32(&q, 0); /* the size, below */
+	put_i16(&q, INCREMENTAL_ALTER);
+	put_i16(&q, 0);
+	put_i32(&q, correlation_id);
+	put_str(&q, client_id);
+	put_i32(&q, 1);
+	put_i8(&q, RESOURCE_TOPIC);
+	put_str(&q, topic);
+	put_i32(&q, nops);
+	for (i = 0; i < nops; i++) {
+		put_str(&q, ops[i].name);
+		put_i8(&q, ops[i].value ? OP_SET : OP_DELETE);
+		put_str(&q, ops[i].value);
+	}
+	put_i8(&q, 0); /* validate_only */
+	put32(q.p, (int32_t)(q.n - 4));
+	*len = q.n;
+	return q.p;
+}
+
+/* A string at p[*at] of p[0..len) into buf; -1 when it overruns. */
+static int
+get_str(const unsigned char *p, size_t len, size_t *at, char *buf, size_t size)
+{
+	int n;
+
+	if (*at + 2 > len)
+		return -1;
+	n = get16(p + *at);
+	*at += 2;
+	if (n < 0) {
+		buf[0] = 0;
+		return n == -1 ? 0 : -1;
+	}
+	if (*at + (size_t)n > len)
+		return -1;
+	snprintf(buf, size, "%.*s", n, (const char *)p + *at);
+	*at += (size_t)n;
+	return 0;
+}
+
+int
+kq_incalter_parse(const unsigned char *p, size_t len, int32_t correlation_id,
+		  const char *topic, int16_t *err, char *msg, size_t msize,
+		  char *reason, size_t rsize)
+{
+	char name[256];
+	size_t at = 12;
+
+	if (len < 12 + 2 + 2 + 1 + 2) {
+		snprintf(reason, rsize, "a short answer (%zu bytes)", len);
+		return -1;
+	}
+	if (get32(p) != correlation_id) {
+		snprintf(reason, rsize,
+			 "the answer to another request (correlation id %d)",
+			 (int)get32(p));
+		return -1;
+	}
+	/* throttle_time_ms, then the one resource asked about. */
+	if (get32(p + 8) != 1) {
+		snprintf(reason, rsize, "%d resources for one",
+			 (int)get32(p + 8));
+		return -1;
+	}
+	*err = (int16_t)get16(p + at);
+	at += 2;
+	if (get_str(p, len, &at, msg, msize) < 0 || at + 1 > len ||
+	    p[at++] != RESOURCE_TOPIC ||
+	    get_str(p, len, &at, name, sizeof(name)) < 0) {
+		snprintf(reason, rsize, "a malformed answer");
+		return -1;
+	}
+	if (strcmp(name, topic) != 0) {
+		snprintf(reason, rsize, "the answer for another topic");
+		return -1;
+	}
+	return 0;
+}
+
+int
+kq_incalter_topic(const char *host, int port, int timeout_ms, const char *topic,
+		  const struct kq_config_op *ops, int nops, int16_t *err,
+		  char *msg, size_t msize, char *reason, size_t rsize)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	unsigned char *req, *resp;
+	size_t len;
+	int fd, st;
+
+	if ((fd = dial(host, port, deadline, &st, reason, rsize)) < 0)
+		return st;
+	req = kq_incalter_request(CORRELATION, kq_progname(), topic, ops, nops,
+				  &len);
+	st = call(fd, deadline, req, len, &resp, &len, reason, rsize);
+	free(req);
+	close(fd);
+	if (st)
+		return st;
+	if (kq_incalter_parse(resp, len, CORRELATION, topic, err, msg, msize,
+			      reason, rsize) < 0)
+		st = EX_PROTOCOL;
+	free(resp);
 	return st;
 }

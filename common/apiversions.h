@@ -1,7 +1,8 @@
 /*
- * The API versions a broker supports, asked with a raw ApiVersions v0
- * request on a plaintext connection of our own: librdkafka 2.0.2 learns
- * them but tells nobody. For kq-topic brokers -v.
+ * The requests librdkafka 2.0.2 cannot make, by hand on a plaintext
+ * connection of our own: ApiVersions v0 (librdkafka learns the versions a
+ * broker supports but tells nobody), for kq-topic brokers -v and
+ * kq-group's checks; IncrementalAlterConfigs v0, for kq-topic alter.
  */
 #ifndef KQ_APIVERSIONS_H
 #define KQ_APIVERSIONS_H
@@ -16,13 +17,14 @@ struct kq_api {
 	int16_t max;
 };
 
-/* The keys of the requests kq-group needs. */
-#define KQ_API_OFFSET_COMMIT   8
-#define KQ_API_OFFSET_FETCH    9
-#define KQ_API_DESCRIBE_GROUPS 15
-#define KQ_API_LIST_GROUPS     16
-#define KQ_API_DELETE_GROUPS   42
-#define KQ_API_OFFSET_DELETE   47
+/* The keys of the requests kq-group and kq-topic alter need. */
+#define KQ_API_OFFSET_COMMIT		 8
+#define KQ_API_OFFSET_FETCH		 9
+#define KQ_API_DESCRIBE_GROUPS		 15
+#define KQ_API_LIST_GROUPS		 16
+#define KQ_API_DELETE_GROUPS		 42
+#define KQ_API_OFFSET_DELETE		 47
+#define KQ_API_INCREMENTAL_ALTER_CONFIGS 44
 
 /* The longest ApiVersions v0 request, client id included. */
 #define KQ_APIVERSIONS_REQ_MAX 512
@@ -64,5 +66,40 @@ const struct kq_api *kq_api_find(const struct kq_api *apis, int n, int key);
 
 /* The name of API key (Kafka's: "Produce", "Fetch"...), or NULL. */
 const char *kq_api_name(int key);
+
+/* A change of IncrementalAlterConfigs: set name to value, or (NULL)
+ * put it back to its default. */
+struct kq_config_op {
+	const char *name;
+	const char *value;
+};
+
+/*
+ * An IncrementalAlterConfigs v0 request of topic's ops[0..nops), its
+ * int32 size first: the caller's to free, its length in *len.
+ */
+unsigned char *kq_incalter_request(int32_t correlation_id,
+				   const char *client_id, const char *topic,
+				   const struct kq_config_op *ops, int nops,
+				   size_t *len);
+
+/*
+ * Read its response (what follows the size): 0, the broker's error code
+ * for topic in *err and its message (or "") in msg; -1 when p is not that
+ * answer, with why in reason.
+ */
+int kq_incalter_parse(const unsigned char *p, size_t len,
+		      int32_t correlation_id, const char *topic, int16_t *err,
+		      char *msg, size_t msize, char *reason, size_t rsize);
+
+/*
+ * Apply ops to topic through the broker at host:port within timeout_ms,
+ * all or none: 0 (the broker's answer in *err and msg), or a status as
+ * kq_apiversions_ask's.
+ */
+int kq_incalter_topic(const char *host, int port, int timeout_ms,
+		      const char *topic, const struct kq_config_op *ops,
+		      int nops, int16_t *err, char *msg, size_t msize,
+		      char *reason, size_t rsize);
 
 #endif

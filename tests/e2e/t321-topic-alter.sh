@@ -1,6 +1,7 @@
 #!/bin/bash
 # kq-topic alter: sets and deletes configs and keeps the others set, as
-# kafka-python's DescribeConfigs then finds them.
+# kafka-python's DescribeConfigs then finds them; with IncrementalAlterConfigs
+# (kq-broker, Kafka) a config another client sets meanwhile is kept.
 . "$(dirname "$0")/lib.sh"
 no_mock "AlterConfigs"
 
@@ -43,5 +44,34 @@ test_expect_success 'an unknown config is refused (64) and nothing changes; a mi
 	grep -q "no topic .nosuch." err &&
 	expect_status 64 kq-topic alter al 2>err
 '
+
+# other.py TOPIC: another client sets cleanup.policy=compact on TOPIC
+# (kafka-python's AlterConfigs, so retention.ms=1000 is given again).
+cat >"$TMP/other.py" <<'PY'
+import os, sys
+from kafka.admin import KafkaAdminClient, ConfigResource, ConfigResourceType
+a = KafkaAdminClient(bootstrap_servers=os.environ["KQ_BROKERS"])
+r = a.alter_configs([ConfigResource(ConfigResourceType.TOPIC, sys.argv[1],
+    configs={"retention.ms": "1000", "cleanup.policy": "compact"})])
+assert r.resources[0][0] == 0, r
+PY
+
+# gdb stops kq-topic alter just before it writes (AlterConfigs, or
+# IncrementalAlterConfigs), and the other client changes a config there.
+if command -v gdb >/dev/null; then
+test_expect_success 'a config another client sets while alter runs is kept' '
+	kq-topic create race -c retention.ms=1000 &&
+	gdb -batch -nx -ex "set breakpoint pending on" \
+		-ex "break rd_kafka_AlterConfigs" -ex "break kq_incalter_topic" \
+		-ex run -ex "shell /usr/bin/python3 $TMP/other.py race" \
+		-ex continue --args "$(command -v kq-topic)" alter race \
+		-c segment.ms=5000 >gdb.out 2>&1 &&
+	grep -q "hit Breakpoint" gdb.out &&
+	grep -q "exited normally" gdb.out &&
+	/usr/bin/python3 "$TMP/set.py" race >got &&
+	printf "%s\n" cleanup.policy=compact retention.ms=1000 segment.ms=5000 >want &&
+	test_cmp want got
+'
+fi
 
 test_done

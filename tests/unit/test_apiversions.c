@@ -302,6 +302,79 @@ get_connects_over_tcp(void **state)
 }
 
 static void
+incalter_request_bytes(void **state)
+{
+	static const unsigned char want[] = {
+		0,   0,	  0,   49,  /* size */
+		0,   44,  0,   0,   /* IncrementalAlterConfigs v0 */
+		0,   0,	  0,   9,   /* correlation id */
+		0,   2,	  'k', 'q', /* client id */
+		0,   0,	  0,   1,   /* one resource */
+		2,   0,	  1,   't', /* a topic, "t" */
+		0,   0,	  0,   2,   /* two configs */
+		0,   12,  'r', 'e', 't',  'e',	'n', 't',
+		'i', 'o', 'n', '.', 'm',  's',	0, /* SET */
+		0,   1,	  '5',			   /* "5" */
+		0,   1,	  'x', 1,   0xff, 0xff,	   /* x: DELETE, null */
+		0,				   /* validate_only */
+	};
+	const struct kq_config_op ops[] = {{"retention.ms", "5"}, {"x", NULL}};
+	unsigned char *req;
+	size_t n;
+
+	(void)state;
+	req = kq_incalter_request(9, "kq", "t", ops, 2, &n);
+	assert_int_equal(n, sizeof(want));
+	assert_memory_equal(req, want, n);
+	free(req);
+}
+
+static void
+incalter_response(void **state)
+{
+	unsigned char ok[] = {
+		0, 0, 0,    9,	  0, 0, 0, 0, /* correlation id, throttle */
+		0, 0, 0,    1,		      /* one resource */
+		0, 0, 0xff, 0xff,	      /* no error, null message */
+		2, 0, 1,    't',
+	};
+	unsigned char bad[] = {
+		0, 0, 0,   9,	0,   0,	  0,
+		0, 0, 0,   0,	1,   0,	  40, /* INVALID_CONFIG */
+		0, 4, 'n', 'o', 'p', 'e',     /* its message */
+		2, 0, 1,   't',
+	};
+	char msg[64], why[128];
+	int16_t err = -1;
+
+	(void)state;
+	assert_int_equal(kq_incalter_parse(ok, sizeof(ok), 9, "t", &err, msg,
+					   sizeof(msg), why, sizeof(why)),
+			 0);
+	assert_int_equal(err, 0);
+	assert_string_equal(msg, "");
+	assert_int_equal(kq_incalter_parse(bad, sizeof(bad), 9, "t", &err, msg,
+					   sizeof(msg), why, sizeof(why)),
+			 0);
+	assert_int_equal(err, 40);
+	assert_string_equal(msg, "nope");
+	/* Another topic's answer, another request's, one cut short. */
+	assert_int_equal(kq_incalter_parse(bad, sizeof(bad), 9, "u", &err, msg,
+					   sizeof(msg), why, sizeof(why)),
+			 -1);
+	assert_int_equal(kq_incalter_parse(bad, sizeof(bad), 8, "t", &err, msg,
+					   sizeof(msg), why, sizeof(why)),
+			 -1);
+	assert_int_equal(kq_incalter_parse(bad, sizeof(bad) - 1, 9, "t", &err,
+					   msg, sizeof(msg), why, sizeof(why)),
+			 -1);
+	bad[15] = 40; /* a message longer than the answer */
+	assert_int_equal(kq_incalter_parse(bad, sizeof(bad), 9, "t", &err, msg,
+					   sizeof(msg), why, sizeof(why)),
+			 -1);
+}
+
+static void
 names_are_kafkas(void **state)
 {
 	(void)state;
@@ -326,6 +399,8 @@ main(void)
 		cmocka_unit_test(bad_answers_are_protocol_errors),
 		cmocka_unit_test(parse_checks_bounds),
 		cmocka_unit_test(get_connects_over_tcp),
+		cmocka_unit_test(incalter_request_bytes),
+		cmocka_unit_test(incalter_response),
 		cmocka_unit_test(names_are_kafkas),
 	};
 
