@@ -106,7 +106,13 @@ put_versions(struct kb_buf *out, int16_t err, int ver)
 	kb_put_array(out, (int32_t)NAPIS);
 	for (i = 0; i < NAPIS; i++) {
 		kb_put_i16(out, apis[i].key);
-		kb_put_i16(out, apis[i].min);
+		/*
+		 * Produce from v0, as Kafka 4 says too (KAFKA-18659), though
+		 * v0-2 are refused: librdkafka before 2.8 compresses with
+		 * gzip, snappy or lz4 only for a broker that lists Produce v0
+		 * (its issue 4956), and sends the highest version both know.
+		 */
+		kb_put_i16(out, apis[i].key == KB_PRODUCE ? 0 : apis[i].min);
 		kb_put_i16(out, apis[i].max);
 		kb_put_tags(out);
 	}
