@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compress.h"
 #include "datadir.h"
 #include "die.h"
 #include "errors.h"
@@ -377,6 +378,26 @@ list_has(const char *value, const char *word)
 }
 
 /*
+ * compression.type, and the level of its codec (Kafka's
+ * compression.CODEC.level): what the broker recompresses batches into.
+ */
+static void
+settle_zip(struct kb_topic *t)
+{
+	static const char *levels[] = {NULL, "compression.gzip.level", NULL,
+				       "compression.lz4.level",
+				       "compression.zstd.level"};
+	int i = kb_cfg_find("compression.type");
+
+	t->zip = kb_zip_by_name(t->set >> i & 1 ? t->val[i] : kb_cfgs[i].def);
+	if (t->zip < KB_ZIP_PRODUCER)
+		t->zip = KB_ZIP_PRODUCER; /* checked when set: not reached */
+	t->zip_level = t->zip > 0 && levels[t->zip]
+			       ? (int)cfg_long(t, kb_cfg_find(levels[t->zip]))
+			       : 0;
+}
+
+/*
  * t->conf from the broker's defaults and the configs t sets, and to the
  * partitions open. A topic whose cleanup.policy is not "delete" (Kafka:
  * compacted only) loses nothing to retention.
@@ -400,6 +421,7 @@ settle(const struct kb_topics *ts, struct kb_topic *t)
 	t->append_time =
 		(t->set >> i & 1) && !strcmp(t->val[i], "LogAppendTime");
 	t->min_insync = (int)cfg_long(t, kb_cfg_find("min.insync.replicas"));
+	settle_zip(t);
 	for (p = 0; t->parts && p < t->nparts; p++)
 		t->parts[p].conf = t->conf;
 }
