@@ -203,6 +203,22 @@ test_expect_success 'a compressed batch that does not decompress is refused, not
 '
 
 if [ "${KQ_TEST_BROKER:-}" != kafka ]; then
+	test_expect_success 'kq-broker -c compression.type: the default of the topics that set none' '
+		(
+			start_kq_broker -c compression.type=gzip &&
+			kq-topic create dz &&
+			kq-topic create -c compression.type=producer dp &&
+			test "$(kq-topic configs dz |
+				awk "\$2 == \"compression.type\" { print \$3 }")" = gzip &&
+			kcat_write dz -z none -K: <"$TMP/lines" &&
+			kcat_write dp -z none -K: <"$TMP/lines" &&
+			echo gzip >expect && codecs dz >got && test_cmp expect got &&
+			echo none >expect && codecs dp >got && test_cmp expect got &&
+			kcat_read dz -f "%k|%s\n" >got &&
+			sed "s/:/|/" "$TMP/lines" >expect && test_cmp expect got
+		)
+	'
+
 	test_expect_success 'a batch that decompresses past the bound is refused (INVALID_RECORD)' '
 		kq-topic create ct-bomb &&
 		/usr/bin/python3 "$TMP/batch.py" gzip 2 $((40 << 20)) >hex &&
