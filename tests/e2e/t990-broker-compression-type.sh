@@ -181,6 +181,36 @@ test_expect_success 'max.message.bytes holds the batch as recompressed' '
 	kcat_read ct-small-producer -f "%s\n" >got && test_cmp big got
 '
 
+# Kafka's Java client (when its jars are fetched: tests/kafka/kafka.sh):
+# it reads xerial's snappy framing and the LZ4 frames written here, and
+# its own batches, snappy framed so, are checked and kept.
+if sh "$KQ_KAFKA_SH" present; then
+	test_expect_success "Kafka's Java client reads every codec stored, and writes each" '
+		for c in gzip snappy lz4 zstd; do
+			test "$(codecs ct-$c)" = $c || exit 1
+			kafka_tool kafka-console-consumer \
+				--bootstrap-server "$KQ_BROKERS" --topic ct-$c \
+				--from-beginning --max-messages 500 \
+				--formatter-property print.key=true \
+				--formatter-property key.separator=: >got 2>err ||
+				{ cat err; exit 1; }
+			test_cmp "$TMP/lines" got || exit 1
+		done &&
+		kq-topic create ct-java &&
+		for c in snappy lz4 zstd gzip; do
+			kafka_tool kafka-console-producer \
+				--bootstrap-server "$KQ_BROKERS" --topic ct-java \
+				--compression-codec $c <"$TMP/lines" 2>err ||
+				{ cat err; exit 1; }
+		done &&
+		printf "snappy\nlz4\nzstd\ngzip\n" >expect &&
+		codecs ct-java >got && test_cmp expect got &&
+		kcat_read ct-java -f "%s\n" >got &&
+		cat "$TMP/lines" "$TMP/lines" "$TMP/lines" "$TMP/lines" >expect &&
+		test_cmp expect got
+	'
+fi
+
 test_expect_success 'message.timestamp.type=LogAppendTime: readers see the time of the append' '
 	kq-topic create -c compression.type=lz4 \
 		-c message.timestamp.type=LogAppendTime ct-append &&
