@@ -233,6 +233,22 @@ test_expect_success 'a compressed batch that does not decompress is refused, not
 '
 
 if [ "${KQ_TEST_BROKER:-}" != kafka ]; then
+	# Listed from v0 so that librdkafka compresses (KAFKA-18659), as
+	# Kafka 4 lists it; v0-2 themselves are refused.
+	test_expect_success 'Produce is listed from v0; v0 to v2 are refused UNSUPPORTED_VERSION' '
+		/usr/bin/python3 - "$KQ_BROKERS" <<-\PY
+		import os, sys
+		sys.path.insert(0, os.environ["WIRE"])
+		from kqwire import *
+		c = Conn(sys.argv[1])
+		err, v = api_versions(c)
+		expect("Produce versions", v.get(0), (0, 11))
+		for ver in (0, 1, 2):
+		    c.send(0, ver, s(None) + i16(1) + i32(1000) + i32(0))
+		    expect("Produce v%d" % ver, c.recv().i16(), UNSUPPORTED_VERSION)
+		PY
+	'
+
 	test_expect_success 'kq-broker -c compression.type: the default of the topics that set none' '
 		(
 			start_kq_broker -c compression.type=gzip &&
