@@ -21,6 +21,7 @@
 #include "hold.h"
 #include "jqrun.h"
 #include "kafka.h"
+#include "partset.h"
 #include "progress.h"
 #include "record.h"
 #include "sig.h"
@@ -130,23 +131,6 @@ enum stop {
 	STOP_ERROR,  /* s->status says why */
 };
 
-struct part {
-	int64_t start;	     /* where the read began; -1 unknown */
-	int64_t next;	     /* after the last message written; -1 none yet */
-	int64_t end;	     /* -e: stop here; -1 no end */
-	int64_t skip_before; /* @TIME the broker could not find; -1 none */
-	int assigned;
-	int done;
-};
-
-struct topic {
-	char *name;
-	rd_kafka_topic_t *rkt;	      /* the simple consumer's handle */
-	const rd_kafka_topic_t *seen; /* the handle messages carry */
-	struct part *parts;
-	int nparts;
-};
-
 /* Offsets to store once the reader has taken the output before them. */
 struct point {
 	rd_kafka_topic_partition_list_t *offsets;
@@ -182,14 +166,10 @@ struct sub {
 
 	/* The read. */
 	rd_kafka_queue_t *queue; /* without a group: the simple consumer's */
-	struct topic *topics;
-	int ntopics;
-	struct topic *last;
-	int nassigned, ndone;
+	struct kq_partset ps;
 	int assigned_once, rebalancing;
-	int ends_active; /* parts have ends (-e, or --until has passed) */
-	int own_reset;	 /* auto.offset.reset=error is ours to handle */
-	int use_poll;	 /* a partition restarted: no more batches */
+	int own_reset; /* auto.offset.reset=error is ours to handle */
+	int use_poll;  /* a partition restarted: no more batches */
 	rd_kafka_queue_t *fetchq; /* where messages wait: to watch its length */
 	size_t queued_min;	  /* queued.min.messages */
 	int full;		  /* the fetchers stopped: the queue is full */
@@ -224,7 +204,17 @@ sub_of(void *opaque)
 static void fail(struct sub *s, int status, const char *fmt, ...)
 	KQ_PRINTF(3, 4);
 
-/* Report and stop the read; the cleanup path runs as always. */
+/* Stop the read (what failed was said); the cleanup path runs. */
+static void
+halt(struct sub *s, int status)
+{
+	if (status && s->stop != STOP_ERROR) {
+		s->stop = STOP_ERROR;
+		s->status = status;
+	}
+}
+
+/* Report and stop the read. */
 static void
 fail(struct sub *s, int status, const char *fmt, ...)
 {
@@ -233,278 +223,7 @@ fail(struct sub *s, int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	kq_vwarn(fmt, ap);
 	va_end(ap);
-	if (s->stop != STOP_ERROR) {
-		s->stop = STOP_ERROR;
-		s->status = status;
-	}
-}
-
-/* --- topics and partitions ----------------------------------------------- */
-
-static struct topic *
-topic_named(struct sub *s, const char *name)
-{
-	int i;
-
-	for (i = 0; i < s->ntopics; i++)
-		if (strcmp(s->topics[i].name, name) == 0)
-			return &s->topics[i];
-	s->topics =
-		kq_erealloc(s->topics, (s->ntopics + 1) * sizeof(*s->topics));
-	memset(&s->topics[s->ntopics], 0, sizeof(*s->topics));
-	s->topics[s->ntopics].name = kq_estrdup(name);
-	s->last = NULL; /* the array moved */
-	return &s->topics[s->ntopics++];
-}
-
-static struct part *
-part_of(struct sub *s, const char *topic, int32_t partition)
-{
-	struct topic *t = topic_named(s, topic);
-
-	if (partition >= t->nparts) {
-		int i, n = partition + 1;
-
-		t->parts = kq_erealloc(t->parts, n * sizeof(*t->parts));
-		for (i = t->nparts; i < n; i++) {
-			memset(&t->parts[i], 0, sizeof(t->parts[i]));
-			t->parts[i].start = t->parts[i].next = -1;
-			t->parts[i].end = t->parts[i].skip_before = -1;
-		}
-		t->nparts = n;
-	}
-	return &t->parts[partition];
-}
-
-/* The partition a message belongs to; NULL if it is none of ours. */
-static struct part *
-find_part(struct sub *s, const rd_kafka_message_t *m)
-{
-	struct topic *t = s->last;
-	int i;
-
-	if (!t || t->seen != m->rkt) {
-		const char *name = rd_kafka_topic_name(m->rkt);
-
-		t = NULL;
-		for (i = 0; i < s->ntopics; i++)
-			if (strcmp(s->topics[i].name, name) == 0)
-				t = &s->topics[i];
-		if (!t)
-			return NULL;
-		t->seen = m->rkt;
-		s->last = t;
-	}
-	if (m->partition < 0 || m->partition >= t->nparts ||
-	    !t->parts[m->partition].assigned)
-		return NULL;
-	return &t->parts[m->partition];
-}
-
-static void
-mark_done(struct sub *s, struct part *p)
-{
-	if (!p->done) {
-		p->done = 1;
-		s->ndone++;
-	}
-}
-
-/* printf at buf + *n, never past size (less one for the NUL). */
-static void
-append(char *buf, size_t size, size_t *n, const char *fmt, ...)
-{
-	va_list ap;
-	int k;
-
-	if (*n + 1 >= size)
-		return;
-	va_start(ap, fmt);
-	k = vsnprintf(buf + *n, size - *n, fmt, ap);
-	va_end(ap);
-	if (k > 0)
-		*n = *n + (size_t)k < size - 1 ? *n + (size_t)k : size - 1;
-}
-
-/* "foo [0,1,2], bar [0]" for messages, cut short if long. */
-static const char *
-describe(const rd_kafka_topic_partition_list_t *l, char *buf, size_t size)
-{
-	size_t n = 0;
-	int i;
-
-	buf[0] = 0;
-	if (l->cnt == 0)
-		append(buf, size, &n, "nothing");
-	for (i = 0; i < l->cnt && n + 8 < size; i++) {
-		const rd_kafka_topic_partition_t *e = &l->elems[i];
-
-		if (i > 0 && strcmp(l->elems[i - 1].topic, e->topic) == 0) {
-			n--; /* the ']' */
-			append(buf, size - 4, &n, ",%d]", (int)e->partition);
-		} else {
-			append(buf, size - 4, &n, "%s%s [%d]", i ? ", " : "",
-			       e->topic, (int)e->partition);
-		}
-	}
-	if (i < l->cnt)
-		append(buf, size, &n, "...");
-	return buf;
-}
-
-/* --- where to start and where to stop ------------------------------------ */
-
-/* Where -o starts in a partition; a word when an offset is out of range. */
-static int64_t
-spec_start(struct sub *s, const rd_kafka_topic_partition_t *e, int64_t lo,
-	   int64_t hi, int64_t at)
-{
-	int64_t v = s->spec.value;
-
-	if (s->spec.kind != KQ_OFFSET_ABSOLUTE)
-		return kq_start_of(&s->spec, lo, hi, at);
-	switch (kq_range_of(v, lo, hi)) {
-	case KQ_RANGE_GONE:
-		kq_info(&s->c,
-			"%s [%d]: %lld messages are gone: offset %lld "
-			"is before the log start %lld; reading from "
-			"there",
-			e->topic, (int)e->partition, (long long)(lo - v),
-			(long long)v, (long long)lo);
-		break;
-	case KQ_RANGE_PAST:
-		kq_info(&s->c,
-			"%s [%d]: offset %lld is past the end %lld; "
-			"reading from the end",
-			e->topic, (int)e->partition, (long long)v,
-			(long long)hi);
-		break;
-	case KQ_RANGE_IN:
-		break;
-	}
-	return kq_start_of(&s->spec, lo, hi, at);
-}
-
-/*
- * Learn where each partition of parts begins and ends and set where the
- * read starts (.offset, when set_offsets; else the group's committed
- * offsets rule) and, with -e, where it stops. 0 or an exit status.
- */
-static int
-locate(struct sub *s, rd_kafka_topic_partition_list_t *parts, int set_offsets)
-{
-	rd_kafka_topic_partition_list_t *lo = NULL, *hi = NULL, *at = NULL;
-	rd_kafka_resp_err_t err;
-	int i, status = 0;
-	char buf[256];
-
-	if (parts->cnt == 0)
-		return 0;
-	lo = rd_kafka_topic_partition_list_copy(parts);
-	hi = rd_kafka_topic_partition_list_copy(parts);
-	err = kq_kafka_watermarks(&s->kk, lo, hi);
-	if (!err && set_offsets && s->spec.kind == KQ_OFFSET_TIME) {
-		at = rd_kafka_topic_partition_list_copy(parts);
-		err = kq_start_times(&s->kk, s->spec.value, at, lo, hi);
-	} else if (!err && !set_offsets) {
-		at = rd_kafka_topic_partition_list_copy(parts);
-		err = rd_kafka_committed(s->kk.rk, at, (int)s->c.timeout_ms);
-	}
-	if (err) {
-		fail(s, EX_UNAVAILABLE, "%s: cannot learn the offsets: %s",
-		     describe(parts, buf, sizeof(buf)), rd_kafka_err2str(err));
-		status = EX_UNAVAILABLE;
-		goto out;
-	}
-	for (i = 0; i < parts->cnt; i++) {
-		rd_kafka_topic_partition_t *e = &parts->elems[i];
-		struct part *p = part_of(s, e->topic, e->partition);
-		int64_t l = lo->elems[i].offset, h = hi->elems[i].offset;
-		int64_t start, c;
-
-		if (set_offsets) {
-			start = spec_start(s, e, l, h,
-					   at ? at->elems[i].offset : -1);
-			e->offset = start;
-			if (at && at->elems[i].offset == KQ_START_SCAN)
-				p->skip_before = s->spec.value;
-		} else {
-			c = at->elems[i].offset;
-			start = c >= 0 ? c : kq_start_reset(&s->c, l, h);
-			if (c >= 0 && c < l) {
-				/* librdkafka resets it, without a word. */
-				kq_info(&s->c,
-					"%s [%d]: %lld messages are gone: the "
-					"committed offset %lld is before the "
-					"log start %lld; reading from there",
-					e->topic, (int)e->partition,
-					(long long)(l - c), (long long)c,
-					(long long)l);
-				start = l;
-			}
-		}
-		p->start = start;
-		if (s->ends_active) {
-			p->end = h;
-			if (start >= h)
-				mark_done(s, p);
-		}
-	}
-out:
-	rd_kafka_topic_partition_list_destroy(lo);
-	rd_kafka_topic_partition_list_destroy(hi);
-	if (at)
-		rd_kafka_topic_partition_list_destroy(at);
-	return status;
-}
-
-/* The parts now in the read, as a list. */
-static rd_kafka_topic_partition_list_t *
-assigned_list(struct sub *s, int with_next)
-{
-	rd_kafka_topic_partition_list_t *l =
-		rd_kafka_topic_partition_list_new(s->nassigned + 1);
-	int i, k;
-
-	for (i = 0; i < s->ntopics; i++) {
-		struct topic *t = &s->topics[i];
-
-		for (k = 0; k < t->nparts; k++) {
-			if (!t->parts[k].assigned ||
-			    (with_next && t->parts[k].next < 0))
-				continue;
-			rd_kafka_topic_partition_list_add(l, t->name, k)
-				->offset = t->parts[k].next;
-		}
-	}
-	return l;
-}
-
-/* --until has passed: from now on every partition stops at its end. */
-static void
-activate_ends(struct sub *s)
-{
-	rd_kafka_topic_partition_list_t *l = assigned_list(s, 0), *lo;
-	rd_kafka_resp_err_t err;
-	int i;
-
-	s->ends_active = 1;
-	lo = rd_kafka_topic_partition_list_copy(l);
-	err = l->cnt ? kq_kafka_watermarks(&s->kk, lo, l) : 0;
-	for (i = 0; !err && i < l->cnt; i++) {
-		struct part *p =
-			part_of(s, l->elems[i].topic, l->elems[i].partition);
-		int64_t pos = p->next >= 0 ? p->next : p->start;
-
-		p->end = l->elems[i].offset;
-		if (pos >= p->end)
-			mark_done(s, p);
-	}
-	if (err)
-		fail(s, EX_UNAVAILABLE, "cannot learn the end offsets: %s",
-		     rd_kafka_err2str(err));
-	rd_kafka_topic_partition_list_destroy(lo);
-	rd_kafka_topic_partition_list_destroy(l);
+	halt(s, status);
 }
 
 /*
@@ -516,47 +235,14 @@ static void
 reset(struct sub *s, rd_kafka_message_t *m)
 {
 	const char *topic = rd_kafka_topic_name(m->rkt);
-	rd_kafka_topic_partition_list_t *lo =
-		rd_kafka_topic_partition_list_new(1);
-	rd_kafka_topic_partition_list_t *hi;
-	rd_kafka_resp_err_t err;
-	struct part *p = find_part(s, m);
-	enum kq_range range;
 	int64_t to;
+	int st;
 
-	rd_kafka_topic_partition_list_add(lo, topic, m->partition);
-	hi = rd_kafka_topic_partition_list_copy(lo);
-	err = kq_kafka_watermarks(&s->kk, lo, hi);
-	if (err) {
-		fail(s, EX_UNAVAILABLE, "%s [%d]: cannot learn the offsets: %s",
-		     topic, (int)m->partition, rd_kafka_err2str(err));
-		goto out;
-	}
-	range = m->offset < 0 ? KQ_RANGE_IN
-			      : kq_range_of(m->offset, lo->elems[0].offset,
-					    hi->elems[0].offset);
-	if (range == KQ_RANGE_GONE) {
-		to = lo->elems[0].offset;
-		kq_info(&s->c,
-			"%s [%d]: %lld messages are gone: offset %lld is "
-			"before the log start %lld; reading from there",
-			topic, (int)m->partition, (long long)(to - m->offset),
-			(long long)m->offset, (long long)to);
-	} else if (range == KQ_RANGE_PAST) {
-		to = hi->elems[0].offset;
-		kq_info(&s->c,
-			"%s [%d]: offset %lld is past the end %lld; reading "
-			"from the end",
-			topic, (int)m->partition, (long long)m->offset,
-			(long long)to);
-	} else {
-		/* In range after all (the log moved meanwhile): go on. */
-		to = m->offset >= 0 ? m->offset : lo->elems[0].offset;
-	}
-	if (p) {
-		p->start = to;
-		if (p->end >= 0 && to >= p->end)
-			mark_done(s, p);
+	st = kq_partset_restart(&s->ps, kq_partset_find(&s->ps, m), &s->kk,
+				&s->c, topic, m->partition, m->offset, &to);
+	if (st) {
+		halt(s, st);
+		return;
 	}
 	/*
 	 * The error stopped the partition (a seek cannot restart it), and
@@ -567,9 +253,6 @@ reset(struct sub *s, rd_kafka_message_t *m)
 	if (rd_kafka_consume_start_queue(m->rkt, m->partition, to, s->queue))
 		fail(s, EX_UNAVAILABLE, "%s [%d]: %s", topic, (int)m->partition,
 		     rd_kafka_err2str(rd_kafka_last_error()));
-out:
-	rd_kafka_topic_partition_list_destroy(lo);
-	rd_kafka_topic_partition_list_destroy(hi);
 }
 
 /* --- output -------------------------------------------------------------- */
@@ -716,7 +399,7 @@ snapshot(struct sub *s, int last)
 	if (s->exact || (n == KQ_TAKEN_MARKS && !last) ||
 	    (n > 0 && s->taken.marks[n - 1].bytes == s->put))
 		return;
-	l = assigned_list(s, 1);
+	l = kq_partset_list(&s->ps, 1);
 	if (l->cnt == 0) {
 		rd_kafka_topic_partition_list_destroy(l);
 		return;
@@ -742,7 +425,7 @@ store(struct sub *s, int64_t now, int64_t survive)
 	if (!s->group || s->closed)
 		return;
 	if (s->exact) {
-		l = assigned_list(s, 1);
+		l = kq_partset_list(&s->ps, 1);
 		if (l->cnt)
 			rd_kafka_offsets_store(s->kk.rk, l);
 		rd_kafka_topic_partition_list_destroy(l);
@@ -755,31 +438,6 @@ store(struct sub *s, int64_t now, int64_t survive)
 	rd_kafka_offsets_store(s->kk.rk, pt->offsets);
 	s->stored = pt->given;
 	drop_point(pt);
-}
-
-/* With ends (-e): ", 42% of the end offsets", else nothing. */
-static const char *
-done_part(const struct sub *s, char *buf, size_t size)
-{
-	int64_t total = 0, done = 0;
-	int i, k;
-
-	*buf = 0;
-	for (i = 0; i < s->ntopics; i++)
-		for (k = 0; k < s->topics[i].nparts; k++) {
-			const struct part *p = &s->topics[i].parts[k];
-
-			if (!p->assigned || p->end < 0 || p->start < 0)
-				continue;
-			total += p->end - p->start;
-			done += p->done ? p->end - p->start
-					: (p->next >= 0 ? p->next - p->start
-							: 0);
-		}
-	if (total > 0)
-		snprintf(buf, size, ", %d%% of the end offsets",
-			 (int)(done * 100 / total));
-	return buf;
 }
 
 static void
@@ -797,7 +455,7 @@ progress(struct sub *s, int64_t now)
 				? (double)s->count * 1000.0 /
 					  (double)(now - s->progress.t0)
 				: 0.0,
-			done_part(s, pct, sizeof(pct)));
+			kq_partset_percent(&s->ps, pct, sizeof(pct)));
 }
 
 /* Every TICK_MS: hand the output over, store offsets, show progress. */
@@ -908,32 +566,20 @@ store_last(struct sub *s)
 static void
 on_assign(struct sub *s, rd_kafka_topic_partition_list_t *parts)
 {
-	int i, set_offsets = 0;
-
-	for (i = 0; i < parts->cnt; i++) {
-		struct part *p = part_of(s, parts->elems[i].topic,
-					 parts->elems[i].partition);
-
-		if (!p->assigned)
-			s->nassigned++;
-		p->assigned = 1;
-		p->done = 0;
-		p->next = p->start = -1;
-		p->end = p->skip_before = -1;
-		parts->elems[i].offset = RD_KAFKA_OFFSET_INVALID;
-	}
 	/* -o moves the group once, on its first assignment. */
-	if (s->have_spec && s->spec.kind != KQ_OFFSET_STORED &&
-	    !s->assigned_once)
-		set_offsets = 1;
-	locate(s, parts, set_offsets);
+	int set_offsets = s->have_spec && s->spec.kind != KQ_OFFSET_STORED &&
+			  !s->assigned_once;
+
+	kq_partset_assign(&s->ps, parts);
+	/* Else the group's committed offsets rule. */
+	halt(s, kq_partset_locate(&s->ps, &s->kk, &s->c, parts,
+				  set_offsets ? &s->spec : NULL));
 }
 
 static void
 on_revoke(struct sub *s, const rd_kafka_topic_partition_list_t *parts)
 {
 	rd_kafka_resp_err_t err;
-	int i;
 
 	/* What the reader took of these partitions is theirs to keep. */
 	if (!s->closed) {
@@ -946,17 +592,7 @@ on_revoke(struct sub *s, const rd_kafka_topic_partition_list_t *parts)
 		kq_warn("commit: %s", rd_kafka_err2str(err));
 	kq_taken_forget(&s->taken);
 	kq_hold_drop(&s->hold, parts);
-	for (i = 0; i < parts->cnt; i++) {
-		struct part *p = part_of(s, parts->elems[i].topic,
-					 parts->elems[i].partition);
-
-		if (p->assigned) {
-			s->nassigned--;
-			if (p->done)
-				s->ndone--;
-		}
-		p->assigned = p->done = 0;
-	}
+	kq_partset_revoke(&s->ps, parts);
 }
 
 static void
@@ -980,7 +616,7 @@ rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 		s->rebalancing = 0;
 		if (s->c.verbose)
 			kq_warn("assigned %s",
-				describe(parts, buf, sizeof(buf)));
+				kq_parts_describe(parts, buf, sizeof(buf)));
 	} else {
 		on_revoke(s, parts);
 		if (coop) {
@@ -991,7 +627,7 @@ rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 		}
 		if (s->c.verbose)
 			kq_warn("revoked %s",
-				describe(parts, buf, sizeof(buf)));
+				kq_parts_describe(parts, buf, sizeof(buf)));
 	}
 	if (error) {
 		fail(s, EX_SOFTWARE, "rebalance: %s",
@@ -1110,17 +746,18 @@ start_simple(struct sub *s)
 		}
 	}
 	if (!s->stop)
-		locate(s, l, 1);
+		halt(s, kq_partset_locate(&s->ps, &s->kk, &s->c, l, &s->spec));
 	s->queue = rd_kafka_queue_new(s->kk.rk);
 	for (i = 0; i < l->cnt && !s->stop; i++) {
 		rd_kafka_topic_partition_t *e = &l->elems[i];
-		struct topic *t = topic_named(s, e->topic);
-		struct part *p = part_of(s, e->topic, e->partition);
+		struct kq_ptopic *t = kq_partset_topic(&s->ps, e->topic);
+		struct kq_part *p =
+			kq_partset_part(&s->ps, e->topic, e->partition);
 
 		if (p->assigned)
 			continue; /* named twice */
 		p->assigned = 1;
-		s->nassigned++;
+		s->ps.nassigned++;
 		if (p->done)
 			continue;
 		if (!t->rkt)
@@ -1140,13 +777,13 @@ start_simple(struct sub *s)
 static void
 on_error(struct sub *s, rd_kafka_message_t *m)
 {
-	struct part *p;
+	struct kq_part *p;
 
 	switch (m->err) {
 	case RD_KAFKA_RESP_ERR__PARTITION_EOF:
-		p = find_part(s, m);
+		p = kq_partset_find(&s->ps, m);
 		if (p && p->end >= 0 && m->offset >= p->end)
-			mark_done(s, p);
+			kq_partset_done(&s->ps, p);
 		break;
 	case RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET:
 		if (s->own_reset)
@@ -1209,7 +846,7 @@ outage(struct sub *s, int answered)
 static void
 handle(struct sub *s, rd_kafka_message_t *m)
 {
-	struct part *p;
+	struct kq_part *p;
 
 	if (s->kk.all_down_ms &&
 	    (!m->err || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF))
@@ -1218,11 +855,11 @@ handle(struct sub *s, rd_kafka_message_t *m)
 		on_error(s, m);
 		return;
 	}
-	p = find_part(s, m);
+	p = kq_partset_find(&s->ps, m);
 	if (!p || p->done)
 		return;
 	if (p->end >= 0 && m->offset >= p->end) {
-		mark_done(s, p);
+		kq_partset_done(&s->ps, p);
 		return;
 	}
 	if (p->skip_before >= 0) {
@@ -1233,7 +870,7 @@ handle(struct sub *s, rd_kafka_message_t *m)
 		p->skip_before = -1;
 	}
 	if (s->until >= 0 && rd_kafka_message_timestamp(m, NULL) >= s->until) {
-		mark_done(s, p);
+		kq_partset_done(&s->ps, p);
 		return;
 	}
 	if (emit(s, m))
@@ -1245,11 +882,11 @@ handle(struct sub *s, rd_kafka_message_t *m)
 	if (s->max >= 0 && (int64_t)s->count >= s->max)
 		s->stop = STOP_COUNT;
 	/* A wait for the reader may have served a rebalance. */
-	if (s->group && !(p = find_part(s, m)))
+	if (s->group && !(p = kq_partset_find(&s->ps, m)))
 		return;
 	p->next = m->offset + 1;
 	if (p->end >= 0 && p->next >= p->end)
-		mark_done(s, p);
+		kq_partset_done(&s->ps, p);
 	if (s->unbuffered)
 		flush(s);
 }
@@ -1257,13 +894,13 @@ handle(struct sub *s, rd_kafka_message_t *m)
 static void
 check_end(struct sub *s)
 {
-	if (s->stop || (!s->ends_active && s->until < 0))
+	if (s->stop || (!s->ps.ends && s->until < 0))
 		return;
 	if (!s->assigned_once || s->rebalancing)
 		return;
-	if (s->nassigned == 0 && !s->ends_active)
+	if (s->ps.nassigned == 0 && !s->ps.ends)
 		return;
-	if (s->ndone >= s->nassigned)
+	if (s->ps.ndone >= s->ps.nassigned)
 		s->stop = STOP_END;
 }
 
@@ -1322,7 +959,7 @@ wake_fetchers(struct sub *s)
 	if (!s->full || n >= s->queued_min / 2)
 		return;
 	s->full = 0;
-	l = assigned_list(s, 0);
+	l = kq_partset_list(&s->ps, 0);
 	for (i = 0; i < l->cnt; i++)
 		l->elems[i].offset = -1; /* the end: any answer will do */
 	if (l->cnt)
@@ -1349,8 +986,8 @@ idle(struct sub *s)
 		fail(s, EX_UNAVAILABLE, "%s", kq_kafka_reason(&s->kk));
 		return 0;
 	}
-	if (s->until >= 0 && !s->ends_active && kq_now_ms() >= s->until)
-		activate_ends(s);
+	if (s->until >= 0 && !s->ps.ends && kq_now_ms() >= s->until)
+		halt(s, kq_partset_end_now(&s->ps, &s->kk));
 	/* Waiting for the group to give us partitions is not idleness. */
 	if (!s->assigned_once || s->rebalancing)
 		s->last_msg = now;
@@ -1707,13 +1344,6 @@ consumer_conf(struct sub *s)
 static void
 cleanup(struct sub *s)
 {
-	int i;
-
-	for (i = 0; i < s->ntopics; i++) {
-		free(s->topics[i].name);
-		free(s->topics[i].parts);
-	}
-	free(s->topics);
 	free(s->topic_names);
 	free(s->partitions);
 	free(s->hdrs);
@@ -1736,7 +1366,7 @@ main(int argc, char **argv)
 	rd_kafka_resp_err_t err;
 	char qmin[32];
 	size_t qlen = sizeof(qmin);
-	int i, wstatus, status;
+	int wstatus, status;
 
 	s->max = s->until = s->idle_ms = -1;
 	s->spec.kind = KQ_OFFSET_END; /* as kafka-console-consumer */
@@ -1752,7 +1382,7 @@ main(int argc, char **argv)
 		   S_ISFIFO(st.st_mode);
 	kq_progress_init(&s->progress, 2, !s->c.quiet && isatty(2),
 			 kq_clock_ms(), 0, 500);
-	s->ends_active =
+	s->ps.ends =
 		s->exit_at_end || (s->until >= 0 && s->until <= kq_now_ms());
 	kq_writer_init(&s->out, 1, "stdout", OUT_BUF);
 	if (s->group) {
@@ -1797,9 +1427,7 @@ main(int argc, char **argv)
 		rd_kafka_queue_destroy(s->fetchq);
 	if (s->queue)
 		rd_kafka_queue_destroy(s->queue);
-	for (i = 0; i < s->ntopics; i++)
-		if (s->topics[i].rkt)
-			rd_kafka_topic_destroy(s->topics[i].rkt);
+	kq_partset_free(&s->ps);
 	kq_kafka_close(&s->kk);
 
 	switch (s->stop) {
