@@ -22,6 +22,7 @@
 #include "jqrun.h"
 #include "kafka.h"
 #include "partset.h"
+#include "print.h"
 #include "progress.h"
 #include "record.h"
 #include "sig.h"
@@ -119,8 +120,6 @@ static const struct kq_command cmd = {
 #define HOLD_MS	       1000 /* a wait for the reader this long pauses */
 #define NOTICE_MS      3000 /* and this long is worth a word */
 
-enum mode { MODE_VALUE, MODE_KEY, MODE_FORMAT, MODE_JSON, MODE_JQ };
-
 enum stop {
 	GOING,
 	STOP_COUNT,  /* -c reached */
@@ -152,16 +151,8 @@ struct sub {
 	int64_t max;
 	int exit_at_end;
 	int64_t until, idle_ms;
-	struct kq_delim delim, kdelim;
 	int have_delim;
-	enum mode mode;
-	struct kq_format fmt;
-	int json_values;
-	struct kq_envenc enc;
-	struct kq_jq jq;
-	int raw, keep_going, show_null, unbuffered, fast;
-	/* The console consumer's --property forms: a format, null.literal. */
-	char *console_fmt, *null_literal;
+	int unbuffered, fast;
 	int down_said; /* "no broker answers" was said */
 
 	/* The read. */
@@ -180,7 +171,7 @@ struct sub {
 
 	/* Output. */
 	struct kq_writer out;
-	uint64_t put;	       /* bytes given to out */
+	struct kq_print pr;    /* the form, and the bytes given to out */
 	int closed;	       /* out is finished: what it took is stored */
 	struct kq_taken taken; /* with -g: what the reader took */
 	int exact;	       /* one message at a time to the reader */
@@ -189,8 +180,6 @@ struct sub {
 	int waiting;	       /* in a wait for the reader: no flush, no poll */
 	struct kq_hold hold;   /* a long wait keeps the group */
 	int64_t noticed;       /* the wait that was worth a word */
-	struct kq_header *hdrs;
-	size_t hcap;
 	int64_t next_tick;
 	struct kq_progress progress;
 };
@@ -257,13 +246,6 @@ reset(struct sub *s, rd_kafka_message_t *m)
 
 /* --- output -------------------------------------------------------------- */
 
-static inline void
-put(struct sub *s, const void *p, size_t n)
-{
-	kq_writer_put(&s->out, p, n);
-	s->put += n;
-}
-
 /* Not inside a wait for the reader: that is a write of the buffer. */
 static void
 flush(struct sub *s)
@@ -272,96 +254,28 @@ flush(struct sub *s)
 		kq_writer_flush(&s->out);
 }
 
-static void
-put_nullable(struct sub *s, const void *p, size_t n)
-{
-	if (p)
-		put(s, p, n);
-	else if (s->show_null)
-		put(s, "NULL", 4);
-}
-
-/* A value --jq cannot take: fatal, or skipped with --keep-going. */
-static int
-bad_value(struct sub *s, rd_kafka_message_t *m)
-{
-	const char *what = s->jq.bad_input ? "not JSON" : "jq";
-
-	if (s->keep_going)
-		kq_info(&s->c, "%s [%d] at offset %lld: %s: %s; skipped",
-			rd_kafka_topic_name(m->rkt), (int)m->partition,
-			(long long)m->offset, what, s->jq.err);
-	else
-		fail(s, EX_DATAERR, "%s [%d] at offset %lld: %s: %s",
-		     rd_kafka_topic_name(m->rkt), (int)m->partition,
-		     (long long)m->offset, what, s->jq.err);
-	return s->keep_going ? 0 : -1;
-}
-
-/* A result of --jq, and the delimiter. */
-static int
-put_result(void *arg, const char *p, size_t n)
-{
-	struct sub *s = arg;
-
-	put(s, p, n);
-	put(s, s->delim.s, s->delim.len);
-	return 0;
-}
-
 /*
- * --jq: the filter's results for one value. 0, or -1 to stop: the value
- * is then neither counted nor committed (after halt too, as jq stops).
+ * One message out, in the chosen form. 0, or -1 to stop: the value is
+ * then neither counted nor committed (after a jq halt too, as jq stops).
  */
-static int
-run_jq(struct sub *s, rd_kafka_message_t *m)
-{
-	int rc = kq_jq_run(&s->jq, m->payload, m->len, put_result, s);
-
-	if (rc == KQ_JQ_HALT) {
-		flush(s);
-		if (s->jq.halt_msg)
-			fputs(s->jq.halt_msg, stderr);
-		if (s->stop != STOP_ERROR) {
-			s->stop = STOP_ERROR;
-			s->status = s->jq.halt_status;
-		}
-		return -1;
-	}
-	return rc ? bad_value(s, m) : 0;
-}
-
-/* One message out, in the chosen form. 0, or -1 when it could not be. */
 static int
 emit(struct sub *s, rd_kafka_message_t *m)
 {
-	struct kq_envelope e;
+	int rc = kq_print_message(&s->pr, &s->c, m);
 
-	switch (s->mode) {
-	case MODE_VALUE:
-		put_nullable(s, m->payload, m->len);
-		put(s, s->delim.s, s->delim.len);
-		break;
-	case MODE_KEY:
-		put_nullable(s, m->key, m->key_len);
-		put(s, s->kdelim.s, s->kdelim.len);
-		put_nullable(s, m->payload, m->len);
-		put(s, s->delim.s, s->delim.len);
-		break;
-	case MODE_FORMAT:
-		kq_kafka_envelope(m, &e, s->fmt.uses_headers ? &s->hdrs : NULL,
-				  &s->hcap);
-		s->put += kq_format_write(&s->fmt, &s->out, &e);
-		break;
-	case MODE_JSON:
-		kq_kafka_envelope(m, &e, &s->hdrs, &s->hcap);
-		s->put += kq_envelope_write(&s->enc, &s->out, &e);
-		put(s, s->delim.s, s->delim.len);
-		break;
-	case MODE_JQ:
-		return run_jq(s, m);
+	if (rc == KQ_JQ_HALT) {
+		flush(s);
+		if (s->pr.jq.halt_msg)
+			fputs(s->pr.jq.halt_msg, stderr);
+		/* halt's status may be 0: it still ends the read. */
+		if (s->stop != STOP_ERROR) {
+			s->stop = STOP_ERROR;
+			s->status = s->pr.jq.halt_status;
+		}
+	} else if (rc) {
+		halt(s, EX_DATAERR);
 	}
-	return 0;
+	return rc ? -1 : 0;
 }
 
 /* --- what the reader has taken ------------------------------------------- */
@@ -397,7 +311,7 @@ snapshot(struct sub *s, int last)
 	int n = s->taken.nmarks;
 
 	if (s->exact || (n == KQ_TAKEN_MARKS && !last) ||
-	    (n > 0 && s->taken.marks[n - 1].bytes == s->put))
+	    (n > 0 && s->taken.marks[n - 1].bytes == s->pr.put))
 		return;
 	l = kq_partset_list(&s->ps, 1);
 	if (l->cnt == 0) {
@@ -407,7 +321,7 @@ snapshot(struct sub *s, int last)
 	pt = kq_emalloc(sizeof(*pt));
 	pt->offsets = l;
 	pt->given = s->given;
-	if (kq_taken_mark(&s->taken, s->put, pt, last))
+	if (kq_taken_mark(&s->taken, s->pr.put, pt, last))
 		drop_point(pt);
 }
 
@@ -450,7 +364,7 @@ progress(struct sub *s, int64_t now)
 			&s->progress,
 			"\r%s: %llu messages, %.1f MB, %.0f/s%s\033[K",
 			kq_progname(), (unsigned long long)s->count,
-			(double)s->put / 1e6,
+			(double)s->pr.put / 1e6,
 			now > s->progress.t0
 				? (double)s->count * 1000.0 /
 					  (double)(now - s->progress.t0)
@@ -491,7 +405,7 @@ waiting(void *arg)
 		kq_info(&s->c,
 			"stdout: waiting for the reader to take %llu more "
 			"bytes; %llu message%s not committed until it does",
-			(unsigned long long)(s->put -
+			(unsigned long long)(s->pr.put -
 					     kq_taken_bytes(&s->taken)),
 			(unsigned long long)(s->given - s->stored),
 			s->given - s->stored == 1 ? " is" : "s are");
@@ -1076,63 +990,11 @@ until_time(struct sub *s, const char *a)
 	return o.value;
 }
 
-/* A console tool's boolean property: true or false. */
-static int
-console_bool(struct sub *s, const char *name, char *v)
-{
-	int yes = strcmp(v, "true") == 0;
-
-	if (!yes && strcmp(v, "false") != 0)
-		kq_usage(&s->c, "--property %s: true or false, not '%s'", name,
-			 v);
-	free(v);
-	return yes;
-}
-
-/*
- * kafka-console-consumer's --property print.key=true and the rest of its
- * formatter's properties, as the -f format that prints the same (NULL
- * when none is given). Nulls show as null.literal, "null" by default.
- */
-static char *
-console_format(struct sub *s)
-{
-	static const char *const names[] = {
-		"print.timestamp", "print.partition", "print.offset",
-		"print.headers",   "print.key",	      "print.value"};
-	struct kq_console_fmt p = {0, 0, 0, 0, 0, 1, NULL, NULL};
-	int *flag[] = {&p.timestamp, &p.partition, &p.offset,
-		       &p.headers,   &p.key,	   &p.value};
-	char *v, *ksep, *lsep, *f;
-	int i, any = 0;
-
-	for (i = 0; i < 6; i++)
-		if ((v = kq_conf_take(&s->c, names[i]))) {
-			*flag[i] = console_bool(s, names[i], v);
-			any = 1;
-		}
-	ksep = kq_conf_take(&s->c, "key.separator");
-	lsep = kq_conf_take(&s->c, "line.separator");
-	s->null_literal = kq_conf_take(&s->c, "null.literal");
-	if (!any && !ksep && !lsep && !s->null_literal)
-		return NULL;
-	p.key_sep = ksep;
-	p.line_sep = lsep;
-	f = kq_format_console(&p);
-	free(ksep);
-	free(lsep);
-	if (!s->null_literal)
-		s->null_literal = kq_estrdup("null");
-	s->show_null = 1;
-	return f;
-}
-
 static void
 parse_options(struct sub *s, int argc, char **argv)
 {
-	const char *format = NULL, *filter = NULL;
-	int key, json = 0, k_given = 0;
-	char err[256];
+	const char *format = NULL, *filter = NULL, *console;
+	int key, json = 0, k_given = 0, json_values = 0, raw = 0;
 
 	while ((key = kq_getopt(&s->c, argc, argv)) != -1) {
 		const char *a = s->c.arg;
@@ -1186,15 +1048,15 @@ parse_options(struct sub *s, int argc, char **argv)
 			s->idle_ms = kq_eduration("--idle-timeout", a);
 			break;
 		case 'D':
-			s->delim = kq_edelim("-D", a);
+			s->pr.delim = kq_edelim("-D", a);
 			s->have_delim = 1;
 			break;
 		case '0':
-			s->delim = kq_edelim("-0", "\\0");
+			s->pr.delim = kq_edelim("-0", "\\0");
 			s->have_delim = 1;
 			break;
 		case 'K':
-			s->kdelim = kq_edelim("-K", a);
+			s->pr.kdelim = kq_edelim("-K", a);
 			k_given = 1;
 			break;
 		case 'f':
@@ -1204,19 +1066,19 @@ parse_options(struct sub *s, int argc, char **argv)
 			json = 1;
 			break;
 		case OPT_JSON_VALUES:
-			s->json_values = 1;
+			json_values = 1;
 			break;
 		case OPT_JQ:
 			filter = a;
 			break;
 		case 'r':
-			s->raw = 1;
+			raw = 1;
 			break;
 		case OPT_KEEP_GOING:
-			s->keep_going = 1;
+			s->pr.keep_going = 1;
 			break;
 		case 'Z':
-			s->show_null = 1;
+			s->pr.show_null = 1;
 			break;
 		case 'u':
 			s->unbuffered = 1;
@@ -1230,28 +1092,28 @@ parse_options(struct sub *s, int argc, char **argv)
 	}
 	if (optind < argc)
 		kq_usage(&s->c, "unexpected argument '%s'", argv[optind]);
-	if ((s->console_fmt = console_format(s))) {
+	if ((console = kq_print_console(&s->pr, &s->c))) {
 		if (format)
 			kq_usage(&s->c, "--property print.* and -f each choose "
 					"the output; give one");
-		format = s->console_fmt;
+		format = console;
 	}
 	if (s->ntopic_names == 0)
 		kq_usage(&s->c, "no topic: give one with -t");
 	if (!s->have_delim)
-		s->delim = kq_edelim("-D", "\\n");
+		s->pr.delim = kq_edelim("-D", "\\n");
 	if (json + !!format + k_given + !!filter > 1)
 		kq_usage(&s->c, "-J, -f, -K and --jq each choose the output; "
 				"give one");
 	if (format && s->have_delim)
 		kq_usage(&s->c, "-f writes its own delimiters: put them in "
 				"the format");
-	if (s->json_values && !json)
+	if (json_values && !json)
 		kq_usage(&s->c, "--json-values goes with -J");
-	if ((s->raw || s->keep_going) && !filter)
+	if ((raw || s->pr.keep_going) && !filter)
 		kq_usage(&s->c, "%s goes with --jq",
-			 s->raw ? "-r" : "--keep-going");
-	if (s->show_null && (json || filter))
+			 raw ? "-r" : "--keep-going");
+	if (s->pr.show_null && (json || filter))
 		kq_usage(&s->c, "-Z has no use with %s: nulls are null in JSON",
 			 json ? "-J" : "--jq");
 	if (s->group) {
@@ -1270,27 +1132,7 @@ parse_options(struct sub *s, int argc, char **argv)
 					 s->topic_names[i]);
 	}
 
-	s->mode = MODE_VALUE;
-	if (k_given)
-		s->mode = MODE_KEY;
-	if (format) {
-		if (kq_format_parse(&s->fmt, format, err, sizeof(err)))
-			kq_usage(&s->c, "-f: %s", err);
-		if (s->show_null)
-			kq_format_null(&s->fmt, s->null_literal
-							? s->null_literal
-							: "NULL");
-		s->mode = MODE_FORMAT;
-	}
-	if (json) {
-		kq_envenc_init(&s->enc, s->json_values);
-		s->mode = MODE_JSON;
-	}
-	if (filter) {
-		if (kq_jq_compile(&s->jq, filter, s->raw))
-			kq_usage(&s->c, "--jq: %s", s->jq.err);
-		s->mode = MODE_JQ;
-	}
+	kq_print_choose(&s->pr, &s->c, format, json, json_values, filter, raw);
 }
 
 static rd_kafka_conf_t *
@@ -1346,14 +1188,7 @@ cleanup(struct sub *s)
 {
 	free(s->topic_names);
 	free(s->partitions);
-	free(s->hdrs);
-	if (s->mode == MODE_FORMAT)
-		kq_format_free(&s->fmt);
-	if (s->mode == MODE_JSON)
-		kq_envenc_free(&s->enc);
-	kq_jq_free(&s->jq);
-	free(s->console_fmt);
-	free(s->null_literal);
+	kq_print_free(&s->pr);
 	kq_conf_free(&s->c);
 }
 
@@ -1385,6 +1220,7 @@ main(int argc, char **argv)
 	s->ps.ends =
 		s->exit_at_end || (s->until >= 0 && s->until <= kq_now_ms());
 	kq_writer_init(&s->out, 1, "stdout", OUT_BUF);
+	s->pr.out = &s->out;
 	if (s->group) {
 		kq_taken_init(&s->taken, 1, s->exact);
 		s->taken.idle = waiting;
