@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "consume.h"
 #include "envelope.h"
 #include "format.h"
 #include "hold.h"
@@ -159,11 +160,9 @@ struct sub {
 	rd_kafka_queue_t *queue; /* without a group: the simple consumer's */
 	struct kq_partset ps;
 	int assigned_once, rebalancing;
-	int own_reset; /* auto.offset.reset=error is ours to handle */
-	int use_poll;  /* a partition restarted: no more batches */
-	rd_kafka_queue_t *fetchq; /* where messages wait: to watch its length */
-	size_t queued_min;	  /* queued.min.messages */
-	int full;		  /* the fetchers stopped: the queue is full */
+	int own_reset;	     /* auto.offset.reset=error is ours to handle */
+	int use_poll;	     /* a partition restarted: no more batches */
+	struct kq_wake wake; /* the queue messages wait in, watched */
 	uint64_t count;
 	int64_t last_msg;
 	enum stop stop;
@@ -514,69 +513,25 @@ rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	     rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
 	struct sub *s = sub_of(opaque);
-	int coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
-	rd_kafka_error_t *error = NULL;
-	rd_kafka_resp_err_t aerr = 0;
+	int assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS, dropped;
+	const char *why;
 	char buf[512];
 
-	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+	if (assign)
 		on_assign(s, parts);
-		if (coop)
-			error = rd_kafka_incremental_assign(rk, parts);
-		else
-			aerr = rd_kafka_assign(rk, parts);
+	else
+		on_revoke(s, parts);
+	why = kq_consume_rebalance(rk, &s->c, err, parts, &dropped, buf,
+				   sizeof(buf));
+	if (assign) {
 		kq_hold_assigned(&s->hold, parts);
 		s->assigned_once = 1;
 		s->rebalancing = 0;
-		if (s->c.verbose)
-			kq_warn("assigned %s",
-				kq_parts_describe(parts, buf, sizeof(buf)));
-	} else {
-		on_revoke(s, parts);
-		if (coop) {
-			error = rd_kafka_incremental_unassign(rk, parts);
-		} else {
-			aerr = rd_kafka_assign(rk, NULL);
-			s->rebalancing = 1;
-		}
-		if (s->c.verbose)
-			kq_warn("revoked %s",
-				kq_parts_describe(parts, buf, sizeof(buf)));
+	} else if (dropped) {
+		s->rebalancing = 1;
 	}
-	if (error) {
-		fail(s, EX_SOFTWARE, "rebalance: %s",
-		     rd_kafka_error_string(error));
-		rd_kafka_error_destroy(error);
-	} else if (aerr) {
-		fail(s, EX_SOFTWARE, "rebalance: %s", rd_kafka_err2str(aerr));
-	}
-}
-
-static void
-commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
-	  rd_kafka_topic_partition_list_t *offsets, void *opaque)
-{
-	struct sub *s = sub_of(opaque);
-	char buf[512];
-	size_t n = 0;
-	int i;
-
-	(void)rk;
-	if (!s->c.verbose || err == RD_KAFKA_RESP_ERR__NO_OFFSET)
-		return;
-	if (err) {
-		kq_warn("commit: %s", rd_kafka_err2str(err));
-		return;
-	}
-	for (i = 0; offsets && i < offsets->cnt && n + 64 < sizeof(buf); i++)
-		if (offsets->elems[i].offset >= 0)
-			n += snprintf(buf + n, sizeof(buf) - n,
-				      "%s%s [%d] at %lld", n ? ", " : "",
-				      offsets->elems[i].topic,
-				      (int)offsets->elems[i].partition,
-				      (long long)offsets->elems[i].offset);
-	if (n)
-		kq_warn("committed %s", buf);
+	if (why)
+		fail(s, EX_SOFTWARE, "rebalance: %s", why);
 }
 
 /* --- the read ------------------------------------------------------------- */
@@ -707,32 +662,8 @@ on_error(struct sub *s, rd_kafka_message_t *m)
 			     rd_kafka_topic_name(m->rkt), (int)m->partition,
 			     rd_kafka_message_errstr(m));
 		break;
-	case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
-	case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
-	case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
-	case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
-	case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
-		fail(s, EX_UNAVAILABLE, "%s: %s",
-		     m->rkt ? rd_kafka_topic_name(m->rkt) : "group",
-		     rd_kafka_message_errstr(m));
-		break;
-	case RD_KAFKA_RESP_ERR__BAD_MSG:
-	case RD_KAFKA_RESP_ERR_INVALID_MSG:
-		/*
-		 * Our CRC check (check.crcs) failed, or the broker's
-		 * (CORRUPT_MESSAGE). Retried, it fails forever: a value
-		 * never to be printed.
-		 */
-		fail(s, EX_DATAERR,
-		     "%s [%d] at offset %lld: corrupt message "
-		     "(CRC check failed): %s",
-		     m->rkt ? rd_kafka_topic_name(m->rkt) : "?",
-		     (int)m->partition, (long long)m->offset,
-		     rd_kafka_message_errstr(m));
-		break;
 	default:
-		if (s->c.verbose)
-			kq_warn("%s", rd_kafka_message_errstr(m));
+		halt(s, kq_consume_error(&s->c, m));
 	}
 }
 
@@ -850,37 +781,6 @@ fetch(struct sub *s, rd_kafka_message_t **msgs, int timeout)
 	return n;
 }
 
-/*
- * librdkafka 2.0 stops fetching while the queue holds queued.min.messages
- * and only looks again when its broker thread wakes, up to a second later:
- * a reader slower than the fetch (-J, --jq, a slow pipe) would stall each
- * time the queue fills. A ListOffsets request wakes every broker thread we
- * fetch from; it is sent once the queue is half drained, at most once a
- * fill (every queued.min.messages messages).
- */
-static void
-wake_fetchers(struct sub *s)
-{
-	size_t n = rd_kafka_queue_length(s->fetchq);
-	rd_kafka_topic_partition_list_t *l;
-	int i;
-
-	/* Sampled after a batch was taken out. */
-	if (n + BATCH >= s->queued_min) {
-		s->full = 1;
-		return;
-	}
-	if (!s->full || n >= s->queued_min / 2)
-		return;
-	s->full = 0;
-	l = kq_partset_list(&s->ps, 0);
-	for (i = 0; i < l->cnt; i++)
-		l->elems[i].offset = -1; /* the end: any answer will do */
-	if (l->cnt)
-		rd_kafka_offsets_for_times(s->kk.rk, l, 1000);
-	rd_kafka_topic_partition_list_destroy(l);
-}
-
 /* Nothing to read now: hand the output over and check the clocks. */
 static int
 idle(struct sub *s)
@@ -945,7 +845,7 @@ run(struct sub *s)
 			break;
 		}
 		before = s->count;
-		wake_fetchers(s);
+		kq_wake_check(&s->wake, &s->ps);
 		for (i = 0; i < n; i++) {
 			if (!s->stop)
 				handle(s, msgs[i]);
@@ -1178,7 +1078,7 @@ consumer_conf(struct sub *s)
 	if (s->group) {
 		kq_kafka_set(rc, "group.id", s->group);
 		rd_kafka_conf_set_rebalance_cb(rc, rebalance_cb);
-		rd_kafka_conf_set_offset_commit_cb(rc, commit_cb);
+		rd_kafka_conf_set_offset_commit_cb(rc, kq_consume_commit_cb);
 	}
 	return rc;
 }
@@ -1199,8 +1099,6 @@ main(int argc, char **argv)
 	struct sub *s = &sub;
 	struct stat st;
 	rd_kafka_resp_err_t err;
-	char qmin[32];
-	size_t qlen = sizeof(qmin);
 	int wstatus, status;
 
 	s->max = s->until = s->idle_ms = -1;
@@ -1232,16 +1130,14 @@ main(int argc, char **argv)
 	kq_kafka_open(&s->kk, RD_KAFKA_CONSUMER, consumer_conf(s));
 	kq_hold_init(&s->hold, s->kk.rk);
 
-	if (rd_kafka_conf_get(rd_kafka_conf(s->kk.rk), "queued.min.messages",
-			      qmin, &qlen) == RD_KAFKA_CONF_OK)
-		s->queued_min = strtoul(qmin, NULL, 10);
 	if (s->group) {
 		rd_kafka_poll_set_consumer(s->kk.rk);
-		s->fetchq = rd_kafka_queue_get_consumer(s->kk.rk);
+		kq_wake_init(&s->wake, s->kk.rk,
+			     rd_kafka_queue_get_consumer(s->kk.rk), BATCH);
 		if (start_group(s) == 0)
 			run(s);
 	} else if (start_simple(s) == 0) {
-		s->fetchq = s->queue;
+		kq_wake_init(&s->wake, s->kk.rk, s->queue, BATCH);
 		run(s);
 	}
 
@@ -1259,8 +1155,8 @@ main(int argc, char **argv)
 			kq_warn("commit: %s", rd_kafka_err2str(err));
 		rd_kafka_consumer_close(s->kk.rk);
 	}
-	if (s->fetchq && s->fetchq != s->queue)
-		rd_kafka_queue_destroy(s->fetchq);
+	if (s->wake.q && s->wake.q != s->queue)
+		rd_kafka_queue_destroy(s->wake.q);
 	if (s->queue)
 		rd_kafka_queue_destroy(s->queue);
 	kq_partset_free(&s->ps);
