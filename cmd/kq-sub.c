@@ -110,7 +110,6 @@ static const struct kq_command cmd = {
 	"130 SIGINT, 143 SIGTERM.",
 };
 
-#define TOPIC_WAIT_MS  500  /* how often a topic to come is looked for */
 #define SAY_DOWN_MS    1000 /* every broker down this long: say so */
 #define BATCH	       1024
 #define OUT_BUF	       (256 * 1024)
@@ -536,36 +535,17 @@ rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
 /* --- the read ------------------------------------------------------------- */
 
-/*
- * Check the topics exist; the partitions of each, or -1 after a message.
- * A read that follows (no -e) waits for a topic that is not there yet,
- * as a tail -F waits for its file, saying so once.
- */
+/* The partitions of a topic (waited for without -e); -1 after a word. */
 static int
 check_topic(struct sub *s, const char *name)
 {
-	rd_kafka_resp_err_t err = 0;
-	int n = kq_kafka_partitions(&s->kk, name, &err), said = 0;
+	int n = kq_consume_topic(&s->kk, name, !s->exit_at_end);
 
-	while (n < 0 && err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART &&
-	       !s->exit_at_end && !kq_stop) {
-		if (!said++)
-			kq_info(&s->c, "%s: no such topic yet; waiting for it",
-				name);
-		rd_kafka_poll(s->kk.rk, TOPIC_WAIT_MS);
-		n = kq_kafka_partitions(&s->kk, name, &err);
-	}
-	if (n >= 0)
-		return n;
-	if (kq_stop) {
+	if (n == KQ_CONSUME_STOPPED)
 		s->stop = STOP_SIGNAL;
-		return -1;
-	}
-	if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
-		fail(s, EX_UNAVAILABLE, "%s: no such topic", name);
-	else
-		fail(s, EX_UNAVAILABLE, "%s: %s", name, rd_kafka_err2str(err));
-	return -1;
+	else if (n < 0)
+		halt(s, EX_UNAVAILABLE);
+	return n < 0 ? -1 : n;
 }
 
 static int

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "kafka.h"
+#include "sig.h"
 
 const char *
 kq_consume_rebalance(rd_kafka_t *rk, const struct kq_conf *c,
@@ -102,6 +103,33 @@ kq_consume_error(const struct kq_conf *c, const rd_kafka_message_t *m)
 			kq_warn("%s", rd_kafka_message_errstr(m));
 		return 0;
 	}
+}
+
+#define TOPIC_WAIT_MS 500 /* how often a topic to come is looked for */
+
+int
+kq_consume_topic(struct kq_kafka *kk, const char *name, int wait)
+{
+	rd_kafka_resp_err_t err = 0;
+	int n = kq_kafka_partitions(kk, name, &err), said = 0;
+
+	while (n < 0 && err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART &&
+	       wait && !kq_stop) {
+		if (!said++)
+			kq_info(kk->conf,
+				"%s: no such topic yet; waiting for it", name);
+		rd_kafka_poll(kk->rk, TOPIC_WAIT_MS);
+		n = kq_kafka_partitions(kk, name, &err);
+	}
+	if (n >= 0)
+		return n;
+	if (kq_stop)
+		return KQ_CONSUME_STOPPED;
+	if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+		kq_warn("%s: no such topic", name);
+	else
+		kq_warn("%s: %s", name, rd_kafka_err2str(err));
+	return -1;
 }
 
 void

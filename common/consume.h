@@ -1,8 +1,8 @@
 /*
  * A consumer's dealings with librdkafka that are no program's own: a
  * rebalance applied as its protocol wants, commits said with -v, what an
- * error a message carries means, and fetchers woken where librdkafka 2.0
- * would let them sleep.
+ * error a message carries means, a topic waited for, and fetchers woken
+ * where librdkafka 2.0 would let them sleep.
  */
 #ifndef KQ_CONSUME_H
 #define KQ_CONSUME_H
@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "conf.h"
+#include "kafka.h"
 #include "partset.h"
 
 /*
@@ -36,6 +37,14 @@ void kq_consume_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
  * -v).
  */
 int kq_consume_error(const struct kq_conf *c, const rd_kafka_message_t *m);
+
+/*
+ * The partition count of a topic, which must exist. With wait, a topic
+ * not there yet is waited for, as a tail -F waits for its file, saying
+ * so once. -1 after a message, KQ_CONSUME_STOPPED when a signal came.
+ */
+#define KQ_CONSUME_STOPPED (-2)
+int kq_consume_topic(struct kq_kafka *kk, const char *name, int wait);
 
 /*
  * librdkafka 2.0 stops fetching while its queue holds queued.min.messages

@@ -1,7 +1,8 @@
 /*
  * A consumer's plumbing: a rebalance applied (eager here, as a group
  * never joined has no cooperative protocol), what a message's error
- * means as an exit status, and when the fetchers are woken.
+ * means as an exit status, when the fetchers are woken, and a topic
+ * checked on librdkafka's mock cluster.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +11,8 @@
 #include <cmocka.h>
 
 #include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -149,6 +152,38 @@ fetchers_woken(void **state)
 	rd_kafka_queue_destroy(q);
 }
 
+/* A topic there (the mock makes any topic it is asked for). */
+static void
+topic_checked(void **state)
+{
+	rd_kafka_conf_t *rc = rd_kafka_conf_new();
+	rd_kafka_mock_cluster_t *mc;
+	rd_kafka_t *mrk;
+	struct kq_conf c;
+	struct kq_kafka kk;
+	char errstr[256], brokers[128];
+	char *argv[] = {"kq-test", "-b", brokers, NULL};
+
+	(void)state;
+	rd_kafka_conf_set(rc, "log_level", "0", errstr, sizeof(errstr));
+	mrk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, errstr, sizeof(errstr));
+	mc = rd_kafka_mock_cluster_new(mrk, 1);
+	assert_non_null(mc);
+	snprintf(brokers, sizeof(brokers), "%s",
+		 rd_kafka_mock_cluster_bootstraps(mc));
+	assert_int_equal(rd_kafka_mock_topic_create(mc, "two", 2, 1), 0);
+	kq_conf_init(&c, &cmd, argv);
+	while (kq_getopt(&c, 3, argv) != -1)
+		;
+	kq_conf_finish(&c);
+	kq_kafka_open(&kk, RD_KAFKA_CONSUMER, kq_kafka_conf(&kk, &c, NULL));
+	assert_int_equal(kq_consume_topic(&kk, "two", 1), 2);
+	kq_kafka_close(&kk);
+	kq_conf_free(&c);
+	rd_kafka_mock_cluster_destroy(mc);
+	rd_kafka_destroy(mrk);
+}
+
 int
 main(void)
 {
@@ -159,6 +194,7 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(fetchers_woken, setup,
 						teardown),
+		cmocka_unit_test(topic_checked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
