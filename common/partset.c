@@ -173,15 +173,13 @@ committed_start(const struct kq_conf *conf, const rd_kafka_topic_partition_t *e,
 	return c;
 }
 
-/* Watermarks of parts into *lo and *hi, and into *at the offsets of
- * spec's @TIME or, spec NULL, the group's committed ones. */
-static rd_kafka_resp_err_t
-offsets_of(struct kq_kafka *kk, const struct kq_conf *c,
-	   const rd_kafka_topic_partition_list_t *parts,
-	   const struct kq_offset_spec *spec,
-	   rd_kafka_topic_partition_list_t **lo,
-	   rd_kafka_topic_partition_list_t **hi,
-	   rd_kafka_topic_partition_list_t **at)
+rd_kafka_resp_err_t
+kq_parts_offsets(struct kq_kafka *kk, const struct kq_conf *c,
+		 const rd_kafka_topic_partition_list_t *parts,
+		 const struct kq_offset_spec *spec,
+		 rd_kafka_topic_partition_list_t **lo,
+		 rd_kafka_topic_partition_list_t **hi,
+		 rd_kafka_topic_partition_list_t **at)
 {
 	rd_kafka_resp_err_t err;
 
@@ -212,7 +210,7 @@ kq_partset_locate(struct kq_partset *ps, struct kq_kafka *kk,
 
 	if (parts->cnt == 0)
 		return 0;
-	if ((err = offsets_of(kk, c, parts, spec, &lo, &hi, &at))) {
+	if ((err = kq_parts_offsets(kk, c, parts, spec, &lo, &hi, &at))) {
 		kq_warn("%s: cannot learn the offsets: %s",
 			kq_parts_describe(parts, buf, sizeof(buf)),
 			rd_kafka_err2str(err));

@@ -90,6 +90,20 @@ const char *kq_partset_percent(const struct kq_partset *ps, char *buf,
 /* Frees all, and destroys the topics' handles. */
 void kq_partset_free(struct kq_partset *ps);
 
+/*
+ * The watermarks of parts into new lists *lo and *hi, and into *at the
+ * offsets of spec's @TIME (see kq_start_times), or with spec NULL the
+ * group's committed offsets, or NULL for any other spec. The caller
+ * destroys them (after an error too). 0 or an error.
+ */
+rd_kafka_resp_err_t
+kq_parts_offsets(struct kq_kafka *kk, const struct kq_conf *c,
+		 const rd_kafka_topic_partition_list_t *parts,
+		 const struct kq_offset_spec *spec,
+		 rd_kafka_topic_partition_list_t **lo,
+		 rd_kafka_topic_partition_list_t **hi,
+		 rd_kafka_topic_partition_list_t **at);
+
 /* "foo [0,1,2], bar [0]" for messages, cut short if long. */
 const char *kq_parts_describe(const rd_kafka_topic_partition_list_t *l,
 			      char *buf, size_t size);

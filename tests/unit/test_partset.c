@@ -227,6 +227,19 @@ located_on_mock(void **state)
 	assert_int_equal(kq_partset_part(&ps, "two", 1)->start, 0);
 	assert_int_equal(ps.ndone, 1);
 
+	/* The lists behind it: watermarks, and no @TIME to look up. */
+	{
+		rd_kafka_topic_partition_list_t *lo, *hi, *at;
+
+		assert_int_equal(
+			kq_parts_offsets(&kk, &c, l, &back, &lo, &hi, &at), 0);
+		assert_null(at);
+		assert_int_equal(lo->elems[1].offset, 0);
+		assert_int_equal(hi->elems[1].offset, 3);
+		rd_kafka_topic_partition_list_destroy(lo);
+		rd_kafka_topic_partition_list_destroy(hi);
+	}
+
 	/* An offset gone or past: the start or the end, and said. */
 	assert_int_equal(
 		kq_partset_restart(&ps, NULL, &kk, &c, "two", 1, 9, &to), 0);
