@@ -38,6 +38,11 @@ struct kb_logconf {
 	int64_t retention_bytes;   /* per partition; -1: keep all */
 	int64_t retention_ms;	   /* -1: keep all */
 	int64_t max_message_bytes; /* the largest batch accepted */
+	/* cleanup.policy has compact: the cleaner's configs (cleaner.h). */
+	int compact;
+	int64_t delete_retention_ms; /* a tombstone's stay once cleaned */
+	int64_t min_lag_ms;	     /* min.compaction.lag.ms */
+	double min_dirty_ratio;	     /* min.cleanable.dirty.ratio */
 };
 
 struct kb_idx {
@@ -87,6 +92,14 @@ struct kb_log {
 	struct kb_syncer *syncer;
 	int syncing;
 	struct kb_pstates prod;
+	/*
+	 * The cleaner's pass over this log, if any; its checkpoint (the
+	 * offsets below it are compacted: DIR/cleaner-offset), once read;
+	 * when tombstones it kept may go (0: none known).
+	 */
+	struct kb_cleaner *cleaner;
+	int clean_known;
+	int64_t clean_ckpt, tomb_due;
 };
 
 /* CRC-32C (Castagnoli), as in record batches. */
@@ -231,6 +244,25 @@ int kb_log_delete_records(struct kb_log *lg, int64_t offset, int64_t *low);
  * many were dropped.
  */
 int kb_log_retain(struct kb_log *lg, int64_t now_ms);
+/*
+ * For the cleaner, which writes a segment's copy: note a batch at pos in
+ * the indexes of s (in memory only), as an append does; and, once all
+ * are noted, the last time entry of a segment that ends at offset end.
+ */
+void kb_seg_note(struct kb_seg *s, int64_t base, uint64_t pos, int64_t maxts);
+void kb_seg_close_index(struct kb_seg *s, int64_t end);
+/*
+ * Put the cleaned copy of a closed segment (path, written and synced:
+ * the same offsets, fewer records) in the place of the segment at base,
+ * of size bytes, its indexes from ix (taken). The old index files are
+ * emptied first, so that a crash leaves the old segment or the new one,
+ * each with indexes that are rebuilt if they do not agree. 0; 1 when
+ * there is no such closed segment (any more); -1 with err.
+ */
+int kb_log_swap_segment(struct kb_log *lg, int64_t base, uint64_t size,
+			const char *path, struct kb_seg *ix, char *err,
+			size_t errsize);
+
 /* Bytes stored. */
 uint64_t kb_log_size(const struct kb_log *lg);
 
