@@ -1613,9 +1613,9 @@ reindex(struct kb_log *lg, struct kb_seg *s, const char *why)
 	return 0;
 }
 
-int
-kb_log_read(struct kb_log *lg, int64_t offset, size_t max, int first_always,
-	    struct kb_buf *out)
+static int
+read_seg(struct kb_log *lg, int64_t offset, size_t max, int first_always,
+	 struct kb_buf *out)
 {
 	struct kb_seg *s = NULL;
 	unsigned char hdr[KB_BATCH_HEADER], *dst;
@@ -1674,6 +1674,51 @@ kb_log_read(struct kb_log *lg, int64_t offset, size_t max, int first_always,
 	}
 	out->len += end;
 	return 0;
+}
+
+/* Whole batches that hold no record (compaction emptied them): 1. */
+static int
+all_empty(const unsigned char *p, size_t n)
+{
+	size_t off;
+
+	for (off = 0; off < n; off += kb_be32(p + off + KB_B_LENGTH) + 12)
+		if (kb_be32(p + off + KB_B_COUNT))
+			return 0;
+	return 1;
+}
+
+/*
+ * A read stops at the end of a segment, but one that compaction left
+ * with only empty batches gives a client no record to move on by
+ * (librdkafka takes such an answer for a batch too large to fetch): then
+ * the next segments are read too, while room is left.
+ */
+int
+kb_log_read(struct kb_log *lg, int64_t offset, size_t max, int first_always,
+	    struct kb_buf *out)
+{
+	size_t start = out->len, at;
+	const unsigned char *b;
+	int rc;
+
+	for (;;) {
+		at = out->len;
+		rc = read_seg(lg, offset, max - (at - start),
+			      first_always && at == start, out);
+		if (rc)
+			return at == start ? rc : 0;
+		if (out->len == at || !all_empty(out->p + at, out->len - at))
+			return 0;
+		for (b = out->p + at;
+		     b + kb_be32(b + KB_B_LENGTH) + 12 < out->p + out->len;
+		     b += kb_be32(b + KB_B_LENGTH) + 12)
+			;
+		offset = (int64_t)kb_be64(b) +
+			 (int32_t)kb_be32(b + KB_B_LASTDELTA) + 1;
+		if (offset >= lg->next || out->len - start >= max)
+			return 0;
+	}
 }
 
 /* In an uncompressed batch, the first record at ts or later. */
