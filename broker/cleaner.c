@@ -862,6 +862,14 @@ advance(struct kb_cleaner *c, char *note, size_t size)
 		/* Failed, or the segment went (retention): the pass ends. */
 		if (rc)
 			c->err = -1;
+	} else if (c->step > 0) {
+		/* Left as it was, its tombstones' time may have started. */
+		struct kb_cseg *s = &c->segs[c->step - 1];
+		size_t i;
+
+		for (i = 0; i + 1 < lg->nsegs; i++)
+			if (lg->segs[i].base == s->base)
+				lg->segs[i].mtime_ms = s->when;
 	}
 	c->ok = !c->err;
 	if (c->err) {

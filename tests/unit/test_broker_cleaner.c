@@ -400,6 +400,42 @@ whole_pass(void **state)
 	free(d);
 }
 
+/*
+ * A segment compaction emptied holds one empty batch: a read there goes
+ * on to the next segment, so that a client gets a record to move on by.
+ */
+static void
+read_past_emptied(void **state)
+{
+	char *d = tmpdir(), err[256], got[512];
+	struct kb_buf out = {0};
+	struct kb_cleaner c;
+	struct kb_log lg;
+	int i;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(kb_log_open(&lg, d, "t-0", &conf, err, sizeof(err)),
+			 0);
+	for (i = 0; i < 3; i++)
+		put(&lg, "a=1 b=1 c=1");
+	for (i = 0; i < 3; i++)
+		put(&lg, "a=2 b=2 c=2");
+	put(&lg, "z=1");
+	assert_int_equal(lg.nsegs, 3);
+	assert_int_equal(kb_cleaner_run(&c, &lg, 10000), 0);
+	assert_int_equal(kb_log_read(&lg, 0, 1 << 20, 1, &out), 0);
+	/* The empty last batch of the first segment, then the second's. */
+	assert_int_equal(kb_be64(out.p), 6);
+	assert_int_equal(kb_be32(out.p + KB_B_COUNT), 0);
+	records(out.p, out.len, got, sizeof(got));
+	assert_string_equal(got, "15:a=2 16:b=2 17:c=2");
+	kb_buf_free(&out);
+	kb_log_close(&lg);
+	rm_rf(d);
+	free(d);
+}
+
 static void
 refuses_null_keys(void **state)
 {
@@ -435,6 +471,7 @@ main(void)
 		cmocka_unit_test(one_batch),
 		cmocka_unit_test(null_keys),
 		cmocka_unit_test(whole_pass),
+		cmocka_unit_test(read_past_emptied),
 		cmocka_unit_test(refuses_null_keys),
 	};
 
