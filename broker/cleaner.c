@@ -317,6 +317,7 @@ struct rdr {
 	size_t cap, have, off;
 	size_t last;	/* the size of the batch given last */
 	int64_t expect; /* a batch's base is at least this */
+	int64_t end;	/* and its offsets below this (the next segment's) */
 };
 
 static int
@@ -373,8 +374,10 @@ rdr_next(struct rdr *r, const unsigned char **b, size_t *size)
 	h = r->buf + r->off;
 	count = (int32_t)kb_be32(h + KB_B_COUNT);
 	delta = (int32_t)kb_be32(h + KB_B_LASTDELTA);
+	/* The base offset lies outside the CRC: held to its segment. */
 	if (h[KB_B_MAGIC] != 2 || (int64_t)kb_be64(h) < r->expect ||
-	    delta < 0 || count < 0 || count > delta + 1 ||
+	    delta < 0 || (int64_t)kb_be64(h) + delta >= r->end || count < 0 ||
+	    count > delta + 1 ||
 	    kb_crc32c(0, h + KB_B_ATTRS, *size - KB_B_ATTRS) !=
 		    kb_be32(h + KB_B_CRC))
 		return -1;
@@ -391,6 +394,7 @@ rdr_init(struct rdr *r, const struct kb_cseg *s)
 	r->fd = s->fd;
 	r->size = s->size;
 	r->expect = s->base;
+	r->end = s->end;
 	r->cap = 1 << 20;
 	r->buf = kq_emalloc(r->cap);
 }
