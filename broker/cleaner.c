@@ -174,15 +174,16 @@ static int
 each_rec(const unsigned char *b, size_t size,
 	 int (*fn)(void *arg, const struct rec *x), void *arg)
 {
-	int32_t i, count = (int32_t)kb_be32(b + KB_B_COUNT);
-	int32_t delta = (int32_t)kb_be32(b + KB_B_LASTDELTA);
+	struct kb_bhdr h;
 	struct kb_rd r;
 	struct rec x;
+	int32_t i;
 	int rc;
 
+	kb_bhdr(b, &h);
 	kb_rd_init(&r, b + KB_BATCH_HEADER, size - KB_BATCH_HEADER);
-	for (i = 0; i < count; i++) {
-		if (rec_next(&r, &x) || x.od < 0 || x.od > delta)
+	for (i = 0; i < h.count; i++) {
+		if (rec_next(&r, &x) || x.od < 0 || x.od > h.last_delta)
 			return -1;
 		if ((rc = fn(arg, &x)))
 			return rc;
@@ -352,10 +353,10 @@ rdr_fill(struct rdr *r, size_t need)
  * given last: 0, 1 at the end, -1 on bad data or a read error.
  */
 static int
-rdr_next(struct rdr *r, const unsigned char **b, size_t *size)
+rdr_next(struct rdr *r, const unsigned char **b, size_t *size,
+	 struct kb_bhdr *bh)
 {
 	const unsigned char *h;
-	int32_t len, count, delta;
 
 	r->pos += r->last;
 	r->off += r->last;
@@ -365,23 +366,21 @@ rdr_next(struct rdr *r, const unsigned char **b, size_t *size)
 	if (r->size - r->pos < KB_BATCH_HEADER || rdr_fill(r, KB_BATCH_HEADER))
 		return -1;
 	h = r->buf + r->off;
-	len = (int32_t)kb_be32(h + KB_B_LENGTH);
-	if (len < KB_BATCH_HEADER - 12 || (uint64_t)len + 12 > r->size - r->pos)
+	kb_bhdr(h, bh);
+	if (bh->size < KB_BATCH_HEADER || bh->size > r->size - r->pos)
 		return -1;
-	*size = (size_t)len + 12;
+	*size = bh->size;
 	if (rdr_fill(r, *size))
 		return -1;
 	h = r->buf + r->off;
-	count = (int32_t)kb_be32(h + KB_B_COUNT);
-	delta = (int32_t)kb_be32(h + KB_B_LASTDELTA);
 	/* The base offset lies outside the CRC: held to its segment. */
-	if (h[KB_B_MAGIC] != 2 || (int64_t)kb_be64(h) < r->expect ||
-	    delta < 0 || (int64_t)kb_be64(h) + delta >= r->end || count < 0 ||
-	    count > delta + 1 ||
+	if (h[KB_B_MAGIC] != 2 || bh->base < r->expect || bh->last_delta < 0 ||
+	    bh->base + bh->last_delta >= r->end || bh->count < 0 ||
+	    bh->count > bh->last_delta + 1 ||
 	    kb_crc32c(0, h + KB_B_ATTRS, *size - KB_B_ATTRS) !=
 		    kb_be32(h + KB_B_CRC))
 		return -1;
-	r->expect = (int64_t)kb_be64(h) + delta + 1;
+	r->expect = bh->base + bh->last_delta + 1;
 	r->last = *size;
 	*b = h;
 	return 0;
@@ -414,6 +413,7 @@ build_map(struct kb_cleaner *c)
 {
 	const unsigned char *b;
 	size_t i, size = 0;
+	struct kb_bhdr h;
 	struct rdr r;
 	int rc, full = 0;
 
@@ -422,10 +422,8 @@ build_map(struct kb_cleaner *c)
 		if (!c->segs[i].dirty)
 			continue;
 		rdr_init(&r, &c->segs[i]);
-		while (!full && (rc = rdr_next(&r, &b, &size)) == 0) {
-			if ((int64_t)kb_be64(b) +
-				    (int32_t)kb_be32(b + KB_B_LASTDELTA) <
-			    c->ckpt)
+		while (!full && (rc = rdr_next(&r, &b, &size, &h)) == 0) {
+			if (h.base + h.last_delta < c->ckpt)
 				continue;
 			full = kb_omap_add_batch(&c->map, b, size, c->ckpt) < 0;
 		}
@@ -488,6 +486,7 @@ clean_seg(struct kb_cleaner *c, size_t i)
 	struct kb_buf out = {0};
 	const unsigned char *b;
 	size_t size = 0, at;
+	struct kb_bhdr h;
 	uint64_t written = 0;
 	struct rdr r;
 	int fd, rc, what, failed = 0, before = s->end <= c->ckpt;
@@ -505,10 +504,8 @@ clean_seg(struct kb_cleaner *c, size_t i)
 		return;
 	}
 	rdr_init(&r, s);
-	while ((rc = rdr_next(&r, &b, &size)) == 0) {
-		int64_t base = (int64_t)kb_be64(b);
-		int last = base + (int32_t)kb_be32(b + KB_B_LASTDELTA) + 1 ==
-			   s->end;
+	while ((rc = rdr_next(&r, &b, &size, &h)) == 0) {
+		int last = h.base + h.last_delta + 1 == s->end;
 
 		at = out.len;
 		what = kb_clean_batch(b, size, &c->map, drop, last, &out,
@@ -516,13 +513,13 @@ clean_seg(struct kb_cleaner *c, size_t i)
 		if (what == KB_CLEAN_SHRUNK || what == KB_CLEAN_GONE) {
 			s->changed = 1;
 			c->dropped +=
-				kb_be32(b + KB_B_COUNT) -
+				(uint32_t)h.count -
 				(what == KB_CLEAN_GONE
 					 ? 0
 					 : kb_be32(out.p + at + KB_B_COUNT));
 		}
 		if (out.len > at)
-			kb_seg_note(&s->ix, base, written + at,
+			kb_seg_note(&s->ix, h.base, written + at,
 				    (int64_t)kb_be64(out.p + at + KB_B_MAXTS));
 		if (out.len >= (1 << 20)) {
 			if (write_all(fd, out.p, out.len)) {

@@ -108,6 +108,24 @@ kb_crc32c(uint32_t crc, const void *p, size_t n)
 /* --- batches ---------------------------------------------------------------
  */
 
+void
+kb_bhdr(const unsigned char *p, struct kb_bhdr *h)
+{
+	h->base = (int64_t)kb_be64(p);
+	h->size = (size_t)(uint32_t)kb_be32(p + KB_B_LENGTH) + 12;
+	h->attrs = (int16_t)(p[KB_B_ATTRS] << 8 | p[KB_B_ATTRS + 1]);
+	h->last_delta = (int32_t)kb_be32(p + KB_B_LASTDELTA);
+	h->base_ts = (int64_t)kb_be64(p + KB_B_BASETS);
+	h->max_ts = (int64_t)kb_be64(p + KB_B_MAXTS);
+	h->pid = (int64_t)kb_be64(p + KB_B_PID);
+	h->pepoch = (int16_t)(p[KB_B_PEPOCH] << 8 | p[KB_B_PEPOCH + 1]);
+	h->base_seq = (int32_t)kb_be32(p + KB_B_BASESEQ);
+	/* Sequences wrap at 2^31 (Kafka's DefaultRecordBatch). */
+	h->last_seq = (int32_t)(((int64_t)h->base_seq + h->last_delta) %
+				((int64_t)INT32_MAX + 1));
+	h->count = (int32_t)kb_be32(p + KB_B_COUNT);
+}
+
 /*
  * The offsets a batch takes come from its header: the count must agree
  * with lastOffsetDelta (as Kafka's LogValidator insists), or a producer
@@ -590,6 +608,7 @@ seg_scan(struct kb_log *lg, struct kb_seg *s, int tail, int64_t crc_from,
 	uint64_t pos = 0;
 	int64_t expect = s->base;
 	const char *why = NULL, *op = "read";
+	struct kb_bhdr h;
 	size_t size;
 	int rc;
 
@@ -608,23 +627,13 @@ seg_scan(struct kb_log *lg, struct kb_seg *s, int tail, int64_t crc_from,
 		if (base >= crc_from ? batch_check(b, size, &size, &why, 1) != 0
 				     : scan_check(b, size, &why) != 0)
 			break;
-		seg_note(s, base, pos, (int64_t)kb_be64(b + KB_B_MAXTS), 0);
+		kb_bhdr(b, &h);
+		seg_note(s, base, pos, h.max_ts, 0);
 		/* A transaction marker has no sequence number. */
-		if (learn && (int64_t)kb_be64(b + KB_B_PID) >= 0 &&
-		    !(b[KB_B_ATTRS + 1] & 0x20)) {
-			int32_t seq = (int32_t)kb_be32(b + KB_B_BASESEQ);
-			int32_t delta = (int32_t)kb_be32(b + KB_B_LASTDELTA);
-
-			kb_pstates_record(&lg->prod,
-					  (int64_t)kb_be64(b + KB_B_PID),
-					  (int16_t)(b[KB_B_PEPOCH] << 8 |
-						    b[KB_B_PEPOCH + 1]),
-					  seq,
-					  (int32_t)(((int64_t)seq + delta) %
-						    ((int64_t)INT32_MAX + 1)),
-					  base);
-		}
-		expect = base + (int32_t)kb_be32(b + KB_B_LASTDELTA) + 1;
+		if (learn && h.pid >= 0 && !(h.attrs & 0x20))
+			kb_pstates_record(&lg->prod, h.pid, h.pepoch,
+					  h.base_seq, h.last_seq, base);
+		expect = base + h.last_delta + 1;
 		sc.off += size;
 		pos += size;
 	}
@@ -1064,6 +1073,7 @@ append(struct kb_log *lg, unsigned char *p, size_t n, int64_t now_ms,
        int64_t *base, const char **why, int marker)
 {
 	struct kb_seg *t;
+	struct kb_bhdr h;
 	size_t off, size;
 	int64_t next = lg->next, dup, span = 0;
 	ssize_t w;
@@ -1077,7 +1087,6 @@ append(struct kb_log *lg, unsigned char *p, size_t n, int64_t now_ms,
 	/* Check every batch before anything is stored. */
 	for (off = 0; off < n; off += size) {
 		unsigned char *b = p + off;
-		int16_t attrs;
 
 		if ((err = kb_batch_check(b, n - off, &size, why)))
 			return err;
@@ -1085,8 +1094,8 @@ append(struct kb_log *lg, unsigned char *p, size_t n, int64_t now_ms,
 			*why = "record batch larger than max.message.bytes";
 			return KB_MESSAGE_TOO_LARGE;
 		}
-		attrs = (int16_t)(b[KB_B_ATTRS] << 8 | b[KB_B_ATTRS + 1]);
-		if ((attrs & 0x20) && !marker) {
+		kb_bhdr(b, &h);
+		if ((h.attrs & 0x20) && !marker) {
 			*why = "a client may not write control batches";
 			return KB_INVALID_RECORD;
 		}
@@ -1097,23 +1106,15 @@ append(struct kb_log *lg, unsigned char *p, size_t n, int64_t now_ms,
 			       "key";
 			return KB_INVALID_RECORD;
 		}
-		span += (int32_t)kb_be32(b + KB_B_LASTDELTA) + 1;
+		span += h.last_delta + 1;
 		if (span > INT32_MAX) {
 			*why = "record set spans more than 2^31 - 1 offsets";
 			return KB_INVALID_RECORD;
 		}
-		if ((int64_t)kb_be64(b + KB_B_PID) >= 0 && !marker) {
-			int32_t seq = (int32_t)kb_be32(b + KB_B_BASESEQ);
-			int32_t last = (int32_t)(((int64_t)seq +
-						  (int32_t)kb_be32(
-							  b + KB_B_LASTDELTA)) %
-						 ((int64_t)INT32_MAX + 1));
-			int16_t ep = (int16_t)(b[KB_B_PEPOCH] << 8 |
-					       b[KB_B_PEPOCH + 1]);
-
-			switch (kb_pstates_check(&lg->prod,
-						 (int64_t)kb_be64(b + KB_B_PID),
-						 ep, seq, last, &dup)) {
+		if (h.pid >= 0 && !marker) {
+			switch (kb_pstates_check(&lg->prod, h.pid, h.pepoch,
+						 h.base_seq, h.last_seq,
+						 &dup)) {
 			case KB_SEQ_DUP:
 				if (n == size) {
 					*base = dup;
@@ -1164,32 +1165,14 @@ append(struct kb_log *lg, unsigned char *p, size_t n, int64_t now_ms,
 		}
 	}
 	*base = lg->next;
-	for (off = 0; off < n; off += size) {
-		unsigned char *b = p + off;
-		int64_t bb = (int64_t)kb_be64(b);
-
-		size = (size_t)(int32_t)kb_be32(b + KB_B_LENGTH) + 12;
-		seg_note(t, bb, t->size + off, (int64_t)kb_be64(b + KB_B_MAXTS),
-			 1);
+	for (off = 0; off < n; off += h.size) {
+		kb_bhdr(p + off, &h);
+		seg_note(t, h.base, t->size + off, h.max_ts, 1);
 		if (marker)
-			kb_pstates_fence(&lg->prod,
-					 (int64_t)kb_be64(b + KB_B_PID),
-					 (int16_t)(b[KB_B_PEPOCH] << 8 |
-						   b[KB_B_PEPOCH + 1]));
-		else if ((int64_t)kb_be64(b + KB_B_PID) >= 0) {
-			int32_t seq = (int32_t)kb_be32(b + KB_B_BASESEQ);
-
-			kb_pstates_record(
-				&lg->prod, (int64_t)kb_be64(b + KB_B_PID),
-				(int16_t)(b[KB_B_PEPOCH] << 8 |
-					  b[KB_B_PEPOCH + 1]),
-				seq,
-				(int32_t)(((int64_t)seq +
-					   (int32_t)kb_be32(b +
-							    KB_B_LASTDELTA)) %
-					  ((int64_t)INT32_MAX + 1)),
-				bb);
-		}
+			kb_pstates_fence(&lg->prod, h.pid, h.pepoch);
+		else if (h.pid >= 0)
+			kb_pstates_record(&lg->prod, h.pid, h.pepoch,
+					  h.base_seq, h.last_seq, h.base);
 	}
 	t->size += n;
 	t->mtime_ms = now_ms;

@@ -30,6 +30,23 @@
 #define KB_B_BASESEQ	53
 #define KB_B_COUNT	57
 
+/* A RecordBatch header, decoded (issue 21: one decoder, not three). */
+struct kb_bhdr {
+	int64_t base;	    /* baseOffset */
+	size_t size;	    /* the whole batch: batchLength + 12 */
+	int16_t attrs;	    /* codec 0x07, transactional 0x10, control 0x20 */
+	int32_t last_delta; /* lastOffsetDelta */
+	int64_t base_ts, max_ts;
+	int64_t pid; /* producerId, -1 if none */
+	int16_t pepoch;
+	int32_t base_seq,
+		last_seq; /* last_seq: base_seq + last_delta, wrapped */
+	int32_t count;	  /* records */
+};
+
+/* Decode the KB_BATCH_HEADER bytes at p (not checked: kb_batch_check). */
+void kb_bhdr(const unsigned char *p, struct kb_bhdr *h);
+
 /* An index entry every this many bytes of log (Kafka's default too). */
 #define KB_INDEX_INTERVAL 4096
 
