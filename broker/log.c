@@ -566,13 +566,13 @@ scan_next(struct kb_seg *s, struct scan *sc, uint64_t pos, size_t *size,
  * and a read checks the CRC of what it serves.
  */
 static int
-scan_check(const unsigned char *b, size_t size, const char **why)
+scan_check(const unsigned char *b, size_t size, const char **why, int stored)
 {
 	if (b[KB_B_MAGIC] != 2) {
 		*why = "record batch is not magic 2";
 		return -1;
 	}
-	return batch_check_counts(b, size, why, 1);
+	return batch_check_counts(b, size, why, stored);
 }
 
 /* Damage in an older segment: said once, however often it is reached. */
@@ -624,8 +624,9 @@ seg_scan(struct kb_log *lg, struct kb_seg *s, int tail, int64_t crc_from,
 			why = "offsets out of sequence";
 			break;
 		}
-		if (base >= crc_from ? batch_check(b, size, &size, &why, 1) != 0
-				     : scan_check(b, size, &why) != 0)
+		if (base >= crc_from
+			    ? batch_check(b, size, &size, &why, !tail) != 0
+			    : scan_check(b, size, &why, !tail) != 0)
 			break;
 		kb_bhdr(b, &h);
 		seg_note(s, base, pos, h.max_ts, 0);
