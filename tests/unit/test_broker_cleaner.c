@@ -436,6 +436,36 @@ read_past_emptied(void **state)
 	free(d);
 }
 
+/* min.compaction.lag.ms: a segment with a record newer is not cleaned. */
+static void
+compaction_lag(void **state)
+{
+	char *d = tmpdir(), err[256], got[512];
+	struct kb_logconf lc = conf;
+	struct kb_cleaner c;
+	struct kb_log lg;
+	int i;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	/* The records are stamped 1000 to 1002. */
+	lc.min_lag_ms = 10000;
+	assert_int_equal(kb_log_open(&lg, d, "t-0", &lc, err, sizeof(err)), 0);
+	for (i = 0; i < 3; i++)
+		put(&lg, "a=1 b=1 c=1");
+	put(&lg, "z=1");
+	assert_int_equal(kb_cleaner_run(&c, &lg, 5000), -1);
+	read_all(&lg, got, sizeof(got));
+	assert_string_equal(got, "0:a=1 1:b=1 2:c=1 3:a=1 4:b=1 5:c=1 "
+				 "6:a=1 7:b=1 8:c=1 9:z=1");
+	assert_int_equal(kb_cleaner_run(&c, &lg, 20000), 0);
+	read_all(&lg, got, sizeof(got));
+	assert_string_equal(got, "6:a=1 7:b=1 8:c=1 9:z=1");
+	kb_log_close(&lg);
+	rm_rf(d);
+	free(d);
+}
+
 static void
 refuses_null_keys(void **state)
 {
@@ -472,6 +502,7 @@ main(void)
 		cmocka_unit_test(null_keys),
 		cmocka_unit_test(whole_pass),
 		cmocka_unit_test(read_past_emptied),
+		cmocka_unit_test(compaction_lag),
 		cmocka_unit_test(refuses_null_keys),
 	};
 
