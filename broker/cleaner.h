@@ -60,8 +60,9 @@ enum { KB_CLEAN_SAME, KB_CLEAN_SHRUNK, KB_CLEAN_GONE, KB_CLEAN_UNTOUCHED };
  * keep_empty is set, is appended to out (base offset, lastOffsetDelta
  * and the records' bytes as they were; count, length and CRC-32C
  * computed anew). Compressed and transactional batches and control
- * batches are untouched (appended as they are): the broker links no
- * decompressor, and an aborted record must not make a committed one go.
+ * batches are untouched (appended as they are): the cleaner does not
+ * decompress and recompress, and an aborted record must not make a
+ * committed one go.
  * *tombs counts the tombstones kept.
  */
 int kb_clean_batch(const unsigned char *b, size_t size, const struct kb_omap *m,

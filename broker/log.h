@@ -55,6 +55,7 @@ struct kb_logconf {
 	int64_t retention_bytes;   /* per partition; -1: keep all */
 	int64_t retention_ms;	   /* -1: keep all */
 	int64_t max_message_bytes; /* the largest batch accepted */
+	char compression[16];	   /* compression.type; "": producer */
 	/* cleanup.policy has compact: the cleaner's configs (cleaner.h). */
 	int compact;
 	int64_t delete_retention_ms; /* a tombstone's stay once cleaned */
