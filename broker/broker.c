@@ -120,6 +120,27 @@ retain_tick(struct kb_loop *l, void *arg)
 		kb_timer_add(l, KB_RETENTION_CHECK_MS, retain_tick, b);
 }
 
+/*
+ * Compaction: the thread works a step (the offset map, a segment's copy)
+ * at a time; the loop swaps each copy in, soon after it is ready while
+ * a pass runs, and looks for a log due a pass each second.
+ */
+static void
+clean_tick(struct kb_loop *l, void *arg)
+{
+	struct kb_broker *b = arg;
+	char note[4400];
+	int fail = 0,
+	    busy = kb_cleaner_tick(&b->cleaner, &b->topics, kq_now_ms(), &fail,
+				   note, sizeof(note));
+
+	if (*note && fail)
+		kb_note(b, "%s", note);
+	else if (*note)
+		kb_debug(b, "%s", note);
+	b->timer_clean = kb_timer_add(l, busy ? 50 : 1000, clean_tick, b);
+}
+
 static void
 before_sleep(struct kb_loop *l, void *arg)
 {
@@ -204,6 +225,11 @@ kb_broker_open(struct kb_broker *b, const struct kb_settings *s, char *err,
 	if ((rc = kb_syncer_start(&b->syncer)))
 		kb_note(b, "no sync thread (%s): syncs stall the broker",
 			strerror(rc));
+	if ((rc = kb_cleaner_start(&b->cleaner, KB_CLEANER_MAP_BYTES)))
+		kb_note(b, "no cleaner thread (%s): no log compaction",
+			strerror(rc));
+	else
+		b->timer_clean = kb_timer_add(b->loop, 1000, clean_tick, b);
 	kb_loop_before_sleep(b->loop, before_sleep, b);
 	b->timer_fsync =
 		kb_timer_add(b->loop, KB_FSYNC_INTERVAL_MS, fsync_tick, b);
@@ -260,6 +286,7 @@ kb_broker_close(struct kb_broker *b)
 	}
 	kb_txn_close(b);
 	kb_topics_close(&b->topics);
+	kb_cleaner_stop(&b->cleaner);
 	kb_syncer_stop(&b->syncer);
 	kb_offsets_close(&b->offsets);
 	kb_pids_close(&b->pids);

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "cleaner.h"
 #include "die.h"
 #include "loop.h"
 #include "offsets.h"
@@ -84,6 +85,8 @@ struct kb_broker {
 	uint64_t timer_fsync, timer_retain;
 	int fsync_failed;	 /* logged once: a failed sync fails for good */
 	struct kb_syncer syncer; /* the logs' syncs, off the loop */
+	struct kb_cleaner cleaner; /* compaction, off the loop */
+	uint64_t timer_clean;
 };
 
 /* A notable event: "kq-broker: message" on stderr, unless -q. */

@@ -101,12 +101,16 @@ kb_datadir_part_file(const char *name)
 	if (!strcmp(name, "recovery-point") ||
 	    !strcmp(name, "recovery-point.tmp") ||
 	    !strcmp(name, "log-start-offset") ||
-	    !strcmp(name, "log-start-offset.tmp"))
+	    !strcmp(name, "log-start-offset.tmp") ||
+	    !strcmp(name, "cleaner-offset") ||
+	    !strcmp(name, "cleaner-offset.tmp"))
 		return 1;
 	if (n < 21 || strspn(name, "0123456789") != 20 || name[20] != '.')
 		return 0;
+	/* log.cleaned: a segment's compacted copy (cleaner.c). */
 	return !strcmp(name + 21, "log") || !strcmp(name + 21, "index") ||
-	       !strcmp(name + 21, "timeindex");
+	       !strcmp(name + 21, "timeindex") ||
+	       !strcmp(name + 21, "log.cleaned");
 }
 
 /* What is in the directory, before anything is written there. */

@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <pthread.h>
 
+#include "cleaner.h"
+#include "datadir.h"
 #include "die.h"
 #include "errors.h"
 
@@ -106,15 +108,36 @@ kb_crc32c(uint32_t crc, const void *p, size_t n)
 /* --- batches ---------------------------------------------------------------
  */
 
+void
+kb_bhdr(const unsigned char *p, struct kb_bhdr *h)
+{
+	h->base = (int64_t)kb_be64(p);
+	h->size = (size_t)(uint32_t)kb_be32(p + KB_B_LENGTH) + 12;
+	h->attrs = (int16_t)(p[KB_B_ATTRS] << 8 | p[KB_B_ATTRS + 1]);
+	h->last_delta = (int32_t)kb_be32(p + KB_B_LASTDELTA);
+	h->base_ts = (int64_t)kb_be64(p + KB_B_BASETS);
+	h->max_ts = (int64_t)kb_be64(p + KB_B_MAXTS);
+	h->pid = (int64_t)kb_be64(p + KB_B_PID);
+	h->pepoch = (int16_t)(p[KB_B_PEPOCH] << 8 | p[KB_B_PEPOCH + 1]);
+	h->base_seq = (int32_t)kb_be32(p + KB_B_BASESEQ);
+	/* Sequences wrap at 2^31 (Kafka's DefaultRecordBatch). */
+	h->last_seq = (int32_t)(((int64_t)h->base_seq + h->last_delta) %
+				((int64_t)INT32_MAX + 1));
+	h->count = (int32_t)kb_be32(p + KB_B_COUNT);
+}
+
 /*
  * The offsets a batch takes come from its header: the count must agree
  * with lastOffsetDelta (as Kafka's LogValidator insists), or a producer
  * could make the log's offsets jump past records that are not there.
  * Records are not decompressed, so only an uncompressed batch can be
- * held to its size: a record takes at least 7 bytes.
+ * held to its size: a record takes at least 7 bytes. A stored batch may
+ * hold fewer records than its offsets (stored set): compaction removed
+ * some, and kept lastOffsetDelta.
  */
 static int
-batch_check_counts(const unsigned char *p, size_t total, const char **why)
+batch_check_counts(const unsigned char *p, size_t total, const char **why,
+		   int stored)
 {
 	int32_t delta = (int32_t)kb_be32(p + KB_B_LASTDELTA);
 	int32_t count = (int32_t)kb_be32(p + KB_B_COUNT);
@@ -123,7 +146,8 @@ batch_check_counts(const unsigned char *p, size_t total, const char **why)
 		*why = "negative lastOffsetDelta";
 		return KB_CORRUPT_MESSAGE;
 	}
-	if ((int64_t)count != (int64_t)delta + 1) {
+	if (stored ? count < 0 || count > delta + 1
+		   : (int64_t)count != (int64_t)delta + 1) {
 		*why = "record count is not lastOffsetDelta + 1";
 		return KB_INVALID_RECORD;
 	}
@@ -135,8 +159,9 @@ batch_check_counts(const unsigned char *p, size_t total, const char **why)
 	return 0;
 }
 
-int
-kb_batch_check(const unsigned char *p, size_t n, size_t *size, const char **why)
+static int
+batch_check(const unsigned char *p, size_t n, size_t *size, const char **why,
+	    int stored)
 {
 	int32_t len;
 	size_t total;
@@ -165,7 +190,13 @@ kb_batch_check(const unsigned char *p, size_t n, size_t *size, const char **why)
 		return KB_CORRUPT_MESSAGE;
 	}
 	*size = total;
-	return batch_check_counts(p, total, why);
+	return batch_check_counts(p, total, why, stored);
+}
+
+int
+kb_batch_check(const unsigned char *p, size_t n, size_t *size, const char **why)
+{
+	return batch_check(p, n, size, why, 0);
 }
 
 /* --- segments --------------------------------------------------------------
@@ -248,6 +279,36 @@ seg_note(struct kb_seg *s, int64_t base, uint64_t pos, int64_t maxts,
 		}
 		s->max_ts = maxts;
 	}
+}
+
+void
+kb_seg_note(struct kb_seg *s, int64_t base, uint64_t pos, int64_t maxts)
+{
+	seg_note(s, base, pos, maxts, 0);
+}
+
+/* The last timestamp entry, so that a closed segment's age is known. */
+void
+kb_seg_close_index(struct kb_seg *s, int64_t end)
+{
+	if (s->max_ts >= 0 &&
+	    (s->ntidx == 0 || s->tidx[s->ntidx - 1].ts < s->max_ts))
+		tidx_push(s, s->max_ts, (uint32_t)(end - 1 - s->base));
+}
+
+/* The index files := the entries in memory. */
+static int
+seg_write_indexes(struct kb_seg *s)
+{
+	size_t i;
+
+	if (ftruncate(s->ifd, 0) || ftruncate(s->tfd, 0))
+		return -1;
+	for (i = 0; i < s->nidx; i++)
+		idx_write(s, s->idx[i].rel, s->idx[i].pos);
+	for (i = 0; i < s->ntidx; i++)
+		tidx_write(s, s->tidx[i].ts, s->tidx[i].rel);
+	return 0;
 }
 
 static void
@@ -505,13 +566,13 @@ scan_next(struct kb_seg *s, struct scan *sc, uint64_t pos, size_t *size,
  * and a read checks the CRC of what it serves.
  */
 static int
-scan_check(const unsigned char *b, size_t size, const char **why)
+scan_check(const unsigned char *b, size_t size, const char **why, int stored)
 {
 	if (b[KB_B_MAGIC] != 2) {
 		*why = "record batch is not magic 2";
 		return -1;
 	}
-	return batch_check_counts(b, size, why);
+	return batch_check_counts(b, size, why, stored);
 }
 
 /* Damage in an older segment: said once, however often it is reached. */
@@ -547,7 +608,8 @@ seg_scan(struct kb_log *lg, struct kb_seg *s, int tail, int64_t crc_from,
 	uint64_t pos = 0;
 	int64_t expect = s->base;
 	const char *why = NULL, *op = "read";
-	size_t i, size;
+	struct kb_bhdr h;
+	size_t size;
 	int rc;
 
 	s->nidx = s->ntidx = 0;
@@ -557,30 +619,22 @@ seg_scan(struct kb_log *lg, struct kb_seg *s, int tail, int64_t crc_from,
 		unsigned char *b = sc.buf + sc.off;
 		int64_t base = (int64_t)kb_be64(b);
 
-		if (base != expect) {
+		/* A compacted segment has gaps; the tail never. */
+		if (tail ? base != expect : base < expect) {
 			why = "offsets out of sequence";
 			break;
 		}
-		if (base >= crc_from ? kb_batch_check(b, size, &size, &why) != 0
-				     : scan_check(b, size, &why) != 0)
+		if (base >= crc_from
+			    ? batch_check(b, size, &size, &why, !tail) != 0
+			    : scan_check(b, size, &why, !tail) != 0)
 			break;
-		seg_note(s, base, pos, (int64_t)kb_be64(b + KB_B_MAXTS), 0);
+		kb_bhdr(b, &h);
+		seg_note(s, base, pos, h.max_ts, 0);
 		/* A transaction marker has no sequence number. */
-		if (learn && (int64_t)kb_be64(b + KB_B_PID) >= 0 &&
-		    !(b[KB_B_ATTRS + 1] & 0x20)) {
-			int32_t seq = (int32_t)kb_be32(b + KB_B_BASESEQ);
-			int32_t delta = (int32_t)kb_be32(b + KB_B_LASTDELTA);
-
-			kb_pstates_record(&lg->prod,
-					  (int64_t)kb_be64(b + KB_B_PID),
-					  (int16_t)(b[KB_B_PEPOCH] << 8 |
-						    b[KB_B_PEPOCH + 1]),
-					  seq,
-					  (int32_t)(((int64_t)seq + delta) %
-						    ((int64_t)INT32_MAX + 1)),
-					  base);
-		}
-		expect = base + (int32_t)kb_be32(b + KB_B_LASTDELTA) + 1;
+		if (learn && h.pid >= 0 && !(h.attrs & 0x20))
+			kb_pstates_record(&lg->prod, h.pid, h.pepoch,
+					  h.base_seq, h.last_seq, base);
+		expect = base + h.last_delta + 1;
 		sc.off += size;
 		pos += size;
 	}
@@ -601,18 +655,11 @@ seg_scan(struct kb_log *lg, struct kb_seg *s, int tail, int64_t crc_from,
 		s->size = pos;
 	}
 	op = "rewrite the indexes";
-	if (ftruncate(s->ifd, 0) || ftruncate(s->tfd, 0))
-		goto fail;
-	for (i = 0; i < s->nidx; i++)
-		idx_write(s, s->idx[i].rel, s->idx[i].pos);
-	for (i = 0; i < s->ntidx; i++)
-		tidx_write(s, s->tidx[i].ts, s->tidx[i].rel);
 	/* The last time entry, so that the segment's age is known. */
-	if (!tail && s->max_ts >= 0 &&
-	    (s->ntidx == 0 || s->tidx[s->ntidx - 1].ts < s->max_ts)) {
-		tidx_push(s, s->max_ts, (uint32_t)(expect - 1 - s->base));
-		tidx_write(s, s->max_ts, (uint32_t)(expect - 1 - s->base));
-	}
+	if (!tail)
+		kb_seg_close_index(s, expect);
+	if (seg_write_indexes(s))
+		goto fail;
 	return 0;
 fail:
 	snprintf(err, errsize, "%s/%020" PRId64 ".log: %s: %s", lg->dir,
@@ -809,6 +856,13 @@ kb_log_open(struct kb_log *lg, const char *dir, const char *name,
 		char *end;
 		long long b;
 
+		/* A copy the cleaner did not put in place: the old one holds.
+		 */
+		if (len == 32 && !strcmp(e->d_name + 20, ".log.cleaned") &&
+		    kb_datadir_part_file(e->d_name)) {
+			unlinkat(dirfd(d), e->d_name, 0);
+			continue;
+		}
 		if (len != 24 || strcmp(e->d_name + 20, ".log"))
 			continue;
 		b = strtoll(e->d_name, &end, 10);
@@ -957,6 +1011,10 @@ kb_log_remove(struct kb_log *lg)
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/log-start-offset.tmp", dir);
 	unlink(path);
+	snprintf(path, sizeof(path), "%s/" KB_CLEANER_CHECKPOINT, dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/" KB_CLEANER_CHECKPOINT ".tmp", dir);
+	unlink(path);
 	lg->dirty = lg->ready = 0;
 	kb_log_close(lg);
 	rmdir(dir);
@@ -1016,6 +1074,7 @@ append(struct kb_log *lg, unsigned char *p, size_t n, int64_t now_ms,
        int64_t *base, const char **why, int marker)
 {
 	struct kb_seg *t;
+	struct kb_bhdr h;
 	size_t off, size;
 	int64_t next = lg->next, dup, span = 0;
 	ssize_t w;
@@ -1029,7 +1088,6 @@ append(struct kb_log *lg, unsigned char *p, size_t n, int64_t now_ms,
 	/* Check every batch before anything is stored. */
 	for (off = 0; off < n; off += size) {
 		unsigned char *b = p + off;
-		int16_t attrs;
 
 		if ((err = kb_batch_check(b, n - off, &size, why)))
 			return err;
@@ -1037,28 +1095,27 @@ append(struct kb_log *lg, unsigned char *p, size_t n, int64_t now_ms,
 			*why = "record batch larger than max.message.bytes";
 			return KB_MESSAGE_TOO_LARGE;
 		}
-		attrs = (int16_t)(b[KB_B_ATTRS] << 8 | b[KB_B_ATTRS + 1]);
-		if ((attrs & 0x20) && !marker) {
+		kb_bhdr(b, &h);
+		if ((h.attrs & 0x20) && !marker) {
 			*why = "a client may not write control batches";
 			return KB_INVALID_RECORD;
 		}
-		span += (int32_t)kb_be32(b + KB_B_LASTDELTA) + 1;
+		/* Kafka's answer, and the cleaner would drop it. */
+		if (lg->conf.compact && !marker &&
+		    kb_batch_has_null_key(b, size)) {
+			*why = "Compacted topic cannot accept message without "
+			       "key";
+			return KB_INVALID_RECORD;
+		}
+		span += h.last_delta + 1;
 		if (span > INT32_MAX) {
 			*why = "record set spans more than 2^31 - 1 offsets";
 			return KB_INVALID_RECORD;
 		}
-		if ((int64_t)kb_be64(b + KB_B_PID) >= 0 && !marker) {
-			int32_t seq = (int32_t)kb_be32(b + KB_B_BASESEQ);
-			int32_t last = (int32_t)(((int64_t)seq +
-						  (int32_t)kb_be32(
-							  b + KB_B_LASTDELTA)) %
-						 ((int64_t)INT32_MAX + 1));
-			int16_t ep = (int16_t)(b[KB_B_PEPOCH] << 8 |
-					       b[KB_B_PEPOCH + 1]);
-
-			switch (kb_pstates_check(&lg->prod,
-						 (int64_t)kb_be64(b + KB_B_PID),
-						 ep, seq, last, &dup)) {
+		if (h.pid >= 0 && !marker) {
+			switch (kb_pstates_check(&lg->prod, h.pid, h.pepoch,
+						 h.base_seq, h.last_seq,
+						 &dup)) {
 			case KB_SEQ_DUP:
 				if (n == size) {
 					*base = dup;
@@ -1109,32 +1166,14 @@ append(struct kb_log *lg, unsigned char *p, size_t n, int64_t now_ms,
 		}
 	}
 	*base = lg->next;
-	for (off = 0; off < n; off += size) {
-		unsigned char *b = p + off;
-		int64_t bb = (int64_t)kb_be64(b);
-
-		size = (size_t)(int32_t)kb_be32(b + KB_B_LENGTH) + 12;
-		seg_note(t, bb, t->size + off, (int64_t)kb_be64(b + KB_B_MAXTS),
-			 1);
+	for (off = 0; off < n; off += h.size) {
+		kb_bhdr(p + off, &h);
+		seg_note(t, h.base, t->size + off, h.max_ts, 1);
 		if (marker)
-			kb_pstates_fence(&lg->prod,
-					 (int64_t)kb_be64(b + KB_B_PID),
-					 (int16_t)(b[KB_B_PEPOCH] << 8 |
-						   b[KB_B_PEPOCH + 1]));
-		else if ((int64_t)kb_be64(b + KB_B_PID) >= 0) {
-			int32_t seq = (int32_t)kb_be32(b + KB_B_BASESEQ);
-
-			kb_pstates_record(
-				&lg->prod, (int64_t)kb_be64(b + KB_B_PID),
-				(int16_t)(b[KB_B_PEPOCH] << 8 |
-					  b[KB_B_PEPOCH + 1]),
-				seq,
-				(int32_t)(((int64_t)seq +
-					   (int32_t)kb_be32(b +
-							    KB_B_LASTDELTA)) %
-					  ((int64_t)INT32_MAX + 1)),
-				bb);
-		}
+			kb_pstates_fence(&lg->prod, h.pid, h.pepoch);
+		else if (h.pid >= 0)
+			kb_pstates_record(&lg->prod, h.pid, h.pepoch,
+					  h.base_seq, h.last_seq, h.base);
 	}
 	t->size += n;
 	t->mtime_ms = now_ms;
@@ -1304,11 +1343,14 @@ syncer_wait(struct kb_syncer *s)
 	return syncer_apply(s);
 }
 
+/* And a cleaner's pass over it: it is closed, removed or moved. */
 static void
 settle(struct kb_log *lg)
 {
 	if (lg->syncer)
 		syncer_wait(lg->syncer);
+	if (lg->cleaner)
+		kb_cleaner_drop(lg);
 }
 
 void
@@ -1427,10 +1469,14 @@ index_pos(const struct kb_seg *s, int64_t offset, int64_t *first)
 /*
  * A batch header that cannot be walked over: its size, its magic, or a
  * base offset other than the one the batch before it leads to (the base
- * offset lies outside the CRC). NULL when it is sound.
+ * offset lies outside the CRC). Compaction leaves gaps, so after the
+ * first one (exact unset) a base offset need only be at least expect;
+ * the first one, where an index entry or a read points, must be it.
+ * NULL when it is sound.
  */
 static const char *
-hdr_bad(const unsigned char *h, uint64_t at, uint64_t end, int64_t expect)
+hdr_bad(const unsigned char *h, uint64_t at, uint64_t end, int64_t expect,
+	int exact)
 {
 	int32_t len = (int32_t)kb_be32(h + KB_B_LENGTH);
 
@@ -1438,7 +1484,8 @@ hdr_bad(const unsigned char *h, uint64_t at, uint64_t end, int64_t expect)
 		return "a record batch length that does not fit";
 	if (h[KB_B_MAGIC] != 2)
 		return "record batch is not magic 2";
-	if ((int64_t)kb_be64(h) != expect)
+	if (exact ? (int64_t)kb_be64(h) != expect
+		  : (int64_t)kb_be64(h) < expect)
 		return "offsets out of sequence";
 	if ((int32_t)kb_be32(h + KB_B_LASTDELTA) < 0)
 		return "negative lastOffsetDelta";
@@ -1479,10 +1526,13 @@ walk(const struct kb_seg *s, uint64_t pos, int64_t *expect, int pred,
 			off = 0;
 		}
 		h = buf + off;
-		if ((*why = hdr_bad(h, at, s->size, *expect))) {
+		/* At an index entry's position, its very offset. */
+		if ((*why = hdr_bad(h, at, s->size, *expect,
+				    at == pos && pos > 0))) {
 			*bad = at;
 			return -2;
 		}
+		*expect = (int64_t)kb_be64(h);
 		size = (size_t)(int32_t)kb_be32(h + KB_B_LENGTH) + 12;
 		if (pred == 0
 			    ? *expect + (int32_t)kb_be32(h + KB_B_LASTDELTA) >=
@@ -1515,11 +1565,12 @@ read_check(const unsigned char *p, size_t n, int64_t first, const char **why)
 	while (n - end >= KB_BATCH_HEADER) {
 		const unsigned char *b = p + end;
 
-		if ((*why = hdr_bad(b, 0, n - end, first)))
+		if ((*why = hdr_bad(b, 0, n - end, first, end == 0)))
 			break;
-		if (kb_batch_check(b, n - end, &size, why))
+		if (batch_check(b, n - end, &size, why, 1))
 			break;
-		first += (int32_t)kb_be32(b + KB_B_LASTDELTA) + 1;
+		first = (int64_t)kb_be64(b) +
+			(int32_t)kb_be32(b + KB_B_LASTDELTA) + 1;
 		end += size;
 	}
 	return end;
@@ -1546,9 +1597,9 @@ reindex(struct kb_log *lg, struct kb_seg *s, const char *why)
 	return 0;
 }
 
-int
-kb_log_read(struct kb_log *lg, int64_t offset, size_t max, int first_always,
-	    struct kb_buf *out)
+static int
+read_seg(struct kb_log *lg, int64_t offset, size_t max, int first_always,
+	 struct kb_buf *out)
 {
 	struct kb_seg *s = NULL;
 	unsigned char hdr[KB_BATCH_HEADER], *dst;
@@ -1609,6 +1660,51 @@ kb_log_read(struct kb_log *lg, int64_t offset, size_t max, int first_always,
 	return 0;
 }
 
+/* Whole batches that hold no record (compaction emptied them): 1. */
+static int
+all_empty(const unsigned char *p, size_t n)
+{
+	size_t off;
+
+	for (off = 0; off < n; off += kb_be32(p + off + KB_B_LENGTH) + 12)
+		if (kb_be32(p + off + KB_B_COUNT))
+			return 0;
+	return 1;
+}
+
+/*
+ * A read stops at the end of a segment, but one that compaction left
+ * with only empty batches gives a client no record to move on by
+ * (librdkafka takes such an answer for a batch too large to fetch): then
+ * the next segments are read too, while room is left.
+ */
+int
+kb_log_read(struct kb_log *lg, int64_t offset, size_t max, int first_always,
+	    struct kb_buf *out)
+{
+	size_t start = out->len, at;
+	const unsigned char *b;
+	int rc;
+
+	for (;;) {
+		at = out->len;
+		rc = read_seg(lg, offset, max - (at - start),
+			      first_always && at == start, out);
+		if (rc)
+			return at == start ? rc : 0;
+		if (out->len == at || !all_empty(out->p + at, out->len - at))
+			return 0;
+		for (b = out->p + at;
+		     b + kb_be32(b + KB_B_LENGTH) + 12 < out->p + out->len;
+		     b += kb_be32(b + KB_B_LENGTH) + 12)
+			;
+		offset = (int64_t)kb_be64(b) +
+			 (int32_t)kb_be32(b + KB_B_LASTDELTA) + 1;
+		if (offset >= lg->next || out->len - start >= max)
+			return 0;
+	}
+}
+
 /* In an uncompressed batch, the first record at ts or later. */
 static int64_t
 record_for_time(const struct kb_seg *s, int64_t pos, const unsigned char *hdr,
@@ -1645,7 +1741,8 @@ record_for_time(const struct kb_seg *s, int64_t pos, const unsigned char *hdr,
 			*found = bts + tsd;
 			free(buf);
 			/* An offset outside the batch is not believed. */
-			if (od < 0 || od >= count)
+			if (od < 0 ||
+			    od > (int32_t)kb_be32(hdr + KB_B_LASTDELTA))
 				return base;
 			return base + od;
 		}
@@ -1691,6 +1788,70 @@ kb_log_offset_for_time(struct kb_log *lg, int64_t ts, int64_t *found)
 			return off;
 		}
 	}
+	return -1;
+}
+
+int
+kb_log_swap_segment(struct kb_log *lg, int64_t base, uint64_t size,
+		    const char *cleaned, struct kb_seg *ix, char *err,
+		    size_t errsize)
+{
+	char path[4096];
+	struct kb_seg *s = NULL;
+	struct stat st;
+	size_t i;
+	int fd;
+
+	for (i = 0; i + 1 < lg->nsegs; i++)
+		if (lg->segs[i].base == base)
+			s = &lg->segs[i];
+	if (!s || s->size != size)
+		return 1;
+	seg_path(lg, base, "log", path, sizeof(path));
+	if ((fd = open(cleaned, O_RDWR | O_CLOEXEC)) < 0)
+		goto fail;
+	if (fstat(fd, &st) || (uint64_t)st.st_size != ix->size) {
+		close(fd);
+		errno = errno ? errno : EIO;
+		goto fail;
+	}
+	/*
+	 * The old indexes go first: were they left to a crash past the
+	 * rename, they would point into the new file. Empty, they are
+	 * rebuilt at the next start.
+	 */
+	if (ftruncate(s->ifd, 0) || ftruncate(s->tfd, 0) || fdatasync(s->ifd) ||
+	    fdatasync(s->tfd) || rename(cleaned, path)) {
+		close(fd);
+		seg_write_indexes(s);
+		goto fail;
+	}
+	/* Not durable, a crash leaves the old segment: no harm. */
+	kb_sync_dir(lg->dir);
+	close(s->fd);
+	s->fd = fd;
+	s->size = (uint64_t)st.st_size;
+	s->mtime_ms = (int64_t)st.st_mtim.tv_sec * 1000 +
+		      st.st_mtim.tv_nsec / 1000000;
+	free(s->idx);
+	free(s->tidx);
+	s->idx = ix->idx;
+	s->nidx = ix->nidx;
+	s->cidx = ix->cidx;
+	s->tidx = ix->tidx;
+	s->ntidx = ix->ntidx;
+	s->ctidx = ix->ctidx;
+	s->idx_pos = ix->idx_pos;
+	s->tidx_pos = ix->tidx_pos;
+	s->max_ts = ix->max_ts;
+	s->bad_pos = 0;
+	ix->idx = NULL;
+	ix->tidx = NULL;
+	/* An index lost is rebuilt on recovery: no error to report. */
+	seg_write_indexes(s);
+	return 0;
+fail:
+	snprintf(err, errsize, "%s: %s", path, strerror(errno));
 	return -1;
 }
 

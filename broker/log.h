@@ -30,6 +30,23 @@
 #define KB_B_BASESEQ	53
 #define KB_B_COUNT	57
 
+/* A RecordBatch header, decoded (issue 21: one decoder, not three). */
+struct kb_bhdr {
+	int64_t base;	    /* baseOffset */
+	size_t size;	    /* the whole batch: batchLength + 12 */
+	int16_t attrs;	    /* codec 0x07, transactional 0x10, control 0x20 */
+	int32_t last_delta; /* lastOffsetDelta */
+	int64_t base_ts, max_ts;
+	int64_t pid; /* producerId, -1 if none */
+	int16_t pepoch;
+	int32_t base_seq,
+		last_seq; /* last_seq: base_seq + last_delta, wrapped */
+	int32_t count;	  /* records */
+};
+
+/* Decode the KB_BATCH_HEADER bytes at p (not checked: kb_batch_check). */
+void kb_bhdr(const unsigned char *p, struct kb_bhdr *h);
+
 /* An index entry every this many bytes of log (Kafka's default too). */
 #define KB_INDEX_INTERVAL 4096
 
@@ -39,6 +56,11 @@ struct kb_logconf {
 	int64_t retention_ms;	   /* -1: keep all */
 	int64_t max_message_bytes; /* the largest batch accepted */
 	char compression[16];	   /* compression.type; "": producer */
+	/* cleanup.policy has compact: the cleaner's configs (cleaner.h). */
+	int compact;
+	int64_t delete_retention_ms; /* a tombstone's stay once cleaned */
+	int64_t min_lag_ms;	     /* min.compaction.lag.ms */
+	double min_dirty_ratio;	     /* min.cleanable.dirty.ratio */
 };
 
 struct kb_idx {
@@ -88,6 +110,14 @@ struct kb_log {
 	struct kb_syncer *syncer;
 	int syncing;
 	struct kb_pstates prod;
+	/*
+	 * The cleaner's pass over this log, if any; its checkpoint (the
+	 * offsets below it are compacted: DIR/cleaner-offset), once read;
+	 * when tombstones it kept may go (0: none known).
+	 */
+	struct kb_cleaner *cleaner;
+	int clean_known;
+	int64_t clean_ckpt, tomb_due;
 };
 
 /* CRC-32C (Castagnoli), as in record batches. */
@@ -232,6 +262,25 @@ int kb_log_delete_records(struct kb_log *lg, int64_t offset, int64_t *low);
  * many were dropped.
  */
 int kb_log_retain(struct kb_log *lg, int64_t now_ms);
+/*
+ * For the cleaner, which writes a segment's copy: note a batch at pos in
+ * the indexes of s (in memory only), as an append does; and, once all
+ * are noted, the last time entry of a segment that ends at offset end.
+ */
+void kb_seg_note(struct kb_seg *s, int64_t base, uint64_t pos, int64_t maxts);
+void kb_seg_close_index(struct kb_seg *s, int64_t end);
+/*
+ * Put the cleaned copy of a closed segment (path, written and synced:
+ * the same offsets, fewer records) in the place of the segment at base,
+ * of size bytes, its indexes from ix (taken). The old index files are
+ * emptied first, so that a crash leaves the old segment or the new one,
+ * each with indexes that are rebuilt if they do not agree. 0; 1 when
+ * there is no such closed segment (any more); -1 with err.
+ */
+int kb_log_swap_segment(struct kb_log *lg, int64_t base, uint64_t size,
+			const char *path, struct kb_seg *ix, char *err,
+			size_t errsize);
+
 /* Bytes stored. */
 uint64_t kb_log_size(const struct kb_log *lg);
 

@@ -435,6 +435,14 @@ settle(const struct kb_topics *ts, struct kb_topic *t)
 		t->conf.retention_ms = -1;
 		t->conf.retention_bytes = -1;
 	}
+	t->conf.compact = (t->set >> KB_CFG_CLEANUP_POLICY & 1) &&
+			  list_has(t->val[KB_CFG_CLEANUP_POLICY], "compact");
+	t->conf.delete_retention_ms =
+		cfg_long(t, kb_cfg_find("delete.retention.ms"));
+	t->conf.min_lag_ms = cfg_long(t, kb_cfg_find("min.compaction.lag.ms"));
+	i = kb_cfg_find("min.cleanable.dirty.ratio");
+	t->conf.min_dirty_ratio =
+		strtod(t->set >> i & 1 ? t->val[i] : kb_cfgs[i].def, NULL);
 	i = kb_cfg_find("message.timestamp.type");
 	t->append_time =
 		(t->set >> i & 1) && !strcmp(t->val[i], "LogAppendTime");

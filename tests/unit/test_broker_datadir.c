@@ -49,6 +49,12 @@ entries(void **state)
 	assert_true(kb_datadir_part_file("00000000000000000042.index"));
 	assert_true(kb_datadir_part_file("00000000000000000042.timeindex"));
 	assert_true(kb_datadir_part_file("recovery-point"));
+	/* The cleaner's: its checkpoint, and a segment's compacted copy. */
+	assert_true(kb_datadir_part_file("cleaner-offset"));
+	assert_true(kb_datadir_part_file("cleaner-offset.tmp"));
+	assert_true(kb_datadir_part_file("00000000000000000042.log.cleaned"));
+	assert_false(
+		kb_datadir_part_file("00000000000000000042.index.cleaned"));
 	assert_false(kb_datadir_part_file("42.log"));
 	assert_false(kb_datadir_part_file("00000000000000000042.log.bak"));
 	assert_false(kb_datadir_part_file("img.jpg"));

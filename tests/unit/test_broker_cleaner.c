@@ -1,0 +1,510 @@
+/*
+ * Log compaction: the offset map, one batch cleaned (records dropped,
+ * offsets kept, CRC-32C anew, untouched kinds), a whole pass over a log
+ * of closed segments (newest value per key, tombstones kept then gone,
+ * reads across the gaps, a reopen), a copy a crash left behind, and
+ * null keys refused by a compacted log.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "cleaner.h"
+#include "codec.h"
+#include "errors.h"
+#include "log.h"
+
+static const struct kb_logconf conf = {
+	.segment_bytes = 300,
+	.retention_bytes = -1,
+	.retention_ms = -1,
+	.max_message_bytes = 1 << 20,
+	.compact = 1,
+	.delete_retention_ms = 1000,
+	.min_dirty_ratio = 0.5,
+};
+
+static size_t
+varint(unsigned char *p, int64_t v)
+{
+	uint64_t z = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+	size_t n = 0;
+
+	while (z >= 0x80) {
+		p[n++] = (unsigned char)(z | 0x80);
+		z >>= 7;
+	}
+	p[n++] = (unsigned char)z;
+	return n;
+}
+
+/*
+ * A batch of records "key=value" from spec ("a=1 b=2 c=~": ~ is a null
+ * value, a key "-" a null key), as a producer sends it.
+ */
+static size_t
+batch(unsigned char *b, const char *spec)
+{
+	char buf[256], *tok, *save;
+	size_t len = KB_BATCH_HEADER;
+	int n = 0;
+
+	memset(b, 0, KB_BATCH_HEADER);
+	snprintf(buf, sizeof(buf), "%s", spec);
+	for (tok = strtok_r(buf, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save), n++) {
+		unsigned char rec[128];
+		char *eq = strchr(tok, '=');
+		size_t r = 0, kl = (size_t)(eq - tok), vl = strlen(eq + 1);
+
+		rec[r++] = 0;
+		r += varint(rec + r, n);
+		r += varint(rec + r, n);
+		if (kl == 1 && *tok == '-') {
+			r += varint(rec + r, -1);
+		} else {
+			r += varint(rec + r, (int64_t)kl);
+			memcpy(rec + r, tok, kl);
+			r += kl;
+		}
+		if (!strcmp(eq + 1, "~")) {
+			r += varint(rec + r, -1);
+		} else {
+			r += varint(rec + r, (int64_t)vl);
+			memcpy(rec + r, eq + 1, vl);
+			r += vl;
+		}
+		r += varint(rec + r, 0);
+		len += varint(b + len, (int64_t)r);
+		memcpy(b + len, rec, r);
+		len += r;
+	}
+	kb_st32(b + KB_B_LENGTH, (uint32_t)(len - 12));
+	kb_st32(b + KB_B_EPOCH, (uint32_t)-1);
+	b[KB_B_MAGIC] = 2;
+	kb_st32(b + KB_B_LASTDELTA, (uint32_t)(n - 1));
+	kb_st64(b + KB_B_BASETS, 1000);
+	kb_st64(b + KB_B_MAXTS, (uint64_t)(1000 + n - 1));
+	kb_st64(b + KB_B_PID, (uint64_t)-1);
+	kb_st32(b + KB_B_BASESEQ, (uint32_t)-1);
+	kb_st32(b + KB_B_COUNT, (uint32_t)n);
+	kb_st32(b + KB_B_CRC, kb_crc32c(0, b + KB_B_ATTRS, len - KB_B_ATTRS));
+	return len;
+}
+
+/*
+ * The records of whole batches as "offset:key=value" words (~ a null
+ * value), a space apart, into s; each batch's CRC-32C checked.
+ */
+static void
+records(const unsigned char *p, size_t n, char *s, size_t size)
+{
+	size_t off = 0;
+
+	*s = 0;
+	while (off < n) {
+		const unsigned char *b = p + off;
+		size_t bs = (size_t)kb_be32(b + KB_B_LENGTH) + 12;
+		int64_t base = (int64_t)kb_be64(b);
+		int32_t i, count = (int32_t)kb_be32(b + KB_B_COUNT);
+		struct kb_rd r;
+
+		assert_true(bs <= n - off);
+		assert_int_equal(kb_crc32c(0, b + KB_B_ATTRS, bs - KB_B_ATTRS),
+				 kb_be32(b + KB_B_CRC));
+		kb_rd_init(&r, b + KB_BATCH_HEADER, bs - KB_BATCH_HEADER);
+		for (i = 0; i < count; i++) {
+			int64_t len = kb_varlong(&r), od, kl, vl;
+			const unsigned char *end = r.p + len, *k, *v;
+			char w[64];
+
+			kb_i8(&r);
+			kb_varlong(&r);
+			od = kb_varlong(&r);
+			kl = kb_varlong(&r);
+			k = r.p;
+			if (kl > 0)
+				kb_skip(&r, (size_t)kl);
+			vl = kb_varlong(&r);
+			v = r.p;
+			snprintf(w, sizeof(w), "%s%lld:%.*s=%.*s",
+				 *s ? " " : "", (long long)(base + od),
+				 (int)(kl > 0 ? kl : 0), (const char *)k,
+				 (int)(vl >= 0 ? vl : 1),
+				 vl >= 0 ? (const char *)v : "~");
+			strncat(s, w, size - strlen(s) - 1);
+			r.p = end;
+		}
+		off += bs;
+	}
+}
+
+static void
+omap(void **state)
+{
+	struct kb_omap m;
+	char key[16];
+	int i;
+
+	(void)state;
+	kb_omap_init(&m, 10 * sizeof(struct kb_oent));
+	assert_int_equal(kb_omap_get(&m, "a", 1), -1);
+	assert_int_equal(kb_omap_put(&m, "a", 1, 5), 0);
+	assert_int_equal(kb_omap_put(&m, "", 0, 6), 0);
+	assert_int_equal(kb_omap_put(&m, "a", 1, 7), 0);
+	assert_int_equal(kb_omap_get(&m, "a", 1), 7);
+	assert_int_equal(kb_omap_get(&m, "", 0), 6);
+	assert_int_equal(kb_omap_get(&m, "b", 1), -1);
+	assert_int_equal(m.latest, 7);
+	/* 90% of 10 slots: 9 keys, then full; a known key still moves. */
+	for (i = 0; i < 7; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		assert_int_equal(kb_omap_put(&m, key, strlen(key), 10 + i), 0);
+	}
+	assert_int_equal(kb_omap_put(&m, "new", 3, 20), -1);
+	assert_int_equal(m.latest, 16);
+	assert_int_equal(kb_omap_put(&m, "a", 1, 21), 0);
+	assert_int_equal(kb_omap_get(&m, "a", 1), 21);
+	kb_omap_free(&m);
+}
+
+static void
+one_batch(void **state)
+{
+	unsigned char b[1024];
+	struct kb_buf out = {0};
+	struct kb_omap m;
+	char got[512];
+	size_t n;
+	int tombs = 0;
+
+	(void)state;
+	/* Offsets 100-104: a, b, a, c (a tombstone), a record without key. */
+	n = batch(b, "a=1 b=1 a=2 c=~ -=x");
+	kb_st64(b, 100);
+	kb_omap_init(&m, 1 << 12);
+	assert_int_equal(kb_omap_add_batch(&m, b, n, 0), 0);
+	assert_int_equal(kb_omap_get(&m, "a", 1), 102);
+	assert_int_equal(kb_omap_get(&m, "b", 1), 101);
+	/* As a pass sets it: the map covers the whole batch. */
+	m.latest = 104;
+	assert_int_equal(kb_clean_batch(b, n, &m, 0, 0, &out, &tombs),
+			 KB_CLEAN_SHRUNK);
+	/* Base offset and lastOffsetDelta kept: offsets do not move. */
+	assert_int_equal(kb_be64(out.p), 100);
+	assert_int_equal(kb_be32(out.p + KB_B_LASTDELTA), 4);
+	assert_int_equal(kb_be32(out.p + KB_B_COUNT), 3);
+	assert_int_equal(kb_be32(out.p + KB_B_LENGTH) + 12, out.len);
+	records(out.p, out.len, got, sizeof(got));
+	assert_string_equal(got, "101:b=1 102:a=2 103:c=~");
+	assert_int_equal(tombs, 1);
+	/* The tombstone's time is up. */
+	out.len = 0;
+	tombs = 0;
+	assert_int_equal(kb_clean_batch(b, n, &m, 1, 0, &out, &tombs),
+			 KB_CLEAN_SHRUNK);
+	records(out.p, out.len, got, sizeof(got));
+	assert_string_equal(got, "101:b=1 102:a=2");
+	assert_int_equal(tombs, 0);
+	/* Every record replaced: gone, or an empty batch when kept. */
+	assert_int_equal(kb_omap_put(&m, "a", 1, 200), 0);
+	assert_int_equal(kb_omap_put(&m, "b", 1, 201), 0);
+	out.len = 0;
+	assert_int_equal(kb_clean_batch(b, n, &m, 1, 0, &out, &tombs),
+			 KB_CLEAN_GONE);
+	assert_int_equal(out.len, 0);
+	assert_int_equal(kb_clean_batch(b, n, &m, 1, 1, &out, &tombs),
+			 KB_CLEAN_SHRUNK);
+	assert_int_equal(out.len, KB_BATCH_HEADER);
+	assert_int_equal(kb_be32(out.p + KB_B_COUNT), 0);
+	assert_int_equal(kb_be32(out.p + KB_B_LASTDELTA), 4);
+	assert_int_equal(
+		kb_crc32c(0, out.p + KB_B_ATTRS, KB_BATCH_HEADER - KB_B_ATTRS),
+		kb_be32(out.p + KB_B_CRC));
+	/* Past the map's latest offset: kept, whatever the key. */
+	m.latest = 99;
+	out.len = 0;
+	assert_int_equal(kb_clean_batch(b, n, &m, 1, 0, &out, &tombs),
+			 KB_CLEAN_SAME);
+	assert_int_equal(out.len, n);
+	assert_memory_equal(out.p, b, n);
+	/* Compressed (gzip) or transactional: untouched. */
+	m.latest = 1000;
+	b[KB_B_ATTRS + 1] = 0x01;
+	out.len = 0;
+	assert_int_equal(kb_clean_batch(b, n, &m, 1, 0, &out, &tombs),
+			 KB_CLEAN_UNTOUCHED);
+	assert_memory_equal(out.p, b, n);
+	b[KB_B_ATTRS + 1] = 0x10;
+	out.len = 0;
+	assert_int_equal(kb_clean_batch(b, n, &m, 1, 0, &out, &tombs),
+			 KB_CLEAN_UNTOUCHED);
+	kb_buf_free(&out);
+	kb_omap_free(&m);
+}
+
+static void
+null_keys(void **state)
+{
+	unsigned char b[1024];
+	size_t n;
+
+	(void)state;
+	n = batch(b, "a=1 b=2");
+	assert_false(kb_batch_has_null_key(b, n));
+	n = batch(b, "a=1 -=2");
+	assert_true(kb_batch_has_null_key(b, n));
+}
+
+static char *
+tmpdir(void)
+{
+	char *d = strdup("/tmp/kq-unit-XXXXXX");
+
+	assert_non_null(mkdtemp(d));
+	return d;
+}
+
+static void
+rm_rf(const char *d)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void
+put(struct kb_log *lg, const char *spec)
+{
+	unsigned char b[1024];
+	const char *why;
+	int64_t base;
+	size_t n = batch(b, spec);
+
+	assert_int_equal(kb_log_append(lg, b, n, 0, &base, &why), 0);
+}
+
+/* Every record of lg from offset 0, as records() gives them. */
+static void
+read_all(struct kb_log *lg, char *s, size_t size)
+{
+	struct kb_buf out = {0};
+	int64_t at = lg->start;
+	char part[2048];
+
+	*s = 0;
+	while (at < lg->next) {
+		size_t len = out.len;
+		const unsigned char *b;
+
+		assert_int_equal(kb_log_read(lg, at, 1 << 20, 1, &out), 0);
+		assert_true(out.len > len);
+		/* The batch ends where the next read starts. */
+		for (b = out.p + len; b < out.p + out.len;
+		     b += kb_be32(b + KB_B_LENGTH) + 12)
+			at = (int64_t)kb_be64(b) +
+			     (int32_t)kb_be32(b + KB_B_LASTDELTA) + 1;
+	}
+	records(out.p, out.len, part, sizeof(part));
+	snprintf(s, size, "%s", part);
+	kb_buf_free(&out);
+}
+
+static void
+whole_pass(void **state)
+{
+	char *d = tmpdir(), err[256], got[2048], path[512];
+	struct kb_cleaner c;
+	struct kb_log lg;
+	struct stat st;
+	uint64_t before;
+	int fd;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(kb_log_open(&lg, d, "t-0", &conf, err, sizeof(err)),
+			 0);
+	/* About 100 bytes a batch: a segment holds 3 batches. */
+	put(&lg, "a=1 b=1 c=1");
+	put(&lg, "a=2 d=1 e=1");
+	put(&lg, "b=2 d=~ f=1");
+	put(&lg, "a=3 c=2 g=1");
+	put(&lg, "e=2 e=3 e=4");
+	put(&lg, "h=1 h=2 a=4");
+	put(&lg, "z=1");
+	assert_true(lg.nsegs >= 3);
+	before = kb_log_size(&lg);
+	assert_int_equal(kb_cleaner_run(&c, &lg, 10000), 0);
+	assert_true(kb_log_size(&lg) < before);
+	assert_null(lg.cleaner);
+	read_all(&lg, got, sizeof(got));
+	/*
+	 * The newest per key in the closed segments, at their offsets; the
+	 * tombstone kept (cleaned just now); each segment's last batch kept
+	 * even when emptied; the active segment untouched.
+	 */
+	assert_string_equal(got, "6:b=2 7:d=~ 8:f=1 10:c=2 11:g=1 14:e=4 "
+				 "16:h=2 17:a=4 18:z=1");
+	assert_int_equal(lg.clean_ckpt, lg.segs[lg.nsegs - 1].base);
+	assert_true(lg.tomb_due > 0);
+	snprintf(path, sizeof(path), "%s/%s", d, KB_CLEANER_CHECKPOINT);
+	assert_int_equal(stat(path, &st), 0);
+
+	/* A second pass, delete.retention.ms later: the tombstone goes. */
+	assert_int_equal(kb_cleaner_run(&c, &lg, lg.tomb_due + 1000), 0);
+	read_all(&lg, got, sizeof(got));
+	assert_string_equal(got, "6:b=2 8:f=1 10:c=2 11:g=1 14:e=4 16:h=2 "
+				 "17:a=4 18:z=1");
+	/* Reads land in a gap: the next batch comes. */
+	{
+		struct kb_buf out = {0};
+
+		assert_int_equal(kb_log_read(&lg, 0, 1 << 20, 1, &out), 0);
+		assert_true(out.len > 0);
+		kb_buf_free(&out);
+	}
+
+	/*
+	 * A crash left a copy the cleaner had not put in place: the
+	 * reopen removes it, and reads over the gaps, rebuilt indexes too.
+	 */
+	kb_log_close(&lg);
+	snprintf(path, sizeof(path), "%s/00000000000000000000.log.cleaned", d);
+	fd = open(path, O_WRONLY | O_CREAT, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "junk", 4), 4);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/00000000000000000000.index", d);
+	assert_int_equal(truncate(path, 0), 0);
+	snprintf(path, sizeof(path), "%s/recovery-point", d);
+	unlink(path);
+	assert_int_equal(kb_log_open(&lg, d, "t-0", &conf, err, sizeof(err)),
+			 0);
+	snprintf(path, sizeof(path), "%s/00000000000000000000.log.cleaned", d);
+	assert_int_not_equal(stat(path, &st), 0);
+	read_all(&lg, got, sizeof(got));
+	assert_string_equal(got, "6:b=2 8:f=1 10:c=2 11:g=1 14:e=4 16:h=2 "
+				 "17:a=4 18:z=1");
+	assert_int_equal(lg.next, 19);
+	kb_log_close(&lg);
+	rm_rf(d);
+	free(d);
+}
+
+/*
+ * A segment compaction emptied holds one empty batch: a read there goes
+ * on to the next segment, so that a client gets a record to move on by.
+ */
+static void
+read_past_emptied(void **state)
+{
+	char *d = tmpdir(), err[256], got[512];
+	struct kb_buf out = {0};
+	struct kb_cleaner c;
+	struct kb_log lg;
+	int i;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(kb_log_open(&lg, d, "t-0", &conf, err, sizeof(err)),
+			 0);
+	for (i = 0; i < 3; i++)
+		put(&lg, "a=1 b=1 c=1");
+	for (i = 0; i < 3; i++)
+		put(&lg, "a=2 b=2 c=2");
+	put(&lg, "z=1");
+	assert_int_equal(lg.nsegs, 3);
+	assert_int_equal(kb_cleaner_run(&c, &lg, 10000), 0);
+	assert_int_equal(kb_log_read(&lg, 0, 1 << 20, 1, &out), 0);
+	/* The empty last batch of the first segment, then the second's. */
+	assert_int_equal(kb_be64(out.p), 6);
+	assert_int_equal(kb_be32(out.p + KB_B_COUNT), 0);
+	records(out.p, out.len, got, sizeof(got));
+	assert_string_equal(got, "15:a=2 16:b=2 17:c=2");
+	kb_buf_free(&out);
+	kb_log_close(&lg);
+	rm_rf(d);
+	free(d);
+}
+
+/* min.compaction.lag.ms: a segment with a record newer is not cleaned. */
+static void
+compaction_lag(void **state)
+{
+	char *d = tmpdir(), err[256], got[512];
+	struct kb_logconf lc = conf;
+	struct kb_cleaner c;
+	struct kb_log lg;
+	int i;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	/* The records are stamped 1000 to 1002. */
+	lc.min_lag_ms = 10000;
+	assert_int_equal(kb_log_open(&lg, d, "t-0", &lc, err, sizeof(err)), 0);
+	for (i = 0; i < 3; i++)
+		put(&lg, "a=1 b=1 c=1");
+	put(&lg, "z=1");
+	assert_int_equal(kb_cleaner_run(&c, &lg, 5000), -1);
+	read_all(&lg, got, sizeof(got));
+	assert_string_equal(got, "0:a=1 1:b=1 2:c=1 3:a=1 4:b=1 5:c=1 "
+				 "6:a=1 7:b=1 8:c=1 9:z=1");
+	assert_int_equal(kb_cleaner_run(&c, &lg, 20000), 0);
+	read_all(&lg, got, sizeof(got));
+	assert_string_equal(got, "6:a=1 7:b=1 8:c=1 9:z=1");
+	kb_log_close(&lg);
+	rm_rf(d);
+	free(d);
+}
+
+static void
+refuses_null_keys(void **state)
+{
+	char *d = tmpdir(), err[256];
+	unsigned char b[1024];
+	struct kb_logconf dc = conf;
+	struct kb_log lg;
+	const char *why;
+	int64_t base;
+	size_t n = batch(b, "a=1 -=2");
+
+	(void)state;
+	assert_int_equal(kb_log_open(&lg, d, "t-0", &conf, err, sizeof(err)),
+			 0);
+	assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why),
+			 KB_INVALID_RECORD);
+	assert_int_equal(lg.next, 0);
+	kb_log_close(&lg);
+	rm_rf(d);
+	dc.compact = 0;
+	assert_int_equal(kb_log_open(&lg, d, "t-0", &dc, err, sizeof(err)), 0);
+	assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
+	kb_log_close(&lg);
+	rm_rf(d);
+	free(d);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(omap),
+		cmocka_unit_test(one_batch),
+		cmocka_unit_test(null_keys),
+		cmocka_unit_test(whole_pass),
+		cmocka_unit_test(read_past_emptied),
+		cmocka_unit_test(compaction_lag),
+		cmocka_unit_test(refuses_null_keys),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
