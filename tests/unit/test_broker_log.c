@@ -1176,9 +1176,9 @@ due_logs_are_synced_once_at_the_end_of_the_turn(void **state)
 	assert_int_equal(kb_syncer_start(&s), 0);
 	for (i = 0; i < 2; i++) {
 		snprintf(sub, sizeof(sub), "%s/t-%d", d, i);
-		assert_int_equal(kb_log_open(&lg[i], sub, "t", &conf, err,
-					     sizeof(err)),
-				 0);
+		assert_int_equal(
+			kb_log_open(&lg[i], sub, "t", &conf, err, sizeof(err)),
+			0);
 		n = batch(b, 3, 0, 1000, 7, 0);
 		assert_int_equal(kb_log_append(&lg[i], b, n, 0, &base, &why),
 				 0);
