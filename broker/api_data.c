@@ -172,13 +172,11 @@ kb_api_produce(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			    err != KB_DUPLICATE_SEQUENCE_NUMBER &&
 			    err != KB_NOT_ENOUGH_REPLICAS)
 				kb_note(b, "produce to %.*s-%d from %s: %s",
-					topic.len, topic.s, part,
-					r->c->client_id ? r->c->client_id
-							: r->c->peer,
+					topic.len, topic.s, part, r->who,
 					why ? why : "refused");
 			else if (err)
 				kb_debug(b, "produce to %.*s-%d from %s: %s",
-					 topic.len, topic.s, part, r->c->peer,
+					 topic.len, topic.s, part, r->peer,
 					 why ? why : "unknown partition");
 			kb_put_i32(out, part);
 			kb_put_i16(out, err);
@@ -629,9 +627,7 @@ kb_api_delete_records(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 						"deleted "
 						"(for %s)",
 						lg->name, (long long)low,
-						r->c->client_id
-							? r->c->client_id
-							: r->c->peer);
+						r->who);
 			}
 			kb_put_i32(out, part);
 			kb_put_i64(out, err ? -1 : low);
@@ -667,7 +663,7 @@ kb_api_init_producer_id(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		if (err)
 			kb_debug(b,
 				 "InitProducerId for '%.*s' from %s: error %d",
-				 txn.len, txn.s, r->c->peer, err);
+				 txn.len, txn.s, r->peer, err);
 	} else if ((pid = kb_pids_next(&b->pids)) < 0) {
 		kb_note(b, "producer ids: cannot save the counter");
 		err = KB_KAFKA_STORAGE_ERROR;

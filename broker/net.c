@@ -376,6 +376,9 @@ conn_process(struct kb_broker *b, struct kb_conn *c)
 		r.body = (unsigned char *)rd.p;
 		r.len = kb_left(&rd);
 		r.hold = 0;
+		r.out = &c->out;
+		r.peer = c->peer;
+		r.who = c->client_id ? c->client_id : c->peer;
 		pos += 4 + size;
 		out_compact(c);
 		mark = kb_reply_begin(c, r.corr);

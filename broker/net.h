@@ -40,7 +40,7 @@ struct kb_conn {
 	 */
 	int held;
 	size_t held_at;
-	int parked;    /* a request waits: no other is read */
+	int parked; /* a request waits: no other is read */
 	/* Called if the connection goes while parked. */
 	void (*cancel)(struct kb_broker *b, void *arg);
 	void *cancel_arg;
@@ -58,9 +58,15 @@ struct kb_conn {
 	struct kb_conn *next, *prev, *ready_next;
 };
 
-/* One request, as the handlers see it. */
+/*
+ * One request, as the handlers see it: they know its connection through
+ * it (c, for kb_conn_park and kb_reply_begin), never by its fields.
+ */
 struct kb_req {
 	struct kb_conn *c;
+	struct kb_buf *out; /* the connection's output: the answer goes there */
+	const char *peer;   /* "127.0.0.1:51234" */
+	const char *who;    /* for log lines: the client id, else the peer */
 	int16_t key, ver;
 	int32_t corr;
 	struct kb_str client;
