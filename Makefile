@@ -30,6 +30,8 @@ KQ_CFLAGS = -std=c11 -D_GNU_SOURCE -DKQ_VERSION='"$(VERSION)"' -Icommon \
 RDKAFKA_LIBS = $(shell $(PKG_CONFIG) --libs rdkafka)
 # libjq ships no .pc file in Debian.
 JQ_LIBS = -ljq
+# The codecs of record batches, which kq-broker recompresses.
+ZIP_LIBS = -lz -llz4 -lzstd -lsnappy
 CMOCKA_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
@@ -72,7 +74,7 @@ $(O)/libkqbroker.a: $(BROKER_OBJ)
 
 ifneq ($(BROKER_SRC),)
 $(BIN)/kq-broker: $(O)/libkqbroker.a
-LIBS_broker = $(O)/libkqbroker.a $(O)/libkq.a
+LIBS_broker = $(O)/libkqbroker.a $(O)/libkq.a $(ZIP_LIBS)
 endif
 
 $(BIN)/kq-%: $(O)/cmd/kq-%.o $(O)/libkq.a
@@ -88,7 +90,7 @@ $(O)/tests/test_broker_%: tests/unit/test_broker_%.c $(O)/libkqbroker.a \
 	@mkdir -p $(@D)
 	$(CC) $(KQ_CFLAGS) -Ibroker $(CMOCKA_CFLAGS) $(CPPFLAGS) $(CFLAGS) \
 		$(LDFLAGS) -o $@ $< $(O)/libkqbroker.a $(O)/libkq.a $(CMOCKA_LIBS) \
-		$(RDKAFKA_LIBS) -lm
+		$(ZIP_LIBS) $(RDKAFKA_LIBS) -lm
 
 $(O)/tests/test_%: tests/unit/test_%.c $(O)/libkq.a
 	@mkdir -p $(@D)
@@ -120,7 +122,7 @@ $(O)/fuzz/fuzz_broker_%: tests/fuzz/fuzz_broker_%.c $(COMMON_SRC) $(BROKER_SRC) 
 		$(wildcard common/*.h broker/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -Icommon -Ibroker $(FUZZ_FLAGS) -o $@ $< \
-		$(BROKER_SRC) $(COMMON_SRC) $(JQ_LIBS) \
+		$(BROKER_SRC) $(COMMON_SRC) $(JQ_LIBS) $(ZIP_LIBS) \
 		$(shell $(PKG_CONFIG) --libs rdkafka) -lm
 
 fuzz: $(FUZZ_BIN)

@@ -106,7 +106,13 @@ put_versions(struct kb_buf *out, int16_t err, int ver)
 	kb_put_array(out, (int32_t)NAPIS);
 	for (i = 0; i < NAPIS; i++) {
 		kb_put_i16(out, apis[i].key);
-		kb_put_i16(out, apis[i].min);
+		/*
+		 * Produce from v0, as Kafka 4 says too (KAFKA-18659), though
+		 * v0-2 are refused: librdkafka before 2.8 compresses with
+		 * gzip, snappy or lz4 only for a broker that lists Produce v0
+		 * (its issue 4956), and sends the highest version both know.
+		 */
+		kb_put_i16(out, apis[i].key == KB_PRODUCE ? 0 : apis[i].min);
 		kb_put_i16(out, apis[i].max);
 		kb_put_tags(out);
 	}
@@ -766,20 +772,24 @@ describe_configs(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			   (name.len == 0 || kb_str_eq(name, node))) {
 			static const char *bnames[] = {
 				"log.retention.ms", "log.retention.bytes",
-				"log.segment.bytes", "message.max.bytes"};
+				"log.segment.bytes", "message.max.bytes",
+				"compression.type"};
+			/* Each one's topic config, whose default it is. */
+			const int of[] = {0, 1, 2, 3,
+					  kb_cfg_find("compression.type")};
 
 			kb_put_i16(out, KB_NONE);
 			kb_put_cstr(out, NULL);
 			kb_put_i8(out, type);
 			kb_put_str(out, name);
 			at = kb_array_mark(out);
-			for (c = 0, j = 0; j < 4; j++) {
+			for (c = 0, j = 0; j < 5; j++) {
 				int set;
 
 				if (!wanted(keys, nkeys, bnames[j]))
 					continue;
 				put_config(out, r->ver, bnames[j],
-					   kb_cfg_value(&b->topics, NULL, j,
+					   kb_cfg_value(&b->topics, NULL, of[j],
 							val, sizeof(val), &set),
 					   1, 1, 5, synonyms);
 				c++;

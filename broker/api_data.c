@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "compress.h"
 #include "errors.h"
 #include "spec.h"
 #include "txn.h"
@@ -101,6 +102,70 @@ stamp_append_time(unsigned char *p, size_t n, int64_t now)
 	}
 }
 
+/*
+ * The most a batch's records may take decompressed: 16 times
+ * max.message.bytes, 64 MiB at least, --max-memory at most. Kafka sets no
+ * bound; a producer's batch (librdkafka's batch.size, 1 MB) is far below.
+ */
+static size_t
+zip_limit(const struct kb_broker *b, const struct kb_log *lg)
+{
+	uint64_t limit = (uint64_t)lg->conf.max_message_bytes * 16;
+
+	if (limit < 64 << 20)
+		limit = 64 << 20;
+	if (limit > b->max_memory)
+		limit = b->max_memory;
+	return (size_t)limit;
+}
+
+/*
+ * As Kafka's LogValidator: the records of each compressed batch are
+ * decompressed (at most zip_limit bytes) and checked, and with a
+ * compression.type other than producer each batch in another codec is
+ * recompressed into it: *p and *n then point into nb. 0, or an error with
+ * why. A batch that kb_log_append refuses anyway is left to it.
+ */
+static int16_t
+zip_records(const struct kb_broker *b, const struct kb_topic *t,
+	    const struct kb_log *lg, const unsigned char **p, size_t *n,
+	    struct kb_buf *nb, const char **why)
+{
+	const unsigned char *bt;
+	size_t off, size, limit = zip_limit(b, lg);
+	int from, redo, building = 0;
+	int16_t err;
+
+	for (off = 0; off < *n; off += size) {
+		bt = *p + off;
+		if (kb_batch_check(bt, *n - off, &size, why) ||
+		    (int64_t)size > lg->conf.max_message_bytes ||
+		    (bt[KB_B_ATTRS + 1] & 0x20))
+			return 0;
+		from = bt[KB_B_ATTRS + 1] & 0x07;
+		redo = t->zip != KB_ZIP_PRODUCER && t->zip != from;
+		if (redo && !building) {
+			kb_put(nb, *p, off);
+			building = 1;
+		}
+		if (!redo && from == KB_ZIP_NONE) {
+			if (building)
+				kb_put(nb, bt, size);
+			continue;
+		}
+		err = (int16_t)kb_zip_batch(bt, size, redo ? t->zip : from,
+					    t->zip_level, limit,
+					    building ? nb : NULL, why);
+		if (err)
+			return err;
+	}
+	if (building) {
+		*p = nb->p;
+		*n = nb->len;
+	}
+	return 0;
+}
+
 int
 kb_api_produce(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	       struct kb_buf *out)
@@ -134,6 +199,8 @@ kb_api_produce(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			struct kb_log *lg;
 			int64_t base = -1;
 			const char *why = NULL;
+			struct kb_buf nb = {0};
+			size_t len = n > 0 ? (size_t)n : 0;
 
 			kb_tags(in);
 			if (in->err)
@@ -152,17 +219,20 @@ kb_api_produce(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 							(size_t)n)))
 				why = "not in an open transaction of its "
 				      "producer's epoch";
+			else if (lg && (err = zip_records(b, t, lg, &rec, &len,
+							  &nb, &why)))
+				;
 			else if (lg) {
 				if (t->append_time)
 					stamp_append_time((unsigned char *)rec,
-							  (size_t)n, now);
+							  len, now);
 				err = (int16_t)kb_log_append(
-					lg, (unsigned char *)rec, (size_t)n,
-					now, &base, &why);
+					lg, (unsigned char *)rec, len, now,
+					&base, &why);
 				if (err == KB_NONE) {
 					b->appended = 1;
-					txn_note(b, t->name, part, rec,
-						 (size_t)n, base);
+					txn_note(b, t->name, part, rec, len,
+						 base);
 					if (b->fsync == KB_FSYNC_ALWAYS)
 						kb_log_sync_due(&b->syncer, lg);
 				}
@@ -178,6 +248,7 @@ kb_api_produce(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 				kb_debug(b, "produce to %.*s-%d from %s: %s",
 					 topic.len, topic.s, part, r->peer,
 					 why ? why : "unknown partition");
+			kb_buf_free(&nb);
 			kb_put_i32(out, part);
 			kb_put_i16(out, err);
 			kb_put_i64(out, base);

@@ -38,6 +38,7 @@ struct kb_logconf {
 	int64_t retention_bytes;   /* per partition; -1: keep all */
 	int64_t retention_ms;	   /* -1: keep all */
 	int64_t max_message_bytes; /* the largest batch accepted */
+	char compression[16];	   /* compression.type; "": producer */
 };
 
 struct kb_idx {

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compress.h"
 #include "datadir.h"
 #include "die.h"
 #include "errors.h"
@@ -227,19 +228,31 @@ int
 kb_cfg_parse(struct kb_logconf *conf, unsigned *set, const char *name,
 	     const char *value, const char **why)
 {
-	int i = kb_cfg_find(name);
+	int i = kb_cfg_find(name), zip = kb_cfg_find("compression.type");
 	int64_t v;
 
-	if (i < 0 || (i >= KB_CFG_NLOG && i != KB_CFG_CLEANUP_POLICY)) {
+	if (i < 0 ||
+	    (i >= KB_CFG_NLOG && i != KB_CFG_CLEANUP_POLICY && i != zip)) {
 		*why = i < 0 ? "unknown topic config"
 			     : "as a broker default, kq-broker takes only "
 			       "retention.ms, retention.bytes, segment.bytes, "
-			       "max.message.bytes and cleanup.policy=delete";
+			       "max.message.bytes, compression.type and "
+			       "cleanup.policy=delete";
 		return KB_INVALID_CONFIG;
 	}
 	if (!value) {
 		*why = "a config needs a value";
 		return KB_INVALID_CONFIG;
+	}
+	if (i == zip) {
+		if (value_bad(&kb_cfgs[i], value, &v)) {
+			*why = "not one of uncompressed, zstd, lz4, snappy, "
+			       "gzip and producer";
+			return KB_INVALID_CONFIG;
+		}
+		snprintf(conf->compression, sizeof(conf->compression), "%s",
+			 value);
+		return 0;
 	}
 	if (i == KB_CFG_CLEANUP_POLICY) {
 		if (strcmp(value, "delete")) {
@@ -294,6 +307,8 @@ kb_cfg_value(const struct kb_topics *ts, const struct kb_topic *t, int i,
 	*is_set = t && (t->set >> i & 1);
 	if (*is_set)
 		return t->val[i];
+	if (i == kb_cfg_find("compression.type") && ts->defaults.compression[0])
+		return ts->defaults.compression;
 	if (i >= KB_CFG_NLOG)
 		return kb_cfgs[i].def;
 	snprintf(buf, size, "%" PRId64, logconf_get(&ts->defaults, i));
@@ -377,6 +392,30 @@ list_has(const char *value, const char *word)
 }
 
 /*
+ * compression.type, the topic's or else the broker's default, and the
+ * level of its codec (Kafka's compression.CODEC.level): what the broker
+ * recompresses batches into.
+ */
+static void
+settle_zip(const struct kb_topics *ts, struct kb_topic *t)
+{
+	static const char *levels[] = {NULL, "compression.gzip.level", NULL,
+				       "compression.lz4.level",
+				       "compression.zstd.level"};
+	int i = kb_cfg_find("compression.type");
+
+	t->zip = kb_zip_by_name(t->set >> i & 1 ? t->val[i]
+				: ts->defaults.compression[0]
+					? ts->defaults.compression
+					: kb_cfgs[i].def);
+	if (t->zip < KB_ZIP_PRODUCER)
+		t->zip = KB_ZIP_PRODUCER; /* checked when set: not reached */
+	t->zip_level = t->zip > 0 && levels[t->zip]
+			       ? (int)cfg_long(t, kb_cfg_find(levels[t->zip]))
+			       : 0;
+}
+
+/*
  * t->conf from the broker's defaults and the configs t sets, and to the
  * partitions open. A topic whose cleanup.policy is not "delete" (Kafka:
  * compacted only) loses nothing to retention.
@@ -400,6 +439,7 @@ settle(const struct kb_topics *ts, struct kb_topic *t)
 	t->append_time =
 		(t->set >> i & 1) && !strcmp(t->val[i], "LogAppendTime");
 	t->min_insync = (int)cfg_long(t, kb_cfg_find("min.insync.replicas"));
+	settle_zip(ts, t);
 	for (p = 0; t->parts && p < t->nparts; p++)
 		t->parts[p].conf = t->conf;
 }

@@ -57,6 +57,8 @@ struct kb_topic {
 	uint64_t set;		/* bit per config: set on the topic */
 	char *val[KB_NCFG];	/* the value of each config set */
 	int append_time;	/* message.timestamp.type=LogAppendTime */
+	int zip;		/* compression.type: a KB_ZIP_* id */
+	int zip_level;		/* and the level of that codec */
 	int min_insync;		/* min.insync.replicas */
 };
 

@@ -17,6 +17,7 @@
 #include "envelope.h"
 #include "jsonscan.h"
 #include "kafka.h"
+#include "produce.h"
 #include "progress.h"
 #include "record.h"
 #include "sig.h"
@@ -112,18 +113,6 @@ struct opts {
 	size_t nheaders;
 };
 
-/* One message to send; NULL key or value is a null one. */
-struct msg {
-	const char *key;
-	size_t keylen;
-	const char *value;
-	size_t len;
-	int32_t partition;
-	int64_t timestamp; /* -1: now */
-	const struct kq_header *headers;
-	size_t nheaders;
-};
-
 /* Where each input's records begin, to name a record in messages. */
 struct input {
 	const char *name;
@@ -137,10 +126,9 @@ struct pub {
 	struct kq_kafka kk; /* its address is librdkafka's opaque */
 	struct kq_conf c;
 	struct opts o;
-	rd_kafka_topic_t *rkt;
-	rd_kafka_headers_t *hdrs; /* -H, copied into each message */
-	int64_t msg_timeout;	  /* ms */
-	size_t max_bytes;	  /* message.max.bytes */
+	struct kq_producer pr; /* -H's headers too */
+	int64_t msg_timeout;   /* ms */
+	size_t max_bytes;      /* message.max.bytes */
 
 	struct input *inputs;
 	size_t ninputs;
@@ -164,20 +152,6 @@ struct pub {
 
 	struct kq_writer out; /* -T, --report */
 	int out_used;
-
-	/*
-	 * Records on their way to rd_kafka_produce_batch, which takes a
-	 * lock and reads the clock once a batch rather than once a message.
-	 * The reader's buffer moves, so their bytes are copied here first.
-	 */
-	struct {
-		rd_kafka_message_t *m;
-		size_t n;
-		char *arena;
-		size_t used;
-		int32_t partition; /* of them all, unless mixed */
-		int mixed;
-	} b;
 
 	/* -J */
 	struct kq_jsonscan *js;
@@ -203,8 +177,6 @@ struct pub {
 /* Messages between two polls for delivery reports; a batch at most. */
 #define POLL_EVERY  1024
 #define SAY_DOWN_MS 1000 /* every broker down this long: say so */
-#define BATCH_MSGS  1024
-#define BATCH_BYTES (1 << 20)
 
 /* A read that ended because of a signal or a failure, not an input error. */
 static int
@@ -557,80 +529,12 @@ pace(struct pub *P)
 	P->next_ns += (1000000000 + P->o.rate - 1) / P->o.rate;
 }
 
-static rd_kafka_headers_t *
-make_headers(struct pub *P, const struct msg *m)
-{
-	rd_kafka_headers_t *h;
-	size_t i;
-
-	if (!m->nheaders)
-		return P->hdrs ? rd_kafka_headers_copy(P->hdrs) : NULL;
-	h = rd_kafka_headers_new(m->nheaders + P->o.nheaders);
-	for (i = 0; i < m->nheaders; i++)
-		rd_kafka_header_add(
-			h, m->headers[i].name, (ssize_t)m->headers[i].name_len,
-			m->headers[i].value, (ssize_t)m->headers[i].value_len);
-	for (i = 0; i < P->o.nheaders; i++)
-		rd_kafka_header_add(h, P->o.headers[i].name,
-				    (ssize_t)P->o.headers[i].name_len,
-				    P->o.headers[i].value,
-				    (ssize_t)P->o.headers[i].value_len);
-	return h;
-}
-
-/*
- * Hand one message to librdkafka, which copies it; while its queue is
- * full, serve delivery reports to make room.
- */
-static rd_kafka_resp_err_t
-produce(struct pub *P, const struct msg *m, uint64_t rec)
-{
-	void *opaque = (void *)(uintptr_t)rec;
-	rd_kafka_resp_err_t err;
-
-	for (;;) {
-		if (!m->nheaders && !P->hdrs && m->timestamp < 0) {
-			/* The plain call: no varargs, no header list. */
-			if (rd_kafka_produce(P->rkt, m->partition,
-					     RD_KAFKA_MSG_F_COPY,
-					     (void *)m->value, m->len, m->key,
-					     m->keylen, opaque) == 0)
-				return RD_KAFKA_RESP_ERR_NO_ERROR;
-			err = rd_kafka_last_error();
-		} else {
-			rd_kafka_headers_t *h = make_headers(P, m);
-
-			err = rd_kafka_producev(
-				P->kk.rk, RD_KAFKA_V_RKT(P->rkt),
-				RD_KAFKA_V_PARTITION(m->partition),
-				RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-				RD_KAFKA_V_VALUE((void *)m->value, m->len),
-				RD_KAFKA_V_KEY(m->key, m->keylen),
-				RD_KAFKA_V_OPAQUE(opaque),
-				RD_KAFKA_V_TIMESTAMP(
-					m->timestamp < 0 ? 0 : m->timestamp),
-				RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
-			if (!err)
-				return err;
-			if (h)
-				rd_kafka_headers_destroy(h);
-		}
-		if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
-			return err;
-		/*
-		 * The record in hand is finished even after Ctrl-C; only a
-		 * failure that stops the run gives it up (as failed).
-		 */
-		if (P->halt && !P->o.keep_going)
-			return err;
-		serve(P, 10);
-	}
-}
-
 /* A message librdkafka would not take. */
 static void
-refused(struct pub *P, uint64_t rec, rd_kafka_resp_err_t err)
+refused(void *arg, uint64_t rec, rd_kafka_resp_err_t err)
 {
+	struct pub *P = arg;
+
 	if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
 		err = ERR_OVER_MAX;
 	failed(P, rec, err);
@@ -638,104 +542,54 @@ refused(struct pub *P, uint64_t rec, rd_kafka_resp_err_t err)
 		report_line(P, rec, NULL, err);
 }
 
+/* A message librdkafka took. */
 static void
-taken(struct pub *P, size_t len)
+taken(void *arg, size_t len)
 {
+	struct pub *P = arg;
+
 	P->handed++;
 	P->bytes += len;
 }
 
-/* Hand the batch over; while librdkafka's queue is full, make room. */
+/* The queue is full: serve reports, or give up after a failure. */
+static int
+room(void *arg)
+{
+	struct pub *P = arg;
+
+	/*
+	 * The record in hand is finished even after Ctrl-C; only a failure
+	 * that stops the run gives it up (as failed).
+	 */
+	if (P->halt && !P->o.keep_going)
+		return 1;
+	serve(P, 10);
+	return 0;
+}
+
 static void
 batch_flush(struct pub *P)
 {
-	rd_kafka_message_t *m = P->b.m;
-	size_t i = 0, j, n = P->b.n;
-	int32_t part = P->b.mixed ? RD_KAFKA_PARTITION_UA : P->b.partition;
-	int flags = RD_KAFKA_MSG_F_COPY |
-		    (P->b.mixed ? RD_KAFKA_MSG_F_PARTITION : 0);
-
-	while (i < n) {
-		rd_kafka_produce_batch(P->rkt, part, flags, m + i,
-				       (int)(n - i));
-		for (j = i; j < n && m[j].err != RD_KAFKA_RESP_ERR__QUEUE_FULL;
-		     j++) {
-			if (m[j].err)
-				refused(P, (uint64_t)(uintptr_t)m[j]._private,
-					m[j].err);
-			else
-				taken(P, m[j].len);
-		}
-		if ((i = j) == n)
-			break;
-		/* As in produce(): only a failure that stops gives up. */
-		if (P->halt && !P->o.keep_going) {
-			for (; i < n; i++)
-				refused(P, (uint64_t)(uintptr_t)m[i]._private,
-					RD_KAFKA_RESP_ERR__QUEUE_FULL);
-			break;
-		}
-		serve(P, 10);
-		for (j = i; j < n; j++)
-			m[j].err = RD_KAFKA_RESP_ERR_NO_ERROR;
-	}
-	P->b.n = 0;
-	P->b.used = 0;
-	if (n)
+	if (kq_produce_flush(&P->pr))
 		serve(P, 0);
 }
 
 static void
-batch_add(struct pub *P, const struct msg *m, uint64_t rec)
-{
-	rd_kafka_message_t *bm;
-	char *p;
-
-	if (P->b.n == BATCH_MSGS ||
-	    P->b.used + m->keylen + m->len > BATCH_BYTES)
-		batch_flush(P);
-	if (P->b.n == 0) {
-		P->b.partition = m->partition;
-		P->b.mixed = 0;
-	} else if (m->partition != P->b.partition) {
-		P->b.mixed = 1;
-	}
-	p = P->b.arena + P->b.used;
-	bm = &P->b.m[P->b.n++];
-	memset(bm, 0, sizeof(*bm));
-	bm->partition = m->partition;
-	bm->_private = (void *)(uintptr_t)rec;
-	if (m->key) {
-		memcpy(p, m->key, m->keylen);
-		bm->key = p;
-		bm->key_len = m->keylen;
-		p += m->keylen;
-	}
-	if (m->value) {
-		memcpy(p, m->value, m->len);
-		bm->payload = p;
-		bm->len = m->len;
-		p += m->len;
-	}
-	P->b.used = (size_t)(p - P->b.arena);
-}
-
-static void
-send_msg(struct pub *P, const struct msg *m, uint64_t rec)
+send_msg(struct pub *P, const struct kq_pmsg *m, uint64_t rec)
 {
 	rd_kafka_resp_err_t err;
 
 	P->msgs++;
 	/* What produce_batch can carry: no headers, no timestamp. */
-	if (!P->o.rate && !m->nheaders && !P->hdrs && m->timestamp < 0 &&
-	    m->keylen + m->len <= BATCH_BYTES) {
-		batch_add(P, m, rec);
+	if (!P->o.rate && kq_produce_batchable(&P->pr, m)) {
+		kq_produce_add(&P->pr, m, rec);
 		return;
 	}
 	batch_flush(P);
 	if (P->o.rate)
 		pace(P);
-	err = produce(P, m, rec);
+	err = kq_produce_one(&P->pr, m, rec);
 	if (err)
 		refused(P, rec, err);
 	else
@@ -761,7 +615,7 @@ idle(void *arg)
 static void
 plain_record(struct pub *P, const char *p, size_t n)
 {
-	struct msg m = {.partition = P->o.partition, .timestamp = -1};
+	struct kq_pmsg m = {.partition = P->o.partition, .timestamp = -1};
 	const char *hit = NULL;
 
 	m.value = p;
@@ -853,7 +707,7 @@ on_envelope(void *arg, const char *p, size_t n, const struct kq_jsonpos *at)
 {
 	struct pub *P = arg;
 	struct kq_envelope e;
-	struct msg m;
+	struct kq_pmsg m;
 	uint64_t *slot;
 
 	if (kq_envelope_decode(&P->dec, p, n, &e)) {
@@ -1373,7 +1227,6 @@ main(int argc, char **argv)
 	struct kq_jsonpath dot;
 	char **files;
 	int nfiles, status, committed = -1;
-	size_t i;
 
 	kq_conf_init(&P->c, &cmd, argv);
 	parse_options(P, argc, argv);
@@ -1388,14 +1241,6 @@ main(int argc, char **argv)
 	console_properties(&P->c, &P->o);
 	kq_sig_install();
 
-	if (P->o.nheaders) {
-		P->hdrs = rd_kafka_headers_new(P->o.nheaders);
-		for (i = 0; i < P->o.nheaders; i++)
-			rd_kafka_header_add(P->hdrs, P->o.headers[i].name,
-					    (ssize_t)P->o.headers[i].name_len,
-					    P->o.headers[i].value,
-					    (ssize_t)P->o.headers[i].value_len);
-	}
 	if (P->o.json) {
 		if (kq_jsonpath_parse(".", &dot))
 			kq_die(EX_SOFTWARE, "cannot make the path \".\"");
@@ -1408,13 +1253,19 @@ main(int argc, char **argv)
 		kq_writer_init(&P->out, 1, "stdout", 1 << 16);
 		P->out_used = 1;
 	}
-	P->b.m = kq_ecalloc(BATCH_MSGS, sizeof(*P->b.m));
-	P->b.arena = kq_emalloc(BATCH_BYTES);
+	P->pr.headers = P->o.headers;
+	P->pr.nheaders = P->o.nheaders;
+	P->pr.taken = taken;
+	P->pr.refused = refused;
+	P->pr.room = room;
+	P->pr.arg = P;
+	kq_producer_init(&P->pr);
 
 	rc = make_conf(P);
 	kq_kafka_open(&P->kk, RD_KAFKA_PRODUCER, rc);
 	/* From here on, every way out goes through the end of main. */
-	P->rkt = rd_kafka_topic_new(P->kk.rk, P->o.topic, NULL);
+	P->pr.rk = P->kk.rk;
+	P->pr.rkt = rd_kafka_topic_new(P->kk.rk, P->o.topic, NULL);
 	status = check_topic(P);
 	if (!status && P->o.atomic)
 		status = start_transaction(P);
@@ -1434,10 +1285,8 @@ main(int argc, char **argv)
 	status = summary(P, committed);
 
 out:
-	if (P->rkt)
-		rd_kafka_topic_destroy(P->rkt);
-	if (P->hdrs)
-		rd_kafka_headers_destroy(P->hdrs);
+	if (P->pr.rkt)
+		rd_kafka_topic_destroy(P->pr.rkt);
 	kq_kafka_close(&P->kk);
 	if (P->out_used) {
 		int st = kq_writer_finish(&P->out);
@@ -1454,8 +1303,7 @@ out:
 		status = P->status;
 	free(P->ring);
 	free(P->th);
-	free(P->b.m);
-	free(P->b.arena);
+	kq_producer_free(&P->pr);
 	free(P->inputs);
 	free(P->o.headers);
 	kq_conf_free(&P->c);

@@ -16,11 +16,14 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "consume.h"
 #include "envelope.h"
 #include "format.h"
 #include "hold.h"
 #include "jqrun.h"
 #include "kafka.h"
+#include "partset.h"
+#include "print.h"
 #include "progress.h"
 #include "record.h"
 #include "sig.h"
@@ -107,7 +110,6 @@ static const struct kq_command cmd = {
 	"130 SIGINT, 143 SIGTERM.",
 };
 
-#define TOPIC_WAIT_MS  500  /* how often a topic to come is looked for */
 #define SAY_DOWN_MS    1000 /* every broker down this long: say so */
 #define BATCH	       1024
 #define OUT_BUF	       (256 * 1024)
@@ -118,8 +120,6 @@ static const struct kq_command cmd = {
 #define HOLD_MS	       1000 /* a wait for the reader this long pauses */
 #define NOTICE_MS      3000 /* and this long is worth a word */
 
-enum mode { MODE_VALUE, MODE_KEY, MODE_FORMAT, MODE_JSON, MODE_JQ };
-
 enum stop {
 	GOING,
 	STOP_COUNT,  /* -c reached */
@@ -128,23 +128,6 @@ enum stop {
 	STOP_SIGNAL, /* SIGINT, SIGTERM */
 	STOP_GONE,   /* the reader closed the pipe */
 	STOP_ERROR,  /* s->status says why */
-};
-
-struct part {
-	int64_t start;	     /* where the read began; -1 unknown */
-	int64_t next;	     /* after the last message written; -1 none yet */
-	int64_t end;	     /* -e: stop here; -1 no end */
-	int64_t skip_before; /* @TIME the broker could not find; -1 none */
-	int assigned;
-	int done;
-};
-
-struct topic {
-	char *name;
-	rd_kafka_topic_t *rkt;	      /* the simple consumer's handle */
-	const rd_kafka_topic_t *seen; /* the handle messages carry */
-	struct part *parts;
-	int nparts;
 };
 
 /* Offsets to store once the reader has taken the output before them. */
@@ -168,31 +151,17 @@ struct sub {
 	int64_t max;
 	int exit_at_end;
 	int64_t until, idle_ms;
-	struct kq_delim delim, kdelim;
 	int have_delim;
-	enum mode mode;
-	struct kq_format fmt;
-	int json_values;
-	struct kq_envenc enc;
-	struct kq_jq jq;
-	int raw, keep_going, show_null, unbuffered, fast;
-	/* The console consumer's --property forms: a format, null.literal. */
-	char *console_fmt, *null_literal;
+	int unbuffered, fast;
 	int down_said; /* "no broker answers" was said */
 
 	/* The read. */
 	rd_kafka_queue_t *queue; /* without a group: the simple consumer's */
-	struct topic *topics;
-	int ntopics;
-	struct topic *last;
-	int nassigned, ndone;
+	struct kq_partset ps;
 	int assigned_once, rebalancing;
-	int ends_active; /* parts have ends (-e, or --until has passed) */
-	int own_reset;	 /* auto.offset.reset=error is ours to handle */
-	int use_poll;	 /* a partition restarted: no more batches */
-	rd_kafka_queue_t *fetchq; /* where messages wait: to watch its length */
-	size_t queued_min;	  /* queued.min.messages */
-	int full;		  /* the fetchers stopped: the queue is full */
+	int own_reset;	     /* auto.offset.reset=error is ours to handle */
+	int use_poll;	     /* a partition restarted: no more batches */
+	struct kq_wake wake; /* the queue messages wait in, watched */
 	uint64_t count;
 	int64_t last_msg;
 	enum stop stop;
@@ -200,7 +169,7 @@ struct sub {
 
 	/* Output. */
 	struct kq_writer out;
-	uint64_t put;	       /* bytes given to out */
+	struct kq_print pr;    /* the form, and the bytes given to out */
 	int closed;	       /* out is finished: what it took is stored */
 	struct kq_taken taken; /* with -g: what the reader took */
 	int exact;	       /* one message at a time to the reader */
@@ -209,8 +178,6 @@ struct sub {
 	int waiting;	       /* in a wait for the reader: no flush, no poll */
 	struct kq_hold hold;   /* a long wait keeps the group */
 	int64_t noticed;       /* the wait that was worth a word */
-	struct kq_header *hdrs;
-	size_t hcap;
 	int64_t next_tick;
 	struct kq_progress progress;
 };
@@ -224,7 +191,17 @@ sub_of(void *opaque)
 static void fail(struct sub *s, int status, const char *fmt, ...)
 	KQ_PRINTF(3, 4);
 
-/* Report and stop the read; the cleanup path runs as always. */
+/* Stop the read (what failed was said); the cleanup path runs. */
+static void
+halt(struct sub *s, int status)
+{
+	if (status && s->stop != STOP_ERROR) {
+		s->stop = STOP_ERROR;
+		s->status = status;
+	}
+}
+
+/* Report and stop the read. */
 static void
 fail(struct sub *s, int status, const char *fmt, ...)
 {
@@ -233,278 +210,7 @@ fail(struct sub *s, int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	kq_vwarn(fmt, ap);
 	va_end(ap);
-	if (s->stop != STOP_ERROR) {
-		s->stop = STOP_ERROR;
-		s->status = status;
-	}
-}
-
-/* --- topics and partitions ----------------------------------------------- */
-
-static struct topic *
-topic_named(struct sub *s, const char *name)
-{
-	int i;
-
-	for (i = 0; i < s->ntopics; i++)
-		if (strcmp(s->topics[i].name, name) == 0)
-			return &s->topics[i];
-	s->topics =
-		kq_erealloc(s->topics, (s->ntopics + 1) * sizeof(*s->topics));
-	memset(&s->topics[s->ntopics], 0, sizeof(*s->topics));
-	s->topics[s->ntopics].name = kq_estrdup(name);
-	s->last = NULL; /* the array moved */
-	return &s->topics[s->ntopics++];
-}
-
-static struct part *
-part_of(struct sub *s, const char *topic, int32_t partition)
-{
-	struct topic *t = topic_named(s, topic);
-
-	if (partition >= t->nparts) {
-		int i, n = partition + 1;
-
-		t->parts = kq_erealloc(t->parts, n * sizeof(*t->parts));
-		for (i = t->nparts; i < n; i++) {
-			memset(&t->parts[i], 0, sizeof(t->parts[i]));
-			t->parts[i].start = t->parts[i].next = -1;
-			t->parts[i].end = t->parts[i].skip_before = -1;
-		}
-		t->nparts = n;
-	}
-	return &t->parts[partition];
-}
-
-/* The partition a message belongs to; NULL if it is none of ours. */
-static struct part *
-find_part(struct sub *s, const rd_kafka_message_t *m)
-{
-	struct topic *t = s->last;
-	int i;
-
-	if (!t || t->seen != m->rkt) {
-		const char *name = rd_kafka_topic_name(m->rkt);
-
-		t = NULL;
-		for (i = 0; i < s->ntopics; i++)
-			if (strcmp(s->topics[i].name, name) == 0)
-				t = &s->topics[i];
-		if (!t)
-			return NULL;
-		t->seen = m->rkt;
-		s->last = t;
-	}
-	if (m->partition < 0 || m->partition >= t->nparts ||
-	    !t->parts[m->partition].assigned)
-		return NULL;
-	return &t->parts[m->partition];
-}
-
-static void
-mark_done(struct sub *s, struct part *p)
-{
-	if (!p->done) {
-		p->done = 1;
-		s->ndone++;
-	}
-}
-
-/* printf at buf + *n, never past size (less one for the NUL). */
-static void
-append(char *buf, size_t size, size_t *n, const char *fmt, ...)
-{
-	va_list ap;
-	int k;
-
-	if (*n + 1 >= size)
-		return;
-	va_start(ap, fmt);
-	k = vsnprintf(buf + *n, size - *n, fmt, ap);
-	va_end(ap);
-	if (k > 0)
-		*n = *n + (size_t)k < size - 1 ? *n + (size_t)k : size - 1;
-}
-
-/* "foo [0,1,2], bar [0]" for messages, cut short if long. */
-static const char *
-describe(const rd_kafka_topic_partition_list_t *l, char *buf, size_t size)
-{
-	size_t n = 0;
-	int i;
-
-	buf[0] = 0;
-	if (l->cnt == 0)
-		append(buf, size, &n, "nothing");
-	for (i = 0; i < l->cnt && n + 8 < size; i++) {
-		const rd_kafka_topic_partition_t *e = &l->elems[i];
-
-		if (i > 0 && strcmp(l->elems[i - 1].topic, e->topic) == 0) {
-			n--; /* the ']' */
-			append(buf, size - 4, &n, ",%d]", (int)e->partition);
-		} else {
-			append(buf, size - 4, &n, "%s%s [%d]", i ? ", " : "",
-			       e->topic, (int)e->partition);
-		}
-	}
-	if (i < l->cnt)
-		append(buf, size, &n, "...");
-	return buf;
-}
-
-/* --- where to start and where to stop ------------------------------------ */
-
-/* Where -o starts in a partition; a word when an offset is out of range. */
-static int64_t
-spec_start(struct sub *s, const rd_kafka_topic_partition_t *e, int64_t lo,
-	   int64_t hi, int64_t at)
-{
-	int64_t v = s->spec.value;
-
-	if (s->spec.kind != KQ_OFFSET_ABSOLUTE)
-		return kq_start_of(&s->spec, lo, hi, at);
-	switch (kq_range_of(v, lo, hi)) {
-	case KQ_RANGE_GONE:
-		kq_info(&s->c,
-			"%s [%d]: %lld messages are gone: offset %lld "
-			"is before the log start %lld; reading from "
-			"there",
-			e->topic, (int)e->partition, (long long)(lo - v),
-			(long long)v, (long long)lo);
-		break;
-	case KQ_RANGE_PAST:
-		kq_info(&s->c,
-			"%s [%d]: offset %lld is past the end %lld; "
-			"reading from the end",
-			e->topic, (int)e->partition, (long long)v,
-			(long long)hi);
-		break;
-	case KQ_RANGE_IN:
-		break;
-	}
-	return kq_start_of(&s->spec, lo, hi, at);
-}
-
-/*
- * Learn where each partition of parts begins and ends and set where the
- * read starts (.offset, when set_offsets; else the group's committed
- * offsets rule) and, with -e, where it stops. 0 or an exit status.
- */
-static int
-locate(struct sub *s, rd_kafka_topic_partition_list_t *parts, int set_offsets)
-{
-	rd_kafka_topic_partition_list_t *lo = NULL, *hi = NULL, *at = NULL;
-	rd_kafka_resp_err_t err;
-	int i, status = 0;
-	char buf[256];
-
-	if (parts->cnt == 0)
-		return 0;
-	lo = rd_kafka_topic_partition_list_copy(parts);
-	hi = rd_kafka_topic_partition_list_copy(parts);
-	err = kq_kafka_watermarks(&s->kk, lo, hi);
-	if (!err && set_offsets && s->spec.kind == KQ_OFFSET_TIME) {
-		at = rd_kafka_topic_partition_list_copy(parts);
-		err = kq_start_times(&s->kk, s->spec.value, at, lo, hi);
-	} else if (!err && !set_offsets) {
-		at = rd_kafka_topic_partition_list_copy(parts);
-		err = rd_kafka_committed(s->kk.rk, at, (int)s->c.timeout_ms);
-	}
-	if (err) {
-		fail(s, EX_UNAVAILABLE, "%s: cannot learn the offsets: %s",
-		     describe(parts, buf, sizeof(buf)), rd_kafka_err2str(err));
-		status = EX_UNAVAILABLE;
-		goto out;
-	}
-	for (i = 0; i < parts->cnt; i++) {
-		rd_kafka_topic_partition_t *e = &parts->elems[i];
-		struct part *p = part_of(s, e->topic, e->partition);
-		int64_t l = lo->elems[i].offset, h = hi->elems[i].offset;
-		int64_t start, c;
-
-		if (set_offsets) {
-			start = spec_start(s, e, l, h,
-					   at ? at->elems[i].offset : -1);
-			e->offset = start;
-			if (at && at->elems[i].offset == KQ_START_SCAN)
-				p->skip_before = s->spec.value;
-		} else {
-			c = at->elems[i].offset;
-			start = c >= 0 ? c : kq_start_reset(&s->c, l, h);
-			if (c >= 0 && c < l) {
-				/* librdkafka resets it, without a word. */
-				kq_info(&s->c,
-					"%s [%d]: %lld messages are gone: the "
-					"committed offset %lld is before the "
-					"log start %lld; reading from there",
-					e->topic, (int)e->partition,
-					(long long)(l - c), (long long)c,
-					(long long)l);
-				start = l;
-			}
-		}
-		p->start = start;
-		if (s->ends_active) {
-			p->end = h;
-			if (start >= h)
-				mark_done(s, p);
-		}
-	}
-out:
-	rd_kafka_topic_partition_list_destroy(lo);
-	rd_kafka_topic_partition_list_destroy(hi);
-	if (at)
-		rd_kafka_topic_partition_list_destroy(at);
-	return status;
-}
-
-/* The parts now in the read, as a list. */
-static rd_kafka_topic_partition_list_t *
-assigned_list(struct sub *s, int with_next)
-{
-	rd_kafka_topic_partition_list_t *l =
-		rd_kafka_topic_partition_list_new(s->nassigned + 1);
-	int i, k;
-
-	for (i = 0; i < s->ntopics; i++) {
-		struct topic *t = &s->topics[i];
-
-		for (k = 0; k < t->nparts; k++) {
-			if (!t->parts[k].assigned ||
-			    (with_next && t->parts[k].next < 0))
-				continue;
-			rd_kafka_topic_partition_list_add(l, t->name, k)
-				->offset = t->parts[k].next;
-		}
-	}
-	return l;
-}
-
-/* --until has passed: from now on every partition stops at its end. */
-static void
-activate_ends(struct sub *s)
-{
-	rd_kafka_topic_partition_list_t *l = assigned_list(s, 0), *lo;
-	rd_kafka_resp_err_t err;
-	int i;
-
-	s->ends_active = 1;
-	lo = rd_kafka_topic_partition_list_copy(l);
-	err = l->cnt ? kq_kafka_watermarks(&s->kk, lo, l) : 0;
-	for (i = 0; !err && i < l->cnt; i++) {
-		struct part *p =
-			part_of(s, l->elems[i].topic, l->elems[i].partition);
-		int64_t pos = p->next >= 0 ? p->next : p->start;
-
-		p->end = l->elems[i].offset;
-		if (pos >= p->end)
-			mark_done(s, p);
-	}
-	if (err)
-		fail(s, EX_UNAVAILABLE, "cannot learn the end offsets: %s",
-		     rd_kafka_err2str(err));
-	rd_kafka_topic_partition_list_destroy(lo);
-	rd_kafka_topic_partition_list_destroy(l);
+	halt(s, status);
 }
 
 /*
@@ -516,47 +222,14 @@ static void
 reset(struct sub *s, rd_kafka_message_t *m)
 {
 	const char *topic = rd_kafka_topic_name(m->rkt);
-	rd_kafka_topic_partition_list_t *lo =
-		rd_kafka_topic_partition_list_new(1);
-	rd_kafka_topic_partition_list_t *hi;
-	rd_kafka_resp_err_t err;
-	struct part *p = find_part(s, m);
-	enum kq_range range;
 	int64_t to;
+	int st;
 
-	rd_kafka_topic_partition_list_add(lo, topic, m->partition);
-	hi = rd_kafka_topic_partition_list_copy(lo);
-	err = kq_kafka_watermarks(&s->kk, lo, hi);
-	if (err) {
-		fail(s, EX_UNAVAILABLE, "%s [%d]: cannot learn the offsets: %s",
-		     topic, (int)m->partition, rd_kafka_err2str(err));
-		goto out;
-	}
-	range = m->offset < 0 ? KQ_RANGE_IN
-			      : kq_range_of(m->offset, lo->elems[0].offset,
-					    hi->elems[0].offset);
-	if (range == KQ_RANGE_GONE) {
-		to = lo->elems[0].offset;
-		kq_info(&s->c,
-			"%s [%d]: %lld messages are gone: offset %lld is "
-			"before the log start %lld; reading from there",
-			topic, (int)m->partition, (long long)(to - m->offset),
-			(long long)m->offset, (long long)to);
-	} else if (range == KQ_RANGE_PAST) {
-		to = hi->elems[0].offset;
-		kq_info(&s->c,
-			"%s [%d]: offset %lld is past the end %lld; reading "
-			"from the end",
-			topic, (int)m->partition, (long long)m->offset,
-			(long long)to);
-	} else {
-		/* In range after all (the log moved meanwhile): go on. */
-		to = m->offset >= 0 ? m->offset : lo->elems[0].offset;
-	}
-	if (p) {
-		p->start = to;
-		if (p->end >= 0 && to >= p->end)
-			mark_done(s, p);
+	st = kq_partset_restart(&s->ps, kq_partset_find(&s->ps, m), &s->kk,
+				&s->c, topic, m->partition, m->offset, &to);
+	if (st) {
+		halt(s, st);
+		return;
 	}
 	/*
 	 * The error stopped the partition (a seek cannot restart it), and
@@ -567,19 +240,9 @@ reset(struct sub *s, rd_kafka_message_t *m)
 	if (rd_kafka_consume_start_queue(m->rkt, m->partition, to, s->queue))
 		fail(s, EX_UNAVAILABLE, "%s [%d]: %s", topic, (int)m->partition,
 		     rd_kafka_err2str(rd_kafka_last_error()));
-out:
-	rd_kafka_topic_partition_list_destroy(lo);
-	rd_kafka_topic_partition_list_destroy(hi);
 }
 
 /* --- output -------------------------------------------------------------- */
-
-static inline void
-put(struct sub *s, const void *p, size_t n)
-{
-	kq_writer_put(&s->out, p, n);
-	s->put += n;
-}
 
 /* Not inside a wait for the reader: that is a write of the buffer. */
 static void
@@ -589,96 +252,28 @@ flush(struct sub *s)
 		kq_writer_flush(&s->out);
 }
 
-static void
-put_nullable(struct sub *s, const void *p, size_t n)
-{
-	if (p)
-		put(s, p, n);
-	else if (s->show_null)
-		put(s, "NULL", 4);
-}
-
-/* A value --jq cannot take: fatal, or skipped with --keep-going. */
-static int
-bad_value(struct sub *s, rd_kafka_message_t *m)
-{
-	const char *what = s->jq.bad_input ? "not JSON" : "jq";
-
-	if (s->keep_going)
-		kq_info(&s->c, "%s [%d] at offset %lld: %s: %s; skipped",
-			rd_kafka_topic_name(m->rkt), (int)m->partition,
-			(long long)m->offset, what, s->jq.err);
-	else
-		fail(s, EX_DATAERR, "%s [%d] at offset %lld: %s: %s",
-		     rd_kafka_topic_name(m->rkt), (int)m->partition,
-		     (long long)m->offset, what, s->jq.err);
-	return s->keep_going ? 0 : -1;
-}
-
-/* A result of --jq, and the delimiter. */
-static int
-put_result(void *arg, const char *p, size_t n)
-{
-	struct sub *s = arg;
-
-	put(s, p, n);
-	put(s, s->delim.s, s->delim.len);
-	return 0;
-}
-
 /*
- * --jq: the filter's results for one value. 0, or -1 to stop: the value
- * is then neither counted nor committed (after halt too, as jq stops).
+ * One message out, in the chosen form. 0, or -1 to stop: the value is
+ * then neither counted nor committed (after a jq halt too, as jq stops).
  */
-static int
-run_jq(struct sub *s, rd_kafka_message_t *m)
-{
-	int rc = kq_jq_run(&s->jq, m->payload, m->len, put_result, s);
-
-	if (rc == KQ_JQ_HALT) {
-		flush(s);
-		if (s->jq.halt_msg)
-			fputs(s->jq.halt_msg, stderr);
-		if (s->stop != STOP_ERROR) {
-			s->stop = STOP_ERROR;
-			s->status = s->jq.halt_status;
-		}
-		return -1;
-	}
-	return rc ? bad_value(s, m) : 0;
-}
-
-/* One message out, in the chosen form. 0, or -1 when it could not be. */
 static int
 emit(struct sub *s, rd_kafka_message_t *m)
 {
-	struct kq_envelope e;
+	int rc = kq_print_message(&s->pr, &s->c, m);
 
-	switch (s->mode) {
-	case MODE_VALUE:
-		put_nullable(s, m->payload, m->len);
-		put(s, s->delim.s, s->delim.len);
-		break;
-	case MODE_KEY:
-		put_nullable(s, m->key, m->key_len);
-		put(s, s->kdelim.s, s->kdelim.len);
-		put_nullable(s, m->payload, m->len);
-		put(s, s->delim.s, s->delim.len);
-		break;
-	case MODE_FORMAT:
-		kq_kafka_envelope(m, &e, s->fmt.uses_headers ? &s->hdrs : NULL,
-				  &s->hcap);
-		s->put += kq_format_write(&s->fmt, &s->out, &e);
-		break;
-	case MODE_JSON:
-		kq_kafka_envelope(m, &e, &s->hdrs, &s->hcap);
-		s->put += kq_envelope_write(&s->enc, &s->out, &e);
-		put(s, s->delim.s, s->delim.len);
-		break;
-	case MODE_JQ:
-		return run_jq(s, m);
+	if (rc == KQ_JQ_HALT) {
+		flush(s);
+		if (s->pr.jq.halt_msg)
+			fputs(s->pr.jq.halt_msg, stderr);
+		/* halt's status may be 0: it still ends the read. */
+		if (s->stop != STOP_ERROR) {
+			s->stop = STOP_ERROR;
+			s->status = s->pr.jq.halt_status;
+		}
+	} else if (rc) {
+		halt(s, EX_DATAERR);
 	}
-	return 0;
+	return rc ? -1 : 0;
 }
 
 /* --- what the reader has taken ------------------------------------------- */
@@ -714,9 +309,9 @@ snapshot(struct sub *s, int last)
 	int n = s->taken.nmarks;
 
 	if (s->exact || (n == KQ_TAKEN_MARKS && !last) ||
-	    (n > 0 && s->taken.marks[n - 1].bytes == s->put))
+	    (n > 0 && s->taken.marks[n - 1].bytes == s->pr.put))
 		return;
-	l = assigned_list(s, 1);
+	l = kq_partset_list(&s->ps, 1);
 	if (l->cnt == 0) {
 		rd_kafka_topic_partition_list_destroy(l);
 		return;
@@ -724,7 +319,7 @@ snapshot(struct sub *s, int last)
 	pt = kq_emalloc(sizeof(*pt));
 	pt->offsets = l;
 	pt->given = s->given;
-	if (kq_taken_mark(&s->taken, s->put, pt, last))
+	if (kq_taken_mark(&s->taken, s->pr.put, pt, last))
 		drop_point(pt);
 }
 
@@ -742,7 +337,7 @@ store(struct sub *s, int64_t now, int64_t survive)
 	if (!s->group || s->closed)
 		return;
 	if (s->exact) {
-		l = assigned_list(s, 1);
+		l = kq_partset_list(&s->ps, 1);
 		if (l->cnt)
 			rd_kafka_offsets_store(s->kk.rk, l);
 		rd_kafka_topic_partition_list_destroy(l);
@@ -757,31 +352,6 @@ store(struct sub *s, int64_t now, int64_t survive)
 	drop_point(pt);
 }
 
-/* With ends (-e): ", 42% of the end offsets", else nothing. */
-static const char *
-done_part(const struct sub *s, char *buf, size_t size)
-{
-	int64_t total = 0, done = 0;
-	int i, k;
-
-	*buf = 0;
-	for (i = 0; i < s->ntopics; i++)
-		for (k = 0; k < s->topics[i].nparts; k++) {
-			const struct part *p = &s->topics[i].parts[k];
-
-			if (!p->assigned || p->end < 0 || p->start < 0)
-				continue;
-			total += p->end - p->start;
-			done += p->done ? p->end - p->start
-					: (p->next >= 0 ? p->next - p->start
-							: 0);
-		}
-	if (total > 0)
-		snprintf(buf, size, ", %d%% of the end offsets",
-			 (int)(done * 100 / total));
-	return buf;
-}
-
 static void
 progress(struct sub *s, int64_t now)
 {
@@ -792,12 +362,12 @@ progress(struct sub *s, int64_t now)
 			&s->progress,
 			"\r%s: %llu messages, %.1f MB, %.0f/s%s\033[K",
 			kq_progname(), (unsigned long long)s->count,
-			(double)s->put / 1e6,
+			(double)s->pr.put / 1e6,
 			now > s->progress.t0
 				? (double)s->count * 1000.0 /
 					  (double)(now - s->progress.t0)
 				: 0.0,
-			done_part(s, pct, sizeof(pct)));
+			kq_partset_percent(&s->ps, pct, sizeof(pct)));
 }
 
 /* Every TICK_MS: hand the output over, store offsets, show progress. */
@@ -833,7 +403,7 @@ waiting(void *arg)
 		kq_info(&s->c,
 			"stdout: waiting for the reader to take %llu more "
 			"bytes; %llu message%s not committed until it does",
-			(unsigned long long)(s->put -
+			(unsigned long long)(s->pr.put -
 					     kq_taken_bytes(&s->taken)),
 			(unsigned long long)(s->given - s->stored),
 			s->given - s->stored == 1 ? " is" : "s are");
@@ -908,32 +478,20 @@ store_last(struct sub *s)
 static void
 on_assign(struct sub *s, rd_kafka_topic_partition_list_t *parts)
 {
-	int i, set_offsets = 0;
-
-	for (i = 0; i < parts->cnt; i++) {
-		struct part *p = part_of(s, parts->elems[i].topic,
-					 parts->elems[i].partition);
-
-		if (!p->assigned)
-			s->nassigned++;
-		p->assigned = 1;
-		p->done = 0;
-		p->next = p->start = -1;
-		p->end = p->skip_before = -1;
-		parts->elems[i].offset = RD_KAFKA_OFFSET_INVALID;
-	}
 	/* -o moves the group once, on its first assignment. */
-	if (s->have_spec && s->spec.kind != KQ_OFFSET_STORED &&
-	    !s->assigned_once)
-		set_offsets = 1;
-	locate(s, parts, set_offsets);
+	int set_offsets = s->have_spec && s->spec.kind != KQ_OFFSET_STORED &&
+			  !s->assigned_once;
+
+	kq_partset_assign(&s->ps, parts);
+	/* Else the group's committed offsets rule. */
+	halt(s, kq_partset_locate(&s->ps, &s->kk, &s->c, parts,
+				  set_offsets ? &s->spec : NULL));
 }
 
 static void
 on_revoke(struct sub *s, const rd_kafka_topic_partition_list_t *parts)
 {
 	rd_kafka_resp_err_t err;
-	int i;
 
 	/* What the reader took of these partitions is theirs to keep. */
 	if (!s->closed) {
@@ -946,17 +504,7 @@ on_revoke(struct sub *s, const rd_kafka_topic_partition_list_t *parts)
 		kq_warn("commit: %s", rd_kafka_err2str(err));
 	kq_taken_forget(&s->taken);
 	kq_hold_drop(&s->hold, parts);
-	for (i = 0; i < parts->cnt; i++) {
-		struct part *p = part_of(s, parts->elems[i].topic,
-					 parts->elems[i].partition);
-
-		if (p->assigned) {
-			s->nassigned--;
-			if (p->done)
-				s->ndone--;
-		}
-		p->assigned = p->done = 0;
-	}
+	kq_partset_revoke(&s->ps, parts);
 }
 
 static void
@@ -964,103 +512,40 @@ rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	     rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
 	struct sub *s = sub_of(opaque);
-	int coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
-	rd_kafka_error_t *error = NULL;
-	rd_kafka_resp_err_t aerr = 0;
+	int assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS, dropped;
+	const char *why;
 	char buf[512];
 
-	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+	if (assign)
 		on_assign(s, parts);
-		if (coop)
-			error = rd_kafka_incremental_assign(rk, parts);
-		else
-			aerr = rd_kafka_assign(rk, parts);
+	else
+		on_revoke(s, parts);
+	why = kq_consume_rebalance(rk, &s->c, err, parts, &dropped, buf,
+				   sizeof(buf));
+	if (assign) {
 		kq_hold_assigned(&s->hold, parts);
 		s->assigned_once = 1;
 		s->rebalancing = 0;
-		if (s->c.verbose)
-			kq_warn("assigned %s",
-				describe(parts, buf, sizeof(buf)));
-	} else {
-		on_revoke(s, parts);
-		if (coop) {
-			error = rd_kafka_incremental_unassign(rk, parts);
-		} else {
-			aerr = rd_kafka_assign(rk, NULL);
-			s->rebalancing = 1;
-		}
-		if (s->c.verbose)
-			kq_warn("revoked %s",
-				describe(parts, buf, sizeof(buf)));
+	} else if (dropped) {
+		s->rebalancing = 1;
 	}
-	if (error) {
-		fail(s, EX_SOFTWARE, "rebalance: %s",
-		     rd_kafka_error_string(error));
-		rd_kafka_error_destroy(error);
-	} else if (aerr) {
-		fail(s, EX_SOFTWARE, "rebalance: %s", rd_kafka_err2str(aerr));
-	}
-}
-
-static void
-commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
-	  rd_kafka_topic_partition_list_t *offsets, void *opaque)
-{
-	struct sub *s = sub_of(opaque);
-	char buf[512];
-	size_t n = 0;
-	int i;
-
-	(void)rk;
-	if (!s->c.verbose || err == RD_KAFKA_RESP_ERR__NO_OFFSET)
-		return;
-	if (err) {
-		kq_warn("commit: %s", rd_kafka_err2str(err));
-		return;
-	}
-	for (i = 0; offsets && i < offsets->cnt && n + 64 < sizeof(buf); i++)
-		if (offsets->elems[i].offset >= 0)
-			n += snprintf(buf + n, sizeof(buf) - n,
-				      "%s%s [%d] at %lld", n ? ", " : "",
-				      offsets->elems[i].topic,
-				      (int)offsets->elems[i].partition,
-				      (long long)offsets->elems[i].offset);
-	if (n)
-		kq_warn("committed %s", buf);
+	if (why)
+		fail(s, EX_SOFTWARE, "rebalance: %s", why);
 }
 
 /* --- the read ------------------------------------------------------------- */
 
-/*
- * Check the topics exist; the partitions of each, or -1 after a message.
- * A read that follows (no -e) waits for a topic that is not there yet,
- * as a tail -F waits for its file, saying so once.
- */
+/* The partitions of a topic (waited for without -e); -1 after a word. */
 static int
 check_topic(struct sub *s, const char *name)
 {
-	rd_kafka_resp_err_t err = 0;
-	int n = kq_kafka_partitions(&s->kk, name, &err), said = 0;
+	int n = kq_consume_topic(&s->kk, name, !s->exit_at_end);
 
-	while (n < 0 && err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART &&
-	       !s->exit_at_end && !kq_stop) {
-		if (!said++)
-			kq_info(&s->c, "%s: no such topic yet; waiting for it",
-				name);
-		rd_kafka_poll(s->kk.rk, TOPIC_WAIT_MS);
-		n = kq_kafka_partitions(&s->kk, name, &err);
-	}
-	if (n >= 0)
-		return n;
-	if (kq_stop) {
+	if (n == KQ_CONSUME_STOPPED)
 		s->stop = STOP_SIGNAL;
-		return -1;
-	}
-	if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
-		fail(s, EX_UNAVAILABLE, "%s: no such topic", name);
-	else
-		fail(s, EX_UNAVAILABLE, "%s: %s", name, rd_kafka_err2str(err));
-	return -1;
+	else if (n < 0)
+		halt(s, EX_UNAVAILABLE);
+	return n < 0 ? -1 : n;
 }
 
 static int
@@ -1110,17 +595,18 @@ start_simple(struct sub *s)
 		}
 	}
 	if (!s->stop)
-		locate(s, l, 1);
+		halt(s, kq_partset_locate(&s->ps, &s->kk, &s->c, l, &s->spec));
 	s->queue = rd_kafka_queue_new(s->kk.rk);
 	for (i = 0; i < l->cnt && !s->stop; i++) {
 		rd_kafka_topic_partition_t *e = &l->elems[i];
-		struct topic *t = topic_named(s, e->topic);
-		struct part *p = part_of(s, e->topic, e->partition);
+		struct kq_ptopic *t = kq_partset_topic(&s->ps, e->topic);
+		struct kq_part *p =
+			kq_partset_part(&s->ps, e->topic, e->partition);
 
 		if (p->assigned)
 			continue; /* named twice */
 		p->assigned = 1;
-		s->nassigned++;
+		s->ps.nassigned++;
 		if (p->done)
 			continue;
 		if (!t->rkt)
@@ -1140,13 +626,13 @@ start_simple(struct sub *s)
 static void
 on_error(struct sub *s, rd_kafka_message_t *m)
 {
-	struct part *p;
+	struct kq_part *p;
 
 	switch (m->err) {
 	case RD_KAFKA_RESP_ERR__PARTITION_EOF:
-		p = find_part(s, m);
+		p = kq_partset_find(&s->ps, m);
 		if (p && p->end >= 0 && m->offset >= p->end)
-			mark_done(s, p);
+			kq_partset_done(&s->ps, p);
 		break;
 	case RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET:
 		if (s->own_reset)
@@ -1156,32 +642,8 @@ on_error(struct sub *s, rd_kafka_message_t *m)
 			     rd_kafka_topic_name(m->rkt), (int)m->partition,
 			     rd_kafka_message_errstr(m));
 		break;
-	case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
-	case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
-	case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
-	case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
-	case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
-		fail(s, EX_UNAVAILABLE, "%s: %s",
-		     m->rkt ? rd_kafka_topic_name(m->rkt) : "group",
-		     rd_kafka_message_errstr(m));
-		break;
-	case RD_KAFKA_RESP_ERR__BAD_MSG:
-	case RD_KAFKA_RESP_ERR_INVALID_MSG:
-		/*
-		 * Our CRC check (check.crcs) failed, or the broker's
-		 * (CORRUPT_MESSAGE). Retried, it fails forever: a value
-		 * never to be printed.
-		 */
-		fail(s, EX_DATAERR,
-		     "%s [%d] at offset %lld: corrupt message "
-		     "(CRC check failed): %s",
-		     m->rkt ? rd_kafka_topic_name(m->rkt) : "?",
-		     (int)m->partition, (long long)m->offset,
-		     rd_kafka_message_errstr(m));
-		break;
 	default:
-		if (s->c.verbose)
-			kq_warn("%s", rd_kafka_message_errstr(m));
+		halt(s, kq_consume_error(&s->c, m));
 	}
 }
 
@@ -1209,7 +671,7 @@ outage(struct sub *s, int answered)
 static void
 handle(struct sub *s, rd_kafka_message_t *m)
 {
-	struct part *p;
+	struct kq_part *p;
 
 	if (s->kk.all_down_ms &&
 	    (!m->err || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF))
@@ -1218,11 +680,11 @@ handle(struct sub *s, rd_kafka_message_t *m)
 		on_error(s, m);
 		return;
 	}
-	p = find_part(s, m);
+	p = kq_partset_find(&s->ps, m);
 	if (!p || p->done)
 		return;
 	if (p->end >= 0 && m->offset >= p->end) {
-		mark_done(s, p);
+		kq_partset_done(&s->ps, p);
 		return;
 	}
 	if (p->skip_before >= 0) {
@@ -1233,7 +695,7 @@ handle(struct sub *s, rd_kafka_message_t *m)
 		p->skip_before = -1;
 	}
 	if (s->until >= 0 && rd_kafka_message_timestamp(m, NULL) >= s->until) {
-		mark_done(s, p);
+		kq_partset_done(&s->ps, p);
 		return;
 	}
 	if (emit(s, m))
@@ -1245,11 +707,11 @@ handle(struct sub *s, rd_kafka_message_t *m)
 	if (s->max >= 0 && (int64_t)s->count >= s->max)
 		s->stop = STOP_COUNT;
 	/* A wait for the reader may have served a rebalance. */
-	if (s->group && !(p = find_part(s, m)))
+	if (s->group && !(p = kq_partset_find(&s->ps, m)))
 		return;
 	p->next = m->offset + 1;
 	if (p->end >= 0 && p->next >= p->end)
-		mark_done(s, p);
+		kq_partset_done(&s->ps, p);
 	if (s->unbuffered)
 		flush(s);
 }
@@ -1257,13 +719,13 @@ handle(struct sub *s, rd_kafka_message_t *m)
 static void
 check_end(struct sub *s)
 {
-	if (s->stop || (!s->ends_active && s->until < 0))
+	if (s->stop || (!s->ps.ends && s->until < 0))
 		return;
 	if (!s->assigned_once || s->rebalancing)
 		return;
-	if (s->nassigned == 0 && !s->ends_active)
+	if (s->ps.nassigned == 0 && !s->ps.ends)
 		return;
-	if (s->ndone >= s->nassigned)
+	if (s->ps.ndone >= s->ps.nassigned)
 		s->stop = STOP_END;
 }
 
@@ -1299,37 +761,6 @@ fetch(struct sub *s, rd_kafka_message_t **msgs, int timeout)
 	return n;
 }
 
-/*
- * librdkafka 2.0 stops fetching while the queue holds queued.min.messages
- * and only looks again when its broker thread wakes, up to a second later:
- * a reader slower than the fetch (-J, --jq, a slow pipe) would stall each
- * time the queue fills. A ListOffsets request wakes every broker thread we
- * fetch from; it is sent once the queue is half drained, at most once a
- * fill (every queued.min.messages messages).
- */
-static void
-wake_fetchers(struct sub *s)
-{
-	size_t n = rd_kafka_queue_length(s->fetchq);
-	rd_kafka_topic_partition_list_t *l;
-	int i;
-
-	/* Sampled after a batch was taken out. */
-	if (n + BATCH >= s->queued_min) {
-		s->full = 1;
-		return;
-	}
-	if (!s->full || n >= s->queued_min / 2)
-		return;
-	s->full = 0;
-	l = assigned_list(s, 0);
-	for (i = 0; i < l->cnt; i++)
-		l->elems[i].offset = -1; /* the end: any answer will do */
-	if (l->cnt)
-		rd_kafka_offsets_for_times(s->kk.rk, l, 1000);
-	rd_kafka_topic_partition_list_destroy(l);
-}
-
 /* Nothing to read now: hand the output over and check the clocks. */
 static int
 idle(struct sub *s)
@@ -1349,8 +780,8 @@ idle(struct sub *s)
 		fail(s, EX_UNAVAILABLE, "%s", kq_kafka_reason(&s->kk));
 		return 0;
 	}
-	if (s->until >= 0 && !s->ends_active && kq_now_ms() >= s->until)
-		activate_ends(s);
+	if (s->until >= 0 && !s->ps.ends && kq_now_ms() >= s->until)
+		halt(s, kq_partset_end_now(&s->ps, &s->kk));
 	/* Waiting for the group to give us partitions is not idleness. */
 	if (!s->assigned_once || s->rebalancing)
 		s->last_msg = now;
@@ -1394,7 +825,7 @@ run(struct sub *s)
 			break;
 		}
 		before = s->count;
-		wake_fetchers(s);
+		kq_wake_check(&s->wake, &s->ps);
 		for (i = 0; i < n; i++) {
 			if (!s->stop)
 				handle(s, msgs[i]);
@@ -1439,63 +870,11 @@ until_time(struct sub *s, const char *a)
 	return o.value;
 }
 
-/* A console tool's boolean property: true or false. */
-static int
-console_bool(struct sub *s, const char *name, char *v)
-{
-	int yes = strcmp(v, "true") == 0;
-
-	if (!yes && strcmp(v, "false") != 0)
-		kq_usage(&s->c, "--property %s: true or false, not '%s'", name,
-			 v);
-	free(v);
-	return yes;
-}
-
-/*
- * kafka-console-consumer's --property print.key=true and the rest of its
- * formatter's properties, as the -f format that prints the same (NULL
- * when none is given). Nulls show as null.literal, "null" by default.
- */
-static char *
-console_format(struct sub *s)
-{
-	static const char *const names[] = {
-		"print.timestamp", "print.partition", "print.offset",
-		"print.headers",   "print.key",	      "print.value"};
-	struct kq_console_fmt p = {0, 0, 0, 0, 0, 1, NULL, NULL};
-	int *flag[] = {&p.timestamp, &p.partition, &p.offset,
-		       &p.headers,   &p.key,	   &p.value};
-	char *v, *ksep, *lsep, *f;
-	int i, any = 0;
-
-	for (i = 0; i < 6; i++)
-		if ((v = kq_conf_take(&s->c, names[i]))) {
-			*flag[i] = console_bool(s, names[i], v);
-			any = 1;
-		}
-	ksep = kq_conf_take(&s->c, "key.separator");
-	lsep = kq_conf_take(&s->c, "line.separator");
-	s->null_literal = kq_conf_take(&s->c, "null.literal");
-	if (!any && !ksep && !lsep && !s->null_literal)
-		return NULL;
-	p.key_sep = ksep;
-	p.line_sep = lsep;
-	f = kq_format_console(&p);
-	free(ksep);
-	free(lsep);
-	if (!s->null_literal)
-		s->null_literal = kq_estrdup("null");
-	s->show_null = 1;
-	return f;
-}
-
 static void
 parse_options(struct sub *s, int argc, char **argv)
 {
-	const char *format = NULL, *filter = NULL;
-	int key, json = 0, k_given = 0;
-	char err[256];
+	const char *format = NULL, *filter = NULL, *console;
+	int key, json = 0, k_given = 0, json_values = 0, raw = 0;
 
 	while ((key = kq_getopt(&s->c, argc, argv)) != -1) {
 		const char *a = s->c.arg;
@@ -1549,15 +928,15 @@ parse_options(struct sub *s, int argc, char **argv)
 			s->idle_ms = kq_eduration("--idle-timeout", a);
 			break;
 		case 'D':
-			s->delim = kq_edelim("-D", a);
+			s->pr.delim = kq_edelim("-D", a);
 			s->have_delim = 1;
 			break;
 		case '0':
-			s->delim = kq_edelim("-0", "\\0");
+			s->pr.delim = kq_edelim("-0", "\\0");
 			s->have_delim = 1;
 			break;
 		case 'K':
-			s->kdelim = kq_edelim("-K", a);
+			s->pr.kdelim = kq_edelim("-K", a);
 			k_given = 1;
 			break;
 		case 'f':
@@ -1567,19 +946,19 @@ parse_options(struct sub *s, int argc, char **argv)
 			json = 1;
 			break;
 		case OPT_JSON_VALUES:
-			s->json_values = 1;
+			json_values = 1;
 			break;
 		case OPT_JQ:
 			filter = a;
 			break;
 		case 'r':
-			s->raw = 1;
+			raw = 1;
 			break;
 		case OPT_KEEP_GOING:
-			s->keep_going = 1;
+			s->pr.keep_going = 1;
 			break;
 		case 'Z':
-			s->show_null = 1;
+			s->pr.show_null = 1;
 			break;
 		case 'u':
 			s->unbuffered = 1;
@@ -1593,28 +972,28 @@ parse_options(struct sub *s, int argc, char **argv)
 	}
 	if (optind < argc)
 		kq_usage(&s->c, "unexpected argument '%s'", argv[optind]);
-	if ((s->console_fmt = console_format(s))) {
+	if ((console = kq_print_console(&s->pr, &s->c))) {
 		if (format)
 			kq_usage(&s->c, "--property print.* and -f each choose "
 					"the output; give one");
-		format = s->console_fmt;
+		format = console;
 	}
 	if (s->ntopic_names == 0)
 		kq_usage(&s->c, "no topic: give one with -t");
 	if (!s->have_delim)
-		s->delim = kq_edelim("-D", "\\n");
+		s->pr.delim = kq_edelim("-D", "\\n");
 	if (json + !!format + k_given + !!filter > 1)
 		kq_usage(&s->c, "-J, -f, -K and --jq each choose the output; "
 				"give one");
 	if (format && s->have_delim)
 		kq_usage(&s->c, "-f writes its own delimiters: put them in "
 				"the format");
-	if (s->json_values && !json)
+	if (json_values && !json)
 		kq_usage(&s->c, "--json-values goes with -J");
-	if ((s->raw || s->keep_going) && !filter)
+	if ((raw || s->pr.keep_going) && !filter)
 		kq_usage(&s->c, "%s goes with --jq",
-			 s->raw ? "-r" : "--keep-going");
-	if (s->show_null && (json || filter))
+			 raw ? "-r" : "--keep-going");
+	if (s->pr.show_null && (json || filter))
 		kq_usage(&s->c, "-Z has no use with %s: nulls are null in JSON",
 			 json ? "-J" : "--jq");
 	if (s->group) {
@@ -1633,27 +1012,7 @@ parse_options(struct sub *s, int argc, char **argv)
 					 s->topic_names[i]);
 	}
 
-	s->mode = MODE_VALUE;
-	if (k_given)
-		s->mode = MODE_KEY;
-	if (format) {
-		if (kq_format_parse(&s->fmt, format, err, sizeof(err)))
-			kq_usage(&s->c, "-f: %s", err);
-		if (s->show_null)
-			kq_format_null(&s->fmt, s->null_literal
-							? s->null_literal
-							: "NULL");
-		s->mode = MODE_FORMAT;
-	}
-	if (json) {
-		kq_envenc_init(&s->enc, s->json_values);
-		s->mode = MODE_JSON;
-	}
-	if (filter) {
-		if (kq_jq_compile(&s->jq, filter, s->raw))
-			kq_usage(&s->c, "--jq: %s", s->jq.err);
-		s->mode = MODE_JQ;
-	}
+	kq_print_choose(&s->pr, &s->c, format, json, json_values, filter, raw);
 }
 
 static rd_kafka_conf_t *
@@ -1699,7 +1058,7 @@ consumer_conf(struct sub *s)
 	if (s->group) {
 		kq_kafka_set(rc, "group.id", s->group);
 		rd_kafka_conf_set_rebalance_cb(rc, rebalance_cb);
-		rd_kafka_conf_set_offset_commit_cb(rc, commit_cb);
+		rd_kafka_conf_set_offset_commit_cb(rc, kq_consume_commit_cb);
 	}
 	return rc;
 }
@@ -1707,23 +1066,9 @@ consumer_conf(struct sub *s)
 static void
 cleanup(struct sub *s)
 {
-	int i;
-
-	for (i = 0; i < s->ntopics; i++) {
-		free(s->topics[i].name);
-		free(s->topics[i].parts);
-	}
-	free(s->topics);
 	free(s->topic_names);
 	free(s->partitions);
-	free(s->hdrs);
-	if (s->mode == MODE_FORMAT)
-		kq_format_free(&s->fmt);
-	if (s->mode == MODE_JSON)
-		kq_envenc_free(&s->enc);
-	kq_jq_free(&s->jq);
-	free(s->console_fmt);
-	free(s->null_literal);
+	kq_print_free(&s->pr);
 	kq_conf_free(&s->c);
 }
 
@@ -1734,9 +1079,7 @@ main(int argc, char **argv)
 	struct sub *s = &sub;
 	struct stat st;
 	rd_kafka_resp_err_t err;
-	char qmin[32];
-	size_t qlen = sizeof(qmin);
-	int i, wstatus, status;
+	int wstatus, status;
 
 	s->max = s->until = s->idle_ms = -1;
 	s->spec.kind = KQ_OFFSET_END; /* as kafka-console-consumer */
@@ -1752,9 +1095,10 @@ main(int argc, char **argv)
 		   S_ISFIFO(st.st_mode);
 	kq_progress_init(&s->progress, 2, !s->c.quiet && isatty(2),
 			 kq_clock_ms(), 0, 500);
-	s->ends_active =
+	s->ps.ends =
 		s->exit_at_end || (s->until >= 0 && s->until <= kq_now_ms());
 	kq_writer_init(&s->out, 1, "stdout", OUT_BUF);
+	s->pr.out = &s->out;
 	if (s->group) {
 		kq_taken_init(&s->taken, 1, s->exact);
 		s->taken.idle = waiting;
@@ -1766,16 +1110,14 @@ main(int argc, char **argv)
 	kq_kafka_open(&s->kk, RD_KAFKA_CONSUMER, consumer_conf(s));
 	kq_hold_init(&s->hold, s->kk.rk);
 
-	if (rd_kafka_conf_get(rd_kafka_conf(s->kk.rk), "queued.min.messages",
-			      qmin, &qlen) == RD_KAFKA_CONF_OK)
-		s->queued_min = strtoul(qmin, NULL, 10);
 	if (s->group) {
 		rd_kafka_poll_set_consumer(s->kk.rk);
-		s->fetchq = rd_kafka_queue_get_consumer(s->kk.rk);
+		kq_wake_init(&s->wake, s->kk.rk,
+			     rd_kafka_queue_get_consumer(s->kk.rk), BATCH);
 		if (start_group(s) == 0)
 			run(s);
 	} else if (start_simple(s) == 0) {
-		s->fetchq = s->queue;
+		kq_wake_init(&s->wake, s->kk.rk, s->queue, BATCH);
 		run(s);
 	}
 
@@ -1793,13 +1135,11 @@ main(int argc, char **argv)
 			kq_warn("commit: %s", rd_kafka_err2str(err));
 		rd_kafka_consumer_close(s->kk.rk);
 	}
-	if (s->fetchq && s->fetchq != s->queue)
-		rd_kafka_queue_destroy(s->fetchq);
+	if (s->wake.q && s->wake.q != s->queue)
+		rd_kafka_queue_destroy(s->wake.q);
 	if (s->queue)
 		rd_kafka_queue_destroy(s->queue);
-	for (i = 0; i < s->ntopics; i++)
-		if (s->topics[i].rkt)
-			rd_kafka_topic_destroy(s->topics[i].rkt);
+	kq_partset_free(&s->ps);
 	kq_kafka_close(&s->kk);
 
 	switch (s->stop) {

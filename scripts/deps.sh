@@ -6,7 +6,9 @@
 # changes nothing.
 set -eu
 
-build="make gcc libc6-dev pkg-config librdkafka-dev libjq-dev"
+# kq-broker recompresses record batches: zlib, lz4, zstd and snappy.
+build="make gcc libc6-dev pkg-config librdkafka-dev libjq-dev
+       zlib1g-dev liblz4-dev libzstd-dev libsnappy-dev"
 # kcat and jq are the independent peers of the tests; the shells load the
 # completions; mandoc and groff lint the man pages; docker-compose checks
 # the compose file; clang runs the fuzzers; clang-format checks the

@@ -1,0 +1,201 @@
+/*
+ * A consumer's plumbing: a rebalance applied (eager here, as a group
+ * never joined has no cooperative protocol), what a message's error
+ * means as an exit status, when the fetchers are woken, and a topic
+ * checked on librdkafka's mock cluster.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "consume.h"
+
+static const struct kq_option options[] = {
+	{NULL, 0, 0, NULL, NULL, NULL},
+};
+
+static const struct kq_command cmd = {
+	"kq-test", "", "Test a consumer's plumbing.", options, 1, NULL, "0 ok.",
+};
+
+#define ARGV(...) ((char *[]){"kq-test", __VA_ARGS__, NULL})
+
+struct fixture {
+	rd_kafka_t *rk;
+	struct kq_conf c;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	rd_kafka_conf_t *rc = rd_kafka_conf_new();
+	char errstr[256], **argv = ARGV("-b", "localhost:1");
+
+	unsetenv("KQ_BROKERS");
+	unsetenv("KQ_CONFIG");
+	setenv("XDG_CONFIG_HOME", "/nonexistent", 1);
+	setenv("HOME", "/nonexistent", 1);
+	kq_conf_init(&f->c, &cmd, argv);
+	while (kq_getopt(&f->c, 3, argv) != -1)
+		;
+	kq_conf_finish(&f->c);
+	rd_kafka_conf_set(rc, "log_level", "0", errstr, sizeof(errstr));
+	rd_kafka_conf_set(rc, "group.id", "kq-test", errstr, sizeof(errstr));
+	rd_kafka_conf_set(rc, "queued.min.messages", "100", errstr,
+			  sizeof(errstr));
+	f->rk = rd_kafka_new(RD_KAFKA_CONSUMER, rc, errstr, sizeof(errstr));
+	assert_non_null(f->rk);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	rd_kafka_destroy(f->rk);
+	kq_conf_free(&f->c);
+	free(f);
+	return 0;
+}
+
+static void
+rebalance_eager(void **state)
+{
+	struct fixture *f = *state;
+	rd_kafka_topic_partition_list_t *l, *now = NULL;
+	char buf[256];
+	int dropped = 1;
+
+	l = rd_kafka_topic_partition_list_new(2);
+	rd_kafka_topic_partition_list_add(l, "t", 0);
+	rd_kafka_topic_partition_list_add(l, "t", 1);
+	assert_null(kq_consume_rebalance(f->rk, &f->c,
+					 RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS,
+					 l, &dropped, buf, sizeof(buf)));
+	assert_int_equal(dropped, 0);
+	assert_int_equal(rd_kafka_assignment(f->rk, &now), 0);
+	assert_int_equal(now->cnt, 2);
+	rd_kafka_topic_partition_list_destroy(now);
+	/* Eager: one revoked drops them all. */
+	l->cnt = 1;
+	assert_null(kq_consume_rebalance(f->rk, &f->c,
+					 RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS,
+					 l, &dropped, buf, sizeof(buf)));
+	assert_int_equal(dropped, 1);
+	assert_int_equal(rd_kafka_assignment(f->rk, &now), 0);
+	assert_int_equal(now->cnt, 0);
+	rd_kafka_topic_partition_list_destroy(now);
+	l->cnt = 2;
+	rd_kafka_topic_partition_list_destroy(l);
+}
+
+static int
+status_of(struct fixture *f, rd_kafka_resp_err_t err)
+{
+	rd_kafka_message_t m;
+
+	memset(&m, 0, sizeof(m));
+	m.err = err;
+	m.partition = 3;
+	m.offset = 17;
+	return kq_consume_error(&f->c, &m);
+}
+
+static void
+message_errors(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(status_of(f, RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC),
+			 EX_UNAVAILABLE);
+	assert_int_equal(
+		status_of(f, RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED),
+		EX_UNAVAILABLE);
+	assert_int_equal(status_of(f, RD_KAFKA_RESP_ERR__BAD_MSG), EX_DATAERR);
+	/* What librdkafka retries by itself ends nothing. */
+	assert_int_equal(status_of(f, RD_KAFKA_RESP_ERR__TRANSPORT), 0);
+}
+
+static void
+fetchers_woken(void **state)
+{
+	struct fixture *f = *state;
+	rd_kafka_queue_t *q = rd_kafka_queue_new(f->rk);
+	struct kq_partset ps = {0};
+	struct kq_wake w;
+
+	kq_wake_init(&w, f->rk, q, 10);
+	assert_int_equal(w.queued_min, 100);
+	/* An empty queue that was never full: nothing to wake. */
+	kq_wake_check(&w, &ps);
+	assert_int_equal(w.full, 0);
+	/* A batch's worth short of the fill: the fetchers stop. */
+	w.batch = 100;
+	kq_wake_check(&w, &ps);
+	assert_int_equal(w.full, 1);
+	/* Drained below half: woken, once. */
+	w.batch = 10;
+	kq_wake_check(&w, &ps);
+	assert_int_equal(w.full, 0);
+	rd_kafka_queue_destroy(q);
+}
+
+/* A topic there (the mock makes any topic it is asked for). */
+static void
+topic_checked(void **state)
+{
+	rd_kafka_conf_t *rc = rd_kafka_conf_new();
+	rd_kafka_mock_cluster_t *mc;
+	rd_kafka_t *mrk;
+	struct kq_conf c;
+	struct kq_kafka kk;
+	char errstr[256], brokers[128];
+	char *argv[] = {"kq-test", "-b", brokers, NULL};
+
+	(void)state;
+	rd_kafka_conf_set(rc, "log_level", "0", errstr, sizeof(errstr));
+	mrk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, errstr, sizeof(errstr));
+	mc = rd_kafka_mock_cluster_new(mrk, 1);
+	assert_non_null(mc);
+	snprintf(brokers, sizeof(brokers), "%s",
+		 rd_kafka_mock_cluster_bootstraps(mc));
+	assert_int_equal(rd_kafka_mock_topic_create(mc, "two", 2, 1), 0);
+	kq_conf_init(&c, &cmd, argv);
+	while (kq_getopt(&c, 3, argv) != -1)
+		;
+	kq_conf_finish(&c);
+	kq_kafka_open(&kk, RD_KAFKA_CONSUMER, kq_kafka_conf(&kk, &c, NULL));
+	assert_int_equal(kq_consume_topic(&kk, "two", 1), 2);
+	kq_kafka_close(&kk);
+	kq_conf_free(&c);
+	rd_kafka_mock_cluster_destroy(mc);
+	rd_kafka_destroy(mrk);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(rebalance_eager, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(message_errors, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(fetchers_woken, setup,
+						teardown),
+		cmocka_unit_test(topic_checked),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
