@@ -153,7 +153,7 @@ int
 kb_api_handle(struct kb_broker *b, struct kb_req *r)
 {
 	const struct api *a = find_api(r->key);
-	struct kb_buf *out = &r->c->out;
+	struct kb_buf *out = r->out;
 	struct kb_rd in;
 	size_t hdr;
 	int rc, tag;
@@ -168,8 +168,8 @@ kb_api_handle(struct kb_broker *b, struct kb_req *r)
 		kb_debug(b,
 			 "ApiVersions v%d from %s: answering "
 			 "UNSUPPORTED_VERSION with the versions supported",
-			 r->ver, r->c->peer);
-		put_versions(&r->c->out, KB_UNSUPPORTED_VERSION, 0);
+			 r->ver, r->peer);
+		put_versions(r->out, KB_UNSUPPORTED_VERSION, 0);
 		return KB_REPLY;
 	}
 	if (!a || r->ver < a->min || r->ver > a->max) {
@@ -181,10 +181,10 @@ kb_api_handle(struct kb_broker *b, struct kb_req *r)
 		kb_note(b,
 			"%s v%d from %s (%.*s) is not supported: answered "
 			"UNSUPPORTED_VERSION",
-			kb_api_name(r->key), r->ver, r->c->peer,
+			kb_api_name(r->key), r->ver, r->peer,
 			r->client.len > 0 ? r->client.len : 0,
 			r->client.len > 0 ? r->client.s : "");
-		kb_put_i16(&r->c->out, KB_UNSUPPORTED_VERSION);
+		kb_put_i16(r->out, KB_UNSUPPORTED_VERSION);
 		return KB_REPLY;
 	}
 	if (r->ver >= a->flex) {
@@ -332,8 +332,7 @@ metadata(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 					"partition%s (auto-created for %s)",
 					name, b->auto_partitions,
 					b->auto_partitions == 1 ? "" : "s",
-					r->c->client_id ? r->c->client_id
-							: r->c->peer);
+					r->who);
 			else
 				kb_debug(b, "auto-creating topic %s: %s", name,
 					 why);
@@ -496,8 +495,7 @@ create_topics(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			kb_note(b,
 				"topic %s created with %d partition%s (for "
 				"%s)",
-				cname, parts, parts == 1 ? "" : "s",
-				r->c->client_id ? r->c->client_id : r->c->peer);
+				cname, parts, parts == 1 ? "" : "s", r->who);
 		for (j = 0; j < ncfg && j < 64; j++) {
 			free((char *)cfg[j].name);
 			free((char *)cfg[j].value);
@@ -562,8 +560,7 @@ delete_topics(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			if (!err) {
 				kb_offsets_drop_topic(&b->offsets, cname);
 				kb_note(b, "topic %s deleted (for %s)", cname,
-					r->c->client_id ? r->c->client_id
-							: r->c->peer);
+					r->who);
 				/* Parked fetches on it learn it is gone. */
 				b->appended = 1;
 			}
@@ -897,7 +894,7 @@ alter_one(struct kb_broker *b, struct kb_req *r, int8_t type,
 		r->key == KB_ALTER_CONFIGS, check, why, whysize);
 	if (!err && !check)
 		kb_note(b, "topic %s: configs changed (for %s)", t->name,
-			r->c->client_id ? r->c->client_id : r->c->peer);
+			r->who);
 	return err;
 }
 

@@ -174,9 +174,7 @@ kb_api_produce(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	int16_t acks = kb_i16(in);
 	int32_t ntopics, i, j, np;
 	int64_t now = kq_now_ms();
-	struct kb_log *synced[64];
 	struct kb_topic *t;
-	int nsync = 0, k, fail = 0;
 
 	kb_i32(in); /* timeout: a single node has no replicas to wait for */
 	ntopics = kb_array(in);
@@ -235,14 +233,8 @@ kb_api_produce(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 					b->appended = 1;
 					txn_note(b, t->name, part, rec, len,
 						 base);
-					for (k = 0; k < nsync; k++)
-						if (synced[k] == lg)
-							break;
-					if (k == nsync && nsync < 64)
-						synced[nsync++] = lg;
-					else if (k == nsync &&
-						 b->fsync == KB_FSYNC_ALWAYS)
-						fail |= kb_log_sync(lg);
+					if (b->fsync == KB_FSYNC_ALWAYS)
+						kb_log_sync_due(&b->syncer, lg);
 				}
 			}
 			if (err && err != KB_UNKNOWN_TOPIC_OR_PARTITION &&
@@ -250,13 +242,11 @@ kb_api_produce(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			    err != KB_DUPLICATE_SEQUENCE_NUMBER &&
 			    err != KB_NOT_ENOUGH_REPLICAS)
 				kb_note(b, "produce to %.*s-%d from %s: %s",
-					topic.len, topic.s, part,
-					r->c->client_id ? r->c->client_id
-							: r->c->peer,
+					topic.len, topic.s, part, r->who,
 					why ? why : "refused");
 			else if (err)
 				kb_debug(b, "produce to %.*s-%d from %s: %s",
-					 topic.len, topic.s, part, r->c->peer,
+					 topic.len, topic.s, part, r->peer,
 					 why ? why : "unknown partition");
 			kb_buf_free(&nb);
 			kb_put_i32(out, part);
@@ -278,17 +268,14 @@ kb_api_produce(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	}
 	kb_put_i32(out, 0);
 	kb_put_tags(out);
+	/*
+	 * --fsync always: the answer waits for the group commit at the end
+	 * of the loop's turn, one fdatasync a log for every request of the
+	 * turn. So does one that stored nothing: a duplicate it reports may
+	 * stand for a batch of the turn not yet synced.
+	 */
 	if (b->fsync == KB_FSYNC_ALWAYS)
-		for (k = 0; k < nsync; k++)
-			fail |= kb_log_sync(synced[k]);
-	if (fail) {
-		/*
-		 * The data may not be on disk: fail the whole request
-		 * rather than acknowledge what a crash could lose.
-		 */
-		kb_note(b, "fsync: %s", strerror(errno));
-		return KB_FAIL;
-	}
+		r->hold = 1;
 	return acks == 0 ? KB_NOREPLY : KB_REPLY;
 }
 
@@ -711,9 +698,7 @@ kb_api_delete_records(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 						"deleted "
 						"(for %s)",
 						lg->name, (long long)low,
-						r->c->client_id
-							? r->c->client_id
-							: r->c->peer);
+						r->who);
 			}
 			kb_put_i32(out, part);
 			kb_put_i64(out, err ? -1 : low);
@@ -749,7 +734,7 @@ kb_api_init_producer_id(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		if (err)
 			kb_debug(b,
 				 "InitProducerId for '%.*s' from %s: error %d",
-				 txn.len, txn.s, r->c->peer, err);
+				 txn.len, txn.s, r->peer, err);
 	} else if ((pid = kb_pids_next(&b->pids)) < 0) {
 		kb_note(b, "producer ids: cannot save the counter");
 		err = KB_KAFKA_STORAGE_ERROR;

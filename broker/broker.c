@@ -141,6 +141,33 @@ clean_tick(struct kb_loop *l, void *arg)
 	b->timer_clean = kb_timer_add(l, busy ? 50 : 1000, clean_tick, b);
 }
 
+/*
+ * The group commit of --fsync always: the logs the turn's Produce
+ * requests appended to are synced, one fdatasync each, then their held
+ * answers go (or, when a sync failed, their connections are closed).
+ */
+static void
+commit(struct kb_broker *b)
+{
+	int failed;
+
+	if (!kb_syncer_due(&b->syncer) && !b->nheld)
+		return;
+	failed = kb_syncer_sync_due(&b->syncer) != 0;
+	if (failed && !b->fsync_failed) {
+		b->fsync_failed = 1;
+		kb_note(b,
+			"fsync: %s: the files it failed on refuse "
+			"writes until a restart",
+			strerror(errno));
+	}
+	kb_net_release(b, failed);
+}
+
+/*
+ * Before each sleep: the turn's data is synced first (--fsync always),
+ * so that parked Fetches woken next are served only what is on disk.
+ */
 static void
 before_sleep(struct kb_loop *l, void *arg)
 {
@@ -148,10 +175,12 @@ before_sleep(struct kb_loop *l, void *arg)
 
 	(void)l;
 	do {
+		commit(b);
 		kb_fetch_wake(b);
 		kb_net_resume(b);
 		kb_net_tick(b);
-	} while (b->appended || b->ready);
+	} while (b->appended || b->ready || kb_syncer_due(&b->syncer) ||
+		 b->nheld);
 }
 
 int
@@ -281,6 +310,7 @@ kb_broker_close(struct kb_broker *b)
 	if (b->loop) {
 		kb_fetch_flush(b);
 		kb_net_resume(b);
+		commit(b);
 		kb_groups_free(b);
 		kb_net_close(b);
 	}

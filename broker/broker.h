@@ -74,6 +74,7 @@ struct kb_broker {
 	size_t mem;	      /* bytes held by connections */
 	size_t mem_out;	      /* of which answers and parked Fetches */
 	int mem_waits;	      /* connections waiting for memory */
+	int nheld;	      /* connections whose answers wait for a sync */
 	uint64_t timer_sweep; /* closes idle and slow connections */
 	/* When each limit was last logged, and how often hit since. */
 	int64_t limit_at[KB_NLIMITS];

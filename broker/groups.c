@@ -777,9 +777,9 @@ add_member(struct kb_broker *b, struct kb_req *r, struct kb_group *g,
 	   struct kb_str mid)
 {
 	struct member *m = kq_ecalloc(1, sizeof(*m)), **pp;
-	const char *colon = strrchr(r->c->peer, ':');
-	struct kb_str host = {r->c->peer, colon ? (int)(colon - r->c->peer)
-						: (int)strlen(r->c->peer)};
+	const char *colon = strrchr(r->peer, ':');
+	struct kb_str host = {r->peer, colon ? (int)(colon - r->peer)
+					     : (int)strlen(r->peer)};
 
 	m->id = mid.len > 0 ? kb_str_dup(mid) : new_member_id(b, r);
 	m->g = g;
@@ -1754,8 +1754,7 @@ kb_api_delete_groups(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 			group_unsaved(b, g);
 		}
 		if (!err)
-			kb_note(b, "group %s deleted (for %s)", cid,
-				r->c->client_id ? r->c->client_id : r->c->peer);
+			kb_note(b, "group %s deleted (for %s)", cid, r->who);
 		free(cid);
 		kb_put_str(out, id);
 		kb_put_i16(out, err);

@@ -1287,6 +1287,7 @@ kb_syncer_stop(struct kb_syncer *s)
 	}
 	/* Every log with a job was closed, and took its result. */
 	free(s->jobs);
+	free(s->due);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -1343,7 +1344,24 @@ syncer_wait(struct kb_syncer *s)
 	return syncer_apply(s);
 }
 
-/* And a cleaner's pass over it: it is closed, removed or moved. */
+/* Take lg off its syncer's due list and sync it now. */
+static void
+due_sync(struct kb_log *lg)
+{
+	struct kb_syncer *s = lg->due;
+	size_t i = lg->due_at;
+
+	s->due[i] = s->due[--s->ndue];
+	s->due[i]->due_at = i;
+	lg->due = NULL;
+	if (kb_log_sync(lg) && !s->due_err)
+		s->due_err = errno;
+}
+
+/*
+ * lg is closed, removed or moved: its syncer's job, a cleaner's pass over
+ * it and a sync it is due for are done with first.
+ */
 static void
 settle(struct kb_log *lg)
 {
@@ -1351,6 +1369,8 @@ settle(struct kb_log *lg)
 		syncer_wait(lg->syncer);
 	if (lg->cleaner)
 		kb_cleaner_drop(lg);
+	if (lg->due)
+		due_sync(lg);
 }
 
 void
@@ -1417,6 +1437,42 @@ kb_syncer_kick(struct kb_syncer *s)
 	s->busy = 1;
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
+}
+
+void
+kb_log_sync_due(struct kb_syncer *s, struct kb_log *lg)
+{
+	if (lg->due)
+		return;
+	if (s->ndue == s->cdue) {
+		s->cdue = s->cdue ? 2 * s->cdue : 64;
+		s->due = kq_erealloc(s->due, s->cdue * sizeof(*s->due));
+	}
+	lg->due = s;
+	lg->due_at = s->ndue;
+	s->due[s->ndue++] = lg;
+}
+
+int
+kb_syncer_due(const struct kb_syncer *s)
+{
+	return s->ndue > 0 || s->due_err;
+}
+
+int
+kb_syncer_sync_due(struct kb_syncer *s)
+{
+	int err;
+
+	while (s->ndue > 0)
+		due_sync(s->due[s->ndue - 1]);
+	err = s->due_err;
+	s->due_err = 0;
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return 0;
 }
 
 /* The segment that holds offset: the last whose base is not above it. */

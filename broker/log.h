@@ -109,6 +109,9 @@ struct kb_log {
 	/* The syncer holding a job of this log, and whether it syncs data. */
 	struct kb_syncer *syncer;
 	int syncing;
+	/* The syncer whose due list holds it, and its place there. */
+	struct kb_syncer *due;
+	size_t due_at;
 	struct kb_pstates prod;
 	/*
 	 * The cleaner's pass over this log, if any; its checkpoint (the
@@ -202,6 +205,10 @@ struct kb_syncer {
 	size_t n, cap;
 	int busy; /* jobs handed over, not all done */
 	int quit, started;
+	/* The logs --fsync always syncs at the end of the loop's turn. */
+	struct kb_log **due;
+	size_t ndue, cdue;
+	int due_err; /* errno of a due log's failed sync, since the last */
 };
 
 /* Start the thread: 0, or an errno (the loop then syncs by itself). */
@@ -228,6 +235,22 @@ void kb_log_settle(struct kb_log *lg);
 int kb_log_sync_later(struct kb_syncer *s, struct kb_log *lg, int data);
 /* Hand the jobs queued over to the thread. */
 void kb_syncer_kick(struct kb_syncer *s);
+
+/*
+ * The group commit of --fsync always: lg was appended to by a request
+ * whose answer waits for it to be on disk. It is synced (once, however
+ * many requests of the turn appended to it) by kb_syncer_sync_due at the
+ * end of the loop's turn, or before then if it moves, closes or goes
+ * (kb_log_settle and the rest).
+ */
+void kb_log_sync_due(struct kb_syncer *s, struct kb_log *lg);
+/* Whether logs are due. */
+int kb_syncer_due(const struct kb_syncer *s);
+/*
+ * fdatasync every due log: 0 when all of them (and those synced early)
+ * are on disk, or -1 with errno when one failed.
+ */
+int kb_syncer_sync_due(struct kb_syncer *s);
 
 /*
  * Append to out the stored batches from offset on, whole, up to max bytes;

@@ -72,6 +72,13 @@ unsent(const struct kb_conn *c)
 	return c->out.len - c->outoff;
 }
 
+/* What of it may go now: not the answers held for the turn's sync. */
+static size_t
+sendable(const struct kb_conn *c)
+{
+	return (c->held ? c->held_at : c->out.len) - c->outoff;
+}
+
 /* Count again what c holds, after its buffers changed. */
 static void
 account(struct kb_broker *b, struct kb_conn *c)
@@ -130,7 +137,7 @@ set_mask(struct kb_broker *b, struct kb_conn *c)
 {
 	c->reading = want_read(c);
 	kb_loop_mask(b->loop, c->fd,
-		     (c->reading ? KB_READ : 0) | (unsent(c) ? KB_WRITE : 0));
+		     (c->reading ? KB_READ : 0) | (sendable(c) ? KB_WRITE : 0));
 }
 
 /* Queue c for kb_net_resume, which hands it its next requests. */
@@ -160,6 +167,8 @@ conn_free(struct kb_broker *b, struct kb_conn *c)
 	}
 	if (c->mem_wait)
 		b->mem_waits--;
+	if (c->held)
+		b->nheld--;
 	kb_loop_forget(b->loop, c->fd);
 	close(c->fd);
 	if (c->prev)
@@ -217,9 +226,9 @@ conn_flush(struct kb_broker *b, struct kb_conn *c)
 {
 	int was_full = unsent(c) > OUT_MAX;
 
-	while (c->outoff < c->out.len) {
-		ssize_t w = send(c->fd, c->out.p + c->outoff,
-				 c->out.len - c->outoff, MSG_NOSIGNAL);
+	while (sendable(c) > 0) {
+		ssize_t w = send(c->fd, c->out.p + c->outoff, sendable(c),
+				 MSG_NOSIGNAL);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -296,6 +305,7 @@ out_compact(struct kb_conn *c)
 	if (c->outoff > 0) {
 		memmove(c->out.p, c->out.p + c->outoff, unsent(c));
 		c->out.len -= c->outoff;
+		c->held_at -= c->held ? c->outoff : 0;
 		c->outoff = 0;
 	}
 }
@@ -365,6 +375,10 @@ conn_process(struct kb_broker *b, struct kb_conn *c)
 		}
 		r.body = (unsigned char *)rd.p;
 		r.len = kb_left(&rd);
+		r.hold = 0;
+		r.out = &c->out;
+		r.peer = c->peer;
+		r.who = c->client_id ? c->client_id : c->peer;
 		pos += 4 + size;
 		out_compact(c);
 		mark = kb_reply_begin(c, r.corr);
@@ -376,6 +390,12 @@ conn_process(struct kb_broker *b, struct kb_conn *c)
 		case KB_REPLY:
 			kb_patch_i32(&c->out, mark,
 				     (int32_t)(c->out.len - mark - 4));
+			/* Those behind it wait with it: answers keep order. */
+			if (r.hold && !c->held) {
+				c->held = 1;
+				c->held_at = mark;
+				b->nheld++;
+			}
 			break;
 		case KB_NOREPLY:
 			c->out.len = mark;
@@ -783,6 +803,29 @@ kb_conn_unpark(struct kb_broker *b, struct kb_conn *c)
 	 * another connection's request, or of this one's.
 	 */
 	conn_ready(b, c);
+}
+
+void
+kb_net_release(struct kb_broker *b, int failed)
+{
+	struct kb_conn *c, *next;
+
+	for (c = b->conns; c && b->nheld > 0; c = next) {
+		next = c->next;
+		if (!c->held)
+			continue;
+		if (failed) {
+			conn_drop(b, c,
+				  "storage failed: the request is not "
+				  "acknowledged");
+			continue;
+		}
+		c->held = 0;
+		b->nheld--;
+		if (!c->out_since)
+			c->out_since = kb_loop_now(b->loop);
+		conn_flush(b, c);
+	}
 }
 
 void

@@ -34,7 +34,13 @@ struct kb_conn {
 	size_t inlen, incap;
 	struct kb_buf out;
 	size_t outoff; /* written so far of out */
-	int parked;    /* a request waits: no other is read */
+	/*
+	 * Answers from held_at on wait for the loop turn's sync (an answer
+	 * to a Produce under --fsync always, and those behind it).
+	 */
+	int held;
+	size_t held_at;
+	int parked; /* a request waits: no other is read */
 	/* Called if the connection goes while parked. */
 	void (*cancel)(struct kb_broker *b, void *arg);
 	void *cancel_arg;
@@ -52,14 +58,25 @@ struct kb_conn {
 	struct kb_conn *next, *prev, *ready_next;
 };
 
-/* One request, as the handlers see it. */
+/*
+ * One request, as the handlers see it: they know its connection through
+ * it (c, for kb_conn_park and kb_reply_begin), never by its fields.
+ */
 struct kb_req {
 	struct kb_conn *c;
+	struct kb_buf *out; /* the connection's output: the answer goes there */
+	const char *peer;   /* "127.0.0.1:51234" */
+	const char *who;    /* for log lines: the client id, else the peer */
 	int16_t key, ver;
 	int32_t corr;
 	struct kb_str client;
 	unsigned char *body; /* changeable: Produce rewrites offsets */
 	size_t len;
+	/*
+	 * Set by the handler: its answer goes only once the logs it marked
+	 * due (kb_log_sync_due) are synced, at the end of the loop's turn.
+	 */
+	int hold;
 };
 
 /* Outcomes of a handler. */
@@ -110,6 +127,13 @@ void kb_conn_park(struct kb_conn *c,
  * answer and goes on with its next requests from kb_net_resume.
  */
 void kb_conn_unpark(struct kb_broker *b, struct kb_conn *c);
+/*
+ * At the end of a loop's turn, once the logs due are synced (or failed:
+ * failed set): the answers held for that sync go, or, when it failed,
+ * their connections are closed, since those answers may acknowledge what
+ * is not on disk.
+ */
+void kb_net_release(struct kb_broker *b, int failed);
 /* Before each sleep: the connections unparked since the last time. */
 void kb_net_resume(struct kb_broker *b);
 /*

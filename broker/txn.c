@@ -1140,7 +1140,7 @@ kb_api_end_txn(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		err = end_txn(b, t, commit, 0);
 	if (err && err != INVALID_TXN_STATE)
 		kb_debug(b, "EndTxn of '%.*s' from %s: error %d", id.len, id.s,
-			 r->c->peer, err);
+			 r->peer, err);
 	kb_put_i32(out, 0);
 	kb_put_i16(out, err);
 	kb_put_tags(out);

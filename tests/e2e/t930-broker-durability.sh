@@ -2,7 +2,8 @@
 # kq-broker keeps what it acknowledged: SIGKILL while kq-pub publishes
 # with --fsync always loses nothing kq-pub reported delivered; a torn or
 # corrupt tail is cut off and logged at start, and nothing else is (a
-# batch over 1 MiB, lost index files); retention by size and age.
+# batch over 1 MiB, lost index files); retention by size and age; with
+# producers in parallel (a group commit), nothing acknowledged is lost.
 . "$(dirname "$0")/lib.sh"
 
 D=$TMP/data
@@ -134,6 +135,37 @@ test_expect_success '... and the committed offset is there after the restart' '
 	seq 6 8 | kcat_write grp &&
 	kq-sub -q -g keep -t grp -e >got &&
 	seq 6 8 >want && test_cmp want got
+'
+
+# The group commit: under --fsync always the answers of a loop turn's
+# Produce requests wait for one sync of each partition they wrote.
+D3=$TMP/group
+start_kq_broker -d "$D3" --fsync always --topic par:8
+
+test_expect_success 'four producers in parallel, SIGKILL after their acks: each acknowledged message is there' '
+	for i in 1 2 3 4; do
+		seq 100000 | sed "s/^/p$i-/" |
+			kq-pub -t par -T --rate 10000 --timeout 3s \
+				-X message.timeout.ms=3000 >acked$i 2>pub$i.err &
+		echo $! >>pubs
+	done &&
+	for i in 1 2 3 4; do
+		wait_for acked$i "^p$i-5000$" || return 1
+	done &&
+	kill -KILL $BROKER_PID &&
+	for p in $(cat pubs); do wait $p || :; done &&
+	cat acked1 acked2 acked3 acked4 | sort >acked &&
+	test "$(wc -l <acked)" -ge 20000
+'
+
+start_kq_broker -d "$D3" --fsync always
+
+test_expect_success '... and after the restart kcat reads every one of them, none twice' '
+	kcat_read par | sort >stored &&
+	comm -23 acked stored >lost &&
+	test ! -s lost &&
+	uniq -d stored >twice &&
+	test ! -s twice
 '
 
 test_done

@@ -1154,6 +1154,72 @@ the_syncer_syncs_on_its_thread_and_a_failure_sticks(void **state)
 	free(d);
 }
 
+/*
+ * --fsync always's group commit: logs marked due (however often) are
+ * synced once each at the end of the turn; one that moves or closes
+ * before is synced then, and a failure then is still reported at the end.
+ */
+static void
+due_logs_are_synced_once_at_the_end_of_the_turn(void **state)
+{
+	char *d = tmpdir(), err[256], sub[4200];
+	unsigned char b[4096];
+	struct kb_syncer s;
+	struct kb_log lg[2];
+	const char *why;
+	int64_t base;
+	size_t n;
+	int i, p[2], fd;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(kb_syncer_start(&s), 0);
+	for (i = 0; i < 2; i++) {
+		snprintf(sub, sizeof(sub), "%s/t-%d", d, i);
+		assert_int_equal(
+			kb_log_open(&lg[i], sub, "t", &conf, err, sizeof(err)),
+			0);
+		n = batch(b, 3, 0, 1000, 7, 0);
+		assert_int_equal(kb_log_append(&lg[i], b, n, 0, &base, &why),
+				 0);
+		kb_log_sync_due(&s, &lg[i]);
+		kb_log_sync_due(&s, &lg[i]);
+	}
+	assert_int_equal(s.ndue, 2);
+	/* Not synced until the end of the turn... */
+	assert_int_equal(lg[0].dirty, 1);
+	assert_int_equal(lg[1].dirty, 1);
+	/* ...unless the log is about to move: then at once. */
+	kb_log_settle(&lg[0]);
+	assert_int_equal(lg[0].dirty, 0);
+	assert_int_equal(lg[0].recovery, 3);
+	assert_int_equal(s.ndue, 1);
+	assert_int_equal(kb_syncer_due(&s), 1);
+	assert_int_equal(kb_syncer_sync_due(&s), 0);
+	assert_int_equal(lg[1].dirty, 0);
+	assert_int_equal(lg[1].recovery, 3);
+	assert_int_equal(kb_syncer_due(&s), 0);
+	/* A failure when settled early is the turn's failure. */
+	n = batch(b, 3, 3, 1003, 7, 3);
+	assert_int_equal(kb_log_append(&lg[0], b, n, 0, &base, &why), 0);
+	kb_log_sync_due(&s, &lg[0]);
+	fd = swap_fd(&lg[0].segs[0].fd, p[0]);
+	kb_log_settle(&lg[0]);
+	swap_fd(&lg[0].segs[0].fd, fd);
+	assert_int_equal(kb_syncer_due(&s), 1);
+	assert_int_equal(kb_syncer_sync_due(&s), -1);
+	assert_int_equal(kb_syncer_sync_due(&s), 0);
+	assert_int_equal(kb_log_append(&lg[0], b, n, 0, &base, &why),
+			 KB_KAFKA_STORAGE_ERROR);
+	for (i = 0; i < 2; i++)
+		kb_log_close(&lg[i]);
+	kb_syncer_stop(&s);
+	close(p[0]);
+	close(p[1]);
+	rm_rf(d);
+	free(d);
+}
+
 static void
 a_failed_offsets_fsync_is_not_forgotten(void **state)
 {
@@ -1315,6 +1381,8 @@ main(void)
 		cmocka_unit_test(a_failed_fsync_is_not_forgotten),
 		cmocka_unit_test(
 			the_syncer_syncs_on_its_thread_and_a_failure_sticks),
+		cmocka_unit_test(
+			due_logs_are_synced_once_at_the_end_of_the_turn),
 		cmocka_unit_test(a_failed_offsets_fsync_is_not_forgotten),
 		cmocka_unit_test(a_corrupt_commit_costs_only_itself),
 		cmocka_unit_test(topics_on_disk),
