@@ -395,10 +395,13 @@ fetch(struct kb_broker *b, int ver, struct kb_rd *in, struct kb_buf *out,
 					   offset <= lg->next;
 
 				if (!held && (room > 0 || total == 0)) {
-					rc = kb_log_read(lg, offset,
-							 room > 0 ? (size_t)room
-								  : 0,
-							 total == 0, out);
+					rc = kb_log_sync_early(lg);
+					if (rc == 0)
+						rc = kb_log_read(
+							lg, offset,
+							room > 0 ? (size_t)room
+								 : 0,
+							total == 0, out);
 					if (rc < 0) {
 						rc = KB_KAFKA_STORAGE_ERROR;
 						out->len = start;

@@ -1344,8 +1344,8 @@ syncer_wait(struct kb_syncer *s)
 	return syncer_apply(s);
 }
 
-/* Take lg off its syncer's due list and sync it now. */
-static void
+/* Take lg off its syncer's due list and sync it now: 0, or -1. */
+static int
 due_sync(struct kb_log *lg)
 {
 	struct kb_syncer *s = lg->due;
@@ -1354,8 +1354,17 @@ due_sync(struct kb_log *lg)
 	s->due[i] = s->due[--s->ndue];
 	s->due[i]->due_at = i;
 	lg->due = NULL;
-	if (kb_log_sync(lg) && !s->due_err)
+	if (!kb_log_sync(lg))
+		return 0;
+	if (!s->due_err)
 		s->due_err = errno;
+	return -1;
+}
+
+int
+kb_log_sync_early(struct kb_log *lg)
+{
+	return lg->due ? due_sync(lg) : 0;
 }
 
 /*

@@ -244,6 +244,12 @@ void kb_syncer_kick(struct kb_syncer *s);
  * (kb_log_settle and the rest).
  */
 void kb_log_sync_due(struct kb_syncer *s, struct kb_log *lg);
+/*
+ * Sync lg now if it is due (a Fetch is about to read it: what is served
+ * is on disk first, as a Produce's answer waits for it): 0, or -1 with
+ * errno, the failure also kept for the turn's commit.
+ */
+int kb_log_sync_early(struct kb_log *lg);
 /* Whether logs are due. */
 int kb_syncer_due(const struct kb_syncer *s);
 /*

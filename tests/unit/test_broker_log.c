@@ -1199,6 +1199,16 @@ due_logs_are_synced_once_at_the_end_of_the_turn(void **state)
 	assert_int_equal(lg[1].dirty, 0);
 	assert_int_equal(lg[1].recovery, 3);
 	assert_int_equal(kb_syncer_due(&s), 0);
+	/* A Fetch about to read a due log syncs it: none is served unsynced. */
+	n = batch(b, 3, 3, 1003, 7, 3);
+	assert_int_equal(kb_log_append(&lg[1], b, n, 0, &base, &why), 0);
+	kb_log_sync_due(&s, &lg[1]);
+	assert_int_equal(lg[1].dirty, 1);
+	assert_int_equal(kb_log_sync_early(&lg[1]), 0);
+	assert_int_equal(lg[1].dirty, 0);
+	assert_int_equal(lg[1].recovery, 6);
+	assert_int_equal(kb_syncer_due(&s), 0);
+	assert_int_equal(kb_log_sync_early(&lg[1]), 0);
 	/* A failure when settled early is the turn's failure. */
 	n = batch(b, 3, 3, 1003, 7, 3);
 	assert_int_equal(kb_log_append(&lg[0], b, n, 0, &base, &why), 0);
