@@ -442,23 +442,6 @@ build_map(struct kb_cleaner *c)
 			break;
 }
 
-static int
-write_all(int fd, const unsigned char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static void
 set_mtime(int fd, int64_t ms)
 {
@@ -522,7 +505,7 @@ clean_seg(struct kb_cleaner *c, size_t i)
 			kb_seg_note(&s->ix, h.base, written + at,
 				    (int64_t)kb_be64(out.p + at + KB_B_MAXTS));
 		if (out.len >= (1 << 20)) {
-			if (write_all(fd, out.p, out.len)) {
+			if (kb_write_all(fd, out.p, out.len)) {
 				failed = errno;
 				break;
 			}
@@ -534,7 +517,7 @@ clean_seg(struct kb_cleaner *c, size_t i)
 	if (rc < 0)
 		s->changed = 0;
 	if (!failed && s->changed) {
-		if (write_all(fd, out.p, out.len) || fdatasync(fd))
+		if (kb_write_all(fd, out.p, out.len) || fdatasync(fd))
 			failed = errno;
 		written += out.len;
 	}

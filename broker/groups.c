@@ -1887,22 +1887,6 @@ metadata_path(const struct kb_broker *b, char *buf, size_t size,
 	snprintf(buf, size, "%s/group-metadata%s", b->topics.dir, suffix);
 }
 
-static int
-write_all(int fd, const unsigned char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Write every group's saved generation; a failure is logged, not fatal. */
 static void
 groups_save(struct kb_broker *b)
@@ -1923,7 +1907,7 @@ groups_save(struct kb_broker *b)
 	metadata_path(b, path, sizeof(path), "");
 	metadata_path(b, tmp, sizeof(tmp), ".tmp");
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd >= 0 && (write_all(fd, all.p, all.len) || fsync(fd))) {
+	if (fd >= 0 && (kb_write_all(fd, all.p, all.len) || fsync(fd))) {
 		int e = errno;
 
 		close(fd);

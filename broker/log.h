@@ -315,6 +315,8 @@ uint64_t kb_log_size(const struct kb_log *lg);
 
 /* fsync a directory, so that files made or removed in it stay so; 0 or -1. */
 int kb_sync_dir(const char *dir);
+/* write(2) all of p, through short writes and EINTR; 0, or -1 (errno). */
+int kb_write_all(int fd, const void *p, size_t n);
 /* Make dir and its parents: 1 when dir itself was made, 0, or -1 (errno). */
 int kb_mkdir_p(const char *dir);
 

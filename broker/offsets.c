@@ -111,24 +111,6 @@ encode(struct kb_buf *b, const char *group, const char *topic, int32_t part,
 		     (int32_t)kb_crc32c(0, b->p + at + 8, b->len - at - 8));
 }
 
-static int
-write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-
-	while (n > 0) {
-		ssize_t w = write(fd, c, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Apply one record's commit; -1 if it does not parse. */
 static int
 replay(struct kb_offsets *o, const unsigned char *p, size_t len)
@@ -258,7 +240,7 @@ load_and_compact(struct kb_offsets *o, const char *dir, char *err,
 		}
 	snprintf(tmp, sizeof(tmp), "%s.tmp", o->path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || write_all(fd, b.p, b.len) || fsync(fd) || close(fd) ||
+	if (fd < 0 || kb_write_all(fd, b.p, b.len) || fsync(fd) || close(fd) ||
 	    rename(tmp, o->path)) {
 		snprintf(err, errsize, "%s: %s", tmp, strerror(errno));
 		kb_buf_free(&b);
@@ -336,7 +318,7 @@ kb_offsets_commit(struct kb_offsets *o, const char *group, const char *topic,
 		return -1;
 	}
 	encode(&b, group, topic, part, offset, meta);
-	if (write_all(o->fd, b.p, b.len)) {
+	if (kb_write_all(o->fd, b.p, b.len)) {
 		e = errno;
 		kb_buf_free(&b);
 		/*
