@@ -162,7 +162,7 @@ demo: all
 # (14) reads it: `make style` applies it, `make style-check` (CI) fails on
 # any line it would change.
 CLANG_FORMAT ?= clang-format
-STYLE_SRC = $(wildcard cmd/*.c common/*.[ch] broker/*.[ch] tests/unit/*.c \
+STYLE_SRC = $(wildcard cmd/*.c common/*.[ch] broker/*.[ch] tests/unit/*.[ch] \
 	    tests/fixture/*.c tests/fuzz/*.c)
 
 style:

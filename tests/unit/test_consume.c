@@ -18,6 +18,7 @@
 
 #include "conf.h"
 #include "consume.h"
+#include "unit.h"
 
 static const struct kq_option options[] = {
 	{NULL, 0, 0, NULL, NULL, NULL},
@@ -41,10 +42,7 @@ setup(void **state)
 	rd_kafka_conf_t *rc = rd_kafka_conf_new();
 	char errstr[256], **argv = ARGV("-b", "localhost:1");
 
-	unsetenv("KQ_BROKERS");
-	unsetenv("KQ_CONFIG");
-	setenv("XDG_CONFIG_HOME", "/nonexistent", 1);
-	setenv("HOME", "/nonexistent", 1);
+	unit_env();
 	kq_conf_init(&f->c, &cmd, argv);
 	while (kq_getopt(&f->c, 3, argv) != -1)
 		;

@@ -23,6 +23,7 @@
 
 #include "conf.h"
 #include "kafka.h"
+#include "unit.h"
 
 static const struct kq_option options[] = {
 	{NULL, 0, 0, NULL, NULL, NULL},
@@ -32,30 +33,13 @@ static const struct kq_command cmd = {
 	"kq-test", "", "Test the Kafka handle.", options, 1, NULL, "0 ok.",
 };
 
-/* A configuration as a program's command line makes it. */
-static void
-conf_of(struct kq_conf *c, char **argv)
-{
-	int argc = 0;
-
-	while (argv[argc])
-		argc++;
-	kq_conf_init(c, &cmd, argv);
-	while (kq_getopt(c, argc, argv) != -1)
-		;
-	kq_conf_finish(c);
-}
-
 #define ARGV(...) ((char *[]){"kq-test", __VA_ARGS__, NULL})
 
 static int
 setup(void **state)
 {
 	(void)state;
-	unsetenv("KQ_BROKERS");
-	unsetenv("KQ_CONFIG");
-	setenv("XDG_CONFIG_HOME", "/nonexistent", 1);
-	setenv("HOME", "/nonexistent", 1);
+	unit_env();
 	return 0;
 }
 
@@ -142,7 +126,7 @@ make_conf(void *arg)
 	struct kq_kafka kk;
 	rd_kafka_conf_t *rc;
 
-	conf_of(&c, arg);
+	unit_conf(&c, &cmd, arg);
 	rc = kq_kafka_conf(&kk, &c, NULL);
 	rd_kafka_conf_destroy(rc);
 	kq_conf_free(&c);
@@ -203,7 +187,7 @@ conf_order(void **state)
 	size_t n;
 
 	(void)state;
-	conf_of(&c, ARGV("-X", "linger.ms=7", "-b", "h1:1,h2:2"));
+	unit_conf(&c, &cmd, ARGV("-X", "linger.ms=7", "-b", "h1:1,h2:2"));
 	rc = kq_kafka_conf(&kk, &c, defaults);
 	n = sizeof(buf);
 	assert_int_equal(rd_kafka_conf_get(rc, "linger.ms", buf, &n),
@@ -244,7 +228,7 @@ open_closed(void *arg)
 	struct kq_conf c;
 	struct kq_kafka kk;
 
-	conf_of(&c, arg);
+	unit_conf(&c, &cmd, arg);
 	kq_kafka_open(&kk, RD_KAFKA_PRODUCER, kq_kafka_conf(&kk, &c, NULL));
 	_exit(0);
 }
@@ -306,7 +290,7 @@ open_against_mock(void **state)
 	(void)state;
 	mock_start(&m);
 	assert_int_equal(rd_kafka_mock_topic_create(m.mc, "three", 3, 1), 0);
-	conf_of(&c, ARGV("-b", (char *)m.brokers, "--timeout", "5s"));
+	unit_conf(&c, &cmd, ARGV("-b", (char *)m.brokers, "--timeout", "5s"));
 	kq_kafka_open(&kk, RD_KAFKA_PRODUCER, kq_kafka_conf(&kk, &c, NULL));
 	assert_non_null(kk.rk);
 	assert_int_equal(kk.fatal, 0);
@@ -396,7 +380,7 @@ broker_gone(void **state)
 	mock_start(&m);
 	snprintf(brokers, sizeof(brokers), "%s", m.brokers);
 	rd_kafka_mock_topic_create(m.mc, "one", 1, 1);
-	conf_of(&c, ARGV("-b", brokers, "--timeout", "1s"));
+	unit_conf(&c, &cmd, ARGV("-b", brokers, "--timeout", "1s"));
 	kq_kafka_open(&kk, RD_KAFKA_PRODUCER, kq_kafka_conf(&kk, &c, NULL));
 	mock_stop(&m);
 	lo = rd_kafka_topic_partition_list_new(1);

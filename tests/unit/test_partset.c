@@ -18,6 +18,7 @@
 #include "conf.h"
 #include "kafka.h"
 #include "partset.h"
+#include "unit.h"
 
 static const struct kq_option options[] = {
 	{NULL, 0, 0, NULL, NULL, NULL},
@@ -30,27 +31,11 @@ static const struct kq_command cmd = {
 
 #define ARGV(...) ((char *[]){"kq-test", __VA_ARGS__, NULL})
 
-static void
-conf_of(struct kq_conf *c, char **argv)
-{
-	int argc = 0;
-
-	while (argv[argc])
-		argc++;
-	kq_conf_init(c, &cmd, argv);
-	while (kq_getopt(c, argc, argv) != -1)
-		;
-	kq_conf_finish(c);
-}
-
 static int
 setup(void **state)
 {
 	(void)state;
-	unsetenv("KQ_BROKERS");
-	unsetenv("KQ_CONFIG");
-	setenv("XDG_CONFIG_HOME", "/nonexistent", 1);
-	setenv("HOME", "/nonexistent", 1);
+	unit_env();
 	return 0;
 }
 
@@ -201,8 +186,9 @@ located_on_mock(void **state)
 
 	(void)state;
 	mc = mock_two(&mrk, brokers, sizeof(brokers));
-	conf_of(&c, ARGV("-q", "-b", brokers, "--timeout", "5s", "-X",
-			 "group.id=kq-test"));
+	unit_conf(&c, &cmd,
+		  ARGV("-q", "-b", brokers, "--timeout", "5s", "-X",
+		       "group.id=kq-test"));
 	kq_kafka_open(&kk, RD_KAFKA_CONSUMER, kq_kafka_conf(&kk, &c, NULL));
 
 	/* Past the end: the end, and with ends each is done at once. */

@@ -15,6 +15,7 @@
 
 #include "conf.h"
 #include "print.h"
+#include "unit.h"
 
 static const struct kq_option options[] = {
 	{NULL, 0, 0, NULL, NULL, NULL},
@@ -34,19 +35,6 @@ struct fixture {
 	struct kq_print pr;
 };
 
-static void
-conf_of(struct kq_conf *c, char **argv)
-{
-	int argc = 0;
-
-	while (argv[argc])
-		argc++;
-	kq_conf_init(c, &cmd, argv);
-	while (kq_getopt(c, argc, argv) != -1)
-		;
-	kq_conf_finish(c);
-}
-
 static int
 setup(void **state)
 {
@@ -54,16 +42,14 @@ setup(void **state)
 	rd_kafka_conf_t *rc = rd_kafka_conf_new();
 	char errstr[256];
 
-	unsetenv("KQ_BROKERS");
-	unsetenv("KQ_CONFIG");
-	setenv("XDG_CONFIG_HOME", "/nonexistent", 1);
-	setenv("HOME", "/nonexistent", 1);
+	unit_env();
 	rd_kafka_conf_set(rc, "log_level", "0", errstr, sizeof(errstr));
 	f->rk = rd_kafka_new(RD_KAFKA_CONSUMER, rc, errstr, sizeof(errstr));
 	assert_non_null(f->rk);
 	f->rkt = rd_kafka_topic_new(f->rk, "t", NULL);
-	conf_of(&f->c, ARGV("-q", "-b", "localhost:1", "-X", "print.key=true",
-			    "-X", "key.separator=:"));
+	unit_conf(&f->c, &cmd,
+		  ARGV("-q", "-b", "localhost:1", "-X", "print.key=true", "-X",
+		       "key.separator=:"));
 	kq_writer_init(&f->w, -1, "test", 4096);
 	f->pr.out = &f->w;
 	f->pr.delim = (struct kq_delim){"\n", 1};

@@ -17,6 +17,7 @@
 #include "conf.h"
 #include "kafka.h"
 #include "start.h"
+#include "unit.h"
 
 static const struct kq_option options[] = {
 	{NULL, 0, 0, NULL, NULL, NULL},
@@ -28,27 +29,11 @@ static const struct kq_command cmd = {
 
 #define ARGV(...) ((char *[]){"kq-test", __VA_ARGS__, NULL})
 
-static void
-conf_of(struct kq_conf *c, char **argv)
-{
-	int argc = 0;
-
-	while (argv[argc])
-		argc++;
-	kq_conf_init(c, &cmd, argv);
-	while (kq_getopt(c, argc, argv) != -1)
-		;
-	kq_conf_finish(c);
-}
-
 static int
 setup(void **state)
 {
 	(void)state;
-	unsetenv("KQ_BROKERS");
-	unsetenv("KQ_CONFIG");
-	setenv("XDG_CONFIG_HOME", "/nonexistent", 1);
-	setenv("HOME", "/nonexistent", 1);
+	unit_env();
 	return 0;
 }
 
@@ -98,20 +83,22 @@ reset_as_librdkafka(void **state)
 	size_t i;
 
 	(void)state;
-	conf_of(&c, ARGV("-b", "localhost:1"));
+	unit_conf(&c, &cmd, ARGV("-b", "localhost:1"));
 	assert_int_equal(kq_start_reset(&c, 10, 20), 10);
 	kq_conf_free(&c);
 	for (i = 0; i < sizeof(latest) / sizeof(latest[0]); i++) {
 		snprintf(prop, sizeof(prop), "auto.offset.reset=%s", latest[i]);
-		conf_of(&c, ARGV("-b", "localhost:1", "-X", prop));
+		unit_conf(&c, &cmd, ARGV("-b", "localhost:1", "-X", prop));
 		assert_int_equal(kq_start_reset(&c, 10, 20), 20);
 		kq_conf_free(&c);
 	}
-	conf_of(&c, ARGV("-b", "localhost:1", "-X",
-			 "topic.auto.offset.reset=latest"));
+	unit_conf(&c, &cmd,
+		  ARGV("-b", "localhost:1", "-X",
+		       "topic.auto.offset.reset=latest"));
 	assert_int_equal(kq_start_reset(&c, 10, 20), 20);
 	kq_conf_free(&c);
-	conf_of(&c,
+	unit_conf(
+		&c, &cmd,
 		ARGV("-b", "localhost:1", "-X", "auto.offset.reset=earliest"));
 	assert_int_equal(kq_start_reset(&c, 10, 20), 10);
 	kq_conf_free(&c);
@@ -141,7 +128,7 @@ times_on_mock(void **state)
 	snprintf(brokers, sizeof(brokers), "%s",
 		 rd_kafka_mock_cluster_bootstraps(mc));
 	assert_int_equal(rd_kafka_mock_topic_create(mc, "two", 2, 1), 0);
-	conf_of(&c, ARGV("-b", brokers, "--timeout", "5s"));
+	unit_conf(&c, &cmd, ARGV("-b", brokers, "--timeout", "5s"));
 	kq_kafka_open(&kk, RD_KAFKA_PRODUCER, kq_kafka_conf(&kk, &c, NULL));
 	assert_int_equal(rd_kafka_producev(kk.rk, RD_KAFKA_V_TOPIC("two"),
 					   RD_KAFKA_V_PARTITION(1),
