@@ -1,9 +1,12 @@
 #include "kafka.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #include "die.h"
 #include "spec.h"
@@ -334,11 +337,44 @@ kq_kafka_open(struct kq_kafka *kk, rd_kafka_type_t type, rd_kafka_conf_t *rc)
 	       errstr);
 }
 
+static void *
+destroy_handle(void *rk)
+{
+	rd_kafka_destroy(rk);
+	return NULL;
+}
+
+/*
+ * What had to be done is done before this (deliveries counted, offsets
+ * committed, the group left): here the handle is only freed. librdkafka
+ * 2.0.2 can wait forever in rd_kafka_destroy once a topic a consumer was
+ * subscribed to is deleted (a broker thread keeps the partition), so the
+ * wait is bounded: the program ends with its own status, not a hang.
+ */
 void
 kq_kafka_close(struct kq_kafka *kk)
 {
-	if (kk->rk)
+	struct timespec until;
+	pthread_t t;
+	int err;
+
+	if (!kk->rk)
+		return;
+	if (pthread_create(&t, NULL, destroy_handle, kk->rk)) {
 		rd_kafka_destroy(kk->rk);
+		kk->rk = NULL;
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += KQ_CLOSE_WAIT_S;
+	while ((err = pthread_timedjoin_np(t, NULL, &until)) == EINTR)
+		;
+	if (err) {
+		kq_warn("librdkafka has not let go of its connections after "
+			"%d s (a deleted topic?): ending without it",
+			KQ_CLOSE_WAIT_S);
+		pthread_detach(t);
+	}
 	kk->rk = NULL;
 }
 

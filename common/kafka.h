@@ -53,6 +53,11 @@ void kq_kafka_set(rd_kafka_conf_t *rc, const char *name, const char *value);
  */
 void kq_kafka_open(struct kq_kafka *kk, rd_kafka_type_t type,
 		   rd_kafka_conf_t *rc);
+/*
+ * Free the handle, waiting KQ_CLOSE_WAIT_S at most (then a warning):
+ * librdkafka 2.0.2 can hang there after a topic was deleted.
+ */
+#define KQ_CLOSE_WAIT_S 5
 void kq_kafka_close(struct kq_kafka *kk);
 
 /* Why the broker could not be reached, from librdkafka's last error. */
