@@ -102,21 +102,11 @@ stamp_append_time(unsigned char *p, size_t n, int64_t now)
 	}
 }
 
-/*
- * The most a batch's records may take decompressed: 16 times
- * max.message.bytes, 64 MiB at least, --max-memory at most. Kafka sets no
- * bound; a producer's batch (librdkafka's batch.size, 1 MB) is far below.
- */
+/* compress.c's bound, with --max-memory. */
 static size_t
 zip_limit(const struct kb_broker *b, const struct kb_log *lg)
 {
-	uint64_t limit = (uint64_t)lg->conf.max_message_bytes * 16;
-
-	if (limit < 64 << 20)
-		limit = 64 << 20;
-	if (limit > b->max_memory)
-		limit = b->max_memory;
-	return (size_t)limit;
+	return kb_zip_limit(lg->conf.max_message_bytes, b->max_memory);
 }
 
 /*

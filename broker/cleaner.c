@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "compress.h"
 #include "die.h"
 #include "spec.h"
 #include "topics.h"
@@ -158,20 +159,53 @@ rec_next(struct kb_rd *r, struct rec *x)
 	return 0;
 }
 
-/* Compressed, transactional or a control batch: left as it is. */
+/*
+ * A transactional or a control batch: left as it is (an aborted record
+ * must not make a committed one go).
+ */
 static int
 untouchable(const unsigned char *b)
 {
-	return (b[KB_B_ATTRS + 1] & 0x07) || (b[KB_B_ATTRS + 1] & 0x30);
+	return b[KB_B_ATTRS + 1] & 0x30;
+}
+
+static int
+codec_of(const unsigned char *b)
+{
+	return b[KB_B_ATTRS + 1] & 0x07;
 }
 
 /*
- * Walk a batch's records, calling fn on each: 0; -1 when a record does
- * not parse or lies outside the batch's offsets; or what fn returned
- * when not 0.
+ * The records of a batch (size bytes): in place, or decompressed into
+ * raw, at most limit bytes, as Kafka's cleaner reads a compressed batch.
+ * 0; -1 when they do not decompress (damage, as a bad CRC would be); -2
+ * past limit.
  */
 static int
-each_rec(const unsigned char *b, size_t size,
+records(const unsigned char *b, size_t size, size_t limit, struct kb_buf *raw,
+	const unsigned char **p, size_t *n)
+{
+	const char *why;
+	int rc;
+
+	*p = b + KB_BATCH_HEADER;
+	*n = size - KB_BATCH_HEADER;
+	if (codec_of(b) == KB_ZIP_NONE)
+		return 0;
+	if ((rc = kb_zip_decompress(codec_of(b), *p, *n, limit, raw, &why)))
+		return rc;
+	*p = raw->p;
+	*n = raw->len;
+	return 0;
+}
+
+/*
+ * Walk the n bytes of records at p of batch b, calling fn on each: 0;
+ * -1 when a record does not parse or lies outside the batch's offsets;
+ * or what fn returned when not 0.
+ */
+static int
+each_rec(const unsigned char *b, const unsigned char *p, size_t n,
 	 int (*fn)(void *arg, const struct rec *x), void *arg)
 {
 	struct kb_bhdr h;
@@ -181,7 +215,7 @@ each_rec(const unsigned char *b, size_t size,
 	int rc;
 
 	kb_bhdr(b, &h);
-	kb_rd_init(&r, b + KB_BATCH_HEADER, size - KB_BATCH_HEADER);
+	kb_rd_init(&r, p, n);
 	for (i = 0; i < h.count; i++) {
 		if (rec_next(&r, &x) || x.od < 0 || x.od > h.last_delta)
 			return -1;
@@ -199,11 +233,19 @@ null_key(void *arg, const struct rec *x)
 }
 
 int
-kb_batch_has_null_key(const unsigned char *b, size_t size)
+kb_batch_has_null_key(const unsigned char *b, size_t size, size_t limit)
 {
-	if ((b[KB_B_ATTRS + 1] & 0x07) || (b[KB_B_ATTRS + 1] & 0x20))
+	struct kb_buf raw = {0};
+	const unsigned char *p;
+	size_t n;
+	int rc = 0;
+
+	if (b[KB_B_ATTRS + 1] & 0x20)
 		return 0;
-	return each_rec(b, size, null_key, NULL) == 1;
+	if (records(b, size, limit, &raw, &p, &n) == 0)
+		rc = each_rec(b, p, n, null_key, NULL) == 1;
+	kb_buf_free(&raw);
+	return rc;
 }
 
 struct add {
@@ -224,13 +266,23 @@ add_rec(void *arg, const struct rec *x)
 
 int
 kb_omap_add_batch(struct kb_omap *m, const unsigned char *b, size_t size,
-		  int64_t from)
+		  int64_t from, size_t limit)
 {
 	struct add a = {m, (int64_t)kb_be64(b), from};
+	struct kb_buf raw = {0};
+	const unsigned char *p;
+	size_t n;
+	int rc;
 
 	if (untouchable(b))
 		return 0;
-	return each_rec(b, size, add_rec, &a) == 2 ? -1 : 0;
+	rc = records(b, size, limit, &raw, &p, &n);
+	if (rc == 0)
+		rc = each_rec(b, p, n, add_rec, &a) == 2 ? -1 : 0;
+	else
+		rc = rc == -1 ? -2 : 0; /* past limit: left untouched */
+	kb_buf_free(&raw);
+	return rc;
 }
 
 struct keep {
@@ -270,22 +322,61 @@ keep_rec(void *arg, const struct rec *x)
 	return 0;
 }
 
+/*
+ * The kept records (n bytes at recs), compressed in the batch's codec at
+ * its default level, after the header at out->p + at, as Kafka's cleaner
+ * writes them. One left empty has no records to compress: its codec goes
+ * (Kafka's empty batch header is uncompressed too). 0 or -1.
+ */
+static int
+put_kept(struct kb_buf *out, size_t at, int codec, const struct kb_buf *kept,
+	 int32_t count)
+{
+	const char *why;
+
+	if (count == 0) {
+		out->p[at + KB_B_ATTRS + 1] &= (unsigned char)~0x07;
+		return 0;
+	}
+	return kb_zip_compress(codec, kb_zip_level(codec), kept->p, kept->len,
+			       out, &why);
+}
+
 int
 kb_clean_batch(const unsigned char *b, size_t size, const struct kb_omap *m,
-	       int drop_tombs, int keep_empty, struct kb_buf *out, int *tombs)
+	       int drop_tombs, int keep_empty, size_t limit, struct kb_buf *out,
+	       int *tombs)
 {
-	size_t at = out->len, len;
-	int tombs0 = *tombs;
+	size_t at = out->len, len, n;
+	int tombs0 = *tombs, codec = codec_of(b), rc;
+	struct kb_buf raw = {0}, kept = {0};
 	struct keep k = {m, (int64_t)kb_be64(b), drop_tombs, out, 0, 0, tombs};
+	const unsigned char *recs;
 	unsigned char *p;
 
-	if (untouchable(b)) {
+	if (untouchable(b) ||
+	    (rc = records(b, size, limit, &raw, &recs, &n)) == -2) {
 		kb_put(out, b, size);
 		return KB_CLEAN_UNTOUCHED;
 	}
+	if (rc) {
+		kb_buf_free(&raw);
+		return KB_CLEAN_DAMAGED;
+	}
+	/* A compressed batch's kept records are gathered to compress. */
+	if (codec != KB_ZIP_NONE)
+		k.out = &kept;
 	kb_put(out, b, KB_BATCH_HEADER);
-	if (each_rec(b, size, keep_rec, &k)) {
-		/* Records that do not parse are not the cleaner's to judge. */
+	rc = each_rec(b, recs, n, keep_rec, &k);
+	kb_buf_free(&raw);
+	if (!rc && k.changed && (k.kept || keep_empty) && codec != KB_ZIP_NONE)
+		rc = put_kept(out, at, codec, &kept, k.kept);
+	kb_buf_free(&kept);
+	if (rc) {
+		/*
+		 * Records that do not parse are not the cleaner's to judge,
+		 * nor a batch the codec failed to write.
+		 */
 		out->len = at;
 		*tombs = tombs0;
 		kb_put(out, b, size);
@@ -425,7 +516,14 @@ build_map(struct kb_cleaner *c)
 		while (!full && (rc = rdr_next(&r, &b, &size, &h)) == 0) {
 			if (h.base + h.last_delta < c->ckpt)
 				continue;
-			full = kb_omap_add_batch(&c->map, b, size, c->ckpt) < 0;
+			rc = kb_omap_add_batch(&c->map, b, size, c->ckpt,
+					       c->zip_limit);
+			full = rc == -1;
+			/* Records that do not decompress: damage. */
+			if (rc == -2) {
+				rc = -1;
+				break;
+			}
 		}
 		free(r.buf);
 		/* Damage: what lies past it is not known, nor cleaned. */
@@ -491,8 +589,12 @@ clean_seg(struct kb_cleaner *c, size_t i)
 		int last = h.base + h.last_delta + 1 == s->end;
 
 		at = out.len;
-		what = kb_clean_batch(b, size, &c->map, drop, last, &out,
-				      &s->tombs);
+		what = kb_clean_batch(b, size, &c->map, drop, last,
+				      c->zip_limit, &out, &s->tombs);
+		if (what == KB_CLEAN_DAMAGED) {
+			rc = -1;
+			break;
+		}
 		if (what == KB_CLEAN_SHRUNK || what == KB_CLEAN_GONE) {
 			s->changed = 1;
 			c->dropped +=
@@ -800,6 +902,7 @@ begin(struct kb_cleaner *c, struct kb_log *lg, int64_t now)
 	c->now = now;
 	c->ckpt = lg->clean_ckpt;
 	c->retention_ms = lg->conf.delete_retention_ms;
+	c->zip_limit = kb_zip_limit(lg->conf.max_message_bytes, SIZE_MAX);
 	c->step = 0;
 	c->upto = 0;
 	c->err = 0;

@@ -50,37 +50,47 @@ int kb_omap_put(struct kb_omap *m, const void *key, size_t len, int64_t off);
 int64_t kb_omap_get(const struct kb_omap *m, const void *key, size_t len);
 
 /* What kb_clean_batch did with a batch. */
-enum { KB_CLEAN_SAME, KB_CLEAN_SHRUNK, KB_CLEAN_GONE, KB_CLEAN_UNTOUCHED };
+enum {
+	KB_CLEAN_SAME,
+	KB_CLEAN_SHRUNK,
+	KB_CLEAN_GONE,
+	KB_CLEAN_UNTOUCHED,
+	KB_CLEAN_DAMAGED /* its records do not decompress: nothing appended */
+};
 
 /*
  * Clean one stored batch (b, size bytes, checked): the records whose key
  * has a newer offset in m (up to m->latest), and records without a key,
  * are dropped; a tombstone (a null value) that is its key's newest is
  * kept unless drop_tombs. A batch left with records, or with none when
- * keep_empty is set, is appended to out (base offset, lastOffsetDelta
- * and the records' bytes as they were; count, length and CRC-32C
- * computed anew). Compressed and transactional batches and control
- * batches are untouched (appended as they are): the cleaner does not
- * decompress and recompress, and an aborted record must not make a
- * committed one go.
- * *tombs counts the tombstones kept.
+ * keep_empty is set, is appended to out (base offset, lastOffsetDelta,
+ * attributes and the records' bytes as they were; count, length and
+ * CRC-32C computed anew). A compressed batch's records are decompressed
+ * (at most limit bytes) and the kept ones compressed anew in its codec;
+ * one left empty loses its codec, as Kafka's empty batch. A batch past
+ * limit, transactional batches and control batches are untouched
+ * (appended as they are): an aborted record must not make a committed
+ * one go. *tombs counts the tombstones kept.
  */
 int kb_clean_batch(const unsigned char *b, size_t size, const struct kb_omap *m,
-		   int drop_tombs, int keep_empty, struct kb_buf *out,
-		   int *tombs);
+		   int drop_tombs, int keep_empty, size_t limit,
+		   struct kb_buf *out, int *tombs);
 /*
  * Put the keys of a stored batch's records at offset from and later into
- * m: 0, or -1 when it filled (m->latest is the last offset put). Batches
- * kb_clean_batch leaves untouched put nothing.
+ * m (a compressed batch's decompressed, at most limit bytes): 0, -1 when
+ * it filled (m->latest is the last offset put), -2 when its records do
+ * not decompress (damage). Batches kb_clean_batch leaves untouched put
+ * nothing.
  */
 int kb_omap_add_batch(struct kb_omap *m, const unsigned char *b, size_t size,
-		      int64_t from);
+		      int64_t from, size_t limit);
 /*
- * Does an uncompressed batch hold a record without a key? Kafka refuses
- * those for a compacted topic (INVALID_RECORD): the cleaner has no key to
- * keep them by.
+ * Does a batch hold a record without a key (a compressed one's records
+ * decompressed, at most limit bytes; past it, or not decompressing, it is
+ * not known: 0)? Kafka refuses those for a compacted topic
+ * (INVALID_RECORD): the cleaner has no key to keep them by.
  */
-int kb_batch_has_null_key(const unsigned char *b, size_t size);
+int kb_batch_has_null_key(const unsigned char *b, size_t size, size_t limit);
 
 /* One closed segment as the pass sees it (the thread reads fd, a dup). */
 struct kb_cseg {
@@ -115,6 +125,7 @@ struct kb_cleaner {
 	struct kb_log *lg; /* NULL: none */
 	char *dir;
 	int64_t now, ckpt, retention_ms;
+	size_t zip_limit; /* a batch's records decompressed, at most */
 	struct kb_cseg *segs;
 	size_t nsegs;
 	size_t step; /* 0: the map; i + 1: segment i */

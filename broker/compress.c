@@ -395,6 +395,33 @@ kb_zip_decompress(int codec, const void *p, size_t n, size_t limit,
 	return -1;
 }
 
+size_t
+kb_zip_limit(int64_t max_message_bytes, size_t max_memory)
+{
+	uint64_t limit =
+		max_message_bytes > 0 ? (uint64_t)max_message_bytes * 16 : 0;
+
+	if (limit < 64 << 20)
+		limit = 64 << 20;
+	if (limit > max_memory)
+		limit = max_memory;
+	return (size_t)limit;
+}
+
+int
+kb_zip_level(int codec)
+{
+	switch (codec) {
+	case KB_ZIP_GZIP:
+		return -1; /* zlib's Z_DEFAULT_COMPRESSION */
+	case KB_ZIP_LZ4:
+		return 9;
+	case KB_ZIP_ZSTD:
+		return 3;
+	}
+	return 0;
+}
+
 /* --- batches ---------------------------------------------------------------
  */
 

@@ -9,6 +9,7 @@
 #define KB_COMPRESS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "codec.h"
 
@@ -21,6 +22,15 @@ enum {
 	KB_ZIP_ZSTD = 4,
 	KB_ZIP_PRODUCER = -1 /* compression.type=producer: keep the codec */
 };
+
+/*
+ * The most a batch's records may take decompressed: 16 times
+ * max.message.bytes, 64 MiB at least, max_memory at most. Kafka sets no
+ * bound; a producer's batch (librdkafka's batch.size, 1 MB) is far below.
+ */
+size_t kb_zip_limit(int64_t max_message_bytes, size_t max_memory);
+/* The default level of a codec (Kafka's compression.CODEC.level's). */
+int kb_zip_level(int codec);
 
 /* The codec a compression.type value names (KB_ZIP_PRODUCER), or -2. */
 int kb_zip_by_name(const char *name);

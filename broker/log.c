@@ -13,6 +13,7 @@
 #include <pthread.h>
 
 #include "cleaner.h"
+#include "compress.h"
 #include "datadir.h"
 #include "die.h"
 #include "errors.h"
@@ -1093,7 +1094,8 @@ append(struct kb_log *lg, unsigned char *p, size_t n, int64_t now_ms,
 {
 	struct kb_seg *t;
 	struct kb_bhdr h;
-	size_t off, size;
+	size_t off, size,
+		zlim = kb_zip_limit(lg->conf.max_message_bytes, SIZE_MAX);
 	int64_t next = lg->next, dup, span = 0;
 	ssize_t w;
 	int err;
@@ -1118,9 +1120,13 @@ append(struct kb_log *lg, unsigned char *p, size_t n, int64_t now_ms,
 			*why = "a client may not write control batches";
 			return KB_INVALID_RECORD;
 		}
-		/* Kafka's answer, and the cleaner would drop it. */
+		/*
+		 * Kafka's answer, and the cleaner would drop it; a
+		 * compressed batch's records are looked at decompressed,
+		 * within the bound Produce held them to.
+		 */
 		if (lg->conf.compact && !marker &&
-		    kb_batch_has_null_key(b, size)) {
+		    kb_batch_has_null_key(b, size, zlim)) {
 			*why = "Compacted topic cannot accept message without "
 			       "key";
 			return KB_INVALID_RECORD;
