@@ -356,6 +356,7 @@ kb_clean_batch(const unsigned char *b, size_t size, const struct kb_omap *m,
 
 	if (untouchable(b) ||
 	    (rc = records(b, size, limit, &raw, &recs, &n)) == -2) {
+		kb_buf_free(&raw);
 		kb_put(out, b, size);
 		return KB_CLEAN_UNTOUCHED;
 	}
