@@ -9,10 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "apiversions.h"
 #include "conf.h"
 #include "envelope.h"
@@ -161,24 +161,18 @@ set_mode(struct kq_conf *c, struct opts *o, enum mode m, const char *how)
 static rd_kafka_AdminOptions_t *
 admin_options(struct run *r, rd_kafka_admin_op_t op)
 {
-	rd_kafka_AdminOptions_t *ao = rd_kafka_AdminOptions_new(r->kk.rk, op);
-	char errstr[256];
-
-	rd_kafka_AdminOptions_set_request_timeout(ao, (int)r->c->timeout_ms,
-						  errstr, sizeof(errstr));
-	return ao;
+	return kq_admin_options(r->kk.rk, op, r->c->timeout_ms, 0);
 }
 
 /* Ask a broker of the metadata which requests it takes: need(). */
 static void
 ask_apis(struct run *r)
 {
-	const char *proto = kq_conf_prop(r->c, "security.protocol");
 	const struct rd_kafka_metadata *md;
 	char why[256];
 
 	r->asked = 1;
-	if (proto && strcasecmp(proto, "plaintext") != 0)
+	if (!kq_plaintext(r->c))
 		return;
 	if (rd_kafka_metadata(r->kk.rk, 0, NULL, &md, (int)r->c->timeout_ms))
 		return; /* the request itself will say why */
@@ -229,14 +223,15 @@ answer(struct run *r, const char *what, int *status)
 	int64_t deadline = kq_clock_ms() + r->c->timeout_ms + 2000;
 	rd_kafka_event_t *ev = NULL;
 	rd_kafka_resp_err_t err;
+	int late = 0;
 
-	while (!r->timed_out && !kq_stop &&
-	       !(ev = rd_kafka_queue_poll(r->q, 100)))
-		if (kq_clock_ms() >= deadline) {
-			kq_warn("%s: no answer from %s after %lldms", what,
-				r->c->brokers, (long long)r->c->timeout_ms);
-			r->timed_out = 1;
-		}
+	if (!r->timed_out)
+		ev = kq_admin_poll(r->q, deadline, &late);
+	if (late) {
+		kq_warn("%s: no answer from %s after %lldms", what,
+			r->c->brokers, (long long)r->c->timeout_ms);
+		r->timed_out = 1;
+	}
 	if (!ev) {
 		*status = r->timed_out ? EX_TEMPFAIL : KQ_EX_INTERRUPTED;
 		return NULL;

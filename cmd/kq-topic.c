@@ -9,10 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "apiversions.h"
 #include "conf.h"
 #include "envelope.h"
@@ -374,8 +374,7 @@ describe_configs(struct run *r, const rd_kafka_metadata_topic_t **v, int n)
 {
 	rd_kafka_ConfigResource_t **res;
 	rd_kafka_AdminOptions_t *ao;
-	rd_kafka_event_t *ev = NULL;
-	char errstr[256];
+	rd_kafka_event_t *ev;
 	int i;
 
 	if (n == 0 || !has_controller(r))
@@ -384,16 +383,13 @@ describe_configs(struct run *r, const rd_kafka_metadata_topic_t **v, int n)
 	for (i = 0; i < n; i++)
 		res[i] = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC,
 						     v[i]->topic);
-	ao = rd_kafka_AdminOptions_new(r->kk.rk,
-				       RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
-	rd_kafka_AdminOptions_set_request_timeout(ao, (int)r->c->timeout_ms,
-						  errstr, sizeof(errstr));
+	ao = kq_admin_options(r->kk.rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS,
+			      r->c->timeout_ms, 0);
 	rd_kafka_DescribeConfigs(r->kk.rk, res, n, ao, r->q);
 	rd_kafka_AdminOptions_destroy(ao);
 	rd_kafka_ConfigResource_destroy_array(res, n);
 	free(res);
-	while (!kq_stop && !(ev = rd_kafka_queue_poll(r->q, 100)))
-		;
+	ev = kq_admin_poll(r->q, -1, NULL);
 	if (ev && rd_kafka_event_error(ev)) {
 		if (r->c->verbose)
 			kq_warn("configs unavailable: %s",
@@ -667,38 +663,11 @@ unsupported(struct run *r, const char *request, char **names, int n)
 	return EX_UNAVAILABLE;
 }
 
+/* The broker answers once the controller has done it. */
 static rd_kafka_AdminOptions_t *
 admin_options(struct run *r, rd_kafka_admin_op_t op)
 {
-	rd_kafka_AdminOptions_t *ao = rd_kafka_AdminOptions_new(r->kk.rk, op);
-	char errstr[256];
-
-	rd_kafka_AdminOptions_set_request_timeout(ao, (int)r->c->timeout_ms,
-						  errstr, sizeof(errstr));
-	/* The broker answers once the controller has done it. */
-	rd_kafka_AdminOptions_set_operation_timeout(ao, (int)r->c->timeout_ms,
-						    errstr, sizeof(errstr));
-	return ao;
-}
-
-/* The status an error about one topic's request gives. */
-static int
-topic_status(rd_kafka_resp_err_t err)
-{
-	switch (err) {
-	case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
-	case RD_KAFKA_RESP_ERR_INVALID_PARTITIONS:
-	case RD_KAFKA_RESP_ERR_INVALID_REPLICATION_FACTOR:
-	case RD_KAFKA_RESP_ERR_INVALID_REPLICA_ASSIGNMENT:
-	case RD_KAFKA_RESP_ERR_INVALID_CONFIG:
-	case RD_KAFKA_RESP_ERR_INVALID_REQUEST:
-		return EX_USAGE;
-	case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
-	case RD_KAFKA_RESP_ERR__TIMED_OUT:
-		return EX_TEMPFAIL;
-	default:
-		return EX_UNAVAILABLE;
-	}
+	return kq_admin_options(r->kk.rk, op, r->c->timeout_ms, 1);
 }
 
 /*
@@ -782,14 +751,12 @@ static int
 finish_request(struct run *r, const struct request *rq, char **todo, int n)
 {
 	const rd_kafka_topic_result_t **tr;
-	rd_kafka_event_t *ev = NULL;
+	rd_kafka_event_t *ev;
 	rd_kafka_resp_err_t err;
 	size_t nres, i;
 	int status = 0, ndone = 0;
 
-	while (!kq_stop && !(ev = rd_kafka_queue_poll(r->q, 100)))
-		;
-	if (!ev)
+	if (!(ev = kq_admin_poll(r->q, -1, NULL)))
 		return KQ_EX_INTERRUPTED;
 	if ((err = rd_kafka_event_error(ev))) {
 		if (err == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE)
@@ -821,7 +788,8 @@ finish_request(struct run *r, const struct request *rq, char **todo, int n)
 		} else {
 			kq_warn("%s %s: %s", mode_name[r->o->mode], name,
 				why ? why : rd_kafka_err2str(err));
-			status = kq_worse_status(status, topic_status(err));
+			status = kq_worse_status(status,
+						 kq_admin_topic_status(err));
 		}
 	}
 	/* The names live in the event until it is destroyed. */
@@ -1190,15 +1158,13 @@ altered(struct run *r, const char *topic, const rd_kafka_ConfigResource_t *now)
 static int
 incremental(struct run *r, const struct rd_kafka_metadata_broker **where)
 {
-	const char *proto = kq_conf_prop(r->c, "security.protocol");
 	const struct rd_kafka_metadata_broker *b;
 	const struct kq_api *a;
 	struct kq_api *apis;
 	char why[256];
 	int n, yes;
 
-	if ((proto && strcasecmp(proto, "plaintext") != 0) ||
-	    r->md->broker_cnt < 1)
+	if (!kq_plaintext(r->c) || r->md->broker_cnt < 1)
 		return 0;
 	b = &r->md->brokers[0];
 	if (kq_apiversions_get(b->host, b->port, (int)r->c->timeout_ms, &apis,
@@ -1275,7 +1241,8 @@ alter_incremental(struct run *r, const struct rd_kafka_metadata_broker *b,
 				       : rd_kafka_err2str(
 						 (rd_kafka_resp_err_t)err));
 			status = kq_worse_status(
-				status, topic_status((rd_kafka_resp_err_t)err));
+				status, kq_admin_topic_status(
+						(rd_kafka_resp_err_t)err));
 		}
 	}
 	for (k = 0; k < nops; k++)
@@ -1292,7 +1259,7 @@ alter_configs(struct run *r)
 	const struct rd_kafka_metadata_broker *where = NULL;
 	const rd_kafka_ConfigResource_t *now, **res;
 	rd_kafka_ConfigResource_t **todo;
-	rd_kafka_event_t *ev, *done = NULL;
+	rd_kafka_event_t *ev, *done;
 	rd_kafka_AdminOptions_t *ao;
 	rd_kafka_resp_err_t err;
 	size_t nres, k;
@@ -1339,9 +1306,7 @@ alter_configs(struct run *r)
 	ao = admin_options(r, RD_KAFKA_ADMIN_OP_ALTERCONFIGS);
 	rd_kafka_AlterConfigs(r->kk.rk, todo, ntodo, ao, r->q);
 	rd_kafka_AdminOptions_destroy(ao);
-	while (!kq_stop && !(done = rd_kafka_queue_poll(r->q, 100)))
-		;
-	if (!done) {
+	if (!(done = kq_admin_poll(r->q, -1, NULL))) {
 		status = KQ_EX_INTERRUPTED;
 		goto out;
 	}
@@ -1362,7 +1327,8 @@ alter_configs(struct run *r)
 			kq_warn("alter %s: %s",
 				rd_kafka_ConfigResource_name(res[k]),
 				why ? why : rd_kafka_err2str(err));
-			status = kq_worse_status(status, topic_status(err));
+			status = kq_worse_status(status,
+						 kq_admin_topic_status(err));
 		}
 	}
 	rd_kafka_event_destroy(done);
@@ -1506,13 +1472,11 @@ show_brokers(struct run *r)
 static void
 check_plaintext(const struct kq_conf *c)
 {
-	const char *proto = kq_conf_prop(c, "security.protocol");
-
-	if (proto && strcasecmp(proto, "plaintext") != 0)
+	if (!kq_plaintext(c))
 		kq_die(EX_UNAVAILABLE,
 		       "brokers -v: the API versions are asked in plaintext "
 		       "only, not with security.protocol=%s",
-		       proto);
+		       kq_conf_prop(c, "security.protocol"));
 }
 
 /* Check the operands and options against the command; usage errors exit. */
