@@ -22,10 +22,11 @@
 #include "spec.h"
 #include "start.h"
 
-enum mode { NONE, LIST, DESCRIBE, DELETE, RESET };
+/* In the order usage names them. */
+enum mode { NONE, LIST, DESCRIBE, RESET, DELETE };
 
-static const char *const mode_name[] = {"", "list", "describe", "delete",
-					"reset"};
+static const char *const mode_name[] = {"", "list", "describe", "reset",
+					"delete"};
 
 enum {
 	OPT_LIST = KQ_LONG,
@@ -119,8 +120,7 @@ static const struct kq_command cmd = {
 };
 
 struct opts {
-	enum mode mode;
-	const char *mode_spelling;
+	struct kq_modes m;
 	char **groups; /* -g and operands */
 	int ngroups;
 	int json, members, offsets;
@@ -148,15 +148,6 @@ struct run {
 	int napis, asked;
 	char where[300];
 };
-
-static void
-set_mode(struct kq_conf *c, struct opts *o, enum mode m, const char *how)
-{
-	if (o->mode != NONE && o->mode != m)
-		kq_usage(c, "%s and %s: choose one", o->mode_spelling, how);
-	o->mode = m;
-	o->mode_spelling = how;
-}
 
 static rd_kafka_AdminOptions_t *
 admin_options(struct run *r, rd_kafka_admin_op_t op)
@@ -1158,41 +1149,30 @@ check(struct kq_conf *c, struct opts *o, int argc, char **argv)
 {
 	int i, k;
 
-	if (o->mode == NONE) {
-		if (argc == 0)
-			kq_usage(c, "no command (list, describe, reset or "
-				    "delete)");
-		for (i = LIST; i <= RESET; i++)
-			if (strcmp(argv[0], mode_name[i]) == 0)
-				o->mode = i;
-		if (o->mode == NONE)
-			kq_usage(c, "unknown command '%s'", argv[0]);
-		argc--;
-		argv++;
-	}
-	if (o->mode != DESCRIBE && (o->json || o->members || o->offsets))
+	kq_mode_word(c, &o->m, &argc, &argv);
+	if (o->m.mode != DESCRIBE && (o->json || o->members || o->offsets))
 		kq_usage(c, "--json, --members and --offsets apply to "
 			    "describe only");
-	if (o->mode != RESET &&
+	if (o->m.mode != RESET &&
 	    (o->to_given || o->shift_given || o->execute || o->all_topics))
 		kq_usage(c, "--to, --shift, --execute and --all-topics apply "
 			    "to reset only");
-	if (o->ntopics && o->mode != RESET && o->mode != DELETE)
+	if (o->ntopics && o->m.mode != RESET && o->m.mode != DELETE)
 		kq_usage(c, "--topic applies to reset and delete only");
-	if (o->mode == RESET && o->to_given + o->shift_given != 1)
+	if (o->m.mode == RESET && o->to_given + o->shift_given != 1)
 		kq_usage(c, "reset: say where, with one of --to or --shift");
-	if (o->mode == RESET && o->to_given && o->to.kind == KQ_OFFSET_STORED)
+	if (o->m.mode == RESET && o->to_given && o->to.kind == KQ_OFFSET_STORED)
 		kq_usage(c, "reset: --to stored is where the group is already");
-	if (o->mode == RESET && !o->ntopics && !o->all_topics)
+	if (o->m.mode == RESET && !o->ntopics && !o->all_topics)
 		kq_usage(c, "reset: which topic? (-t TOPIC, or --all-topics)");
 	if (o->members && o->offsets)
 		kq_usage(c, "--members and --offsets: choose one");
 	for (i = 0; i < argc; i++)
 		kq_strv_add(&o->groups, &o->ngroups, argv[i]);
-	if (o->ngroups == 0 && o->mode != LIST)
-		kq_usage(c, "%s: which group?", mode_name[o->mode]);
-	if (o->ngroups > 1 && (o->mode == RESET || o->ntopics))
-		kq_usage(c, "%s: one group at a time", mode_name[o->mode]);
+	if (o->ngroups == 0 && o->m.mode != LIST)
+		kq_usage(c, "%s: which group?", mode_name[o->m.mode]);
+	if (o->ngroups > 1 && (o->m.mode == RESET || o->ntopics))
+		kq_usage(c, "%s: one group at a time", mode_name[o->m.mode]);
 	/* The same group twice is one. */
 	for (i = 0; i < o->ngroups; i++)
 		for (k = 0; k < i; k++)
@@ -1210,7 +1190,10 @@ int
 main(int argc, char **argv)
 {
 	struct kq_conf c;
-	struct opts o = {0};
+	struct opts o = {
+		.m = {.names = mode_name,
+		      .n = sizeof(mode_name) / sizeof(mode_name[0])},
+	};
 	struct run r = {.c = &c, .o = &o};
 	int key, status = 0;
 
@@ -1274,22 +1257,22 @@ main(int argc, char **argv)
 		case OPT_DRY_RUN:
 			break;
 		case OPT_RESET_OFFSETS:
-			set_mode(&c, &o, RESET, "--reset-offsets");
+			kq_mode_set(&c, &o.m, RESET, "--reset-offsets");
 			break;
 		case OPT_DELETE_OFFSETS:
-			set_mode(&c, &o, DELETE, "--delete-offsets");
+			kq_mode_set(&c, &o.m, DELETE, "--delete-offsets");
 			break;
 		case OPT_COMMAND_CONFIG:
 			c.config_path = c.arg;
 			break;
 		case OPT_LIST:
-			set_mode(&c, &o, LIST, "--list");
+			kq_mode_set(&c, &o.m, LIST, "--list");
 			break;
 		case OPT_DESCRIBE:
-			set_mode(&c, &o, DESCRIBE, "--describe");
+			kq_mode_set(&c, &o.m, DESCRIBE, "--describe");
 			break;
 		case OPT_DELETE:
-			set_mode(&c, &o, DELETE, "--delete");
+			kq_mode_set(&c, &o.m, DELETE, "--delete");
 			break;
 		default:
 			kq_usage(&c, NULL);
@@ -1304,7 +1287,7 @@ main(int argc, char **argv)
 	kq_writer_init(&r.w, 1, "stdout", 1 << 16);
 	kq_kafka_open(&r.kk, RD_KAFKA_PRODUCER, kq_kafka_conf(&r.kk, &c, NULL));
 	r.q = rd_kafka_queue_new(r.kk.rk);
-	switch (o.mode) {
+	switch (o.m.mode) {
 	case LIST:
 		status = list_groups(&r);
 		break;

@@ -136,10 +136,7 @@ static const struct kq_command cmd = {
  * (1 << mode). An option not here serves every command.
  */
 #define M(m) (1u << (m))
-static const struct {
-	int key;
-	unsigned modes;
-} serves[] = {
+static const struct kq_serves serves[] = {
 	{'p', M(CREATE) | M(PARTITIONS)},
 	{'r', M(CREATE)},
 	{'c', M(CREATE) | M(ALTER)},
@@ -156,8 +153,7 @@ static const struct {
 };
 
 struct opts {
-	enum mode mode;
-	const char *mode_spelling; /* "--create" */
+	struct kq_modes m;
 	int alter;
 	char **topics; /* -t and operands */
 	int ntopics;
@@ -170,8 +166,6 @@ struct opts {
 	int if_not_exists, if_exists, all, offsets, json, all_configs;
 	int spelled_list, exclude_internal; /* kafka-topics' --list ... */
 	int under_replicated, unavailable;
-	int given[16]; /* the keys of options that serve some commands */
-	int ngiven;
 };
 
 struct run {
@@ -182,48 +176,6 @@ struct run {
 	const struct rd_kafka_metadata *md;
 	rd_kafka_queue_t *q;
 };
-
-static void
-set_mode(struct kq_conf *c, struct opts *o, enum mode m, const char *how)
-{
-	if (o->mode != NONE && o->mode != m)
-		kq_usage(c, "%s and %s: choose one", o->mode_spelling, how);
-	o->mode = m;
-	o->mode_spelling = how;
-}
-
-/* The commands option key serves. */
-static unsigned
-modes_of(int key)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(serves) / sizeof(serves[0]); i++)
-		if (serves[i].key == key)
-			return serves[i].modes;
-	return ~0u;
-}
-
-/* Keep key, to check once the command is known. */
-static void
-note(struct opts *o, int key)
-{
-	if (modes_of(key) != ~0u &&
-	    o->ngiven < (int)(sizeof(o->given) / sizeof(o->given[0])))
-		o->given[o->ngiven++] = key;
-}
-
-/* "--name" of option key. */
-static const char *
-long_name(int key, char *buf, size_t size)
-{
-	const struct kq_option *op;
-
-	for (op = options; op->name && op->key != key; op++)
-		continue;
-	snprintf(buf, size, "--%s", op->name ? op->name : "?");
-	return buf;
-}
 
 static int
 is_pattern(const char *s)
@@ -318,7 +270,7 @@ select_topics(struct run *r, int *n, int *status)
 			v[(*n)++] = &md->topics[i];
 	}
 	qsort(v, *n, sizeof(*v), by_topic);
-	for (k = 0; r->o->mode == DESCRIBE && k < r->o->ntopics; k++) {
+	for (k = 0; r->o->m.mode == DESCRIBE && k < r->o->ntopics; k++) {
 		const char *t = r->o->topics[k];
 
 		for (i = 0, found = 0; !found && i < *n; i++)
@@ -641,7 +593,7 @@ unsupported(struct run *r, const char *request, char **names, int n)
 	size_t len = 0;
 	int i;
 
-	if (r->o->mode == CREATE || r->o->mode == PARTITIONS) {
+	if (r->o->m.mode == CREATE || r->o->m.mode == PARTITIONS) {
 		len = snprintf(hint, sizeof(hint),
 			       " (librdkafka's mock cluster has none: make "
 			       "topics as it starts,");
@@ -658,7 +610,7 @@ unsupported(struct run *r, const char *request, char **names, int n)
 			 "topics last until it stops)");
 	}
 	kq_warn("%s %s%s: the broker at %s does not support %s%s",
-		mode_name[r->o->mode], names[0], n > 1 ? " ..." : "",
+		mode_name[r->o->m.mode], names[0], n > 1 ? " ..." : "",
 		r->c->brokers, request, hint);
 	return EX_UNAVAILABLE;
 }
@@ -705,7 +657,7 @@ await_metadata(struct run *r, char **names, int n, int want)
 		if (kq_clock_ms() >= deadline) {
 			kq_warn("%s %s%s: done, but metadata does not show it "
 				"after %lldms",
-				mode_name[r->o->mode], names[0],
+				mode_name[r->o->m.mode], names[0],
 				n > 1 ? " ..." : "",
 				(long long)r->c->timeout_ms);
 			return EX_TEMPFAIL;
@@ -762,7 +714,7 @@ finish_request(struct run *r, const struct request *rq, char **todo, int n)
 		if (err == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE)
 			status = unsupported(r, rq->name, todo, n);
 		else
-			kq_warn("%s %s%s: %s", mode_name[r->o->mode], todo[0],
+			kq_warn("%s %s%s: %s", mode_name[r->o->m.mode], todo[0],
 				n > 1 ? " ..." : "",
 				rd_kafka_event_error_string(ev));
 		rd_kafka_event_destroy(ev);
@@ -781,12 +733,12 @@ finish_request(struct run *r, const struct request *rq, char **todo, int n)
 			todo[ndone++] = (char *)name;
 		} else if (err == rq->already) {
 			if (!rq->already_ok) {
-				kq_warn("%s %s: %s", mode_name[r->o->mode],
+				kq_warn("%s %s: %s", mode_name[r->o->m.mode],
 					name, rq->already_says);
 				status = kq_worse_status(status, KQ_EX_PARTIAL);
 			}
 		} else {
-			kq_warn("%s %s: %s", mode_name[r->o->mode], name,
+			kq_warn("%s %s: %s", mode_name[r->o->m.mode], name,
 				why ? why : rd_kafka_err2str(err));
 			status = kq_worse_status(status,
 						 kq_admin_topic_status(err));
@@ -1483,54 +1435,38 @@ check_plaintext(const struct kq_conf *c)
 static void
 check(struct kq_conf *c, struct opts *o, int argc, char **argv)
 {
-	char name[64];
 	int i, k;
 
-	if (o->mode == NONE) {
-		if (argc == 0)
-			kq_usage(c, "no command (list, describe, create, "
-				    "delete, partitions, configs, alter or "
-				    "brokers)");
-		for (i = LIST; i <= BROKERS; i++)
-			if (strcmp(argv[0], mode_name[i]) == 0)
-				o->mode = i;
-		if (o->mode == NONE)
-			kq_usage(c, "unknown command '%s'", argv[0]);
-		argc--;
-		argv++;
-	}
+	kq_mode_word(c, &o->m, &argc, &argv);
 	/* describe --configs, as kafka-configs --describe. */
-	if (o->all_configs && o->mode == DESCRIBE)
-		o->mode = CONFIGS;
+	if (o->all_configs && o->m.mode == DESCRIBE)
+		o->m.mode = CONFIGS;
 	if (o->alter && o->partitions < 0)
 		kq_usage(c, "--alter: only the partition count can be "
 			    "changed here (--alter --partitions N)");
-	for (i = 0; i < o->ngiven; i++)
-		if (!(modes_of(o->given[i]) & M(o->mode)))
-			kq_usage(c, "%s does not apply to %s",
-				 long_name(o->given[i], name, sizeof(name)),
-				 mode_name[o->mode]);
-	if (o->mode == PARTITIONS && o->partitions < 0) {
+	kq_mode_check(c, &o->m);
+	if (o->m.mode == PARTITIONS && o->partitions < 0) {
 		if (argc < 1 || (argc == 1 && o->ntopics == 0))
 			kq_usage(c, "partitions: expected TOPIC N");
 		o->partitions =
 			(int)kq_eint("partitions", argv[argc - 1], 1, 1000000);
 		argc--;
 	}
-	if (o->mode == ALTER && o->nconfigs + o->nunset == 0)
+	if (o->m.mode == ALTER && o->nconfigs + o->nunset == 0)
 		kq_usage(c, "alter: what? (-c NAME=VALUE, --delete-config "
 			    "NAME)");
 	for (i = 0; i < argc; i++)
 		kq_strv_add(&o->topics, &o->ntopics, argv[i]);
-	if (o->mode == BROKERS && o->ntopics)
+	if (o->m.mode == BROKERS && o->ntopics)
 		kq_usage(c, "brokers: no operands");
-	if (o->ntopics == 0 && o->mode != LIST && o->mode != DESCRIBE &&
-	    o->mode != BROKERS)
-		kq_usage(c, "%s: which topic?", mode_name[o->mode]);
+	if (o->ntopics == 0 && o->m.mode != LIST && o->m.mode != DESCRIBE &&
+	    o->m.mode != BROKERS)
+		kq_usage(c, "%s: which topic?", mode_name[o->m.mode]);
 	for (i = 0; i < o->ntopics; i++) {
 		const char *t = o->topics[i];
 
-		if ((o->mode == LIST || o->mode == DESCRIBE) && is_pattern(t))
+		if ((o->m.mode == LIST || o->m.mode == DESCRIBE) &&
+		    is_pattern(t))
 			continue;
 		if (!kq_topic_name_ok(t))
 			kq_usage(c,
@@ -1550,13 +1486,20 @@ int
 main(int argc, char **argv)
 {
 	struct kq_conf c;
-	struct opts o = {.partitions = -1, .replication = -1};
+	struct opts o = {
+		.m = {.names = mode_name,
+		      .n = sizeof(mode_name) / sizeof(mode_name[0]),
+		      .serves = serves,
+		      .nserves = sizeof(serves) / sizeof(serves[0])},
+		.partitions = -1,
+		.replication = -1,
+	};
 	struct run r = {.c = &c, .o = &o};
 	int key, status = 0;
 
 	kq_conf_init(&c, &cmd, argv);
 	while ((key = kq_getopt(&c, argc, argv)) != -1) {
-		note(&o, key);
+		kq_mode_note(&o.m, key);
 		switch (key) {
 		case 'p':
 			o.partitions =
@@ -1611,21 +1554,21 @@ main(int argc, char **argv)
 			kq_strv_add(&o.topics, &o.ntopics, c.arg);
 			break;
 		case OPT_LIST:
-			set_mode(&c, &o, LIST, "--list");
+			kq_mode_set(&c, &o.m, LIST, "--list");
 			o.spelled_list = 1;
 			break;
 		case OPT_DESCRIBE:
-			set_mode(&c, &o, DESCRIBE, "--describe");
+			kq_mode_set(&c, &o.m, DESCRIBE, "--describe");
 			o.spelled_list = 1;
 			break;
 		case OPT_CREATE:
-			set_mode(&c, &o, CREATE, "--create");
+			kq_mode_set(&c, &o.m, CREATE, "--create");
 			break;
 		case OPT_DELETE:
-			set_mode(&c, &o, DELETE, "--delete");
+			kq_mode_set(&c, &o.m, DELETE, "--delete");
 			break;
 		case OPT_ALTER:
-			set_mode(&c, &o, PARTITIONS, "--alter");
+			kq_mode_set(&c, &o.m, PARTITIONS, "--alter");
 			o.alter = 1;
 			break;
 		case OPT_ZOOKEEPER:
@@ -1645,7 +1588,7 @@ main(int argc, char **argv)
 		o.all = 1;
 	check(&c, &o, argc, argv);
 	kq_conf_finish(&c);
-	if (o.mode == BROKERS && c.verbose)
+	if (o.m.mode == BROKERS && c.verbose)
 		check_plaintext(&c);
 	kq_sig_install();
 
@@ -1654,7 +1597,7 @@ main(int argc, char **argv)
 	r.q = rd_kafka_queue_new(r.kk.rk);
 	if ((status = fetch_metadata(&r)))
 		goto out;
-	switch (o.mode) {
+	switch (o.m.mode) {
 	case LIST:
 		status = list_topics(&r);
 		break;
