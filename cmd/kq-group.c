@@ -17,6 +17,7 @@
 #include "conf.h"
 #include "envelope.h"
 #include "kafka.h"
+#include "partset.h"
 #include "record.h"
 #include "sig.h"
 #include "spec.h"
@@ -894,17 +895,12 @@ plan_offsets(struct run *r, const char *group,
 	     const rd_kafka_topic_partition_list_t *old,
 	     rd_kafka_topic_partition_list_t *plan)
 {
-	rd_kafka_topic_partition_list_t *lo, *hi, *at = NULL;
+	rd_kafka_topic_partition_list_t *lo, *hi, *at;
 	rd_kafka_resp_err_t err;
 	int i, status = 0;
 
-	lo = rd_kafka_topic_partition_list_copy(old);
-	hi = rd_kafka_topic_partition_list_copy(old);
-	err = kq_kafka_watermarks(&r->kk, lo, hi);
-	if (!err && r->o->to_given && r->o->to.kind == KQ_OFFSET_TIME) {
-		at = rd_kafka_topic_partition_list_copy(old);
-		err = kq_start_times(&r->kk, r->o->to.value, at, lo, hi);
-	}
+	/* Without --to, to is zero: no @TIME to look up. */
+	err = kq_parts_offsets(&r->kk, r->c, old, &r->o->to, &lo, &hi, &at);
 	if (err) {
 		kq_warn("reset %s: cannot learn the offsets: %s", group,
 			rd_kafka_err2str(err));
@@ -932,10 +928,7 @@ plan_offsets(struct run *r, const char *group,
 			->offset = to;
 	}
 out:
-	rd_kafka_topic_partition_list_destroy(lo);
-	rd_kafka_topic_partition_list_destroy(hi);
-	if (at)
-		rd_kafka_topic_partition_list_destroy(at);
+	kq_parts_offsets_free(lo, hi, at);
 	return status;
 }
 
