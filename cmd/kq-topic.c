@@ -14,6 +14,7 @@
 
 #include "admin.h"
 #include "apiversions.h"
+#include "configs.h"
 #include "conf.h"
 #include "envelope.h"
 #include "kafka.h"
@@ -352,65 +353,6 @@ describe_configs(struct run *r, const rd_kafka_metadata_topic_t **v, int n)
 	return ev;
 }
 
-static const rd_kafka_ConfigResource_t *
-configs_of(rd_kafka_event_t *ev, const char *topic)
-{
-	const rd_kafka_DescribeConfigs_result_t *res;
-	const rd_kafka_ConfigResource_t **rs;
-	size_t n, i;
-
-	if (!ev || !(res = rd_kafka_event_DescribeConfigs_result(ev)))
-		return NULL;
-	rs = rd_kafka_DescribeConfigs_result_resources(res, &n);
-	for (i = 0; i < n; i++)
-		if (strcmp(rd_kafka_ConfigResource_name(rs[i]), topic) == 0)
-			return rd_kafka_ConfigResource_error(rs[i]) ? NULL
-								    : rs[i];
-	return NULL;
-}
-
-/* What kafka-topics shows: the configs not at their default. */
-static void
-put_configs(struct kq_writer *w, const rd_kafka_ConfigResource_t *cr, int json)
-{
-	const rd_kafka_ConfigEntry_t **e;
-	size_t n = 0, i;
-	int first = 1;
-
-	if (!cr) {
-		if (json)
-			kq_writer_puts(w, "null");
-		return;
-	}
-	e = rd_kafka_ConfigResource_configs(cr, &n);
-	if (json)
-		kq_writer_puts(w, "{");
-	for (i = 0; i < n; i++) {
-		const char *name = rd_kafka_ConfigEntry_name(e[i]);
-		const char *value = rd_kafka_ConfigEntry_value(e[i]);
-
-		if (rd_kafka_ConfigEntry_is_default(e[i]))
-			continue;
-		if (!first)
-			kq_writer_puts(w, ",");
-		first = 0;
-		if (json) {
-			kq_json_write_string(w, name, strlen(name));
-			kq_writer_puts(w, ":");
-			if (value)
-				kq_json_write_string(w, value, strlen(value));
-			else
-				kq_writer_puts(w, "null");
-		} else {
-			kq_writer_puts(w, name);
-			kq_writer_puts(w, "=");
-			kq_writer_puts(w, value ? value : "");
-		}
-	}
-	if (json)
-		kq_writer_puts(w, "}");
-}
-
 static void
 put_ids(struct kq_writer *w, const int32_t *id, int n, int json)
 {
@@ -507,7 +449,7 @@ describe_one(struct run *r, const rd_kafka_metadata_topic_t *t,
 				 "\"replication_factor\":%d,\"configs\":",
 				 t->topic, t->partition_cnt,
 				 t->partition_cnt ? p[0]->replica_cnt : 0);
-		put_configs(w, cr, 1);
+		kq_configs_put_set(w, cr, 1);
 		kq_writer_puts(w, ",\"partitions\":[");
 	} else if (!r->o->under_replicated && !r->o->unavailable) {
 		kq_writer_printf(
@@ -516,7 +458,7 @@ describe_one(struct run *r, const rd_kafka_metadata_topic_t *t,
 			"%d\tConfigs: ",
 			t->topic, t->partition_cnt,
 			t->partition_cnt ? p[0]->replica_cnt : 0);
-		put_configs(w, cr, 0);
+		kq_configs_put_set(w, cr, 0);
 		kq_writer_puts(w, "\n");
 	}
 	for (i = 0; i < t->partition_cnt; i++) {
@@ -574,7 +516,7 @@ describe_topics(struct run *r)
 	if (r->o->offsets && (st = watermarks(r, v, n, &m)))
 		status = st;
 	for (i = 0; i < n && !kq_stop; i++)
-		describe_one(r, v[i], configs_of(configs, v[i]->topic), &m);
+		describe_one(r, v[i], kq_configs_of(configs, v[i]->topic), &m);
 	if (m.lo) {
 		rd_kafka_topic_partition_list_destroy(m.lo);
 		rd_kafka_topic_partition_list_destroy(m.hi);
@@ -927,78 +869,6 @@ out:
 	return status;
 }
 
-static int
-by_config_name(const void *a, const void *b)
-{
-	const rd_kafka_ConfigEntry_t *const *x = a, *const *y = b;
-
-	return strcmp(rd_kafka_ConfigEntry_name(*x),
-		      rd_kafka_ConfigEntry_name(*y));
-}
-
-/*
- * One config as kafka-configs --describe --all tells it: name, value,
- * whether it is the default, and where it was set. A sensitive value is
- * never shown (the broker does not send it either).
- */
-static void
-put_entry(struct kq_writer *w, const char *topic,
-	  const rd_kafka_ConfigEntry_t *e, int json, int first)
-{
-	const char *name = rd_kafka_ConfigEntry_name(e);
-	const char *value = rd_kafka_ConfigEntry_value(e);
-	const char *source =
-		rd_kafka_ConfigSource_name(rd_kafka_ConfigEntry_source(e));
-	int dflt = rd_kafka_ConfigEntry_is_default(e);
-	int sensitive = rd_kafka_ConfigEntry_is_sensitive(e);
-
-	if (sensitive)
-		value = NULL;
-	if (!json) {
-		kq_writer_printf(w, "%s\t%s\t%s\t%s\t%s\n", topic, name,
-				 value ? value : "-", dflt ? "default" : "set",
-				 source);
-		return;
-	}
-	kq_writer_puts(w, first ? "{\"name\":" : ",{\"name\":");
-	kq_json_write_string(w, name, strlen(name));
-	kq_writer_puts(w, ",\"value\":");
-	if (value)
-		kq_json_write_string(w, value, strlen(value));
-	else
-		kq_writer_puts(w, "null");
-	kq_writer_printf(w,
-			 ",\"default\":%s,\"source\":\"%s\","
-			 "\"read_only\":%s,\"sensitive\":%s}",
-			 dflt ? "true" : "false", source,
-			 rd_kafka_ConfigEntry_is_read_only(e) ? "true"
-							      : "false",
-			 sensitive ? "true" : "false");
-}
-
-static void
-put_all_configs(struct run *r, const char *topic,
-		const rd_kafka_ConfigResource_t *cr)
-{
-	const rd_kafka_ConfigEntry_t **e, **sorted;
-	size_t n = 0, i;
-
-	e = rd_kafka_ConfigResource_configs(cr, &n);
-	sorted = kq_ecalloc(n + 1, sizeof(*sorted));
-	memcpy(sorted, e, n * sizeof(*e));
-	qsort(sorted, n, sizeof(*sorted), by_config_name);
-	if (r->o->json) {
-		kq_writer_puts(&r->w, "{\"topic\":");
-		kq_json_write_string(&r->w, topic, strlen(topic));
-		kq_writer_puts(&r->w, ",\"configs\":[");
-	}
-	for (i = 0; i < n; i++)
-		put_entry(&r->w, topic, sorted[i], r->o->json, i == 0);
-	if (r->o->json)
-		kq_writer_puts(&r->w, "]}\n");
-	free(sorted);
-}
-
 /* configs: every config of each topic named, as kafka-configs shows. */
 static int
 show_configs(struct run *r)
@@ -1027,8 +897,8 @@ show_configs(struct run *r)
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		if ((cr = configs_of(ev, v[i]->topic))) {
-			put_all_configs(r, v[i]->topic, cr);
+		if ((cr = kq_configs_of(ev, v[i]->topic))) {
+			kq_configs_put_all(&r->w, v[i]->topic, cr, r->o->json);
 		} else {
 			kq_warn("configs: %s: the broker gave none",
 				v[i]->topic);
@@ -1039,66 +909,6 @@ show_configs(struct run *r)
 out:
 	free(v);
 	return status;
-}
-
-/* Whether NAME=VALUE... or NAME... (v[0..n)) names config name. */
-static int
-named(char **v, int n, const char *name)
-{
-	size_t len = strlen(name);
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (strncmp(v[i], name, len) == 0 &&
-		    (v[i][len] == '=' || v[i][len] == 0))
-			return 1;
-	return 0;
-}
-
-/*
- * The whole config set AlterConfigs is to leave on a topic (librdkafka
- * 2.0.2 has no IncrementalAlterConfigs, and AlterConfigs puts every
- * config it is not given back to its default): those set on the topic
- * now, less --delete-config, with -c. NULL when one set now is
- * sensitive: its value is not told, so it could not be kept.
- */
-static rd_kafka_ConfigResource_t *
-altered(struct run *r, const char *topic, const rd_kafka_ConfigResource_t *now)
-{
-	const rd_kafka_ConfigEntry_t **e;
-	rd_kafka_ConfigResource_t *cr;
-	size_t n = 0, i;
-	int k;
-
-	cr = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic);
-	e = rd_kafka_ConfigResource_configs(now, &n);
-	for (i = 0; i < n; i++) {
-		const char *name = rd_kafka_ConfigEntry_name(e[i]);
-		const char *value = rd_kafka_ConfigEntry_value(e[i]);
-
-		if (rd_kafka_ConfigEntry_source(e[i]) !=
-			    RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG ||
-		    named(r->o->unset, r->o->nunset, name) ||
-		    named(r->o->configs, r->o->nconfigs, name))
-			continue;
-		if (!value || rd_kafka_ConfigEntry_is_sensitive(e[i])) {
-			kq_warn("alter %s: %s is sensitive, so the broker does "
-				"not tell it, and AlterConfigs would drop it",
-				topic, name);
-			rd_kafka_ConfigResource_destroy(cr);
-			return NULL;
-		}
-		rd_kafka_ConfigResource_set_config(cr, name, value);
-	}
-	for (k = 0; k < r->o->nconfigs; k++) {
-		char *eq = strchr(r->o->configs[k], '=');
-
-		*eq = 0;
-		rd_kafka_ConfigResource_set_config(cr, r->o->configs[k],
-						   eq + 1);
-		*eq = '=';
-	}
-	return cr;
 }
 
 /*
@@ -1134,19 +944,6 @@ incremental(struct run *r, const struct rd_kafka_metadata_broker **where)
 	return yes;
 }
 
-/* Whether ops[0..n) names config name (NAME=VALUE's NAME). */
-static int
-has_op(const struct kq_config_op *ops, int n, const char *name, size_t len)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (strlen(ops[i].name) == len &&
-		    strncmp(ops[i].name, name, len) == 0)
-			return 1;
-	return 0;
-}
-
 /*
  * alter with IncrementalAlterConfigs: -c sets (the last of a name wins),
  * --delete-config deletes unless -c sets it too, each topic at once.
@@ -1158,27 +955,10 @@ alter_incremental(struct run *r, const struct rd_kafka_metadata_broker *b,
 	struct kq_config_op *ops;
 	char msg[512], why[256];
 	int16_t err;
-	int nops = 0, i, k, st, status = 0;
+	int nops, i, st, status = 0;
 
-	ops = kq_ecalloc(r->o->nconfigs + r->o->nunset + 1, sizeof(*ops));
-	for (k = r->o->nconfigs - 1; k >= 0; k--) {
-		char *eq = strchr(r->o->configs[k], '='), *name;
-		size_t len = (size_t)(eq - r->o->configs[k]);
-
-		if (has_op(ops, nops, r->o->configs[k], len))
-			continue;
-		name = kq_emalloc(len + 1);
-		memcpy(name, r->o->configs[k], len);
-		name[len] = 0;
-		ops[nops].name = name;
-		ops[nops++].value = eq + 1;
-	}
-	for (k = 0; k < r->o->nunset; k++)
-		if (!has_op(ops, nops, r->o->unset[k],
-			    strlen(r->o->unset[k]))) {
-			ops[nops].name = kq_estrdup(r->o->unset[k]);
-			ops[nops++].value = NULL;
-		}
+	ops = kq_configs_ops(r->o->configs, r->o->nconfigs, r->o->unset,
+			     r->o->nunset, &nops);
 	for (i = 0; i < n && !kq_stop; i++) {
 		st = kq_incalter_topic(b->host, b->port, (int)r->c->timeout_ms,
 				       v[i]->topic, ops, nops, &err, msg,
@@ -1197,9 +977,7 @@ alter_incremental(struct run *r, const struct rd_kafka_metadata_broker *b,
 						(rd_kafka_resp_err_t)err));
 		}
 	}
-	for (k = 0; k < nops; k++)
-		free((char *)ops[k].name);
-	free(ops);
+	kq_configs_ops_free(ops, nops);
 	return status;
 }
 
@@ -1242,11 +1020,14 @@ alter_configs(struct run *r)
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		if (!(now = configs_of(ev, v[i]->topic))) {
+		if (!(now = kq_configs_of(ev, v[i]->topic))) {
 			kq_warn("alter %s: the broker gave no configs",
 				v[i]->topic);
 			status = EX_UNAVAILABLE;
-		} else if (!(todo[ntodo] = altered(r, v[i]->topic, now))) {
+		} else if (!(todo[ntodo] = kq_configs_merge(
+				     v[i]->topic, now, r->o->configs,
+				     r->o->nconfigs, r->o->unset,
+				     r->o->nunset))) {
 			status = kq_worse_status(status, EX_UNAVAILABLE);
 		} else {
 			ntodo++;
