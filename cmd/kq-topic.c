@@ -18,6 +18,7 @@
 #include "conf.h"
 #include "envelope.h"
 #include "kafka.h"
+#include "metadata.h"
 #include "record.h"
 #include "sig.h"
 #include "spec.h"
@@ -211,33 +212,6 @@ fetch_metadata(struct run *r)
 	return 0;
 }
 
-static const rd_kafka_metadata_topic_t *
-find_topic(const struct rd_kafka_metadata *md, const char *name)
-{
-	int i;
-
-	for (i = 0; i < md->topic_cnt; i++)
-		if (strcmp(md->topics[i].topic, name) == 0)
-			return &md->topics[i];
-	return NULL;
-}
-
-static int
-by_topic(const void *a, const void *b)
-{
-	const rd_kafka_metadata_topic_t *const *x = a, *const *y = b;
-
-	return strcmp((*x)->topic, (*y)->topic);
-}
-
-static int
-by_partition(const void *a, const void *b)
-{
-	const rd_kafka_metadata_partition_t *const *x = a, *const *y = b;
-
-	return ((*x)->id > (*y)->id) - ((*x)->id < (*y)->id);
-}
-
 /*
  * The topics list or describe shows, sorted: those the operands name or
  * match (all when there are none), internal ones only with -a, when named
@@ -270,7 +244,7 @@ select_topics(struct run *r, int *n, int *status)
 		if (want)
 			v[(*n)++] = &md->topics[i];
 	}
-	qsort(v, *n, sizeof(*v), by_topic);
+	kq_md_sort_topics(v, *n);
 	for (k = 0; r->o->m.mode == DESCRIBE && k < r->o->ntopics; k++) {
 		const char *t = r->o->topics[k];
 
@@ -353,174 +327,28 @@ describe_configs(struct run *r, const rd_kafka_metadata_topic_t **v, int n)
 	return ev;
 }
 
-static void
-put_ids(struct kq_writer *w, const int32_t *id, int n, int json)
-{
-	int i;
-
-	if (json)
-		kq_writer_puts(w, "[");
-	for (i = 0; i < n; i++)
-		kq_writer_printf(w, i ? ",%d" : "%d", (int)id[i]);
-	if (json)
-		kq_writer_puts(w, "]");
-}
-
-struct marks {
-	rd_kafka_topic_partition_list_t *lo, *hi;
-};
-
-/* -o: every partition's watermarks, one request per leader. */
-static int
-watermarks(struct run *r, const rd_kafka_metadata_topic_t **v, int n,
-	   struct marks *m)
-{
-	rd_kafka_resp_err_t err;
-	int i, k, any = 0;
-
-	m->lo = rd_kafka_topic_partition_list_new(16);
-	m->hi = rd_kafka_topic_partition_list_new(16);
-	for (i = 0; i < n; i++)
-		for (k = 0; k < v[i]->partition_cnt; k++) {
-			rd_kafka_topic_partition_list_add(
-				m->lo, v[i]->topic, v[i]->partitions[k].id);
-			rd_kafka_topic_partition_list_add(
-				m->hi, v[i]->topic, v[i]->partitions[k].id);
-		}
-	if (m->lo->cnt == 0)
-		return 0;
-	err = kq_kafka_watermarks(&r->kk, m->lo, m->hi);
-	if (!err)
-		return 0;
-	for (i = 0; i < m->lo->cnt; i++)
-		any |= m->lo->elems[i].err || m->hi->elems[i].err;
-	if (!any) {
-		/* Not one partition's fault: the request failed. */
-		kq_warn("watermarks: %s", rd_kafka_err2str(err));
-		return kq_kafka_status(err);
-	}
-	for (i = 0; i < m->lo->cnt; i++) {
-		rd_kafka_topic_partition_t *lo = &m->lo->elems[i];
-
-		err = lo->err ? lo->err : m->hi->elems[i].err;
-		if (err)
-			kq_warn("watermarks of %s [%d]: %s", lo->topic,
-				(int)lo->partition, rd_kafka_err2str(err));
-	}
-	return EX_UNAVAILABLE;
-}
-
-static void
-put_marks(struct kq_writer *w, const struct marks *m, const char *topic,
-	  int32_t p, int json)
-{
-	rd_kafka_topic_partition_t *lo, *hi;
-
-	if (!m->lo)
-		return;
-	lo = rd_kafka_topic_partition_list_find(m->lo, topic, p);
-	hi = rd_kafka_topic_partition_list_find(m->hi, topic, p);
-	if (lo && hi && !lo->err && !hi->err)
-		kq_writer_printf(
-			w,
-			json ? ",\"low\":%lld,\"high\":%lld"
-			     : "\tLowWatermark: %lld\tHighWatermark: %lld",
-			(long long)lo->offset, (long long)hi->offset);
-	else
-		kq_writer_puts(w, json ? ",\"low\":null,\"high\":null"
-				       : "\tLowWatermark: -\tHighWatermark: -");
-}
-
-static void
-describe_one(struct run *r, const rd_kafka_metadata_topic_t *t,
-	     const rd_kafka_ConfigResource_t *cr, const struct marks *m)
-{
-	const rd_kafka_metadata_partition_t **p;
-	struct kq_writer *w = &r->w;
-	int json = r->o->json, i, shown = 0;
-
-	p = kq_ecalloc(t->partition_cnt + 1, sizeof(*p));
-	for (i = 0; i < t->partition_cnt; i++)
-		p[i] = &t->partitions[i];
-	qsort(p, t->partition_cnt, sizeof(*p), by_partition);
-	if (json) {
-		kq_writer_printf(w,
-				 "{\"topic\":\"%s\",\"partition_count\":%d,"
-				 "\"replication_factor\":%d,\"configs\":",
-				 t->topic, t->partition_cnt,
-				 t->partition_cnt ? p[0]->replica_cnt : 0);
-		kq_configs_put_set(w, cr, 1);
-		kq_writer_puts(w, ",\"partitions\":[");
-	} else if (!r->o->under_replicated && !r->o->unavailable) {
-		kq_writer_printf(
-			w,
-			"Topic: %s\tPartitionCount: %d\tReplicationFactor: "
-			"%d\tConfigs: ",
-			t->topic, t->partition_cnt,
-			t->partition_cnt ? p[0]->replica_cnt : 0);
-		kq_configs_put_set(w, cr, 0);
-		kq_writer_puts(w, "\n");
-	}
-	for (i = 0; i < t->partition_cnt; i++) {
-		const rd_kafka_metadata_partition_t *q = p[i];
-
-		if (r->o->under_replicated && q->isr_cnt >= q->replica_cnt)
-			continue;
-		if (r->o->unavailable && q->leader >= 0)
-			continue;
-		if (json) {
-			kq_writer_printf(w, "%s{\"partition\":%d,\"leader\":",
-					 shown ? "," : "", (int)q->id);
-			if (q->leader >= 0)
-				kq_writer_printf(w, "%d", (int)q->leader);
-			else
-				kq_writer_puts(w, "null");
-			kq_writer_puts(w, ",\"replicas\":");
-			put_ids(w, q->replicas, q->replica_cnt, 1);
-			kq_writer_puts(w, ",\"isr\":");
-			put_ids(w, q->isrs, q->isr_cnt, 1);
-			put_marks(w, m, t->topic, q->id, 1);
-			kq_writer_puts(w, "}");
-		} else {
-			kq_writer_printf(w,
-					 "\tTopic: %s\tPartition: %d\tLeader: ",
-					 t->topic, (int)q->id);
-			if (q->leader >= 0)
-				kq_writer_printf(w, "%d", (int)q->leader);
-			else
-				kq_writer_puts(w, "none");
-			kq_writer_puts(w, "\tReplicas: ");
-			put_ids(w, q->replicas, q->replica_cnt, 0);
-			kq_writer_puts(w, "\tIsr: ");
-			put_ids(w, q->isrs, q->isr_cnt, 0);
-			put_marks(w, m, t->topic, q->id, 0);
-			kq_writer_puts(w, "\n");
-		}
-		shown++;
-	}
-	if (json)
-		kq_writer_puts(w, "]}\n");
-	free(p);
-}
-
 static int
 describe_topics(struct run *r)
 {
 	const rd_kafka_metadata_topic_t **v;
-	struct marks m = {NULL, NULL};
+	struct kq_marks m = {NULL, NULL};
 	rd_kafka_event_t *configs;
+	unsigned only = 0;
 	int n, i, status = 0, st;
 
 	v = select_topics(r, &n, &status);
 	configs = describe_configs(r, v, n);
-	if (r->o->offsets && (st = watermarks(r, v, n, &m)))
+	if (r->o->under_replicated)
+		only |= KQ_MD_UNDER_REPLICATED;
+	if (r->o->unavailable)
+		only |= KQ_MD_UNAVAILABLE;
+	if (r->o->offsets && (st = kq_marks_get(&r->kk, v, n, &m)))
 		status = st;
 	for (i = 0; i < n && !kq_stop; i++)
-		describe_one(r, v[i], kq_configs_of(configs, v[i]->topic), &m);
-	if (m.lo) {
-		rd_kafka_topic_partition_list_destroy(m.lo);
-		rd_kafka_topic_partition_list_destroy(m.hi);
-	}
+		kq_md_put_topic(&r->w, v[i],
+				kq_configs_of(configs, v[i]->topic), &m,
+				r->o->json, only);
+	kq_marks_free(&m);
 	if (configs)
 		rd_kafka_event_destroy(configs);
 	free(v);
@@ -582,7 +410,7 @@ await_metadata(struct run *r, char **names, int n, int want)
 			return st;
 		for (i = 0; done && i < n; i++) {
 			const rd_kafka_metadata_topic_t *t =
-				find_topic(r->md, names[i]);
+				kq_md_topic(r->md, names[i]);
 
 			if (want == 0) {
 				done = t == NULL;
@@ -710,7 +538,7 @@ create_topics(struct run *r)
 	todo = kq_ecalloc(o->ntopics + 1, sizeof(*todo));
 	for (i = 0; i < o->ntopics; i++) {
 		const rd_kafka_metadata_topic_t *t =
-			find_topic(r->md, o->topics[i]);
+			kq_md_topic(r->md, o->topics[i]);
 
 		if (!t) {
 			todo[ntodo++] = o->topics[i];
@@ -780,7 +608,7 @@ delete_topics(struct run *r)
 
 	todo = kq_ecalloc(o->ntopics + 1, sizeof(*todo));
 	for (i = 0; i < o->ntopics; i++) {
-		if (find_topic(r->md, o->topics[i])) {
+		if (kq_md_topic(r->md, o->topics[i])) {
 			todo[ntodo++] = o->topics[i];
 		} else if (!o->if_exists) {
 			kq_warn("delete %s: %s", o->topics[i], rq.already_says);
@@ -822,7 +650,7 @@ add_partitions(struct run *r)
 	todo = kq_ecalloc(o->ntopics + 1, sizeof(*todo));
 	for (i = 0; i < o->ntopics; i++) {
 		const rd_kafka_metadata_topic_t *t =
-			find_topic(r->md, o->topics[i]);
+			kq_md_topic(r->md, o->topics[i]);
 
 		if (!t) {
 			if (!o->if_exists) {
@@ -880,7 +708,7 @@ show_configs(struct run *r)
 
 	v = kq_ecalloc(r->o->ntopics + 1, sizeof(*v));
 	for (i = 0; i < r->o->ntopics; i++) {
-		if ((v[n] = find_topic(r->md, r->o->topics[i]))) {
+		if ((v[n] = kq_md_topic(r->md, r->o->topics[i]))) {
 			n++;
 		} else {
 			kq_warn("configs: no topic '%s'", r->o->topics[i]);
@@ -998,7 +826,7 @@ alter_configs(struct run *r)
 	v = kq_ecalloc(r->o->ntopics + 1, sizeof(*v));
 	todo = kq_ecalloc(r->o->ntopics + 1, sizeof(*todo));
 	for (i = 0; i < r->o->ntopics; i++) {
-		if ((v[n] = find_topic(r->md, r->o->topics[i]))) {
+		if ((v[n] = kq_md_topic(r->md, r->o->topics[i]))) {
 			n++;
 		} else {
 			kq_warn("alter: no topic '%s'", r->o->topics[i]);
