@@ -417,15 +417,6 @@ owner(const struct group *g, const rd_kafka_topic_partition_t *p)
 	return NULL;
 }
 
-static void
-put_str(struct kq_writer *w, const char *s)
-{
-	if (s)
-		kq_json_write_string(w, s, strlen(s));
-	else
-		kq_writer_puts(w, "null");
-}
-
 /* -1 when the offset is not known. */
 static int64_t
 end_of(const struct group *g, int i)
@@ -486,7 +477,7 @@ put_assignment(struct kq_writer *w, const rd_kafka_MemberDescription_t *m,
 	for (i = 0; a && i < a->cnt; i++) {
 		if (json) {
 			kq_writer_puts(w, i ? ",{\"topic\":" : "{\"topic\":");
-			put_str(w, a->elems[i].topic);
+			kq_json_write_str(w, a->elems[i].topic);
 			kq_writer_printf(w, ",\"partition\":%d}",
 					 (int)a->elems[i].partition);
 		} else {
@@ -534,23 +525,25 @@ put_json(struct run *r, const struct group *g)
 	int k;
 
 	kq_writer_puts(w, "{\"group\":");
-	put_str(w, g->name);
+	kq_json_write_str(w, g->name);
 	kq_writer_puts(w, ",\"state\":");
-	put_str(w, rd_kafka_consumer_group_state_name(
+	kq_json_write_str(
+		w, rd_kafka_consumer_group_state_name(
 			   rd_kafka_ConsumerGroupDescription_state(g->d)));
 	kq_writer_puts(w, ",\"assignor\":");
-	put_str(w, rd_kafka_ConsumerGroupDescription_partition_assignor(g->d));
+	kq_json_write_str(
+		w, rd_kafka_ConsumerGroupDescription_partition_assignor(g->d));
 	kq_writer_puts(w, ",\"members\":[");
 	for (i = 0; i < n; i++) {
 		const rd_kafka_MemberDescription_t *m =
 			rd_kafka_ConsumerGroupDescription_member(g->d, i);
 
 		kq_writer_puts(w, i ? ",{\"id\":" : "{\"id\":");
-		put_str(w, rd_kafka_MemberDescription_consumer_id(m));
+		kq_json_write_str(w, rd_kafka_MemberDescription_consumer_id(m));
 		kq_writer_puts(w, ",\"client\":");
-		put_str(w, rd_kafka_MemberDescription_client_id(m));
+		kq_json_write_str(w, rd_kafka_MemberDescription_client_id(m));
 		kq_writer_puts(w, ",\"host\":");
-		put_str(w, rd_kafka_MemberDescription_host(m));
+		kq_json_write_str(w, rd_kafka_MemberDescription_host(m));
 		kq_writer_puts(w, ",\"assignment\":");
 		put_assignment(w, m, 1);
 		kq_writer_puts(w, "}");
@@ -561,7 +554,7 @@ put_json(struct run *r, const struct group *g)
 		int64_t end = end_of(g, k);
 
 		kq_writer_puts(w, k ? ",{\"topic\":" : "{\"topic\":");
-		put_str(w, p->topic);
+		kq_json_write_str(w, p->topic);
 		kq_writer_printf(w, ",\"partition\":%d", (int)p->partition);
 		if (p->offset >= 0)
 			kq_writer_printf(w, ",\"committed\":%lld",

@@ -939,10 +939,7 @@ show_apis(struct run *r, const struct rd_kafka_metadata_broker *b)
 		if (r->o->json) {
 			kq_writer_printf(w, "%s{\"key\":%d,\"name\":",
 					 i ? "," : "", apis[i].key);
-			if (name)
-				kq_json_write_string(w, name, strlen(name));
-			else
-				kq_writer_puts(w, "null");
+			kq_json_write_str(w, name);
 			kq_writer_printf(w, ",\"min\":%d,\"max\":%d}",
 					 apis[i].min, apis[i].max);
 		} else {
@@ -982,10 +979,7 @@ show_brokers(struct run *r)
 	qsort(b, md->broker_cnt, sizeof(*b), by_broker);
 	if (json) {
 		kq_writer_puts(w, "{\"cluster_id\":");
-		if (cluster)
-			kq_json_write_string(w, cluster, strlen(cluster));
-		else
-			kq_writer_puts(w, "null");
+		kq_json_write_str(w, cluster);
 		if (ctl >= 0)
 			kq_writer_printf(w, ",\"controller\":%d", (int)ctl);
 		else

@@ -58,10 +58,7 @@ kq_configs_put_set(struct kq_writer *w, const rd_kafka_ConfigResource_t *cr,
 		if (json) {
 			kq_json_write_string(w, name, strlen(name));
 			kq_writer_puts(w, ":");
-			if (value)
-				kq_json_write_string(w, value, strlen(value));
-			else
-				kq_writer_puts(w, "null");
+			kq_json_write_str(w, value);
 		} else {
 			kq_writer_puts(w, name);
 			kq_writer_puts(w, "=");
@@ -108,10 +105,7 @@ put_entry(struct kq_writer *w, const char *topic,
 	kq_writer_puts(w, first ? "{\"name\":" : ",{\"name\":");
 	kq_json_write_string(w, name, strlen(name));
 	kq_writer_puts(w, ",\"value\":");
-	if (value)
-		kq_json_write_string(w, value, strlen(value));
-	else
-		kq_writer_puts(w, "null");
+	kq_json_write_str(w, value);
 	kq_writer_printf(w,
 			 ",\"default\":%s,\"source\":\"%s\","
 			 "\"read_only\":%s,\"sensitive\":%s}",

@@ -16,20 +16,9 @@
 
 #include "configs.h"
 #include "record.h"
+#include "unit.h"
 
 #define V(...) ((char *[]){__VA_ARGS__, NULL})
-
-/* What w holds, as a string; w is emptied. */
-static const char *
-text(struct kq_writer *w)
-{
-	static char s[4096];
-
-	memcpy(s, w->buf, w->len);
-	s[w->len] = 0;
-	w->len = 0;
-	return s;
-}
 
 /* Configs as the broker would list them, in this order. */
 static rd_kafka_ConfigResource_t *
@@ -53,15 +42,15 @@ set_ones(void **state)
 	(void)state;
 	kq_writer_init(&w, -1, "test", 4096);
 	kq_configs_put_set(&w, NULL, 0);
-	assert_string_equal(text(&w), "");
+	assert_string_equal(unit_written(&w), "");
 	kq_configs_put_set(&w, NULL, 1);
-	assert_string_equal(text(&w), "null");
+	assert_string_equal(unit_written(&w), "null");
 	kq_configs_put_set(&w, cr, 0);
-	assert_string_equal(text(&w),
+	assert_string_equal(unit_written(&w),
 			    "retention.ms=1000,cleanup.policy=compact");
 	kq_configs_put_set(&w, cr, 1);
 	assert_string_equal(
-		text(&w),
+		unit_written(&w),
 		"{\"retention.ms\":\"1000\",\"cleanup.policy\":\"compact\"}");
 	rd_kafka_ConfigResource_destroy(cr);
 	free(w.buf);
@@ -77,11 +66,11 @@ all_sorted(void **state)
 	(void)state;
 	kq_writer_init(&w, -1, "test", 4096);
 	kq_configs_put_all(&w, "t", cr, 0);
-	assert_string_equal(text(&w),
+	assert_string_equal(unit_written(&w),
 			    "t\tcleanup.policy\ta\"b\tset\tUNKNOWN_CONFIG\n"
 			    "t\tretention.ms\t1000\tset\tUNKNOWN_CONFIG\n");
 	kq_configs_put_all(&w, "t", cr, 1);
-	assert_string_equal(text(&w),
+	assert_string_equal(unit_written(&w),
 			    "{\"topic\":\"t\",\"configs\":["
 			    "{\"name\":\"cleanup.policy\",\"value\":\"a\\\"b\","
 			    "\"default\":false,\"source\":\"UNKNOWN_CONFIG\","
@@ -106,7 +95,7 @@ merged(void **state)
 	cr = kq_configs_merge("t", now, V(a, b), 2, V("segment.ms"), 1);
 	assert_non_null(cr);
 	kq_configs_put_set(&w, cr, 0);
-	assert_string_equal(text(&w), "retention.ms=1,retention.ms=2");
+	assert_string_equal(unit_written(&w), "retention.ms=1,retention.ms=2");
 	/* The operands are left as they were. */
 	assert_string_equal(a, "retention.ms=1");
 	rd_kafka_ConfigResource_destroy(cr);

@@ -16,6 +16,7 @@
 
 #include "metadata.h"
 #include "record.h"
+#include "unit.h"
 
 static int32_t both[] = {1, 2}, one[] = {1};
 
@@ -30,17 +31,6 @@ static rd_kafka_metadata_topic_t topics[] = {
 	{"alpha", 0, NULL, RD_KAFKA_RESP_ERR_NO_ERROR},
 };
 
-static const char *
-text(struct kq_writer *w)
-{
-	static char s[4096];
-
-	memcpy(s, w->buf, w->len);
-	s[w->len] = 0;
-	w->len = 0;
-	return s;
-}
-
 static void
 described(void **state)
 {
@@ -51,7 +41,7 @@ described(void **state)
 	kq_writer_init(&w, -1, "test", 4096);
 	kq_md_put_topic(&w, &topics[0], NULL, &none, 0, 0);
 	assert_string_equal(
-		text(&w),
+		unit_written(&w),
 		"Topic: zeta\tPartitionCount: 2\tReplicationFactor: 2\t"
 		"Configs: \n"
 		"\tTopic: zeta\tPartition: 0\tLeader: none\tReplicas: 1,2\t"
@@ -60,13 +50,14 @@ described(void **state)
 		"Isr: 1,2\n");
 	kq_md_put_topic(&w, &topics[0], NULL, &none, 1, 0);
 	assert_string_equal(
-		text(&w), "{\"topic\":\"zeta\",\"partition_count\":2,"
-			  "\"replication_factor\":2,\"configs\":null,"
-			  "\"partitions\":["
-			  "{\"partition\":0,\"leader\":null,\"replicas\":[1,2],"
-			  "\"isr\":[1]},"
-			  "{\"partition\":1,\"leader\":2,\"replicas\":[1,2],"
-			  "\"isr\":[1,2]}]}\n");
+		unit_written(&w),
+		"{\"topic\":\"zeta\",\"partition_count\":2,"
+		"\"replication_factor\":2,\"configs\":null,"
+		"\"partitions\":["
+		"{\"partition\":0,\"leader\":null,\"replicas\":[1,2],"
+		"\"isr\":[1]},"
+		"{\"partition\":1,\"leader\":2,\"replicas\":[1,2],"
+		"\"isr\":[1,2]}]}\n");
 	free(w.buf);
 }
 
@@ -82,11 +73,11 @@ filters(void **state)
 	(void)state;
 	kq_writer_init(&w, -1, "test", 4096);
 	kq_md_put_topic(&w, &topics[0], NULL, &none, 0, KQ_MD_UNDER_REPLICATED);
-	assert_string_equal(text(&w), unled);
+	assert_string_equal(unit_written(&w), unled);
 	kq_md_put_topic(&w, &topics[0], NULL, &none, 0, KQ_MD_UNAVAILABLE);
-	assert_string_equal(text(&w), unled);
+	assert_string_equal(unit_written(&w), unled);
 	kq_md_put_topic(&w, &topics[1], NULL, &none, 0, KQ_MD_UNAVAILABLE);
-	assert_string_equal(text(&w), "");
+	assert_string_equal(unit_written(&w), "");
 	free(w.buf);
 }
 
@@ -107,7 +98,7 @@ watermarks(void **state)
 	rd_kafka_topic_partition_list_add(m.hi, "zeta", 1)->offset = 1;
 	kq_md_put_topic(&w, &topics[0], NULL, &m, 0, 0);
 	assert_string_equal(
-		text(&w),
+		unit_written(&w),
 		"Topic: zeta\tPartitionCount: 2\tReplicationFactor: 2\t"
 		"Configs: \n"
 		"\tTopic: zeta\tPartition: 0\tLeader: none\tReplicas: 1,2\t"
@@ -115,7 +106,7 @@ watermarks(void **state)
 		"\tTopic: zeta\tPartition: 1\tLeader: 2\tReplicas: 1,2\t"
 		"Isr: 1,2\tLowWatermark: -\tHighWatermark: -\n");
 	kq_md_put_topic(&w, &topics[1], NULL, &m, 1, 0);
-	assert_string_equal(text(&w),
+	assert_string_equal(unit_written(&w),
 			    "{\"topic\":\"alpha\",\"partition_count\":0,"
 			    "\"replication_factor\":0,\"configs\":null,"
 			    "\"partitions\":[]}\n");
