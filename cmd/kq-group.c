@@ -9,23 +9,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "apiversions.h"
 #include "conf.h"
 #include "envelope.h"
 #include "kafka.h"
+#include "partset.h"
 #include "record.h"
 #include "sig.h"
 #include "spec.h"
 #include "start.h"
 
-enum mode { NONE, LIST, DESCRIBE, DELETE, RESET };
+/* In the order usage names them. */
+enum mode { NONE, LIST, DESCRIBE, RESET, DELETE };
 
-static const char *const mode_name[] = {"", "list", "describe", "delete",
-					"reset"};
+static const char *const mode_name[] = {"", "list", "describe", "reset",
+					"delete"};
 
 enum {
 	OPT_LIST = KQ_LONG,
@@ -119,8 +121,7 @@ static const struct kq_command cmd = {
 };
 
 struct opts {
-	enum mode mode;
-	const char *mode_spelling;
+	struct kq_modes m;
 	char **groups; /* -g and operands */
 	int ngroups;
 	int json, members, offsets;
@@ -149,36 +150,21 @@ struct run {
 	char where[300];
 };
 
-static void
-set_mode(struct kq_conf *c, struct opts *o, enum mode m, const char *how)
-{
-	if (o->mode != NONE && o->mode != m)
-		kq_usage(c, "%s and %s: choose one", o->mode_spelling, how);
-	o->mode = m;
-	o->mode_spelling = how;
-}
-
 static rd_kafka_AdminOptions_t *
 admin_options(struct run *r, rd_kafka_admin_op_t op)
 {
-	rd_kafka_AdminOptions_t *ao = rd_kafka_AdminOptions_new(r->kk.rk, op);
-	char errstr[256];
-
-	rd_kafka_AdminOptions_set_request_timeout(ao, (int)r->c->timeout_ms,
-						  errstr, sizeof(errstr));
-	return ao;
+	return kq_admin_options(r->kk.rk, op, r->c->timeout_ms, 0);
 }
 
 /* Ask a broker of the metadata which requests it takes: need(). */
 static void
 ask_apis(struct run *r)
 {
-	const char *proto = kq_conf_prop(r->c, "security.protocol");
 	const struct rd_kafka_metadata *md;
 	char why[256];
 
 	r->asked = 1;
-	if (proto && strcasecmp(proto, "plaintext") != 0)
+	if (!kq_plaintext(r->c))
 		return;
 	if (rd_kafka_metadata(r->kk.rk, 0, NULL, &md, (int)r->c->timeout_ms))
 		return; /* the request itself will say why */
@@ -229,14 +215,15 @@ answer(struct run *r, const char *what, int *status)
 	int64_t deadline = kq_clock_ms() + r->c->timeout_ms + 2000;
 	rd_kafka_event_t *ev = NULL;
 	rd_kafka_resp_err_t err;
+	int late = 0;
 
-	while (!r->timed_out && !kq_stop &&
-	       !(ev = rd_kafka_queue_poll(r->q, 100)))
-		if (kq_clock_ms() >= deadline) {
-			kq_warn("%s: no answer from %s after %lldms", what,
-				r->c->brokers, (long long)r->c->timeout_ms);
-			r->timed_out = 1;
-		}
+	if (!r->timed_out)
+		ev = kq_admin_poll(r->q, deadline, &late);
+	if (late) {
+		kq_warn("%s: no answer from %s after %lldms", what,
+			r->c->brokers, (long long)r->c->timeout_ms);
+		r->timed_out = 1;
+	}
 	if (!ev) {
 		*status = r->timed_out ? EX_TEMPFAIL : KQ_EX_INTERRUPTED;
 		return NULL;
@@ -430,15 +417,6 @@ owner(const struct group *g, const rd_kafka_topic_partition_t *p)
 	return NULL;
 }
 
-static void
-put_str(struct kq_writer *w, const char *s)
-{
-	if (s)
-		kq_json_write_string(w, s, strlen(s));
-	else
-		kq_writer_puts(w, "null");
-}
-
 /* -1 when the offset is not known. */
 static int64_t
 end_of(const struct group *g, int i)
@@ -499,7 +477,7 @@ put_assignment(struct kq_writer *w, const rd_kafka_MemberDescription_t *m,
 	for (i = 0; a && i < a->cnt; i++) {
 		if (json) {
 			kq_writer_puts(w, i ? ",{\"topic\":" : "{\"topic\":");
-			put_str(w, a->elems[i].topic);
+			kq_json_write_str(w, a->elems[i].topic);
 			kq_writer_printf(w, ",\"partition\":%d}",
 					 (int)a->elems[i].partition);
 		} else {
@@ -547,23 +525,25 @@ put_json(struct run *r, const struct group *g)
 	int k;
 
 	kq_writer_puts(w, "{\"group\":");
-	put_str(w, g->name);
+	kq_json_write_str(w, g->name);
 	kq_writer_puts(w, ",\"state\":");
-	put_str(w, rd_kafka_consumer_group_state_name(
+	kq_json_write_str(
+		w, rd_kafka_consumer_group_state_name(
 			   rd_kafka_ConsumerGroupDescription_state(g->d)));
 	kq_writer_puts(w, ",\"assignor\":");
-	put_str(w, rd_kafka_ConsumerGroupDescription_partition_assignor(g->d));
+	kq_json_write_str(
+		w, rd_kafka_ConsumerGroupDescription_partition_assignor(g->d));
 	kq_writer_puts(w, ",\"members\":[");
 	for (i = 0; i < n; i++) {
 		const rd_kafka_MemberDescription_t *m =
 			rd_kafka_ConsumerGroupDescription_member(g->d, i);
 
 		kq_writer_puts(w, i ? ",{\"id\":" : "{\"id\":");
-		put_str(w, rd_kafka_MemberDescription_consumer_id(m));
+		kq_json_write_str(w, rd_kafka_MemberDescription_consumer_id(m));
 		kq_writer_puts(w, ",\"client\":");
-		put_str(w, rd_kafka_MemberDescription_client_id(m));
+		kq_json_write_str(w, rd_kafka_MemberDescription_client_id(m));
 		kq_writer_puts(w, ",\"host\":");
-		put_str(w, rd_kafka_MemberDescription_host(m));
+		kq_json_write_str(w, rd_kafka_MemberDescription_host(m));
 		kq_writer_puts(w, ",\"assignment\":");
 		put_assignment(w, m, 1);
 		kq_writer_puts(w, "}");
@@ -574,7 +554,7 @@ put_json(struct run *r, const struct group *g)
 		int64_t end = end_of(g, k);
 
 		kq_writer_puts(w, k ? ",{\"topic\":" : "{\"topic\":");
-		put_str(w, p->topic);
+		kq_json_write_str(w, p->topic);
 		kq_writer_printf(w, ",\"partition\":%d", (int)p->partition);
 		if (p->offset >= 0)
 			kq_writer_printf(w, ",\"committed\":%lld",
@@ -908,17 +888,12 @@ plan_offsets(struct run *r, const char *group,
 	     const rd_kafka_topic_partition_list_t *old,
 	     rd_kafka_topic_partition_list_t *plan)
 {
-	rd_kafka_topic_partition_list_t *lo, *hi, *at = NULL;
+	rd_kafka_topic_partition_list_t *lo, *hi, *at;
 	rd_kafka_resp_err_t err;
 	int i, status = 0;
 
-	lo = rd_kafka_topic_partition_list_copy(old);
-	hi = rd_kafka_topic_partition_list_copy(old);
-	err = kq_kafka_watermarks(&r->kk, lo, hi);
-	if (!err && r->o->to_given && r->o->to.kind == KQ_OFFSET_TIME) {
-		at = rd_kafka_topic_partition_list_copy(old);
-		err = kq_start_times(&r->kk, r->o->to.value, at, lo, hi);
-	}
+	/* Without --to, to is zero: no @TIME to look up. */
+	err = kq_parts_offsets(&r->kk, r->c, old, &r->o->to, &lo, &hi, &at);
 	if (err) {
 		kq_warn("reset %s: cannot learn the offsets: %s", group,
 			rd_kafka_err2str(err));
@@ -946,10 +921,7 @@ plan_offsets(struct run *r, const char *group,
 			->offset = to;
 	}
 out:
-	rd_kafka_topic_partition_list_destroy(lo);
-	rd_kafka_topic_partition_list_destroy(hi);
-	if (at)
-		rd_kafka_topic_partition_list_destroy(at);
+	kq_parts_offsets_free(lo, hi, at);
 	return status;
 }
 
@@ -1163,41 +1135,30 @@ check(struct kq_conf *c, struct opts *o, int argc, char **argv)
 {
 	int i, k;
 
-	if (o->mode == NONE) {
-		if (argc == 0)
-			kq_usage(c, "no command (list, describe, reset or "
-				    "delete)");
-		for (i = LIST; i <= RESET; i++)
-			if (strcmp(argv[0], mode_name[i]) == 0)
-				o->mode = i;
-		if (o->mode == NONE)
-			kq_usage(c, "unknown command '%s'", argv[0]);
-		argc--;
-		argv++;
-	}
-	if (o->mode != DESCRIBE && (o->json || o->members || o->offsets))
+	kq_mode_word(c, &o->m, &argc, &argv);
+	if (o->m.mode != DESCRIBE && (o->json || o->members || o->offsets))
 		kq_usage(c, "--json, --members and --offsets apply to "
 			    "describe only");
-	if (o->mode != RESET &&
+	if (o->m.mode != RESET &&
 	    (o->to_given || o->shift_given || o->execute || o->all_topics))
 		kq_usage(c, "--to, --shift, --execute and --all-topics apply "
 			    "to reset only");
-	if (o->ntopics && o->mode != RESET && o->mode != DELETE)
+	if (o->ntopics && o->m.mode != RESET && o->m.mode != DELETE)
 		kq_usage(c, "--topic applies to reset and delete only");
-	if (o->mode == RESET && o->to_given + o->shift_given != 1)
+	if (o->m.mode == RESET && o->to_given + o->shift_given != 1)
 		kq_usage(c, "reset: say where, with one of --to or --shift");
-	if (o->mode == RESET && o->to_given && o->to.kind == KQ_OFFSET_STORED)
+	if (o->m.mode == RESET && o->to_given && o->to.kind == KQ_OFFSET_STORED)
 		kq_usage(c, "reset: --to stored is where the group is already");
-	if (o->mode == RESET && !o->ntopics && !o->all_topics)
+	if (o->m.mode == RESET && !o->ntopics && !o->all_topics)
 		kq_usage(c, "reset: which topic? (-t TOPIC, or --all-topics)");
 	if (o->members && o->offsets)
 		kq_usage(c, "--members and --offsets: choose one");
 	for (i = 0; i < argc; i++)
 		kq_strv_add(&o->groups, &o->ngroups, argv[i]);
-	if (o->ngroups == 0 && o->mode != LIST)
-		kq_usage(c, "%s: which group?", mode_name[o->mode]);
-	if (o->ngroups > 1 && (o->mode == RESET || o->ntopics))
-		kq_usage(c, "%s: one group at a time", mode_name[o->mode]);
+	if (o->ngroups == 0 && o->m.mode != LIST)
+		kq_usage(c, "%s: which group?", mode_name[o->m.mode]);
+	if (o->ngroups > 1 && (o->m.mode == RESET || o->ntopics))
+		kq_usage(c, "%s: one group at a time", mode_name[o->m.mode]);
 	/* The same group twice is one. */
 	for (i = 0; i < o->ngroups; i++)
 		for (k = 0; k < i; k++)
@@ -1215,7 +1176,10 @@ int
 main(int argc, char **argv)
 {
 	struct kq_conf c;
-	struct opts o = {0};
+	struct opts o = {
+		.m = {.names = mode_name,
+		      .n = sizeof(mode_name) / sizeof(mode_name[0])},
+	};
 	struct run r = {.c = &c, .o = &o};
 	int key, status = 0;
 
@@ -1279,22 +1243,22 @@ main(int argc, char **argv)
 		case OPT_DRY_RUN:
 			break;
 		case OPT_RESET_OFFSETS:
-			set_mode(&c, &o, RESET, "--reset-offsets");
+			kq_mode_set(&c, &o.m, RESET, "--reset-offsets");
 			break;
 		case OPT_DELETE_OFFSETS:
-			set_mode(&c, &o, DELETE, "--delete-offsets");
+			kq_mode_set(&c, &o.m, DELETE, "--delete-offsets");
 			break;
 		case OPT_COMMAND_CONFIG:
 			c.config_path = c.arg;
 			break;
 		case OPT_LIST:
-			set_mode(&c, &o, LIST, "--list");
+			kq_mode_set(&c, &o.m, LIST, "--list");
 			break;
 		case OPT_DESCRIBE:
-			set_mode(&c, &o, DESCRIBE, "--describe");
+			kq_mode_set(&c, &o.m, DESCRIBE, "--describe");
 			break;
 		case OPT_DELETE:
-			set_mode(&c, &o, DELETE, "--delete");
+			kq_mode_set(&c, &o.m, DELETE, "--delete");
 			break;
 		default:
 			kq_usage(&c, NULL);
@@ -1309,7 +1273,7 @@ main(int argc, char **argv)
 	kq_writer_init(&r.w, 1, "stdout", 1 << 16);
 	kq_kafka_open(&r.kk, RD_KAFKA_PRODUCER, kq_kafka_conf(&r.kk, &c, NULL));
 	r.q = rd_kafka_queue_new(r.kk.rk);
-	switch (o.mode) {
+	switch (o.m.mode) {
 	case LIST:
 		status = list_groups(&r);
 		break;

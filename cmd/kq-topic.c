@@ -9,14 +9,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "apiversions.h"
+#include "configs.h"
 #include "conf.h"
 #include "envelope.h"
 #include "kafka.h"
+#include "metadata.h"
 #include "record.h"
 #include "sig.h"
 #include "spec.h"
@@ -136,10 +138,7 @@ static const struct kq_command cmd = {
  * (1 << mode). An option not here serves every command.
  */
 #define M(m) (1u << (m))
-static const struct {
-	int key;
-	unsigned modes;
-} serves[] = {
+static const struct kq_serves serves[] = {
 	{'p', M(CREATE) | M(PARTITIONS)},
 	{'r', M(CREATE)},
 	{'c', M(CREATE) | M(ALTER)},
@@ -156,8 +155,7 @@ static const struct {
 };
 
 struct opts {
-	enum mode mode;
-	const char *mode_spelling; /* "--create" */
+	struct kq_modes m;
 	int alter;
 	char **topics; /* -t and operands */
 	int ntopics;
@@ -170,8 +168,6 @@ struct opts {
 	int if_not_exists, if_exists, all, offsets, json, all_configs;
 	int spelled_list, exclude_internal; /* kafka-topics' --list ... */
 	int under_replicated, unavailable;
-	int given[16]; /* the keys of options that serve some commands */
-	int ngiven;
 };
 
 struct run {
@@ -182,48 +178,6 @@ struct run {
 	const struct rd_kafka_metadata *md;
 	rd_kafka_queue_t *q;
 };
-
-static void
-set_mode(struct kq_conf *c, struct opts *o, enum mode m, const char *how)
-{
-	if (o->mode != NONE && o->mode != m)
-		kq_usage(c, "%s and %s: choose one", o->mode_spelling, how);
-	o->mode = m;
-	o->mode_spelling = how;
-}
-
-/* The commands option key serves. */
-static unsigned
-modes_of(int key)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(serves) / sizeof(serves[0]); i++)
-		if (serves[i].key == key)
-			return serves[i].modes;
-	return ~0u;
-}
-
-/* Keep key, to check once the command is known. */
-static void
-note(struct opts *o, int key)
-{
-	if (modes_of(key) != ~0u &&
-	    o->ngiven < (int)(sizeof(o->given) / sizeof(o->given[0])))
-		o->given[o->ngiven++] = key;
-}
-
-/* "--name" of option key. */
-static const char *
-long_name(int key, char *buf, size_t size)
-{
-	const struct kq_option *op;
-
-	for (op = options; op->name && op->key != key; op++)
-		continue;
-	snprintf(buf, size, "--%s", op->name ? op->name : "?");
-	return buf;
-}
 
 static int
 is_pattern(const char *s)
@@ -258,33 +212,6 @@ fetch_metadata(struct run *r)
 	return 0;
 }
 
-static const rd_kafka_metadata_topic_t *
-find_topic(const struct rd_kafka_metadata *md, const char *name)
-{
-	int i;
-
-	for (i = 0; i < md->topic_cnt; i++)
-		if (strcmp(md->topics[i].topic, name) == 0)
-			return &md->topics[i];
-	return NULL;
-}
-
-static int
-by_topic(const void *a, const void *b)
-{
-	const rd_kafka_metadata_topic_t *const *x = a, *const *y = b;
-
-	return strcmp((*x)->topic, (*y)->topic);
-}
-
-static int
-by_partition(const void *a, const void *b)
-{
-	const rd_kafka_metadata_partition_t *const *x = a, *const *y = b;
-
-	return ((*x)->id > (*y)->id) - ((*x)->id < (*y)->id);
-}
-
 /*
  * The topics list or describe shows, sorted: those the operands name or
  * match (all when there are none), internal ones only with -a, when named
@@ -317,8 +244,8 @@ select_topics(struct run *r, int *n, int *status)
 		if (want)
 			v[(*n)++] = &md->topics[i];
 	}
-	qsort(v, *n, sizeof(*v), by_topic);
-	for (k = 0; r->o->mode == DESCRIBE && k < r->o->ntopics; k++) {
+	kq_md_sort_topics(v, *n);
+	for (k = 0; r->o->m.mode == DESCRIBE && k < r->o->ntopics; k++) {
 		const char *t = r->o->topics[k];
 
 		for (i = 0, found = 0; !found && i < *n; i++)
@@ -374,8 +301,7 @@ describe_configs(struct run *r, const rd_kafka_metadata_topic_t **v, int n)
 {
 	rd_kafka_ConfigResource_t **res;
 	rd_kafka_AdminOptions_t *ao;
-	rd_kafka_event_t *ev = NULL;
-	char errstr[256];
+	rd_kafka_event_t *ev;
 	int i;
 
 	if (n == 0 || !has_controller(r))
@@ -384,16 +310,13 @@ describe_configs(struct run *r, const rd_kafka_metadata_topic_t **v, int n)
 	for (i = 0; i < n; i++)
 		res[i] = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC,
 						     v[i]->topic);
-	ao = rd_kafka_AdminOptions_new(r->kk.rk,
-				       RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
-	rd_kafka_AdminOptions_set_request_timeout(ao, (int)r->c->timeout_ms,
-						  errstr, sizeof(errstr));
+	ao = kq_admin_options(r->kk.rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS,
+			      r->c->timeout_ms, 0);
 	rd_kafka_DescribeConfigs(r->kk.rk, res, n, ao, r->q);
 	rd_kafka_AdminOptions_destroy(ao);
 	rd_kafka_ConfigResource_destroy_array(res, n);
 	free(res);
-	while (!kq_stop && !(ev = rd_kafka_queue_poll(r->q, 100)))
-		;
+	ev = kq_admin_poll(r->q, -1, NULL);
 	if (ev && rd_kafka_event_error(ev)) {
 		if (r->c->verbose)
 			kq_warn("configs unavailable: %s",
@@ -404,233 +327,28 @@ describe_configs(struct run *r, const rd_kafka_metadata_topic_t **v, int n)
 	return ev;
 }
 
-static const rd_kafka_ConfigResource_t *
-configs_of(rd_kafka_event_t *ev, const char *topic)
-{
-	const rd_kafka_DescribeConfigs_result_t *res;
-	const rd_kafka_ConfigResource_t **rs;
-	size_t n, i;
-
-	if (!ev || !(res = rd_kafka_event_DescribeConfigs_result(ev)))
-		return NULL;
-	rs = rd_kafka_DescribeConfigs_result_resources(res, &n);
-	for (i = 0; i < n; i++)
-		if (strcmp(rd_kafka_ConfigResource_name(rs[i]), topic) == 0)
-			return rd_kafka_ConfigResource_error(rs[i]) ? NULL
-								    : rs[i];
-	return NULL;
-}
-
-/* What kafka-topics shows: the configs not at their default. */
-static void
-put_configs(struct kq_writer *w, const rd_kafka_ConfigResource_t *cr, int json)
-{
-	const rd_kafka_ConfigEntry_t **e;
-	size_t n = 0, i;
-	int first = 1;
-
-	if (!cr) {
-		if (json)
-			kq_writer_puts(w, "null");
-		return;
-	}
-	e = rd_kafka_ConfigResource_configs(cr, &n);
-	if (json)
-		kq_writer_puts(w, "{");
-	for (i = 0; i < n; i++) {
-		const char *name = rd_kafka_ConfigEntry_name(e[i]);
-		const char *value = rd_kafka_ConfigEntry_value(e[i]);
-
-		if (rd_kafka_ConfigEntry_is_default(e[i]))
-			continue;
-		if (!first)
-			kq_writer_puts(w, ",");
-		first = 0;
-		if (json) {
-			kq_json_write_string(w, name, strlen(name));
-			kq_writer_puts(w, ":");
-			if (value)
-				kq_json_write_string(w, value, strlen(value));
-			else
-				kq_writer_puts(w, "null");
-		} else {
-			kq_writer_puts(w, name);
-			kq_writer_puts(w, "=");
-			kq_writer_puts(w, value ? value : "");
-		}
-	}
-	if (json)
-		kq_writer_puts(w, "}");
-}
-
-static void
-put_ids(struct kq_writer *w, const int32_t *id, int n, int json)
-{
-	int i;
-
-	if (json)
-		kq_writer_puts(w, "[");
-	for (i = 0; i < n; i++)
-		kq_writer_printf(w, i ? ",%d" : "%d", (int)id[i]);
-	if (json)
-		kq_writer_puts(w, "]");
-}
-
-struct marks {
-	rd_kafka_topic_partition_list_t *lo, *hi;
-};
-
-/* -o: every partition's watermarks, one request per leader. */
-static int
-watermarks(struct run *r, const rd_kafka_metadata_topic_t **v, int n,
-	   struct marks *m)
-{
-	rd_kafka_resp_err_t err;
-	int i, k, any = 0;
-
-	m->lo = rd_kafka_topic_partition_list_new(16);
-	m->hi = rd_kafka_topic_partition_list_new(16);
-	for (i = 0; i < n; i++)
-		for (k = 0; k < v[i]->partition_cnt; k++) {
-			rd_kafka_topic_partition_list_add(
-				m->lo, v[i]->topic, v[i]->partitions[k].id);
-			rd_kafka_topic_partition_list_add(
-				m->hi, v[i]->topic, v[i]->partitions[k].id);
-		}
-	if (m->lo->cnt == 0)
-		return 0;
-	err = kq_kafka_watermarks(&r->kk, m->lo, m->hi);
-	if (!err)
-		return 0;
-	for (i = 0; i < m->lo->cnt; i++)
-		any |= m->lo->elems[i].err || m->hi->elems[i].err;
-	if (!any) {
-		/* Not one partition's fault: the request failed. */
-		kq_warn("watermarks: %s", rd_kafka_err2str(err));
-		return kq_kafka_status(err);
-	}
-	for (i = 0; i < m->lo->cnt; i++) {
-		rd_kafka_topic_partition_t *lo = &m->lo->elems[i];
-
-		err = lo->err ? lo->err : m->hi->elems[i].err;
-		if (err)
-			kq_warn("watermarks of %s [%d]: %s", lo->topic,
-				(int)lo->partition, rd_kafka_err2str(err));
-	}
-	return EX_UNAVAILABLE;
-}
-
-static void
-put_marks(struct kq_writer *w, const struct marks *m, const char *topic,
-	  int32_t p, int json)
-{
-	rd_kafka_topic_partition_t *lo, *hi;
-
-	if (!m->lo)
-		return;
-	lo = rd_kafka_topic_partition_list_find(m->lo, topic, p);
-	hi = rd_kafka_topic_partition_list_find(m->hi, topic, p);
-	if (lo && hi && !lo->err && !hi->err)
-		kq_writer_printf(
-			w,
-			json ? ",\"low\":%lld,\"high\":%lld"
-			     : "\tLowWatermark: %lld\tHighWatermark: %lld",
-			(long long)lo->offset, (long long)hi->offset);
-	else
-		kq_writer_puts(w, json ? ",\"low\":null,\"high\":null"
-				       : "\tLowWatermark: -\tHighWatermark: -");
-}
-
-static void
-describe_one(struct run *r, const rd_kafka_metadata_topic_t *t,
-	     const rd_kafka_ConfigResource_t *cr, const struct marks *m)
-{
-	const rd_kafka_metadata_partition_t **p;
-	struct kq_writer *w = &r->w;
-	int json = r->o->json, i, shown = 0;
-
-	p = kq_ecalloc(t->partition_cnt + 1, sizeof(*p));
-	for (i = 0; i < t->partition_cnt; i++)
-		p[i] = &t->partitions[i];
-	qsort(p, t->partition_cnt, sizeof(*p), by_partition);
-	if (json) {
-		kq_writer_printf(w,
-				 "{\"topic\":\"%s\",\"partition_count\":%d,"
-				 "\"replication_factor\":%d,\"configs\":",
-				 t->topic, t->partition_cnt,
-				 t->partition_cnt ? p[0]->replica_cnt : 0);
-		put_configs(w, cr, 1);
-		kq_writer_puts(w, ",\"partitions\":[");
-	} else if (!r->o->under_replicated && !r->o->unavailable) {
-		kq_writer_printf(
-			w,
-			"Topic: %s\tPartitionCount: %d\tReplicationFactor: "
-			"%d\tConfigs: ",
-			t->topic, t->partition_cnt,
-			t->partition_cnt ? p[0]->replica_cnt : 0);
-		put_configs(w, cr, 0);
-		kq_writer_puts(w, "\n");
-	}
-	for (i = 0; i < t->partition_cnt; i++) {
-		const rd_kafka_metadata_partition_t *q = p[i];
-
-		if (r->o->under_replicated && q->isr_cnt >= q->replica_cnt)
-			continue;
-		if (r->o->unavailable && q->leader >= 0)
-			continue;
-		if (json) {
-			kq_writer_printf(w, "%s{\"partition\":%d,\"leader\":",
-					 shown ? "," : "", (int)q->id);
-			if (q->leader >= 0)
-				kq_writer_printf(w, "%d", (int)q->leader);
-			else
-				kq_writer_puts(w, "null");
-			kq_writer_puts(w, ",\"replicas\":");
-			put_ids(w, q->replicas, q->replica_cnt, 1);
-			kq_writer_puts(w, ",\"isr\":");
-			put_ids(w, q->isrs, q->isr_cnt, 1);
-			put_marks(w, m, t->topic, q->id, 1);
-			kq_writer_puts(w, "}");
-		} else {
-			kq_writer_printf(w,
-					 "\tTopic: %s\tPartition: %d\tLeader: ",
-					 t->topic, (int)q->id);
-			if (q->leader >= 0)
-				kq_writer_printf(w, "%d", (int)q->leader);
-			else
-				kq_writer_puts(w, "none");
-			kq_writer_puts(w, "\tReplicas: ");
-			put_ids(w, q->replicas, q->replica_cnt, 0);
-			kq_writer_puts(w, "\tIsr: ");
-			put_ids(w, q->isrs, q->isr_cnt, 0);
-			put_marks(w, m, t->topic, q->id, 0);
-			kq_writer_puts(w, "\n");
-		}
-		shown++;
-	}
-	if (json)
-		kq_writer_puts(w, "]}\n");
-	free(p);
-}
-
 static int
 describe_topics(struct run *r)
 {
 	const rd_kafka_metadata_topic_t **v;
-	struct marks m = {NULL, NULL};
+	struct kq_marks m = {NULL, NULL};
 	rd_kafka_event_t *configs;
+	unsigned only = 0;
 	int n, i, status = 0, st;
 
 	v = select_topics(r, &n, &status);
 	configs = describe_configs(r, v, n);
-	if (r->o->offsets && (st = watermarks(r, v, n, &m)))
+	if (r->o->under_replicated)
+		only |= KQ_MD_UNDER_REPLICATED;
+	if (r->o->unavailable)
+		only |= KQ_MD_UNAVAILABLE;
+	if (r->o->offsets && (st = kq_marks_get(&r->kk, v, n, &m)))
 		status = st;
 	for (i = 0; i < n && !kq_stop; i++)
-		describe_one(r, v[i], configs_of(configs, v[i]->topic), &m);
-	if (m.lo) {
-		rd_kafka_topic_partition_list_destroy(m.lo);
-		rd_kafka_topic_partition_list_destroy(m.hi);
-	}
+		kq_md_put_topic(&r->w, v[i],
+				kq_configs_of(configs, v[i]->topic), &m,
+				r->o->json, only);
+	kq_marks_free(&m);
 	if (configs)
 		rd_kafka_event_destroy(configs);
 	free(v);
@@ -645,7 +363,7 @@ unsupported(struct run *r, const char *request, char **names, int n)
 	size_t len = 0;
 	int i;
 
-	if (r->o->mode == CREATE || r->o->mode == PARTITIONS) {
+	if (r->o->m.mode == CREATE || r->o->m.mode == PARTITIONS) {
 		len = snprintf(hint, sizeof(hint),
 			       " (librdkafka's mock cluster has none: make "
 			       "topics as it starts,");
@@ -662,43 +380,16 @@ unsupported(struct run *r, const char *request, char **names, int n)
 			 "topics last until it stops)");
 	}
 	kq_warn("%s %s%s: the broker at %s does not support %s%s",
-		mode_name[r->o->mode], names[0], n > 1 ? " ..." : "",
+		mode_name[r->o->m.mode], names[0], n > 1 ? " ..." : "",
 		r->c->brokers, request, hint);
 	return EX_UNAVAILABLE;
 }
 
+/* The broker answers once the controller has done it. */
 static rd_kafka_AdminOptions_t *
 admin_options(struct run *r, rd_kafka_admin_op_t op)
 {
-	rd_kafka_AdminOptions_t *ao = rd_kafka_AdminOptions_new(r->kk.rk, op);
-	char errstr[256];
-
-	rd_kafka_AdminOptions_set_request_timeout(ao, (int)r->c->timeout_ms,
-						  errstr, sizeof(errstr));
-	/* The broker answers once the controller has done it. */
-	rd_kafka_AdminOptions_set_operation_timeout(ao, (int)r->c->timeout_ms,
-						    errstr, sizeof(errstr));
-	return ao;
-}
-
-/* The status an error about one topic's request gives. */
-static int
-topic_status(rd_kafka_resp_err_t err)
-{
-	switch (err) {
-	case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
-	case RD_KAFKA_RESP_ERR_INVALID_PARTITIONS:
-	case RD_KAFKA_RESP_ERR_INVALID_REPLICATION_FACTOR:
-	case RD_KAFKA_RESP_ERR_INVALID_REPLICA_ASSIGNMENT:
-	case RD_KAFKA_RESP_ERR_INVALID_CONFIG:
-	case RD_KAFKA_RESP_ERR_INVALID_REQUEST:
-		return EX_USAGE;
-	case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
-	case RD_KAFKA_RESP_ERR__TIMED_OUT:
-		return EX_TEMPFAIL;
-	default:
-		return EX_UNAVAILABLE;
-	}
+	return kq_admin_options(r->kk.rk, op, r->c->timeout_ms, 1);
 }
 
 /*
@@ -719,7 +410,7 @@ await_metadata(struct run *r, char **names, int n, int want)
 			return st;
 		for (i = 0; done && i < n; i++) {
 			const rd_kafka_metadata_topic_t *t =
-				find_topic(r->md, names[i]);
+				kq_md_topic(r->md, names[i]);
 
 			if (want == 0) {
 				done = t == NULL;
@@ -736,7 +427,7 @@ await_metadata(struct run *r, char **names, int n, int want)
 		if (kq_clock_ms() >= deadline) {
 			kq_warn("%s %s%s: done, but metadata does not show it "
 				"after %lldms",
-				mode_name[r->o->mode], names[0],
+				mode_name[r->o->m.mode], names[0],
 				n > 1 ? " ..." : "",
 				(long long)r->c->timeout_ms);
 			return EX_TEMPFAIL;
@@ -782,20 +473,18 @@ static int
 finish_request(struct run *r, const struct request *rq, char **todo, int n)
 {
 	const rd_kafka_topic_result_t **tr;
-	rd_kafka_event_t *ev = NULL;
+	rd_kafka_event_t *ev;
 	rd_kafka_resp_err_t err;
 	size_t nres, i;
 	int status = 0, ndone = 0;
 
-	while (!kq_stop && !(ev = rd_kafka_queue_poll(r->q, 100)))
-		;
-	if (!ev)
+	if (!(ev = kq_admin_poll(r->q, -1, NULL)))
 		return KQ_EX_INTERRUPTED;
 	if ((err = rd_kafka_event_error(ev))) {
 		if (err == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE)
 			status = unsupported(r, rq->name, todo, n);
 		else
-			kq_warn("%s %s%s: %s", mode_name[r->o->mode], todo[0],
+			kq_warn("%s %s%s: %s", mode_name[r->o->m.mode], todo[0],
 				n > 1 ? " ..." : "",
 				rd_kafka_event_error_string(ev));
 		rd_kafka_event_destroy(ev);
@@ -814,14 +503,15 @@ finish_request(struct run *r, const struct request *rq, char **todo, int n)
 			todo[ndone++] = (char *)name;
 		} else if (err == rq->already) {
 			if (!rq->already_ok) {
-				kq_warn("%s %s: %s", mode_name[r->o->mode],
+				kq_warn("%s %s: %s", mode_name[r->o->m.mode],
 					name, rq->already_says);
 				status = kq_worse_status(status, KQ_EX_PARTIAL);
 			}
 		} else {
-			kq_warn("%s %s: %s", mode_name[r->o->mode], name,
+			kq_warn("%s %s: %s", mode_name[r->o->m.mode], name,
 				why ? why : rd_kafka_err2str(err));
-			status = kq_worse_status(status, topic_status(err));
+			status = kq_worse_status(status,
+						 kq_admin_topic_status(err));
 		}
 	}
 	/* The names live in the event until it is destroyed. */
@@ -848,7 +538,7 @@ create_topics(struct run *r)
 	todo = kq_ecalloc(o->ntopics + 1, sizeof(*todo));
 	for (i = 0; i < o->ntopics; i++) {
 		const rd_kafka_metadata_topic_t *t =
-			find_topic(r->md, o->topics[i]);
+			kq_md_topic(r->md, o->topics[i]);
 
 		if (!t) {
 			todo[ntodo++] = o->topics[i];
@@ -918,7 +608,7 @@ delete_topics(struct run *r)
 
 	todo = kq_ecalloc(o->ntopics + 1, sizeof(*todo));
 	for (i = 0; i < o->ntopics; i++) {
-		if (find_topic(r->md, o->topics[i])) {
+		if (kq_md_topic(r->md, o->topics[i])) {
 			todo[ntodo++] = o->topics[i];
 		} else if (!o->if_exists) {
 			kq_warn("delete %s: %s", o->topics[i], rq.already_says);
@@ -960,7 +650,7 @@ add_partitions(struct run *r)
 	todo = kq_ecalloc(o->ntopics + 1, sizeof(*todo));
 	for (i = 0; i < o->ntopics; i++) {
 		const rd_kafka_metadata_topic_t *t =
-			find_topic(r->md, o->topics[i]);
+			kq_md_topic(r->md, o->topics[i]);
 
 		if (!t) {
 			if (!o->if_exists) {
@@ -1007,78 +697,6 @@ out:
 	return status;
 }
 
-static int
-by_config_name(const void *a, const void *b)
-{
-	const rd_kafka_ConfigEntry_t *const *x = a, *const *y = b;
-
-	return strcmp(rd_kafka_ConfigEntry_name(*x),
-		      rd_kafka_ConfigEntry_name(*y));
-}
-
-/*
- * One config as kafka-configs --describe --all tells it: name, value,
- * whether it is the default, and where it was set. A sensitive value is
- * never shown (the broker does not send it either).
- */
-static void
-put_entry(struct kq_writer *w, const char *topic,
-	  const rd_kafka_ConfigEntry_t *e, int json, int first)
-{
-	const char *name = rd_kafka_ConfigEntry_name(e);
-	const char *value = rd_kafka_ConfigEntry_value(e);
-	const char *source =
-		rd_kafka_ConfigSource_name(rd_kafka_ConfigEntry_source(e));
-	int dflt = rd_kafka_ConfigEntry_is_default(e);
-	int sensitive = rd_kafka_ConfigEntry_is_sensitive(e);
-
-	if (sensitive)
-		value = NULL;
-	if (!json) {
-		kq_writer_printf(w, "%s\t%s\t%s\t%s\t%s\n", topic, name,
-				 value ? value : "-", dflt ? "default" : "set",
-				 source);
-		return;
-	}
-	kq_writer_puts(w, first ? "{\"name\":" : ",{\"name\":");
-	kq_json_write_string(w, name, strlen(name));
-	kq_writer_puts(w, ",\"value\":");
-	if (value)
-		kq_json_write_string(w, value, strlen(value));
-	else
-		kq_writer_puts(w, "null");
-	kq_writer_printf(w,
-			 ",\"default\":%s,\"source\":\"%s\","
-			 "\"read_only\":%s,\"sensitive\":%s}",
-			 dflt ? "true" : "false", source,
-			 rd_kafka_ConfigEntry_is_read_only(e) ? "true"
-							      : "false",
-			 sensitive ? "true" : "false");
-}
-
-static void
-put_all_configs(struct run *r, const char *topic,
-		const rd_kafka_ConfigResource_t *cr)
-{
-	const rd_kafka_ConfigEntry_t **e, **sorted;
-	size_t n = 0, i;
-
-	e = rd_kafka_ConfigResource_configs(cr, &n);
-	sorted = kq_ecalloc(n + 1, sizeof(*sorted));
-	memcpy(sorted, e, n * sizeof(*e));
-	qsort(sorted, n, sizeof(*sorted), by_config_name);
-	if (r->o->json) {
-		kq_writer_puts(&r->w, "{\"topic\":");
-		kq_json_write_string(&r->w, topic, strlen(topic));
-		kq_writer_puts(&r->w, ",\"configs\":[");
-	}
-	for (i = 0; i < n; i++)
-		put_entry(&r->w, topic, sorted[i], r->o->json, i == 0);
-	if (r->o->json)
-		kq_writer_puts(&r->w, "]}\n");
-	free(sorted);
-}
-
 /* configs: every config of each topic named, as kafka-configs shows. */
 static int
 show_configs(struct run *r)
@@ -1090,7 +708,7 @@ show_configs(struct run *r)
 
 	v = kq_ecalloc(r->o->ntopics + 1, sizeof(*v));
 	for (i = 0; i < r->o->ntopics; i++) {
-		if ((v[n] = find_topic(r->md, r->o->topics[i]))) {
+		if ((v[n] = kq_md_topic(r->md, r->o->topics[i]))) {
 			n++;
 		} else {
 			kq_warn("configs: no topic '%s'", r->o->topics[i]);
@@ -1107,8 +725,8 @@ show_configs(struct run *r)
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		if ((cr = configs_of(ev, v[i]->topic))) {
-			put_all_configs(r, v[i]->topic, cr);
+		if ((cr = kq_configs_of(ev, v[i]->topic))) {
+			kq_configs_put_all(&r->w, v[i]->topic, cr, r->o->json);
 		} else {
 			kq_warn("configs: %s: the broker gave none",
 				v[i]->topic);
@@ -1121,66 +739,6 @@ out:
 	return status;
 }
 
-/* Whether NAME=VALUE... or NAME... (v[0..n)) names config name. */
-static int
-named(char **v, int n, const char *name)
-{
-	size_t len = strlen(name);
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (strncmp(v[i], name, len) == 0 &&
-		    (v[i][len] == '=' || v[i][len] == 0))
-			return 1;
-	return 0;
-}
-
-/*
- * The whole config set AlterConfigs is to leave on a topic (librdkafka
- * 2.0.2 has no IncrementalAlterConfigs, and AlterConfigs puts every
- * config it is not given back to its default): those set on the topic
- * now, less --delete-config, with -c. NULL when one set now is
- * sensitive: its value is not told, so it could not be kept.
- */
-static rd_kafka_ConfigResource_t *
-altered(struct run *r, const char *topic, const rd_kafka_ConfigResource_t *now)
-{
-	const rd_kafka_ConfigEntry_t **e;
-	rd_kafka_ConfigResource_t *cr;
-	size_t n = 0, i;
-	int k;
-
-	cr = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic);
-	e = rd_kafka_ConfigResource_configs(now, &n);
-	for (i = 0; i < n; i++) {
-		const char *name = rd_kafka_ConfigEntry_name(e[i]);
-		const char *value = rd_kafka_ConfigEntry_value(e[i]);
-
-		if (rd_kafka_ConfigEntry_source(e[i]) !=
-			    RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG ||
-		    named(r->o->unset, r->o->nunset, name) ||
-		    named(r->o->configs, r->o->nconfigs, name))
-			continue;
-		if (!value || rd_kafka_ConfigEntry_is_sensitive(e[i])) {
-			kq_warn("alter %s: %s is sensitive, so the broker does "
-				"not tell it, and AlterConfigs would drop it",
-				topic, name);
-			rd_kafka_ConfigResource_destroy(cr);
-			return NULL;
-		}
-		rd_kafka_ConfigResource_set_config(cr, name, value);
-	}
-	for (k = 0; k < r->o->nconfigs; k++) {
-		char *eq = strchr(r->o->configs[k], '=');
-
-		*eq = 0;
-		rd_kafka_ConfigResource_set_config(cr, r->o->configs[k],
-						   eq + 1);
-		*eq = '=';
-	}
-	return cr;
-}
-
 /*
  * Whether kq-topic can alter configs with IncrementalAlterConfigs, which
  * changes only the configs given, all at once on the broker: when the
@@ -1190,15 +748,13 @@ altered(struct run *r, const char *topic, const rd_kafka_ConfigResource_t *now)
 static int
 incremental(struct run *r, const struct rd_kafka_metadata_broker **where)
 {
-	const char *proto = kq_conf_prop(r->c, "security.protocol");
 	const struct rd_kafka_metadata_broker *b;
 	const struct kq_api *a;
 	struct kq_api *apis;
 	char why[256];
 	int n, yes;
 
-	if ((proto && strcasecmp(proto, "plaintext") != 0) ||
-	    r->md->broker_cnt < 1)
+	if (!kq_plaintext(r->c) || r->md->broker_cnt < 1)
 		return 0;
 	b = &r->md->brokers[0];
 	if (kq_apiversions_get(b->host, b->port, (int)r->c->timeout_ms, &apis,
@@ -1216,19 +772,6 @@ incremental(struct run *r, const struct rd_kafka_metadata_broker **where)
 	return yes;
 }
 
-/* Whether ops[0..n) names config name (NAME=VALUE's NAME). */
-static int
-has_op(const struct kq_config_op *ops, int n, const char *name, size_t len)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (strlen(ops[i].name) == len &&
-		    strncmp(ops[i].name, name, len) == 0)
-			return 1;
-	return 0;
-}
-
 /*
  * alter with IncrementalAlterConfigs: -c sets (the last of a name wins),
  * --delete-config deletes unless -c sets it too, each topic at once.
@@ -1240,27 +783,10 @@ alter_incremental(struct run *r, const struct rd_kafka_metadata_broker *b,
 	struct kq_config_op *ops;
 	char msg[512], why[256];
 	int16_t err;
-	int nops = 0, i, k, st, status = 0;
+	int nops, i, st, status = 0;
 
-	ops = kq_ecalloc(r->o->nconfigs + r->o->nunset + 1, sizeof(*ops));
-	for (k = r->o->nconfigs - 1; k >= 0; k--) {
-		char *eq = strchr(r->o->configs[k], '='), *name;
-		size_t len = (size_t)(eq - r->o->configs[k]);
-
-		if (has_op(ops, nops, r->o->configs[k], len))
-			continue;
-		name = kq_emalloc(len + 1);
-		memcpy(name, r->o->configs[k], len);
-		name[len] = 0;
-		ops[nops].name = name;
-		ops[nops++].value = eq + 1;
-	}
-	for (k = 0; k < r->o->nunset; k++)
-		if (!has_op(ops, nops, r->o->unset[k],
-			    strlen(r->o->unset[k]))) {
-			ops[nops].name = kq_estrdup(r->o->unset[k]);
-			ops[nops++].value = NULL;
-		}
+	ops = kq_configs_ops(r->o->configs, r->o->nconfigs, r->o->unset,
+			     r->o->nunset, &nops);
 	for (i = 0; i < n && !kq_stop; i++) {
 		st = kq_incalter_topic(b->host, b->port, (int)r->c->timeout_ms,
 				       v[i]->topic, ops, nops, &err, msg,
@@ -1275,12 +801,11 @@ alter_incremental(struct run *r, const struct rd_kafka_metadata_broker *b,
 				       : rd_kafka_err2str(
 						 (rd_kafka_resp_err_t)err));
 			status = kq_worse_status(
-				status, topic_status((rd_kafka_resp_err_t)err));
+				status, kq_admin_topic_status(
+						(rd_kafka_resp_err_t)err));
 		}
 	}
-	for (k = 0; k < nops; k++)
-		free((char *)ops[k].name);
-	free(ops);
+	kq_configs_ops_free(ops, nops);
 	return status;
 }
 
@@ -1292,7 +817,7 @@ alter_configs(struct run *r)
 	const struct rd_kafka_metadata_broker *where = NULL;
 	const rd_kafka_ConfigResource_t *now, **res;
 	rd_kafka_ConfigResource_t **todo;
-	rd_kafka_event_t *ev, *done = NULL;
+	rd_kafka_event_t *ev, *done;
 	rd_kafka_AdminOptions_t *ao;
 	rd_kafka_resp_err_t err;
 	size_t nres, k;
@@ -1301,7 +826,7 @@ alter_configs(struct run *r)
 	v = kq_ecalloc(r->o->ntopics + 1, sizeof(*v));
 	todo = kq_ecalloc(r->o->ntopics + 1, sizeof(*todo));
 	for (i = 0; i < r->o->ntopics; i++) {
-		if ((v[n] = find_topic(r->md, r->o->topics[i]))) {
+		if ((v[n] = kq_md_topic(r->md, r->o->topics[i]))) {
 			n++;
 		} else {
 			kq_warn("alter: no topic '%s'", r->o->topics[i]);
@@ -1323,11 +848,14 @@ alter_configs(struct run *r)
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		if (!(now = configs_of(ev, v[i]->topic))) {
+		if (!(now = kq_configs_of(ev, v[i]->topic))) {
 			kq_warn("alter %s: the broker gave no configs",
 				v[i]->topic);
 			status = EX_UNAVAILABLE;
-		} else if (!(todo[ntodo] = altered(r, v[i]->topic, now))) {
+		} else if (!(todo[ntodo] = kq_configs_merge(
+				     v[i]->topic, now, r->o->configs,
+				     r->o->nconfigs, r->o->unset,
+				     r->o->nunset))) {
 			status = kq_worse_status(status, EX_UNAVAILABLE);
 		} else {
 			ntodo++;
@@ -1339,9 +867,7 @@ alter_configs(struct run *r)
 	ao = admin_options(r, RD_KAFKA_ADMIN_OP_ALTERCONFIGS);
 	rd_kafka_AlterConfigs(r->kk.rk, todo, ntodo, ao, r->q);
 	rd_kafka_AdminOptions_destroy(ao);
-	while (!kq_stop && !(done = rd_kafka_queue_poll(r->q, 100)))
-		;
-	if (!done) {
+	if (!(done = kq_admin_poll(r->q, -1, NULL))) {
 		status = KQ_EX_INTERRUPTED;
 		goto out;
 	}
@@ -1362,7 +888,8 @@ alter_configs(struct run *r)
 			kq_warn("alter %s: %s",
 				rd_kafka_ConfigResource_name(res[k]),
 				why ? why : rd_kafka_err2str(err));
-			status = kq_worse_status(status, topic_status(err));
+			status = kq_worse_status(status,
+						 kq_admin_topic_status(err));
 		}
 	}
 	rd_kafka_event_destroy(done);
@@ -1412,10 +939,7 @@ show_apis(struct run *r, const struct rd_kafka_metadata_broker *b)
 		if (r->o->json) {
 			kq_writer_printf(w, "%s{\"key\":%d,\"name\":",
 					 i ? "," : "", apis[i].key);
-			if (name)
-				kq_json_write_string(w, name, strlen(name));
-			else
-				kq_writer_puts(w, "null");
+			kq_json_write_str(w, name);
 			kq_writer_printf(w, ",\"min\":%d,\"max\":%d}",
 					 apis[i].min, apis[i].max);
 		} else {
@@ -1455,10 +979,7 @@ show_brokers(struct run *r)
 	qsort(b, md->broker_cnt, sizeof(*b), by_broker);
 	if (json) {
 		kq_writer_puts(w, "{\"cluster_id\":");
-		if (cluster)
-			kq_json_write_string(w, cluster, strlen(cluster));
-		else
-			kq_writer_puts(w, "null");
+		kq_json_write_str(w, cluster);
 		if (ctl >= 0)
 			kq_writer_printf(w, ",\"controller\":%d", (int)ctl);
 		else
@@ -1506,67 +1027,49 @@ show_brokers(struct run *r)
 static void
 check_plaintext(const struct kq_conf *c)
 {
-	const char *proto = kq_conf_prop(c, "security.protocol");
-
-	if (proto && strcasecmp(proto, "plaintext") != 0)
+	if (!kq_plaintext(c))
 		kq_die(EX_UNAVAILABLE,
 		       "brokers -v: the API versions are asked in plaintext "
 		       "only, not with security.protocol=%s",
-		       proto);
+		       kq_conf_prop(c, "security.protocol"));
 }
 
 /* Check the operands and options against the command; usage errors exit. */
 static void
 check(struct kq_conf *c, struct opts *o, int argc, char **argv)
 {
-	char name[64];
 	int i, k;
 
-	if (o->mode == NONE) {
-		if (argc == 0)
-			kq_usage(c, "no command (list, describe, create, "
-				    "delete, partitions, configs, alter or "
-				    "brokers)");
-		for (i = LIST; i <= BROKERS; i++)
-			if (strcmp(argv[0], mode_name[i]) == 0)
-				o->mode = i;
-		if (o->mode == NONE)
-			kq_usage(c, "unknown command '%s'", argv[0]);
-		argc--;
-		argv++;
-	}
+	kq_mode_word(c, &o->m, &argc, &argv);
 	/* describe --configs, as kafka-configs --describe. */
-	if (o->all_configs && o->mode == DESCRIBE)
-		o->mode = CONFIGS;
+	if (o->all_configs && o->m.mode == DESCRIBE)
+		o->m.mode = CONFIGS;
 	if (o->alter && o->partitions < 0)
 		kq_usage(c, "--alter: only the partition count can be "
 			    "changed here (--alter --partitions N)");
-	for (i = 0; i < o->ngiven; i++)
-		if (!(modes_of(o->given[i]) & M(o->mode)))
-			kq_usage(c, "%s does not apply to %s",
-				 long_name(o->given[i], name, sizeof(name)),
-				 mode_name[o->mode]);
-	if (o->mode == PARTITIONS && o->partitions < 0) {
+	kq_mode_check(c, &o->m);
+	if (o->m.mode == PARTITIONS && o->partitions < 0) {
 		if (argc < 1 || (argc == 1 && o->ntopics == 0))
 			kq_usage(c, "partitions: expected TOPIC N");
 		o->partitions =
 			(int)kq_eint("partitions", argv[argc - 1], 1, 1000000);
 		argc--;
 	}
-	if (o->mode == ALTER && o->nconfigs + o->nunset == 0)
+	if (o->m.mode == ALTER && o->nconfigs + o->nunset == 0)
 		kq_usage(c, "alter: what? (-c NAME=VALUE, --delete-config "
 			    "NAME)");
 	for (i = 0; i < argc; i++)
 		kq_strv_add(&o->topics, &o->ntopics, argv[i]);
-	if (o->mode == BROKERS && o->ntopics)
+	if (o->m.mode == BROKERS && o->ntopics)
 		kq_usage(c, "brokers: no operands");
-	if (o->ntopics == 0 && o->mode != LIST && o->mode != DESCRIBE &&
-	    o->mode != BROKERS)
-		kq_usage(c, "%s: which topic?", mode_name[o->mode]);
+	if (o->ntopics == 0 && o->m.mode != LIST && o->m.mode != DESCRIBE &&
+	    o->m.mode != BROKERS)
+		kq_usage(c, "%s: which topic?", mode_name[o->m.mode]);
 	for (i = 0; i < o->ntopics; i++) {
 		const char *t = o->topics[i];
 
-		if ((o->mode == LIST || o->mode == DESCRIBE) && is_pattern(t))
+		if ((o->m.mode == LIST || o->m.mode == DESCRIBE) &&
+		    is_pattern(t))
 			continue;
 		if (!kq_topic_name_ok(t))
 			kq_usage(c,
@@ -1586,13 +1089,20 @@ int
 main(int argc, char **argv)
 {
 	struct kq_conf c;
-	struct opts o = {.partitions = -1, .replication = -1};
+	struct opts o = {
+		.m = {.names = mode_name,
+		      .n = sizeof(mode_name) / sizeof(mode_name[0]),
+		      .serves = serves,
+		      .nserves = sizeof(serves) / sizeof(serves[0])},
+		.partitions = -1,
+		.replication = -1,
+	};
 	struct run r = {.c = &c, .o = &o};
 	int key, status = 0;
 
 	kq_conf_init(&c, &cmd, argv);
 	while ((key = kq_getopt(&c, argc, argv)) != -1) {
-		note(&o, key);
+		kq_mode_note(&o.m, key);
 		switch (key) {
 		case 'p':
 			o.partitions =
@@ -1647,21 +1157,21 @@ main(int argc, char **argv)
 			kq_strv_add(&o.topics, &o.ntopics, c.arg);
 			break;
 		case OPT_LIST:
-			set_mode(&c, &o, LIST, "--list");
+			kq_mode_set(&c, &o.m, LIST, "--list");
 			o.spelled_list = 1;
 			break;
 		case OPT_DESCRIBE:
-			set_mode(&c, &o, DESCRIBE, "--describe");
+			kq_mode_set(&c, &o.m, DESCRIBE, "--describe");
 			o.spelled_list = 1;
 			break;
 		case OPT_CREATE:
-			set_mode(&c, &o, CREATE, "--create");
+			kq_mode_set(&c, &o.m, CREATE, "--create");
 			break;
 		case OPT_DELETE:
-			set_mode(&c, &o, DELETE, "--delete");
+			kq_mode_set(&c, &o.m, DELETE, "--delete");
 			break;
 		case OPT_ALTER:
-			set_mode(&c, &o, PARTITIONS, "--alter");
+			kq_mode_set(&c, &o.m, PARTITIONS, "--alter");
 			o.alter = 1;
 			break;
 		case OPT_ZOOKEEPER:
@@ -1681,7 +1191,7 @@ main(int argc, char **argv)
 		o.all = 1;
 	check(&c, &o, argc, argv);
 	kq_conf_finish(&c);
-	if (o.mode == BROKERS && c.verbose)
+	if (o.m.mode == BROKERS && c.verbose)
 		check_plaintext(&c);
 	kq_sig_install();
 
@@ -1690,7 +1200,7 @@ main(int argc, char **argv)
 	r.q = rd_kafka_queue_new(r.kk.rk);
 	if ((status = fetch_metadata(&r)))
 		goto out;
-	switch (o.mode) {
+	switch (o.m.mode) {
 	case LIST:
 		status = list_topics(&r);
 		break;

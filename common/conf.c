@@ -617,3 +617,87 @@ kq_info(const struct kq_conf *c, const char *fmt, ...)
 	kq_vwarn(fmt, ap);
 	va_end(ap);
 }
+
+void
+kq_mode_set(const struct kq_conf *c, struct kq_modes *m, int mode,
+	    const char *how)
+{
+	if (m->mode != 0 && m->mode != mode)
+		kq_usage(c, "%s and %s: choose one", m->spelling, how);
+	m->mode = mode;
+	m->spelling = how;
+}
+
+/* The commands option key serves. */
+static unsigned
+modes_of(const struct kq_modes *m, int key)
+{
+	size_t i;
+
+	for (i = 0; i < m->nserves; i++)
+		if (m->serves[i].key == key)
+			return m->serves[i].modes;
+	return ~0u;
+}
+
+void
+kq_mode_note(struct kq_modes *m, int key)
+{
+	if (modes_of(m, key) != ~0u &&
+	    m->ngiven < (int)(sizeof(m->given) / sizeof(m->given[0])))
+		m->given[m->ngiven++] = key;
+}
+
+/* "no command (a, b or c)" */
+static KQ_NORETURN void
+no_command(const struct kq_conf *c, const struct kq_modes *m)
+{
+	char list[512];
+	size_t len = 0;
+	int i;
+
+	list[0] = 0;
+	for (i = 1; i < m->n && len < sizeof(list); i++)
+		len += snprintf(list + len, sizeof(list) - len, "%s%s",
+				i == 1		? ""
+				: i == m->n - 1 ? " or "
+						: ", ",
+				m->names[i]);
+	kq_usage(c, "no command (%s)", list);
+}
+
+void
+kq_mode_word(const struct kq_conf *c, struct kq_modes *m, int *argc,
+	     char ***argv)
+{
+	int i;
+
+	if (m->mode != 0)
+		return;
+	if (*argc == 0)
+		no_command(c, m);
+	for (i = 1; i < m->n; i++)
+		if (strcmp((*argv)[0], m->names[i]) == 0)
+			m->mode = i;
+	if (m->mode == 0)
+		kq_usage(c, "unknown command '%s'", (*argv)[0]);
+	(*argc)--;
+	(*argv)++;
+}
+
+void
+kq_mode_check(const struct kq_conf *c, const struct kq_modes *m)
+{
+	const struct kq_option *op;
+	int i;
+
+	for (i = 0; i < m->ngiven; i++) {
+		if (modes_of(m, m->given[i]) & (1u << m->mode))
+			continue;
+		for (op = c->cmd->options; op->name && op->key != m->given[i];
+		     op++)
+			continue;
+		kq_usage(c, "--%s does not apply to %s",
+			 op->name ? op->name : "?", m->names[m->mode]);
+	}
+}

@@ -108,4 +108,42 @@ KQ_NORETURN void kq_usage(const struct kq_conf *c, const char *fmt, ...)
 /* "prog: message" on stderr unless -q. */
 void kq_info(const struct kq_conf *c, const char *fmt, ...) KQ_PRINTF(2, 3);
 
+/*
+ * The command of a program that has several (kq-topic create, kq-group
+ * reset): a word, or an option as the Kafka tool spells it (--create);
+ * and which options each command takes, beside the option table.
+ */
+struct kq_serves {
+	int key;
+	unsigned modes; /* bits of 1 << command */
+};
+
+struct kq_modes {
+	const char *const *names; /* names[0] is "": no command yet */
+	int n;
+	const struct kq_serves *serves; /* an option not here serves all */
+	size_t nserves;
+	int mode;
+	const char *spelling; /* the option that chose it: "--create" */
+	int given[16];	      /* the keys of options that serve some */
+	int ngiven;
+};
+
+/* Option how chooses command mode: another one before is a usage error. */
+void kq_mode_set(const struct kq_conf *c, struct kq_modes *m, int mode,
+		 const char *how);
+
+/* Keep option key, to check once the command is known. */
+void kq_mode_note(struct kq_modes *m, int key);
+
+/*
+ * Unless an option chose it, the command is the word (*argv)[0], taken
+ * off; none or an unknown one is a usage error.
+ */
+void kq_mode_word(const struct kq_conf *c, struct kq_modes *m, int *argc,
+		  char ***argv);
+
+/* An option noted that does not serve the command is a usage error. */
+void kq_mode_check(const struct kq_conf *c, const struct kq_modes *m);
+
 #endif

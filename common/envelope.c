@@ -392,6 +392,15 @@ kq_json_write_string(struct kq_writer *w, const char *p, size_t n)
 }
 
 void
+kq_json_write_str(struct kq_writer *w, const char *s)
+{
+	if (s)
+		kq_json_write_string(w, s, strlen(s));
+	else
+		kq_writer_puts(w, "null");
+}
+
+void
 kq_envenc_init(struct kq_envenc *enc, int json_values)
 {
 	struct kq_jsonpath dot;

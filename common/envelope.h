@@ -84,6 +84,8 @@ size_t kq_envelope_write(struct kq_envenc *enc, struct kq_writer *w,
 			 const struct kq_envelope *e);
 /* A JSON string of p[0..n) (which must be UTF-8), quotes included. */
 size_t kq_json_write_string(struct kq_writer *w, const char *p, size_t n);
+/* A JSON string of s, or null for NULL. */
+void kq_json_write_str(struct kq_writer *w, const char *s);
 
 /* Base64 (RFC 4648, with padding): decode into out (room for n * 3 / 4 bytes);
  * its length, or -1. */

@@ -197,6 +197,17 @@ kq_parts_offsets(struct kq_kafka *kk, const struct kq_conf *c,
 	return err;
 }
 
+void
+kq_parts_offsets_free(rd_kafka_topic_partition_list_t *lo,
+		      rd_kafka_topic_partition_list_t *hi,
+		      rd_kafka_topic_partition_list_t *at)
+{
+	rd_kafka_topic_partition_list_destroy(lo);
+	rd_kafka_topic_partition_list_destroy(hi);
+	if (at)
+		rd_kafka_topic_partition_list_destroy(at);
+}
+
 int
 kq_partset_locate(struct kq_partset *ps, struct kq_kafka *kk,
 		  const struct kq_conf *c,
@@ -242,10 +253,7 @@ kq_partset_locate(struct kq_partset *ps, struct kq_kafka *kk,
 		}
 	}
 out:
-	rd_kafka_topic_partition_list_destroy(lo);
-	rd_kafka_topic_partition_list_destroy(hi);
-	if (at)
-		rd_kafka_topic_partition_list_destroy(at);
+	kq_parts_offsets_free(lo, hi, at);
 	return status;
 }
 

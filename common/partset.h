@@ -103,6 +103,10 @@ kq_parts_offsets(struct kq_kafka *kk, const struct kq_conf *c,
 		 rd_kafka_topic_partition_list_t **lo,
 		 rd_kafka_topic_partition_list_t **hi,
 		 rd_kafka_topic_partition_list_t **at);
+/* Destroys what kq_parts_offsets made (at may be NULL). */
+void kq_parts_offsets_free(rd_kafka_topic_partition_list_t *lo,
+			   rd_kafka_topic_partition_list_t *hi,
+			   rd_kafka_topic_partition_list_t *at);
 
 /* "foo [0,1,2], bar [0]" for messages, cut short if long. */
 const char *kq_parts_describe(const rd_kafka_topic_partition_list_t *l,

@@ -1,7 +1,7 @@
 /*
  * The option table and kq_getopt, --help made from it, the config file,
- * the order brokers are found in, and the warning about a password file
- * others can read.
+ * the order brokers are found in, the warning about a password file
+ * others can read, and the command of a program that has several.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -609,6 +609,93 @@ info_unless_quiet(void **state)
 	assert_string_equal(r.err, "");
 }
 
+/*
+ * A program of several commands: names[1..) are the words; --long-only
+ * chooses create and --count list, as a Kafka tool's spelling would;
+ * -0 serves create alone.
+ */
+enum { NO_MODE, MODE_LIST, MODE_CREATE, MODE_DELETE };
+
+static const char *const mode_names[] = {"", "list", "create", "delete"};
+
+static const struct kq_serves mode_serves[] = {
+	{'0', 1u << MODE_CREATE},
+};
+
+static void
+modes_argv(void *arg)
+{
+	struct kq_modes m = {.names = mode_names,
+			     .n = 4,
+			     .serves = mode_serves,
+			     .nserves = 1};
+	struct kq_conf c;
+	char **argv = arg;
+	int argc = argc_of(argv), key;
+
+	kq_conf_init(&c, &cmd, argv);
+	while ((key = kq_getopt(&c, argc, argv)) != -1) {
+		kq_mode_note(&m, key);
+		if (key == OPT_LONGONLY)
+			kq_mode_set(&c, &m, MODE_CREATE, "--long-only");
+		else if (key == 'c')
+			kq_mode_set(&c, &m, MODE_LIST, "--count");
+	}
+	argc -= optind;
+	argv += optind;
+	kq_mode_word(&c, &m, &argc, &argv);
+	kq_mode_check(&c, &m);
+	printf("%s, %d left%s%s\n", mode_names[m.mode], argc, argc ? ": " : "",
+	       argc ? argv[0] : "");
+}
+
+static void
+modes(void **state)
+{
+	struct run r;
+
+	(void)state;
+	run_child(modes_argv, ARGV("create", "-0", "x"), &r);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "create, 1 left: x\n");
+	/* An option chose it: the first operand is no command word. */
+	run_child(modes_argv, ARGV("--long-only", "--long-only", "x"), &r);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "create, 1 left: x\n");
+	run_child(modes_argv, ARGV("-c", "5", "delete"), &r);
+	assert_string_equal(r.out, "list, 1 left: delete\n");
+	run_child(modes_argv, ARGV("delete"), &r);
+	assert_string_equal(r.out, "delete, 0 left\n");
+}
+
+/* The first line a usage error in argv gives. */
+static const char *
+mode_error(char **argv)
+{
+	static struct run r;
+
+	run_child(modes_argv, argv, &r);
+	assert_int_equal(r.status, 64);
+	*strchrnul(r.err, '\n') = 0;
+	return r.err;
+}
+
+static void
+mode_errors(void **state)
+{
+	(void)state;
+	assert_string_equal(mode_error(ARGV("-t", "x")),
+			    "kq-test: no command (list, create or delete)");
+	assert_string_equal(mode_error(ARGV("frob", "x")),
+			    "kq-test: unknown command 'frob'");
+	assert_string_equal(mode_error(ARGV("--long-only", "-c", "1")),
+			    "kq-test: --long-only and --count: choose one");
+	assert_string_equal(mode_error(ARGV("list", "-0")),
+			    "kq-test: --null does not apply to list");
+	assert_string_equal(mode_error(ARGV("-0", "-c", "1")),
+			    "kq-test: --null does not apply to list");
+}
+
 int
 main(void)
 {
@@ -627,6 +714,8 @@ main(void)
 		cmocka_unit_test(config_file_places),
 		cmocka_unit_test(password_warning),
 		cmocka_unit_test(info_unless_quiet),
+		cmocka_unit_test(modes),
+		cmocka_unit_test(mode_errors),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

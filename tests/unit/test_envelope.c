@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "envelope.h"
+#include "unit.h"
 
 static struct kq_envdec dec;
 
@@ -476,6 +477,21 @@ any_bytes(void **state)
 	}
 }
 
+/* A string, or null where there is none (kq-topic and kq-group JSON). */
+static void
+string_or_null(void **state)
+{
+	struct kq_writer w;
+
+	(void)state;
+	kq_writer_init(&w, -1, "test", 64);
+	kq_json_write_str(&w, "a\"b");
+	kq_writer_puts(&w, ",");
+	kq_json_write_str(&w, NULL);
+	assert_string_equal(unit_written(&w), "\"a\\\"b\",null");
+	free(w.buf);
+}
+
 int
 main(void)
 {
@@ -493,6 +509,7 @@ main(void)
 		cmocka_unit_test_teardown(round_trip_large, teardown),
 		cmocka_unit_test_teardown(round_trip_json_values, teardown),
 		cmocka_unit_test_teardown(any_bytes, teardown),
+		cmocka_unit_test(string_or_null),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -222,8 +222,14 @@ located_on_mock(void **state)
 		assert_null(at);
 		assert_int_equal(lo->elems[1].offset, 0);
 		assert_int_equal(hi->elems[1].offset, 3);
-		rd_kafka_topic_partition_list_destroy(lo);
-		rd_kafka_topic_partition_list_destroy(hi);
+		kq_parts_offsets_free(lo, hi, at);
+		/* An @TIME: a third list, freed with the others. */
+		kq_parts_offsets(&kk, &c, l,
+				 &(struct kq_offset_spec){KQ_OFFSET_TIME, 1},
+				 &lo, &hi, &at);
+		assert_non_null(at);
+		assert_int_equal(at->cnt, l->cnt);
+		kq_parts_offsets_free(lo, hi, at);
 	}
 
 	/* An offset gone or past: the start or the end, and said. */

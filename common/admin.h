@@ -1,0 +1,42 @@
+/*
+ * The plumbing of librdkafka's Admin API that kq-topic and kq-group
+ * share: a request's options with the -T timeout, waiting for its answer,
+ * the status an error about one topic gives, and whether kq may open a
+ * connection of its own (plaintext only).
+ */
+#ifndef KQ_ADMIN_H
+#define KQ_ADMIN_H
+
+#include <librdkafka/rdkafka.h>
+#include <stdint.h>
+
+#include "conf.h"
+
+/* Whether security.protocol is unset or plaintext. */
+int kq_plaintext(const struct kq_conf *c);
+
+/*
+ * The options of a request of type op: it times out after timeout_ms,
+ * and, with wait_done, the broker answers once the controller has done
+ * it (create, delete, partitions, configs).
+ */
+rd_kafka_AdminOptions_t *kq_admin_options(rd_kafka_t *rk,
+					  rd_kafka_admin_op_t op,
+					  int64_t timeout_ms, int wait_done);
+
+/*
+ * The next event of q; NULL when the program was interrupted, or when
+ * deadline (a kq_clock_ms, -1 none: then late may be NULL) passed
+ * first: then *late is set.
+ */
+rd_kafka_event_t *kq_admin_poll(rd_kafka_queue_t *q, int64_t deadline,
+				int *late);
+
+/*
+ * The status an error about one topic of a request gives: a request the
+ * broker refuses as such is EX_USAGE, a timeout EX_TEMPFAIL, the rest
+ * EX_UNAVAILABLE.
+ */
+int kq_admin_topic_status(rd_kafka_resp_err_t err);
+
+#endif

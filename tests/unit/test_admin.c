@@ -1,0 +1,156 @@
+/*
+ * The Admin API plumbing of kq-topic and kq-group: plaintext or not, a
+ * request that times out as -T says, an answer waited for until a
+ * deadline or a signal, and the status each topic error gives.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <librdkafka/rdkafka.h>
+#include <stdlib.h>
+#include <sysexits.h>
+
+#include "admin.h"
+#include "conf.h"
+#include "sig.h"
+#include "spec.h"
+#include "unit.h"
+
+static const struct kq_option options[] = {
+	{NULL, 0, 0, NULL, NULL, NULL},
+};
+
+static const struct kq_command cmd = {
+	"kq-test", "",	    "Test the Admin API plumbing.", options, 1,
+	NULL,	   "0 ok.",
+};
+
+#define ARGV(...) ((char *[]){"kq-test", __VA_ARGS__, NULL})
+
+static int
+setup(void **state)
+{
+	(void)state;
+	unit_env();
+	kq_stop = 0;
+	return 0;
+}
+
+static int
+plaintext_as(char **argv)
+{
+	struct kq_conf c;
+	int yes;
+
+	unit_conf(&c, &cmd, argv);
+	yes = kq_plaintext(&c);
+	kq_conf_free(&c);
+	return yes;
+}
+
+static void
+plaintext(void **state)
+{
+	(void)state;
+	assert_true(plaintext_as(ARGV("-b", "localhost:9092")));
+	assert_true(plaintext_as(ARGV("-X", "security.protocol=PLAINTEXT")));
+	assert_false(plaintext_as(ARGV("-X", "security.protocol=SSL")));
+	assert_false(
+		plaintext_as(ARGV("-X", "security.protocol=sasl_plaintext")));
+}
+
+static void
+topic_statuses(void **state)
+{
+	(void)state;
+	assert_int_equal(
+		kq_admin_topic_status(RD_KAFKA_RESP_ERR_INVALID_PARTITIONS),
+		EX_USAGE);
+	assert_int_equal(
+		kq_admin_topic_status(RD_KAFKA_RESP_ERR_INVALID_CONFIG),
+		EX_USAGE);
+	assert_int_equal(
+		kq_admin_topic_status(RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT),
+		EX_TEMPFAIL);
+	assert_int_equal(kq_admin_topic_status(RD_KAFKA_RESP_ERR__TIMED_OUT),
+			 EX_TEMPFAIL);
+	assert_int_equal(kq_admin_topic_status(
+				 RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED),
+			 EX_UNAVAILABLE);
+}
+
+/* A handle whose broker never answers: port 1 of this host. */
+static rd_kafka_t *
+nowhere(void)
+{
+	rd_kafka_conf_t *rc = rd_kafka_conf_new();
+	char errstr[256];
+
+	rd_kafka_conf_set(rc, "bootstrap.servers", "127.0.0.1:1", errstr,
+			  sizeof(errstr));
+	rd_kafka_conf_set(rc, "log_level", "0", errstr, sizeof(errstr));
+	return rd_kafka_new(RD_KAFKA_PRODUCER, rc, errstr, sizeof(errstr));
+}
+
+/* The request's own timeout answers it; nothing more comes after. */
+static void
+timed_out_request(void **state)
+{
+	rd_kafka_t *rk = nowhere();
+	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+	rd_kafka_ConfigResource_t *res;
+	rd_kafka_AdminOptions_t *ao;
+	rd_kafka_event_t *ev;
+	int late = 0;
+
+	(void)state;
+	res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, "t");
+	ao = kq_admin_options(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, 300, 0);
+	rd_kafka_DescribeConfigs(rk, &res, 1, ao, q);
+	rd_kafka_AdminOptions_destroy(ao);
+	rd_kafka_ConfigResource_destroy(res);
+	ev = kq_admin_poll(q, -1, NULL);
+	assert_non_null(ev);
+	assert_int_equal(rd_kafka_event_type(ev),
+			 RD_KAFKA_EVENT_DESCRIBECONFIGS_RESULT);
+	assert_int_equal(rd_kafka_event_error(ev),
+			 RD_KAFKA_RESP_ERR__TIMED_OUT);
+	rd_kafka_event_destroy(ev);
+	assert_null(kq_admin_poll(q, kq_clock_ms() + 200, &late));
+	assert_int_equal(late, 1);
+	rd_kafka_queue_destroy(q);
+	rd_kafka_destroy(rk);
+}
+
+/* A signal ends the wait without calling it late. */
+static void
+interrupted(void **state)
+{
+	rd_kafka_t *rk = nowhere();
+	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+	int late = 0;
+
+	(void)state;
+	kq_stop = 1;
+	assert_null(kq_admin_poll(q, -1, &late));
+	assert_int_equal(late, 0);
+	kq_stop = 0;
+	rd_kafka_queue_destroy(q);
+	rd_kafka_destroy(rk);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(plaintext, setup),
+		cmocka_unit_test_setup(topic_statuses, setup),
+		cmocka_unit_test_setup(timed_out_request, setup),
+		cmocka_unit_test_setup(interrupted, setup),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
