@@ -559,10 +559,12 @@ room(void *arg)
 	struct pub *P = arg;
 
 	/*
-	 * The record in hand is finished even after Ctrl-C; only a failure
-	 * that stops the run gives it up (as failed).
+	 * The records in hand are finished even after Ctrl-C, a closed
+	 * stdout or bad input further on (they were read before the
+	 * fault); only a failed delivery that stops the run, or brokers
+	 * given up on, give them up (as failed).
 	 */
-	if (P->halt && !P->o.keep_going)
+	if (P->halt && (P->failed || P->gave_up) && !P->o.keep_going)
 		return 1;
 	serve(P, 10);
 	return 0;

@@ -53,6 +53,14 @@ codecs() {
 	/usr/bin/python3 "$TMP/codecs.py" "$KQ_BROKERS" "$1" | uniq
 }
 
+# The same, but for a first uncompressed batch: kcat (librdkafka 2.0.2)
+# sometimes sends its first messages before it knows what the broker
+# reads, uncompressed, as seen on Apache Kafka 4.4, which keeps what the
+# producer sent (compression.type=producer).
+producer_codecs() {
+	codecs "$1" | sed "1{/^none$/d}"
+}
+
 # produce TOPIC HEX: a raw Produce v3 of one batch (hex), its error code.
 cat >"$TMP/produce.py" <<-\PY
 import os, sys
@@ -153,7 +161,7 @@ test_expect_success 'compression.type=producer keeps what each producer sent' '
 	kcat_write ct-producer -z gzip -K: <"$TMP/lines" &&
 	kcat_write ct-producer -z snappy -K: <"$TMP/lines" &&
 	printf "lz4\nnone\ngzip\nsnappy\n" >expect &&
-	codecs ct-producer >got && test_cmp expect got &&
+	producer_codecs ct-producer >got && test_cmp expect got &&
 	kcat_read ct-producer -f "%k|%s\n" >got &&
 	cat "$TMP/lines" "$TMP/lines" "$TMP/lines" "$TMP/lines" |
 		sed "s/:/|/" >expect &&
@@ -164,7 +172,7 @@ test_expect_success 'kq-topic alter: a new compression.type applies to the batch
 	kq-topic alter -c compression.type=zstd ct-producer &&
 	kcat_write ct-producer -z gzip -K: <"$TMP/lines" &&
 	printf "lz4\nnone\ngzip\nsnappy\nzstd\n" >expect &&
-	codecs ct-producer >got && test_cmp expect got &&
+	producer_codecs ct-producer >got && test_cmp expect got &&
 	kcat_read ct-producer -f "%k|%s\n" -o 2000 >got &&
 	sed "s/:/|/" "$TMP/lines" >expect && test_cmp expect got
 '
