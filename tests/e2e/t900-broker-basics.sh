@@ -2,6 +2,7 @@
 # kq-broker: a durable broker that kcat, python3-kafka and every kq program
 # use; its data outlives it; one broker per data directory; its options.
 . "$(dirname "$0")/lib.sh"
+kq_broker_test
 
 D=$TMP/data
 start_kq_broker -d "$D" --topic foo:1 --topic wide:3

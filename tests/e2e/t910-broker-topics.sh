@@ -3,6 +3,7 @@
 # end (kcat -L agrees), re-runs with --if-not-exists and --if-exists, the
 # configs it honours, and python3-kafka's admin client.
 . "$(dirname "$0")/lib.sh"
+kq_broker_test
 
 start_kq_broker -d "$TMP/data" --topic foo:1
 

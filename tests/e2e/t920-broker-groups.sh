@@ -3,6 +3,7 @@
 # kq-sub -g, python3-kafka), a member that dies is replaced, committed
 # offsets are shared between implementations and outlive a restart.
 . "$(dirname "$0")/lib.sh"
+kq_broker_test
 
 start_kq_broker -d "$TMP/data" --topic four:4 --topic one:1 \
 	--topic py:2 --topic surv:4

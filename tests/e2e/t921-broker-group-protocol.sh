@@ -6,6 +6,7 @@
 # LeaveGroup, groups left empty. Each case ends with the broker still up;
 # the last one checks that it stops cleanly, with no sanitizer report.
 . "$(dirname "$0")/lib.sh"
+kq_broker_test
 
 WIRE=$(cd "$(dirname "$0")" && pwd)
 export WIRE

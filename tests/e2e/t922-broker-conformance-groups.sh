@@ -6,6 +6,7 @@
 # (tests/e2e/kqwire.py) where the exact request matters, with kafka-python
 # and kcat where a client shows it.
 . "$(dirname "$0")/lib.sh"
+kq_broker_test
 
 WIRE=$(cd "$(dirname "$0")" && pwd)
 export WIRE

@@ -5,6 +5,7 @@
 # topic is described with all of Kafka's topic configs, set or default.
 # Spoken with kafka-python's admin client.
 . "$(dirname "$0")/lib.sh"
+kq_broker_test
 
 start_kq_broker -d "$TMP/data"
 

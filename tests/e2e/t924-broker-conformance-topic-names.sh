@@ -4,6 +4,7 @@
 # one that exists only by '.' against '_'. Asked through kafka-python's
 # admin client, seen through kcat.
 . "$(dirname "$0")/lib.sh"
+kq_broker_test
 
 start_kq_broker -d "$TMP/data"
 

@@ -5,6 +5,7 @@
 # client on the machine sends, spoken by hand (tests/e2e/kqwire.py), in
 # their classic and flexible versions.
 . "$(dirname "$0")/lib.sh"
+kq_broker_test
 
 WIRE=$(cd "$(dirname "$0")" && pwd)
 export WIRE

@@ -6,6 +6,7 @@
 # advertised; the rest are spoken by hand (tests/e2e/kqwire.py), field by
 # field as in Kafka's message definitions.
 . "$(dirname "$0")/lib.sh"
+kq_broker_test
 
 WIRE=$(cd "$(dirname "$0")" && pwd)
 export WIRE

@@ -5,6 +5,7 @@
 # kafka-python consumes across a restart; the coordinator's answers are
 # checked by hand (tests/e2e/kqwire.py).
 . "$(dirname "$0")/lib.sh"
+kq_broker_test
 
 WIRE=$(cd "$(dirname "$0")" && pwd)
 export WIRE

@@ -8,6 +8,7 @@
 # clients on the machine have no static membership (kafka-python) or end
 # when a subscribed topic is deleted (kcat, kq-sub).
 . "$(dirname "$0")/lib.sh"
+kq_broker_test
 
 WIRE=$(cd "$(dirname "$0")" && pwd)
 export WIRE

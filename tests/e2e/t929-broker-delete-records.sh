@@ -7,6 +7,7 @@
 # the request is sent by hand (tests/e2e/kqwire.py); kcat, kafka-python
 # and kq-count read back what it did.
 . "$(dirname "$0")/lib.sh"
+kq_broker_test
 
 WIRE=$(cd "$(dirname "$0")" && pwd)
 export WIRE

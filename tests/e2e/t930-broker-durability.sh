@@ -5,6 +5,7 @@
 # batch over 1 MiB, lost index files); retention by size and age; with
 # producers in parallel (a group commit), nothing acknowledged is lost.
 . "$(dirname "$0")/lib.sh"
+kq_broker_test
 
 D=$TMP/data
 start_kq_broker -d "$D" --fsync always --topic crash:1

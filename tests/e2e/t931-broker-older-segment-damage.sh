@@ -5,6 +5,7 @@
 # (they once printed the wrong value, or -e never ended). Nothing else is
 # lost: the batches before it and after it are still served.
 . "$(dirname "$0")/lib.sh"
+kq_broker_test
 
 D=$TMP/data
 start_kq_broker -d "$D"

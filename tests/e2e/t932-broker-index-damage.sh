@@ -5,6 +5,7 @@
 # it finds the batch there does not hold its offset, rebuilds the index
 # with a log line, and starts at the offset asked for.
 . "$(dirname "$0")/lib.sh"
+kq_broker_test
 
 D=$TMP/data
 start_kq_broker -d "$D"

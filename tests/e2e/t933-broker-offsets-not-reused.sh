@@ -4,6 +4,7 @@
 # offsets new messages take are read. (A group at 1000 whose log was cut
 # back to 500 once resumed at 1000 and never saw 500 new messages.)
 . "$(dirname "$0")/lib.sh"
+kq_broker_test
 
 D=$TMP/data
 start_kq_broker -d "$D" --fsync interval

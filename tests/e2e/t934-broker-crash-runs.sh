@@ -6,6 +6,7 @@
 # reported delivered is there, every run's messages are stored once and
 # in order with no gap, and every index that disagreed was rebuilt.
 . "$(dirname "$0")/lib.sh"
+kq_broker_test
 
 D=$TMP/data
 RUNS=${KQ_CRASH_RUNS:-4}

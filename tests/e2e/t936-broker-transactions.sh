@@ -5,6 +5,7 @@
 # at the restart, and one past its timeout is aborted too; a producer
 # whose transaction was aborted under it writes nothing more.
 . "$(dirname "$0")/lib.sh"
+kq_broker_test
 
 D=$TMP/data
 start_kq_broker -d "$D" --fsync always --topic atom:2 --topic int:1 \

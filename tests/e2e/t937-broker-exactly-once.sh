@@ -7,6 +7,7 @@
 # has pending are not given to a read_committed reader of the group's
 # offsets (require_stable): it waits for the end of the transaction.
 . "$(dirname "$0")/lib.sh"
+kq_broker_test
 
 start_kq_broker --fsync always --topic in:3 --topic out:2 --topic sin:1 \
 	--topic sout:1

@@ -8,6 +8,7 @@
 # behind is removed at the next start. Compressed batches (kcat -z, a
 # topic's compression.type) are cleaned too, and stay in their codec.
 . "$(dirname "$0")/lib.sh"
+kq_broker_test
 
 D=$TMP/data
 start_kq_broker -d "$D"

@@ -6,6 +6,7 @@
 # at the connection limit); ApiVersions falls back for newer
 # clients; transactions fail at once with a reason.
 . "$(dirname "$0")/lib.sh"
+kq_broker_test
 
 start_kq_broker -d "$TMP/data" --max-request-size 64k \
 	--max-connections 8 --topic foo:1

@@ -6,6 +6,7 @@
 # every answer still comes whole, and a normal producer carries on. Each
 # limit hit is logged, once, not once per connection.
 . "$(dirname "$0")/lib.sh"
+kq_broker_test
 
 # The bound and the stated overhead, in KiB. A broker built with
 # AddressSanitizer keeps freed memory in quarantine, and its shadow: its

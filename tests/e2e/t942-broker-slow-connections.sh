@@ -8,6 +8,7 @@
 # its own connections; a client gone while it waits is closed at once.
 # Each limit is logged once for a flood.
 . "$(dirname "$0")/lib.sh"
+kq_broker_test
 
 FLOOD=$(cd "$(dirname "$0")" && pwd)/kqflood.py
 flood() { /usr/bin/python3 "$FLOOD" "$@"; }

@@ -4,6 +4,7 @@
 # marks it (meta.properties, as Kafka does); it removes only the files it
 # writes, even when deleting a topic, and finishes a deletion cut short.
 . "$(dirname "$0")/lib.sh"
+kq_broker_test
 
 test_expect_success 'a folder named like a partition, with a photo in it: refused, untouched' '
 	mkdir -p D/photos-2024 D/backup-1 D/python-3 &&

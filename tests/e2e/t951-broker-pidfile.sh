@@ -4,6 +4,7 @@
 # symbolic link, locked while the broker runs; --stop signals only the
 # process holding that lock, never one that got a stale pid.
 . "$(dirname "$0")/lib.sh"
+kq_broker_test
 
 # A broker the harness stops at the end, whatever happens.
 start_kq_broker

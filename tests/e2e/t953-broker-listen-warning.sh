@@ -2,6 +2,7 @@
 # kq-broker has no authentication and no TLS: listening beyond loopback
 # (-l 0.0.0.0:PORT) it says so, once, at start; on loopback it does not.
 . "$(dirname "$0")/lib.sh"
+kq_broker_test
 
 start_kq_broker -l 127.0.0.1:0
 LOOP_ERR=$TMP/broker$n.err
