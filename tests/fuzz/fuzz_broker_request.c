@@ -91,7 +91,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (n < 8 || n > size - pos - 4)
 			break;
 		kb_rd_init(&rd, buf + pos + 4, n);
+		memset(&r, 0, sizeof(r));
 		r.c = &c;
+		r.out = &c.out;
+		r.peer = c.peer;
+		r.who = c.peer;
 		r.key = kb_i16(&rd);
 		r.ver = kb_i16(&rd);
 		r.corr = kb_i32(&rd);
