@@ -82,10 +82,16 @@ start_small_broker --topic one:1
 test_expect_success 'the count follows the log start when old messages go' '
 	# The broker keeps about 5 MB a partition: the oldest go, the low
 	# watermark moves, and the count is what a consumer still finds.
+	# Kafka deletes old segments in a task that runs every second, so
+	# wait for the log start to move before comparing.
 	awk "BEGIN { s = sprintf(\"%1000s\", \"\"); for (i = 0; i < 8000; i++) print i s }" |
 		kcat_write one -p 0 &&
+	for _ in $(seq 200); do
+		test "$(kq-count -t one)" -lt 8000 && break
+		sleep 0.1
+	done &&
+	test "$(kq-count -t one)" -lt 8000 &&
 	test "$(kq-count -t one)" -eq "$(kcat_read one | wc -l)" &&
-	test "$(kq-count -t one)" -lt 8042 &&
 	test "$(kq-count -t one --exact)" -eq "$(kcat_read one | wc -l)"
 '
 
