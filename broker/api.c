@@ -147,7 +147,14 @@ kb_api_room(int key)
 	return key == KB_FETCH ? (size_t)KB_FETCH_MAX + 1048588 + 65536 : 0;
 }
 
-const struct kb_proto kb_api_proto = {kb_api_handle, kb_api_name, kb_api_room};
+/* The connection layer's callback: arg is the broker it was given. */
+static int
+handle(void *arg, struct kb_req *r)
+{
+	return kb_api_handle(arg, r);
+}
+
+const struct kb_proto kb_api_proto = {handle, kb_api_name, kb_api_room};
 
 int
 kb_api_handle(struct kb_broker *b, struct kb_req *r)

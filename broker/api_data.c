@@ -106,7 +106,7 @@ stamp_append_time(unsigned char *p, size_t n, int64_t now)
 static size_t
 zip_limit(const struct kb_broker *b, const struct kb_log *lg)
 {
-	return kb_zip_limit(lg->conf.max_message_bytes, b->max_memory);
+	return kb_zip_limit(lg->conf.max_message_bytes, b->net.max_memory);
 }
 
 /*
@@ -478,7 +478,7 @@ park_try(struct kb_broker *b, struct kb_park *p, int force)
 	kb_reply_end(c, mark);
 	kb_timer_del(b->loop, p->timer);
 	park_free(p);
-	kb_conn_unpark(b, c);
+	kb_conn_unpark(&b->net, c);
 	return 1;
 }
 
@@ -499,11 +499,10 @@ park_timeout(struct kb_loop *l, void *arg)
 }
 
 static void
-park_cancel(struct kb_broker *b, void *arg)
+park_cancel(void *arg)
 {
 	struct kb_park *p = arg;
 
-	(void)b;
 	p->c = NULL;
 }
 

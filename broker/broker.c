@@ -11,7 +11,6 @@
 #include "datadir.h"
 #include "groups.h"
 #include "txn.h"
-#include "net.h"
 #include "spec.h"
 
 static void
@@ -151,7 +150,7 @@ commit(struct kb_broker *b)
 {
 	int failed;
 
-	if (!kb_syncer_due(&b->syncer) && !b->nheld)
+	if (!kb_syncer_due(&b->syncer) && !b->net.nheld)
 		return;
 	failed = kb_syncer_sync_due(&b->syncer) != 0;
 	if (failed && !b->fsync_failed) {
@@ -161,7 +160,7 @@ commit(struct kb_broker *b)
 			"writes until a restart",
 			strerror(errno));
 	}
-	kb_net_release(b, failed);
+	kb_net_release(&b->net, failed);
 }
 
 /*
@@ -177,10 +176,29 @@ before_sleep(struct kb_loop *l, void *arg)
 	do {
 		commit(b);
 		kb_fetch_wake(b);
-		kb_net_resume(b);
-		kb_net_tick(b);
-	} while (b->appended || b->ready || kb_syncer_due(&b->syncer) ||
-		 b->nheld);
+		kb_net_resume(&b->net);
+		kb_net_tick(&b->net);
+	} while (b->appended || b->net.ready || kb_syncer_due(&b->syncer) ||
+		 b->net.nheld);
+}
+
+/* The connection layer's settings: s's limits, for api.c's requests. */
+static void
+net_settings(struct kb_broker *b, const struct kb_settings *s)
+{
+	struct kb_net *n = &b->net;
+
+	n->proto = &kb_api_proto;
+	n->arg = b;
+	n->lfd = -1;
+	n->max_conns = s->max_conns;
+	n->max_conns_ip = s->max_conns_ip ? s->max_conns_ip : s->max_conns;
+	n->max_request = s->max_request;
+	n->max_memory = s->max_memory;
+	n->idle_ms = s->idle_ms;
+	n->request_ms = s->request_ms;
+	n->verbose = s->verbose;
+	n->quiet = s->quiet;
 }
 
 int
@@ -191,22 +209,17 @@ kb_broker_open(struct kb_broker *b, const struct kb_settings *s, char *err,
 	int rc;
 
 	memset(b, 0, sizeof(*b));
-	b->lfd = b->lockfd = -1;
+	b->lockfd = -1;
 	b->pids.fd = -1;
 	b->offsets.fd = -1;
 	b->node_id = 1;
 	b->fsync = s->fsync;
 	b->auto_create = s->auto_create;
 	b->auto_partitions = s->auto_partitions;
-	b->max_conns = s->max_conns;
-	b->max_conns_ip = s->max_conns_ip ? s->max_conns_ip : s->max_conns;
-	b->max_request = s->max_request;
-	b->max_memory = s->max_memory;
-	b->idle_ms = s->idle_ms;
-	b->request_ms = s->request_ms;
 	b->verbose = s->verbose;
 	b->quiet = s->quiet;
-	if (!(b->loop = kb_loop_new())) {
+	net_settings(b, s);
+	if (!(b->net.loop = b->loop = kb_loop_new())) {
 		snprintf(err, errsize, "epoll: %s", strerror(errno));
 		return EX_OSERR;
 	}
@@ -236,10 +249,10 @@ kb_broker_open(struct kb_broker *b, const struct kb_settings *s, char *err,
 	}
 	if (kb_txn_open(b, s->data_dir, err, errsize))
 		return EX_IOERR;
-	if (kb_net_listen(b, &kb_api_proto, s->listen_host, s->listen_port, err,
+	if (kb_net_listen(&b->net, s->listen_host, s->listen_port, err,
 			  errsize))
 		return EX_UNAVAILABLE;
-	b->port = kb_net_port(b);
+	b->port = kb_net_port(&b->net);
 	/* A wildcard address is no address to give clients. */
 	if (!*s->listen_host || !strcmp(s->listen_host, "0.0.0.0") ||
 	    !strcmp(s->listen_host, "::")) {
@@ -309,10 +322,10 @@ kb_broker_close(struct kb_broker *b)
 {
 	if (b->loop) {
 		kb_fetch_flush(b);
-		kb_net_resume(b);
+		kb_net_resume(&b->net);
 		commit(b);
 		kb_groups_free(b);
-		kb_net_close(b);
+		kb_net_close(&b->net);
 	}
 	kb_txn_close(b);
 	kb_topics_close(&b->topics);
@@ -325,5 +338,5 @@ kb_broker_close(struct kb_broker *b)
 	kb_loop_free(b->loop);
 	free(b->host);
 	memset(b, 0, sizeof(*b));
-	b->lockfd = b->lfd = -1;
+	b->lockfd = b->net.lfd = -1;
 }

@@ -1,7 +1,9 @@
 /*
  * The broker as a whole: its settings and the state every module shares
- * (the loop, the topics, the groups, the connections), and the log lines
- * it writes to stderr. One broker per process; no global state.
+ * (the loop, the topics, the groups), the connection layer it embeds and
+ * sets up (net.h, which hands each request to api.c's kb_api_proto with
+ * the broker as its arg), and the log lines it writes to stderr. One
+ * broker per process; no global state.
  */
 #ifndef KB_BROKER_H
 #define KB_BROKER_H
@@ -13,6 +15,7 @@
 #include "cleaner.h"
 #include "die.h"
 #include "loop.h"
+#include "net.h"
 #include "offsets.h"
 #include "producers.h"
 #include "topics.h"
@@ -23,19 +26,6 @@ enum kb_fsync { KB_FSYNC_NEVER, KB_FSYNC_INTERVAL, KB_FSYNC_ALWAYS };
 #define KB_FSYNC_INTERVAL_MS  1000
 #define KB_RETENTION_CHECK_MS 5000
 
-/* The limits on connections, each logged at most every 10 seconds. */
-enum {
-	KB_LIMIT_CONNS,
-	KB_LIMIT_CONNS_IP,
-	KB_LIMIT_MEMORY,
-	KB_LIMIT_IDLE,
-	KB_LIMIT_REQUEST,
-	KB_LIMIT_ANSWER,
-	KB_NLIMITS
-};
-
-struct kb_conn;
-struct kb_proto;
 struct kb_park;
 struct kb_group;
 struct kb_txns;
@@ -48,12 +38,6 @@ struct kb_broker {
 	enum kb_fsync fsync;
 	int auto_create;     /* topics made on Metadata requests */
 	int auto_partitions; /* their partition count */
-	int max_conns;
-	int max_conns_ip;   /* from one address */
-	size_t max_request; /* the largest request frame */
-	size_t max_memory;  /* held by all connections together */
-	int64_t idle_ms;    /* a connection with no traffic is closed */
-	int64_t request_ms; /* to send a whole request, or take an answer */
 	int verbose, quiet;
 
 	struct kb_loop *loop;
@@ -64,21 +48,8 @@ struct kb_broker {
 	struct kb_group *groups; /* a list */
 	struct kb_txns *txns;	 /* the transaction coordinator (txn.c) */
 
-	/* Connections. */
-	const struct kb_proto *proto; /* the requests they carry */
-	int lfd;
-	struct kb_conn *conns; /* a list */
-	struct kb_conn *ready; /* unparked, to be resumed before sleeping */
-	int nconns;
-	uint64_t next_conn_id;
-	size_t mem;	      /* bytes held by connections */
-	size_t mem_out;	      /* of which answers and parked Fetches */
-	int mem_waits;	      /* connections waiting for memory */
-	int nheld;	      /* connections whose answers wait for a sync */
-	uint64_t timer_sweep; /* closes idle and slow connections */
-	/* When each limit was last logged, and how often hit since. */
-	int64_t limit_at[KB_NLIMITS];
-	unsigned long limit_more[KB_NLIMITS];
+	/* Connections: their settings (the limits) and state. */
+	struct kb_net net;
 
 	/* Fetches waiting for data (long polling). */
 	struct kb_park *parked;

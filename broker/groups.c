@@ -100,7 +100,7 @@ static void
 resume_add(struct kb_broker *b, struct resume *rs, struct kb_conn *c)
 {
 	(void)rs;
-	kb_conn_unpark(b, c);
+	kb_conn_unpark(&b->net, c);
 }
 
 static void
@@ -321,20 +321,19 @@ touch(struct kb_broker *b, struct member *m)
 
 /* A member's waiting JoinGroup went with its connection. */
 static void
-join_cancel(struct kb_broker *b, void *arg)
+join_cancel(void *arg)
 {
 	struct member *m = arg;
 
 	m->join.c = NULL;
-	touch(b, m);
+	touch(m->g->b, m);
 }
 
 static void
-sync_cancel(struct kb_broker *b, void *arg)
+sync_cancel(void *arg)
 {
 	struct member *m = arg;
 
-	(void)b;
 	m->sync.c = NULL;
 }
 

@@ -13,6 +13,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "die.h"
+
 /*
  * A connection's input buffer starts at IN_MIN and doubles as bytes come,
  * up to its frame's size: a length prefix alone takes no memory.
@@ -27,6 +29,27 @@
 /* Idle and slow connections are looked for this often. */
 #define SWEEP_MS 1000
 
+/* How say logs a line. */
+enum { NOTE, VERBOSE };
+
+/*
+ * A log line, as the broker's kb_note (VERBOSE: kb_debug) writes it, with
+ * the broker's -q and -v.
+ */
+static void KQ_PRINTF(3, 4)
+	say(const struct kb_net *net, int level, const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+
+	if (level == VERBOSE ? !net->verbose : net->quiet)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	kq_warn("%s", line);
+}
+
 static const char *const limit_names[KB_NLIMITS] = {
 	"connection limit", "connection limit per address",
 	"memory limit",	    "idle timeout",
@@ -38,26 +61,26 @@ static const char *const limit_names[KB_NLIMITS] = {
  * next says how many hits it stands for; a flood gives a line in 10 s.
  */
 static void KQ_PRINTF(3, 4)
-	limit_note(struct kb_broker *b, int which, const char *fmt, ...)
+	limit_note(struct kb_net *net, int which, const char *fmt, ...)
 {
-	int64_t now = kb_loop_now(b->loop);
+	int64_t now = kb_loop_now(net->loop);
 	char line[512], more[96] = "";
 	va_list ap;
 
-	if (b->limit_at[which] && now - b->limit_at[which] < LIMIT_LOG_MS) {
-		b->limit_more[which]++;
+	if (net->limit_at[which] && now - net->limit_at[which] < LIMIT_LOG_MS) {
+		net->limit_more[which]++;
 		return;
 	}
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	if (b->limit_more[which])
+	if (net->limit_more[which])
 		snprintf(more, sizeof(more), " (and %lu more since %llds ago)",
-			 b->limit_more[which],
-			 (long long)(now - b->limit_at[which]) / 1000);
-	kb_note(b, "%s: %s%s", limit_names[which], line, more);
-	b->limit_at[which] = now;
-	b->limit_more[which] = 0;
+			 net->limit_more[which],
+			 (long long)(now - net->limit_at[which]) / 1000);
+	say(net, NOTE, "%s: %s%s", limit_names[which], line, more);
+	net->limit_at[which] = now;
+	net->limit_more[which] = 0;
 }
 
 static const char *
@@ -81,12 +104,12 @@ sendable(const struct kb_conn *c)
 
 /* Count again what c holds, after its buffers changed. */
 static void
-account(struct kb_broker *b, struct kb_conn *c)
+account(struct kb_net *net, struct kb_conn *c)
 {
 	size_t out = c->out.cap + c->hold;
 
-	b->mem = b->mem - c->mem_in - c->mem_out + c->incap + out;
-	b->mem_out = b->mem_out - c->mem_out + out;
+	net->mem = net->mem - c->mem_in - c->mem_out + c->incap + out;
+	net->mem_out = net->mem_out - c->mem_out + out;
 	c->mem_in = c->incap;
 	c->mem_out = out;
 }
@@ -97,11 +120,11 @@ account(struct kb_broker *b, struct kb_conn *c)
  * small requests, which big ones could otherwise stop.
  */
 static size_t
-mem_free(const struct kb_broker *b, int big)
+mem_free(const struct kb_net *net, int big)
 {
-	size_t limit = b->max_memory - (big ? b->max_memory / 4 : 0);
+	size_t limit = net->max_memory - (big ? net->max_memory / 4 : 0);
 
-	return b->mem < limit ? limit - b->mem : 0;
+	return net->mem < limit ? limit - net->mem : 0;
 }
 
 /*
@@ -110,18 +133,18 @@ mem_free(const struct kb_broker *b, int big)
  * handed nothing until kb_net_tick sees them free.
  */
 static void
-mem_wait(struct kb_broker *b, struct kb_conn *c, const char *what, size_t want,
+mem_wait(struct kb_net *net, struct kb_conn *c, const char *what, size_t want,
 	 int big)
 {
 	if (!c->mem_wait) {
 		c->mem_wait = 1;
-		b->mem_waits++;
+		net->mem_waits++;
 	}
 	c->mem_want = want;
 	c->mem_big = big;
-	limit_note(b, KB_LIMIT_MEMORY,
+	limit_note(net, KB_LIMIT_MEMORY,
 		   "%zu MiB held, --max-memory %zu MiB: %s from %s (%s) waits",
-		   b->mem >> 20, b->max_memory >> 20, what, c->peer,
+		   net->mem >> 20, net->max_memory >> 20, what, c->peer,
 		   client_name(c));
 }
 
@@ -133,78 +156,78 @@ want_read(const struct kb_conn *c)
 }
 
 static void
-set_mask(struct kb_broker *b, struct kb_conn *c)
+set_mask(struct kb_net *net, struct kb_conn *c)
 {
 	c->reading = want_read(c);
-	kb_loop_mask(b->loop, c->fd,
+	kb_loop_mask(net->loop, c->fd,
 		     (c->reading ? KB_READ : 0) | (sendable(c) ? KB_WRITE : 0));
 }
 
 /* Queue c for kb_net_resume, which hands it its next requests. */
 static void
-conn_ready(struct kb_broker *b, struct kb_conn *c)
+conn_ready(struct kb_net *net, struct kb_conn *c)
 {
 	if (!c->ready) {
 		c->ready = 1;
-		c->ready_next = b->ready;
-		b->ready = c;
+		c->ready_next = net->ready;
+		net->ready = c;
 	}
 }
 
 static void
-conn_free(struct kb_broker *b, struct kb_conn *c)
+conn_free(struct kb_net *net, struct kb_conn *c)
 {
 	if (c->parked && c->cancel)
-		c->cancel(b, c->cancel_arg);
+		c->cancel(c->cancel_arg);
 	if (c->ready) {
 		struct kb_conn **pp;
 
-		for (pp = &b->ready; *pp; pp = &(*pp)->ready_next)
+		for (pp = &net->ready; *pp; pp = &(*pp)->ready_next)
 			if (*pp == c) {
 				*pp = c->ready_next;
 				break;
 			}
 	}
 	if (c->mem_wait)
-		b->mem_waits--;
+		net->mem_waits--;
 	if (c->held)
-		b->nheld--;
-	kb_loop_forget(b->loop, c->fd);
+		net->nheld--;
+	kb_loop_forget(net->loop, c->fd);
 	close(c->fd);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
-		b->conns = c->next;
+		net->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
-	b->nconns--;
+	net->nconns--;
 	free(c->in);
 	kb_buf_free(&c->out);
 	c->in = NULL;
 	c->incap = 0;
 	c->hold = 0;
-	account(b, c);
+	account(net, c);
 	free(c->client_id);
 	free(c);
 }
 
 /* Close c; a reason is logged (NULL: the client went, logged with -v). */
 static void
-conn_drop(struct kb_broker *b, struct kb_conn *c, const char *why)
+conn_drop(struct kb_net *net, struct kb_conn *c, const char *why)
 {
 	if (why)
-		kb_note(b, "connection %s (%s): %s: closed", c->peer,
-			client_name(c), why);
+		say(net, NOTE, "connection %s (%s): %s: closed", c->peer,
+		    client_name(c), why);
 	else
-		kb_debug(b, "connection %s closed", c->peer);
-	conn_free(b, c);
+		say(net, VERBOSE, "connection %s closed", c->peer);
+	conn_free(net, c);
 }
 
 /* Give back c's empty buffers, if large, or if memory runs short. */
 static void
-conn_trim(struct kb_broker *b, struct kb_conn *c)
+conn_trim(struct kb_net *net, struct kb_conn *c)
 {
-	int tight = b->mem > b->max_memory / 2;
+	int tight = net->mem > net->max_memory / 2;
 
 	if (c->inlen == 0 && c->incap > (tight ? 0 : BUF_KEEP)) {
 		free(c->in);
@@ -217,12 +240,12 @@ conn_trim(struct kb_broker *b, struct kb_conn *c)
 		if (c->out.cap > (tight ? 0 : BUF_KEEP))
 			kb_buf_free(&c->out);
 	}
-	account(b, c);
+	account(net, c);
 }
 
 /* Send what can be sent; -1 when the connection failed (and is gone). */
 static int
-conn_flush(struct kb_broker *b, struct kb_conn *c)
+conn_flush(struct kb_net *net, struct kb_conn *c)
 {
 	int was_full = unsent(c) > OUT_MAX;
 
@@ -235,21 +258,21 @@ conn_flush(struct kb_broker *b, struct kb_conn *c)
 		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
 		if (w < 0) {
-			conn_drop(b, c,
+			conn_drop(net, c,
 				  errno == EPIPE || errno == ECONNRESET
 					  ? NULL
 					  : strerror(errno));
 			return -1;
 		}
 		c->outoff += (size_t)w;
-		c->active = c->out_since = kb_loop_now(b->loop);
+		c->active = c->out_since = kb_loop_now(net->loop);
 	}
 	if (c->outoff == c->out.len)
-		conn_trim(b, c);
+		conn_trim(net, c);
 	/* Requests it sent meanwhile may wait whole in its buffer. */
 	if (was_full && unsent(c) <= OUT_MAX)
-		conn_ready(b, c);
-	set_mask(b, c);
+		conn_ready(net, c);
+	set_mask(net, c);
 	return 0;
 }
 
@@ -277,24 +300,24 @@ kb_reply_end(struct kb_conn *c, size_t mark)
  * room, or a --max-memory below that room would stop every one.
  */
 static int
-may_handle(struct kb_broker *b, struct kb_conn *c, int16_t key, size_t size)
+may_handle(struct kb_net *net, struct kb_conn *c, int16_t key, size_t size)
 {
 	size_t room;
 	char what[48];
 
 	if (unsent(c) > OUT_MAX)
 		return 0;
-	if (!(room = b->proto->room(key)))
+	if (!(room = net->proto->room(key)))
 		return 1;
 	/* Behind up to OUT_MAX unsent. */
 	room += (size_t)OUT_MAX + size;
-	if (mem_free(b, 1) < room && b->mem_out > c->mem_out) {
-		snprintf(what, sizeof(what), "a %s", b->proto->name(key));
-		mem_wait(b, c, what, room, 2);
+	if (mem_free(net, 1) < room && net->mem_out > c->mem_out) {
+		snprintf(what, sizeof(what), "a %s", net->proto->name(key));
+		mem_wait(net, c, what, room, 2);
 		return 0;
 	}
 	c->hold = room;
-	account(b, c);
+	account(net, c);
 	return 1;
 }
 
@@ -316,7 +339,7 @@ out_compact(struct kb_conn *c)
  * them); a whole one waiting for its turn is not the client's delay.
  */
 static void
-req_clock(struct kb_broker *b, struct kb_conn *c, int new)
+req_clock(struct kb_net *net, struct kb_conn *c, int new)
 {
 	int partial =
 		c->inlen > 0 && (c->inlen < 4 || c->inlen - 4 < kb_be32(c->in));
@@ -324,12 +347,12 @@ req_clock(struct kb_broker *b, struct kb_conn *c, int new)
 	if (!partial)
 		c->req_since = 0;
 	else if (new || !c->req_since)
-		c->req_since = kb_loop_now(b->loop);
+		c->req_since = kb_loop_now(net->loop);
 }
 
 /* Handle the whole requests in c's buffer, in order, until one parks. */
 static void
-conn_process(struct kb_broker *b, struct kb_conn *c)
+conn_process(struct kb_net *net, struct kb_conn *c)
 {
 	size_t pos = 0;
 
@@ -340,7 +363,7 @@ conn_process(struct kb_broker *b, struct kb_conn *c)
 		size_t mark;
 		int rc;
 
-		if (size < 8 || size > b->max_request) {
+		if (size < 8 || size > net->max_request) {
 			char why[128];
 
 			snprintf(why, sizeof(why),
@@ -349,7 +372,7 @@ conn_process(struct kb_broker *b, struct kb_conn *c)
 					  : "request of %u bytes is over "
 					    "--max-request-size",
 				 size);
-			conn_drop(b, c, why);
+			conn_drop(net, c, why);
 			return;
 		}
 		if (c->inlen - pos - 4 < size)
@@ -361,12 +384,12 @@ conn_process(struct kb_broker *b, struct kb_conn *c)
 		r.corr = kb_i32(&rd);
 		r.client = kb_string(&rd);
 		if (rd.err) {
-			conn_drop(b, c, "malformed request header");
+			conn_drop(net, c, "malformed request header");
 			return;
 		}
-		if (unsent(c) > OUT_MAX && conn_flush(b, c))
+		if (unsent(c) > OUT_MAX && conn_flush(net, c))
 			return;
-		if (!may_handle(b, c, r.key, size))
+		if (!may_handle(net, c, r.key, size))
 			break;
 		if (r.client.len > 0 &&
 		    (!c->client_id || !kb_str_eq(r.client, c->client_id))) {
@@ -382,10 +405,10 @@ conn_process(struct kb_broker *b, struct kb_conn *c)
 		pos += 4 + size;
 		out_compact(c);
 		mark = kb_reply_begin(c, r.corr);
-		rc = b->proto->handle(b, &r);
+		rc = net->proto->handle(net->arg, &r);
 		if (!c->parked)
 			c->hold = 0;
-		account(b, c);
+		account(net, c);
 		switch (rc) {
 		case KB_REPLY:
 			kb_patch_i32(&c->out, mark,
@@ -394,7 +417,7 @@ conn_process(struct kb_broker *b, struct kb_conn *c)
 			if (r.hold && !c->held) {
 				c->held = 1;
 				c->held_at = mark;
-				b->nheld++;
+				net->nheld++;
 			}
 			break;
 		case KB_NOREPLY:
@@ -412,7 +435,7 @@ conn_process(struct kb_broker *b, struct kb_conn *c)
 			break;
 		case KB_FAIL:
 			c->out.len = mark;
-			conn_drop(b, c,
+			conn_drop(net, c,
 				  "storage failed: the request is not "
 				  "acknowledged");
 			return;
@@ -420,9 +443,9 @@ conn_process(struct kb_broker *b, struct kb_conn *c)
 			char why[128];
 
 			snprintf(why, sizeof(why), "malformed %s v%d request",
-				 b->proto->name(r.key), r.ver);
+				 net->proto->name(r.key), r.ver);
 			c->out.len = mark;
-			conn_drop(b, c, why);
+			conn_drop(net, c, why);
 			return;
 		}
 		}
@@ -431,11 +454,11 @@ conn_process(struct kb_broker *b, struct kb_conn *c)
 		memmove(c->in, c->in + pos, c->inlen - pos);
 		c->inlen -= pos;
 	}
-	req_clock(b, c, pos > 0);
+	req_clock(net, c, pos > 0);
 	if (unsent(c) && !c->out_since)
-		c->out_since = kb_loop_now(b->loop);
-	conn_trim(b, c);
-	conn_flush(b, c);
+		c->out_since = kb_loop_now(net->loop);
+	conn_trim(net, c);
+	conn_flush(net, c);
 }
 
 /*
@@ -443,7 +466,7 @@ conn_process(struct kb_broker *b, struct kb_conn *c)
  * doubling, as memory allows. 0, or -1 when c must wait for memory.
  */
 static int
-in_room(struct kb_broker *b, struct kb_conn *c)
+in_room(struct kb_net *net, struct kb_conn *c)
 {
 	size_t frame = c->inlen >= 4 ? (size_t)kb_be32(c->in) + 4 : 0;
 	size_t want, avail;
@@ -453,75 +476,75 @@ in_room(struct kb_broker *b, struct kb_conn *c)
 	want = c->incap ? c->incap * 2 : IN_MIN;
 	if (frame > c->incap && want > frame)
 		want = frame;
-	avail = mem_free(b, want > IN_MIN);
+	avail = mem_free(net, want > IN_MIN);
 	if (want - c->incap > avail) {
 		/* Not all it would take: what there is, in IN_MIN steps. */
 		if (avail < IN_MIN) {
-			mem_wait(b, c, "a request", IN_MIN, want > IN_MIN);
+			mem_wait(net, c, "a request", IN_MIN, want > IN_MIN);
 			return -1;
 		}
 		want = c->incap + avail / IN_MIN * IN_MIN;
 	}
 	c->in = kq_erealloc(c->in, want);
 	c->incap = want;
-	account(b, c);
+	account(net, c);
 	return 0;
 }
 
 static void
-conn_read(struct kb_broker *b, struct kb_conn *c)
+conn_read(struct kb_net *net, struct kb_conn *c)
 {
 	ssize_t n;
 
-	if (in_room(b, c)) {
-		set_mask(b, c);
+	if (in_room(net, c)) {
+		set_mask(net, c);
 		return;
 	}
 	n = recv(c->fd, c->in + c->inlen, c->incap - c->inlen, 0);
 	if (n == 0) {
-		conn_drop(b, c, NULL);
+		conn_drop(net, c, NULL);
 		return;
 	}
 	if (n < 0) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			conn_drop(b, c,
+			conn_drop(net, c,
 				  errno == ECONNRESET ? NULL : strerror(errno));
 		return;
 	}
 	c->inlen += (size_t)n;
-	c->active = kb_loop_now(b->loop);
-	conn_process(b, c);
+	c->active = kb_loop_now(net->loop);
+	conn_process(net, c);
 }
 
 static void
 on_conn(struct kb_loop *l, int fd, void *arg, int mask)
 {
 	struct kb_conn *c = arg;
-	struct kb_broker *b = c->b;
+	struct kb_net *net = c->net;
 
 	(void)l;
 	(void)fd;
 	if (mask & KB_WRITE) {
-		if (conn_flush(b, c))
+		if (conn_flush(net, c))
 			return;
 	}
 	if ((mask & KB_READ) && c->reading)
-		conn_read(b, c);
+		conn_read(net, c);
 	else if (mask & (KB_READ | KB_HUP))
 		/*
 		 * Not read (parked, waiting for memory or for its answers to
 		 * be taken), and the peer hung up or shut its side: it will
 		 * take no answer, and what it holds is wanted.
 		 */
-		conn_drop(b, c, NULL);
+		conn_drop(net, c, NULL);
 }
 
 /* "sending a request for 12s" or "idle for 3s": why c was chosen. */
 static void
-conn_state(const struct kb_broker *b, const struct kb_conn *c, char *buf,
+conn_state(const struct kb_net *net, const struct kb_conn *c, char *buf,
 	   size_t size)
 {
-	int64_t now = kb_loop_now(b->loop);
+	int64_t now = kb_loop_now(net->loop);
 
 	if (c->req_since)
 		snprintf(buf, size, "sending a request for %llds",
@@ -538,11 +561,11 @@ conn_state(const struct kb_broker *b, const struct kb_conn *c, char *buf,
  * others out. NULL when every one is busy: waited on, or taking answers.
  */
 static struct kb_conn *
-evictee(struct kb_broker *b, const char *addr)
+evictee(struct kb_net *net, const char *addr)
 {
 	struct kb_conn *c, *best = NULL;
 
-	for (c = b->conns; c; c = c->next) {
+	for (c = net->conns; c; c = c->next) {
 		if (addr && strcmp(c->addr, addr))
 			continue;
 		if (c->parked || c->mem_wait || unsent(c) ||
@@ -562,35 +585,35 @@ evictee(struct kb_broker *b, const char *addr)
  * connection from host:port; 0, or -1 when it is to be refused.
  */
 static int
-make_room(struct kb_broker *b, int which, int n, const char *addr,
+make_room(struct kb_net *net, int which, int n, const char *addr,
 	  const char *host, const char *port)
 {
-	struct kb_conn *v = evictee(b, addr);
+	struct kb_conn *v = evictee(net, addr);
 	char state[64];
 
 	if (!v) {
-		limit_note(b, which,
+		limit_note(net, which,
 			   "%d connections%s%s, none idle: refused %s:%s", n,
 			   addr ? " from " : "", addr ? addr : "", host, port);
 		return -1;
 	}
-	conn_state(b, v, state, sizeof(state));
-	limit_note(b, which,
+	conn_state(net, v, state, sizeof(state));
+	limit_note(net, which,
 		   "%d connections%s%s: closed %s (%s), %s, for %s:%s", n,
 		   addr ? " from " : "", addr ? addr : "", v->peer,
 		   client_name(v), state, host, port);
-	conn_free(b, v);
+	conn_free(net, v);
 	return 0;
 }
 
 /* How many connections come from addr. */
 static int
-conns_from(const struct kb_broker *b, const char *addr)
+conns_from(const struct kb_net *net, const char *addr)
 {
 	const struct kb_conn *c;
 	int n = 0;
 
-	for (c = b->conns; c; c = c->next)
+	for (c = net->conns; c; c = c->next)
 		n += !strcmp(c->addr, addr);
 	return n;
 }
@@ -598,7 +621,7 @@ conns_from(const struct kb_broker *b, const char *addr)
 static void
 on_accept(struct kb_loop *l, int fd, void *arg, int mask)
 {
-	struct kb_broker *b = arg;
+	struct kb_net *net = arg;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	struct kb_conn *c;
@@ -613,11 +636,11 @@ on_accept(struct kb_loop *l, int fd, void *arg, int mask)
 				NI_NUMERICHOST | NI_NUMERICSERV))
 			snprintf(host, sizeof(host), "?"), port[0] = 0;
 		sl = sizeof(ss);
-		if ((b->max_conns_ip < b->max_conns &&
-		     (n = conns_from(b, host)) >= b->max_conns_ip &&
-		     make_room(b, KB_LIMIT_CONNS_IP, n, host, host, port)) ||
-		    (b->nconns >= b->max_conns &&
-		     make_room(b, KB_LIMIT_CONNS, b->nconns, NULL, host,
+		if ((net->max_conns_ip < net->max_conns &&
+		     (n = conns_from(net, host)) >= net->max_conns_ip &&
+		     make_room(net, KB_LIMIT_CONNS_IP, n, host, host, port)) ||
+		    (net->nconns >= net->max_conns &&
+		     make_room(net, KB_LIMIT_CONNS, net->nconns, NULL, host,
 			       port))) {
 			close(cfd);
 			continue;
@@ -625,8 +648,8 @@ on_accept(struct kb_loop *l, int fd, void *arg, int mask)
 		setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		c = kq_ecalloc(1, sizeof(*c));
 		c->fd = cfd;
-		c->b = b;
-		c->id = ++b->next_conn_id;
+		c->net = net;
+		c->id = ++net->next_conn_id;
 		snprintf(c->addr, sizeof(c->addr), "%s", host);
 		snprintf(c->peer, sizeof(c->peer), "%s:%s", host, port);
 		c->active = kb_loop_now(l);
@@ -636,15 +659,15 @@ on_accept(struct kb_loop *l, int fd, void *arg, int mask)
 			continue;
 		}
 		c->reading = 1;
-		c->next = b->conns;
-		if (b->conns)
-			b->conns->prev = c;
-		b->conns = c;
-		b->nconns++;
-		kb_debug(b, "connection %s opened", c->peer);
+		c->next = net->conns;
+		if (net->conns)
+			net->conns->prev = c;
+		net->conns = c;
+		net->nconns++;
+		say(net, VERBOSE, "connection %s opened", c->peer);
 	}
 	if (errno == EMFILE || errno == ENFILE)
-		kb_note(b, "accept: %s", strerror(errno));
+		say(net, NOTE, "accept: %s", strerror(errno));
 }
 
 /*
@@ -656,46 +679,46 @@ on_accept(struct kb_loop *l, int fd, void *arg, int mask)
 static void
 sweep(struct kb_loop *l, void *arg)
 {
-	struct kb_broker *b = arg;
+	struct kb_net *net = arg;
 	struct kb_conn *c, *next;
 	int64_t now = kb_loop_now(l);
 
-	for (c = b->conns; c; c = next) {
+	for (c = net->conns; c; c = next) {
 		next = c->next;
 		if (c->parked)
 			continue;
-		if (b->request_ms && c->req_since &&
-		    now - c->req_since > b->request_ms) {
-			limit_note(b, KB_LIMIT_REQUEST,
+		if (net->request_ms && c->req_since &&
+		    now - c->req_since > net->request_ms) {
+			limit_note(net, KB_LIMIT_REQUEST,
 				   "closed %s (%s): %zu bytes of a request in "
 				   "%llds",
 				   c->peer, client_name(c), c->inlen,
 				   (long long)(now - c->req_since) / 1000);
-			conn_free(b, c);
-		} else if (b->request_ms && unsent(c) && c->out_since &&
-			   now - c->out_since > b->request_ms) {
-			limit_note(b, KB_LIMIT_ANSWER,
+			conn_free(net, c);
+		} else if (net->request_ms && unsent(c) && c->out_since &&
+			   now - c->out_since > net->request_ms) {
+			limit_note(net, KB_LIMIT_ANSWER,
 				   "closed %s (%s): %zu bytes of answers not "
 				   "taken in %llds",
 				   c->peer, client_name(c), unsent(c),
 				   (long long)(now - c->out_since) / 1000);
-			conn_free(b, c);
-		} else if (b->idle_ms && !c->inlen && !unsent(c) &&
-			   now - c->active > b->idle_ms) {
-			limit_note(b, KB_LIMIT_IDLE,
+			conn_free(net, c);
+		} else if (net->idle_ms && !c->inlen && !unsent(c) &&
+			   now - c->active > net->idle_ms) {
+			limit_note(net, KB_LIMIT_IDLE,
 				   "closed %s (%s), idle for "
 				   "%llds",
 				   c->peer, client_name(c),
 				   (long long)(now - c->active) / 1000);
-			conn_free(b, c);
+			conn_free(net, c);
 		}
 	}
-	b->timer_sweep = kb_timer_add(l, SWEEP_MS, sweep, b);
+	net->timer_sweep = kb_timer_add(l, SWEEP_MS, sweep, net);
 }
 
 int
-kb_net_listen(struct kb_broker *b, const struct kb_proto *p, const char *host,
-	      int port, char *err, size_t errsize)
+kb_net_listen(struct kb_net *net, const char *host, int port, char *err,
+	      size_t errsize)
 {
 	struct addrinfo hints = {0}, *res, *ai;
 	char ps[16];
@@ -709,50 +732,51 @@ kb_net_listen(struct kb_broker *b, const struct kb_proto *p, const char *host,
 		snprintf(err, errsize, "%s: %s", host, gai_strerror(rc));
 		return -1;
 	}
-	b->proto = p;
-	b->lfd = -1;
+	net->lfd = -1;
 	for (ai = res; ai; ai = ai->ai_next) {
-		b->lfd = socket(ai->ai_family,
-				ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-				0);
-		if (b->lfd < 0)
+		net->lfd = socket(
+			ai->ai_family,
+			ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (net->lfd < 0)
 			continue;
-		setsockopt(b->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(b->lfd, ai->ai_addr, ai->ai_addrlen) == 0 &&
-		    listen(b->lfd, 512) == 0)
+		setsockopt(net->lfd, SOL_SOCKET, SO_REUSEADDR, &one,
+			   sizeof(one));
+		if (bind(net->lfd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+		    listen(net->lfd, 512) == 0)
 			break;
 		snprintf(err, errsize, "%s:%d: %s", host, port,
 			 strerror(errno));
-		close(b->lfd);
-		b->lfd = -1;
+		close(net->lfd);
+		net->lfd = -1;
 	}
 	freeaddrinfo(res);
-	if (b->lfd < 0)
+	if (net->lfd < 0)
 		return -1;
-	if (kb_loop_watch(b->loop, b->lfd, KB_READ, on_accept, b)) {
+	if (kb_loop_watch(net->loop, net->lfd, KB_READ, on_accept, net)) {
 		snprintf(err, errsize, "epoll: %s", strerror(errno));
 		return -1;
 	}
 	/* A request larger than big input may take could never be read. */
-	if (b->max_request > b->max_memory - b->max_memory / 4 - 4) {
-		b->max_request = b->max_memory - b->max_memory / 4 - 4;
-		kb_note(b,
-			"--max-request-size lowered to %zu KiB, three "
-			"quarters of --max-memory",
-			b->max_request >> 10);
+	if (net->max_request > net->max_memory - net->max_memory / 4 - 4) {
+		net->max_request = net->max_memory - net->max_memory / 4 - 4;
+		say(net, NOTE,
+		    "--max-request-size lowered to %zu KiB, three "
+		    "quarters of --max-memory",
+		    net->max_request >> 10);
 	}
-	if (b->idle_ms || b->request_ms)
-		b->timer_sweep = kb_timer_add(b->loop, SWEEP_MS, sweep, b);
+	if (net->idle_ms || net->request_ms)
+		net->timer_sweep =
+			kb_timer_add(net->loop, SWEEP_MS, sweep, net);
 	return 0;
 }
 
 int
-kb_net_port(const struct kb_broker *b)
+kb_net_port(const struct kb_net *net)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 
-	if (getsockname(b->lfd, (struct sockaddr *)&ss, &sl))
+	if (getsockname(net->lfd, (struct sockaddr *)&ss, &sl))
 		return -1;
 	if (ss.ss_family == AF_INET6)
 		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
@@ -760,26 +784,25 @@ kb_net_port(const struct kb_broker *b)
 }
 
 void
-kb_net_close(struct kb_broker *b)
+kb_net_close(struct kb_net *net)
 {
-	kb_timer_del(b->loop, b->timer_sweep);
-	b->timer_sweep = 0;
-	while (b->conns) {
+	kb_timer_del(net->loop, net->timer_sweep);
+	net->timer_sweep = 0;
+	while (net->conns) {
 		/* Answers already made still go out, as far as they can. */
-		conn_flush(b, b->conns);
-		if (b->conns)
-			conn_free(b, b->conns);
+		conn_flush(net, net->conns);
+		if (net->conns)
+			conn_free(net, net->conns);
 	}
-	if (b->lfd >= 0) {
-		kb_loop_forget(b->loop, b->lfd);
-		close(b->lfd);
-		b->lfd = -1;
+	if (net->lfd >= 0) {
+		kb_loop_forget(net->loop, net->lfd);
+		close(net->lfd);
+		net->lfd = -1;
 	}
 }
 
 void
-kb_conn_park(struct kb_conn *c, void (*cancel)(struct kb_broker *, void *),
-	     void *arg)
+kb_conn_park(struct kb_conn *c, void (*cancel)(void *), void *arg)
 {
 	c->parked = 1;
 	c->cancel = cancel;
@@ -787,78 +810,78 @@ kb_conn_park(struct kb_conn *c, void (*cancel)(struct kb_broker *, void *),
 }
 
 void
-kb_conn_unpark(struct kb_broker *b, struct kb_conn *c)
+kb_conn_unpark(struct kb_net *net, struct kb_conn *c)
 {
 	c->parked = 0;
 	c->cancel = NULL;
 	c->cancel_arg = NULL;
 	/* The answer is in the output now, counted there. */
 	c->hold = 0;
-	account(b, c);
+	account(net, c);
 	/* What it sent before it was parked had no chance to be read. */
 	if (c->req_since)
-		c->req_since = kb_loop_now(b->loop);
+		c->req_since = kb_loop_now(net->loop);
 	/*
 	 * Not handled here and now: the caller may be in the middle of
 	 * another connection's request, or of this one's.
 	 */
-	conn_ready(b, c);
+	conn_ready(net, c);
 }
 
 void
-kb_net_release(struct kb_broker *b, int failed)
+kb_net_release(struct kb_net *net, int failed)
 {
 	struct kb_conn *c, *next;
 
-	for (c = b->conns; c && b->nheld > 0; c = next) {
+	for (c = net->conns; c && net->nheld > 0; c = next) {
 		next = c->next;
 		if (!c->held)
 			continue;
 		if (failed) {
-			conn_drop(b, c,
+			conn_drop(net, c,
 				  "storage failed: the request is not "
 				  "acknowledged");
 			continue;
 		}
 		c->held = 0;
-		b->nheld--;
+		net->nheld--;
 		if (!c->out_since)
-			c->out_since = kb_loop_now(b->loop);
-		conn_flush(b, c);
+			c->out_since = kb_loop_now(net->loop);
+		conn_flush(net, c);
 	}
 }
 
 void
-kb_net_resume(struct kb_broker *b)
+kb_net_resume(struct kb_net *net)
 {
 	struct kb_conn *c;
 
-	while ((c = b->ready)) {
-		b->ready = c->ready_next;
+	while ((c = net->ready)) {
+		net->ready = c->ready_next;
 		c->ready = 0;
-		conn_process(b, c);
+		conn_process(net, c);
 	}
 }
 
 void
-kb_net_tick(struct kb_broker *b)
+kb_net_tick(struct kb_net *net)
 {
 	struct kb_conn *c;
 
-	if (!b->mem_waits)
+	if (!net->mem_waits)
 		return;
 	/*
 	 * Only those whose want fits are resumed, so that one resumed does
 	 * not wait again at once: before_sleep calls this until none is.
 	 */
-	for (c = b->conns; c; c = c->next) {
+	for (c = net->conns; c; c = c->next) {
 		if (!c->mem_wait ||
-		    (mem_free(b, c->mem_big) < c->mem_want &&
-		     !(c->mem_big > 1 && b->mem_out == c->mem_out)))
+		    (mem_free(net, c->mem_big) < c->mem_want &&
+		     !(c->mem_big > 1 && net->mem_out == c->mem_out)))
 			continue;
 		c->mem_wait = 0;
-		b->mem_waits--;
-		set_mask(b, c);
-		conn_ready(b, c);
+		net->mem_waits--;
+		set_mask(net, c);
+		conn_ready(net, c);
 	}
 }

@@ -287,7 +287,7 @@ listens_on_loopback(const struct kb_broker *b)
 	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)&ss;
 	const struct sockaddr_in *a4 = (const struct sockaddr_in *)&ss;
 
-	if (getsockname(b->lfd, (struct sockaddr *)&ss, &sl))
+	if (getsockname(b->net.lfd, (struct sockaddr *)&ss, &sl))
 		return 0;
 	if (ss.ss_family == AF_INET)
 		return (ntohl(a4->sin_addr.s_addr) >> 24) == 127;

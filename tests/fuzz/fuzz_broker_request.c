@@ -66,7 +66,7 @@ setup(void)
 		abort();
 	}
 	c.fd = -1;
-	c.b = &b;
+	c.net = &b.net;
 	snprintf(c.peer, sizeof(c.peer), "fuzz");
 }
 
@@ -107,16 +107,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pos += 4 + n;
 		kb_reply_begin(&c, r.corr);
 		if (kb_api_handle(&b, &r) == KB_PARKED && c.parked && c.cancel)
-			c.cancel(&b, c.cancel_arg);
+			c.cancel(c.cancel_arg);
 		c.parked = 0;
 		c.cancel = NULL;
 		c.ready = 0;
-		b.ready = NULL;
+		b.net.ready = NULL;
 		c.out.len = 0;
 	}
 	kb_fetch_flush(&b);
 	kb_groups_free(&b);
-	b.ready = NULL;
+	b.net.ready = NULL;
 	c.ready = 0;
 	free(buf);
 	return 0;
