@@ -403,41 +403,12 @@ kb_clean_batch(const unsigned char *b, size_t size, const struct kb_omap *m,
 /* --- reading a segment -----------------------------------------------------
  */
 
+/* A segment's batches, through log.c's reader, held to the segment. */
 struct rdr {
-	int fd;
-	uint64_t size, pos; /* pos: of buf + off */
-	unsigned char *buf;
-	size_t cap, have, off;
-	size_t last;	/* the size of the batch given last */
+	struct kb_segscan sc;
 	int64_t expect; /* a batch's base is at least this */
 	int64_t end;	/* and its offsets below this (the next segment's) */
 };
-
-static int
-rdr_fill(struct rdr *r, size_t need)
-{
-	ssize_t n;
-
-	if (r->have - r->off >= need)
-		return 0;
-	memmove(r->buf, r->buf + r->off, r->have - r->off);
-	r->have -= r->off;
-	r->off = 0;
-	if (need > r->cap) {
-		r->cap = need;
-		r->buf = kq_erealloc(r->buf, r->cap);
-	}
-	while (r->have < need) {
-		n = pread(r->fd, r->buf + r->have, r->cap - r->have,
-			  (off_t)(r->pos + r->have));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		r->have += (size_t)n;
-	}
-	return 0;
-}
 
 /*
  * The next batch, whole and sound (its CRC-32C too: a rewritten batch
@@ -448,46 +419,30 @@ static int
 rdr_next(struct rdr *r, const unsigned char **b, size_t *size,
 	 struct kb_bhdr *bh)
 {
-	const unsigned char *h;
+	const char *why;
+	int rc;
 
-	r->pos += r->last;
-	r->off += r->last;
-	r->last = 0;
-	if (r->pos >= r->size)
-		return 1;
-	if (r->size - r->pos < KB_BATCH_HEADER || rdr_fill(r, KB_BATCH_HEADER))
-		return -1;
-	h = r->buf + r->off;
-	kb_bhdr(h, bh);
-	if (bh->size < KB_BATCH_HEADER || bh->size > r->size - r->pos)
-		return -1;
-	*size = bh->size;
-	if (rdr_fill(r, *size))
-		return -1;
-	h = r->buf + r->off;
+	rc = kb_segscan_next(&r->sc, b, size, &why);
+	if (rc)
+		return rc == 1 ? 1 : -1;
+	kb_bhdr(*b, bh);
 	/* The base offset lies outside the CRC: held to its segment. */
-	if (h[KB_B_MAGIC] != 2 || bh->base < r->expect || bh->last_delta < 0 ||
-	    bh->base + bh->last_delta >= r->end || bh->count < 0 ||
-	    bh->count > bh->last_delta + 1 ||
-	    kb_crc32c(0, h + KB_B_ATTRS, *size - KB_B_ATTRS) !=
-		    kb_be32(h + KB_B_CRC))
+	if ((*b)[KB_B_MAGIC] != 2 || bh->base < r->expect ||
+	    bh->last_delta < 0 || bh->base + bh->last_delta >= r->end ||
+	    bh->count < 0 || bh->count > bh->last_delta + 1 ||
+	    kb_crc32c(0, *b + KB_B_ATTRS, *size - KB_B_ATTRS) !=
+		    kb_be32(*b + KB_B_CRC))
 		return -1;
 	r->expect = bh->base + bh->last_delta + 1;
-	r->last = *size;
-	*b = h;
 	return 0;
 }
 
 static void
 rdr_init(struct rdr *r, const struct kb_cseg *s)
 {
-	memset(r, 0, sizeof(*r));
-	r->fd = s->fd;
-	r->size = s->size;
+	kb_segscan_init(&r->sc, s->fd, s->size);
 	r->expect = s->base;
 	r->end = s->end;
-	r->cap = 1 << 20;
-	r->buf = kq_emalloc(r->cap);
 }
 
 /* --- the passes ------------------------------------------------------------
@@ -526,7 +481,7 @@ build_map(struct kb_cleaner *c)
 				break;
 			}
 		}
-		free(r.buf);
+		kb_segscan_free(&r.sc);
 		/* Damage: what lies past it is not known, nor cleaned. */
 		if (!full && rc < 0) {
 			full = 1;
@@ -629,7 +584,7 @@ clean_seg(struct kb_cleaner *c, size_t i)
 		s->changed = 0;
 	}
 	kb_buf_free(&out);
-	free(r.buf);
+	kb_segscan_free(&r.sc);
 	if (s->changed) {
 		s->ix.size = written;
 		kb_seg_close_index(&s->ix, s->end);

@@ -502,18 +502,29 @@ bad:
 	return -2;
 }
 
-/* A segment read through: whole batches in a buffer that grows to fit. */
-struct scan {
-	unsigned char *buf;
-	size_t cap, have, off;
-};
+void
+kb_segscan_init(struct kb_segscan *sc, int fd, uint64_t size)
+{
+	memset(sc, 0, sizeof(*sc));
+	sc->fd = fd;
+	sc->size = size;
+	sc->cap = 1 << 20;
+	sc->buf = kq_emalloc(sc->cap);
+}
+
+void
+kb_segscan_free(struct kb_segscan *sc)
+{
+	free(sc->buf);
+	sc->buf = NULL;
+}
 
 /*
  * Have at least need bytes from pos (the position of buf + off) in the
  * buffer, read in large blocks; fewer only at the end of the file.
  */
 static int
-scan_fill(int fd, struct scan *sc, uint64_t pos, size_t need)
+scan_fill(struct kb_segscan *sc, size_t need)
 {
 	ssize_t r;
 
@@ -527,8 +538,8 @@ scan_fill(int fd, struct scan *sc, uint64_t pos, size_t need)
 		sc->buf = kq_erealloc(sc->buf, sc->cap);
 	}
 	while (sc->have < need) {
-		r = pread(fd, sc->buf + sc->have, sc->cap - sc->have,
-			  (off_t)(pos + sc->have));
+		r = pread(sc->fd, sc->buf + sc->have, sc->cap - sc->have,
+			  (off_t)(sc->pos + sc->have));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
@@ -541,22 +552,23 @@ scan_fill(int fd, struct scan *sc, uint64_t pos, size_t need)
 }
 
 /*
- * The next batch of a scan at pos, whole in the buffer: 0 with its size,
- * 1 at the clean end of the segment, -1 on bad data (why says what), -2
- * on a read error. The size comes from the batch's own length field, so
- * a batch of any size is read whole, and a length past the end of the
- * file is a torn write, not a reason to allocate.
+ * The size comes from the batch's own length field, so a batch of any
+ * size is read whole, and a length past the end of the segment is a torn
+ * write, not a reason to allocate.
  */
-static int
-scan_next(struct kb_seg *s, struct scan *sc, uint64_t pos, size_t *size,
-	  const char **why)
+int
+kb_segscan_next(struct kb_segscan *sc, const unsigned char **b, size_t *size,
+		const char **why)
 {
 	int32_t len;
 
-	if (scan_fill(s->fd, sc, pos, KB_BATCH_HEADER))
-		return -2;
-	if (sc->have == sc->off)
+	sc->pos += sc->last;
+	sc->off += sc->last;
+	sc->last = 0;
+	if (sc->pos >= sc->size)
 		return 1;
+	if (scan_fill(sc, KB_BATCH_HEADER))
+		return -2;
 	if (sc->have - sc->off < KB_BATCH_HEADER) {
 		*why = "torn record batch at the end";
 		return -1;
@@ -567,16 +579,18 @@ scan_next(struct kb_seg *s, struct scan *sc, uint64_t pos, size_t *size,
 		return -1;
 	}
 	*size = (size_t)len + 12;
-	if (*size > s->size - pos) {
+	if (*size > sc->size - sc->pos) {
 		*why = "torn record batch at the end";
 		return -1;
 	}
-	if (scan_fill(s->fd, sc, pos, *size))
+	if (scan_fill(sc, *size))
 		return -2;
 	if (sc->have - sc->off < *size) {
 		*why = "torn record batch at the end";
 		return -1;
 	}
+	sc->last = *size;
+	*b = sc->buf + sc->off;
 	return 0;
 }
 
@@ -623,8 +637,9 @@ static int
 seg_scan(struct kb_log *lg, struct kb_seg *s, int tail, int64_t crc_from,
 	 int learn, int64_t *next, char *err, size_t errsize)
 {
-	struct scan sc = {kq_emalloc(1 << 20), 1 << 20, 0, 0};
-	uint64_t pos = 0;
+	struct kb_segscan sc;
+	const unsigned char *b;
+	uint64_t pos;
 	int64_t expect = s->base;
 	const char *why = NULL, *op = "read";
 	struct kb_bhdr h;
@@ -634,8 +649,8 @@ seg_scan(struct kb_log *lg, struct kb_seg *s, int tail, int64_t crc_from,
 	s->nidx = s->ntidx = 0;
 	s->max_ts = -1;
 	s->idx_pos = s->tidx_pos = 0;
-	while ((rc = scan_next(s, &sc, pos, &size, &why)) == 0) {
-		unsigned char *b = sc.buf + sc.off;
+	kb_segscan_init(&sc, s->fd, s->size);
+	while ((rc = kb_segscan_next(&sc, &b, &size, &why)) == 0) {
 		int64_t base = (int64_t)kb_be64(b);
 
 		/* A compacted segment has gaps; the tail never. */
@@ -648,16 +663,16 @@ seg_scan(struct kb_log *lg, struct kb_seg *s, int tail, int64_t crc_from,
 			    : scan_check(b, size, &why, !tail) != 0)
 			break;
 		kb_bhdr(b, &h);
-		seg_note(s, base, pos, h.max_ts, 0);
+		seg_note(s, base, sc.pos, h.max_ts, 0);
 		/* A transaction marker has no sequence number. */
 		if (learn && h.pid >= 0 && !(h.attrs & 0x20))
 			kb_pstates_record(&lg->prod, h.pid, h.pepoch,
 					  h.base_seq, h.last_seq, base);
 		expect = base + h.last_delta + 1;
-		sc.off += size;
-		pos += size;
 	}
-	free(sc.buf);
+	/* Where the read stopped: the end, or the batch found bad. */
+	pos = sc.pos;
+	kb_segscan_free(&sc);
 	*next = expect;
 	if (rc == -2)
 		goto fail;

@@ -123,6 +123,32 @@ struct kb_log {
 	int64_t clean_ckpt, tomb_due;
 };
 
+/*
+ * A segment read through from its start, whole batches at a time, in
+ * large blocks: recovery and the cleaner both read with it. The buffer
+ * grows to fit a batch of any size its length field gives, within the
+ * segment's size.
+ */
+struct kb_segscan {
+	int fd;
+	uint64_t size; /* the segment's bytes: a batch past them is torn */
+	uint64_t pos;  /* the position of the batch given last */
+	size_t last;   /* its size (0 before the first) */
+	unsigned char *buf;
+	size_t cap, have, off; /* buf + off: the bytes at pos */
+};
+
+void kb_segscan_init(struct kb_segscan *sc, int fd, uint64_t size);
+void kb_segscan_free(struct kb_segscan *sc);
+/*
+ * Step over the batch given last to the next, whole in the buffer (*b,
+ * valid until the next call), its position in pos: 0 with its size, 1 at
+ * the end of the segment, -1 on a torn or short batch (why says what),
+ * -2 on a read error (errno). Its contents are not checked.
+ */
+int kb_segscan_next(struct kb_segscan *sc, const unsigned char **b,
+		    size_t *size, const char **why);
+
 /* CRC-32C (Castagnoli), as in record batches. */
 uint32_t kb_crc32c(uint32_t crc, const void *p, size_t n);
 
