@@ -165,6 +165,26 @@ instance_check(struct kb_group *g, struct kb_str mid, struct kb_str inst)
 	return kb_str_eq(mid, e->id) ? KB_NONE : KB_FENCED_INSTANCE_ID;
 }
 
+/*
+ * The member of group gid a request comes from (member id mid, static
+ * instance inst), its group in *g; or NULL with the error in *err:
+ * UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID.
+ */
+static struct member *
+find_caller(struct kb_broker *b, struct kb_str gid, struct kb_str mid,
+	    struct kb_str inst, struct kb_group **g, int16_t *err)
+{
+	struct member *m;
+
+	*g = find_group(b, gid);
+	m = find_member(*g, mid);
+	if ((*err = instance_check(*g, mid, inst)))
+		return NULL;
+	if (!m)
+		*err = KB_UNKNOWN_MEMBER_ID;
+	return m;
+}
+
 static void
 free_protos(struct member *m)
 {
@@ -998,12 +1018,8 @@ kb_api_sync_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	kb_tags(in);
 	if (in->err)
 		return KB_BADREQ;
-	g = find_group(b, gid);
-	m = find_member(g, mid);
-	if ((err = instance_check(g, mid, inst)))
-		m = NULL;
-	else if (!m)
-		err = KB_UNKNOWN_MEMBER_ID;
+	if (!(m = find_caller(b, gid, mid, inst, &g, &err)))
+		;
 	else if (gen != g->generation)
 		err = KB_ILLEGAL_GENERATION;
 	else if ((ptype.len >= 0 && g->type && !kb_str_eq(ptype, g->type)) ||
@@ -1064,12 +1080,8 @@ kb_api_heartbeat(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	kb_tags(in);
 	if (in->err)
 		return KB_BADREQ;
-	g = find_group(b, gid);
-	m = find_member(g, mid);
-	if ((err = instance_check(g, mid, inst)))
-		m = NULL;
-	else if (!m)
-		err = KB_UNKNOWN_MEMBER_ID;
+	if (!(m = find_caller(b, gid, mid, inst, &g, &err)))
+		;
 	else if (g->state == PREPARING)
 		err = KB_REBALANCE_IN_PROGRESS;
 	else if (gen != g->generation)
