@@ -31,6 +31,16 @@ batch(unsigned char *b, int n, int first, int64_t ts0, int64_t pid, int32_t seq)
 	return len;
 }
 
+/* Open the log "t-0" in d under the default configuration. */
+static void
+open_log(struct kb_log *lg, const char *d)
+{
+	char err[256];
+
+	assert_int_equal(
+		kb_log_open(lg, d, "t-0", &unit_logconf, err, sizeof(err)), 0);
+}
+
 /*
  * Open the log "t-0" in d under c and append count batches of 4 records
  * (offsets and values from 0 on, timestamps from 1000), the log left
@@ -67,7 +77,7 @@ crc32c_vector(void **state)
 static void
 append_and_read(void **state)
 {
-	char *d = unit_tmpdir(), err[256];
+	char *d = unit_tmpdir();
 	unsigned char b[4096];
 	struct kb_log lg;
 	struct kb_buf out = {0};
@@ -76,8 +86,7 @@ append_and_read(void **state)
 	size_t n;
 
 	(void)state;
-	assert_int_equal(
-		kb_log_open(&lg, d, "t-0", &unit_logconf, err, sizeof(err)), 0);
+	open_log(&lg, d);
 	n = batch(b, 3, 0, 1000, -1, 0);
 	assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
 	assert_int_equal(base, 0);
@@ -114,7 +123,7 @@ append_and_read(void **state)
 static void
 bad_batches_are_refused(void **state)
 {
-	char *d = unit_tmpdir(), err[256];
+	char *d = unit_tmpdir();
 	unsigned char b[4096];
 	struct kb_log lg;
 	const char *why = NULL;
@@ -122,8 +131,7 @@ bad_batches_are_refused(void **state)
 	size_t n;
 
 	(void)state;
-	assert_int_equal(
-		kb_log_open(&lg, d, "t-0", &unit_logconf, err, sizeof(err)), 0);
+	open_log(&lg, d);
 	n = batch(b, 3, 0, 1000, -1, 0);
 	b[n - 1] ^= 1;
 	assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why),
@@ -170,7 +178,7 @@ read_recovery_point(const char *d, char *line, size_t size)
 static void
 recovery_cuts_a_torn_tail(void **state)
 {
-	char *d = unit_tmpdir(), err[256], path[256];
+	char *d = unit_tmpdir(), path[256];
 	unsigned char b[4096];
 	struct kb_log lg;
 	const char *why;
@@ -179,8 +187,7 @@ recovery_cuts_a_torn_tail(void **state)
 	int fd, i;
 
 	(void)state;
-	assert_int_equal(
-		kb_log_open(&lg, d, "t-0", &unit_logconf, err, sizeof(err)), 0);
+	open_log(&lg, d);
 	for (i = 0; i < 10; i++) {
 		n = batch(b, 5, 5 * i, 1000 + i, -1, 0);
 		assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
@@ -195,8 +202,7 @@ recovery_cuts_a_torn_tail(void **state)
 	kb_st64(b, 50);
 	assert_int_equal(write(fd, b, n / 2), (ssize_t)(n / 2));
 	close(fd);
-	assert_int_equal(
-		kb_log_open(&lg, d, "t-0", &unit_logconf, err, sizeof(err)), 0);
+	open_log(&lg, d);
 	assert_int_equal(lg.next, 50);
 	assert_int_equal(kb_log_size(&lg), good);
 	kb_log_close(&lg);
@@ -209,8 +215,7 @@ recovery_cuts_a_torn_tail(void **state)
 	assert_int_equal(pwrite(fd, "X", 1, (off_t)good - 3), 1);
 	close(fd);
 	set_recovery_point(d, "45\n");
-	assert_int_equal(
-		kb_log_open(&lg, d, "t-0", &unit_logconf, err, sizeof(err)), 0);
+	open_log(&lg, d);
 	assert_int_equal(lg.next, 45);
 	n = batch(b, 1, 0, 3000, -1, 0);
 	assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
@@ -289,7 +294,7 @@ offsets_by_time(void **state)
 static void
 idempotent_producers(void **state)
 {
-	char *d = unit_tmpdir(), err[256];
+	char *d = unit_tmpdir();
 	unsigned char b[4096];
 	struct kb_log lg;
 	const char *why;
@@ -297,8 +302,7 @@ idempotent_producers(void **state)
 	size_t n;
 
 	(void)state;
-	assert_int_equal(
-		kb_log_open(&lg, d, "t-0", &unit_logconf, err, sizeof(err)), 0);
+	open_log(&lg, d);
 	n = batch(b, 3, 0, 1000, 7, 0);
 	assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
 	n = batch(b, 3, 3, 1000, 7, 3);
@@ -315,8 +319,7 @@ idempotent_producers(void **state)
 			 KB_OUT_OF_ORDER_SEQUENCE_NUMBER);
 	kb_log_close(&lg);
 	/* After a restart the tail segment tells the sequences again. */
-	assert_int_equal(
-		kb_log_open(&lg, d, "t-0", &unit_logconf, err, sizeof(err)), 0);
+	open_log(&lg, d);
 	n = batch(b, 3, 3, 1000, 7, 3);
 	assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
 	assert_int_equal(base, 3);
@@ -614,7 +617,7 @@ flip(const char *d, int64_t base, uint64_t pos)
 static void
 the_recovery_point_bounds_the_check(void **state)
 {
-	char *d = unit_tmpdir(), err[256], line[64];
+	char *d = unit_tmpdir(), line[64];
 	unsigned char b[4096];
 	struct kb_log lg;
 	struct kb_buf out = {0};
@@ -625,8 +628,7 @@ the_recovery_point_bounds_the_check(void **state)
 	int i;
 
 	(void)state;
-	assert_int_equal(
-		kb_log_open(&lg, d, "t-0", &unit_logconf, err, sizeof(err)), 0);
+	open_log(&lg, d);
 	for (i = 0; i < 10; i++) {
 		if (i == 4)
 			pos20 = lg.segs[0].size;
@@ -649,8 +651,7 @@ the_recovery_point_bounds_the_check(void **state)
 	/* Damage on both sides of the point. */
 	flip(d, 0, pos20 + 70);
 	flip(d, 0, pos60 + 70);
-	assert_int_equal(
-		kb_log_open(&lg, d, "t-0", &unit_logconf, err, sizeof(err)), 0);
+	open_log(&lg, d);
 	/* Past the point: checked to the CRC and cut. */
 	assert_int_equal(lg.next, 60);
 	assert_int_equal(kb_log_size(&lg), pos60);
@@ -851,7 +852,7 @@ older_segment_damage_is_kept_not_cut(void **state)
 static void
 batch_headers_must_agree(void **state)
 {
-	char *d = unit_tmpdir(), err[256];
+	char *d = unit_tmpdir();
 	unsigned char b[4096];
 	struct kb_log lg;
 	const char *why = NULL;
@@ -859,8 +860,7 @@ batch_headers_must_agree(void **state)
 	size_t n;
 
 	(void)state;
-	assert_int_equal(
-		kb_log_open(&lg, d, "t-0", &unit_logconf, err, sizeof(err)), 0);
+	open_log(&lg, d);
 	/* recordCount must be lastOffsetDelta + 1. */
 	n = batch(b, 3, 0, 1000, -1, 0);
 	kb_st32(b + KB_B_COUNT, 2);
@@ -901,7 +901,7 @@ huge_batch(unsigned char *b)
 static void
 offset_ranges_fit_the_index(void **state)
 {
-	char *d = unit_tmpdir(), err[256];
+	char *d = unit_tmpdir();
 	unsigned char b[4096], two[8192];
 	struct kb_log lg;
 	struct kb_buf out = {0};
@@ -911,8 +911,7 @@ offset_ranges_fit_the_index(void **state)
 	int k;
 
 	(void)state;
-	assert_int_equal(
-		kb_log_open(&lg, d, "t-0", &unit_logconf, err, sizeof(err)), 0);
+	open_log(&lg, d);
 	n = batch(b, 1, 0, 1000, -1, 0);
 	assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
 	for (k = 0; k < 3; k++) {
@@ -938,8 +937,7 @@ offset_ranges_fit_the_index(void **state)
 	assert_int_equal(kb_log_append(&lg, two, 2 * n, 0, &base, &why),
 			 KB_INVALID_RECORD);
 	kb_log_close(&lg);
-	assert_int_equal(
-		kb_log_open(&lg, d, "t-0", &unit_logconf, err, sizeof(err)), 0);
+	open_log(&lg, d);
 	assert_int_equal(lg.next, last + 1);
 	kb_log_close(&lg);
 	kb_buf_free(&out);
@@ -960,7 +958,7 @@ swap_fd(int *slot, int fd)
 static void
 a_failed_fsync_is_not_forgotten(void **state)
 {
-	char *d = unit_tmpdir(), err[256];
+	char *d = unit_tmpdir();
 	unsigned char b[4096];
 	struct kb_log lg;
 	const char *why;
@@ -970,8 +968,7 @@ a_failed_fsync_is_not_forgotten(void **state)
 
 	(void)state;
 	assert_int_equal(pipe(p), 0);
-	assert_int_equal(
-		kb_log_open(&lg, d, "t-0", &unit_logconf, err, sizeof(err)), 0);
+	open_log(&lg, d);
 	n = batch(b, 3, 0, 1000, 7, 0);
 	assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
 	/* fdatasync fails on a pipe (EINVAL), as on a failing disk. */
@@ -1011,7 +1008,7 @@ sync_on_thread(struct kb_syncer *s, struct kb_log *lg)
 static void
 the_syncer_syncs_on_its_thread_and_a_failure_sticks(void **state)
 {
-	char *d = unit_tmpdir(), err[256], path[4200], line[64] = "";
+	char *d = unit_tmpdir(), path[4200], line[64] = "";
 	unsigned char b[4096];
 	struct kb_syncer s;
 	struct kb_log lg;
@@ -1024,8 +1021,7 @@ the_syncer_syncs_on_its_thread_and_a_failure_sticks(void **state)
 	(void)state;
 	assert_int_equal(pipe(p), 0);
 	assert_int_equal(kb_syncer_start(&s), 0);
-	assert_int_equal(
-		kb_log_open(&lg, d, "t-0", &unit_logconf, err, sizeof(err)), 0);
+	open_log(&lg, d);
 	n = batch(b, 3, 0, 1000, 7, 0);
 	assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
 	/* Synced, and the recovery point written, by the thread. */
