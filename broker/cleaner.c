@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -614,47 +613,23 @@ do_step(struct kb_cleaner *c)
 		clean_seg(c, c->step - 1);
 }
 
-static void *
-cleaner_main(void *arg)
+/* The thread's work: the step of the pass handed over. */
+static void
+cleaner_run(void *arg)
 {
-	struct kb_cleaner *c = arg;
-
-	/*
-	 * Background work: below the loop's priority, so that on a busy
-	 * machine a pass takes longer rather than the answers.
-	 */
-	if (setpriority(PRIO_PROCESS, (id_t)gettid(), 10))
-		errno = 0;
-	pthread_mutex_lock(&c->mu);
-	for (;;) {
-		while (!c->work && !c->quit)
-			pthread_cond_wait(&c->cv, &c->mu);
-		if (!c->work)
-			break;
-		/* The pass is the thread's until work is cleared. */
-		pthread_mutex_unlock(&c->mu);
-		do_step(c);
-		pthread_mutex_lock(&c->mu);
-		c->work = 0;
-		pthread_cond_broadcast(&c->cv);
-	}
-	pthread_mutex_unlock(&c->mu);
-	return NULL;
+	do_step(arg);
 }
 
 int
 kb_cleaner_start(struct kb_cleaner *c, size_t map_bytes)
 {
-	int rc;
-
 	memset(c, 0, sizeof(*c));
 	c->map_bytes = map_bytes;
-	pthread_mutex_init(&c->mu, NULL);
-	pthread_cond_init(&c->cv, NULL);
-	if ((rc = pthread_create(&c->thread, NULL, cleaner_main, c)))
-		return rc;
-	c->started = 1;
-	return 0;
+	/*
+	 * Background work: below the loop's priority, so that on a busy
+	 * machine a pass takes longer rather than the answers.
+	 */
+	return kb_worker_start(&c->w, cleaner_run, c, 10);
 }
 
 /* A pass ended: what it made and did not swap in goes. */
@@ -686,32 +661,13 @@ end_pass(struct kb_cleaner *c)
 	c->nsegs = 0;
 }
 
-static void
-wait_idle(struct kb_cleaner *c)
-{
-	if (!c->started)
-		return;
-	pthread_mutex_lock(&c->mu);
-	while (c->work)
-		pthread_cond_wait(&c->cv, &c->mu);
-	pthread_mutex_unlock(&c->mu);
-}
-
 void
 kb_cleaner_stop(struct kb_cleaner *c)
 {
-	wait_idle(c);
+	kb_worker_wait(&c->w);
 	if (c->lg)
 		end_pass(c);
-	if (c->started) {
-		pthread_mutex_lock(&c->mu);
-		c->quit = 1;
-		pthread_cond_broadcast(&c->cv);
-		pthread_mutex_unlock(&c->mu);
-		pthread_join(c->thread, NULL);
-		pthread_mutex_destroy(&c->mu);
-		pthread_cond_destroy(&c->cv);
-	}
+	kb_worker_stop(&c->w);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -722,7 +678,7 @@ kb_cleaner_drop(struct kb_log *lg)
 
 	if (!c)
 		return;
-	wait_idle(c);
+	kb_worker_wait(&c->w);
 	end_pass(c);
 }
 
@@ -944,15 +900,6 @@ advance(struct kb_cleaner *c, char *note, size_t size)
 	return 0;
 }
 
-static void
-kick(struct kb_cleaner *c)
-{
-	pthread_mutex_lock(&c->mu);
-	c->work = 1;
-	pthread_cond_broadcast(&c->cv);
-	pthread_mutex_unlock(&c->mu);
-}
-
 /* The next log due a pass, round the topics from where the last was. */
 static struct kb_log *
 pick(struct kb_cleaner *c, struct kb_topics *ts, int64_t now)
@@ -979,28 +926,24 @@ kb_cleaner_tick(struct kb_cleaner *c, struct kb_topics *ts, int64_t now,
 		int *fail, char *note, size_t size)
 {
 	struct kb_log *lg;
-	int busy;
 
 	*note = 0;
 	*fail = 0;
-	if (!c->started)
+	if (!c->w.started)
 		return 0;
-	pthread_mutex_lock(&c->mu);
-	busy = c->work;
-	pthread_mutex_unlock(&c->mu);
-	if (busy)
+	if (kb_worker_busy(&c->w))
 		return 1;
 	if (c->lg) {
 		if (!advance(c, note, size)) {
 			*fail = !c->ok;
 			return 0;
 		}
-		kick(c);
+		kb_worker_hand(&c->w);
 		return 1;
 	}
 	if (!(lg = pick(c, ts, now)) || begin(c, lg, now))
 		return 0;
-	kick(c);
+	kb_worker_hand(&c->w);
 	return 1;
 }
 

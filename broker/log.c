@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -1267,63 +1268,129 @@ kb_log_sync(struct kb_log *lg)
 
 /* --- the syncer ----------------------------------------------------------- */
 
+/* --- a worker thread ---------------------------------------------------- */
+
 static void *
-syncer_main(void *arg)
+worker_main(void *arg)
+{
+	struct kb_worker *w = arg;
+
+	/* Not being able to lower its priority is no reason to stop. */
+	if (w->nice && setpriority(PRIO_PROCESS, (id_t)gettid(), w->nice))
+		errno = 0;
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->busy && !w->quit)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (!w->busy)
+			break;
+		/* The work is the thread's until busy is cleared. */
+		pthread_mutex_unlock(&w->mu);
+		w->run(w->arg);
+		pthread_mutex_lock(&w->mu);
+		w->busy = 0;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+int
+kb_worker_start(struct kb_worker *w, void (*run)(void *arg), void *arg,
+		int nice)
+{
+	int rc;
+
+	w->run = run;
+	w->arg = arg;
+	w->nice = nice;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	if ((rc = pthread_create(&w->thread, NULL, worker_main, w)))
+		return rc;
+	w->started = 1;
+	return 0;
+}
+
+void
+kb_worker_hand(struct kb_worker *w)
+{
+	pthread_mutex_lock(&w->mu);
+	w->busy = 1;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+int
+kb_worker_busy(struct kb_worker *w)
+{
+	int busy;
+
+	if (!w->started)
+		return 0;
+	pthread_mutex_lock(&w->mu);
+	busy = w->busy;
+	pthread_mutex_unlock(&w->mu);
+	return busy;
+}
+
+void
+kb_worker_wait(struct kb_worker *w)
+{
+	if (!w->started)
+		return;
+	pthread_mutex_lock(&w->mu);
+	while (w->busy)
+		pthread_cond_wait(&w->cv, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+}
+
+void
+kb_worker_stop(struct kb_worker *w)
+{
+	if (!w->started)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->quit = 1;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
+	w->started = 0;
+}
+
+/* --- the syncer ----------------------------------------------------------- */
+
+/* The thread's work: the jobs handed over. */
+static void
+syncer_run(void *arg)
 {
 	struct kb_syncer *s = arg;
 	size_t i;
 
-	pthread_mutex_lock(&s->mu);
-	for (;;) {
-		while (!s->busy && !s->quit)
-			pthread_cond_wait(&s->cv, &s->mu);
-		if (!s->busy)
-			break;
-		/* The jobs are the thread's until busy is cleared. */
-		pthread_mutex_unlock(&s->mu);
-		for (i = 0; i < s->n; i++) {
-			struct kb_syncjob *j = &s->jobs[i];
+	for (i = 0; i < s->n; i++) {
+		struct kb_syncjob *j = &s->jobs[i];
 
-			if (j->fd >= 0 && fdatasync(j->fd)) {
-				j->err = errno;
-				continue;
-			}
-			j->saved = rp_write(j->dir, j->next, 0) == 0;
+		if (j->fd >= 0 && fdatasync(j->fd)) {
+			j->err = errno;
+			continue;
 		}
-		pthread_mutex_lock(&s->mu);
-		s->busy = 0;
-		pthread_cond_broadcast(&s->cv);
+		j->saved = rp_write(j->dir, j->next, 0) == 0;
 	}
-	pthread_mutex_unlock(&s->mu);
-	return NULL;
 }
 
 int
 kb_syncer_start(struct kb_syncer *s)
 {
-	int rc;
-
 	memset(s, 0, sizeof(*s));
-	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->cv, NULL);
-	if ((rc = pthread_create(&s->thread, NULL, syncer_main, s)))
-		return rc;
-	s->started = 1;
-	return 0;
+	return kb_worker_start(&s->w, syncer_run, s, 0);
 }
 
 void
 kb_syncer_stop(struct kb_syncer *s)
 {
-	if (s->started) {
-		pthread_mutex_lock(&s->mu);
-		s->quit = 1;
-		pthread_cond_broadcast(&s->cv);
-		pthread_mutex_unlock(&s->mu);
-		pthread_join(s->thread, NULL);
-		pthread_mutex_destroy(&s->mu);
-		pthread_cond_destroy(&s->cv);
-	}
+	kb_worker_stop(&s->w);
 	/* Every log with a job was closed, and took its result. */
 	free(s->jobs);
 	free(s->due);
@@ -1376,10 +1443,7 @@ syncer_apply(struct kb_syncer *s)
 static int
 syncer_wait(struct kb_syncer *s)
 {
-	pthread_mutex_lock(&s->mu);
-	while (s->busy)
-		pthread_cond_wait(&s->cv, &s->mu);
-	pthread_mutex_unlock(&s->mu);
+	kb_worker_wait(&s->w);
 	return syncer_apply(s);
 }
 
@@ -1430,14 +1494,9 @@ kb_log_settle(struct kb_log *lg)
 int
 kb_syncer_collect(struct kb_syncer *s)
 {
-	int busy;
-
-	if (!s->started)
+	if (!s->w.started)
 		return 0;
-	pthread_mutex_lock(&s->mu);
-	busy = s->busy;
-	pthread_mutex_unlock(&s->mu);
-	return busy ? 1 : syncer_apply(s);
+	return kb_worker_busy(&s->w) ? 1 : syncer_apply(s);
 }
 
 int
@@ -1451,11 +1510,11 @@ kb_log_sync_later(struct kb_syncer *s, struct kb_log *lg, int data)
 		return -1;
 	}
 	if (data && lg->dirty &&
-	    (!s->started || (fd = fcntl(lg->segs[lg->nsegs - 1].fd,
-					F_DUPFD_CLOEXEC, 0)) < 0) &&
+	    (!s->w.started || (fd = fcntl(lg->segs[lg->nsegs - 1].fd,
+					  F_DUPFD_CLOEXEC, 0)) < 0) &&
 	    kb_log_sync(lg))
 		return -1;
-	if (!s->started) {
+	if (!s->w.started) {
 		kb_log_checkpoint(lg);
 		return 0;
 	}
@@ -1481,10 +1540,7 @@ kb_syncer_kick(struct kb_syncer *s)
 {
 	if (!s->n)
 		return;
-	pthread_mutex_lock(&s->mu);
-	s->busy = 1;
-	pthread_cond_broadcast(&s->cv);
-	pthread_mutex_unlock(&s->mu);
+	kb_worker_hand(&s->w);
 }
 
 void

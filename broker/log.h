@@ -204,6 +204,35 @@ int kb_log_sync(struct kb_log *lg);
 int kb_log_checkpoint(struct kb_log *lg);
 
 /*
+ * A thread that does one piece of work at a time for the event loop: the
+ * syncer's jobs, a step of the cleaner's pass. What the work uses is the
+ * thread's from kb_worker_hand until kb_worker_busy says 0 or
+ * kb_worker_wait returns.
+ */
+struct kb_worker {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	void (*run)(void *arg);
+	void *arg;
+	int nice; /* below the loop's priority by this much */
+	int busy; /* work handed over, not done */
+	int quit, started;
+};
+
+/* Start the thread (w zeroed): 0, or an errno (the loop does the work). */
+int kb_worker_start(struct kb_worker *w, void (*run)(void *arg), void *arg,
+		    int nice);
+/* Hand the thread its work: run(arg), once. */
+void kb_worker_hand(struct kb_worker *w);
+/* Whether the work handed over is not done yet. */
+int kb_worker_busy(struct kb_worker *w);
+/* Wait until it is done. */
+void kb_worker_wait(struct kb_worker *w);
+/* Stop the thread, once it is idle, and join it. */
+void kb_worker_stop(struct kb_worker *w);
+
+/*
  * The syncer: a thread that makes logs durable off the event loop, so
  * that a second's fdatasyncs (one a partition, a journal commit each) do
  * not stall every connection. Each second the loop hands it a job for
@@ -224,13 +253,9 @@ struct kb_syncjob {
 };
 
 struct kb_syncer {
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	struct kb_worker w; /* busy: jobs handed over, not all done */
 	struct kb_syncjob *jobs;
 	size_t n, cap;
-	int busy; /* jobs handed over, not all done */
-	int quit, started;
 	/* The logs --fsync always syncs at the end of the loop's turn. */
 	struct kb_log **due;
 	size_t ndue, cdue;
