@@ -688,42 +688,19 @@ kb_cleaner_drop(struct kb_log *lg)
 static int64_t
 ckpt_load(const struct kb_log *lg)
 {
-	char path[4200], line[64];
-	long long v;
-	ssize_t n;
-	int fd;
+	int64_t v = kb_line_offset(lg->dir, KB_CLEANER_CHECKPOINT);
 
-	snprintf(path, sizeof(path), "%s/%s", lg->dir, KB_CLEANER_CHECKPOINT);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return 0;
-	n = read(fd, line, sizeof(line) - 1);
-	close(fd);
-	line[n > 0 ? n : 0] = 0;
-	if (sscanf(line, "%lld", &v) < 1 || v < 0)
-		return 0;
-	return v;
+	return v >= 0 ? v : 0;
 }
 
 /* Through a temporary file and a rename, as the recovery point. */
 static int
 ckpt_save(const struct kb_log *lg, int64_t v)
 {
-	char path[4200], tmp[4300], line[64];
-	int fd, n = snprintf(line, sizeof(line), "%" PRId64 "\n", v);
+	char line[64];
 
-	snprintf(path, sizeof(path), "%s/%s", lg->dir, KB_CLEANER_CHECKPOINT);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -1;
-	if (write(fd, line, (size_t)n) != n || fdatasync(fd)) {
-		close(fd);
-		unlink(tmp);
-		return -1;
-	}
-	if (close(fd) || rename(tmp, path) || kb_sync_dir(lg->dir))
-		return -1;
-	return 0;
+	snprintf(line, sizeof(line), "%" PRId64 "\n", v);
+	return kb_line_write(lg->dir, KB_CLEANER_CHECKPOINT, line);
 }
 
 /* The checkpoint, read once; below the log's first segment, its base. */

@@ -714,33 +714,16 @@ fail:
 static int64_t
 rp_load(const struct kb_log *lg, int *found)
 {
-	char path[4096], line[64], word[16] = "";
-	long long v;
-	int fd;
-	ssize_t n;
+	int64_t v = kb_line_offset(lg->dir, "recovery-point");
 
-	*found = 0;
-	snprintf(path, sizeof(path), "%s/recovery-point", lg->dir);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return 0;
-	n = read(fd, line, sizeof(line) - 1);
-	close(fd);
-	line[n > 0 ? n : 0] = 0;
-	if (sscanf(line, "%lld %15s", &v, word) < 1 || v < 0)
-		return 0;
-	*found = 1;
-	return v;
+	*found = v >= 0;
+	return v >= 0 ? v : 0;
 }
 
-/*
- * DIR/file := line, through DIR/file.tmp, a rename and a directory fsync:
- * synced before the rename, the file never reads as a line that was not
- * written, and a crash leaves the old line or the new one.
- */
-static int
-line_write(const char *dir, const char *file, const char *line)
+int
+kb_line_write(const char *dir, const char *file, const char *line)
 {
-	char path[4096], tmp[4200];
+	char path[4200], tmp[4300];
 	size_t n = strlen(line);
 	int fd;
 
@@ -759,6 +742,25 @@ line_write(const char *dir, const char *file, const char *line)
 	return 0;
 }
 
+int64_t
+kb_line_offset(const char *dir, const char *file)
+{
+	char path[4200], line[64];
+	long long v;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	line[n > 0 ? n : 0] = 0;
+	if (sscanf(line, "%lld", &v) < 1 || v < 0)
+		return -1;
+	return v;
+}
+
 /*
  * DIR/recovery-point := v; the syncer's thread calls it too. A point
  * lost to a crash is an older one: only a longer check.
@@ -770,7 +772,7 @@ rp_write(const char *dir, int64_t v, int clean)
 
 	snprintf(line, sizeof(line), "%" PRId64 "%s\n", v,
 		 clean ? " clean" : "");
-	return line_write(dir, "recovery-point", line);
+	return kb_line_write(dir, "recovery-point", line);
 }
 
 static int
@@ -802,20 +804,9 @@ kb_log_checkpoint(struct kb_log *lg)
 static int64_t
 ls_load(const struct kb_log *lg)
 {
-	char path[4096], line[64];
-	long long v;
-	int fd;
-	ssize_t n;
+	int64_t v = kb_line_offset(lg->dir, "log-start-offset");
 
-	snprintf(path, sizeof(path), "%s/log-start-offset", lg->dir);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return 0;
-	n = read(fd, line, sizeof(line) - 1);
-	close(fd);
-	line[n > 0 ? n : 0] = 0;
-	if (sscanf(line, "%lld", &v) < 1 || v < 0)
-		return 0;
-	return v;
+	return v >= 0 ? v : 0;
 }
 
 int
@@ -835,7 +826,7 @@ kb_log_delete_records(struct kb_log *lg, int64_t offset, int64_t *low)
 	 * must not see them again after a crash.
 	 */
 	snprintf(line, sizeof(line), "%" PRId64 "\n", offset);
-	if (line_write(lg->dir, "log-start-offset", line))
+	if (kb_line_write(lg->dir, "log-start-offset", line))
 		return KB_KAFKA_STORAGE_ERROR;
 	lg->start = offset;
 	*low = offset;

@@ -364,6 +364,16 @@ int kb_log_swap_segment(struct kb_log *lg, int64_t base, uint64_t size,
 /* Bytes stored. */
 uint64_t kb_log_size(const struct kb_log *lg);
 
+/*
+ * A partition's one-line files (recovery-point, log-start-offset,
+ * cleaner-offset). DIR/file := line, through DIR/file.tmp, a rename and
+ * a directory fsync: synced before the rename, the file never reads as a
+ * line that was not written, and a crash leaves the old line or the new
+ * one. 0, or -1 (errno).
+ */
+int kb_line_write(const char *dir, const char *file, const char *line);
+/* The offset DIR/file begins with; -1 when it is missing or has none. */
+int64_t kb_line_offset(const char *dir, const char *file);
 /* fsync a directory, so that files made or removed in it stay so; 0 or -1. */
 int kb_sync_dir(const char *dir);
 /* write(2) all of p, through short writes and EINTR; 0, or -1 (errno). */
