@@ -33,7 +33,7 @@ static const struct kb_logconf unit_logconf = {
 	.max_message_bytes = 1 << 20,
 };
 
-/* A new directory under /tmp (malloc'd); unit_rm_rf removes it. */
+/* A new directory under /tmp; unit_tmpdir_free removes it and frees d. */
 static inline char *
 unit_tmpdir(void)
 {
@@ -45,12 +45,13 @@ unit_tmpdir(void)
 }
 
 static inline void
-unit_rm_rf(const char *d)
+unit_tmpdir_free(char *d)
 {
 	char cmd[256];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
 	assert_int_equal(system(cmd), 0);
+	free(d);
 }
 
 /* v as a record's zigzag varint at p: its length. */
@@ -182,8 +183,7 @@ unit_broker_teardown(void **state)
 	struct unit_broker *f = *state;
 
 	unit_stores_close(f);
-	unit_rm_rf(f->dir);
-	free(f->dir);
+	unit_tmpdir_free(f->dir);
 	free(f);
 	return 0;
 }

@@ -463,8 +463,7 @@ whole_pass(void **state)
 				 "17:a=4 18:z=1");
 	assert_int_equal(lg.next, 19);
 	kb_log_close(&lg);
-	unit_rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 static void
@@ -537,8 +536,7 @@ whole_pass_compressed(void **state)
 	codecs(&lg, got, sizeof(got));
 	assert_string_equal(got, "23400");
 	kb_log_close(&lg);
-	unit_rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 /*
@@ -595,8 +593,7 @@ damaged_compressed(void **state)
 	assert_int_equal(kb_be32(z.p + KB_B_COUNT), 3);
 	kb_buf_free(&z);
 	kb_log_close(&lg);
-	unit_rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 /*
@@ -631,8 +628,7 @@ read_past_emptied(void **state)
 	assert_string_equal(got, "15:a=2 16:b=2 17:c=2");
 	kb_buf_free(&out);
 	kb_log_close(&lg);
-	unit_rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 /* min.compaction.lag.ms: a segment with a record newer is not cleaned. */
@@ -661,8 +657,7 @@ compaction_lag(void **state)
 	read_all(&lg, got, sizeof(got));
 	assert_string_equal(got, "6:a=1 7:b=1 8:c=1 9:z=1");
 	kb_log_close(&lg);
-	unit_rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 static void
@@ -683,13 +678,13 @@ refuses_null_keys(void **state)
 			 KB_INVALID_RECORD);
 	assert_int_equal(lg.next, 0);
 	kb_log_close(&lg);
-	unit_rm_rf(d);
+	unit_tmpdir_free(d);
+	d = unit_tmpdir();
 	dc.compact = 0;
 	assert_int_equal(kb_log_open(&lg, d, "t-0", &dc, err, sizeof(err)), 0);
 	assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
 	kb_log_close(&lg);
-	unit_rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 int

@@ -125,8 +125,7 @@ which_directories(void **state)
 	assert_int_equal(
 		kb_datadir_open(dir, &fd, note, sizeof(note), err, sizeof(err)),
 		EX_CONFIG);
-	unit_rm_rf(dir);
-	free(dir);
+	unit_tmpdir_free(dir);
 }
 
 int

@@ -116,8 +116,7 @@ append_and_read(void **state)
 			 KB_OFFSET_OUT_OF_RANGE);
 	kb_log_close(&lg);
 	kb_buf_free(&out);
-	unit_rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 static void
@@ -146,8 +145,7 @@ bad_batches_are_refused(void **state)
 	assert_int_equal(lg.next, 0);
 	assert_int_equal(kb_log_size(&lg), 0);
 	kb_log_close(&lg);
-	unit_rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 static void
@@ -221,8 +219,7 @@ recovery_cuts_a_torn_tail(void **state)
 	assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
 	assert_int_equal(base, 45);
 	kb_log_close(&lg);
-	unit_rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 static void
@@ -256,8 +253,7 @@ segments_and_retention(void **state)
 	assert_int_equal(lg.nsegs, 1);
 	kb_log_close(&lg);
 	kb_buf_free(&out);
-	unit_rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 static void
@@ -287,8 +283,7 @@ offsets_by_time(void **state)
 	assert_int_equal(kb_log_offset_for_time(&lg, 11999, &found), 1999);
 	assert_int_equal(kb_log_offset_for_time(&lg, 12000, &found), -1);
 	kb_log_close(&lg);
-	unit_rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 static void
@@ -325,8 +320,7 @@ idempotent_producers(void **state)
 	assert_int_equal(base, 3);
 	assert_int_equal(lg.next, 6);
 	kb_log_close(&lg);
-	unit_rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 static void
@@ -356,8 +350,7 @@ committed_offsets_survive(void **state)
 	assert_string_equal(c->meta, "m");
 	assert_null(kb_offsets_get(kb_offsets_group(&o, "g"), "u", 1));
 	kb_offsets_close(&o);
-	unit_rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 static void
@@ -403,8 +396,7 @@ commits_past_the_log_end_move_to_it(void **state)
 	assert_int_equal(c->offset, 9);
 	kb_offsets_close(&o);
 	kb_topics_close(&ts);
-	unit_rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 /* Recompute a batch's CRC after its header was changed. */
@@ -478,8 +470,7 @@ batches_over_a_mebibyte_survive_a_restart(void **state)
 	assert_int_equal(kb_be64(out.p), 2);
 	kb_log_close(&lg);
 	kb_buf_free(&out);
-	unit_rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 static void
@@ -519,8 +510,7 @@ lost_indexes_are_rebuilt_without_a_cut(void **state)
 	assert_int_equal(kb_be64(out.p), 80);
 	kb_log_close(&lg);
 	kb_buf_free(&out);
-	unit_rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 /* Leave the log as a crash does: no last sync, no recovery point. */
@@ -671,8 +661,7 @@ the_recovery_point_bounds_the_check(void **state)
 	assert_string_equal(read_recovery_point(d, line, sizeof(line)),
 			    "60 clean\n");
 	kb_buf_free(&out);
-	unit_rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 static void
@@ -715,8 +704,7 @@ every_segment_past_the_point_is_checked(void **state)
 			    "400\n");
 	kb_log_close(&lg);
 	kb_buf_free(&out);
-	unit_rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 /*
@@ -787,8 +775,7 @@ an_index_that_disagrees_is_rebuilt(void **state)
 	assert_int_equal(lg.segs[0].idx[last].pos, pos);
 	kb_log_close(&lg);
 	kb_buf_free(&out);
-	unit_rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 static void
@@ -845,8 +832,7 @@ older_segment_damage_is_kept_not_cut(void **state)
 		kb_log_close(&lg);
 	}
 	kb_buf_free(&out);
-	unit_rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 static void
@@ -881,8 +867,7 @@ batch_headers_must_agree(void **state)
 	assert_int_equal(lg.next, 0);
 	assert_int_equal(kb_log_size(&lg), 0);
 	kb_log_close(&lg);
-	unit_rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 /* A gzip batch claiming 2^31 - 1 records (never decompressed here). */
@@ -941,8 +926,7 @@ offset_ranges_fit_the_index(void **state)
 	assert_int_equal(lg.next, last + 1);
 	kb_log_close(&lg);
 	kb_buf_free(&out);
-	unit_rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 /* Put fd where *slot is, for a while: returns the one it replaced. */
@@ -987,8 +971,7 @@ a_failed_fsync_is_not_forgotten(void **state)
 	kb_log_close(&lg);
 	close(p[0]);
 	close(p[1]);
-	unit_rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 /* The syncer's jobs, handed over and waited for as the tick does. */
@@ -1049,8 +1032,7 @@ the_syncer_syncs_on_its_thread_and_a_failure_sticks(void **state)
 	kb_syncer_stop(&s);
 	close(p[0]);
 	close(p[1]);
-	unit_rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 /*
@@ -1125,8 +1107,7 @@ due_logs_are_synced_once_at_the_end_of_the_turn(void **state)
 	kb_syncer_stop(&s);
 	close(p[0]);
 	close(p[1]);
-	unit_rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 static void
@@ -1148,8 +1129,7 @@ a_failed_offsets_fsync_is_not_forgotten(void **state)
 	kb_offsets_close(&o);
 	close(p[0]);
 	close(p[1]);
-	unit_rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 /* The names in d that start with prefix. */
@@ -1216,8 +1196,7 @@ a_corrupt_commit_costs_only_itself(void **state)
 	assert_non_null(kb_offsets_get(kb_offsets_group(&o, "g"), "t", 0));
 	assert_int_equal(count_files(d, "group-offsets.corrupt-"), 1);
 	kb_offsets_close(&o);
-	unit_rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 static void
@@ -1263,8 +1242,7 @@ topics_on_disk(void **state)
 	assert_true(t->set & (1u << KB_CFG_RETENTION_MS));
 	assert_null(kb_topics_find(&ts, "gone", 4));
 	kb_topics_close(&ts);
-	unit_rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 int

@@ -58,8 +58,7 @@ compacted_topics_keep_everything(void **state)
 	assert_string_equal(value(&ts, t, "cleanup.policy"), "delete");
 	assert_int_equal(t->parts[0].conf.retention_ms, 1000);
 	kb_topics_close(&ts);
-	unit_rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 static void
@@ -97,8 +96,7 @@ a_bad_change_changes_nothing(void **state)
 	assert_int_equal(t->conf.retention_ms, 7);
 	assert_string_equal(value(&ts, t, "segment.ms"), "604800000");
 	kb_topics_close(&ts);
-	unit_rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 static void
@@ -141,8 +139,7 @@ values_are_checked_as_kafka_checks_them(void **state)
 				 cases[i].value, e, why);
 	}
 	kb_topics_close(&ts);
-	unit_rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 int
