@@ -81,6 +81,19 @@ kb_handler kb_api_find_coordinator, kb_api_join_group, kb_api_sync_group,
 kb_handler kb_api_add_partitions_to_txn, kb_api_add_offsets_to_txn,
 	kb_api_end_txn, kb_api_txn_offset_commit;
 
+/*
+ * The topics and their partitions, as ListOffsets, DeleteRecords,
+ * OffsetCommit and the transactions' requests send them: each topic's
+ * name and partition count copied to out (ntopics, read already, too),
+ * fn called on each partition with in at its fields (it reads them and
+ * writes its answer: 0, or -1 when they do not read), each topic's tags.
+ * 0, or -1 when the request does not read.
+ */
+typedef int kb_part_fn(void *arg, struct kb_str topic, struct kb_rd *in,
+		       struct kb_buf *out);
+int kb_each_part(struct kb_rd *in, struct kb_buf *out, int32_t ntopics,
+		 kb_part_fn *fn, void *arg);
+
 /* Before each sleep: answer the parked fetches that data has come for. */
 void kb_fetch_wake(struct kb_broker *b);
 /* At shutdown: answer every parked fetch now. */

@@ -574,71 +574,100 @@ kb_fetch_flush(struct kb_broker *b)
 	}
 }
 
-/* --- ListOffsets -----------------------------------------------------------
+/* --- a request's topics and their partitions -------------------------------
  */
 
 int
-kb_api_list_offsets(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
-		    struct kb_buf *out)
+kb_each_part(struct kb_rd *in, struct kb_buf *out, int32_t ntopics,
+	     kb_part_fn *fn, void *arg)
 {
-	int32_t ntopics, i, j, np;
-	int committed = 0;
+	int32_t i, j, np;
 
-	kb_i32(in);
-	if (r->ver >= 2)
-		committed = kb_i8(in) == 1;
-	ntopics = kb_array(in);
-	if (in->err)
-		return KB_BADREQ;
-	if (r->ver >= 2)
-		kb_put_i32(out, 0);
 	kb_put_array(out, ntopics);
 	for (i = 0; i < ntopics; i++) {
 		struct kb_str topic = kb_string(in);
 
 		np = kb_array(in);
 		if (in->err)
-			return KB_BADREQ;
+			return -1;
 		kb_put_str(out, topic);
 		kb_put_array(out, np);
-		for (j = 0; j < np; j++) {
-			int32_t part = kb_i32(in);
-			int64_t ts, off = -1, found = -1;
-			int16_t err;
-			struct kb_log *lg;
-
-			if (r->ver >= 4)
-				kb_i32(in);
-			ts = kb_i64(in);
-			kb_tags(in);
-			if (in->err)
-				return KB_BADREQ;
-			lg = find_log(b, topic, part, &err);
-			if (lg && ts == -1 && committed) {
-				char *name = kb_str_dup(topic);
-
-				off = kb_txn_lso(b, name, part, lg);
-				free(name);
-			} else if (lg && ts == -1)
-				off = lg->next;
-			else if (lg && ts == -2)
-				off = lg->start;
-			else if (lg) {
-				off = kb_log_offset_for_time(lg, ts, &found);
-				if (off < 0)
-					found = -1;
-			}
-			kb_put_i32(out, part);
-			kb_put_i16(out, err);
-			kb_put_i64(out, found);
-			kb_put_i64(out, off);
-			if (r->ver >= 4)
-				kb_put_i32(out, 0);
-			kb_put_tags(out);
-		}
+		for (j = 0; j < np; j++)
+			if (fn(arg, topic, in, out))
+				return -1;
 		kb_tags(in);
 		kb_put_tags(out);
 	}
+	return 0;
+}
+
+/* --- ListOffsets -----------------------------------------------------------
+ */
+
+struct list_offsets {
+	struct kb_broker *b;
+	int ver;
+	int committed; /* read_committed: the latest is the LSO */
+};
+
+static int
+list_offset(void *arg, struct kb_str topic, struct kb_rd *in,
+	    struct kb_buf *out)
+{
+	struct list_offsets *lo = arg;
+	int32_t part = kb_i32(in);
+	int64_t ts, off = -1, found = -1;
+	int16_t err;
+	struct kb_log *lg;
+
+	if (lo->ver >= 4)
+		kb_i32(in);
+	ts = kb_i64(in);
+	kb_tags(in);
+	if (in->err)
+		return -1;
+	lg = find_log(lo->b, topic, part, &err);
+	if (lg && ts == -1 && lo->committed) {
+		char *name = kb_str_dup(topic);
+
+		off = kb_txn_lso(lo->b, name, part, lg);
+		free(name);
+	} else if (lg && ts == -1)
+		off = lg->next;
+	else if (lg && ts == -2)
+		off = lg->start;
+	else if (lg) {
+		off = kb_log_offset_for_time(lg, ts, &found);
+		if (off < 0)
+			found = -1;
+	}
+	kb_put_i32(out, part);
+	kb_put_i16(out, err);
+	kb_put_i64(out, found);
+	kb_put_i64(out, off);
+	if (lo->ver >= 4)
+		kb_put_i32(out, 0);
+	kb_put_tags(out);
+	return 0;
+}
+
+int
+kb_api_list_offsets(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
+		    struct kb_buf *out)
+{
+	struct list_offsets lo = {b, r->ver, 0};
+	int32_t ntopics;
+
+	kb_i32(in);
+	if (r->ver >= 2)
+		lo.committed = kb_i8(in) == 1;
+	ntopics = kb_array(in);
+	if (in->err)
+		return KB_BADREQ;
+	if (r->ver >= 2)
+		kb_put_i32(out, 0);
+	if (kb_each_part(in, out, ntopics, list_offset, &lo))
+		return KB_BADREQ;
 	kb_tags(in);
 	kb_put_tags(out);
 	return in->err ? KB_BADREQ : KB_REPLY;
@@ -647,59 +676,55 @@ kb_api_list_offsets(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 /* --- DeleteRecords ---------------------------------------------------------
  */
 
+struct delete_records {
+	struct kb_broker *b;
+	const char *who;
+};
+
+static int
+delete_records(void *arg, struct kb_str topic, struct kb_rd *in,
+	       struct kb_buf *out)
+{
+	struct delete_records *dr = arg;
+	int32_t part = kb_i32(in);
+	int64_t off = kb_i64(in), low = -1;
+	int16_t err;
+	struct kb_log *lg;
+
+	kb_tags(in);
+	if (in->err)
+		return -1;
+	if ((lg = find_log(dr->b, topic, part, &err))) {
+		int64_t before = lg->start;
+
+		err = (int16_t)kb_log_delete_records(lg, off, &low);
+		if (err == KB_KAFKA_STORAGE_ERROR)
+			kb_note(dr->b, "%s: %s/log-start-offset: %s", lg->name,
+				lg->dir, strerror(errno));
+		else if (low > before)
+			kb_note(dr->b,
+				"%s: records below %lld deleted (for %s)",
+				lg->name, (long long)low, dr->who);
+	}
+	kb_put_i32(out, part);
+	kb_put_i64(out, err ? -1 : low);
+	kb_put_i16(out, err);
+	kb_put_tags(out);
+	return 0;
+}
+
 int
 kb_api_delete_records(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		      struct kb_buf *out)
 {
-	int32_t ntopics = kb_array(in), i, j, np;
+	struct delete_records dr = {b, r->who};
+	int32_t ntopics = kb_array(in);
 
 	if (in->err)
 		return KB_BADREQ;
 	kb_put_i32(out, 0);
-	kb_put_array(out, ntopics);
-	for (i = 0; i < ntopics; i++) {
-		struct kb_str topic = kb_string(in);
-
-		np = kb_array(in);
-		if (in->err)
-			return KB_BADREQ;
-		kb_put_str(out, topic);
-		kb_put_array(out, np);
-		for (j = 0; j < np; j++) {
-			int32_t part = kb_i32(in);
-			int64_t off = kb_i64(in), low = -1;
-			int16_t err;
-			struct kb_log *lg;
-
-			kb_tags(in);
-			if (in->err)
-				return KB_BADREQ;
-			if ((lg = find_log(b, topic, part, &err))) {
-				int64_t before = lg->start;
-
-				err = (int16_t)kb_log_delete_records(lg, off,
-								     &low);
-				if (err == KB_KAFKA_STORAGE_ERROR)
-					kb_note(b,
-						"%s: %s/log-start-offset: %s",
-						lg->name, lg->dir,
-						strerror(errno));
-				else if (low > before)
-					kb_note(b,
-						"%s: records below %lld "
-						"deleted "
-						"(for %s)",
-						lg->name, (long long)low,
-						r->who);
-			}
-			kb_put_i32(out, part);
-			kb_put_i64(out, err ? -1 : low);
-			kb_put_i16(out, err);
-			kb_put_tags(out);
-		}
-		kb_tags(in);
-		kb_put_tags(out);
-	}
+	if (kb_each_part(in, out, ntopics, delete_records, &dr))
+		return KB_BADREQ;
 	kb_i32(in);
 	kb_tags(in);
 	kb_put_tags(out);

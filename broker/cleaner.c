@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -403,41 +402,12 @@ kb_clean_batch(const unsigned char *b, size_t size, const struct kb_omap *m,
 /* --- reading a segment -----------------------------------------------------
  */
 
+/* A segment's batches, through log.c's reader, held to the segment. */
 struct rdr {
-	int fd;
-	uint64_t size, pos; /* pos: of buf + off */
-	unsigned char *buf;
-	size_t cap, have, off;
-	size_t last;	/* the size of the batch given last */
+	struct kb_segscan sc;
 	int64_t expect; /* a batch's base is at least this */
 	int64_t end;	/* and its offsets below this (the next segment's) */
 };
-
-static int
-rdr_fill(struct rdr *r, size_t need)
-{
-	ssize_t n;
-
-	if (r->have - r->off >= need)
-		return 0;
-	memmove(r->buf, r->buf + r->off, r->have - r->off);
-	r->have -= r->off;
-	r->off = 0;
-	if (need > r->cap) {
-		r->cap = need;
-		r->buf = kq_erealloc(r->buf, r->cap);
-	}
-	while (r->have < need) {
-		n = pread(r->fd, r->buf + r->have, r->cap - r->have,
-			  (off_t)(r->pos + r->have));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		r->have += (size_t)n;
-	}
-	return 0;
-}
 
 /*
  * The next batch, whole and sound (its CRC-32C too: a rewritten batch
@@ -448,46 +418,30 @@ static int
 rdr_next(struct rdr *r, const unsigned char **b, size_t *size,
 	 struct kb_bhdr *bh)
 {
-	const unsigned char *h;
+	const char *why;
+	int rc;
 
-	r->pos += r->last;
-	r->off += r->last;
-	r->last = 0;
-	if (r->pos >= r->size)
-		return 1;
-	if (r->size - r->pos < KB_BATCH_HEADER || rdr_fill(r, KB_BATCH_HEADER))
-		return -1;
-	h = r->buf + r->off;
-	kb_bhdr(h, bh);
-	if (bh->size < KB_BATCH_HEADER || bh->size > r->size - r->pos)
-		return -1;
-	*size = bh->size;
-	if (rdr_fill(r, *size))
-		return -1;
-	h = r->buf + r->off;
+	rc = kb_segscan_next(&r->sc, b, size, &why);
+	if (rc)
+		return rc == 1 ? 1 : -1;
+	kb_bhdr(*b, bh);
 	/* The base offset lies outside the CRC: held to its segment. */
-	if (h[KB_B_MAGIC] != 2 || bh->base < r->expect || bh->last_delta < 0 ||
-	    bh->base + bh->last_delta >= r->end || bh->count < 0 ||
-	    bh->count > bh->last_delta + 1 ||
-	    kb_crc32c(0, h + KB_B_ATTRS, *size - KB_B_ATTRS) !=
-		    kb_be32(h + KB_B_CRC))
+	if ((*b)[KB_B_MAGIC] != 2 || bh->base < r->expect ||
+	    bh->last_delta < 0 || bh->base + bh->last_delta >= r->end ||
+	    bh->count < 0 || bh->count > bh->last_delta + 1 ||
+	    kb_crc32c(0, *b + KB_B_ATTRS, *size - KB_B_ATTRS) !=
+		    kb_be32(*b + KB_B_CRC))
 		return -1;
 	r->expect = bh->base + bh->last_delta + 1;
-	r->last = *size;
-	*b = h;
 	return 0;
 }
 
 static void
 rdr_init(struct rdr *r, const struct kb_cseg *s)
 {
-	memset(r, 0, sizeof(*r));
-	r->fd = s->fd;
-	r->size = s->size;
+	kb_segscan_init(&r->sc, s->fd, s->size);
 	r->expect = s->base;
 	r->end = s->end;
-	r->cap = 1 << 20;
-	r->buf = kq_emalloc(r->cap);
 }
 
 /* --- the passes ------------------------------------------------------------
@@ -526,7 +480,7 @@ build_map(struct kb_cleaner *c)
 				break;
 			}
 		}
-		free(r.buf);
+		kb_segscan_free(&r.sc);
 		/* Damage: what lies past it is not known, nor cleaned. */
 		if (!full && rc < 0) {
 			full = 1;
@@ -629,7 +583,7 @@ clean_seg(struct kb_cleaner *c, size_t i)
 		s->changed = 0;
 	}
 	kb_buf_free(&out);
-	free(r.buf);
+	kb_segscan_free(&r.sc);
 	if (s->changed) {
 		s->ix.size = written;
 		kb_seg_close_index(&s->ix, s->end);
@@ -659,47 +613,23 @@ do_step(struct kb_cleaner *c)
 		clean_seg(c, c->step - 1);
 }
 
-static void *
-cleaner_main(void *arg)
+/* The thread's work: the step of the pass handed over. */
+static void
+cleaner_run(void *arg)
 {
-	struct kb_cleaner *c = arg;
-
-	/*
-	 * Background work: below the loop's priority, so that on a busy
-	 * machine a pass takes longer rather than the answers.
-	 */
-	if (setpriority(PRIO_PROCESS, (id_t)gettid(), 10))
-		errno = 0;
-	pthread_mutex_lock(&c->mu);
-	for (;;) {
-		while (!c->work && !c->quit)
-			pthread_cond_wait(&c->cv, &c->mu);
-		if (!c->work)
-			break;
-		/* The pass is the thread's until work is cleared. */
-		pthread_mutex_unlock(&c->mu);
-		do_step(c);
-		pthread_mutex_lock(&c->mu);
-		c->work = 0;
-		pthread_cond_broadcast(&c->cv);
-	}
-	pthread_mutex_unlock(&c->mu);
-	return NULL;
+	do_step(arg);
 }
 
 int
 kb_cleaner_start(struct kb_cleaner *c, size_t map_bytes)
 {
-	int rc;
-
 	memset(c, 0, sizeof(*c));
 	c->map_bytes = map_bytes;
-	pthread_mutex_init(&c->mu, NULL);
-	pthread_cond_init(&c->cv, NULL);
-	if ((rc = pthread_create(&c->thread, NULL, cleaner_main, c)))
-		return rc;
-	c->started = 1;
-	return 0;
+	/*
+	 * Background work: below the loop's priority, so that on a busy
+	 * machine a pass takes longer rather than the answers.
+	 */
+	return kb_worker_start(&c->w, cleaner_run, c, 10);
 }
 
 /* A pass ended: what it made and did not swap in goes. */
@@ -731,32 +661,13 @@ end_pass(struct kb_cleaner *c)
 	c->nsegs = 0;
 }
 
-static void
-wait_idle(struct kb_cleaner *c)
-{
-	if (!c->started)
-		return;
-	pthread_mutex_lock(&c->mu);
-	while (c->work)
-		pthread_cond_wait(&c->cv, &c->mu);
-	pthread_mutex_unlock(&c->mu);
-}
-
 void
 kb_cleaner_stop(struct kb_cleaner *c)
 {
-	wait_idle(c);
+	kb_worker_wait(&c->w);
 	if (c->lg)
 		end_pass(c);
-	if (c->started) {
-		pthread_mutex_lock(&c->mu);
-		c->quit = 1;
-		pthread_cond_broadcast(&c->cv);
-		pthread_mutex_unlock(&c->mu);
-		pthread_join(c->thread, NULL);
-		pthread_mutex_destroy(&c->mu);
-		pthread_cond_destroy(&c->cv);
-	}
+	kb_worker_stop(&c->w);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -767,7 +678,7 @@ kb_cleaner_drop(struct kb_log *lg)
 
 	if (!c)
 		return;
-	wait_idle(c);
+	kb_worker_wait(&c->w);
 	end_pass(c);
 }
 
@@ -777,42 +688,19 @@ kb_cleaner_drop(struct kb_log *lg)
 static int64_t
 ckpt_load(const struct kb_log *lg)
 {
-	char path[4200], line[64];
-	long long v;
-	ssize_t n;
-	int fd;
+	int64_t v = kb_line_offset(lg->dir, KB_CLEANER_CHECKPOINT);
 
-	snprintf(path, sizeof(path), "%s/%s", lg->dir, KB_CLEANER_CHECKPOINT);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return 0;
-	n = read(fd, line, sizeof(line) - 1);
-	close(fd);
-	line[n > 0 ? n : 0] = 0;
-	if (sscanf(line, "%lld", &v) < 1 || v < 0)
-		return 0;
-	return v;
+	return v >= 0 ? v : 0;
 }
 
 /* Through a temporary file and a rename, as the recovery point. */
 static int
 ckpt_save(const struct kb_log *lg, int64_t v)
 {
-	char path[4200], tmp[4300], line[64];
-	int fd, n = snprintf(line, sizeof(line), "%" PRId64 "\n", v);
+	char line[64];
 
-	snprintf(path, sizeof(path), "%s/%s", lg->dir, KB_CLEANER_CHECKPOINT);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -1;
-	if (write(fd, line, (size_t)n) != n || fdatasync(fd)) {
-		close(fd);
-		unlink(tmp);
-		return -1;
-	}
-	if (close(fd) || rename(tmp, path) || kb_sync_dir(lg->dir))
-		return -1;
-	return 0;
+	snprintf(line, sizeof(line), "%" PRId64 "\n", v);
+	return kb_line_write(lg->dir, KB_CLEANER_CHECKPOINT, line);
 }
 
 /* The checkpoint, read once; below the log's first segment, its base. */
@@ -989,15 +877,6 @@ advance(struct kb_cleaner *c, char *note, size_t size)
 	return 0;
 }
 
-static void
-kick(struct kb_cleaner *c)
-{
-	pthread_mutex_lock(&c->mu);
-	c->work = 1;
-	pthread_cond_broadcast(&c->cv);
-	pthread_mutex_unlock(&c->mu);
-}
-
 /* The next log due a pass, round the topics from where the last was. */
 static struct kb_log *
 pick(struct kb_cleaner *c, struct kb_topics *ts, int64_t now)
@@ -1024,28 +903,24 @@ kb_cleaner_tick(struct kb_cleaner *c, struct kb_topics *ts, int64_t now,
 		int *fail, char *note, size_t size)
 {
 	struct kb_log *lg;
-	int busy;
 
 	*note = 0;
 	*fail = 0;
-	if (!c->started)
+	if (!c->w.started)
 		return 0;
-	pthread_mutex_lock(&c->mu);
-	busy = c->work;
-	pthread_mutex_unlock(&c->mu);
-	if (busy)
+	if (kb_worker_busy(&c->w))
 		return 1;
 	if (c->lg) {
 		if (!advance(c, note, size)) {
 			*fail = !c->ok;
 			return 0;
 		}
-		kick(c);
+		kb_worker_hand(&c->w);
 		return 1;
 	}
 	if (!(lg = pick(c, ts, now)) || begin(c, lg, now))
 		return 0;
-	kick(c);
+	kb_worker_hand(&c->w);
 	return 1;
 }
 

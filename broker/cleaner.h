@@ -114,11 +114,7 @@ struct kb_cseg {
  * drops its pass (see kb_cleaner_drop).
  */
 struct kb_cleaner {
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int work; /* a step is the thread's */
-	int quit, started;
+	struct kb_worker w; /* busy: a step is the thread's */
 	size_t map_bytes;
 
 	/* The pass. */

@@ -165,6 +165,26 @@ instance_check(struct kb_group *g, struct kb_str mid, struct kb_str inst)
 	return kb_str_eq(mid, e->id) ? KB_NONE : KB_FENCED_INSTANCE_ID;
 }
 
+/*
+ * The member of group gid a request comes from (member id mid, static
+ * instance inst), its group in *g; or NULL with the error in *err:
+ * UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID.
+ */
+static struct member *
+find_caller(struct kb_broker *b, struct kb_str gid, struct kb_str mid,
+	    struct kb_str inst, struct kb_group **g, int16_t *err)
+{
+	struct member *m;
+
+	*g = find_group(b, gid);
+	m = find_member(*g, mid);
+	if ((*err = instance_check(*g, mid, inst)))
+		return NULL;
+	if (!m)
+		*err = KB_UNKNOWN_MEMBER_ID;
+	return m;
+}
+
 static void
 free_protos(struct member *m)
 {
@@ -997,12 +1017,8 @@ kb_api_sync_group(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	kb_tags(in);
 	if (in->err)
 		return KB_BADREQ;
-	g = find_group(b, gid);
-	m = find_member(g, mid);
-	if ((err = instance_check(g, mid, inst)))
-		m = NULL;
-	else if (!m)
-		err = KB_UNKNOWN_MEMBER_ID;
+	if (!(m = find_caller(b, gid, mid, inst, &g, &err)))
+		;
 	else if (gen != g->generation)
 		err = KB_ILLEGAL_GENERATION;
 	else if ((ptype.len >= 0 && g->type && !kb_str_eq(ptype, g->type)) ||
@@ -1063,12 +1079,8 @@ kb_api_heartbeat(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 	kb_tags(in);
 	if (in->err)
 		return KB_BADREQ;
-	g = find_group(b, gid);
-	m = find_member(g, mid);
-	if ((err = instance_check(g, mid, inst)))
-		m = NULL;
-	else if (!m)
-		err = KB_UNKNOWN_MEMBER_ID;
+	if (!(m = find_caller(b, gid, mid, inst, &g, &err)))
+		;
 	else if (g->state == PREPARING)
 		err = KB_REBALANCE_IN_PROGRESS;
 	else if (gen != g->generation)
@@ -1198,17 +1210,68 @@ commits_failed(struct kb_buf *out, size_t at, int ver)
 	}
 }
 
+/* A partition's committed offset, for OffsetCommit. */
+struct commits {
+	struct kb_broker *b;
+	const char *group;
+	int ver;
+	int16_t err;	/* of the whole request, or 0 */
+	int fail, done; /* a commit failed; one was written */
+};
+
+static int
+commit_offset(void *arg, struct kb_str topic, struct kb_rd *in,
+	      struct kb_buf *out)
+{
+	struct commits *cm = arg;
+	int32_t part = kb_i32(in);
+	int64_t offset = kb_i64(in);
+	struct kb_topic *t;
+	struct kb_str meta;
+	int16_t err = cm->err;
+
+	if (cm->ver >= 6)
+		kb_i32(in);
+	if (cm->ver == 1)
+		kb_i64(in);
+	meta = kb_string(in);
+	kb_tags(in);
+	if (in->err)
+		return -1;
+	t = kb_topics_find(&cm->b->topics, topic.s, topic.len);
+	if (!err && (!t || part < 0 || part >= t->nparts))
+		err = KB_UNKNOWN_TOPIC_OR_PARTITION;
+	if (!err) {
+		char *tname = kb_str_dup(topic);
+		char *m = kb_str_dup_null(meta);
+
+		if (kb_offsets_commit(&cm->b->offsets, cm->group, tname, part,
+				      offset, m)) {
+			err = KB_KAFKA_STORAGE_ERROR;
+			cm->fail = 1;
+		} else {
+			cm->done = 1;
+		}
+		free(m);
+		free(tname);
+	}
+	kb_put_i32(out, part);
+	kb_put_i16(out, err);
+	kb_put_tags(out);
+	return 0;
+}
+
 int
 kb_api_offset_commit(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		     struct kb_buf *out)
 {
 	struct kb_str gid = kb_string(in), mid = {"", 0}, inst = {NULL, -1};
-	int32_t gen = -1, nt, np, i, j;
+	int32_t gen = -1, nt;
 	struct kb_group *g;
-	int16_t gerr = KB_NONE;
+	struct commits cm = {b, NULL, r->ver, KB_NONE, 0, 0};
 	char *group;
-	int fail = 0, done = 0;
 	size_t at = out->len;
+	int bad;
 
 	if (r->ver >= 1) {
 		gen = kb_i32(in);
@@ -1223,90 +1286,38 @@ kb_api_offset_commit(struct kb_broker *b, struct kb_req *r, struct kb_rd *in,
 		return KB_BADREQ;
 	g = find_group(b, gid);
 	if (gid.len <= 0)
-		gerr = KB_INVALID_GROUP_ID;
+		cm.err = KB_INVALID_GROUP_ID;
 	else if (gen < 0 && (!g || g->state == EMPTY))
-		gerr = KB_NONE; /* a commit from outside any group */
+		cm.err = KB_NONE; /* a commit from outside any group */
 	else if (inst.len >= 0 && find_instance(g, inst) &&
 		 !kb_str_eq(mid, find_instance(g, inst)->id))
-		gerr = KB_FENCED_INSTANCE_ID;
+		cm.err = KB_FENCED_INSTANCE_ID;
 	else if (g && g->state == COMPLETING)
-		gerr = KB_REBALANCE_IN_PROGRESS;
+		cm.err = KB_REBALANCE_IN_PROGRESS;
 	else if (!find_member(g, mid))
-		gerr = KB_UNKNOWN_MEMBER_ID;
+		cm.err = KB_UNKNOWN_MEMBER_ID;
 	else if (gen != g->generation)
-		gerr = KB_ILLEGAL_GENERATION;
+		cm.err = KB_ILLEGAL_GENERATION;
 	/*
 	 * PreparingRebalance takes commits, as Kafka does: a member commits
 	 * what it processed as its partitions are revoked, before it
 	 * rejoins; refused, the commit is lost and the next owner re-reads.
 	 */
 	group = kb_str_dup(gid);
+	cm.group = group;
 	if (r->ver >= 3)
 		kb_put_i32(out, 0);
-	kb_put_array(out, nt);
-	for (i = 0; i < nt; i++) {
-		struct kb_str topic = kb_string(in);
-		struct kb_topic *t;
-		char *tname;
-
-		np = kb_array(in);
-		if (in->err) {
-			free(group);
-			return KB_BADREQ;
-		}
-		kb_put_str(out, topic);
-		kb_put_array(out, np);
-		t = kb_topics_find(&b->topics, topic.s, topic.len);
-		tname = kb_str_dup(topic);
-		for (j = 0; j < np; j++) {
-			int32_t part = kb_i32(in);
-			int64_t offset = kb_i64(in);
-			struct kb_str meta;
-			int16_t err = gerr;
-
-			if (r->ver >= 6)
-				kb_i32(in);
-			if (r->ver == 1)
-				kb_i64(in);
-			meta = kb_string(in);
-			kb_tags(in);
-			if (in->err) {
-				free(tname);
-				free(group);
-				return KB_BADREQ;
-			}
-			if (!err && (!t || part < 0 || part >= t->nparts))
-				err = KB_UNKNOWN_TOPIC_OR_PARTITION;
-			if (!err) {
-				char *m = kb_str_dup_null(meta);
-
-				if (kb_offsets_commit(&b->offsets, group, tname,
-						      part, offset, m)) {
-					err = KB_KAFKA_STORAGE_ERROR;
-					fail = 1;
-				} else {
-					done = 1;
-				}
-				free(m);
-			}
-			kb_put_i32(out, part);
-			kb_put_i16(out, err);
-			kb_put_tags(out);
-		}
-		kb_tags(in);
-		kb_put_tags(out);
-		free(tname);
-	}
+	bad = kb_each_part(in, out, nt, commit_offset, &cm);
 	kb_tags(in);
 	kb_put_tags(out);
-	if (in->err) {
+	if (bad || in->err) {
 		free(group);
 		return KB_BADREQ;
 	}
-	if (fail)
+	if (cm.fail)
 		kb_note(b, "%s: cannot write a committed offset",
 			b->offsets.path);
-	if (done && b->fsync == KB_FSYNC_ALWAYS &&
+	if (cm.done && b->fsync == KB_FSYNC_ALWAYS &&
 	    kb_offsets_sync(&b->offsets)) {
 		kb_note(b, "%s: fsync failed: %s", b->offsets.path,
 			strerror(errno));

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -502,18 +503,29 @@ bad:
 	return -2;
 }
 
-/* A segment read through: whole batches in a buffer that grows to fit. */
-struct scan {
-	unsigned char *buf;
-	size_t cap, have, off;
-};
+void
+kb_segscan_init(struct kb_segscan *sc, int fd, uint64_t size)
+{
+	memset(sc, 0, sizeof(*sc));
+	sc->fd = fd;
+	sc->size = size;
+	sc->cap = 1 << 20;
+	sc->buf = kq_emalloc(sc->cap);
+}
+
+void
+kb_segscan_free(struct kb_segscan *sc)
+{
+	free(sc->buf);
+	sc->buf = NULL;
+}
 
 /*
  * Have at least need bytes from pos (the position of buf + off) in the
  * buffer, read in large blocks; fewer only at the end of the file.
  */
 static int
-scan_fill(int fd, struct scan *sc, uint64_t pos, size_t need)
+scan_fill(struct kb_segscan *sc, size_t need)
 {
 	ssize_t r;
 
@@ -527,8 +539,8 @@ scan_fill(int fd, struct scan *sc, uint64_t pos, size_t need)
 		sc->buf = kq_erealloc(sc->buf, sc->cap);
 	}
 	while (sc->have < need) {
-		r = pread(fd, sc->buf + sc->have, sc->cap - sc->have,
-			  (off_t)(pos + sc->have));
+		r = pread(sc->fd, sc->buf + sc->have, sc->cap - sc->have,
+			  (off_t)(sc->pos + sc->have));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
@@ -541,22 +553,23 @@ scan_fill(int fd, struct scan *sc, uint64_t pos, size_t need)
 }
 
 /*
- * The next batch of a scan at pos, whole in the buffer: 0 with its size,
- * 1 at the clean end of the segment, -1 on bad data (why says what), -2
- * on a read error. The size comes from the batch's own length field, so
- * a batch of any size is read whole, and a length past the end of the
- * file is a torn write, not a reason to allocate.
+ * The size comes from the batch's own length field, so a batch of any
+ * size is read whole, and a length past the end of the segment is a torn
+ * write, not a reason to allocate.
  */
-static int
-scan_next(struct kb_seg *s, struct scan *sc, uint64_t pos, size_t *size,
-	  const char **why)
+int
+kb_segscan_next(struct kb_segscan *sc, const unsigned char **b, size_t *size,
+		const char **why)
 {
 	int32_t len;
 
-	if (scan_fill(s->fd, sc, pos, KB_BATCH_HEADER))
-		return -2;
-	if (sc->have == sc->off)
+	sc->pos += sc->last;
+	sc->off += sc->last;
+	sc->last = 0;
+	if (sc->pos >= sc->size)
 		return 1;
+	if (scan_fill(sc, KB_BATCH_HEADER))
+		return -2;
 	if (sc->have - sc->off < KB_BATCH_HEADER) {
 		*why = "torn record batch at the end";
 		return -1;
@@ -567,16 +580,18 @@ scan_next(struct kb_seg *s, struct scan *sc, uint64_t pos, size_t *size,
 		return -1;
 	}
 	*size = (size_t)len + 12;
-	if (*size > s->size - pos) {
+	if (*size > sc->size - sc->pos) {
 		*why = "torn record batch at the end";
 		return -1;
 	}
-	if (scan_fill(s->fd, sc, pos, *size))
+	if (scan_fill(sc, *size))
 		return -2;
 	if (sc->have - sc->off < *size) {
 		*why = "torn record batch at the end";
 		return -1;
 	}
+	sc->last = *size;
+	*b = sc->buf + sc->off;
 	return 0;
 }
 
@@ -623,8 +638,9 @@ static int
 seg_scan(struct kb_log *lg, struct kb_seg *s, int tail, int64_t crc_from,
 	 int learn, int64_t *next, char *err, size_t errsize)
 {
-	struct scan sc = {kq_emalloc(1 << 20), 1 << 20, 0, 0};
-	uint64_t pos = 0;
+	struct kb_segscan sc;
+	const unsigned char *b;
+	uint64_t pos;
 	int64_t expect = s->base;
 	const char *why = NULL, *op = "read";
 	struct kb_bhdr h;
@@ -634,8 +650,8 @@ seg_scan(struct kb_log *lg, struct kb_seg *s, int tail, int64_t crc_from,
 	s->nidx = s->ntidx = 0;
 	s->max_ts = -1;
 	s->idx_pos = s->tidx_pos = 0;
-	while ((rc = scan_next(s, &sc, pos, &size, &why)) == 0) {
-		unsigned char *b = sc.buf + sc.off;
+	kb_segscan_init(&sc, s->fd, s->size);
+	while ((rc = kb_segscan_next(&sc, &b, &size, &why)) == 0) {
 		int64_t base = (int64_t)kb_be64(b);
 
 		/* A compacted segment has gaps; the tail never. */
@@ -648,16 +664,16 @@ seg_scan(struct kb_log *lg, struct kb_seg *s, int tail, int64_t crc_from,
 			    : scan_check(b, size, &why, !tail) != 0)
 			break;
 		kb_bhdr(b, &h);
-		seg_note(s, base, pos, h.max_ts, 0);
+		seg_note(s, base, sc.pos, h.max_ts, 0);
 		/* A transaction marker has no sequence number. */
 		if (learn && h.pid >= 0 && !(h.attrs & 0x20))
 			kb_pstates_record(&lg->prod, h.pid, h.pepoch,
 					  h.base_seq, h.last_seq, base);
 		expect = base + h.last_delta + 1;
-		sc.off += size;
-		pos += size;
 	}
-	free(sc.buf);
+	/* Where the read stopped: the end, or the batch found bad. */
+	pos = sc.pos;
+	kb_segscan_free(&sc);
 	*next = expect;
 	if (rc == -2)
 		goto fail;
@@ -698,33 +714,16 @@ fail:
 static int64_t
 rp_load(const struct kb_log *lg, int *found)
 {
-	char path[4096], line[64], word[16] = "";
-	long long v;
-	int fd;
-	ssize_t n;
+	int64_t v = kb_line_offset(lg->dir, "recovery-point");
 
-	*found = 0;
-	snprintf(path, sizeof(path), "%s/recovery-point", lg->dir);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return 0;
-	n = read(fd, line, sizeof(line) - 1);
-	close(fd);
-	line[n > 0 ? n : 0] = 0;
-	if (sscanf(line, "%lld %15s", &v, word) < 1 || v < 0)
-		return 0;
-	*found = 1;
-	return v;
+	*found = v >= 0;
+	return v >= 0 ? v : 0;
 }
 
-/*
- * DIR/file := line, through DIR/file.tmp, a rename and a directory fsync:
- * synced before the rename, the file never reads as a line that was not
- * written, and a crash leaves the old line or the new one.
- */
-static int
-line_write(const char *dir, const char *file, const char *line)
+int
+kb_line_write(const char *dir, const char *file, const char *line)
 {
-	char path[4096], tmp[4200];
+	char path[4200], tmp[4300];
 	size_t n = strlen(line);
 	int fd;
 
@@ -743,6 +742,25 @@ line_write(const char *dir, const char *file, const char *line)
 	return 0;
 }
 
+int64_t
+kb_line_offset(const char *dir, const char *file)
+{
+	char path[4200], line[64];
+	long long v;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	line[n > 0 ? n : 0] = 0;
+	if (sscanf(line, "%lld", &v) < 1 || v < 0)
+		return -1;
+	return v;
+}
+
 /*
  * DIR/recovery-point := v; the syncer's thread calls it too. A point
  * lost to a crash is an older one: only a longer check.
@@ -754,7 +772,7 @@ rp_write(const char *dir, int64_t v, int clean)
 
 	snprintf(line, sizeof(line), "%" PRId64 "%s\n", v,
 		 clean ? " clean" : "");
-	return line_write(dir, "recovery-point", line);
+	return kb_line_write(dir, "recovery-point", line);
 }
 
 static int
@@ -786,20 +804,9 @@ kb_log_checkpoint(struct kb_log *lg)
 static int64_t
 ls_load(const struct kb_log *lg)
 {
-	char path[4096], line[64];
-	long long v;
-	int fd;
-	ssize_t n;
+	int64_t v = kb_line_offset(lg->dir, "log-start-offset");
 
-	snprintf(path, sizeof(path), "%s/log-start-offset", lg->dir);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return 0;
-	n = read(fd, line, sizeof(line) - 1);
-	close(fd);
-	line[n > 0 ? n : 0] = 0;
-	if (sscanf(line, "%lld", &v) < 1 || v < 0)
-		return 0;
-	return v;
+	return v >= 0 ? v : 0;
 }
 
 int
@@ -819,7 +826,7 @@ kb_log_delete_records(struct kb_log *lg, int64_t offset, int64_t *low)
 	 * must not see them again after a crash.
 	 */
 	snprintf(line, sizeof(line), "%" PRId64 "\n", offset);
-	if (line_write(lg->dir, "log-start-offset", line))
+	if (kb_line_write(lg->dir, "log-start-offset", line))
 		return KB_KAFKA_STORAGE_ERROR;
 	lg->start = offset;
 	*low = offset;
@@ -1252,63 +1259,129 @@ kb_log_sync(struct kb_log *lg)
 
 /* --- the syncer ----------------------------------------------------------- */
 
+/* --- a worker thread ---------------------------------------------------- */
+
 static void *
-syncer_main(void *arg)
+worker_main(void *arg)
+{
+	struct kb_worker *w = arg;
+
+	/* Not being able to lower its priority is no reason to stop. */
+	if (w->nice && setpriority(PRIO_PROCESS, (id_t)gettid(), w->nice))
+		errno = 0;
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->busy && !w->quit)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (!w->busy)
+			break;
+		/* The work is the thread's until busy is cleared. */
+		pthread_mutex_unlock(&w->mu);
+		w->run(w->arg);
+		pthread_mutex_lock(&w->mu);
+		w->busy = 0;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+int
+kb_worker_start(struct kb_worker *w, void (*run)(void *arg), void *arg,
+		int nice)
+{
+	int rc;
+
+	w->run = run;
+	w->arg = arg;
+	w->nice = nice;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	if ((rc = pthread_create(&w->thread, NULL, worker_main, w)))
+		return rc;
+	w->started = 1;
+	return 0;
+}
+
+void
+kb_worker_hand(struct kb_worker *w)
+{
+	pthread_mutex_lock(&w->mu);
+	w->busy = 1;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+int
+kb_worker_busy(struct kb_worker *w)
+{
+	int busy;
+
+	if (!w->started)
+		return 0;
+	pthread_mutex_lock(&w->mu);
+	busy = w->busy;
+	pthread_mutex_unlock(&w->mu);
+	return busy;
+}
+
+void
+kb_worker_wait(struct kb_worker *w)
+{
+	if (!w->started)
+		return;
+	pthread_mutex_lock(&w->mu);
+	while (w->busy)
+		pthread_cond_wait(&w->cv, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+}
+
+void
+kb_worker_stop(struct kb_worker *w)
+{
+	if (!w->started)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->quit = 1;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
+	w->started = 0;
+}
+
+/* --- the syncer ----------------------------------------------------------- */
+
+/* The thread's work: the jobs handed over. */
+static void
+syncer_run(void *arg)
 {
 	struct kb_syncer *s = arg;
 	size_t i;
 
-	pthread_mutex_lock(&s->mu);
-	for (;;) {
-		while (!s->busy && !s->quit)
-			pthread_cond_wait(&s->cv, &s->mu);
-		if (!s->busy)
-			break;
-		/* The jobs are the thread's until busy is cleared. */
-		pthread_mutex_unlock(&s->mu);
-		for (i = 0; i < s->n; i++) {
-			struct kb_syncjob *j = &s->jobs[i];
+	for (i = 0; i < s->n; i++) {
+		struct kb_syncjob *j = &s->jobs[i];
 
-			if (j->fd >= 0 && fdatasync(j->fd)) {
-				j->err = errno;
-				continue;
-			}
-			j->saved = rp_write(j->dir, j->next, 0) == 0;
+		if (j->fd >= 0 && fdatasync(j->fd)) {
+			j->err = errno;
+			continue;
 		}
-		pthread_mutex_lock(&s->mu);
-		s->busy = 0;
-		pthread_cond_broadcast(&s->cv);
+		j->saved = rp_write(j->dir, j->next, 0) == 0;
 	}
-	pthread_mutex_unlock(&s->mu);
-	return NULL;
 }
 
 int
 kb_syncer_start(struct kb_syncer *s)
 {
-	int rc;
-
 	memset(s, 0, sizeof(*s));
-	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->cv, NULL);
-	if ((rc = pthread_create(&s->thread, NULL, syncer_main, s)))
-		return rc;
-	s->started = 1;
-	return 0;
+	return kb_worker_start(&s->w, syncer_run, s, 0);
 }
 
 void
 kb_syncer_stop(struct kb_syncer *s)
 {
-	if (s->started) {
-		pthread_mutex_lock(&s->mu);
-		s->quit = 1;
-		pthread_cond_broadcast(&s->cv);
-		pthread_mutex_unlock(&s->mu);
-		pthread_join(s->thread, NULL);
-		pthread_mutex_destroy(&s->mu);
-		pthread_cond_destroy(&s->cv);
-	}
+	kb_worker_stop(&s->w);
 	/* Every log with a job was closed, and took its result. */
 	free(s->jobs);
 	free(s->due);
@@ -1361,10 +1434,7 @@ syncer_apply(struct kb_syncer *s)
 static int
 syncer_wait(struct kb_syncer *s)
 {
-	pthread_mutex_lock(&s->mu);
-	while (s->busy)
-		pthread_cond_wait(&s->cv, &s->mu);
-	pthread_mutex_unlock(&s->mu);
+	kb_worker_wait(&s->w);
 	return syncer_apply(s);
 }
 
@@ -1415,14 +1485,9 @@ kb_log_settle(struct kb_log *lg)
 int
 kb_syncer_collect(struct kb_syncer *s)
 {
-	int busy;
-
-	if (!s->started)
+	if (!s->w.started)
 		return 0;
-	pthread_mutex_lock(&s->mu);
-	busy = s->busy;
-	pthread_mutex_unlock(&s->mu);
-	return busy ? 1 : syncer_apply(s);
+	return kb_worker_busy(&s->w) ? 1 : syncer_apply(s);
 }
 
 int
@@ -1436,11 +1501,11 @@ kb_log_sync_later(struct kb_syncer *s, struct kb_log *lg, int data)
 		return -1;
 	}
 	if (data && lg->dirty &&
-	    (!s->started || (fd = fcntl(lg->segs[lg->nsegs - 1].fd,
-					F_DUPFD_CLOEXEC, 0)) < 0) &&
+	    (!s->w.started || (fd = fcntl(lg->segs[lg->nsegs - 1].fd,
+					  F_DUPFD_CLOEXEC, 0)) < 0) &&
 	    kb_log_sync(lg))
 		return -1;
-	if (!s->started) {
+	if (!s->w.started) {
 		kb_log_checkpoint(lg);
 		return 0;
 	}
@@ -1466,10 +1531,7 @@ kb_syncer_kick(struct kb_syncer *s)
 {
 	if (!s->n)
 		return;
-	pthread_mutex_lock(&s->mu);
-	s->busy = 1;
-	pthread_cond_broadcast(&s->cv);
-	pthread_mutex_unlock(&s->mu);
+	kb_worker_hand(&s->w);
 }
 
 void

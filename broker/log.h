@@ -123,6 +123,32 @@ struct kb_log {
 	int64_t clean_ckpt, tomb_due;
 };
 
+/*
+ * A segment read through from its start, whole batches at a time, in
+ * large blocks: recovery and the cleaner both read with it. The buffer
+ * grows to fit a batch of any size its length field gives, within the
+ * segment's size.
+ */
+struct kb_segscan {
+	int fd;
+	uint64_t size; /* the segment's bytes: a batch past them is torn */
+	uint64_t pos;  /* the position of the batch given last */
+	size_t last;   /* its size (0 before the first) */
+	unsigned char *buf;
+	size_t cap, have, off; /* buf + off: the bytes at pos */
+};
+
+void kb_segscan_init(struct kb_segscan *sc, int fd, uint64_t size);
+void kb_segscan_free(struct kb_segscan *sc);
+/*
+ * Step over the batch given last to the next, whole in the buffer (*b,
+ * valid until the next call), its position in pos: 0 with its size, 1 at
+ * the end of the segment, -1 on a torn or short batch (why says what),
+ * -2 on a read error (errno). Its contents are not checked.
+ */
+int kb_segscan_next(struct kb_segscan *sc, const unsigned char **b,
+		    size_t *size, const char **why);
+
 /* CRC-32C (Castagnoli), as in record batches. */
 uint32_t kb_crc32c(uint32_t crc, const void *p, size_t n);
 
@@ -178,6 +204,35 @@ int kb_log_sync(struct kb_log *lg);
 int kb_log_checkpoint(struct kb_log *lg);
 
 /*
+ * A thread that does one piece of work at a time for the event loop: the
+ * syncer's jobs, a step of the cleaner's pass. What the work uses is the
+ * thread's from kb_worker_hand until kb_worker_busy says 0 or
+ * kb_worker_wait returns.
+ */
+struct kb_worker {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	void (*run)(void *arg);
+	void *arg;
+	int nice; /* below the loop's priority by this much */
+	int busy; /* work handed over, not done */
+	int quit, started;
+};
+
+/* Start the thread (w zeroed): 0, or an errno (the loop does the work). */
+int kb_worker_start(struct kb_worker *w, void (*run)(void *arg), void *arg,
+		    int nice);
+/* Hand the thread its work: run(arg), once. */
+void kb_worker_hand(struct kb_worker *w);
+/* Whether the work handed over is not done yet. */
+int kb_worker_busy(struct kb_worker *w);
+/* Wait until it is done. */
+void kb_worker_wait(struct kb_worker *w);
+/* Stop the thread, once it is idle, and join it. */
+void kb_worker_stop(struct kb_worker *w);
+
+/*
  * The syncer: a thread that makes logs durable off the event loop, so
  * that a second's fdatasyncs (one a partition, a journal commit each) do
  * not stall every connection. Each second the loop hands it a job for
@@ -198,13 +253,9 @@ struct kb_syncjob {
 };
 
 struct kb_syncer {
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	struct kb_worker w; /* busy: jobs handed over, not all done */
 	struct kb_syncjob *jobs;
 	size_t n, cap;
-	int busy; /* jobs handed over, not all done */
-	int quit, started;
 	/* The logs --fsync always syncs at the end of the loop's turn. */
 	struct kb_log **due;
 	size_t ndue, cdue;
@@ -313,6 +364,16 @@ int kb_log_swap_segment(struct kb_log *lg, int64_t base, uint64_t size,
 /* Bytes stored. */
 uint64_t kb_log_size(const struct kb_log *lg);
 
+/*
+ * A partition's one-line files (recovery-point, log-start-offset,
+ * cleaner-offset). DIR/file := line, through DIR/file.tmp, a rename and
+ * a directory fsync: synced before the rename, the file never reads as a
+ * line that was not written, and a crash leaves the old line or the new
+ * one. 0, or -1 (errno).
+ */
+int kb_line_write(const char *dir, const char *file, const char *line);
+/* The offset DIR/file begins with; -1 when it is missing or has none. */
+int64_t kb_line_offset(const char *dir, const char *file);
 /* fsync a directory, so that files made or removed in it stay so; 0 or -1. */
 int kb_sync_dir(const char *dir);
 /* write(2) all of p, through short writes and EINTR; 0, or -1 (errno). */

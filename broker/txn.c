@@ -943,17 +943,58 @@ begin(struct txn *t)
 	}
 }
 
+/* A partition's answer to AddPartitionsToTxn, in the transaction. */
+struct add_parts {
+	struct kb_broker *b;
+	struct txn *t;
+	int16_t err; /* of the whole request, or 0 */
+};
+
+static int
+add_partition(void *arg, struct kb_str topic, struct kb_rd *in,
+	      struct kb_buf *out)
+{
+	struct add_parts *ap = arg;
+	struct txn *t = ap->t;
+	int32_t part = kb_i32(in);
+	char *name = kb_str_dup(topic);
+	struct kb_log *lg = find_log(ap->b, name, part);
+	struct kb_buf o = {0};
+	int16_t perr = ap->err;
+
+	if (!perr && !lg)
+		perr = KB_UNKNOWN_TOPIC_OR_PARTITION;
+	if (!perr && !find_part(t, topic.s, topic.len, part)) {
+		begin(t);
+		add_part(t, kq_estrdup(name), part, lg->next);
+		line_init(&o, t, 'A');
+		put_cword(&o, name);
+		put_num(&o, part);
+		put_num(&o, lg->next);
+		kb_put(&o, "\n", 1);
+		if (save(ap->b, &o)) {
+			perr = KB_KAFKA_STORAGE_ERROR;
+			free(t->parts[--t->nparts].topic);
+		}
+		kb_buf_free(&o);
+	}
+	free(name);
+	kb_put_i32(out, part);
+	kb_put_i16(out, perr);
+	kb_put_tags(out);
+	return 0;
+}
+
 int
 kb_api_add_partitions_to_txn(struct kb_broker *b, struct kb_req *r,
 			     struct kb_rd *in, struct kb_buf *out)
 {
 	struct kb_str id = kb_string(in);
 	int64_t pid = kb_i64(in);
-	int16_t epoch = kb_i16(in), err, perr;
-	struct kb_buf o = {0};
+	int16_t epoch = kb_i16(in);
+	struct add_parts ap = {b, NULL, 0};
 	struct kb_rd topics;
-	struct txn *t;
-	int32_t nt, np, i, j;
+	int32_t nt, np, i;
 
 	(void)r;
 	topics = *in;
@@ -967,48 +1008,12 @@ kb_api_add_partitions_to_txn(struct kb_broker *b, struct kb_req *r,
 	kb_tags(in);
 	if (in->err)
 		return KB_BADREQ;
-	err = lookup(b, id, pid, epoch, &t);
-	if (!err && t->state != EMPTY && t->state != ONGOING)
-		err = 51; /* CONCURRENT_TRANSACTIONS */
+	ap.err = lookup(b, id, pid, epoch, &ap.t);
+	if (!ap.err && ap.t->state != EMPTY && ap.t->state != ONGOING)
+		ap.err = 51; /* CONCURRENT_TRANSACTIONS */
 	kb_put_i32(out, 0);
 	nt = kb_array(&topics);
-	kb_put_array(out, nt);
-	for (i = 0; i < nt; i++) {
-		struct kb_str topic = kb_string(&topics);
-		char *name = kb_str_dup(topic);
-
-		np = kb_array(&topics);
-		kb_put_str(out, topic);
-		kb_put_array(out, np);
-		for (j = 0; j < np; j++) {
-			int32_t part = kb_i32(&topics);
-			struct kb_log *lg = find_log(b, name, part);
-
-			perr = err;
-			if (!perr && !lg)
-				perr = KB_UNKNOWN_TOPIC_OR_PARTITION;
-			if (!perr && !find_part(t, topic.s, topic.len, part)) {
-				begin(t);
-				add_part(t, kq_estrdup(name), part, lg->next);
-				line_init(&o, t, 'A');
-				put_cword(&o, name);
-				put_num(&o, part);
-				put_num(&o, lg->next);
-				kb_put(&o, "\n", 1);
-				if (save(b, &o)) {
-					perr = KB_KAFKA_STORAGE_ERROR;
-					free(t->parts[--t->nparts].topic);
-				}
-				kb_buf_free(&o);
-			}
-			kb_put_i32(out, part);
-			kb_put_i16(out, perr);
-			kb_put_tags(out);
-		}
-		free(name);
-		kb_tags(&topics);
-		kb_put_tags(out);
-	}
+	kb_each_part(&topics, out, nt, add_partition, &ap);
 	kb_put_tags(out);
 	return KB_REPLY;
 }
@@ -1040,16 +1045,61 @@ kb_api_add_offsets_to_txn(struct kb_broker *b, struct kb_req *r,
 	return KB_REPLY;
 }
 
+/* A partition's offset of TxnOffsetCommit, pending in the transaction. */
+struct txn_offsets {
+	struct kb_broker *b;
+	struct txn *t;
+	struct kb_str group;
+	int ver;
+	int16_t err; /* of the whole request, or 0 */
+};
+
+static int
+txn_offset(void *arg, struct kb_str topic, struct kb_rd *in, struct kb_buf *out)
+{
+	struct txn_offsets *to = arg;
+	struct kb_str group = to->group;
+	int32_t part = kb_i32(in);
+	int64_t off = kb_i64(in);
+	struct kb_buf o = {0};
+	struct kb_str meta;
+	int16_t perr = to->err;
+
+	if (to->ver >= 2)
+		kb_i32(in);
+	meta = kb_string(in);
+	kb_tags(in);
+	if (in->err)
+		return -1;
+	if (!perr) {
+		add_off(to->t, kb_str_dup(group), kb_str_dup(topic), part, off,
+			kb_str_dup_null(meta));
+		line_init(&o, to->t, 'O');
+		put_word(&o, group.s, group.len);
+		put_word(&o, topic.s, topic.len);
+		put_num(&o, part);
+		put_num(&o, off);
+		put_word(&o, meta.len < 0 ? NULL : meta.s, meta.len);
+		kb_put(&o, "\n", 1);
+		if (save(to->b, &o))
+			perr = KB_KAFKA_STORAGE_ERROR;
+		kb_buf_free(&o);
+	}
+	kb_put_i32(out, part);
+	kb_put_i16(out, perr);
+	kb_put_tags(out);
+	return 0;
+}
+
 int
 kb_api_txn_offset_commit(struct kb_broker *b, struct kb_req *r,
 			 struct kb_rd *in, struct kb_buf *out)
 {
 	struct kb_str id = kb_string(in), group = kb_string(in);
 	int64_t pid = kb_i64(in);
-	int16_t epoch = kb_i16(in), err;
-	struct kb_buf o = {0};
-	struct txn *t;
-	int32_t nt, np, i, j;
+	int16_t epoch = kb_i16(in);
+	struct txn_offsets to = {b, NULL, group, r->ver, 0};
+	int32_t nt;
 
 	if (r->ver >= 3) {
 		kb_i32(in);    /* generation */
@@ -1059,55 +1109,14 @@ kb_api_txn_offset_commit(struct kb_broker *b, struct kb_req *r,
 	nt = kb_array(in);
 	if (in->err)
 		return KB_BADREQ;
-	err = lookup(b, id, pid, epoch, &t);
-	if (!err && t->state != ONGOING)
-		err = INVALID_TXN_STATE;
-	if (!err && group.len <= 0)
-		err = KB_INVALID_GROUP_ID;
+	to.err = lookup(b, id, pid, epoch, &to.t);
+	if (!to.err && to.t->state != ONGOING)
+		to.err = INVALID_TXN_STATE;
+	if (!to.err && group.len <= 0)
+		to.err = KB_INVALID_GROUP_ID;
 	kb_put_i32(out, 0);
-	kb_put_array(out, nt);
-	for (i = 0; i < nt; i++) {
-		struct kb_str topic = kb_string(in);
-
-		np = kb_array(in);
-		if (in->err)
-			return KB_BADREQ;
-		kb_put_str(out, topic);
-		kb_put_array(out, np);
-		for (j = 0; j < np; j++) {
-			int32_t part = kb_i32(in);
-			int64_t off = kb_i64(in);
-			struct kb_str meta;
-			int16_t perr = err;
-
-			if (r->ver >= 2)
-				kb_i32(in);
-			meta = kb_string(in);
-			kb_tags(in);
-			if (in->err)
-				return KB_BADREQ;
-			if (!perr) {
-				add_off(t, kb_str_dup(group), kb_str_dup(topic),
-					part, off, kb_str_dup_null(meta));
-				line_init(&o, t, 'O');
-				put_word(&o, group.s, group.len);
-				put_word(&o, topic.s, topic.len);
-				put_num(&o, part);
-				put_num(&o, off);
-				put_word(&o, meta.len < 0 ? NULL : meta.s,
-					 meta.len);
-				kb_put(&o, "\n", 1);
-				if (save(b, &o))
-					perr = KB_KAFKA_STORAGE_ERROR;
-				kb_buf_free(&o);
-			}
-			kb_put_i32(out, part);
-			kb_put_i16(out, perr);
-			kb_put_tags(out);
-		}
-		kb_tags(in);
-		kb_put_tags(out);
-	}
+	if (kb_each_part(in, out, nt, txn_offset, &to))
+		return KB_BADREQ;
 	kb_tags(in);
 	kb_put_tags(out);
 	return in->err ? KB_BADREQ : KB_REPLY;

@@ -5,23 +5,14 @@
  * reads across the gaps, a reopen), a copy a crash left behind, and
  * null keys refused by a compacted log.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <cmocka.h>
 
+#include "broker.h"
 #include "cleaner.h"
-#include "codec.h"
 #include "compress.h"
 #include "errors.h"
-#include "log.h"
 
 static const struct kb_logconf conf = {
 	.segment_bytes = 300,
@@ -36,20 +27,6 @@ static const struct kb_logconf conf = {
 /* compress.c's bound for the default max.message.bytes. */
 #define LIM ((size_t)64 << 20)
 
-static size_t
-varint(unsigned char *p, int64_t v)
-{
-	uint64_t z = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
-	size_t n = 0;
-
-	while (z >= 0x80) {
-		p[n++] = (unsigned char)(z | 0x80);
-		z >>= 7;
-	}
-	p[n++] = (unsigned char)z;
-	return n;
-}
-
 /*
  * A batch of records "key=value" from spec ("a=1 b=2 c=~": ~ is a null
  * value, a key "-" a null key), as a producer sends it.
@@ -61,46 +38,19 @@ batch(unsigned char *b, const char *spec)
 	size_t len = KB_BATCH_HEADER;
 	int n = 0;
 
-	memset(b, 0, KB_BATCH_HEADER);
 	snprintf(buf, sizeof(buf), "%s", spec);
 	for (tok = strtok_r(buf, " ", &save); tok;
 	     tok = strtok_r(NULL, " ", &save), n++) {
-		unsigned char rec[128];
 		char *eq = strchr(tok, '=');
-		size_t r = 0, kl = (size_t)(eq - tok), vl = strlen(eq + 1);
+		int64_t kl = eq - tok, vl = (int64_t)strlen(eq + 1);
 
-		rec[r++] = 0;
-		r += varint(rec + r, n);
-		r += varint(rec + r, n);
-		if (kl == 1 && *tok == '-') {
-			r += varint(rec + r, -1);
-		} else {
-			r += varint(rec + r, (int64_t)kl);
-			memcpy(rec + r, tok, kl);
-			r += kl;
-		}
-		if (!strcmp(eq + 1, "~")) {
-			r += varint(rec + r, -1);
-		} else {
-			r += varint(rec + r, (int64_t)vl);
-			memcpy(rec + r, eq + 1, vl);
-			r += vl;
-		}
-		r += varint(rec + r, 0);
-		len += varint(b + len, (int64_t)r);
-		memcpy(b + len, rec, r);
-		len += r;
+		if (kl == 1 && *tok == '-')
+			kl = -1;
+		if (!strcmp(eq + 1, "~"))
+			vl = -1;
+		len += unit_record(b + len, n, tok, kl, eq + 1, vl);
 	}
-	kb_st32(b + KB_B_LENGTH, (uint32_t)(len - 12));
-	kb_st32(b + KB_B_EPOCH, (uint32_t)-1);
-	b[KB_B_MAGIC] = 2;
-	kb_st32(b + KB_B_LASTDELTA, (uint32_t)(n - 1));
-	kb_st64(b + KB_B_BASETS, 1000);
-	kb_st64(b + KB_B_MAXTS, (uint64_t)(1000 + n - 1));
-	kb_st64(b + KB_B_PID, (uint64_t)-1);
-	kb_st32(b + KB_B_BASESEQ, (uint32_t)-1);
-	kb_st32(b + KB_B_COUNT, (uint32_t)n);
-	kb_st32(b + KB_B_CRC, kb_crc32c(0, b + KB_B_ATTRS, len - KB_B_ATTRS));
+	unit_batch_seal(b, len, n, 1000, -1, -1);
 	return len;
 }
 
@@ -399,24 +349,6 @@ null_keys(void **state)
 	kb_buf_free(&z);
 }
 
-static char *
-tmpdir(void)
-{
-	char *d = strdup("/tmp/kq-unit-XXXXXX");
-
-	assert_non_null(mkdtemp(d));
-	return d;
-}
-
-static void
-rm_rf(const char *d)
-{
-	char cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
-	assert_int_equal(system(cmd), 0);
-}
-
 static void
 put(struct kb_log *lg, const char *spec)
 {
@@ -457,7 +389,7 @@ read_all(struct kb_log *lg, char *s, size_t size)
 static void
 whole_pass(void **state)
 {
-	char *d = tmpdir(), err[256], got[2048], path[512];
+	char *d = unit_tmpdir(), err[256], got[2048], path[512];
 	struct kb_cleaner c;
 	struct kb_log lg;
 	struct stat st;
@@ -531,8 +463,7 @@ whole_pass(void **state)
 				 "17:a=4 18:z=1");
 	assert_int_equal(lg.next, 19);
 	kb_log_close(&lg);
-	rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 static void
@@ -581,7 +512,7 @@ codecs(struct kb_log *lg, char *s, size_t size)
 static void
 whole_pass_compressed(void **state)
 {
-	char *d = tmpdir(), err[256], got[2048];
+	char *d = unit_tmpdir(), err[256], got[2048];
 	struct kb_cleaner c;
 	struct kb_log lg;
 
@@ -605,8 +536,7 @@ whole_pass_compressed(void **state)
 	codecs(&lg, got, sizeof(got));
 	assert_string_equal(got, "23400");
 	kb_log_close(&lg);
-	rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 /*
@@ -616,7 +546,7 @@ whole_pass_compressed(void **state)
 static void
 damaged_compressed(void **state)
 {
-	char *d = tmpdir(), err[256];
+	char *d = unit_tmpdir(), err[256];
 	unsigned char b[1024];
 	struct kb_buf z = {0};
 	struct kb_cleaner c;
@@ -663,8 +593,7 @@ damaged_compressed(void **state)
 	assert_int_equal(kb_be32(z.p + KB_B_COUNT), 3);
 	kb_buf_free(&z);
 	kb_log_close(&lg);
-	rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 /*
@@ -674,7 +603,7 @@ damaged_compressed(void **state)
 static void
 read_past_emptied(void **state)
 {
-	char *d = tmpdir(), err[256], got[512];
+	char *d = unit_tmpdir(), err[256], got[512];
 	struct kb_buf out = {0};
 	struct kb_cleaner c;
 	struct kb_log lg;
@@ -699,15 +628,14 @@ read_past_emptied(void **state)
 	assert_string_equal(got, "15:a=2 16:b=2 17:c=2");
 	kb_buf_free(&out);
 	kb_log_close(&lg);
-	rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 /* min.compaction.lag.ms: a segment with a record newer is not cleaned. */
 static void
 compaction_lag(void **state)
 {
-	char *d = tmpdir(), err[256], got[512];
+	char *d = unit_tmpdir(), err[256], got[512];
 	struct kb_logconf lc = conf;
 	struct kb_cleaner c;
 	struct kb_log lg;
@@ -729,14 +657,13 @@ compaction_lag(void **state)
 	read_all(&lg, got, sizeof(got));
 	assert_string_equal(got, "6:a=1 7:b=1 8:c=1 9:z=1");
 	kb_log_close(&lg);
-	rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 static void
 refuses_null_keys(void **state)
 {
-	char *d = tmpdir(), err[256];
+	char *d = unit_tmpdir(), err[256];
 	unsigned char b[1024];
 	struct kb_logconf dc = conf;
 	struct kb_log lg;
@@ -751,13 +678,13 @@ refuses_null_keys(void **state)
 			 KB_INVALID_RECORD);
 	assert_int_equal(lg.next, 0);
 	kb_log_close(&lg);
-	rm_rf(d);
+	unit_tmpdir_free(d);
+	d = unit_tmpdir();
 	dc.compact = 0;
 	assert_int_equal(kb_log_open(&lg, d, "t-0", &dc, err, sizeof(err)), 0);
 	assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
 	kb_log_close(&lg);
-	rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 int

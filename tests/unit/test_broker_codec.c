@@ -1,12 +1,5 @@
 /* The broker's wire reader and writer: bounds, nulls, hostile counts. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-
+#include "broker.h"
 #include "codec.h"
 
 static void

@@ -3,19 +3,11 @@
  * corrupt streams refused, and batches recompressed from each codec into
  * each other with every record and header field kept.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
 #include <snappy-c.h>
 
+#include "broker.h"
 #include "compress.h"
 #include "errors.h"
-#include "log.h"
 
 static const int codecs[] = {KB_ZIP_NONE, KB_ZIP_GZIP, KB_ZIP_SNAPPY,
 			     KB_ZIP_LZ4, KB_ZIP_ZSTD};
@@ -141,13 +133,9 @@ corrupt_streams_are_refused(void **state)
 static void
 put_varint(struct kb_buf *b, int64_t v)
 {
-	uint64_t u = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+	unsigned char t[10];
 
-	while (u >= 0x80) {
-		kb_put_i8(b, (int8_t)(u | 0x80));
-		u >>= 7;
-	}
-	kb_put_i8(b, (int8_t)u);
+	kb_put(b, t, unit_varint(t, v));
 }
 
 /* The records of a batch: n of them, key "kI", value "value I...". */

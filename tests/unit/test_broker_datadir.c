@@ -3,18 +3,11 @@
  * ever remove), and which directories it takes: new, empty, marked, or an
  * earlier kq-broker's; never one with someone else's files.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
-#include <cmocka.h>
 
+#include "broker.h"
 #include "datadir.h"
 
 static void
@@ -84,11 +77,10 @@ exists(const char *dir, const char *name)
 static void
 which_directories(void **state)
 {
-	char dir[] = "/tmp/kq-datadir.XXXXXX", sub[600], note[512], err[512];
+	char *dir = unit_tmpdir(), sub[600], note[512], err[512];
 	int fd = -1;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
 	/* Empty: taken, marked, no note. */
 	assert_int_equal(
 		kb_datadir_open(dir, &fd, note, sizeof(note), err, sizeof(err)),
@@ -133,8 +125,7 @@ which_directories(void **state)
 	assert_int_equal(
 		kb_datadir_open(dir, &fd, note, sizeof(note), err, sizeof(err)),
 		EX_CONFIG);
-	snprintf(sub, sizeof(sub), "rm -rf '%s'", dir);
-	assert_int_equal(system(sub), 0);
+	unit_tmpdir_free(dir);
 }
 
 int

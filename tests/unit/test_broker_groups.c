@@ -6,20 +6,11 @@
  * which take the place of libc's.
  */
 #include <errno.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include <cmocka.h>
 
 #include "api.h"
 #include "broker.h"
-#include "codec.h"
 #include "errors.h"
 #include "net.h"
 
@@ -45,54 +36,12 @@ fsync(int fd)
 	return (int)syscall(SYS_fsync, fd);
 }
 
-static const struct kb_logconf conf = {
-	.segment_bytes = 1 << 20,
-	.retention_bytes = -1,
-	.retention_ms = -1,
-	.max_message_bytes = 1 << 20,
-};
-
-struct fixture {
-	struct kb_broker b;
-	char dir[32];
-};
-
-static int
-setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	char err[512];
-
-	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/kq-unit-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	f->b.quiet = 1;
-	f->b.offsets.fd = -1;
-	assert_int_equal(
-		kb_topics_open(&f->b.topics, f->dir, &conf, err, sizeof(err)),
-		0);
-	assert_int_equal(
-		kb_offsets_open(&f->b.offsets, f->dir, err, sizeof(err)), 0);
-	assert_int_equal(kb_topics_create(&f->b.topics, "t", 2, NULL, 0, 0,
-					  NULL, err, sizeof(err)),
-			 0);
-	*state = f;
-	return 0;
-}
-
+/* The disk works again for the next test. */
 static int
 teardown(void **state)
 {
-	struct fixture *f = *state;
-	char cmd[64];
-
 	sync_fails = 0;
-	kb_offsets_close(&f->b.offsets);
-	kb_topics_close(&f->b.topics);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
-	return 0;
+	return unit_broker_teardown(state);
 }
 
 /*
@@ -148,7 +97,7 @@ commit(struct kb_broker *b, int16_t err[3])
 static void
 synced_commit_acknowledged(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_broker *f = *state;
 	int16_t err[3];
 
 	f->b.fsync = KB_FSYNC_ALWAYS;
@@ -161,7 +110,7 @@ synced_commit_acknowledged(void **state)
 static void
 failed_sync_is_storage_error(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_broker *f = *state;
 	int16_t err[3];
 
 	f->b.fsync = KB_FSYNC_ALWAYS;
@@ -177,7 +126,7 @@ failed_sync_is_storage_error(void **state)
 static void
 unsynced_commit_acknowledged(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_broker *f = *state;
 	int16_t err[3];
 
 	f->b.fsync = KB_FSYNC_INTERVAL;
@@ -192,11 +141,11 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(synced_commit_acknowledged,
-						setup, teardown),
+						unit_broker_setup, teardown),
 		cmocka_unit_test_setup_teardown(failed_sync_is_storage_error,
-						setup, teardown),
+						unit_broker_setup, teardown),
 		cmocka_unit_test_setup_teardown(unsynced_commit_acknowledged,
-						setup, teardown),
+						unit_broker_setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

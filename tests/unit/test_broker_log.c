@@ -3,45 +3,13 @@
  * recovery of a torn or corrupt tail, segments, retention, timestamps,
  * idempotent producers; and the committed offsets and topics on disk.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <cmocka.h>
 
-#include "codec.h"
+#include "broker.h"
 #include "errors.h"
-#include "log.h"
-#include "offsets.h"
-#include "topics.h"
-
-static const struct kb_logconf conf = {
-	.segment_bytes = 1 << 20,
-	.retention_bytes = -1,
-	.retention_ms = -1,
-	.max_message_bytes = 1 << 20,
-};
-
-static size_t
-varint(unsigned char *p, int64_t v)
-{
-	uint64_t z = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
-	size_t n = 0;
-
-	while (z >= 0x80) {
-		p[n++] = (unsigned char)(z | 0x80);
-		z >>= 7;
-	}
-	p[n++] = (unsigned char)z;
-	return n;
-}
 
 /*
  * A batch of n uncompressed records valued "v<first+i>", timestamps
@@ -53,56 +21,47 @@ batch(unsigned char *b, int n, int first, int64_t ts0, int64_t pid, int32_t seq)
 	size_t len = KB_BATCH_HEADER;
 	int i;
 
-	memset(b, 0, KB_BATCH_HEADER);
 	for (i = 0; i < n; i++) {
-		unsigned char rec[64];
 		char val[16];
-		size_t r = 0;
 		int vl = snprintf(val, sizeof(val), "v%d", first + i);
 
-		rec[r++] = 0;
-		r += varint(rec + r, i);
-		r += varint(rec + r, i);
-		r += varint(rec + r, -1);
-		r += varint(rec + r, vl);
-		memcpy(rec + r, val, (size_t)vl);
-		r += (size_t)vl;
-		r += varint(rec + r, 0);
-		len += varint(b + len, (int64_t)r);
-		memcpy(b + len, rec, r);
-		len += r;
+		len += unit_record(b + len, i, NULL, -1, val, vl);
 	}
-	kb_st32(b + KB_B_LENGTH, (uint32_t)(len - 12));
-	kb_st32(b + KB_B_EPOCH, (uint32_t)-1);
-	b[KB_B_MAGIC] = 2;
-	kb_st32(b + KB_B_LASTDELTA, (uint32_t)(n - 1));
-	kb_st64(b + KB_B_BASETS, (uint64_t)ts0);
-	kb_st64(b + KB_B_MAXTS, (uint64_t)(ts0 + n - 1));
-	kb_st64(b + KB_B_PID, (uint64_t)pid);
-	b[KB_B_PEPOCH] = 0;
-	b[KB_B_PEPOCH + 1] = 0;
-	kb_st32(b + KB_B_BASESEQ, (uint32_t)seq);
-	kb_st32(b + KB_B_COUNT, (uint32_t)n);
-	kb_st32(b + KB_B_CRC, kb_crc32c(0, b + KB_B_ATTRS, len - KB_B_ATTRS));
+	unit_batch_seal(b, len, n, ts0, pid, seq);
 	return len;
 }
 
-static char *
-tmpdir(void)
+/* Open the log "t-0" in d under the default configuration. */
+static void
+open_log(struct kb_log *lg, const char *d)
 {
-	char *d = strdup("/tmp/kq-unit-XXXXXX");
+	char err[256];
 
-	assert_non_null(mkdtemp(d));
-	return d;
+	assert_int_equal(
+		kb_log_open(lg, d, "t-0", &unit_logconf, err, sizeof(err)), 0);
 }
 
-static void
-rm_rf(const char *d)
+/*
+ * Open the log "t-0" in d under c and append count batches of 4 records
+ * (offsets and values from 0 on, timestamps from 1000), the log left
+ * open: the size of the last batch.
+ */
+static size_t
+fill(struct kb_log *lg, const char *d, const struct kb_logconf *c, int count)
 {
-	char cmd[256];
+	unsigned char b[4096];
+	char err[256];
+	const char *why;
+	int64_t base;
+	size_t n = 0;
+	int i;
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(kb_log_open(lg, d, "t-0", c, err, sizeof(err)), 0);
+	for (i = 0; i < count; i++) {
+		n = batch(b, 4, 4 * i, 1000 + 4 * i, -1, 0);
+		assert_int_equal(kb_log_append(lg, b, n, 0, &base, &why), 0);
+	}
+	return n;
 }
 
 static void
@@ -118,7 +77,7 @@ crc32c_vector(void **state)
 static void
 append_and_read(void **state)
 {
-	char *d = tmpdir(), err[256];
+	char *d = unit_tmpdir();
 	unsigned char b[4096];
 	struct kb_log lg;
 	struct kb_buf out = {0};
@@ -127,8 +86,7 @@ append_and_read(void **state)
 	size_t n;
 
 	(void)state;
-	assert_int_equal(kb_log_open(&lg, d, "t-0", &conf, err, sizeof(err)),
-			 0);
+	open_log(&lg, d);
 	n = batch(b, 3, 0, 1000, -1, 0);
 	assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
 	assert_int_equal(base, 0);
@@ -158,14 +116,13 @@ append_and_read(void **state)
 			 KB_OFFSET_OUT_OF_RANGE);
 	kb_log_close(&lg);
 	kb_buf_free(&out);
-	rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 static void
 bad_batches_are_refused(void **state)
 {
-	char *d = tmpdir(), err[256];
+	char *d = unit_tmpdir();
 	unsigned char b[4096];
 	struct kb_log lg;
 	const char *why = NULL;
@@ -173,8 +130,7 @@ bad_batches_are_refused(void **state)
 	size_t n;
 
 	(void)state;
-	assert_int_equal(kb_log_open(&lg, d, "t-0", &conf, err, sizeof(err)),
-			 0);
+	open_log(&lg, d);
 	n = batch(b, 3, 0, 1000, -1, 0);
 	b[n - 1] ^= 1;
 	assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why),
@@ -189,8 +145,7 @@ bad_batches_are_refused(void **state)
 	assert_int_equal(lg.next, 0);
 	assert_int_equal(kb_log_size(&lg), 0);
 	kb_log_close(&lg);
-	rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 static void
@@ -221,7 +176,7 @@ read_recovery_point(const char *d, char *line, size_t size)
 static void
 recovery_cuts_a_torn_tail(void **state)
 {
-	char *d = tmpdir(), err[256], path[256];
+	char *d = unit_tmpdir(), path[256];
 	unsigned char b[4096];
 	struct kb_log lg;
 	const char *why;
@@ -230,8 +185,7 @@ recovery_cuts_a_torn_tail(void **state)
 	int fd, i;
 
 	(void)state;
-	assert_int_equal(kb_log_open(&lg, d, "t-0", &conf, err, sizeof(err)),
-			 0);
+	open_log(&lg, d);
 	for (i = 0; i < 10; i++) {
 		n = batch(b, 5, 5 * i, 1000 + i, -1, 0);
 		assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
@@ -246,8 +200,7 @@ recovery_cuts_a_torn_tail(void **state)
 	kb_st64(b, 50);
 	assert_int_equal(write(fd, b, n / 2), (ssize_t)(n / 2));
 	close(fd);
-	assert_int_equal(kb_log_open(&lg, d, "t-0", &conf, err, sizeof(err)),
-			 0);
+	open_log(&lg, d);
 	assert_int_equal(lg.next, 50);
 	assert_int_equal(kb_log_size(&lg), good);
 	kb_log_close(&lg);
@@ -260,37 +213,26 @@ recovery_cuts_a_torn_tail(void **state)
 	assert_int_equal(pwrite(fd, "X", 1, (off_t)good - 3), 1);
 	close(fd);
 	set_recovery_point(d, "45\n");
-	assert_int_equal(kb_log_open(&lg, d, "t-0", &conf, err, sizeof(err)),
-			 0);
+	open_log(&lg, d);
 	assert_int_equal(lg.next, 45);
 	n = batch(b, 1, 0, 3000, -1, 0);
 	assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
 	assert_int_equal(base, 45);
 	kb_log_close(&lg);
-	rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 static void
 segments_and_retention(void **state)
 {
-	char *d = tmpdir(), err[256];
-	unsigned char b[4096];
-	struct kb_logconf c = conf;
+	char *d = unit_tmpdir(), err[256];
+	struct kb_logconf c = unit_logconf;
 	struct kb_log lg;
 	struct kb_buf out = {0};
-	const char *why;
-	int64_t base;
-	size_t n;
-	int i;
 
 	(void)state;
 	c.segment_bytes = 1000;
-	assert_int_equal(kb_log_open(&lg, d, "t-0", &c, err, sizeof(err)), 0);
-	for (i = 0; i < 100; i++) {
-		n = batch(b, 4, 4 * i, 1000 + 4 * i, -1, 0);
-		assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
-	}
+	fill(&lg, d, &c, 100);
 	assert_true(lg.nsegs > 10);
 	kb_log_close(&lg);
 	/* Reopened: the indexes of the older segments are used. */
@@ -311,16 +253,15 @@ segments_and_retention(void **state)
 	assert_int_equal(lg.nsegs, 1);
 	kb_log_close(&lg);
 	kb_buf_free(&out);
-	rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 static void
 offsets_by_time(void **state)
 {
-	char *d = tmpdir(), err[256];
+	char *d = unit_tmpdir(), err[256];
 	unsigned char b[4096];
-	struct kb_logconf c = conf;
+	struct kb_logconf c = unit_logconf;
 	struct kb_log lg;
 	const char *why;
 	int64_t base, found;
@@ -342,14 +283,13 @@ offsets_by_time(void **state)
 	assert_int_equal(kb_log_offset_for_time(&lg, 11999, &found), 1999);
 	assert_int_equal(kb_log_offset_for_time(&lg, 12000, &found), -1);
 	kb_log_close(&lg);
-	rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 static void
 idempotent_producers(void **state)
 {
-	char *d = tmpdir(), err[256];
+	char *d = unit_tmpdir();
 	unsigned char b[4096];
 	struct kb_log lg;
 	const char *why;
@@ -357,8 +297,7 @@ idempotent_producers(void **state)
 	size_t n;
 
 	(void)state;
-	assert_int_equal(kb_log_open(&lg, d, "t-0", &conf, err, sizeof(err)),
-			 0);
+	open_log(&lg, d);
 	n = batch(b, 3, 0, 1000, 7, 0);
 	assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
 	n = batch(b, 3, 3, 1000, 7, 3);
@@ -375,21 +314,19 @@ idempotent_producers(void **state)
 			 KB_OUT_OF_ORDER_SEQUENCE_NUMBER);
 	kb_log_close(&lg);
 	/* After a restart the tail segment tells the sequences again. */
-	assert_int_equal(kb_log_open(&lg, d, "t-0", &conf, err, sizeof(err)),
-			 0);
+	open_log(&lg, d);
 	n = batch(b, 3, 3, 1000, 7, 3);
 	assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
 	assert_int_equal(base, 3);
 	assert_int_equal(lg.next, 6);
 	kb_log_close(&lg);
-	rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 static void
 committed_offsets_survive(void **state)
 {
-	char *d = tmpdir(), err[256], path[256];
+	char *d = unit_tmpdir(), err[256], path[256];
 	struct kb_offsets o;
 	const struct kb_committed *c;
 	int fd;
@@ -413,14 +350,13 @@ committed_offsets_survive(void **state)
 	assert_string_equal(c->meta, "m");
 	assert_null(kb_offsets_get(kb_offsets_group(&o, "g"), "u", 1));
 	kb_offsets_close(&o);
-	rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 static void
 commits_past_the_log_end_move_to_it(void **state)
 {
-	char *d = tmpdir(), err[256], why[256];
+	char *d = unit_tmpdir(), err[256], why[256];
 	unsigned char b[4096];
 	struct kb_topics ts;
 	struct kb_topic *t;
@@ -431,7 +367,8 @@ commits_past_the_log_end_move_to_it(void **state)
 	size_t n;
 
 	(void)state;
-	assert_int_equal(kb_topics_open(&ts, d, &conf, err, sizeof(err)), 0);
+	assert_int_equal(
+		kb_topics_open(&ts, d, &unit_logconf, err, sizeof(err)), 0);
 	assert_int_equal(
 		kb_topics_create(&ts, "t", 2, NULL, 0, 0, &t, why, sizeof(why)),
 		0);
@@ -459,8 +396,7 @@ commits_past_the_log_end_move_to_it(void **state)
 	assert_int_equal(c->offset, 9);
 	kb_offsets_close(&o);
 	kb_topics_close(&ts);
-	rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 /* Recompute a batch's CRC after its header was changed. */
@@ -474,28 +410,16 @@ recrc(unsigned char *b, size_t n)
 static unsigned char *
 big_batch(size_t vlen, size_t *n)
 {
-	unsigned char *b = malloc(vlen + 100), rec[16];
-	size_t r = 0, len = KB_BATCH_HEADER;
+	unsigned char *b = malloc(vlen + 100);
+	char *v = malloc(vlen);
+	size_t len = KB_BATCH_HEADER;
 
 	assert_non_null(b);
-	memset(b, 0, KB_BATCH_HEADER);
-	rec[r++] = 0;
-	r += varint(rec + r, 0);
-	r += varint(rec + r, 0);
-	r += varint(rec + r, -1);
-	r += varint(rec + r, (int64_t)vlen);
-	len += varint(b + len, (int64_t)(r + vlen + 1));
-	memcpy(b + len, rec, r);
-	len += r;
-	memset(b + len, 'x', vlen);
-	len += vlen;
-	b[len++] = 0; /* no headers */
-	kb_st32(b + KB_B_LENGTH, (uint32_t)(len - 12));
-	kb_st32(b + KB_B_EPOCH, (uint32_t)-1);
-	b[KB_B_MAGIC] = 2;
-	kb_st64(b + KB_B_PID, (uint64_t)-1);
-	kb_st32(b + KB_B_COUNT, 1);
-	recrc(b, len);
+	assert_non_null(v);
+	memset(v, 'x', vlen);
+	len += unit_record(b + len, 0, NULL, -1, v, (int64_t)vlen);
+	free(v);
+	unit_batch_seal(b, len, 1, 0, -1, 0);
 	*n = len;
 	return b;
 }
@@ -515,8 +439,8 @@ file_size(const char *dir, int64_t base, const char *ext)
 static void
 batches_over_a_mebibyte_survive_a_restart(void **state)
 {
-	char *d = tmpdir(), err[256];
-	struct kb_logconf c = conf;
+	char *d = unit_tmpdir(), err[256];
+	struct kb_logconf c = unit_logconf;
 	struct kb_log lg;
 	struct kb_buf out = {0};
 	const char *why;
@@ -546,30 +470,23 @@ batches_over_a_mebibyte_survive_a_restart(void **state)
 	assert_int_equal(kb_be64(out.p), 2);
 	kb_log_close(&lg);
 	kb_buf_free(&out);
-	rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 static void
 lost_indexes_are_rebuilt_without_a_cut(void **state)
 {
-	char *d = tmpdir(), err[256], path[256];
-	unsigned char b[4096];
-	struct kb_logconf c = conf;
+	char *d = unit_tmpdir(), err[256], path[256];
+	struct kb_logconf c = unit_logconf;
 	struct kb_log lg;
 	struct kb_buf out = {0};
-	const char *why;
-	int64_t base, bases[64];
+	int64_t bases[64];
 	off_t sizes[64];
-	size_t n, i, nsegs;
+	size_t i, nsegs;
 
 	(void)state;
 	c.segment_bytes = 1000;
-	assert_int_equal(kb_log_open(&lg, d, "t-0", &c, err, sizeof(err)), 0);
-	for (i = 0; i < 40; i++) {
-		n = batch(b, 4, 4 * (int)i, 1000 + 4 * (int)i, -1, 0);
-		assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
-	}
+	fill(&lg, d, &c, 40);
 	nsegs = lg.nsegs;
 	assert_true(nsegs >= 4 && nsegs < 64);
 	for (i = 0; i < nsegs; i++)
@@ -593,8 +510,7 @@ lost_indexes_are_rebuilt_without_a_cut(void **state)
 	assert_int_equal(kb_be64(out.p), 80);
 	kb_log_close(&lg);
 	kb_buf_free(&out);
-	rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 /* Leave the log as a crash does: no last sync, no recovery point. */
@@ -613,22 +529,18 @@ crash(struct kb_log *lg)
 static void
 deleted_records_stay_deleted(void **state)
 {
-	char *d = tmpdir(), err[256];
+	char *d = unit_tmpdir(), err[256];
 	unsigned char b[4096];
-	struct kb_logconf c = conf;
+	struct kb_logconf c = unit_logconf;
 	struct kb_log lg;
 	struct kb_buf out = {0};
 	const char *why;
 	int64_t base, low, found;
-	size_t n, i;
+	size_t n;
 
 	(void)state;
 	c.segment_bytes = 1000;
-	assert_int_equal(kb_log_open(&lg, d, "t-0", &c, err, sizeof(err)), 0);
-	for (i = 0; i < 100; i++) {
-		n = batch(b, 4, 4 * (int)i, 1000 + 4 * (int64_t)i, -1, 0);
-		assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
-	}
+	n = fill(&lg, d, &c, 100);
 	assert_int_equal(kb_log_delete_records(&lg, 401, &low),
 			 KB_OFFSET_OUT_OF_RANGE);
 	assert_int_equal(kb_log_delete_records(&lg, -2, &low),
@@ -695,7 +607,7 @@ flip(const char *d, int64_t base, uint64_t pos)
 static void
 the_recovery_point_bounds_the_check(void **state)
 {
-	char *d = tmpdir(), err[256], line[64];
+	char *d = unit_tmpdir(), line[64];
 	unsigned char b[4096];
 	struct kb_log lg;
 	struct kb_buf out = {0};
@@ -706,8 +618,7 @@ the_recovery_point_bounds_the_check(void **state)
 	int i;
 
 	(void)state;
-	assert_int_equal(kb_log_open(&lg, d, "t-0", &conf, err, sizeof(err)),
-			 0);
+	open_log(&lg, d);
 	for (i = 0; i < 10; i++) {
 		if (i == 4)
 			pos20 = lg.segs[0].size;
@@ -730,8 +641,7 @@ the_recovery_point_bounds_the_check(void **state)
 	/* Damage on both sides of the point. */
 	flip(d, 0, pos20 + 70);
 	flip(d, 0, pos60 + 70);
-	assert_int_equal(kb_log_open(&lg, d, "t-0", &conf, err, sizeof(err)),
-			 0);
+	open_log(&lg, d);
 	/* Past the point: checked to the CRC and cut. */
 	assert_int_equal(lg.next, 60);
 	assert_int_equal(kb_log_size(&lg), pos60);
@@ -751,31 +661,25 @@ the_recovery_point_bounds_the_check(void **state)
 	assert_string_equal(read_recovery_point(d, line, sizeof(line)),
 			    "60 clean\n");
 	kb_buf_free(&out);
-	rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 static void
 every_segment_past_the_point_is_checked(void **state)
 {
-	char *d = tmpdir(), err[256], line[64];
+	char *d = unit_tmpdir(), err[256], line[64];
 	unsigned char b[4096];
-	struct kb_logconf c = conf;
+	struct kb_logconf c = unit_logconf;
 	struct kb_log lg;
 	struct kb_buf out = {0};
-	const char *why;
-	int64_t base, seg1, bad;
+	int64_t seg1, bad;
 	uint64_t pos;
 	size_t n;
 	int i;
 
 	(void)state;
 	c.segment_bytes = 2000;
-	assert_int_equal(kb_log_open(&lg, d, "t-0", &c, err, sizeof(err)), 0);
-	for (i = 0; i < 100; i++) {
-		n = batch(b, 4, 4 * i, 1000 + 4 * i, -1, 0);
-		assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
-	}
+	n = fill(&lg, d, &c, 100);
 	assert_true(lg.nsegs >= 4);
 	/* A batch in the middle of the second segment, CRC flipped. */
 	seg1 = lg.segs[1].base;
@@ -800,39 +704,21 @@ every_segment_past_the_point_is_checked(void **state)
 			    "400\n");
 	kb_log_close(&lg);
 	kb_buf_free(&out);
-	rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
+/*
+ * Entry slot of the first segment's offset index, for offset at (the
+ * batch at pos), moved on by one batch: the entries still grow and still
+ * point at a batch, but not at the one of their offset.
+ */
 static void
-an_index_that_disagrees_is_rebuilt(void **state)
+move_entry(const char *d, size_t slot, int64_t at, uint32_t pos)
 {
-	char *d = tmpdir(), err[256], path[256];
-	unsigned char b[4096], e[8], h[KB_BATCH_HEADER];
-	struct kb_logconf c = conf;
-	struct kb_log lg;
-	struct kb_buf out = {0};
-	const char *why;
-	int64_t base, at;
-	uint32_t pos;
-	size_t n, last;
-	int i, fd;
+	unsigned char e[8], h[KB_BATCH_HEADER];
+	char path[256];
+	int fd;
 
-	(void)state;
-	c.segment_bytes = 20000;
-	assert_int_equal(kb_log_open(&lg, d, "t-0", &c, err, sizeof(err)), 0);
-	for (i = 0; i < 1000; i++) {
-		n = batch(b, 4, 4 * i, 1000 + 4 * i, -1, 0);
-		assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
-	}
-	assert_true(lg.nsegs >= 3 && lg.segs[0].nidx >= 4);
-	at = lg.segs[0].base + lg.segs[0].idx[2].rel;
-	pos = lg.segs[0].idx[2].pos;
-	kb_log_close(&lg);
-	/*
-	 * The third entry moved on by one batch: the entries still grow
-	 * and still point at a batch, but not at the one of their offset.
-	 */
 	snprintf(path, sizeof(path), "%s/%020d.log", d, 0);
 	assert_true((fd = open(path, O_RDONLY)) >= 0);
 	assert_int_equal(pread(fd, h, sizeof(h), pos), (ssize_t)sizeof(h));
@@ -841,8 +727,30 @@ an_index_that_disagrees_is_rebuilt(void **state)
 	assert_true((fd = open(path, O_RDWR)) >= 0);
 	kb_st32(e, (uint32_t)at);
 	kb_st32(e + 4, pos + kb_be32(h + KB_B_LENGTH) + 12);
-	assert_int_equal(pwrite(fd, e, 8, 16), 8);
+	assert_int_equal(pwrite(fd, e, 8, (off_t)(8 * slot)), 8);
 	close(fd);
+}
+
+static void
+an_index_that_disagrees_is_rebuilt(void **state)
+{
+	char *d = unit_tmpdir(), err[256];
+	struct kb_logconf c = unit_logconf;
+	struct kb_log lg;
+	struct kb_buf out = {0};
+	int64_t at;
+	uint32_t pos;
+	size_t last;
+
+	(void)state;
+	c.segment_bytes = 20000;
+	fill(&lg, d, &c, 1000);
+	assert_true(lg.nsegs >= 3 && lg.segs[0].nidx >= 4);
+	at = lg.segs[0].base + lg.segs[0].idx[2].rel;
+	pos = lg.segs[0].idx[2].pos;
+	kb_log_close(&lg);
+	/* The third entry moved on by one batch. */
+	move_entry(d, 2, at, pos);
 	assert_int_equal(kb_log_open(&lg, d, "t-0", &c, err, sizeof(err)), 0);
 	/*
 	 * A read that uses the entry finds it wrong, rebuilds the index and
@@ -861,47 +769,30 @@ an_index_that_disagrees_is_rebuilt(void **state)
 	pos = lg.segs[0].idx[last].pos;
 	kb_log_close(&lg);
 	/* The last entry moved on likewise is caught at start. */
-	snprintf(path, sizeof(path), "%s/%020d.log", d, 0);
-	assert_true((fd = open(path, O_RDONLY)) >= 0);
-	assert_int_equal(pread(fd, h, sizeof(h), pos), (ssize_t)sizeof(h));
-	close(fd);
-	snprintf(path, sizeof(path), "%s/%020d.index", d, 0);
-	assert_true((fd = open(path, O_RDWR)) >= 0);
-	kb_st32(e, (uint32_t)at);
-	kb_st32(e + 4, pos + kb_be32(h + KB_B_LENGTH) + 12);
-	assert_int_equal(pwrite(fd, e, 8, (off_t)(8 * last)), 8);
-	close(fd);
+	move_entry(d, last, at, pos);
 	assert_int_equal(kb_log_open(&lg, d, "t-0", &c, err, sizeof(err)), 0);
 	assert_int_equal(lg.segs[0].nidx, last + 1);
 	assert_int_equal(lg.segs[0].idx[last].pos, pos);
 	kb_log_close(&lg);
 	kb_buf_free(&out);
-	rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 static void
 older_segment_damage_is_kept_not_cut(void **state)
 {
-	char *d = tmpdir(), err[256], path[256];
-	unsigned char b[4096];
-	struct kb_logconf c = conf;
+	char *d = unit_tmpdir(), err[256], path[256];
+	struct kb_logconf c = unit_logconf;
 	struct kb_log lg;
 	struct kb_buf out = {0};
-	const char *why;
-	int64_t base, lost, seg1;
+	int64_t lost, seg1;
 	uint32_t pos;
 	off_t size0;
-	size_t n;
 	int i, fd;
 
 	(void)state;
 	c.segment_bytes = 20000;
-	assert_int_equal(kb_log_open(&lg, d, "t-0", &c, err, sizeof(err)), 0);
-	for (i = 0; i < 1000; i++) {
-		n = batch(b, 4, 4 * i, 1000 + 4 * i, -1, 0);
-		assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
-	}
+	fill(&lg, d, &c, 1000);
 	assert_true(lg.nsegs >= 3);
 	assert_true(lg.segs[0].nidx >= 4 && lg.segs[1].nidx >= 4);
 	/* A batch in the middle of the first segment goes bad... */
@@ -941,14 +832,13 @@ older_segment_damage_is_kept_not_cut(void **state)
 		kb_log_close(&lg);
 	}
 	kb_buf_free(&out);
-	rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 static void
 batch_headers_must_agree(void **state)
 {
-	char *d = tmpdir(), err[256];
+	char *d = unit_tmpdir();
 	unsigned char b[4096];
 	struct kb_log lg;
 	const char *why = NULL;
@@ -956,8 +846,7 @@ batch_headers_must_agree(void **state)
 	size_t n;
 
 	(void)state;
-	assert_int_equal(kb_log_open(&lg, d, "t-0", &conf, err, sizeof(err)),
-			 0);
+	open_log(&lg, d);
 	/* recordCount must be lastOffsetDelta + 1. */
 	n = batch(b, 3, 0, 1000, -1, 0);
 	kb_st32(b + KB_B_COUNT, 2);
@@ -978,8 +867,7 @@ batch_headers_must_agree(void **state)
 	assert_int_equal(lg.next, 0);
 	assert_int_equal(kb_log_size(&lg), 0);
 	kb_log_close(&lg);
-	rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 /* A gzip batch claiming 2^31 - 1 records (never decompressed here). */
@@ -998,7 +886,7 @@ huge_batch(unsigned char *b)
 static void
 offset_ranges_fit_the_index(void **state)
 {
-	char *d = tmpdir(), err[256];
+	char *d = unit_tmpdir();
 	unsigned char b[4096], two[8192];
 	struct kb_log lg;
 	struct kb_buf out = {0};
@@ -1008,8 +896,7 @@ offset_ranges_fit_the_index(void **state)
 	int k;
 
 	(void)state;
-	assert_int_equal(kb_log_open(&lg, d, "t-0", &conf, err, sizeof(err)),
-			 0);
+	open_log(&lg, d);
 	n = batch(b, 1, 0, 1000, -1, 0);
 	assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
 	for (k = 0; k < 3; k++) {
@@ -1035,13 +922,11 @@ offset_ranges_fit_the_index(void **state)
 	assert_int_equal(kb_log_append(&lg, two, 2 * n, 0, &base, &why),
 			 KB_INVALID_RECORD);
 	kb_log_close(&lg);
-	assert_int_equal(kb_log_open(&lg, d, "t-0", &conf, err, sizeof(err)),
-			 0);
+	open_log(&lg, d);
 	assert_int_equal(lg.next, last + 1);
 	kb_log_close(&lg);
 	kb_buf_free(&out);
-	rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 /* Put fd where *slot is, for a while: returns the one it replaced. */
@@ -1057,7 +942,7 @@ swap_fd(int *slot, int fd)
 static void
 a_failed_fsync_is_not_forgotten(void **state)
 {
-	char *d = tmpdir(), err[256];
+	char *d = unit_tmpdir();
 	unsigned char b[4096];
 	struct kb_log lg;
 	const char *why;
@@ -1067,8 +952,7 @@ a_failed_fsync_is_not_forgotten(void **state)
 
 	(void)state;
 	assert_int_equal(pipe(p), 0);
-	assert_int_equal(kb_log_open(&lg, d, "t-0", &conf, err, sizeof(err)),
-			 0);
+	open_log(&lg, d);
 	n = batch(b, 3, 0, 1000, 7, 0);
 	assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
 	/* fdatasync fails on a pipe (EINVAL), as on a failing disk. */
@@ -1087,8 +971,7 @@ a_failed_fsync_is_not_forgotten(void **state)
 	kb_log_close(&lg);
 	close(p[0]);
 	close(p[1]);
-	rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 /* The syncer's jobs, handed over and waited for as the tick does. */
@@ -1108,7 +991,7 @@ sync_on_thread(struct kb_syncer *s, struct kb_log *lg)
 static void
 the_syncer_syncs_on_its_thread_and_a_failure_sticks(void **state)
 {
-	char *d = tmpdir(), err[256], path[4200], line[64] = "";
+	char *d = unit_tmpdir(), path[4200], line[64] = "";
 	unsigned char b[4096];
 	struct kb_syncer s;
 	struct kb_log lg;
@@ -1121,8 +1004,7 @@ the_syncer_syncs_on_its_thread_and_a_failure_sticks(void **state)
 	(void)state;
 	assert_int_equal(pipe(p), 0);
 	assert_int_equal(kb_syncer_start(&s), 0);
-	assert_int_equal(kb_log_open(&lg, d, "t-0", &conf, err, sizeof(err)),
-			 0);
+	open_log(&lg, d);
 	n = batch(b, 3, 0, 1000, 7, 0);
 	assert_int_equal(kb_log_append(&lg, b, n, 0, &base, &why), 0);
 	/* Synced, and the recovery point written, by the thread. */
@@ -1150,8 +1032,7 @@ the_syncer_syncs_on_its_thread_and_a_failure_sticks(void **state)
 	kb_syncer_stop(&s);
 	close(p[0]);
 	close(p[1]);
-	rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 /*
@@ -1162,7 +1043,7 @@ the_syncer_syncs_on_its_thread_and_a_failure_sticks(void **state)
 static void
 due_logs_are_synced_once_at_the_end_of_the_turn(void **state)
 {
-	char *d = tmpdir(), err[256], sub[4200];
+	char *d = unit_tmpdir(), err[256], sub[4200];
 	unsigned char b[4096];
 	struct kb_syncer s;
 	struct kb_log lg[2];
@@ -1176,9 +1057,9 @@ due_logs_are_synced_once_at_the_end_of_the_turn(void **state)
 	assert_int_equal(kb_syncer_start(&s), 0);
 	for (i = 0; i < 2; i++) {
 		snprintf(sub, sizeof(sub), "%s/t-%d", d, i);
-		assert_int_equal(
-			kb_log_open(&lg[i], sub, "t", &conf, err, sizeof(err)),
-			0);
+		assert_int_equal(kb_log_open(&lg[i], sub, "t", &unit_logconf,
+					     err, sizeof(err)),
+				 0);
 		n = batch(b, 3, 0, 1000, 7, 0);
 		assert_int_equal(kb_log_append(&lg[i], b, n, 0, &base, &why),
 				 0);
@@ -1226,14 +1107,13 @@ due_logs_are_synced_once_at_the_end_of_the_turn(void **state)
 	kb_syncer_stop(&s);
 	close(p[0]);
 	close(p[1]);
-	rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 static void
 a_failed_offsets_fsync_is_not_forgotten(void **state)
 {
-	char *d = tmpdir(), err[256];
+	char *d = unit_tmpdir(), err[256];
 	struct kb_offsets o;
 	int p[2], fd;
 
@@ -1249,8 +1129,7 @@ a_failed_offsets_fsync_is_not_forgotten(void **state)
 	kb_offsets_close(&o);
 	close(p[0]);
 	close(p[1]);
-	rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 /* The names in d that start with prefix. */
@@ -1272,7 +1151,7 @@ count_files(const char *d, const char *prefix)
 static void
 a_corrupt_commit_costs_only_itself(void **state)
 {
-	char *d = tmpdir(), err[256], path[256];
+	char *d = unit_tmpdir(), err[256], path[256];
 	struct kb_offsets o;
 	const struct kb_committed *c;
 	struct kb_goffsets *g;
@@ -1317,21 +1196,21 @@ a_corrupt_commit_costs_only_itself(void **state)
 	assert_non_null(kb_offsets_get(kb_offsets_group(&o, "g"), "t", 0));
 	assert_int_equal(count_files(d, "group-offsets.corrupt-"), 1);
 	kb_offsets_close(&o);
-	rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 static void
 topics_on_disk(void **state)
 {
-	char *d = tmpdir(), err[256], why[256];
+	char *d = unit_tmpdir(), err[256], why[256];
 	struct kb_topics ts;
 	struct kb_topic *t;
 	struct kb_cfgval cfg[] = {{"retention.ms", "60000"}};
 	struct kb_cfgval bad[] = {{"cleanup.policy", "shred"}};
 
 	(void)state;
-	assert_int_equal(kb_topics_open(&ts, d, &conf, err, sizeof(err)), 0);
+	assert_int_equal(
+		kb_topics_open(&ts, d, &unit_logconf, err, sizeof(err)), 0);
 	assert_int_equal(kb_topics_create(&ts, "a.b-c_d", 3, cfg, 1, 0, &t, why,
 					  sizeof(why)),
 			 0);
@@ -1353,7 +1232,8 @@ topics_on_disk(void **state)
 	assert_int_equal(kb_topics_grow(&ts, t, 2, 0, why, sizeof(why)),
 			 KB_INVALID_PARTITIONS);
 	kb_topics_close(&ts);
-	assert_int_equal(kb_topics_open(&ts, d, &conf, err, sizeof(err)), 0);
+	assert_int_equal(
+		kb_topics_open(&ts, d, &unit_logconf, err, sizeof(err)), 0);
 	assert_int_equal(ts.n, 1);
 	t = kb_topics_find(&ts, "a.b-c_d", 7);
 	assert_non_null(t);
@@ -1362,8 +1242,7 @@ topics_on_disk(void **state)
 	assert_true(t->set & (1u << KB_CFG_RETENTION_MS));
 	assert_null(kb_topics_find(&ts, "gone", 4));
 	kb_topics_close(&ts);
-	rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 int

@@ -2,13 +2,7 @@
  * Idempotent producers: a retried batch is a duplicate, a gap is refused,
  * an older epoch is fenced, and the states a partition keeps are bounded.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <cmocka.h>
-
+#include "broker.h"
 #include "producers.h"
 
 static void

@@ -4,42 +4,8 @@
  * partitions: a topic that is not cleanup.policy=delete loses nothing to
  * retention.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-
+#include "broker.h"
 #include "errors.h"
-#include "topics.h"
-
-static const struct kb_logconf conf = {
-	.segment_bytes = 1 << 20,
-	.retention_bytes = -1,
-	.retention_ms = -1,
-	.max_message_bytes = 1 << 20,
-};
-
-static char *
-tmpdir(void)
-{
-	char *d = strdup("/tmp/kq-unit-XXXXXX");
-
-	assert_non_null(mkdtemp(d));
-	return d;
-}
-
-static void
-rm_rf(const char *d)
-{
-	char cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
-	assert_int_equal(system(cmd), 0);
-}
 
 static const char *
 value(struct kb_topics *ts, struct kb_topic *t, const char *name)
@@ -53,7 +19,7 @@ value(struct kb_topics *ts, struct kb_topic *t, const char *name)
 static void
 compacted_topics_keep_everything(void **state)
 {
-	char *d = tmpdir(), err[256], why[256];
+	char *d = unit_tmpdir(), err[256], why[256];
 	struct kb_topics ts;
 	struct kb_topic *t;
 	struct kb_cfgval cfg[] = {{"retention.ms", "1000"},
@@ -65,7 +31,8 @@ compacted_topics_keep_everything(void **state)
 	int addop[] = {KB_CFG_OP_APPEND};
 
 	(void)state;
-	assert_int_equal(kb_topics_open(&ts, d, &conf, err, sizeof(err)), 0);
+	assert_int_equal(
+		kb_topics_open(&ts, d, &unit_logconf, err, sizeof(err)), 0);
 	assert_int_equal(
 		kb_topics_create(&ts, "c", 2, cfg, 3, 0, &t, why, sizeof(why)),
 		0);
@@ -83,21 +50,21 @@ compacted_topics_keep_everything(void **state)
 		0);
 	assert_string_equal(value(&ts, t, "cleanup.policy"), "delete");
 	kb_topics_close(&ts);
-	assert_int_equal(kb_topics_open(&ts, d, &conf, err, sizeof(err)), 0);
+	assert_int_equal(
+		kb_topics_open(&ts, d, &unit_logconf, err, sizeof(err)), 0);
 	t = kb_topics_find(&ts, "c", 1);
 	assert_non_null(t);
 	assert_string_equal(value(&ts, t, "min.insync.replicas"), "2");
 	assert_string_equal(value(&ts, t, "cleanup.policy"), "delete");
 	assert_int_equal(t->parts[0].conf.retention_ms, 1000);
 	kb_topics_close(&ts);
-	rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 static void
 a_bad_change_changes_nothing(void **state)
 {
-	char *d = tmpdir(), err[256], why[256];
+	char *d = unit_tmpdir(), err[256], why[256];
 	struct kb_topics ts;
 	struct kb_topic *t;
 	struct kb_cfgval cfg[] = {{"segment.ms", "60000"}};
@@ -106,7 +73,8 @@ a_bad_change_changes_nothing(void **state)
 	struct kb_cfgval all[] = {{"retention.ms", "7"}};
 
 	(void)state;
-	assert_int_equal(kb_topics_open(&ts, d, &conf, err, sizeof(err)), 0);
+	assert_int_equal(
+		kb_topics_open(&ts, d, &unit_logconf, err, sizeof(err)), 0);
 	assert_int_equal(
 		kb_topics_create(&ts, "a", 1, cfg, 1, 0, &t, why, sizeof(why)),
 		0);
@@ -128,8 +96,7 @@ a_bad_change_changes_nothing(void **state)
 	assert_int_equal(t->conf.retention_ms, 7);
 	assert_string_equal(value(&ts, t, "segment.ms"), "604800000");
 	kb_topics_close(&ts);
-	rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 static void
@@ -155,12 +122,13 @@ values_are_checked_as_kafka_checks_them(void **state)
 		{"cleanup.policy", "none", 0},
 		{"no.such.config", "1", 0},
 	};
-	char *d = tmpdir(), err[256], why[256];
+	char *d = unit_tmpdir(), err[256], why[256];
 	struct kb_topics ts;
 	size_t i;
 
 	(void)state;
-	assert_int_equal(kb_topics_open(&ts, d, &conf, err, sizeof(err)), 0);
+	assert_int_equal(
+		kb_topics_open(&ts, d, &unit_logconf, err, sizeof(err)), 0);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct kb_cfgval c = {cases[i].name, cases[i].value};
 		int e = kb_topics_create(&ts, "v", 1, &c, 1, 1, NULL, why,
@@ -171,8 +139,7 @@ values_are_checked_as_kafka_checks_them(void **state)
 				 cases[i].value, e, why);
 	}
 	kb_topics_close(&ts);
-	rm_rf(d);
-	free(d);
+	unit_tmpdir_free(d);
 }
 
 int

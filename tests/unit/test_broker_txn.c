@@ -7,99 +7,17 @@
  * partition), a torn last line is dropped and the rest kept.
  */
 #include <fcntl.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
-#include <cmocka.h>
 
 #include "api.h"
 #include "broker.h"
-#include "codec.h"
 #include "errors.h"
-#include "loop.h"
-#include "txn.h"
 
 enum {
 	INVALID_TXN_STATE = 48,
 	INVALID_PRODUCER_ID_MAPPING = 49,
 	INVALID_TRANSACTION_TIMEOUT = 50,
 };
-
-static const struct kb_logconf conf = {
-	.segment_bytes = 1 << 20,
-	.retention_bytes = -1,
-	.retention_ms = -1,
-	.max_message_bytes = 1 << 20,
-};
-
-struct fixture {
-	struct kb_broker b;
-	char dir[32];
-};
-
-/* The broker's stores, as kb_broker_open makes them, for f->dir. */
-static void
-open_stores(struct fixture *f)
-{
-	char err[512];
-
-	memset(&f->b, 0, sizeof(f->b));
-	f->b.quiet = 1;
-	f->b.offsets.fd = -1;
-	assert_non_null(f->b.loop = kb_loop_new());
-	assert_int_equal(
-		kb_topics_open(&f->b.topics, f->dir, &conf, err, sizeof(err)),
-		0);
-	assert_int_equal(
-		kb_offsets_open(&f->b.offsets, f->dir, err, sizeof(err)), 0);
-	assert_int_equal(kb_pids_open(&f->b.pids, f->dir), 0);
-	assert_int_equal(kb_txn_open(&f->b, f->dir, err, sizeof(err)), 0);
-}
-
-static void
-close_stores(struct fixture *f)
-{
-	kb_txn_close(&f->b);
-	kb_pids_close(&f->b.pids);
-	kb_offsets_close(&f->b.offsets);
-	kb_topics_close(&f->b.topics);
-	kb_loop_free(f->b.loop);
-}
-
-static int
-setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	char err[512];
-
-	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/kq-unit-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	open_stores(f);
-	assert_int_equal(kb_topics_create(&f->b.topics, "t", 2, NULL, 0, 0,
-					  NULL, err, sizeof(err)),
-			 0);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-	char cmd[64];
-
-	close_stores(f);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
-	return 0;
-}
 
 static struct kb_str
 str(const char *s)
@@ -154,7 +72,7 @@ add_part(struct kb_broker *b, const char *id, int64_t pid, int16_t epoch,
 static void
 epochs_fence_the_older_producer(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_broker *f = *state;
 	int64_t pid, pid2;
 	int16_t epoch, epoch2;
 
@@ -182,7 +100,7 @@ epochs_fence_the_older_producer(void **state)
 static void
 timeouts_are_bounded(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_broker *f = *state;
 	int64_t pid;
 	int16_t epoch;
 
@@ -202,7 +120,7 @@ timeouts_are_bounded(void **state)
 static void
 restart_aborts_what_was_open(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_broker *f = *state;
 	int64_t pid, pid2, end;
 	int16_t epoch, epoch2;
 
@@ -210,8 +128,8 @@ restart_aborts_what_was_open(void **state)
 			 KB_NONE);
 	assert_int_equal(add_part(&f->b, "app", pid, epoch, 1), KB_NONE);
 	end = log_of(&f->b, 1)->next;
-	close_stores(f);
-	open_stores(f);
+	unit_stores_close(f);
+	unit_stores_open(f);
 	/* The abort marker is one record past what was there. */
 	assert_int_equal(log_of(&f->b, 1)->next, end + 1);
 	assert_int_equal(kb_txn_check(&f->b, "t", 1, pid, epoch),
@@ -226,7 +144,7 @@ restart_aborts_what_was_open(void **state)
 static void
 torn_last_line_is_dropped(void **state)
 {
-	struct fixture *f = *state;
+	struct unit_broker *f = *state;
 	char path[64];
 	int64_t pid, pid2;
 	int16_t epoch, epoch2;
@@ -234,12 +152,12 @@ torn_last_line_is_dropped(void **state)
 
 	assert_int_equal(kb_txn_init(&f->b, str("app"), 60000, &pid, &epoch),
 			 KB_NONE);
-	close_stores(f);
+	unit_stores_close(f);
 	snprintf(path, sizeof(path), "%s/transactions", f->dir);
 	assert_true((fd = open(path, O_WRONLY | O_APPEND)) >= 0);
 	assert_int_equal(write(fd, "I app 9", 7), 7);
 	close(fd);
-	open_stores(f);
+	unit_stores_open(f);
 	assert_int_equal(kb_txn_init(&f->b, str("app"), 60000, &pid2, &epoch2),
 			 KB_NONE);
 	assert_int_equal(pid2, pid);
@@ -251,13 +169,17 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(epochs_fence_the_older_producer,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(timeouts_are_bounded, setup,
-						teardown),
+						unit_broker_setup,
+						unit_broker_teardown),
+		cmocka_unit_test_setup_teardown(timeouts_are_bounded,
+						unit_broker_setup,
+						unit_broker_teardown),
 		cmocka_unit_test_setup_teardown(restart_aborts_what_was_open,
-						setup, teardown),
+						unit_broker_setup,
+						unit_broker_teardown),
 		cmocka_unit_test_setup_teardown(torn_last_line_is_dropped,
-						setup, teardown),
+						unit_broker_setup,
+						unit_broker_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
