@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "broker.h"
+#include "unit_broker.h"
 #include "cleaner.h"
 #include "compress.h"
 #include "errors.h"

@@ -1,5 +1,5 @@
 /* The broker's wire reader and writer: bounds, nulls, hostile counts. */
-#include "broker.h"
+#include "unit_broker.h"
 #include "codec.h"
 
 static void

@@ -5,7 +5,7 @@
  */
 #include <snappy-c.h>
 
-#include "broker.h"
+#include "unit_broker.h"
 #include "compress.h"
 #include "errors.h"
 

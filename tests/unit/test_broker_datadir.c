@@ -7,7 +7,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "broker.h"
+#include "unit_broker.h"
 #include "datadir.h"
 
 static void

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "api.h"
-#include "broker.h"
+#include "unit_broker.h"
 #include "errors.h"
 #include "net.h"
 

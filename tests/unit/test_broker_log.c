@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "broker.h"
+#include "unit_broker.h"
 #include "errors.h"
 
 /*

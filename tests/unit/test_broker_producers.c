@@ -2,7 +2,7 @@
  * Idempotent producers: a retried batch is a duplicate, a gap is refused,
  * an older epoch is fenced, and the states a partition keeps are bounded.
  */
-#include "broker.h"
+#include "unit_broker.h"
 #include "producers.h"
 
 static void

@@ -4,7 +4,7 @@
  * partitions: a topic that is not cleanup.policy=delete loses nothing to
  * retention.
  */
-#include "broker.h"
+#include "unit_broker.h"
 #include "errors.h"
 
 static const char *

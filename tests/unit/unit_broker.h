@@ -16,8 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-/* broker/broker.h: this header's name hides it from "broker.h". */
-#include "../../broker/broker.h"
+#include "broker.h"
 #include "codec.h"
 #include "log.h"
 #include "loop.h"
