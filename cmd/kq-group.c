@@ -120,6 +120,15 @@ static const struct kq_command cmd = {
 	"75 timed out, 130 SIGINT, 143 SIGTERM.",
 };
 
+/* kafka-consumer-groups' spellings of the commands. */
+static const struct kq_spelling spellings[] = {
+	{OPT_LIST, LIST, "--list"},
+	{OPT_DESCRIBE, DESCRIBE, "--describe"},
+	{OPT_DELETE, DELETE, "--delete"},
+	{OPT_RESET_OFFSETS, RESET, "--reset-offsets"},
+	{OPT_DELETE_OFFSETS, DELETE, "--delete-offsets"},
+};
+
 struct opts {
 	struct kq_modes m;
 	char **groups; /* -g and operands */
@@ -138,9 +147,7 @@ struct opts {
 struct run {
 	struct kq_conf *c;
 	struct opts *o;
-	struct kq_kafka kk;
-	struct kq_writer w;
-	rd_kafka_queue_t *q;
+	struct kq_admin a;
 	/* A request went unanswered: a late answer would be taken for the
 	 * next one's, so no more are sent. */
 	int timed_out;
@@ -153,7 +160,7 @@ struct run {
 static rd_kafka_AdminOptions_t *
 admin_options(struct run *r, rd_kafka_admin_op_t op)
 {
-	return kq_admin_options(r->kk.rk, op, r->c->timeout_ms, 0);
+	return kq_admin_options(r->a.kk.rk, op, r->c->timeout_ms, 0);
 }
 
 /* Ask a broker of the metadata which requests it takes: need(). */
@@ -166,7 +173,7 @@ ask_apis(struct run *r)
 	r->asked = 1;
 	if (!kq_plaintext(r->c))
 		return;
-	if (rd_kafka_metadata(r->kk.rk, 0, NULL, &md, (int)r->c->timeout_ms))
+	if (rd_kafka_metadata(r->a.kk.rk, 0, NULL, &md, (int)r->c->timeout_ms))
 		return; /* the request itself will say why */
 	if (md->broker_cnt > 0) {
 		snprintf(r->where, sizeof(r->where), "%s:%d",
@@ -218,7 +225,7 @@ answer(struct run *r, const char *what, int *status)
 	int late = 0;
 
 	if (!r->timed_out)
-		ev = kq_admin_poll(r->q, deadline, &late);
+		ev = kq_admin_poll(r->a.q, deadline, &late);
 	if (late) {
 		kq_warn("%s: no answer from %s after %lldms", what,
 			r->c->brokers, (long long)r->c->timeout_ms);
@@ -292,7 +299,7 @@ list_groups(struct run *r)
 	if ((status = need(r, KQ_API_LIST_GROUPS, "list")))
 		return status;
 	ao = admin_options(r, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS);
-	rd_kafka_ListConsumerGroups(r->kk.rk, ao, r->q);
+	rd_kafka_ListConsumerGroups(r->a.kk.rk, ao, r->a.q);
 	rd_kafka_AdminOptions_destroy(ao);
 	if (!(ev = answer(r, "list", &status)))
 		return status;
@@ -316,7 +323,7 @@ list_groups(struct run *r)
 		if (!listed(r->o, name))
 			continue;
 		kq_writer_printf(
-			&r->w, "%s\t%s\t%s\n", name,
+			&r->a.w, "%s\t%s\t%s\n", name,
 			rd_kafka_consumer_group_state_name(
 				rd_kafka_ConsumerGroupListing_state(sorted[i])),
 			rd_kafka_ConsumerGroupListing_is_simple_consumer_group(
@@ -353,7 +360,7 @@ fetch_offsets(struct run *r, struct group *g)
 		return status;
 	lo = rd_kafka_ListConsumerGroupOffsets_new(g->name, NULL);
 	ao = admin_options(r, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
-	rd_kafka_ListConsumerGroupOffsets(r->kk.rk, &lo, 1, ao, r->q);
+	rd_kafka_ListConsumerGroupOffsets(r->a.kk.rk, &lo, 1, ao, r->a.q);
 	rd_kafka_AdminOptions_destroy(ao);
 	rd_kafka_ListConsumerGroupOffsets_destroy(lo);
 	if (!(ev = answer(r, "describe", &status)))
@@ -386,7 +393,7 @@ fetch_ends(struct run *r, struct group *g)
 	g->hi = rd_kafka_topic_partition_list_copy(g->committed);
 	if (g->committed->cnt == 0)
 		return 0;
-	err = kq_kafka_watermarks(&r->kk, g->lo, g->hi);
+	err = kq_kafka_watermarks(&r->a.kk, g->lo, g->hi);
 	if (!err)
 		return 0;
 	for (i = 0; i < g->hi->cnt; i++)
@@ -429,7 +436,7 @@ end_of(const struct group *g, int i)
 static void
 put_offsets_text(struct run *r, const struct group *g)
 {
-	struct kq_writer *w = &r->w;
+	struct kq_writer *w = &r->a.w;
 	int i;
 
 	kq_writer_puts(w,
@@ -495,7 +502,7 @@ put_assignment(struct kq_writer *w, const rd_kafka_MemberDescription_t *m,
 static void
 put_members_text(struct run *r, const struct group *g)
 {
-	struct kq_writer *w = &r->w;
+	struct kq_writer *w = &r->a.w;
 	size_t i, n = rd_kafka_ConsumerGroupDescription_member_count(g->d);
 
 	kq_writer_puts(w, "GROUP\tCONSUMER-ID\tHOST\tCLIENT-ID\t#PARTITIONS\t"
@@ -520,7 +527,7 @@ put_members_text(struct run *r, const struct group *g)
 static void
 put_json(struct run *r, const struct group *g)
 {
-	struct kq_writer *w = &r->w;
+	struct kq_writer *w = &r->a.w;
 	size_t i, n = rd_kafka_ConsumerGroupDescription_member_count(g->d);
 	int k;
 
@@ -664,7 +671,8 @@ describe_request(struct run *r, const char **groups, int n, const char *how,
 		return NULL;
 	for (;;) {
 		ao = admin_options(r, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
-		rd_kafka_DescribeConsumerGroups(r->kk.rk, groups, n, ao, r->q);
+		rd_kafka_DescribeConsumerGroups(r->a.kk.rk, groups, n, ao,
+						r->a.q);
 		rd_kafka_AdminOptions_destroy(ao);
 		if (!(ev = answer(r, how, status)))
 			return NULL;
@@ -726,7 +734,7 @@ delete_groups(struct run *r)
 	for (k = 0; k < r->o->ngroups; k++)
 		dg[k] = rd_kafka_DeleteGroup_new(r->o->groups[k]);
 	ao = admin_options(r, RD_KAFKA_ADMIN_OP_DELETEGROUPS);
-	rd_kafka_DeleteGroups(r->kk.rk, dg, r->o->ngroups, ao, r->q);
+	rd_kafka_DeleteGroups(r->a.kk.rk, dg, r->o->ngroups, ao, r->a.q);
 	rd_kafka_AdminOptions_destroy(ao);
 	rd_kafka_DeleteGroup_destroy_array(dg, r->o->ngroups);
 	free(dg);
@@ -801,7 +809,7 @@ add_topic(struct run *r, const char *how, const char *spec,
 				(int32_t)kq_eint("--topic", p, 0, INT32_MAX);
 		}
 	}
-	switch (kq_kafka_topic_parts(&r->kk, topic, &ids, &n, &err)) {
+	switch (kq_kafka_topic_parts(&r->a.kk, topic, &ids, &n, &err)) {
 	case 0:
 		break;
 	case 1:
@@ -848,7 +856,7 @@ committed_of(struct run *r, const char *group, const char *how,
 		return status;
 	lo = rd_kafka_ListConsumerGroupOffsets_new(group, l);
 	ao = admin_options(r, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
-	rd_kafka_ListConsumerGroupOffsets(r->kk.rk, &lo, 1, ao, r->q);
+	rd_kafka_ListConsumerGroupOffsets(r->a.kk.rk, &lo, 1, ao, r->a.q);
 	rd_kafka_AdminOptions_destroy(ao);
 	rd_kafka_ListConsumerGroupOffsets_destroy(lo);
 	if (!(ev = answer(r, how, &status)))
@@ -893,7 +901,7 @@ plan_offsets(struct run *r, const char *group,
 	int i, status = 0;
 
 	/* Without --to, to is zero: no @TIME to look up. */
-	err = kq_parts_offsets(&r->kk, r->c, old, &r->o->to, &lo, &hi, &at);
+	err = kq_parts_offsets(&r->a.kk, r->c, old, &r->o->to, &lo, &hi, &at);
 	if (err) {
 		kq_warn("reset %s: cannot learn the offsets: %s", group,
 			rd_kafka_err2str(err));
@@ -930,7 +938,7 @@ put_plan(struct run *r, const char *group,
 	 const rd_kafka_topic_partition_list_t *old,
 	 const rd_kafka_topic_partition_list_t *plan)
 {
-	struct kq_writer *w = &r->w;
+	struct kq_writer *w = &r->a.w;
 	int i;
 
 	kq_writer_puts(w, "GROUP\tTOPIC\tPARTITION\tOLD-OFFSET\tNEW-OFFSET\n");
@@ -996,7 +1004,7 @@ commit_plan(struct run *r, const char *group,
 		return status;
 	alter = rd_kafka_AlterConsumerGroupOffsets_new(group, plan);
 	ao = admin_options(r, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS);
-	rd_kafka_AlterConsumerGroupOffsets(r->kk.rk, &alter, 1, ao, r->q);
+	rd_kafka_AlterConsumerGroupOffsets(r->a.kk.rk, &alter, 1, ao, r->a.q);
 	rd_kafka_AdminOptions_destroy(ao);
 	rd_kafka_AlterConsumerGroupOffsets_destroy(alter);
 	if (!(ev = answer(r, "reset", &status)))
@@ -1115,7 +1123,7 @@ delete_offsets(struct run *r)
 		goto out;
 	del = rd_kafka_DeleteConsumerGroupOffsets_new(group, l);
 	ao = admin_options(r, RD_KAFKA_ADMIN_OP_DELETECONSUMERGROUPOFFSETS);
-	rd_kafka_DeleteConsumerGroupOffsets(r->kk.rk, &del, 1, ao, r->q);
+	rd_kafka_DeleteConsumerGroupOffsets(r->a.kk.rk, &del, 1, ao, r->a.q);
 	rd_kafka_AdminOptions_destroy(ao);
 	rd_kafka_DeleteConsumerGroupOffsets_destroy(del);
 	if (!(ev = answer(r, "delete", &status)))
@@ -1178,13 +1186,17 @@ main(int argc, char **argv)
 	struct kq_conf c;
 	struct opts o = {
 		.m = {.names = mode_name,
-		      .n = sizeof(mode_name) / sizeof(mode_name[0])},
+		      .n = sizeof(mode_name) / sizeof(mode_name[0]),
+		      .spellings = spellings,
+		      .nspellings = sizeof(spellings) / sizeof(spellings[0])},
 	};
 	struct run r = {.c = &c, .o = &o};
 	int key, status = 0;
 
 	kq_conf_init(&c, &cmd, argv);
 	while ((key = kq_getopt(&c, argc, argv)) != -1) {
+		if (kq_mode_spelled(&c, &o.m, key))
+			continue;
 		switch (key) {
 		case 'g':
 			kq_strv_add(&o.groups, &o.ngroups, c.arg);
@@ -1242,23 +1254,8 @@ main(int argc, char **argv)
 			break;
 		case OPT_DRY_RUN:
 			break;
-		case OPT_RESET_OFFSETS:
-			kq_mode_set(&c, &o.m, RESET, "--reset-offsets");
-			break;
-		case OPT_DELETE_OFFSETS:
-			kq_mode_set(&c, &o.m, DELETE, "--delete-offsets");
-			break;
 		case OPT_COMMAND_CONFIG:
 			c.config_path = c.arg;
-			break;
-		case OPT_LIST:
-			kq_mode_set(&c, &o.m, LIST, "--list");
-			break;
-		case OPT_DESCRIBE:
-			kq_mode_set(&c, &o.m, DESCRIBE, "--describe");
-			break;
-		case OPT_DELETE:
-			kq_mode_set(&c, &o.m, DELETE, "--delete");
 			break;
 		default:
 			kq_usage(&c, NULL);
@@ -1270,9 +1267,7 @@ main(int argc, char **argv)
 	kq_conf_finish(&c);
 	kq_sig_install();
 
-	kq_writer_init(&r.w, 1, "stdout", 1 << 16);
-	kq_kafka_open(&r.kk, RD_KAFKA_PRODUCER, kq_kafka_conf(&r.kk, &c, NULL));
-	r.q = rd_kafka_queue_new(r.kk.rk);
+	kq_admin_open(&r.a, &c);
 	switch (o.m.mode) {
 	case LIST:
 		status = list_groups(&r);
@@ -1291,9 +1286,7 @@ main(int argc, char **argv)
 	}
 	if (kq_stop)
 		status = KQ_EX_INTERRUPTED;
-	rd_kafka_queue_destroy(r.q);
-	kq_kafka_close(&r.kk);
-	status = kq_worse_status(status, kq_writer_finish(&r.w));
+	status = kq_worse_status(status, kq_admin_close(&r.a));
 	free(r.apis);
 	free(o.groups);
 	free(o.topics);

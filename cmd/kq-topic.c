@@ -154,6 +154,15 @@ static const struct kq_serves serves[] = {
 	{OPT_UNAVAILABLE, M(DESCRIBE)},
 };
 
+/* kafka-topics' spellings of the commands. */
+static const struct kq_spelling spellings[] = {
+	{OPT_LIST, LIST, "--list"},
+	{OPT_DESCRIBE, DESCRIBE, "--describe"},
+	{OPT_CREATE, CREATE, "--create"},
+	{OPT_DELETE, DELETE, "--delete"},
+	{OPT_ALTER, PARTITIONS, "--alter"},
+};
+
 struct opts {
 	struct kq_modes m;
 	int alter;
@@ -173,10 +182,8 @@ struct opts {
 struct run {
 	struct kq_conf *c;
 	struct opts *o;
-	struct kq_kafka kk;
-	struct kq_writer w;
+	struct kq_admin a;
 	const struct rd_kafka_metadata *md;
-	rd_kafka_queue_t *q;
 };
 
 static int
@@ -201,7 +208,7 @@ fetch_metadata(struct run *r)
 	if (r->md)
 		rd_kafka_metadata_destroy(r->md);
 	r->md = NULL;
-	err = rd_kafka_metadata(r->kk.rk, 1, NULL, &r->md,
+	err = rd_kafka_metadata(r->a.kk.rk, 1, NULL, &r->md,
 				(int)r->c->timeout_ms);
 	if (err) {
 		r->md = NULL;
@@ -270,8 +277,8 @@ list_topics(struct run *r)
 
 	v = select_topics(r, &n, &status);
 	for (i = 0; i < n; i++) {
-		kq_writer_puts(&r->w, v[i]->topic);
-		kq_writer_puts(&r->w, "\n");
+		kq_writer_puts(&r->a.w, v[i]->topic);
+		kq_writer_puts(&r->a.w, "\n");
 	}
 	free(v);
 	return status;
@@ -285,7 +292,7 @@ list_topics(struct run *r)
 static int
 has_controller(struct run *r)
 {
-	int id = rd_kafka_controllerid(r->kk.rk, 0), i;
+	int id = rd_kafka_controllerid(r->a.kk.rk, 0), i;
 
 	if (id < 0)
 		return 1; /* unknown: the request will find out */
@@ -310,13 +317,13 @@ describe_configs(struct run *r, const rd_kafka_metadata_topic_t **v, int n)
 	for (i = 0; i < n; i++)
 		res[i] = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC,
 						     v[i]->topic);
-	ao = kq_admin_options(r->kk.rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS,
+	ao = kq_admin_options(r->a.kk.rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS,
 			      r->c->timeout_ms, 0);
-	rd_kafka_DescribeConfigs(r->kk.rk, res, n, ao, r->q);
+	rd_kafka_DescribeConfigs(r->a.kk.rk, res, n, ao, r->a.q);
 	rd_kafka_AdminOptions_destroy(ao);
 	rd_kafka_ConfigResource_destroy_array(res, n);
 	free(res);
-	ev = kq_admin_poll(r->q, -1, NULL);
+	ev = kq_admin_poll(r->a.q, -1, NULL);
 	if (ev && rd_kafka_event_error(ev)) {
 		if (r->c->verbose)
 			kq_warn("configs unavailable: %s",
@@ -342,10 +349,10 @@ describe_topics(struct run *r)
 		only |= KQ_MD_UNDER_REPLICATED;
 	if (r->o->unavailable)
 		only |= KQ_MD_UNAVAILABLE;
-	if (r->o->offsets && (st = kq_marks_get(&r->kk, v, n, &m)))
+	if (r->o->offsets && (st = kq_marks_get(&r->a.kk, v, n, &m)))
 		status = st;
 	for (i = 0; i < n && !kq_stop; i++)
-		kq_md_put_topic(&r->w, v[i],
+		kq_md_put_topic(&r->a.w, v[i],
 				kq_configs_of(configs, v[i]->topic), &m,
 				r->o->json, only);
 	kq_marks_free(&m);
@@ -389,7 +396,7 @@ unsupported(struct run *r, const char *request, char **names, int n)
 static rd_kafka_AdminOptions_t *
 admin_options(struct run *r, rd_kafka_admin_op_t op)
 {
-	return kq_admin_options(r->kk.rk, op, r->c->timeout_ms, 1);
+	return kq_admin_options(r->a.kk.rk, op, r->c->timeout_ms, 1);
 }
 
 /*
@@ -478,7 +485,7 @@ finish_request(struct run *r, const struct request *rq, char **todo, int n)
 	size_t nres, i;
 	int status = 0, ndone = 0;
 
-	if (!(ev = kq_admin_poll(r->q, -1, NULL)))
+	if (!(ev = kq_admin_poll(r->a.q, -1, NULL)))
 		return KQ_EX_INTERRUPTED;
 	if ((err = rd_kafka_event_error(ev))) {
 		if (err == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE)
@@ -584,7 +591,7 @@ create_topics(struct run *r)
 		}
 	}
 	ao = admin_options(r, RD_KAFKA_ADMIN_OP_CREATETOPICS);
-	rd_kafka_CreateTopics(r->kk.rk, nt, ntodo, ao, r->q);
+	rd_kafka_CreateTopics(r->a.kk.rk, nt, ntodo, ao, r->a.q);
 	rd_kafka_AdminOptions_destroy(ao);
 	rd_kafka_NewTopic_destroy_array(nt, ntodo);
 	free(nt);
@@ -625,7 +632,7 @@ delete_topics(struct run *r)
 	for (i = 0; i < ntodo; i++)
 		dt[i] = rd_kafka_DeleteTopic_new(todo[i]);
 	ao = admin_options(r, RD_KAFKA_ADMIN_OP_DELETETOPICS);
-	rd_kafka_DeleteTopics(r->kk.rk, dt, ntodo, ao, r->q);
+	rd_kafka_DeleteTopics(r->a.kk.rk, dt, ntodo, ao, r->a.q);
 	rd_kafka_AdminOptions_destroy(ao);
 	rd_kafka_DeleteTopic_destroy_array(dt, ntodo);
 	free(dt);
@@ -687,7 +694,7 @@ add_partitions(struct run *r)
 		}
 	}
 	ao = admin_options(r, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS);
-	rd_kafka_CreatePartitions(r->kk.rk, np, ntodo, ao, r->q);
+	rd_kafka_CreatePartitions(r->a.kk.rk, np, ntodo, ao, r->a.q);
 	rd_kafka_AdminOptions_destroy(ao);
 	rd_kafka_NewPartitions_destroy_array(np, ntodo);
 	free(np);
@@ -726,7 +733,8 @@ show_configs(struct run *r)
 	}
 	for (i = 0; i < n; i++) {
 		if ((cr = kq_configs_of(ev, v[i]->topic))) {
-			kq_configs_put_all(&r->w, v[i]->topic, cr, r->o->json);
+			kq_configs_put_all(&r->a.w, v[i]->topic, cr,
+					   r->o->json);
 		} else {
 			kq_warn("configs: %s: the broker gave none",
 				v[i]->topic);
@@ -865,9 +873,9 @@ alter_configs(struct run *r)
 	if (ntodo == 0)
 		goto out;
 	ao = admin_options(r, RD_KAFKA_ADMIN_OP_ALTERCONFIGS);
-	rd_kafka_AlterConfigs(r->kk.rk, todo, ntodo, ao, r->q);
+	rd_kafka_AlterConfigs(r->a.kk.rk, todo, ntodo, ao, r->a.q);
 	rd_kafka_AdminOptions_destroy(ao);
-	if (!(done = kq_admin_poll(r->q, -1, NULL))) {
+	if (!(done = kq_admin_poll(r->a.q, -1, NULL))) {
 		status = KQ_EX_INTERRUPTED;
 		goto out;
 	}
@@ -917,7 +925,7 @@ by_broker(const void *a, const void *b)
 static int
 show_apis(struct run *r, const struct rd_kafka_metadata_broker *b)
 {
-	struct kq_writer *w = &r->w;
+	struct kq_writer *w = &r->a.w;
 	struct kq_api *apis;
 	char why[256];
 	const char *name;
@@ -966,13 +974,13 @@ show_brokers(struct run *r)
 {
 	const struct rd_kafka_metadata *md = r->md;
 	const struct rd_kafka_metadata_broker **b;
-	struct kq_writer *w = &r->w;
+	struct kq_writer *w = &r->a.w;
 	char *cluster;
 	int32_t ctl;
 	int i, json = r->o->json, verbose = r->c->verbose, status = 0;
 
-	cluster = rd_kafka_clusterid(r->kk.rk, (int)r->c->timeout_ms);
-	ctl = rd_kafka_controllerid(r->kk.rk, (int)r->c->timeout_ms);
+	cluster = rd_kafka_clusterid(r->a.kk.rk, (int)r->c->timeout_ms);
+	ctl = rd_kafka_controllerid(r->a.kk.rk, (int)r->c->timeout_ms);
 	b = kq_ecalloc(md->broker_cnt + 1, sizeof(*b));
 	for (i = 0; i < md->broker_cnt; i++)
 		b[i] = &md->brokers[i];
@@ -1015,7 +1023,7 @@ show_brokers(struct run *r)
 		kq_writer_puts(w, "]}\n");
 	free(b);
 	if (cluster)
-		rd_kafka_mem_free(r->kk.rk, cluster);
+		rd_kafka_mem_free(r->a.kk.rk, cluster);
 	return status;
 }
 
@@ -1093,7 +1101,9 @@ main(int argc, char **argv)
 		.m = {.names = mode_name,
 		      .n = sizeof(mode_name) / sizeof(mode_name[0]),
 		      .serves = serves,
-		      .nserves = sizeof(serves) / sizeof(serves[0])},
+		      .nserves = sizeof(serves) / sizeof(serves[0]),
+		      .spellings = spellings,
+		      .nspellings = sizeof(spellings) / sizeof(spellings[0])},
 		.partitions = -1,
 		.replication = -1,
 	};
@@ -1103,6 +1113,12 @@ main(int argc, char **argv)
 	kq_conf_init(&c, &cmd, argv);
 	while ((key = kq_getopt(&c, argc, argv)) != -1) {
 		kq_mode_note(&o.m, key);
+		if (kq_mode_spelled(&c, &o.m, key)) {
+			o.spelled_list |=
+				key == OPT_LIST || key == OPT_DESCRIBE;
+			o.alter |= key == OPT_ALTER;
+			continue;
+		}
 		switch (key) {
 		case 'p':
 			o.partitions =
@@ -1156,24 +1172,6 @@ main(int argc, char **argv)
 		case 't':
 			kq_strv_add(&o.topics, &o.ntopics, c.arg);
 			break;
-		case OPT_LIST:
-			kq_mode_set(&c, &o.m, LIST, "--list");
-			o.spelled_list = 1;
-			break;
-		case OPT_DESCRIBE:
-			kq_mode_set(&c, &o.m, DESCRIBE, "--describe");
-			o.spelled_list = 1;
-			break;
-		case OPT_CREATE:
-			kq_mode_set(&c, &o.m, CREATE, "--create");
-			break;
-		case OPT_DELETE:
-			kq_mode_set(&c, &o.m, DELETE, "--delete");
-			break;
-		case OPT_ALTER:
-			kq_mode_set(&c, &o.m, PARTITIONS, "--alter");
-			o.alter = 1;
-			break;
 		case OPT_ZOOKEEPER:
 			kq_usage(&c,
 				 "--zookeeper is not needed: kq talks to the "
@@ -1195,9 +1193,7 @@ main(int argc, char **argv)
 		check_plaintext(&c);
 	kq_sig_install();
 
-	kq_writer_init(&r.w, 1, "stdout", 1 << 16);
-	kq_kafka_open(&r.kk, RD_KAFKA_PRODUCER, kq_kafka_conf(&r.kk, &c, NULL));
-	r.q = rd_kafka_queue_new(r.kk.rk);
+	kq_admin_open(&r.a, &c);
 	if ((status = fetch_metadata(&r)))
 		goto out;
 	switch (o.m.mode) {
@@ -1233,9 +1229,7 @@ main(int argc, char **argv)
 out:
 	if (r.md)
 		rd_kafka_metadata_destroy(r.md);
-	rd_kafka_queue_destroy(r.q);
-	kq_kafka_close(&r.kk);
-	status = kq_worse_status(status, kq_writer_finish(&r.w));
+	status = kq_worse_status(status, kq_admin_close(&r.a));
 	free(o.topics);
 	free(o.configs);
 	free(o.unset);

@@ -8,8 +8,27 @@
 
 #include "admin.h"
 #include "conf.h"
+#include "kafka.h"
+#include "record.h"
 #include "sig.h"
 #include "spec.h"
+
+void
+kq_admin_open(struct kq_admin *a, struct kq_conf *c)
+{
+	kq_writer_init(&a->w, 1, "stdout", 1 << 16);
+	kq_kafka_open(&a->kk, RD_KAFKA_PRODUCER,
+		      kq_kafka_conf(&a->kk, c, NULL));
+	a->q = rd_kafka_queue_new(a->kk.rk);
+}
+
+int
+kq_admin_close(struct kq_admin *a)
+{
+	rd_kafka_queue_destroy(a->q);
+	kq_kafka_close(&a->kk);
+	return kq_writer_finish(&a->w);
+}
 
 int
 kq_plaintext(const struct kq_conf *c)

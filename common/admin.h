@@ -1,6 +1,7 @@
 /*
  * The plumbing of librdkafka's Admin API that kq-topic and kq-group
- * share: a request's options with the -T timeout, waiting for its answer,
+ * share: the handle, its queue and stdout, a request's options with the
+ * -T timeout, waiting for its answer,
  * the status an error about one topic gives, and whether kq may open a
  * connection of its own (plaintext only).
  */
@@ -11,6 +12,20 @@
 #include <stdint.h>
 
 #include "conf.h"
+#include "kafka.h"
+#include "record.h"
+
+/* What an admin program works with. */
+struct kq_admin {
+	struct kq_kafka kk;
+	struct kq_writer w;  /* stdout */
+	rd_kafka_queue_t *q; /* the answers to its requests */
+};
+
+/* stdout, and a connected handle from c (or exit, as kq_kafka_open). */
+void kq_admin_open(struct kq_admin *a, struct kq_conf *c);
+/* Close it all; the status of stdout (kq_writer_finish). */
+int kq_admin_close(struct kq_admin *a);
 
 /* Whether security.protocol is unset or plaintext. */
 int kq_plaintext(const struct kq_conf *c);
