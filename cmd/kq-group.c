@@ -15,7 +15,7 @@
 #include "admin.h"
 #include "apiversions.h"
 #include "conf.h"
-#include "envelope.h"
+#include "group.h"
 #include "kafka.h"
 #include "partset.h"
 #include "record.h"
@@ -344,41 +344,57 @@ struct group {
 	rd_kafka_topic_partition_list_t *committed, *lo, *hi;
 };
 
-/* The committed offsets of g, all its partitions; 0 or a status. */
+/*
+ * The committed offsets of group: of the partitions of want, or (NULL)
+ * of every one it has, into *got (the caller's); 0 or a status.
+ */
 static int
-fetch_offsets(struct run *r, struct group *g)
+list_offsets(struct run *r, const char *group, const char *how,
+	     const rd_kafka_topic_partition_list_t *want,
+	     rd_kafka_topic_partition_list_t **got)
 {
 	rd_kafka_ListConsumerGroupOffsets_t *lo;
 	const rd_kafka_group_result_t **gr;
+	const rd_kafka_topic_partition_list_t *parts;
 	rd_kafka_AdminOptions_t *ao;
 	rd_kafka_event_t *ev;
 	const rd_kafka_error_t *e;
 	size_t n;
 	int status = 0;
 
-	if ((status = need(r, KQ_API_OFFSET_FETCH, "describe")))
+	if ((status = need(r, KQ_API_OFFSET_FETCH, how)))
 		return status;
-	lo = rd_kafka_ListConsumerGroupOffsets_new(g->name, NULL);
+	lo = rd_kafka_ListConsumerGroupOffsets_new(group, want);
 	ao = admin_options(r, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
 	rd_kafka_ListConsumerGroupOffsets(r->a.kk.rk, &lo, 1, ao, r->a.q);
 	rd_kafka_AdminOptions_destroy(ao);
 	rd_kafka_ListConsumerGroupOffsets_destroy(lo);
-	if (!(ev = answer(r, "describe", &status)))
+	if (!(ev = answer(r, how, &status)))
 		return status;
 	gr = rd_kafka_ListConsumerGroupOffsets_result_groups(
 		rd_kafka_event_ListConsumerGroupOffsets_result(ev), &n);
 	if (n < 1) {
 		status = EX_UNAVAILABLE;
 	} else if ((e = rd_kafka_group_result_error(gr[0]))) {
-		status =
-			group_error("describe", g->name, rd_kafka_error_code(e),
-				    rd_kafka_error_string(e));
+		status = group_error(how, group, rd_kafka_error_code(e),
+				     rd_kafka_error_string(e));
 	} else {
-		g->committed = rd_kafka_topic_partition_list_copy(
-			rd_kafka_group_result_partitions(gr[0]));
-		rd_kafka_topic_partition_list_sort(g->committed, NULL, NULL);
+		parts = rd_kafka_group_result_partitions(gr[0]);
+		*got = parts ? rd_kafka_topic_partition_list_copy(parts)
+			     : rd_kafka_topic_partition_list_new(0);
 	}
 	rd_kafka_event_destroy(ev);
+	return status;
+}
+
+/* The committed offsets of g, all its partitions; 0 or a status. */
+static int
+fetch_offsets(struct run *r, struct group *g)
+{
+	int status = list_offsets(r, g->name, "describe", NULL, &g->committed);
+
+	if (!status)
+		rd_kafka_topic_partition_list_sort(g->committed, NULL, NULL);
 	return status;
 }
 
@@ -403,182 +419,44 @@ fetch_ends(struct run *r, struct group *g)
 	return kq_kafka_status(err);
 }
 
-/* The member that partition p is assigned to, or NULL. */
-static const rd_kafka_MemberDescription_t *
-owner(const struct group *g, const rd_kafka_topic_partition_t *p)
+/* describe's output of g, in the form asked for. */
+static void
+put_group(struct run *r, const struct group *g)
 {
 	size_t i, n = rd_kafka_ConsumerGroupDescription_member_count(g->d);
+	struct kq_group_member *m = kq_ecalloc(n + 1, sizeof(*m));
+	struct kq_group v = {
+		g->name,
+		rd_kafka_consumer_group_state_name(
+			rd_kafka_ConsumerGroupDescription_state(g->d)),
+		rd_kafka_ConsumerGroupDescription_partition_assignor(g->d),
+		m,
+		n,
+		NULL,
+		0,
+	};
 
 	for (i = 0; i < n; i++) {
-		const rd_kafka_MemberDescription_t *m =
+		const rd_kafka_MemberDescription_t *d =
 			rd_kafka_ConsumerGroupDescription_member(g->d, i);
-		const rd_kafka_topic_partition_list_t *a =
+
+		m[i] = (struct kq_group_member){
+			rd_kafka_MemberDescription_consumer_id(d),
+			rd_kafka_MemberDescription_client_id(d),
+			rd_kafka_MemberDescription_host(d),
 			rd_kafka_MemberAssignment_partitions(
-				rd_kafka_MemberDescription_assignment(m));
-
-		if (a && rd_kafka_topic_partition_list_find(
-				 (rd_kafka_topic_partition_list_t *)a, p->topic,
-				 p->partition))
-			return m;
+				rd_kafka_MemberDescription_assignment(d)),
+		};
 	}
-	return NULL;
-}
-
-/* -1 when the offset is not known. */
-static int64_t
-end_of(const struct group *g, int i)
-{
-	const rd_kafka_topic_partition_t *hi = &g->hi->elems[i];
-
-	return hi->err ? -1 : hi->offset;
-}
-
-static void
-put_offsets_text(struct run *r, const struct group *g)
-{
-	struct kq_writer *w = &r->a.w;
-	int i;
-
-	kq_writer_puts(w,
-		       "GROUP\tTOPIC\tPARTITION\tCURRENT-OFFSET\t"
-		       "LOG-END-OFFSET\tLAG\tCONSUMER-ID\tHOST\tCLIENT-ID\n");
-	for (i = 0; i < g->committed->cnt; i++) {
-		const rd_kafka_topic_partition_t *p = &g->committed->elems[i];
-		const rd_kafka_MemberDescription_t *m = owner(g, p);
-		int64_t end = end_of(g, i);
-
-		kq_writer_printf(w, "%s\t%s\t%d\t", g->name, p->topic,
-				 (int)p->partition);
-		if (p->offset >= 0)
-			kq_writer_printf(w, "%lld\t", (long long)p->offset);
-		else
-			kq_writer_puts(w, "-\t");
-		if (end >= 0)
-			kq_writer_printf(w, "%lld\t", (long long)end);
-		else
-			kq_writer_puts(w, "-\t");
-		if (end >= 0 && p->offset >= 0)
-			kq_writer_printf(w, "%lld\t",
-					 (long long)(end - p->offset));
-		else
-			kq_writer_puts(w, "-\t");
-		kq_writer_printf(
-			w, "%s\t%s\t%s\n",
-			m ? rd_kafka_MemberDescription_consumer_id(m) : "-",
-			m ? rd_kafka_MemberDescription_host(m) : "-",
-			m ? rd_kafka_MemberDescription_client_id(m) : "-");
-	}
-}
-
-static void
-put_assignment(struct kq_writer *w, const rd_kafka_MemberDescription_t *m,
-	       int json)
-{
-	const rd_kafka_topic_partition_list_t *a =
-		rd_kafka_MemberAssignment_partitions(
-			rd_kafka_MemberDescription_assignment(m));
-	int i;
-
-	if (json)
-		kq_writer_puts(w, "[");
-	for (i = 0; a && i < a->cnt; i++) {
-		if (json) {
-			kq_writer_puts(w, i ? ",{\"topic\":" : "{\"topic\":");
-			kq_json_write_str(w, a->elems[i].topic);
-			kq_writer_printf(w, ",\"partition\":%d}",
-					 (int)a->elems[i].partition);
-		} else {
-			kq_writer_printf(w, "%s%s:%d", i ? "," : "",
-					 a->elems[i].topic,
-					 (int)a->elems[i].partition);
-		}
-	}
-	if (json)
-		kq_writer_puts(w, "]");
-	else if (!a || a->cnt == 0)
-		kq_writer_puts(w, "-");
-}
-
-static void
-put_members_text(struct run *r, const struct group *g)
-{
-	struct kq_writer *w = &r->a.w;
-	size_t i, n = rd_kafka_ConsumerGroupDescription_member_count(g->d);
-
-	kq_writer_puts(w, "GROUP\tCONSUMER-ID\tHOST\tCLIENT-ID\t#PARTITIONS\t"
-			  "ASSIGNMENT\n");
-	for (i = 0; i < n; i++) {
-		const rd_kafka_MemberDescription_t *m =
-			rd_kafka_ConsumerGroupDescription_member(g->d, i);
-		const rd_kafka_topic_partition_list_t *a =
-			rd_kafka_MemberAssignment_partitions(
-				rd_kafka_MemberDescription_assignment(m));
-
-		kq_writer_printf(w, "%s\t%s\t%s\t%s\t%d\t", g->name,
-				 rd_kafka_MemberDescription_consumer_id(m),
-				 rd_kafka_MemberDescription_host(m),
-				 rd_kafka_MemberDescription_client_id(m),
-				 a ? a->cnt : 0);
-		put_assignment(w, m, 0);
-		kq_writer_puts(w, "\n");
-	}
-}
-
-static void
-put_json(struct run *r, const struct group *g)
-{
-	struct kq_writer *w = &r->a.w;
-	size_t i, n = rd_kafka_ConsumerGroupDescription_member_count(g->d);
-	int k;
-
-	kq_writer_puts(w, "{\"group\":");
-	kq_json_write_str(w, g->name);
-	kq_writer_puts(w, ",\"state\":");
-	kq_json_write_str(
-		w, rd_kafka_consumer_group_state_name(
-			   rd_kafka_ConsumerGroupDescription_state(g->d)));
-	kq_writer_puts(w, ",\"assignor\":");
-	kq_json_write_str(
-		w, rd_kafka_ConsumerGroupDescription_partition_assignor(g->d));
-	kq_writer_puts(w, ",\"members\":[");
-	for (i = 0; i < n; i++) {
-		const rd_kafka_MemberDescription_t *m =
-			rd_kafka_ConsumerGroupDescription_member(g->d, i);
-
-		kq_writer_puts(w, i ? ",{\"id\":" : "{\"id\":");
-		kq_json_write_str(w, rd_kafka_MemberDescription_consumer_id(m));
-		kq_writer_puts(w, ",\"client\":");
-		kq_json_write_str(w, rd_kafka_MemberDescription_client_id(m));
-		kq_writer_puts(w, ",\"host\":");
-		kq_json_write_str(w, rd_kafka_MemberDescription_host(m));
-		kq_writer_puts(w, ",\"assignment\":");
-		put_assignment(w, m, 1);
-		kq_writer_puts(w, "}");
-	}
-	kq_writer_puts(w, "],\"offsets\":[");
-	for (k = 0; g->committed && k < g->committed->cnt; k++) {
-		const rd_kafka_topic_partition_t *p = &g->committed->elems[k];
-		int64_t end = end_of(g, k);
-
-		kq_writer_puts(w, k ? ",{\"topic\":" : "{\"topic\":");
-		kq_json_write_str(w, p->topic);
-		kq_writer_printf(w, ",\"partition\":%d", (int)p->partition);
-		if (p->offset >= 0)
-			kq_writer_printf(w, ",\"committed\":%lld",
-					 (long long)p->offset);
-		else
-			kq_writer_puts(w, ",\"committed\":null");
-		if (end >= 0)
-			kq_writer_printf(w, ",\"end\":%lld", (long long)end);
-		else
-			kq_writer_puts(w, ",\"end\":null");
-		if (end >= 0 && p->offset >= 0)
-			kq_writer_printf(w, ",\"lag\":%lld}",
-					 (long long)(end - p->offset));
-		else
-			kq_writer_puts(w, ",\"lag\":null}");
-	}
-	kq_writer_puts(w, "]}\n");
+	kq_group_rows(&v, g->committed, g->hi);
+	if (r->o->json)
+		kq_group_put_json(&r->a.w, &v);
+	else if (r->o->members)
+		kq_group_put_members(&r->a.w, &v);
+	else
+		kq_group_put_offsets(&r->a.w, &v);
+	kq_group_free(&v);
+	free(m);
 }
 
 /*
@@ -615,12 +493,7 @@ describe_one(struct run *r, struct group *g)
 				   RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND, NULL);
 	if ((status = fetch_ends(r, g)))
 		return status;
-	if (r->o->json)
-		put_json(r, g);
-	else if (r->o->members)
-		put_members_text(r, g);
-	else
-		put_offsets_text(r, g);
+	put_group(r, g);
 	return 0;
 }
 
@@ -843,47 +716,20 @@ static int
 committed_of(struct run *r, const char *group, const char *how,
 	     rd_kafka_topic_partition_list_t *l)
 {
-	rd_kafka_ListConsumerGroupOffsets_t *lo;
-	const rd_kafka_group_result_t **gr;
-	const rd_kafka_topic_partition_list_t *got;
-	const rd_kafka_error_t *e;
-	rd_kafka_AdminOptions_t *ao;
-	rd_kafka_event_t *ev;
-	size_t n;
-	int status = 0, i;
+	rd_kafka_topic_partition_list_t *got;
+	int status, i;
 
-	if ((status = need(r, KQ_API_OFFSET_FETCH, how)))
+	if ((status = list_offsets(r, group, how, l, &got)))
 		return status;
-	lo = rd_kafka_ListConsumerGroupOffsets_new(group, l);
-	ao = admin_options(r, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
-	rd_kafka_ListConsumerGroupOffsets(r->a.kk.rk, &lo, 1, ao, r->a.q);
-	rd_kafka_AdminOptions_destroy(ao);
-	rd_kafka_ListConsumerGroupOffsets_destroy(lo);
-	if (!(ev = answer(r, how, &status)))
-		return status;
-	gr = rd_kafka_ListConsumerGroupOffsets_result_groups(
-		rd_kafka_event_ListConsumerGroupOffsets_result(ev), &n);
-	if (n < 1) {
-		status = EX_UNAVAILABLE;
-	} else if ((e = rd_kafka_group_result_error(gr[0]))) {
-		status = group_error(how, group, rd_kafka_error_code(e),
-				     rd_kafka_error_string(e));
-	} else {
-		got = rd_kafka_group_result_partitions(gr[0]);
-		for (i = 0; i < l->cnt; i++) {
-			rd_kafka_topic_partition_t *p = &l->elems[i], *c;
+	for (i = 0; i < l->cnt; i++) {
+		rd_kafka_topic_partition_t *p = &l->elems[i], *c;
 
-			c = got ? rd_kafka_topic_partition_list_find(
-					  (rd_kafka_topic_partition_list_t *)
-						  got,
-					  p->topic, p->partition)
-				: NULL;
-			p->offset = c && !c->err ? c->offset
-						 : RD_KAFKA_OFFSET_INVALID;
-		}
+		c = rd_kafka_topic_partition_list_find(got, p->topic,
+						       p->partition);
+		p->offset = c && !c->err ? c->offset : RD_KAFKA_OFFSET_INVALID;
 	}
-	rd_kafka_event_destroy(ev);
-	return status;
+	rd_kafka_topic_partition_list_destroy(got);
+	return 0;
 }
 
 /*
@@ -959,8 +805,9 @@ put_plan(struct run *r, const char *group,
 }
 
 /*
- * The outcome of an admin request on one group's partitions: the group's
- * error, else each partition's, reported. 0 or a status.
+ * The outcome of an admin request on one group's partitions (alter or
+ * delete offsets): the group's error, else each partition's, reported.
+ * 0 or a status.
  */
 static int
 partition_results(const char *how, const char *group,
@@ -988,16 +835,38 @@ partition_results(const char *how, const char *group,
 	return status;
 }
 
+/* The answer to the request just sent on group's partitions. */
+static int
+partitions_answer(struct run *r, const char *how, const char *group)
+{
+	const rd_kafka_group_result_t **gr;
+	rd_kafka_event_t *ev;
+	size_t n;
+	int status = 0;
+
+	if (!(ev = answer(r, how, &status)))
+		return status;
+	if (rd_kafka_event_type(ev) ==
+	    RD_KAFKA_EVENT_ALTERCONSUMERGROUPOFFSETS_RESULT)
+		gr = rd_kafka_AlterConsumerGroupOffsets_result_groups(
+			rd_kafka_event_AlterConsumerGroupOffsets_result(ev),
+			&n);
+	else
+		gr = rd_kafka_DeleteConsumerGroupOffsets_result_groups(
+			rd_kafka_event_DeleteConsumerGroupOffsets_result(ev),
+			&n);
+	status = partition_results(how, group, gr, n);
+	rd_kafka_event_destroy(ev);
+	return status;
+}
+
 /* Commit plan for group. */
 static int
 commit_plan(struct run *r, const char *group,
 	    const rd_kafka_topic_partition_list_t *plan)
 {
 	rd_kafka_AlterConsumerGroupOffsets_t *alter;
-	const rd_kafka_group_result_t **gr;
 	rd_kafka_AdminOptions_t *ao;
-	rd_kafka_event_t *ev;
-	size_t n;
 	int status = 0;
 
 	if ((status = need(r, KQ_API_OFFSET_COMMIT, "reset")))
@@ -1007,13 +876,7 @@ commit_plan(struct run *r, const char *group,
 	rd_kafka_AlterConsumerGroupOffsets(r->a.kk.rk, &alter, 1, ao, r->a.q);
 	rd_kafka_AdminOptions_destroy(ao);
 	rd_kafka_AlterConsumerGroupOffsets_destroy(alter);
-	if (!(ev = answer(r, "reset", &status)))
-		return status;
-	gr = rd_kafka_AlterConsumerGroupOffsets_result_groups(
-		rd_kafka_event_AlterConsumerGroupOffsets_result(ev), &n);
-	status = partition_results("reset", group, gr, n);
-	rd_kafka_event_destroy(ev);
-	return status;
+	return partitions_answer(r, "reset", group);
 }
 
 /*
@@ -1107,10 +970,7 @@ delete_offsets(struct run *r)
 	const char *group = r->o->groups[0];
 	rd_kafka_DeleteConsumerGroupOffsets_t *del;
 	rd_kafka_topic_partition_list_t *l;
-	const rd_kafka_group_result_t **gr;
 	rd_kafka_AdminOptions_t *ao;
-	rd_kafka_event_t *ev;
-	size_t n;
 	int status = 0, i;
 
 	l = rd_kafka_topic_partition_list_new(16);
@@ -1126,12 +986,7 @@ delete_offsets(struct run *r)
 	rd_kafka_DeleteConsumerGroupOffsets(r->a.kk.rk, &del, 1, ao, r->a.q);
 	rd_kafka_AdminOptions_destroy(ao);
 	rd_kafka_DeleteConsumerGroupOffsets_destroy(del);
-	if (!(ev = answer(r, "delete", &status)))
-		goto out;
-	gr = rd_kafka_DeleteConsumerGroupOffsets_result_groups(
-		rd_kafka_event_DeleteConsumerGroupOffsets_result(ev), &n);
-	status = partition_results("delete", group, gr, n);
-	rd_kafka_event_destroy(ev);
+	status = partitions_answer(r, "delete", group);
 out:
 	rd_kafka_topic_partition_list_destroy(l);
 	return status;
