@@ -97,6 +97,14 @@ kq_group_put_offsets(struct kq_writer *w, const struct kq_group *g)
 	}
 }
 
+/* What goes before a string, then the string in JSON. */
+static void
+put_json_str(struct kq_writer *w, const char *before, const char *s)
+{
+	kq_writer_puts(w, before);
+	kq_json_write_str(w, s);
+}
+
 static void
 put_assignment(struct kq_writer *w, const struct kq_group_member *m, int json)
 {
@@ -107,8 +115,8 @@ put_assignment(struct kq_writer *w, const struct kq_group_member *m, int json)
 		kq_writer_puts(w, "[");
 	for (i = 0; a && i < a->cnt; i++) {
 		if (json) {
-			kq_writer_puts(w, i ? ",{\"topic\":" : "{\"topic\":");
-			kq_json_write_str(w, a->elems[i].topic);
+			put_json_str(w, i ? ",{\"topic\":" : "{\"topic\":",
+				     a->elems[i].topic);
 			kq_writer_printf(w, ",\"partition\":%d}",
 					 (int)a->elems[i].partition);
 		} else {
@@ -157,22 +165,16 @@ kq_group_put_json(struct kq_writer *w, const struct kq_group *g)
 	size_t i;
 	int k;
 
-	kq_writer_puts(w, "{\"group\":");
-	kq_json_write_str(w, g->name);
-	kq_writer_puts(w, ",\"state\":");
-	kq_json_write_str(w, g->state);
-	kq_writer_puts(w, ",\"assignor\":");
-	kq_json_write_str(w, g->assignor);
+	put_json_str(w, "{\"group\":", g->name);
+	put_json_str(w, ",\"state\":", g->state);
+	put_json_str(w, ",\"assignor\":", g->assignor);
 	kq_writer_puts(w, ",\"members\":[");
 	for (i = 0; i < g->nmembers; i++) {
 		const struct kq_group_member *m = &g->members[i];
 
-		kq_writer_puts(w, i ? ",{\"id\":" : "{\"id\":");
-		kq_json_write_str(w, m->id);
-		kq_writer_puts(w, ",\"client\":");
-		kq_json_write_str(w, m->client);
-		kq_writer_puts(w, ",\"host\":");
-		kq_json_write_str(w, m->host);
+		put_json_str(w, i ? ",{\"id\":" : "{\"id\":", m->id);
+		put_json_str(w, ",\"client\":", m->client);
+		put_json_str(w, ",\"host\":", m->host);
 		kq_writer_puts(w, ",\"assignment\":");
 		put_assignment(w, m, 1);
 		kq_writer_puts(w, "}");
@@ -181,8 +183,7 @@ kq_group_put_json(struct kq_writer *w, const struct kq_group *g)
 	for (k = 0; k < g->nrows; k++) {
 		const struct kq_group_row *r = &g->rows[k];
 
-		kq_writer_puts(w, k ? ",{\"topic\":" : "{\"topic\":");
-		kq_json_write_str(w, r->topic);
+		put_json_str(w, k ? ",{\"topic\":" : "{\"topic\":", r->topic);
 		kq_writer_printf(w, ",\"partition\":%d", (int)r->partition);
 		put_json_known(w, "committed", r->committed);
 		put_json_known(w, "end", r->end);

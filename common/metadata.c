@@ -120,12 +120,21 @@ put_marks(struct kq_writer *w, const struct kq_marks *m, const char *topic,
 				       : "\tLowWatermark: -\tHighWatermark: -");
 }
 
+/* What a partition's line says in text, and in JSON. */
+static const struct form {
+	const char *none, *replicas, *isr, *end;
+} forms[2] = {
+	{"none", "\tReplicas: ", "\tIsr: ", "\n"},
+	{"null", ",\"replicas\":", ",\"isr\":", "}"},
+};
+
 void
 kq_md_put_topic(struct kq_writer *w, const rd_kafka_metadata_topic_t *t,
 		const rd_kafka_ConfigResource_t *cr, const struct kq_marks *m,
 		int json, unsigned only)
 {
 	const rd_kafka_metadata_partition_t **p;
+	const struct form *f = &forms[json != 0];
 	int i, shown = 0;
 
 	p = kq_ecalloc(t->partition_cnt + 1, sizeof(*p));
@@ -158,34 +167,23 @@ kq_md_put_topic(struct kq_writer *w, const rd_kafka_metadata_topic_t *t,
 			continue;
 		if ((only & KQ_MD_UNAVAILABLE) && q->leader >= 0)
 			continue;
-		if (json) {
+		if (json)
 			kq_writer_printf(w, "%s{\"partition\":%d,\"leader\":",
 					 shown ? "," : "", (int)q->id);
-			if (q->leader >= 0)
-				kq_writer_printf(w, "%d", (int)q->leader);
-			else
-				kq_writer_puts(w, "null");
-			kq_writer_puts(w, ",\"replicas\":");
-			put_ids(w, q->replicas, q->replica_cnt, 1);
-			kq_writer_puts(w, ",\"isr\":");
-			put_ids(w, q->isrs, q->isr_cnt, 1);
-			put_marks(w, m, t->topic, q->id, 1);
-			kq_writer_puts(w, "}");
-		} else {
+		else
 			kq_writer_printf(w,
 					 "\tTopic: %s\tPartition: %d\tLeader: ",
 					 t->topic, (int)q->id);
-			if (q->leader >= 0)
-				kq_writer_printf(w, "%d", (int)q->leader);
-			else
-				kq_writer_puts(w, "none");
-			kq_writer_puts(w, "\tReplicas: ");
-			put_ids(w, q->replicas, q->replica_cnt, 0);
-			kq_writer_puts(w, "\tIsr: ");
-			put_ids(w, q->isrs, q->isr_cnt, 0);
-			put_marks(w, m, t->topic, q->id, 0);
-			kq_writer_puts(w, "\n");
-		}
+		if (q->leader >= 0)
+			kq_writer_printf(w, "%d", (int)q->leader);
+		else
+			kq_writer_puts(w, f->none);
+		kq_writer_puts(w, f->replicas);
+		put_ids(w, q->replicas, q->replica_cnt, json);
+		kq_writer_puts(w, f->isr);
+		put_ids(w, q->isrs, q->isr_cnt, json);
+		put_marks(w, m, t->topic, q->id, json);
+		kq_writer_puts(w, f->end);
 		shown++;
 	}
 	if (json)
