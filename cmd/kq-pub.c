@@ -144,7 +144,6 @@ struct pub {
 	rd_kafka_resp_err_t fail_err;
 	int fail_purged;
 	int halt;	/* stop reading: a failure, or stdout gone */
-	int down_said;	/* "no broker answers" was said */
 	int gave_up;	/* every broker was down for --timeout */
 	int status;	/* an input error's status, else 0 */
 	int input_done; /* every input was read to its end */
@@ -417,11 +416,7 @@ on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 		failed(P, rec, err);
 	} else {
 		P->delivered++;
-		/* A broker answers again. */
-		P->kk.all_down_ms = 0;
-		if (P->down_said)
-			kq_info(&P->c, "a broker answers again");
-		P->down_said = 0;
+		kq_kafka_answered(&P->kk);
 	}
 	if (P->o.report)
 		report_line(P, rec, m, err);
@@ -461,13 +456,9 @@ wait_for_brokers(struct pub *P)
 	int64_t start = kq_clock_ms(), now = start;
 
 	while (P->kk.all_down_ms && unacked(P) && !P->gave_up) {
-		if (!P->down_said && now - start >= SAY_DOWN_MS) {
+		if (!P->kk.down_said && now - start >= SAY_DOWN_MS) {
 			kq_progress_clear(&P->progress);
-			kq_info(&P->c,
-				"no broker answers at %s (%s); waiting "
-				"up to --timeout",
-				P->c.brokers, kq_kafka_reason(&P->kk));
-			P->down_said = 1;
+			kq_kafka_say_down(&P->kk, "waiting up to --timeout");
 		}
 		if (now - start >= P->c.timeout_ms) {
 			P->gave_up = P->halt = 1;

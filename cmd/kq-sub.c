@@ -153,7 +153,6 @@ struct sub {
 	int64_t until, idle_ms;
 	int have_delim;
 	int unbuffered, fast;
-	int down_said; /* "no broker answers" was said */
 
 	/* The read. */
 	rd_kafka_queue_t *queue; /* without a group: the simple consumer's */
@@ -655,16 +654,11 @@ static void
 outage(struct sub *s, int answered)
 {
 	if (answered) {
-		if (s->down_said)
-			kq_info(&s->c, "a broker answers again");
-		s->kk.all_down_ms = 0;
-		s->down_said = 0;
-	} else if (s->kk.all_down_ms && !s->down_said &&
+		kq_kafka_answered(&s->kk);
+	} else if (s->kk.all_down_ms && !s->kk.down_said &&
 		   kq_clock_ms() - s->kk.all_down_ms >= SAY_DOWN_MS) {
 		kq_progress_clear(&s->progress);
-		kq_info(&s->c, "no broker answers at %s (%s); still trying",
-			s->c.brokers, kq_kafka_reason(&s->kk));
-		s->down_said = 1;
+		kq_kafka_say_down(&s->kk, "still trying");
 	}
 }
 
