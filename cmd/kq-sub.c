@@ -810,17 +810,14 @@ run(struct sub *s)
 static int64_t
 until_time(struct sub *s, const char *a)
 {
-	struct kq_offset_spec o;
+	int64_t ms;
 
-	if (a[0] != '@' && kq_parse_timestamp(a, &o.value) == 0)
-		return o.value;
-	if (a[0] != '@' || kq_parse_offset(a, kq_now_ms(), &o) ||
-	    o.kind != KQ_OFFSET_TIME)
+	if (kq_parse_time(a, kq_now_ms(), &ms))
 		kq_usage(&s->c,
 			 "--until: '%s' is not a time (@MS, "
 			 "@2024-05-01T12:00:00Z or @-DURATION)",
 			 a);
-	return o.value;
+	return ms;
 }
 
 static void
