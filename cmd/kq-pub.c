@@ -17,6 +17,7 @@
 #include "envelope.h"
 #include "jsonscan.h"
 #include "kafka.h"
+#include "origin.h"
 #include "produce.h"
 #include "progress.h"
 #include "record.h"
@@ -113,15 +114,6 @@ struct opts {
 	size_t nheaders;
 };
 
-/* Where each input's records begin, to name a record in messages. */
-struct input {
-	const char *name;
-	uint64_t first;
-};
-
-/* -J: the line each recent envelope began on, by record number. */
-#define RING 65536
-
 struct pub {
 	struct kq_kafka kk; /* its address is librdkafka's opaque */
 	struct kq_conf c;
@@ -130,17 +122,16 @@ struct pub {
 	int64_t msg_timeout;   /* ms */
 	size_t max_bytes;      /* message.max.bytes */
 
-	struct input *inputs;
-	size_t ninputs;
-	uint64_t rec;	    /* records read, numbered from 1 */
-	uint64_t msgs;	    /* messages made of them (for -c) */
-	uint64_t handed;    /* messages librdkafka took */
-	uint64_t bytes;	    /* and their bytes */
-	uint64_t delivered; /* acknowledged */
-	uint64_t failed;    /* refused, failed or never acknowledged */
-	uint64_t dr_failed; /* the failures among those handed */
-	uint64_t skipped;   /* empty records, --empty=skip */
-	uint64_t fail_rec;  /* the first failed record, 0: none */
+	struct kq_origin origin; /* to name a record in messages */
+	uint64_t rec;		 /* records read, numbered from 1 */
+	uint64_t msgs;		 /* messages made of them (for -c) */
+	uint64_t handed;	 /* messages librdkafka took */
+	uint64_t bytes;		 /* and their bytes */
+	uint64_t delivered;	 /* acknowledged */
+	uint64_t failed;	 /* refused, failed or never acknowledged */
+	uint64_t dr_failed;	 /* the failures among those handed */
+	uint64_t skipped;	 /* empty records, --empty=skip */
+	uint64_t fail_rec;	 /* the first failed record, 0: none */
 	rd_kafka_resp_err_t fail_err;
 	int fail_purged;
 	int halt;	/* stop reading: a failure, or stdout gone */
@@ -157,7 +148,6 @@ struct pub {
 	struct kq_envdec dec;
 	struct kq_envenc enc;
 	const char *cur;      /* the input being scanned */
-	uint64_t *ring;	      /* record number and line, in pairs */
 	struct kq_header *th; /* -T -J: a delivered message's headers */
 	size_t thcap;
 
@@ -188,55 +178,6 @@ static const char *
 plural(uint64_t n, const char *one, const char *many)
 {
 	return n == 1 ? one : many;
-}
-
-/* --- naming records ------------------------------------------------------- */
-
-static const struct input *
-input_of(const struct pub *P, uint64_t rec)
-{
-	size_t lo = 0, hi = P->ninputs;
-
-	/* The last input whose first record is at or before rec. */
-	while (hi - lo > 1) {
-		size_t mid = (lo + hi) / 2;
-
-		if (P->inputs[mid].first <= rec)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return P->ninputs ? &P->inputs[lo] : NULL;
-}
-
-/* "stdin line 17", "a.bin record 3", "a.txt" (--whole). */
-static const char *
-where(const struct pub *P, uint64_t rec, char *buf, size_t size)
-{
-	const struct input *in = input_of(P, rec);
-	unsigned long long n;
-
-	if (!in) {
-		snprintf(buf, size, "?");
-		return buf;
-	}
-	n = (unsigned long long)(rec - in->first + 1);
-	if (P->o.whole) {
-		snprintf(buf, size, "%s", in->name);
-	} else if (P->o.json) {
-		uint64_t *slot = &P->ring[2 * (rec % RING)];
-
-		if (slot[0] == rec)
-			snprintf(buf, size, "%s line %llu", in->name,
-				 (unsigned long long)slot[1]);
-		else
-			snprintf(buf, size, "%s", in->name);
-	} else if (P->o.delim.len == 1 && P->o.delim.s[0] == '\n') {
-		snprintf(buf, size, "%s line %llu", in->name, n);
-	} else {
-		snprintf(buf, size, "%s record %llu", in->name, n);
-	}
-	return buf;
 }
 
 /*
@@ -395,7 +336,7 @@ failed(struct pub *P, uint64_t rec, rd_kafka_resp_err_t err)
 	}
 	if (P->c.verbose)
 		kq_warn("record %llu (%s): %s", (unsigned long long)rec,
-			where(P, rec, buf, sizeof(buf)),
+			kq_origin_name(&P->origin, rec, buf, sizeof(buf)),
 			reason(P, err, why, sizeof(why)));
 }
 
@@ -701,7 +642,6 @@ on_envelope(void *arg, const char *p, size_t n, const struct kq_jsonpos *at)
 	struct pub *P = arg;
 	struct kq_envelope e;
 	struct kq_pmsg m;
-	uint64_t *slot;
 
 	if (kq_envelope_decode(&P->dec, p, n, &e)) {
 		kq_warn("%s:%llu:%llu: envelope: %s", P->cur,
@@ -712,9 +652,7 @@ on_envelope(void *arg, const char *p, size_t n, const struct kq_jsonpos *at)
 		return 1;
 	}
 	P->rec++;
-	slot = &P->ring[2 * (P->rec % RING)];
-	slot[0] = P->rec;
-	slot[1] = at->line;
+	kq_origin_line(&P->origin, P->rec, at->line);
 	m.key = e.key;
 	m.keylen = e.key_len;
 	if (P->o.key) {
@@ -800,11 +738,7 @@ read_inputs(struct pub *P, char **files, int nfiles)
 		r.idle = idle;
 		r.idle_arg = P;
 		r.max = P->o.json ? 0 : P->max_bytes;
-		P->inputs = kq_erealloc(P->inputs,
-					(P->ninputs + 1) * sizeof(*P->inputs));
-		P->inputs[P->ninputs].name = r.name;
-		P->inputs[P->ninputs].first = P->rec + 1;
-		P->ninputs++;
+		kq_origin_input(&P->origin, r.name, P->rec + 1);
 		if (P->o.json)
 			read_json(P, &r);
 		else
@@ -897,7 +831,8 @@ summary(struct pub *P, int committed)
 			 plural(P->skipped, "record", "records"));
 	if (P->fail_rec)
 		kq_warn("record %llu (%s): %s", (unsigned long long)P->fail_rec,
-			where(P, P->fail_rec, buf, sizeof(buf)),
+			kq_origin_name(&P->origin, P->fail_rec, buf,
+				       sizeof(buf)),
 			reason(P, P->fail_err, why, sizeof(why)));
 	else if (lost)
 		kq_warn("%llu %s not acknowledged: %s",
@@ -1234,12 +1169,17 @@ main(int argc, char **argv)
 	console_properties(&P->c, &P->o);
 	kq_sig_install();
 
+	kq_origin_init(&P->origin,
+		       P->o.whole  ? KQ_ORIGIN_WHOLE
+		       : P->o.json ? KQ_ORIGIN_ENVELOPE
+		       : P->o.delim.len == 1 && P->o.delim.s[0] == '\n'
+			       ? KQ_ORIGIN_LINE
+			       : KQ_ORIGIN_RECORD);
 	if (P->o.json) {
 		if (kq_jsonpath_parse(".", &dot))
 			kq_die(EX_SOFTWARE, "cannot make the path \".\"");
 		P->js = kq_jsonscan_new(&dot, 0, on_envelope, P);
 		kq_jsonpath_free(&dot);
-		P->ring = kq_ecalloc(2 * RING, sizeof(*P->ring));
 		kq_envenc_init(&P->enc, 0);
 	}
 	if (P->o.tee || P->o.report) {
@@ -1294,10 +1234,9 @@ out:
 	}
 	if (!status && P->status)
 		status = P->status;
-	free(P->ring);
 	free(P->th);
 	kq_producer_free(&P->pr);
-	free(P->inputs);
+	kq_origin_free(&P->origin);
 	free(P->o.headers);
 	kq_conf_free(&P->c);
 	free(P);
