@@ -180,43 +180,13 @@ plural(uint64_t n, const char *one, const char *many)
 	return n == 1 ? one : many;
 }
 
-/*
- * A record over message.max.bytes, refused here before the broker saw it;
- * MSG_SIZE_TOO_LARGE itself is the broker's refusal. No librdkafka code.
- */
-#define ERR_OVER_MAX ((rd_kafka_resp_err_t)-1000)
-
-/* librdkafka's words without its "Broker: " or "Local: ". */
+/* Why a message failed: the limit it was over, why no broker answered. */
 static const char *
 reason(const struct pub *P, rd_kafka_resp_err_t err, char *buf, size_t size)
 {
-	const char *s;
-
-	/* Which limit, and how to raise it. */
-	if (err == ERR_OVER_MAX) {
-		snprintf(buf, size,
-			 "Message size too large: over the producer limit "
-			 "message.max.bytes=%zu (raise it with -X "
-			 "message.max.bytes=N)",
-			 P->max_bytes);
-		return buf;
-	}
-	if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
-		snprintf(buf, size,
-			 "Message size too large for the broker: over the "
-			 "topic limit max.message.bytes (or the broker "
-			 "limit message.max.bytes)");
-		return buf;
-	}
-	s = rd_kafka_err2str(err);
-
-	if (strncmp(s, "Broker: ", 8) == 0 || strncmp(s, "Local: ", 7) == 0)
-		s = strchr(s, ' ') + 1;
-	if (err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT && *P->kk.last_error)
-		snprintf(buf, size, "%s (%s)", s, kq_kafka_reason(&P->kk));
-	else
-		snprintf(buf, size, "%s", s);
-	return buf;
+	return kq_produce_reason(
+		err, P->max_bytes,
+		*P->kk.last_error ? kq_kafka_reason(&P->kk) : NULL, buf, size);
 }
 
 /* --- output: -T and --report ---------------------------------------------- */
@@ -468,7 +438,7 @@ refused(void *arg, uint64_t rec, rd_kafka_resp_err_t err)
 	struct pub *P = arg;
 
 	if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
-		err = ERR_OVER_MAX;
+		err = KQ_ERR_OVER_MAX;
 	failed(P, rec, err);
 	if (P->o.report)
 		report_line(P, rec, NULL, err);
@@ -614,9 +584,9 @@ read_plain(struct pub *P, struct kq_reader *r)
 		/* Longer than message.max.bytes: as librdkafka would say. */
 		P->rec++;
 		P->msgs++;
-		failed(P, P->rec, ERR_OVER_MAX);
+		failed(P, P->rec, KQ_ERR_OVER_MAX);
 		if (P->o.report)
-			report_line(P, P->rec, NULL, ERR_OVER_MAX);
+			report_line(P, P->rec, NULL, KQ_ERR_OVER_MAX);
 		if (P->o.whole)
 			return;
 		if (kq_reader_skip(r) < 0) {
