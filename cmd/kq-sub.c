@@ -555,26 +555,8 @@ start_simple(struct sub *s)
 	if (!s->stop)
 		halt(s, kq_partset_locate(&s->ps, &s->kk, &s->c, l, &s->spec));
 	s->queue = rd_kafka_queue_new(s->kk.rk);
-	for (i = 0; i < l->cnt && !s->stop; i++) {
-		rd_kafka_topic_partition_t *e = &l->elems[i];
-		struct kq_ptopic *t = kq_partset_topic(&s->ps, e->topic);
-		struct kq_part *p =
-			kq_partset_part(&s->ps, e->topic, e->partition);
-
-		if (p->assigned)
-			continue; /* named twice */
-		p->assigned = 1;
-		s->ps.nassigned++;
-		if (p->done)
-			continue;
-		if (!t->rkt)
-			t->rkt = rd_kafka_topic_new(s->kk.rk, t->name, NULL);
-		if (rd_kafka_consume_start_queue(t->rkt, e->partition,
-						 e->offset, s->queue) == -1)
-			fail(s, EX_UNAVAILABLE, "%s [%d]: %s", e->topic,
-			     (int)e->partition,
-			     rd_kafka_err2str(rd_kafka_last_error()));
-	}
+	if (!s->stop && kq_consume_start(&s->ps, s->kk.rk, s->queue, l))
+		halt(s, EX_UNAVAILABLE);
 	s->assigned_once = 1;
 	rd_kafka_topic_partition_list_destroy(l);
 	return s->stop ? -1 : 0;
@@ -685,33 +667,8 @@ check_end(struct sub *s)
 static ssize_t
 fetch(struct sub *s, rd_kafka_message_t **msgs, int timeout)
 {
-	rd_kafka_message_t *m;
-	ssize_t n = 0;
-
-	if (!s->group && !s->use_poll) {
-		if (timeout == 0)
-			return rd_kafka_consume_batch_queue(s->queue, 0, msgs,
-							    BATCH);
-		/* A batch call waits for a full batch: wait for one. */
-		if (!(m = rd_kafka_consume_queue(s->queue, timeout)))
-			return 0;
-		msgs[0] = m;
-		n = rd_kafka_consume_batch_queue(s->queue, 0, msgs + 1,
-						 BATCH - 1);
-		return n < 0 ? n : n + 1;
-	}
-	if (s->group && (msgs[0] = kq_hold_next(&s->hold)))
-		return 1;
-	kq_hold_release(&s->hold);
-	/* One at a time in a group: a rebalance may come between two. */
-	do {
-		m = s->group
-			    ? rd_kafka_consumer_poll(s->kk.rk, n ? 0 : timeout)
-			    : rd_kafka_consume_queue(s->queue, n ? 0 : timeout);
-		if (m)
-			msgs[n++] = m;
-	} while (m && !s->group && n < 64);
-	return n;
+	return kq_consume_fetch(s->kk.rk, s->group ? NULL : s->queue, &s->hold,
+				s->use_poll, msgs, BATCH, timeout);
 }
 
 /* Nothing to read now: hand the output over and check the clocks. */
