@@ -168,7 +168,6 @@ static void
 ask_apis(struct run *r)
 {
 	const struct rd_kafka_metadata *md;
-	char why[256];
 
 	r->asked = 1;
 	if (!kq_plaintext(r->c))
@@ -178,12 +177,8 @@ ask_apis(struct run *r)
 	if (md->broker_cnt > 0) {
 		snprintf(r->where, sizeof(r->where), "%s:%d",
 			 md->brokers[0].host, md->brokers[0].port);
-		if (kq_apiversions_get(md->brokers[0].host, md->brokers[0].port,
-				       (int)r->c->timeout_ms, &r->apis,
-				       &r->napis, why, sizeof(why)) &&
-		    r->c->verbose)
-			kq_warn("cannot ask %s which requests it takes: %s",
-				r->where, why);
+		kq_admin_apis(r->c, NULL, md->brokers[0].host,
+			      md->brokers[0].port, &r->apis, &r->napis);
 	}
 	rd_kafka_metadata_destroy(md);
 }

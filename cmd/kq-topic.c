@@ -759,20 +759,13 @@ incremental(struct run *r, const struct rd_kafka_metadata_broker **where)
 	const struct rd_kafka_metadata_broker *b;
 	const struct kq_api *a;
 	struct kq_api *apis;
-	char why[256];
 	int n, yes;
 
 	if (!kq_plaintext(r->c) || r->md->broker_cnt < 1)
 		return 0;
 	b = &r->md->brokers[0];
-	if (kq_apiversions_get(b->host, b->port, (int)r->c->timeout_ms, &apis,
-			       &n, why, sizeof(why))) {
-		if (r->c->verbose)
-			kq_warn("alter: cannot ask %s:%d which requests it "
-				"takes: %s",
-				b->host, b->port, why);
+	if (kq_admin_apis(r->c, "alter", b->host, b->port, &apis, &n))
 		return 0;
-	}
 	a = kq_api_find(apis, n, KQ_API_INCREMENTAL_ALTER_CONFIGS);
 	yes = a && a->min <= 0 && a->max >= 0;
 	free(apis);

@@ -7,6 +7,7 @@
 #include <sysexits.h>
 
 #include "admin.h"
+#include "apiversions.h"
 #include "conf.h"
 #include "kafka.h"
 #include "record.h"
@@ -36,6 +37,21 @@ kq_plaintext(const struct kq_conf *c)
 	const char *proto = kq_conf_prop(c, "security.protocol");
 
 	return !proto || strcasecmp(proto, "plaintext") == 0;
+}
+
+int
+kq_admin_apis(const struct kq_conf *c, const char *how, const char *host,
+	      int port, struct kq_api **apis, int *n)
+{
+	char why[256];
+	int st;
+
+	st = kq_apiversions_get(host, port, (int)c->timeout_ms, apis, n, why,
+				sizeof(why));
+	if (st && c->verbose)
+		kq_warn("%s%scannot ask %s:%d which requests it takes: %s",
+			how ? how : "", how ? ": " : "", host, port, why);
+	return st;
 }
 
 rd_kafka_AdminOptions_t *

@@ -11,6 +11,7 @@
 #include <librdkafka/rdkafka.h>
 #include <stdint.h>
 
+#include "apiversions.h"
 #include "conf.h"
 #include "kafka.h"
 #include "record.h"
@@ -29,6 +30,16 @@ int kq_admin_close(struct kq_admin *a);
 
 /* Whether security.protocol is unset or plaintext. */
 int kq_plaintext(const struct kq_conf *c);
+
+/*
+ * The requests the broker at host:port takes, asked on a plaintext
+ * connection of kq's own (kq_apiversions_get, within -T): 0 with *apis
+ * (to free) and *n, or kq_apiversions_get's status, said with -v as
+ * "HOW: cannot ask HOST:PORT which requests it takes: why" (how may be
+ * NULL).
+ */
+int kq_admin_apis(const struct kq_conf *c, const char *how, const char *host,
+		  int port, struct kq_api **apis, int *n);
 
 /*
  * The options of a request of type op: it times out after timeout_ms,

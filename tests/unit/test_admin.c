@@ -10,7 +10,10 @@
 #include <cmocka.h>
 
 #include <librdkafka/rdkafka.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <sysexits.h>
 
 #include "admin.h"
@@ -142,11 +145,61 @@ interrupted(void **state)
 	rd_kafka_destroy(rk);
 }
 
+/* What kq_admin_apis says on stderr, asking port 1 of this host. */
+static const char *
+apis_said(char **argv, const char *how)
+{
+	static char said[512];
+	struct kq_api *apis = NULL;
+	struct kq_conf c;
+	int fds[2], saved, n = 0;
+	ssize_t got;
+
+	unit_conf(&c, &cmd, argv);
+	assert_int_equal(pipe(fds), 0);
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fds[1], 2);
+	assert_int_not_equal(kq_admin_apis(&c, how, "127.0.0.1", 1, &apis, &n),
+			     0);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(fds[1]);
+	got = read(fds[0], said, sizeof(said) - 1);
+	said[got > 0 ? got : 0] = 0;
+	close(fds[0]);
+	assert_null(apis);
+	kq_conf_free(&c);
+	return said;
+}
+
+static int
+starts(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* A broker that cannot be asked: said with -v only, after how. */
+static void
+apis_unasked(void **state)
+{
+	(void)state;
+	assert_string_equal(apis_said(ARGV("-b", "x:1"), "alter"), "");
+	assert_true(starts(apis_said(ARGV("-v", "-b", "x:1"), "alter"),
+			   "kq-test: alter: cannot ask 127.0.0.1:1 which "
+			   "requests it takes: "));
+	assert_true(starts(apis_said(ARGV("-v", "-b", "x:1"), NULL),
+			   "kq-test: cannot ask 127.0.0.1:1 which requests "
+			   "it takes: "));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(plaintext, setup),
+		cmocka_unit_test_setup(apis_unasked, setup),
 		cmocka_unit_test_setup(topic_statuses, setup),
 		cmocka_unit_test_setup(timed_out_request, setup),
 		cmocka_unit_test_setup(interrupted, setup),
