@@ -902,27 +902,17 @@ out:
 	return status;
 }
 
-static int
-by_broker(const void *a, const void *b)
-{
-	const struct rd_kafka_metadata_broker *const *x = a, *const *y = b;
-
-	return ((*x)->id > (*y)->id) - ((*x)->id < (*y)->id);
-}
-
 /*
- * brokers -v: the APIs broker b supports, one line each after its own
- * (as kafka-broker-api-versions), or a JSON array; a broker that does not
- * answer is a warning, null in JSON, and the status.
+ * brokers -v: the APIs broker b takes; one that does not answer is a
+ * warning, null in JSON, and the status.
  */
 static int
-show_apis(struct run *r, const struct rd_kafka_metadata_broker *b)
+show_apis(void *arg, const struct rd_kafka_metadata_broker *b)
 {
-	struct kq_writer *w = &r->a.w;
+	struct run *r = arg;
 	struct kq_api *apis;
 	char why[256];
-	const char *name;
-	int i, n, st;
+	int n, st;
 
 	st = kq_apiversions_get(b->host, b->port, (int)r->c->timeout_ms, &apis,
 				&n, why, sizeof(why));
@@ -930,91 +920,26 @@ show_apis(struct run *r, const struct rd_kafka_metadata_broker *b)
 		kq_warn("broker %d (%s:%d): %s", (int)b->id, b->host, b->port,
 			why);
 		if (r->o->json)
-			kq_writer_puts(w, ",\"apis\":null");
+			kq_writer_puts(&r->a.w, ",\"apis\":null");
 		return st;
 	}
-	if (r->o->json)
-		kq_writer_puts(w, ",\"apis\":[");
-	for (i = 0; i < n; i++) {
-		name = kq_api_name(apis[i].key);
-		if (r->o->json) {
-			kq_writer_printf(w, "%s{\"key\":%d,\"name\":",
-					 i ? "," : "", apis[i].key);
-			kq_json_write_str(w, name);
-			kq_writer_printf(w, ",\"min\":%d,\"max\":%d}",
-					 apis[i].min, apis[i].max);
-		} else {
-			kq_writer_printf(w,
-					 "Broker: %d\tApiKey: %d\tName: %s\t"
-					 "MinVersion: %d\tMaxVersion: %d\n",
-					 (int)b->id, apis[i].key,
-					 name ? name : "-", apis[i].min,
-					 apis[i].max);
-		}
-	}
-	if (r->o->json)
-		kq_writer_puts(w, "]");
+	kq_md_put_apis(&r->a.w, b->id, apis, n, r->o->json);
 	free(apis);
 	return 0;
 }
 
-/*
- * brokers: the cluster id, its controller and each broker, as kcat -L;
- * with -v, the APIs each supports.
- */
+/* brokers: the cluster id, its controller and each broker (as kcat -L). */
 static int
 show_brokers(struct run *r)
 {
-	const struct rd_kafka_metadata *md = r->md;
-	const struct rd_kafka_metadata_broker **b;
-	struct kq_writer *w = &r->a.w;
 	char *cluster;
-	int32_t ctl;
-	int i, json = r->o->json, verbose = r->c->verbose, status = 0;
+	int status;
 
 	cluster = rd_kafka_clusterid(r->a.kk.rk, (int)r->c->timeout_ms);
-	ctl = rd_kafka_controllerid(r->a.kk.rk, (int)r->c->timeout_ms);
-	b = kq_ecalloc(md->broker_cnt + 1, sizeof(*b));
-	for (i = 0; i < md->broker_cnt; i++)
-		b[i] = &md->brokers[i];
-	qsort(b, md->broker_cnt, sizeof(*b), by_broker);
-	if (json) {
-		kq_writer_puts(w, "{\"cluster_id\":");
-		kq_json_write_str(w, cluster);
-		if (ctl >= 0)
-			kq_writer_printf(w, ",\"controller\":%d", (int)ctl);
-		else
-			kq_writer_puts(w, ",\"controller\":null");
-		kq_writer_puts(w, ",\"brokers\":[");
-	} else {
-		kq_writer_printf(w, "ClusterId: %s\tController: ",
-				 cluster ? cluster : "-");
-		if (ctl >= 0)
-			kq_writer_printf(w, "%d\n", (int)ctl);
-		else
-			kq_writer_puts(w, "-\n");
-	}
-	for (i = 0; i < md->broker_cnt && !kq_stop; i++) {
-		if (json) {
-			kq_writer_printf(w,
-					 "%s{\"id\":%d,\"host\":", i ? "," : "",
-					 (int)b[i]->id);
-			kq_json_write_string(w, b[i]->host, strlen(b[i]->host));
-			kq_writer_printf(w, ",\"port\":%d", b[i]->port);
-		} else {
-			kq_writer_printf(w,
-					 "Broker: %d\tHost: %s\tPort: %d%s\n",
-					 (int)b[i]->id, b[i]->host, b[i]->port,
-					 b[i]->id == ctl ? "\tController" : "");
-		}
-		if (verbose)
-			status = kq_worse_status(status, show_apis(r, b[i]));
-		if (json)
-			kq_writer_puts(w, "}");
-	}
-	if (json)
-		kq_writer_puts(w, "]}\n");
-	free(b);
+	status = kq_md_put_brokers(
+		&r->a.w, r->md, cluster,
+		rd_kafka_controllerid(r->a.kk.rk, (int)r->c->timeout_ms),
+		r->o->json, r->c->verbose ? show_apis : NULL, r);
 	if (cluster)
 		rd_kafka_mem_free(r->a.kk.rk, cluster);
 	return status;
