@@ -292,46 +292,17 @@ list_topics(struct run *r)
 static int
 has_controller(struct run *r)
 {
-	int id = rd_kafka_controllerid(r->a.kk.rk, 0), i;
-
-	if (id < 0)
-		return 1; /* unknown: the request will find out */
-	for (i = 0; i < r->md->broker_cnt; i++)
-		if (r->md->brokers[i].id == id)
-			return 1;
-	return 0;
+	return kq_md_has_controller(r->md,
+				    rd_kafka_controllerid(r->a.kk.rk, 0));
 }
 
 /* The configs DescribeConfigs reports, or NULL when there are none. */
 static rd_kafka_event_t *
 describe_configs(struct run *r, const rd_kafka_metadata_topic_t **v, int n)
 {
-	rd_kafka_ConfigResource_t **res;
-	rd_kafka_AdminOptions_t *ao;
-	rd_kafka_event_t *ev;
-	int i;
-
 	if (n == 0 || !has_controller(r))
 		return NULL;
-	res = kq_ecalloc(n, sizeof(*res));
-	for (i = 0; i < n; i++)
-		res[i] = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC,
-						     v[i]->topic);
-	ao = kq_admin_options(r->a.kk.rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS,
-			      r->c->timeout_ms, 0);
-	rd_kafka_DescribeConfigs(r->a.kk.rk, res, n, ao, r->a.q);
-	rd_kafka_AdminOptions_destroy(ao);
-	rd_kafka_ConfigResource_destroy_array(res, n);
-	free(res);
-	ev = kq_admin_poll(r->a.q, -1, NULL);
-	if (ev && rd_kafka_event_error(ev)) {
-		if (r->c->verbose)
-			kq_warn("configs unavailable: %s",
-				rd_kafka_event_error_string(ev));
-		rd_kafka_event_destroy(ev);
-		ev = NULL;
-	}
-	return ev;
+	return kq_configs_describe(&r->a, r->c, v, n);
 }
 
 static int
@@ -816,12 +787,9 @@ alter_configs(struct run *r)
 {
 	const rd_kafka_metadata_topic_t **v;
 	const struct rd_kafka_metadata_broker *where = NULL;
-	const rd_kafka_ConfigResource_t *now, **res;
+	const rd_kafka_ConfigResource_t *now;
 	rd_kafka_ConfigResource_t **todo;
-	rd_kafka_event_t *ev, *done;
-	rd_kafka_AdminOptions_t *ao;
-	rd_kafka_resp_err_t err;
-	size_t nres, k;
+	rd_kafka_event_t *ev;
 	int n = 0, ntodo = 0, i, status = 0;
 
 	v = kq_ecalloc(r->o->ntopics + 1, sizeof(*v));
@@ -865,35 +833,8 @@ alter_configs(struct run *r)
 	rd_kafka_event_destroy(ev);
 	if (ntodo == 0)
 		goto out;
-	ao = admin_options(r, RD_KAFKA_ADMIN_OP_ALTERCONFIGS);
-	rd_kafka_AlterConfigs(r->a.kk.rk, todo, ntodo, ao, r->a.q);
-	rd_kafka_AdminOptions_destroy(ao);
-	if (!(done = kq_admin_poll(r->a.q, -1, NULL))) {
-		status = KQ_EX_INTERRUPTED;
-		goto out;
-	}
-	if ((err = rd_kafka_event_error(done))) {
-		kq_warn("alter %s%s: %s", rd_kafka_ConfigResource_name(todo[0]),
-			ntodo > 1 ? " ..." : "",
-			rd_kafka_event_error_string(done));
-		status = kq_worse_status(status, kq_kafka_status(err));
-	} else {
-		res = rd_kafka_AlterConfigs_result_resources(
-			rd_kafka_event_AlterConfigs_result(done), &nres);
-		for (k = 0; k < nres; k++) {
-			const char *why =
-				rd_kafka_ConfigResource_error_string(res[k]);
-
-			if (!(err = rd_kafka_ConfigResource_error(res[k])))
-				continue;
-			kq_warn("alter %s: %s",
-				rd_kafka_ConfigResource_name(res[k]),
-				why ? why : rd_kafka_err2str(err));
-			status = kq_worse_status(status,
-						 kq_admin_topic_status(err));
-		}
-	}
-	rd_kafka_event_destroy(done);
+	status = kq_worse_status(status,
+				 kq_configs_alter(&r->a, r->c, todo, ntodo));
 out:
 	for (i = 0; i < ntodo; i++)
 		rd_kafka_ConfigResource_destroy(todo[i]);

@@ -44,6 +44,19 @@ by_partition(const void *a, const void *b)
 	return ((*x)->id > (*y)->id) - ((*x)->id < (*y)->id);
 }
 
+int
+kq_md_has_controller(const struct rd_kafka_metadata *md, int32_t id)
+{
+	int i;
+
+	if (id < 0)
+		return 1; /* the request will find out */
+	for (i = 0; i < md->broker_cnt; i++)
+		if (md->brokers[i].id == id)
+			return 1;
+	return 0;
+}
+
 void
 kq_md_sort_topics(const rd_kafka_metadata_topic_t **v, int n)
 {

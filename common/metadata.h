@@ -16,6 +16,9 @@
 const rd_kafka_metadata_topic_t *kq_md_topic(const struct rd_kafka_metadata *md,
 					     const char *name);
 
+/* Whether broker id (-1: not known, then yes) is one of md's. */
+int kq_md_has_controller(const struct rd_kafka_metadata *md, int32_t id);
+
 /* v[0..n) by name. */
 void kq_md_sort_topics(const rd_kafka_metadata_topic_t **v, int n);
 

@@ -162,6 +162,10 @@ brokers(void **state)
 	(void)state;
 	md.broker_cnt = 2;
 	md.brokers = b;
+	/* librdkafka's mock names a controller 0 it does not have. */
+	assert_true(kq_md_has_controller(&md, 1));
+	assert_false(kq_md_has_controller(&md, 0));
+	assert_true(kq_md_has_controller(&md, -1));
 	kq_writer_init(&w, -1, "test", 4096);
 	assert_int_equal(kq_md_put_brokers(&w, &md, "c1", 2, 0, NULL, NULL), 0);
 	assert_string_equal(unit_written(&w),
