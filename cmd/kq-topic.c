@@ -16,7 +16,6 @@
 #include "apiversions.h"
 #include "configs.h"
 #include "conf.h"
-#include "envelope.h"
 #include "kafka.h"
 #include "metadata.h"
 #include "record.h"

@@ -24,9 +24,6 @@ kq_origin_free(struct kq_origin *o)
 {
 	free(o->inputs);
 	free(o->ring);
-	o->inputs = NULL;
-	o->ring = NULL;
-	o->ninputs = 0;
 }
 
 void
