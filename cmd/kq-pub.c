@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -403,15 +402,6 @@ stopping(const struct pub *P)
 	       (P->o.count && P->msgs >= (uint64_t)P->o.count);
 }
 
-static int64_t
-clock_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /*
  * --rate: wait for this message's turn, serving reports meanwhile. Waits
  * are whole milliseconds, so a fast rate goes in bursts of at most 1 ms.
@@ -419,14 +409,14 @@ clock_ns(void)
 static void
 pace(struct pub *P)
 {
-	int64_t now = clock_ns();
+	int64_t now = kq_clock_ns();
 
 	/* An idle input earns no burst afterwards. */
 	if (P->next_ns < now)
 		P->next_ns = now;
 	while (P->next_ns - now >= 1000000 && !kq_stop) {
 		serve(P, (int)((P->next_ns - now) / 1000000));
-		now = clock_ns();
+		now = kq_clock_ns();
 	}
 	P->next_ns += (1000000000 + P->o.rate - 1) / P->o.rate;
 }
@@ -1060,13 +1050,13 @@ static int
 check_topic(struct pub *P)
 {
 	rd_kafka_resp_err_t err;
-	int64_t end = clock_ns() + P->c.timeout_ms * 1000000;
+	int64_t end = kq_clock_ns() + P->c.timeout_ms * 1000000;
 	int n;
 
 	while ((n = kq_kafka_partitions(&P->kk, P->o.topic, &err)) < 0 &&
 	       (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
 		err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE) &&
-	       clock_ns() < end && !kq_stop)
+	       kq_clock_ns() < end && !kq_stop)
 		rd_kafka_poll(P->kk.rk, 100);
 	if (n < 0) {
 		kq_warn("topic %s: %s", P->o.topic, rd_kafka_err2str(err));

@@ -49,5 +49,7 @@ const char *kq_etopic(const char *opt, const char *s);
 int64_t kq_now_ms(void);
 /* Monotonic milliseconds, for timeouts and rates. */
 int64_t kq_clock_ms(void);
+/* The same clock in nanoseconds, for a rate finer than 1 ms (--rate). */
+int64_t kq_clock_ns(void);
 
 #endif

@@ -210,6 +210,17 @@ times(void **state)
 	assert_int_equal(ms, 42);
 }
 
+/* The two monotonic clocks are one clock. */
+static void
+clocks(void **state)
+{
+	int64_t ns = kq_clock_ns(), ms = kq_clock_ms(), ns2 = kq_clock_ns();
+
+	(void)state;
+	assert_true(ns2 >= ns);
+	assert_true(ms >= ns / 1000000 && ms <= ns2 / 1000000);
+}
+
 int
 main(void)
 {
@@ -221,6 +232,7 @@ main(void)
 		cmocka_unit_test(iso8601_round_trip),
 		cmocka_unit_test(offsets),
 		cmocka_unit_test(times),
+		cmocka_unit_test(clocks),
 		cmocka_unit_test(topic_names),
 	};
 
