@@ -15,7 +15,7 @@
 #include "admin.h"
 #include "apiversions.h"
 #include "conf.h"
-#include "envelope.h"
+#include "group.h"
 #include "kafka.h"
 #include "partset.h"
 #include "record.h"
@@ -120,6 +120,15 @@ static const struct kq_command cmd = {
 	"75 timed out, 130 SIGINT, 143 SIGTERM.",
 };
 
+/* kafka-consumer-groups' spellings of the commands. */
+static const struct kq_spelling spellings[] = {
+	{OPT_LIST, LIST, "--list"},
+	{OPT_DESCRIBE, DESCRIBE, "--describe"},
+	{OPT_DELETE, DELETE, "--delete"},
+	{OPT_RESET_OFFSETS, RESET, "--reset-offsets"},
+	{OPT_DELETE_OFFSETS, DELETE, "--delete-offsets"},
+};
+
 struct opts {
 	struct kq_modes m;
 	char **groups; /* -g and operands */
@@ -138,9 +147,7 @@ struct opts {
 struct run {
 	struct kq_conf *c;
 	struct opts *o;
-	struct kq_kafka kk;
-	struct kq_writer w;
-	rd_kafka_queue_t *q;
+	struct kq_admin a;
 	/* A request went unanswered: a late answer would be taken for the
 	 * next one's, so no more are sent. */
 	int timed_out;
@@ -153,7 +160,7 @@ struct run {
 static rd_kafka_AdminOptions_t *
 admin_options(struct run *r, rd_kafka_admin_op_t op)
 {
-	return kq_admin_options(r->kk.rk, op, r->c->timeout_ms, 0);
+	return kq_admin_options(r->a.kk.rk, op, r->c->timeout_ms, 0);
 }
 
 /* Ask a broker of the metadata which requests it takes: need(). */
@@ -161,22 +168,17 @@ static void
 ask_apis(struct run *r)
 {
 	const struct rd_kafka_metadata *md;
-	char why[256];
 
 	r->asked = 1;
 	if (!kq_plaintext(r->c))
 		return;
-	if (rd_kafka_metadata(r->kk.rk, 0, NULL, &md, (int)r->c->timeout_ms))
+	if (rd_kafka_metadata(r->a.kk.rk, 0, NULL, &md, (int)r->c->timeout_ms))
 		return; /* the request itself will say why */
 	if (md->broker_cnt > 0) {
 		snprintf(r->where, sizeof(r->where), "%s:%d",
 			 md->brokers[0].host, md->brokers[0].port);
-		if (kq_apiversions_get(md->brokers[0].host, md->brokers[0].port,
-				       (int)r->c->timeout_ms, &r->apis,
-				       &r->napis, why, sizeof(why)) &&
-		    r->c->verbose)
-			kq_warn("cannot ask %s which requests it takes: %s",
-				r->where, why);
+		kq_admin_apis(r->c, NULL, md->brokers[0].host,
+			      md->brokers[0].port, &r->apis, &r->napis);
 	}
 	rd_kafka_metadata_destroy(md);
 }
@@ -218,7 +220,7 @@ answer(struct run *r, const char *what, int *status)
 	int late = 0;
 
 	if (!r->timed_out)
-		ev = kq_admin_poll(r->q, deadline, &late);
+		ev = kq_admin_poll(r->a.q, deadline, &late);
 	if (late) {
 		kq_warn("%s: no answer from %s after %lldms", what,
 			r->c->brokers, (long long)r->c->timeout_ms);
@@ -292,7 +294,7 @@ list_groups(struct run *r)
 	if ((status = need(r, KQ_API_LIST_GROUPS, "list")))
 		return status;
 	ao = admin_options(r, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS);
-	rd_kafka_ListConsumerGroups(r->kk.rk, ao, r->q);
+	rd_kafka_ListConsumerGroups(r->a.kk.rk, ao, r->a.q);
 	rd_kafka_AdminOptions_destroy(ao);
 	if (!(ev = answer(r, "list", &status)))
 		return status;
@@ -316,7 +318,7 @@ list_groups(struct run *r)
 		if (!listed(r->o, name))
 			continue;
 		kq_writer_printf(
-			&r->w, "%s\t%s\t%s\n", name,
+			&r->a.w, "%s\t%s\t%s\n", name,
 			rd_kafka_consumer_group_state_name(
 				rd_kafka_ConsumerGroupListing_state(sorted[i])),
 			rd_kafka_ConsumerGroupListing_is_simple_consumer_group(
@@ -337,41 +339,57 @@ struct group {
 	rd_kafka_topic_partition_list_t *committed, *lo, *hi;
 };
 
-/* The committed offsets of g, all its partitions; 0 or a status. */
+/*
+ * The committed offsets of group: of the partitions of want, or (NULL)
+ * of every one it has, into *got (the caller's); 0 or a status.
+ */
 static int
-fetch_offsets(struct run *r, struct group *g)
+list_offsets(struct run *r, const char *group, const char *how,
+	     const rd_kafka_topic_partition_list_t *want,
+	     rd_kafka_topic_partition_list_t **got)
 {
 	rd_kafka_ListConsumerGroupOffsets_t *lo;
 	const rd_kafka_group_result_t **gr;
+	const rd_kafka_topic_partition_list_t *parts;
 	rd_kafka_AdminOptions_t *ao;
 	rd_kafka_event_t *ev;
 	const rd_kafka_error_t *e;
 	size_t n;
 	int status = 0;
 
-	if ((status = need(r, KQ_API_OFFSET_FETCH, "describe")))
+	if ((status = need(r, KQ_API_OFFSET_FETCH, how)))
 		return status;
-	lo = rd_kafka_ListConsumerGroupOffsets_new(g->name, NULL);
+	lo = rd_kafka_ListConsumerGroupOffsets_new(group, want);
 	ao = admin_options(r, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
-	rd_kafka_ListConsumerGroupOffsets(r->kk.rk, &lo, 1, ao, r->q);
+	rd_kafka_ListConsumerGroupOffsets(r->a.kk.rk, &lo, 1, ao, r->a.q);
 	rd_kafka_AdminOptions_destroy(ao);
 	rd_kafka_ListConsumerGroupOffsets_destroy(lo);
-	if (!(ev = answer(r, "describe", &status)))
+	if (!(ev = answer(r, how, &status)))
 		return status;
 	gr = rd_kafka_ListConsumerGroupOffsets_result_groups(
 		rd_kafka_event_ListConsumerGroupOffsets_result(ev), &n);
 	if (n < 1) {
 		status = EX_UNAVAILABLE;
 	} else if ((e = rd_kafka_group_result_error(gr[0]))) {
-		status =
-			group_error("describe", g->name, rd_kafka_error_code(e),
-				    rd_kafka_error_string(e));
+		status = group_error(how, group, rd_kafka_error_code(e),
+				     rd_kafka_error_string(e));
 	} else {
-		g->committed = rd_kafka_topic_partition_list_copy(
-			rd_kafka_group_result_partitions(gr[0]));
-		rd_kafka_topic_partition_list_sort(g->committed, NULL, NULL);
+		parts = rd_kafka_group_result_partitions(gr[0]);
+		*got = parts ? rd_kafka_topic_partition_list_copy(parts)
+			     : rd_kafka_topic_partition_list_new(0);
 	}
 	rd_kafka_event_destroy(ev);
+	return status;
+}
+
+/* The committed offsets of g, all its partitions; 0 or a status. */
+static int
+fetch_offsets(struct run *r, struct group *g)
+{
+	int status = list_offsets(r, g->name, "describe", NULL, &g->committed);
+
+	if (!status)
+		rd_kafka_topic_partition_list_sort(g->committed, NULL, NULL);
 	return status;
 }
 
@@ -386,7 +404,7 @@ fetch_ends(struct run *r, struct group *g)
 	g->hi = rd_kafka_topic_partition_list_copy(g->committed);
 	if (g->committed->cnt == 0)
 		return 0;
-	err = kq_kafka_watermarks(&r->kk, g->lo, g->hi);
+	err = kq_kafka_watermarks(&r->a.kk, g->lo, g->hi);
 	if (!err)
 		return 0;
 	for (i = 0; i < g->hi->cnt; i++)
@@ -396,182 +414,44 @@ fetch_ends(struct run *r, struct group *g)
 	return kq_kafka_status(err);
 }
 
-/* The member that partition p is assigned to, or NULL. */
-static const rd_kafka_MemberDescription_t *
-owner(const struct group *g, const rd_kafka_topic_partition_t *p)
+/* describe's output of g, in the form asked for. */
+static void
+put_group(struct run *r, const struct group *g)
 {
 	size_t i, n = rd_kafka_ConsumerGroupDescription_member_count(g->d);
+	struct kq_group_member *m = kq_ecalloc(n + 1, sizeof(*m));
+	struct kq_group v = {
+		g->name,
+		rd_kafka_consumer_group_state_name(
+			rd_kafka_ConsumerGroupDescription_state(g->d)),
+		rd_kafka_ConsumerGroupDescription_partition_assignor(g->d),
+		m,
+		n,
+		NULL,
+		0,
+	};
 
 	for (i = 0; i < n; i++) {
-		const rd_kafka_MemberDescription_t *m =
+		const rd_kafka_MemberDescription_t *d =
 			rd_kafka_ConsumerGroupDescription_member(g->d, i);
-		const rd_kafka_topic_partition_list_t *a =
+
+		m[i] = (struct kq_group_member){
+			rd_kafka_MemberDescription_consumer_id(d),
+			rd_kafka_MemberDescription_client_id(d),
+			rd_kafka_MemberDescription_host(d),
 			rd_kafka_MemberAssignment_partitions(
-				rd_kafka_MemberDescription_assignment(m));
-
-		if (a && rd_kafka_topic_partition_list_find(
-				 (rd_kafka_topic_partition_list_t *)a, p->topic,
-				 p->partition))
-			return m;
+				rd_kafka_MemberDescription_assignment(d)),
+		};
 	}
-	return NULL;
-}
-
-/* -1 when the offset is not known. */
-static int64_t
-end_of(const struct group *g, int i)
-{
-	const rd_kafka_topic_partition_t *hi = &g->hi->elems[i];
-
-	return hi->err ? -1 : hi->offset;
-}
-
-static void
-put_offsets_text(struct run *r, const struct group *g)
-{
-	struct kq_writer *w = &r->w;
-	int i;
-
-	kq_writer_puts(w,
-		       "GROUP\tTOPIC\tPARTITION\tCURRENT-OFFSET\t"
-		       "LOG-END-OFFSET\tLAG\tCONSUMER-ID\tHOST\tCLIENT-ID\n");
-	for (i = 0; i < g->committed->cnt; i++) {
-		const rd_kafka_topic_partition_t *p = &g->committed->elems[i];
-		const rd_kafka_MemberDescription_t *m = owner(g, p);
-		int64_t end = end_of(g, i);
-
-		kq_writer_printf(w, "%s\t%s\t%d\t", g->name, p->topic,
-				 (int)p->partition);
-		if (p->offset >= 0)
-			kq_writer_printf(w, "%lld\t", (long long)p->offset);
-		else
-			kq_writer_puts(w, "-\t");
-		if (end >= 0)
-			kq_writer_printf(w, "%lld\t", (long long)end);
-		else
-			kq_writer_puts(w, "-\t");
-		if (end >= 0 && p->offset >= 0)
-			kq_writer_printf(w, "%lld\t",
-					 (long long)(end - p->offset));
-		else
-			kq_writer_puts(w, "-\t");
-		kq_writer_printf(
-			w, "%s\t%s\t%s\n",
-			m ? rd_kafka_MemberDescription_consumer_id(m) : "-",
-			m ? rd_kafka_MemberDescription_host(m) : "-",
-			m ? rd_kafka_MemberDescription_client_id(m) : "-");
-	}
-}
-
-static void
-put_assignment(struct kq_writer *w, const rd_kafka_MemberDescription_t *m,
-	       int json)
-{
-	const rd_kafka_topic_partition_list_t *a =
-		rd_kafka_MemberAssignment_partitions(
-			rd_kafka_MemberDescription_assignment(m));
-	int i;
-
-	if (json)
-		kq_writer_puts(w, "[");
-	for (i = 0; a && i < a->cnt; i++) {
-		if (json) {
-			kq_writer_puts(w, i ? ",{\"topic\":" : "{\"topic\":");
-			kq_json_write_str(w, a->elems[i].topic);
-			kq_writer_printf(w, ",\"partition\":%d}",
-					 (int)a->elems[i].partition);
-		} else {
-			kq_writer_printf(w, "%s%s:%d", i ? "," : "",
-					 a->elems[i].topic,
-					 (int)a->elems[i].partition);
-		}
-	}
-	if (json)
-		kq_writer_puts(w, "]");
-	else if (!a || a->cnt == 0)
-		kq_writer_puts(w, "-");
-}
-
-static void
-put_members_text(struct run *r, const struct group *g)
-{
-	struct kq_writer *w = &r->w;
-	size_t i, n = rd_kafka_ConsumerGroupDescription_member_count(g->d);
-
-	kq_writer_puts(w, "GROUP\tCONSUMER-ID\tHOST\tCLIENT-ID\t#PARTITIONS\t"
-			  "ASSIGNMENT\n");
-	for (i = 0; i < n; i++) {
-		const rd_kafka_MemberDescription_t *m =
-			rd_kafka_ConsumerGroupDescription_member(g->d, i);
-		const rd_kafka_topic_partition_list_t *a =
-			rd_kafka_MemberAssignment_partitions(
-				rd_kafka_MemberDescription_assignment(m));
-
-		kq_writer_printf(w, "%s\t%s\t%s\t%s\t%d\t", g->name,
-				 rd_kafka_MemberDescription_consumer_id(m),
-				 rd_kafka_MemberDescription_host(m),
-				 rd_kafka_MemberDescription_client_id(m),
-				 a ? a->cnt : 0);
-		put_assignment(w, m, 0);
-		kq_writer_puts(w, "\n");
-	}
-}
-
-static void
-put_json(struct run *r, const struct group *g)
-{
-	struct kq_writer *w = &r->w;
-	size_t i, n = rd_kafka_ConsumerGroupDescription_member_count(g->d);
-	int k;
-
-	kq_writer_puts(w, "{\"group\":");
-	kq_json_write_str(w, g->name);
-	kq_writer_puts(w, ",\"state\":");
-	kq_json_write_str(
-		w, rd_kafka_consumer_group_state_name(
-			   rd_kafka_ConsumerGroupDescription_state(g->d)));
-	kq_writer_puts(w, ",\"assignor\":");
-	kq_json_write_str(
-		w, rd_kafka_ConsumerGroupDescription_partition_assignor(g->d));
-	kq_writer_puts(w, ",\"members\":[");
-	for (i = 0; i < n; i++) {
-		const rd_kafka_MemberDescription_t *m =
-			rd_kafka_ConsumerGroupDescription_member(g->d, i);
-
-		kq_writer_puts(w, i ? ",{\"id\":" : "{\"id\":");
-		kq_json_write_str(w, rd_kafka_MemberDescription_consumer_id(m));
-		kq_writer_puts(w, ",\"client\":");
-		kq_json_write_str(w, rd_kafka_MemberDescription_client_id(m));
-		kq_writer_puts(w, ",\"host\":");
-		kq_json_write_str(w, rd_kafka_MemberDescription_host(m));
-		kq_writer_puts(w, ",\"assignment\":");
-		put_assignment(w, m, 1);
-		kq_writer_puts(w, "}");
-	}
-	kq_writer_puts(w, "],\"offsets\":[");
-	for (k = 0; g->committed && k < g->committed->cnt; k++) {
-		const rd_kafka_topic_partition_t *p = &g->committed->elems[k];
-		int64_t end = end_of(g, k);
-
-		kq_writer_puts(w, k ? ",{\"topic\":" : "{\"topic\":");
-		kq_json_write_str(w, p->topic);
-		kq_writer_printf(w, ",\"partition\":%d", (int)p->partition);
-		if (p->offset >= 0)
-			kq_writer_printf(w, ",\"committed\":%lld",
-					 (long long)p->offset);
-		else
-			kq_writer_puts(w, ",\"committed\":null");
-		if (end >= 0)
-			kq_writer_printf(w, ",\"end\":%lld", (long long)end);
-		else
-			kq_writer_puts(w, ",\"end\":null");
-		if (end >= 0 && p->offset >= 0)
-			kq_writer_printf(w, ",\"lag\":%lld}",
-					 (long long)(end - p->offset));
-		else
-			kq_writer_puts(w, ",\"lag\":null}");
-	}
-	kq_writer_puts(w, "]}\n");
+	kq_group_rows(&v, g->committed, g->hi);
+	if (r->o->json)
+		kq_group_put_json(&r->a.w, &v);
+	else if (r->o->members)
+		kq_group_put_members(&r->a.w, &v);
+	else
+		kq_group_put_offsets(&r->a.w, &v);
+	kq_group_free(&v);
+	free(m);
 }
 
 /*
@@ -608,12 +488,7 @@ describe_one(struct run *r, struct group *g)
 				   RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND, NULL);
 	if ((status = fetch_ends(r, g)))
 		return status;
-	if (r->o->json)
-		put_json(r, g);
-	else if (r->o->members)
-		put_members_text(r, g);
-	else
-		put_offsets_text(r, g);
+	put_group(r, g);
 	return 0;
 }
 
@@ -664,7 +539,8 @@ describe_request(struct run *r, const char **groups, int n, const char *how,
 		return NULL;
 	for (;;) {
 		ao = admin_options(r, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
-		rd_kafka_DescribeConsumerGroups(r->kk.rk, groups, n, ao, r->q);
+		rd_kafka_DescribeConsumerGroups(r->a.kk.rk, groups, n, ao,
+						r->a.q);
 		rd_kafka_AdminOptions_destroy(ao);
 		if (!(ev = answer(r, how, status)))
 			return NULL;
@@ -726,7 +602,7 @@ delete_groups(struct run *r)
 	for (k = 0; k < r->o->ngroups; k++)
 		dg[k] = rd_kafka_DeleteGroup_new(r->o->groups[k]);
 	ao = admin_options(r, RD_KAFKA_ADMIN_OP_DELETEGROUPS);
-	rd_kafka_DeleteGroups(r->kk.rk, dg, r->o->ngroups, ao, r->q);
+	rd_kafka_DeleteGroups(r->a.kk.rk, dg, r->o->ngroups, ao, r->a.q);
 	rd_kafka_AdminOptions_destroy(ao);
 	rd_kafka_DeleteGroup_destroy_array(dg, r->o->ngroups);
 	free(dg);
@@ -801,7 +677,7 @@ add_topic(struct run *r, const char *how, const char *spec,
 				(int32_t)kq_eint("--topic", p, 0, INT32_MAX);
 		}
 	}
-	switch (kq_kafka_topic_parts(&r->kk, topic, &ids, &n, &err)) {
+	switch (kq_kafka_topic_parts(&r->a.kk, topic, &ids, &n, &err)) {
 	case 0:
 		break;
 	case 1:
@@ -835,47 +711,20 @@ static int
 committed_of(struct run *r, const char *group, const char *how,
 	     rd_kafka_topic_partition_list_t *l)
 {
-	rd_kafka_ListConsumerGroupOffsets_t *lo;
-	const rd_kafka_group_result_t **gr;
-	const rd_kafka_topic_partition_list_t *got;
-	const rd_kafka_error_t *e;
-	rd_kafka_AdminOptions_t *ao;
-	rd_kafka_event_t *ev;
-	size_t n;
-	int status = 0, i;
+	rd_kafka_topic_partition_list_t *got;
+	int status, i;
 
-	if ((status = need(r, KQ_API_OFFSET_FETCH, how)))
+	if ((status = list_offsets(r, group, how, l, &got)))
 		return status;
-	lo = rd_kafka_ListConsumerGroupOffsets_new(group, l);
-	ao = admin_options(r, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
-	rd_kafka_ListConsumerGroupOffsets(r->kk.rk, &lo, 1, ao, r->q);
-	rd_kafka_AdminOptions_destroy(ao);
-	rd_kafka_ListConsumerGroupOffsets_destroy(lo);
-	if (!(ev = answer(r, how, &status)))
-		return status;
-	gr = rd_kafka_ListConsumerGroupOffsets_result_groups(
-		rd_kafka_event_ListConsumerGroupOffsets_result(ev), &n);
-	if (n < 1) {
-		status = EX_UNAVAILABLE;
-	} else if ((e = rd_kafka_group_result_error(gr[0]))) {
-		status = group_error(how, group, rd_kafka_error_code(e),
-				     rd_kafka_error_string(e));
-	} else {
-		got = rd_kafka_group_result_partitions(gr[0]);
-		for (i = 0; i < l->cnt; i++) {
-			rd_kafka_topic_partition_t *p = &l->elems[i], *c;
+	for (i = 0; i < l->cnt; i++) {
+		rd_kafka_topic_partition_t *p = &l->elems[i], *c;
 
-			c = got ? rd_kafka_topic_partition_list_find(
-					  (rd_kafka_topic_partition_list_t *)
-						  got,
-					  p->topic, p->partition)
-				: NULL;
-			p->offset = c && !c->err ? c->offset
-						 : RD_KAFKA_OFFSET_INVALID;
-		}
+		c = rd_kafka_topic_partition_list_find(got, p->topic,
+						       p->partition);
+		p->offset = c && !c->err ? c->offset : RD_KAFKA_OFFSET_INVALID;
 	}
-	rd_kafka_event_destroy(ev);
-	return status;
+	rd_kafka_topic_partition_list_destroy(got);
+	return 0;
 }
 
 /*
@@ -893,7 +742,7 @@ plan_offsets(struct run *r, const char *group,
 	int i, status = 0;
 
 	/* Without --to, to is zero: no @TIME to look up. */
-	err = kq_parts_offsets(&r->kk, r->c, old, &r->o->to, &lo, &hi, &at);
+	err = kq_parts_offsets(&r->a.kk, r->c, old, &r->o->to, &lo, &hi, &at);
 	if (err) {
 		kq_warn("reset %s: cannot learn the offsets: %s", group,
 			rd_kafka_err2str(err));
@@ -930,7 +779,7 @@ put_plan(struct run *r, const char *group,
 	 const rd_kafka_topic_partition_list_t *old,
 	 const rd_kafka_topic_partition_list_t *plan)
 {
-	struct kq_writer *w = &r->w;
+	struct kq_writer *w = &r->a.w;
 	int i;
 
 	kq_writer_puts(w, "GROUP\tTOPIC\tPARTITION\tOLD-OFFSET\tNEW-OFFSET\n");
@@ -951,8 +800,9 @@ put_plan(struct run *r, const char *group,
 }
 
 /*
- * The outcome of an admin request on one group's partitions: the group's
- * error, else each partition's, reported. 0 or a status.
+ * The outcome of an admin request on one group's partitions (alter or
+ * delete offsets): the group's error, else each partition's, reported.
+ * 0 or a status.
  */
 static int
 partition_results(const char *how, const char *group,
@@ -980,32 +830,48 @@ partition_results(const char *how, const char *group,
 	return status;
 }
 
+/* The answer to the request just sent on group's partitions. */
+static int
+partitions_answer(struct run *r, const char *how, const char *group)
+{
+	const rd_kafka_group_result_t **gr;
+	rd_kafka_event_t *ev;
+	size_t n;
+	int status = 0;
+
+	if (!(ev = answer(r, how, &status)))
+		return status;
+	if (rd_kafka_event_type(ev) ==
+	    RD_KAFKA_EVENT_ALTERCONSUMERGROUPOFFSETS_RESULT)
+		gr = rd_kafka_AlterConsumerGroupOffsets_result_groups(
+			rd_kafka_event_AlterConsumerGroupOffsets_result(ev),
+			&n);
+	else
+		gr = rd_kafka_DeleteConsumerGroupOffsets_result_groups(
+			rd_kafka_event_DeleteConsumerGroupOffsets_result(ev),
+			&n);
+	status = partition_results(how, group, gr, n);
+	rd_kafka_event_destroy(ev);
+	return status;
+}
+
 /* Commit plan for group. */
 static int
 commit_plan(struct run *r, const char *group,
 	    const rd_kafka_topic_partition_list_t *plan)
 {
 	rd_kafka_AlterConsumerGroupOffsets_t *alter;
-	const rd_kafka_group_result_t **gr;
 	rd_kafka_AdminOptions_t *ao;
-	rd_kafka_event_t *ev;
-	size_t n;
 	int status = 0;
 
 	if ((status = need(r, KQ_API_OFFSET_COMMIT, "reset")))
 		return status;
 	alter = rd_kafka_AlterConsumerGroupOffsets_new(group, plan);
 	ao = admin_options(r, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS);
-	rd_kafka_AlterConsumerGroupOffsets(r->kk.rk, &alter, 1, ao, r->q);
+	rd_kafka_AlterConsumerGroupOffsets(r->a.kk.rk, &alter, 1, ao, r->a.q);
 	rd_kafka_AdminOptions_destroy(ao);
 	rd_kafka_AlterConsumerGroupOffsets_destroy(alter);
-	if (!(ev = answer(r, "reset", &status)))
-		return status;
-	gr = rd_kafka_AlterConsumerGroupOffsets_result_groups(
-		rd_kafka_event_AlterConsumerGroupOffsets_result(ev), &n);
-	status = partition_results("reset", group, gr, n);
-	rd_kafka_event_destroy(ev);
-	return status;
+	return partitions_answer(r, "reset", group);
 }
 
 /*
@@ -1099,10 +965,7 @@ delete_offsets(struct run *r)
 	const char *group = r->o->groups[0];
 	rd_kafka_DeleteConsumerGroupOffsets_t *del;
 	rd_kafka_topic_partition_list_t *l;
-	const rd_kafka_group_result_t **gr;
 	rd_kafka_AdminOptions_t *ao;
-	rd_kafka_event_t *ev;
-	size_t n;
 	int status = 0, i;
 
 	l = rd_kafka_topic_partition_list_new(16);
@@ -1115,15 +978,10 @@ delete_offsets(struct run *r)
 		goto out;
 	del = rd_kafka_DeleteConsumerGroupOffsets_new(group, l);
 	ao = admin_options(r, RD_KAFKA_ADMIN_OP_DELETECONSUMERGROUPOFFSETS);
-	rd_kafka_DeleteConsumerGroupOffsets(r->kk.rk, &del, 1, ao, r->q);
+	rd_kafka_DeleteConsumerGroupOffsets(r->a.kk.rk, &del, 1, ao, r->a.q);
 	rd_kafka_AdminOptions_destroy(ao);
 	rd_kafka_DeleteConsumerGroupOffsets_destroy(del);
-	if (!(ev = answer(r, "delete", &status)))
-		goto out;
-	gr = rd_kafka_DeleteConsumerGroupOffsets_result_groups(
-		rd_kafka_event_DeleteConsumerGroupOffsets_result(ev), &n);
-	status = partition_results("delete", group, gr, n);
-	rd_kafka_event_destroy(ev);
+	status = partitions_answer(r, "delete", group);
 out:
 	rd_kafka_topic_partition_list_destroy(l);
 	return status;
@@ -1178,13 +1036,17 @@ main(int argc, char **argv)
 	struct kq_conf c;
 	struct opts o = {
 		.m = {.names = mode_name,
-		      .n = sizeof(mode_name) / sizeof(mode_name[0])},
+		      .n = sizeof(mode_name) / sizeof(mode_name[0]),
+		      .spellings = spellings,
+		      .nspellings = sizeof(spellings) / sizeof(spellings[0])},
 	};
 	struct run r = {.c = &c, .o = &o};
 	int key, status = 0;
 
 	kq_conf_init(&c, &cmd, argv);
 	while ((key = kq_getopt(&c, argc, argv)) != -1) {
+		if (kq_mode_spelled(&c, &o.m, key))
+			continue;
 		switch (key) {
 		case 'g':
 			kq_strv_add(&o.groups, &o.ngroups, c.arg);
@@ -1242,23 +1104,8 @@ main(int argc, char **argv)
 			break;
 		case OPT_DRY_RUN:
 			break;
-		case OPT_RESET_OFFSETS:
-			kq_mode_set(&c, &o.m, RESET, "--reset-offsets");
-			break;
-		case OPT_DELETE_OFFSETS:
-			kq_mode_set(&c, &o.m, DELETE, "--delete-offsets");
-			break;
 		case OPT_COMMAND_CONFIG:
 			c.config_path = c.arg;
-			break;
-		case OPT_LIST:
-			kq_mode_set(&c, &o.m, LIST, "--list");
-			break;
-		case OPT_DESCRIBE:
-			kq_mode_set(&c, &o.m, DESCRIBE, "--describe");
-			break;
-		case OPT_DELETE:
-			kq_mode_set(&c, &o.m, DELETE, "--delete");
 			break;
 		default:
 			kq_usage(&c, NULL);
@@ -1270,9 +1117,7 @@ main(int argc, char **argv)
 	kq_conf_finish(&c);
 	kq_sig_install();
 
-	kq_writer_init(&r.w, 1, "stdout", 1 << 16);
-	kq_kafka_open(&r.kk, RD_KAFKA_PRODUCER, kq_kafka_conf(&r.kk, &c, NULL));
-	r.q = rd_kafka_queue_new(r.kk.rk);
+	kq_admin_open(&r.a, &c);
 	switch (o.m.mode) {
 	case LIST:
 		status = list_groups(&r);
@@ -1291,9 +1136,7 @@ main(int argc, char **argv)
 	}
 	if (kq_stop)
 		status = KQ_EX_INTERRUPTED;
-	rd_kafka_queue_destroy(r.q);
-	kq_kafka_close(&r.kk);
-	status = kq_worse_status(status, kq_writer_finish(&r.w));
+	status = kq_worse_status(status, kq_admin_close(&r.a));
 	free(r.apis);
 	free(o.groups);
 	free(o.topics);

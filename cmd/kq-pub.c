@@ -10,13 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "conf.h"
 #include "envelope.h"
 #include "jsonscan.h"
 #include "kafka.h"
+#include "origin.h"
 #include "produce.h"
 #include "progress.h"
 #include "record.h"
@@ -113,15 +113,6 @@ struct opts {
 	size_t nheaders;
 };
 
-/* Where each input's records begin, to name a record in messages. */
-struct input {
-	const char *name;
-	uint64_t first;
-};
-
-/* -J: the line each recent envelope began on, by record number. */
-#define RING 65536
-
 struct pub {
 	struct kq_kafka kk; /* its address is librdkafka's opaque */
 	struct kq_conf c;
@@ -130,21 +121,19 @@ struct pub {
 	int64_t msg_timeout;   /* ms */
 	size_t max_bytes;      /* message.max.bytes */
 
-	struct input *inputs;
-	size_t ninputs;
-	uint64_t rec;	    /* records read, numbered from 1 */
-	uint64_t msgs;	    /* messages made of them (for -c) */
-	uint64_t handed;    /* messages librdkafka took */
-	uint64_t bytes;	    /* and their bytes */
-	uint64_t delivered; /* acknowledged */
-	uint64_t failed;    /* refused, failed or never acknowledged */
-	uint64_t dr_failed; /* the failures among those handed */
-	uint64_t skipped;   /* empty records, --empty=skip */
-	uint64_t fail_rec;  /* the first failed record, 0: none */
+	struct kq_origin origin; /* to name a record in messages */
+	uint64_t rec;		 /* records read, numbered from 1 */
+	uint64_t msgs;		 /* messages made of them (for -c) */
+	uint64_t handed;	 /* messages librdkafka took */
+	uint64_t bytes;		 /* and their bytes */
+	uint64_t delivered;	 /* acknowledged */
+	uint64_t failed;	 /* refused, failed or never acknowledged */
+	uint64_t dr_failed;	 /* the failures among those handed */
+	uint64_t skipped;	 /* empty records, --empty=skip */
+	uint64_t fail_rec;	 /* the first failed record, 0: none */
 	rd_kafka_resp_err_t fail_err;
 	int fail_purged;
 	int halt;	/* stop reading: a failure, or stdout gone */
-	int down_said;	/* "no broker answers" was said */
 	int gave_up;	/* every broker was down for --timeout */
 	int status;	/* an input error's status, else 0 */
 	int input_done; /* every input was read to its end */
@@ -158,7 +147,6 @@ struct pub {
 	struct kq_envdec dec;
 	struct kq_envenc enc;
 	const char *cur;      /* the input being scanned */
-	uint64_t *ring;	      /* record number and line, in pairs */
 	struct kq_header *th; /* -T -J: a delivered message's headers */
 	size_t thcap;
 
@@ -191,92 +179,13 @@ plural(uint64_t n, const char *one, const char *many)
 	return n == 1 ? one : many;
 }
 
-/* --- naming records ------------------------------------------------------- */
-
-static const struct input *
-input_of(const struct pub *P, uint64_t rec)
-{
-	size_t lo = 0, hi = P->ninputs;
-
-	/* The last input whose first record is at or before rec. */
-	while (hi - lo > 1) {
-		size_t mid = (lo + hi) / 2;
-
-		if (P->inputs[mid].first <= rec)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return P->ninputs ? &P->inputs[lo] : NULL;
-}
-
-/* "stdin line 17", "a.bin record 3", "a.txt" (--whole). */
-static const char *
-where(const struct pub *P, uint64_t rec, char *buf, size_t size)
-{
-	const struct input *in = input_of(P, rec);
-	unsigned long long n;
-
-	if (!in) {
-		snprintf(buf, size, "?");
-		return buf;
-	}
-	n = (unsigned long long)(rec - in->first + 1);
-	if (P->o.whole) {
-		snprintf(buf, size, "%s", in->name);
-	} else if (P->o.json) {
-		uint64_t *slot = &P->ring[2 * (rec % RING)];
-
-		if (slot[0] == rec)
-			snprintf(buf, size, "%s line %llu", in->name,
-				 (unsigned long long)slot[1]);
-		else
-			snprintf(buf, size, "%s", in->name);
-	} else if (P->o.delim.len == 1 && P->o.delim.s[0] == '\n') {
-		snprintf(buf, size, "%s line %llu", in->name, n);
-	} else {
-		snprintf(buf, size, "%s record %llu", in->name, n);
-	}
-	return buf;
-}
-
-/*
- * A record over message.max.bytes, refused here before the broker saw it;
- * MSG_SIZE_TOO_LARGE itself is the broker's refusal. No librdkafka code.
- */
-#define ERR_OVER_MAX ((rd_kafka_resp_err_t)-1000)
-
-/* librdkafka's words without its "Broker: " or "Local: ". */
+/* Why a message failed: the limit it was over, why no broker answered. */
 static const char *
 reason(const struct pub *P, rd_kafka_resp_err_t err, char *buf, size_t size)
 {
-	const char *s;
-
-	/* Which limit, and how to raise it. */
-	if (err == ERR_OVER_MAX) {
-		snprintf(buf, size,
-			 "Message size too large: over the producer limit "
-			 "message.max.bytes=%zu (raise it with -X "
-			 "message.max.bytes=N)",
-			 P->max_bytes);
-		return buf;
-	}
-	if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
-		snprintf(buf, size,
-			 "Message size too large for the broker: over the "
-			 "topic limit max.message.bytes (or the broker "
-			 "limit message.max.bytes)");
-		return buf;
-	}
-	s = rd_kafka_err2str(err);
-
-	if (strncmp(s, "Broker: ", 8) == 0 || strncmp(s, "Local: ", 7) == 0)
-		s = strchr(s, ' ') + 1;
-	if (err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT && *P->kk.last_error)
-		snprintf(buf, size, "%s (%s)", s, kq_kafka_reason(&P->kk));
-	else
-		snprintf(buf, size, "%s", s);
-	return buf;
+	return kq_produce_reason(
+		err, P->max_bytes,
+		*P->kk.last_error ? kq_kafka_reason(&P->kk) : NULL, buf, size);
 }
 
 /* --- output: -T and --report ---------------------------------------------- */
@@ -396,7 +305,7 @@ failed(struct pub *P, uint64_t rec, rd_kafka_resp_err_t err)
 	}
 	if (P->c.verbose)
 		kq_warn("record %llu (%s): %s", (unsigned long long)rec,
-			where(P, rec, buf, sizeof(buf)),
+			kq_origin_name(&P->origin, rec, buf, sizeof(buf)),
 			reason(P, err, why, sizeof(why)));
 }
 
@@ -417,11 +326,7 @@ on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 		failed(P, rec, err);
 	} else {
 		P->delivered++;
-		/* A broker answers again. */
-		P->kk.all_down_ms = 0;
-		if (P->down_said)
-			kq_info(&P->c, "a broker answers again");
-		P->down_said = 0;
+		kq_kafka_answered(&P->kk);
 	}
 	if (P->o.report)
 		report_line(P, rec, m, err);
@@ -461,13 +366,9 @@ wait_for_brokers(struct pub *P)
 	int64_t start = kq_clock_ms(), now = start;
 
 	while (P->kk.all_down_ms && unacked(P) && !P->gave_up) {
-		if (!P->down_said && now - start >= SAY_DOWN_MS) {
+		if (!P->kk.down_said && now - start >= SAY_DOWN_MS) {
 			kq_progress_clear(&P->progress);
-			kq_info(&P->c,
-				"no broker answers at %s (%s); waiting "
-				"up to --timeout",
-				P->c.brokers, kq_kafka_reason(&P->kk));
-			P->down_said = 1;
+			kq_kafka_say_down(&P->kk, "waiting up to --timeout");
 		}
 		if (now - start >= P->c.timeout_ms) {
 			P->gave_up = P->halt = 1;
@@ -501,15 +402,6 @@ stopping(const struct pub *P)
 	       (P->o.count && P->msgs >= (uint64_t)P->o.count);
 }
 
-static int64_t
-clock_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /*
  * --rate: wait for this message's turn, serving reports meanwhile. Waits
  * are whole milliseconds, so a fast rate goes in bursts of at most 1 ms.
@@ -517,14 +409,14 @@ clock_ns(void)
 static void
 pace(struct pub *P)
 {
-	int64_t now = clock_ns();
+	int64_t now = kq_clock_ns();
 
 	/* An idle input earns no burst afterwards. */
 	if (P->next_ns < now)
 		P->next_ns = now;
 	while (P->next_ns - now >= 1000000 && !kq_stop) {
 		serve(P, (int)((P->next_ns - now) / 1000000));
-		now = clock_ns();
+		now = kq_clock_ns();
 	}
 	P->next_ns += (1000000000 + P->o.rate - 1) / P->o.rate;
 }
@@ -536,7 +428,7 @@ refused(void *arg, uint64_t rec, rd_kafka_resp_err_t err)
 	struct pub *P = arg;
 
 	if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
-		err = ERR_OVER_MAX;
+		err = KQ_ERR_OVER_MAX;
 	failed(P, rec, err);
 	if (P->o.report)
 		report_line(P, rec, NULL, err);
@@ -682,9 +574,9 @@ read_plain(struct pub *P, struct kq_reader *r)
 		/* Longer than message.max.bytes: as librdkafka would say. */
 		P->rec++;
 		P->msgs++;
-		failed(P, P->rec, ERR_OVER_MAX);
+		failed(P, P->rec, KQ_ERR_OVER_MAX);
 		if (P->o.report)
-			report_line(P, P->rec, NULL, ERR_OVER_MAX);
+			report_line(P, P->rec, NULL, KQ_ERR_OVER_MAX);
 		if (P->o.whole)
 			return;
 		if (kq_reader_skip(r) < 0) {
@@ -710,7 +602,6 @@ on_envelope(void *arg, const char *p, size_t n, const struct kq_jsonpos *at)
 	struct pub *P = arg;
 	struct kq_envelope e;
 	struct kq_pmsg m;
-	uint64_t *slot;
 
 	if (kq_envelope_decode(&P->dec, p, n, &e)) {
 		kq_warn("%s:%llu:%llu: envelope: %s", P->cur,
@@ -721,9 +612,7 @@ on_envelope(void *arg, const char *p, size_t n, const struct kq_jsonpos *at)
 		return 1;
 	}
 	P->rec++;
-	slot = &P->ring[2 * (P->rec % RING)];
-	slot[0] = P->rec;
-	slot[1] = at->line;
+	kq_origin_line(&P->origin, P->rec, at->line);
 	m.key = e.key;
 	m.keylen = e.key_len;
 	if (P->o.key) {
@@ -809,11 +698,7 @@ read_inputs(struct pub *P, char **files, int nfiles)
 		r.idle = idle;
 		r.idle_arg = P;
 		r.max = P->o.json ? 0 : P->max_bytes;
-		P->inputs = kq_erealloc(P->inputs,
-					(P->ninputs + 1) * sizeof(*P->inputs));
-		P->inputs[P->ninputs].name = r.name;
-		P->inputs[P->ninputs].first = P->rec + 1;
-		P->ninputs++;
+		kq_origin_input(&P->origin, r.name, P->rec + 1);
 		if (P->o.json)
 			read_json(P, &r);
 		else
@@ -906,7 +791,8 @@ summary(struct pub *P, int committed)
 			 plural(P->skipped, "record", "records"));
 	if (P->fail_rec)
 		kq_warn("record %llu (%s): %s", (unsigned long long)P->fail_rec,
-			where(P, P->fail_rec, buf, sizeof(buf)),
+			kq_origin_name(&P->origin, P->fail_rec, buf,
+				       sizeof(buf)),
 			reason(P, P->fail_err, why, sizeof(why)));
 	else if (lost)
 		kq_warn("%llu %s not acknowledged: %s",
@@ -1164,13 +1050,13 @@ static int
 check_topic(struct pub *P)
 {
 	rd_kafka_resp_err_t err;
-	int64_t end = clock_ns() + P->c.timeout_ms * 1000000;
+	int64_t end = kq_clock_ns() + P->c.timeout_ms * 1000000;
 	int n;
 
 	while ((n = kq_kafka_partitions(&P->kk, P->o.topic, &err)) < 0 &&
 	       (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
 		err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE) &&
-	       clock_ns() < end && !kq_stop)
+	       kq_clock_ns() < end && !kq_stop)
 		rd_kafka_poll(P->kk.rk, 100);
 	if (n < 0) {
 		kq_warn("topic %s: %s", P->o.topic, rd_kafka_err2str(err));
@@ -1243,12 +1129,17 @@ main(int argc, char **argv)
 	console_properties(&P->c, &P->o);
 	kq_sig_install();
 
+	kq_origin_init(&P->origin,
+		       P->o.whole  ? KQ_ORIGIN_WHOLE
+		       : P->o.json ? KQ_ORIGIN_ENVELOPE
+		       : P->o.delim.len == 1 && P->o.delim.s[0] == '\n'
+			       ? KQ_ORIGIN_LINE
+			       : KQ_ORIGIN_RECORD);
 	if (P->o.json) {
 		if (kq_jsonpath_parse(".", &dot))
 			kq_die(EX_SOFTWARE, "cannot make the path \".\"");
 		P->js = kq_jsonscan_new(&dot, 0, on_envelope, P);
 		kq_jsonpath_free(&dot);
-		P->ring = kq_ecalloc(2 * RING, sizeof(*P->ring));
 		kq_envenc_init(&P->enc, 0);
 	}
 	if (P->o.tee || P->o.report) {
@@ -1303,10 +1194,9 @@ out:
 	}
 	if (!status && P->status)
 		status = P->status;
-	free(P->ring);
 	free(P->th);
 	kq_producer_free(&P->pr);
-	free(P->inputs);
+	kq_origin_free(&P->origin);
 	free(P->o.headers);
 	kq_conf_free(&P->c);
 	free(P);

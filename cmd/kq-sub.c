@@ -23,6 +23,7 @@
 #include "jqrun.h"
 #include "kafka.h"
 #include "partset.h"
+#include "points.h"
 #include "print.h"
 #include "progress.h"
 #include "record.h"
@@ -130,12 +131,6 @@ enum stop {
 	STOP_ERROR,  /* s->status says why */
 };
 
-/* Offsets to store once the reader has taken the output before them. */
-struct point {
-	rd_kafka_topic_partition_list_t *offsets;
-	uint64_t given; /* messages written before them */
-};
-
 struct sub {
 	struct kq_conf c;
 	struct kq_kafka kk; /* its address is librdkafka's opaque */
@@ -153,7 +148,6 @@ struct sub {
 	int64_t until, idle_ms;
 	int have_delim;
 	int unbuffered, fast;
-	int down_said; /* "no broker answers" was said */
 
 	/* The read. */
 	rd_kafka_queue_t *queue; /* without a group: the simple consumer's */
@@ -169,15 +163,14 @@ struct sub {
 
 	/* Output. */
 	struct kq_writer out;
-	struct kq_print pr;    /* the form, and the bytes given to out */
-	int closed;	       /* out is finished: what it took is stored */
-	struct kq_taken taken; /* with -g: what the reader took */
-	int exact;	       /* one message at a time to the reader */
-	uint64_t given;	       /* messages given to out */
-	uint64_t stored;       /* of which were taken and stored */
-	int waiting;	       /* in a wait for the reader: no flush, no poll */
-	struct kq_hold hold;   /* a long wait keeps the group */
-	int64_t noticed;       /* the wait that was worth a word */
+	struct kq_print pr;	 /* the form, and the bytes given to out */
+	int closed;		 /* out is finished: what it took is stored */
+	struct kq_taken taken;	 /* with -g: what the reader took */
+	struct kq_points points; /* and the offsets it may commit */
+	uint64_t given;		 /* messages given to out */
+	int waiting;	     /* in a wait for the reader: no flush, no poll */
+	struct kq_hold hold; /* a long wait keeps the group */
+	int64_t noticed;     /* the wait that was worth a word */
 	int64_t next_tick;
 	struct kq_progress progress;
 };
@@ -278,15 +271,6 @@ emit(struct sub *s, rd_kafka_message_t *m)
 
 /* --- what the reader has taken ------------------------------------------- */
 
-static void
-drop_point(void *data)
-{
-	struct point *pt = data;
-
-	rd_kafka_topic_partition_list_destroy(pt->offsets);
-	free(pt);
-}
-
 /* The output cannot reach its reader any more. */
 static int
 gone(struct sub *s)
@@ -300,29 +284,6 @@ gone(struct sub *s)
 	return 0;
 }
 
-/* Blocks, not exact: where every partition is, as of the output so far. */
-static void
-snapshot(struct sub *s, int last)
-{
-	rd_kafka_topic_partition_list_t *l;
-	struct point *pt;
-	int n = s->taken.nmarks;
-
-	if (s->exact || (n == KQ_TAKEN_MARKS && !last) ||
-	    (n > 0 && s->taken.marks[n - 1].bytes == s->pr.put))
-		return;
-	l = kq_partset_list(&s->ps, 1);
-	if (l->cnt == 0) {
-		rd_kafka_topic_partition_list_destroy(l);
-		return;
-	}
-	pt = kq_emalloc(sizeof(*pt));
-	pt->offsets = l;
-	pt->given = s->given;
-	if (kq_taken_mark(&s->taken, s->pr.put, pt, last))
-		drop_point(pt);
-}
-
 /*
  * Store, for librdkafka to commit, what the reader took: exact, every
  * message it read; in blocks, the newest snapshot it took survive ms
@@ -332,24 +293,21 @@ static void
 store(struct sub *s, int64_t now, int64_t survive)
 {
 	rd_kafka_topic_partition_list_t *l;
-	struct point *pt;
 
-	if (!s->group || s->closed)
-		return;
-	if (s->exact) {
-		l = kq_partset_list(&s->ps, 1);
-		if (l->cnt)
-			rd_kafka_offsets_store(s->kk.rk, l);
-		rd_kafka_topic_partition_list_destroy(l);
-		s->stored = s->count;
-		return;
-	}
-	if (!(pt = kq_taken_settled(&s->taken, now, survive)))
+	if (!s->group || s->closed ||
+	    !(l = kq_points_due(&s->points, now, survive, s->count)))
 		return;
 	/* Partitions revoked meanwhile fail alone; the rest are stored. */
-	rd_kafka_offsets_store(s->kk.rk, pt->offsets);
-	s->stored = pt->given;
-	drop_point(pt);
+	if (l->cnt)
+		rd_kafka_offsets_store(s->kk.rk, l);
+	rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* Blocks, not exact: where every partition is, as of the output so far. */
+static void
+snapshot(struct sub *s, int last)
+{
+	kq_points_snapshot(&s->points, s->pr.put, s->given, last);
 }
 
 static void
@@ -405,8 +363,8 @@ waiting(void *arg)
 			"bytes; %llu message%s not committed until it does",
 			(unsigned long long)(s->pr.put -
 					     kq_taken_bytes(&s->taken)),
-			(unsigned long long)(s->given - s->stored),
-			s->given - s->stored == 1 ? " is" : "s are");
+			(unsigned long long)(s->given - s->points.stored),
+			s->given - s->points.stored == 1 ? " is" : "s are");
 	}
 	s->waiting--;
 	return kq_stop != 0;
@@ -450,7 +408,7 @@ store_last(struct sub *s)
 	if (!s->group)
 		return;
 	snapshot(s, 1);
-	if (s->exact || !s->taken.pipe) {
+	if (s->points.exact || !s->taken.pipe) {
 		store(s, kq_clock_ms(), 0);
 		return;
 	}
@@ -465,11 +423,11 @@ store_last(struct sub *s)
 	store(s, kq_clock_ms(), END_SURVIVE_MS);
 	if (r == KQ_TAKEN_STOPPED)
 		s->stop = STOP_SIGNAL;
-	if (r == KQ_TAKEN_GONE && s->given > s->stored)
+	if (r == KQ_TAKEN_GONE && s->given > s->points.stored)
 		kq_info(&s->c,
 			"stdout: the reader went away: %llu of the %llu "
 			"messages written are not committed",
-			(unsigned long long)(s->given - s->stored),
+			(unsigned long long)(s->given - s->points.stored),
 			(unsigned long long)s->given);
 }
 
@@ -597,26 +555,8 @@ start_simple(struct sub *s)
 	if (!s->stop)
 		halt(s, kq_partset_locate(&s->ps, &s->kk, &s->c, l, &s->spec));
 	s->queue = rd_kafka_queue_new(s->kk.rk);
-	for (i = 0; i < l->cnt && !s->stop; i++) {
-		rd_kafka_topic_partition_t *e = &l->elems[i];
-		struct kq_ptopic *t = kq_partset_topic(&s->ps, e->topic);
-		struct kq_part *p =
-			kq_partset_part(&s->ps, e->topic, e->partition);
-
-		if (p->assigned)
-			continue; /* named twice */
-		p->assigned = 1;
-		s->ps.nassigned++;
-		if (p->done)
-			continue;
-		if (!t->rkt)
-			t->rkt = rd_kafka_topic_new(s->kk.rk, t->name, NULL);
-		if (rd_kafka_consume_start_queue(t->rkt, e->partition,
-						 e->offset, s->queue) == -1)
-			fail(s, EX_UNAVAILABLE, "%s [%d]: %s", e->topic,
-			     (int)e->partition,
-			     rd_kafka_err2str(rd_kafka_last_error()));
-	}
+	if (!s->stop && kq_consume_start(&s->ps, s->kk.rk, s->queue, l))
+		halt(s, EX_UNAVAILABLE);
 	s->assigned_once = 1;
 	rd_kafka_topic_partition_list_destroy(l);
 	return s->stop ? -1 : 0;
@@ -655,16 +595,11 @@ static void
 outage(struct sub *s, int answered)
 {
 	if (answered) {
-		if (s->down_said)
-			kq_info(&s->c, "a broker answers again");
-		s->kk.all_down_ms = 0;
-		s->down_said = 0;
-	} else if (s->kk.all_down_ms && !s->down_said &&
+		kq_kafka_answered(&s->kk);
+	} else if (s->kk.all_down_ms && !s->kk.down_said &&
 		   kq_clock_ms() - s->kk.all_down_ms >= SAY_DOWN_MS) {
 		kq_progress_clear(&s->progress);
-		kq_info(&s->c, "no broker answers at %s (%s); still trying",
-			s->c.brokers, kq_kafka_reason(&s->kk));
-		s->down_said = 1;
+		kq_kafka_say_down(&s->kk, "still trying");
 	}
 }
 
@@ -701,7 +636,7 @@ handle(struct sub *s, rd_kafka_message_t *m)
 	if (emit(s, m))
 		return;
 	s->given++;
-	if (s->exact && !took(s))
+	if (s->points.exact && !took(s))
 		return;
 	s->count++;
 	if (s->max >= 0 && (int64_t)s->count >= s->max)
@@ -732,33 +667,8 @@ check_end(struct sub *s)
 static ssize_t
 fetch(struct sub *s, rd_kafka_message_t **msgs, int timeout)
 {
-	rd_kafka_message_t *m;
-	ssize_t n = 0;
-
-	if (!s->group && !s->use_poll) {
-		if (timeout == 0)
-			return rd_kafka_consume_batch_queue(s->queue, 0, msgs,
-							    BATCH);
-		/* A batch call waits for a full batch: wait for one. */
-		if (!(m = rd_kafka_consume_queue(s->queue, timeout)))
-			return 0;
-		msgs[0] = m;
-		n = rd_kafka_consume_batch_queue(s->queue, 0, msgs + 1,
-						 BATCH - 1);
-		return n < 0 ? n : n + 1;
-	}
-	if (s->group && (msgs[0] = kq_hold_next(&s->hold)))
-		return 1;
-	kq_hold_release(&s->hold);
-	/* One at a time in a group: a rebalance may come between two. */
-	do {
-		m = s->group
-			    ? rd_kafka_consumer_poll(s->kk.rk, n ? 0 : timeout)
-			    : rd_kafka_consume_queue(s->queue, n ? 0 : timeout);
-		if (m)
-			msgs[n++] = m;
-	} while (m && !s->group && n < 64);
-	return n;
+	return kq_consume_fetch(s->kk.rk, s->group ? NULL : s->queue, &s->hold,
+				s->use_poll, msgs, BATCH, timeout);
 }
 
 /* Nothing to read now: hand the output over and check the clocks. */
@@ -857,17 +767,14 @@ run(struct sub *s)
 static int64_t
 until_time(struct sub *s, const char *a)
 {
-	struct kq_offset_spec o;
+	int64_t ms;
 
-	if (a[0] != '@' && kq_parse_timestamp(a, &o.value) == 0)
-		return o.value;
-	if (a[0] != '@' || kq_parse_offset(a, kq_now_ms(), &o) ||
-	    o.kind != KQ_OFFSET_TIME)
+	if (kq_parse_time(a, kq_now_ms(), &ms))
 		kq_usage(&s->c,
 			 "--until: '%s' is not a time (@MS, "
 			 "@2024-05-01T12:00:00Z or @-DURATION)",
 			 a);
-	return o.value;
+	return ms;
 }
 
 static void
@@ -1091,8 +998,8 @@ main(int argc, char **argv)
 	kq_conf_finish(&s->c);
 	kq_sig_install();
 
-	s->exact = s->group && !s->fast && fstat(1, &st) == 0 &&
-		   S_ISFIFO(st.st_mode);
+	s->points.exact = s->group && !s->fast && fstat(1, &st) == 0 &&
+			  S_ISFIFO(st.st_mode);
 	kq_progress_init(&s->progress, 2, !s->c.quiet && isatty(2),
 			 kq_clock_ms(), 0, 500);
 	s->ps.ends =
@@ -1100,10 +1007,12 @@ main(int argc, char **argv)
 	kq_writer_init(&s->out, 1, "stdout", OUT_BUF);
 	s->pr.out = &s->out;
 	if (s->group) {
-		kq_taken_init(&s->taken, 1, s->exact);
+		kq_taken_init(&s->taken, 1, s->points.exact);
+		s->points.ps = &s->ps;
+		s->points.taken = &s->taken;
 		s->taken.idle = waiting;
 		s->taken.idle_arg = s;
-		s->taken.drop = drop_point;
+		s->taken.drop = kq_points_drop;
 		s->out.write = kq_taken_write;
 		s->out.write_arg = &s->taken;
 	}

@@ -16,7 +16,6 @@
 #include "apiversions.h"
 #include "configs.h"
 #include "conf.h"
-#include "envelope.h"
 #include "kafka.h"
 #include "metadata.h"
 #include "record.h"
@@ -154,6 +153,15 @@ static const struct kq_serves serves[] = {
 	{OPT_UNAVAILABLE, M(DESCRIBE)},
 };
 
+/* kafka-topics' spellings of the commands. */
+static const struct kq_spelling spellings[] = {
+	{OPT_LIST, LIST, "--list"},
+	{OPT_DESCRIBE, DESCRIBE, "--describe"},
+	{OPT_CREATE, CREATE, "--create"},
+	{OPT_DELETE, DELETE, "--delete"},
+	{OPT_ALTER, PARTITIONS, "--alter"},
+};
+
 struct opts {
 	struct kq_modes m;
 	int alter;
@@ -173,10 +181,8 @@ struct opts {
 struct run {
 	struct kq_conf *c;
 	struct opts *o;
-	struct kq_kafka kk;
-	struct kq_writer w;
+	struct kq_admin a;
 	const struct rd_kafka_metadata *md;
-	rd_kafka_queue_t *q;
 };
 
 static int
@@ -201,7 +207,7 @@ fetch_metadata(struct run *r)
 	if (r->md)
 		rd_kafka_metadata_destroy(r->md);
 	r->md = NULL;
-	err = rd_kafka_metadata(r->kk.rk, 1, NULL, &r->md,
+	err = rd_kafka_metadata(r->a.kk.rk, 1, NULL, &r->md,
 				(int)r->c->timeout_ms);
 	if (err) {
 		r->md = NULL;
@@ -270,8 +276,8 @@ list_topics(struct run *r)
 
 	v = select_topics(r, &n, &status);
 	for (i = 0; i < n; i++) {
-		kq_writer_puts(&r->w, v[i]->topic);
-		kq_writer_puts(&r->w, "\n");
+		kq_writer_puts(&r->a.w, v[i]->topic);
+		kq_writer_puts(&r->a.w, "\n");
 	}
 	free(v);
 	return status;
@@ -285,46 +291,17 @@ list_topics(struct run *r)
 static int
 has_controller(struct run *r)
 {
-	int id = rd_kafka_controllerid(r->kk.rk, 0), i;
-
-	if (id < 0)
-		return 1; /* unknown: the request will find out */
-	for (i = 0; i < r->md->broker_cnt; i++)
-		if (r->md->brokers[i].id == id)
-			return 1;
-	return 0;
+	return kq_md_has_controller(r->md,
+				    rd_kafka_controllerid(r->a.kk.rk, 0));
 }
 
 /* The configs DescribeConfigs reports, or NULL when there are none. */
 static rd_kafka_event_t *
 describe_configs(struct run *r, const rd_kafka_metadata_topic_t **v, int n)
 {
-	rd_kafka_ConfigResource_t **res;
-	rd_kafka_AdminOptions_t *ao;
-	rd_kafka_event_t *ev;
-	int i;
-
 	if (n == 0 || !has_controller(r))
 		return NULL;
-	res = kq_ecalloc(n, sizeof(*res));
-	for (i = 0; i < n; i++)
-		res[i] = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC,
-						     v[i]->topic);
-	ao = kq_admin_options(r->kk.rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS,
-			      r->c->timeout_ms, 0);
-	rd_kafka_DescribeConfigs(r->kk.rk, res, n, ao, r->q);
-	rd_kafka_AdminOptions_destroy(ao);
-	rd_kafka_ConfigResource_destroy_array(res, n);
-	free(res);
-	ev = kq_admin_poll(r->q, -1, NULL);
-	if (ev && rd_kafka_event_error(ev)) {
-		if (r->c->verbose)
-			kq_warn("configs unavailable: %s",
-				rd_kafka_event_error_string(ev));
-		rd_kafka_event_destroy(ev);
-		ev = NULL;
-	}
-	return ev;
+	return kq_configs_describe(&r->a, r->c, v, n);
 }
 
 static int
@@ -342,10 +319,10 @@ describe_topics(struct run *r)
 		only |= KQ_MD_UNDER_REPLICATED;
 	if (r->o->unavailable)
 		only |= KQ_MD_UNAVAILABLE;
-	if (r->o->offsets && (st = kq_marks_get(&r->kk, v, n, &m)))
+	if (r->o->offsets && (st = kq_marks_get(&r->a.kk, v, n, &m)))
 		status = st;
 	for (i = 0; i < n && !kq_stop; i++)
-		kq_md_put_topic(&r->w, v[i],
+		kq_md_put_topic(&r->a.w, v[i],
 				kq_configs_of(configs, v[i]->topic), &m,
 				r->o->json, only);
 	kq_marks_free(&m);
@@ -389,7 +366,7 @@ unsupported(struct run *r, const char *request, char **names, int n)
 static rd_kafka_AdminOptions_t *
 admin_options(struct run *r, rd_kafka_admin_op_t op)
 {
-	return kq_admin_options(r->kk.rk, op, r->c->timeout_ms, 1);
+	return kq_admin_options(r->a.kk.rk, op, r->c->timeout_ms, 1);
 }
 
 /*
@@ -478,7 +455,7 @@ finish_request(struct run *r, const struct request *rq, char **todo, int n)
 	size_t nres, i;
 	int status = 0, ndone = 0;
 
-	if (!(ev = kq_admin_poll(r->q, -1, NULL)))
+	if (!(ev = kq_admin_poll(r->a.q, -1, NULL)))
 		return KQ_EX_INTERRUPTED;
 	if ((err = rd_kafka_event_error(ev))) {
 		if (err == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE)
@@ -584,7 +561,7 @@ create_topics(struct run *r)
 		}
 	}
 	ao = admin_options(r, RD_KAFKA_ADMIN_OP_CREATETOPICS);
-	rd_kafka_CreateTopics(r->kk.rk, nt, ntodo, ao, r->q);
+	rd_kafka_CreateTopics(r->a.kk.rk, nt, ntodo, ao, r->a.q);
 	rd_kafka_AdminOptions_destroy(ao);
 	rd_kafka_NewTopic_destroy_array(nt, ntodo);
 	free(nt);
@@ -625,7 +602,7 @@ delete_topics(struct run *r)
 	for (i = 0; i < ntodo; i++)
 		dt[i] = rd_kafka_DeleteTopic_new(todo[i]);
 	ao = admin_options(r, RD_KAFKA_ADMIN_OP_DELETETOPICS);
-	rd_kafka_DeleteTopics(r->kk.rk, dt, ntodo, ao, r->q);
+	rd_kafka_DeleteTopics(r->a.kk.rk, dt, ntodo, ao, r->a.q);
 	rd_kafka_AdminOptions_destroy(ao);
 	rd_kafka_DeleteTopic_destroy_array(dt, ntodo);
 	free(dt);
@@ -687,7 +664,7 @@ add_partitions(struct run *r)
 		}
 	}
 	ao = admin_options(r, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS);
-	rd_kafka_CreatePartitions(r->kk.rk, np, ntodo, ao, r->q);
+	rd_kafka_CreatePartitions(r->a.kk.rk, np, ntodo, ao, r->a.q);
 	rd_kafka_AdminOptions_destroy(ao);
 	rd_kafka_NewPartitions_destroy_array(np, ntodo);
 	free(np);
@@ -726,7 +703,8 @@ show_configs(struct run *r)
 	}
 	for (i = 0; i < n; i++) {
 		if ((cr = kq_configs_of(ev, v[i]->topic))) {
-			kq_configs_put_all(&r->w, v[i]->topic, cr, r->o->json);
+			kq_configs_put_all(&r->a.w, v[i]->topic, cr,
+					   r->o->json);
 		} else {
 			kq_warn("configs: %s: the broker gave none",
 				v[i]->topic);
@@ -751,20 +729,13 @@ incremental(struct run *r, const struct rd_kafka_metadata_broker **where)
 	const struct rd_kafka_metadata_broker *b;
 	const struct kq_api *a;
 	struct kq_api *apis;
-	char why[256];
 	int n, yes;
 
 	if (!kq_plaintext(r->c) || r->md->broker_cnt < 1)
 		return 0;
 	b = &r->md->brokers[0];
-	if (kq_apiversions_get(b->host, b->port, (int)r->c->timeout_ms, &apis,
-			       &n, why, sizeof(why))) {
-		if (r->c->verbose)
-			kq_warn("alter: cannot ask %s:%d which requests it "
-				"takes: %s",
-				b->host, b->port, why);
+	if (kq_admin_apis(r->c, "alter", b->host, b->port, &apis, &n))
 		return 0;
-	}
 	a = kq_api_find(apis, n, KQ_API_INCREMENTAL_ALTER_CONFIGS);
 	yes = a && a->min <= 0 && a->max >= 0;
 	free(apis);
@@ -815,12 +786,9 @@ alter_configs(struct run *r)
 {
 	const rd_kafka_metadata_topic_t **v;
 	const struct rd_kafka_metadata_broker *where = NULL;
-	const rd_kafka_ConfigResource_t *now, **res;
+	const rd_kafka_ConfigResource_t *now;
 	rd_kafka_ConfigResource_t **todo;
-	rd_kafka_event_t *ev, *done;
-	rd_kafka_AdminOptions_t *ao;
-	rd_kafka_resp_err_t err;
-	size_t nres, k;
+	rd_kafka_event_t *ev;
 	int n = 0, ntodo = 0, i, status = 0;
 
 	v = kq_ecalloc(r->o->ntopics + 1, sizeof(*v));
@@ -864,35 +832,8 @@ alter_configs(struct run *r)
 	rd_kafka_event_destroy(ev);
 	if (ntodo == 0)
 		goto out;
-	ao = admin_options(r, RD_KAFKA_ADMIN_OP_ALTERCONFIGS);
-	rd_kafka_AlterConfigs(r->kk.rk, todo, ntodo, ao, r->q);
-	rd_kafka_AdminOptions_destroy(ao);
-	if (!(done = kq_admin_poll(r->q, -1, NULL))) {
-		status = KQ_EX_INTERRUPTED;
-		goto out;
-	}
-	if ((err = rd_kafka_event_error(done))) {
-		kq_warn("alter %s%s: %s", rd_kafka_ConfigResource_name(todo[0]),
-			ntodo > 1 ? " ..." : "",
-			rd_kafka_event_error_string(done));
-		status = kq_worse_status(status, kq_kafka_status(err));
-	} else {
-		res = rd_kafka_AlterConfigs_result_resources(
-			rd_kafka_event_AlterConfigs_result(done), &nres);
-		for (k = 0; k < nres; k++) {
-			const char *why =
-				rd_kafka_ConfigResource_error_string(res[k]);
-
-			if (!(err = rd_kafka_ConfigResource_error(res[k])))
-				continue;
-			kq_warn("alter %s: %s",
-				rd_kafka_ConfigResource_name(res[k]),
-				why ? why : rd_kafka_err2str(err));
-			status = kq_worse_status(status,
-						 kq_admin_topic_status(err));
-		}
-	}
-	rd_kafka_event_destroy(done);
+	status = kq_worse_status(status,
+				 kq_configs_alter(&r->a, r->c, todo, ntodo));
 out:
 	for (i = 0; i < ntodo; i++)
 		rd_kafka_ConfigResource_destroy(todo[i]);
@@ -901,27 +842,17 @@ out:
 	return status;
 }
 
-static int
-by_broker(const void *a, const void *b)
-{
-	const struct rd_kafka_metadata_broker *const *x = a, *const *y = b;
-
-	return ((*x)->id > (*y)->id) - ((*x)->id < (*y)->id);
-}
-
 /*
- * brokers -v: the APIs broker b supports, one line each after its own
- * (as kafka-broker-api-versions), or a JSON array; a broker that does not
- * answer is a warning, null in JSON, and the status.
+ * brokers -v: the APIs broker b takes; one that does not answer is a
+ * warning, null in JSON, and the status.
  */
 static int
-show_apis(struct run *r, const struct rd_kafka_metadata_broker *b)
+show_apis(void *arg, const struct rd_kafka_metadata_broker *b)
 {
-	struct kq_writer *w = &r->w;
+	struct run *r = arg;
 	struct kq_api *apis;
 	char why[256];
-	const char *name;
-	int i, n, st;
+	int n, st;
 
 	st = kq_apiversions_get(b->host, b->port, (int)r->c->timeout_ms, &apis,
 				&n, why, sizeof(why));
@@ -929,93 +860,28 @@ show_apis(struct run *r, const struct rd_kafka_metadata_broker *b)
 		kq_warn("broker %d (%s:%d): %s", (int)b->id, b->host, b->port,
 			why);
 		if (r->o->json)
-			kq_writer_puts(w, ",\"apis\":null");
+			kq_writer_puts(&r->a.w, ",\"apis\":null");
 		return st;
 	}
-	if (r->o->json)
-		kq_writer_puts(w, ",\"apis\":[");
-	for (i = 0; i < n; i++) {
-		name = kq_api_name(apis[i].key);
-		if (r->o->json) {
-			kq_writer_printf(w, "%s{\"key\":%d,\"name\":",
-					 i ? "," : "", apis[i].key);
-			kq_json_write_str(w, name);
-			kq_writer_printf(w, ",\"min\":%d,\"max\":%d}",
-					 apis[i].min, apis[i].max);
-		} else {
-			kq_writer_printf(w,
-					 "Broker: %d\tApiKey: %d\tName: %s\t"
-					 "MinVersion: %d\tMaxVersion: %d\n",
-					 (int)b->id, apis[i].key,
-					 name ? name : "-", apis[i].min,
-					 apis[i].max);
-		}
-	}
-	if (r->o->json)
-		kq_writer_puts(w, "]");
+	kq_md_put_apis(&r->a.w, b->id, apis, n, r->o->json);
 	free(apis);
 	return 0;
 }
 
-/*
- * brokers: the cluster id, its controller and each broker, as kcat -L;
- * with -v, the APIs each supports.
- */
+/* brokers: the cluster id, its controller and each broker (as kcat -L). */
 static int
 show_brokers(struct run *r)
 {
-	const struct rd_kafka_metadata *md = r->md;
-	const struct rd_kafka_metadata_broker **b;
-	struct kq_writer *w = &r->w;
 	char *cluster;
-	int32_t ctl;
-	int i, json = r->o->json, verbose = r->c->verbose, status = 0;
+	int status;
 
-	cluster = rd_kafka_clusterid(r->kk.rk, (int)r->c->timeout_ms);
-	ctl = rd_kafka_controllerid(r->kk.rk, (int)r->c->timeout_ms);
-	b = kq_ecalloc(md->broker_cnt + 1, sizeof(*b));
-	for (i = 0; i < md->broker_cnt; i++)
-		b[i] = &md->brokers[i];
-	qsort(b, md->broker_cnt, sizeof(*b), by_broker);
-	if (json) {
-		kq_writer_puts(w, "{\"cluster_id\":");
-		kq_json_write_str(w, cluster);
-		if (ctl >= 0)
-			kq_writer_printf(w, ",\"controller\":%d", (int)ctl);
-		else
-			kq_writer_puts(w, ",\"controller\":null");
-		kq_writer_puts(w, ",\"brokers\":[");
-	} else {
-		kq_writer_printf(w, "ClusterId: %s\tController: ",
-				 cluster ? cluster : "-");
-		if (ctl >= 0)
-			kq_writer_printf(w, "%d\n", (int)ctl);
-		else
-			kq_writer_puts(w, "-\n");
-	}
-	for (i = 0; i < md->broker_cnt && !kq_stop; i++) {
-		if (json) {
-			kq_writer_printf(w,
-					 "%s{\"id\":%d,\"host\":", i ? "," : "",
-					 (int)b[i]->id);
-			kq_json_write_string(w, b[i]->host, strlen(b[i]->host));
-			kq_writer_printf(w, ",\"port\":%d", b[i]->port);
-		} else {
-			kq_writer_printf(w,
-					 "Broker: %d\tHost: %s\tPort: %d%s\n",
-					 (int)b[i]->id, b[i]->host, b[i]->port,
-					 b[i]->id == ctl ? "\tController" : "");
-		}
-		if (verbose)
-			status = kq_worse_status(status, show_apis(r, b[i]));
-		if (json)
-			kq_writer_puts(w, "}");
-	}
-	if (json)
-		kq_writer_puts(w, "]}\n");
-	free(b);
+	cluster = rd_kafka_clusterid(r->a.kk.rk, (int)r->c->timeout_ms);
+	status = kq_md_put_brokers(
+		&r->a.w, r->md, cluster,
+		rd_kafka_controllerid(r->a.kk.rk, (int)r->c->timeout_ms),
+		r->o->json, r->c->verbose ? show_apis : NULL, r);
 	if (cluster)
-		rd_kafka_mem_free(r->kk.rk, cluster);
+		rd_kafka_mem_free(r->a.kk.rk, cluster);
 	return status;
 }
 
@@ -1093,7 +959,9 @@ main(int argc, char **argv)
 		.m = {.names = mode_name,
 		      .n = sizeof(mode_name) / sizeof(mode_name[0]),
 		      .serves = serves,
-		      .nserves = sizeof(serves) / sizeof(serves[0])},
+		      .nserves = sizeof(serves) / sizeof(serves[0]),
+		      .spellings = spellings,
+		      .nspellings = sizeof(spellings) / sizeof(spellings[0])},
 		.partitions = -1,
 		.replication = -1,
 	};
@@ -1103,6 +971,12 @@ main(int argc, char **argv)
 	kq_conf_init(&c, &cmd, argv);
 	while ((key = kq_getopt(&c, argc, argv)) != -1) {
 		kq_mode_note(&o.m, key);
+		if (kq_mode_spelled(&c, &o.m, key)) {
+			o.spelled_list |=
+				key == OPT_LIST || key == OPT_DESCRIBE;
+			o.alter |= key == OPT_ALTER;
+			continue;
+		}
 		switch (key) {
 		case 'p':
 			o.partitions =
@@ -1156,24 +1030,6 @@ main(int argc, char **argv)
 		case 't':
 			kq_strv_add(&o.topics, &o.ntopics, c.arg);
 			break;
-		case OPT_LIST:
-			kq_mode_set(&c, &o.m, LIST, "--list");
-			o.spelled_list = 1;
-			break;
-		case OPT_DESCRIBE:
-			kq_mode_set(&c, &o.m, DESCRIBE, "--describe");
-			o.spelled_list = 1;
-			break;
-		case OPT_CREATE:
-			kq_mode_set(&c, &o.m, CREATE, "--create");
-			break;
-		case OPT_DELETE:
-			kq_mode_set(&c, &o.m, DELETE, "--delete");
-			break;
-		case OPT_ALTER:
-			kq_mode_set(&c, &o.m, PARTITIONS, "--alter");
-			o.alter = 1;
-			break;
 		case OPT_ZOOKEEPER:
 			kq_usage(&c,
 				 "--zookeeper is not needed: kq talks to the "
@@ -1195,9 +1051,7 @@ main(int argc, char **argv)
 		check_plaintext(&c);
 	kq_sig_install();
 
-	kq_writer_init(&r.w, 1, "stdout", 1 << 16);
-	kq_kafka_open(&r.kk, RD_KAFKA_PRODUCER, kq_kafka_conf(&r.kk, &c, NULL));
-	r.q = rd_kafka_queue_new(r.kk.rk);
+	kq_admin_open(&r.a, &c);
 	if ((status = fetch_metadata(&r)))
 		goto out;
 	switch (o.m.mode) {
@@ -1233,9 +1087,7 @@ main(int argc, char **argv)
 out:
 	if (r.md)
 		rd_kafka_metadata_destroy(r.md);
-	rd_kafka_queue_destroy(r.q);
-	kq_kafka_close(&r.kk);
-	status = kq_worse_status(status, kq_writer_finish(&r.w));
+	status = kq_worse_status(status, kq_admin_close(&r.a));
 	free(o.topics);
 	free(o.configs);
 	free(o.unset);

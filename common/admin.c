@@ -7,9 +7,29 @@
 #include <sysexits.h>
 
 #include "admin.h"
+#include "apiversions.h"
 #include "conf.h"
+#include "kafka.h"
+#include "record.h"
 #include "sig.h"
 #include "spec.h"
+
+void
+kq_admin_open(struct kq_admin *a, struct kq_conf *c)
+{
+	kq_writer_init(&a->w, 1, "stdout", 1 << 16);
+	kq_kafka_open(&a->kk, RD_KAFKA_PRODUCER,
+		      kq_kafka_conf(&a->kk, c, NULL));
+	a->q = rd_kafka_queue_new(a->kk.rk);
+}
+
+int
+kq_admin_close(struct kq_admin *a)
+{
+	rd_kafka_queue_destroy(a->q);
+	kq_kafka_close(&a->kk);
+	return kq_writer_finish(&a->w);
+}
 
 int
 kq_plaintext(const struct kq_conf *c)
@@ -17,6 +37,21 @@ kq_plaintext(const struct kq_conf *c)
 	const char *proto = kq_conf_prop(c, "security.protocol");
 
 	return !proto || strcasecmp(proto, "plaintext") == 0;
+}
+
+int
+kq_admin_apis(const struct kq_conf *c, const char *how, const char *host,
+	      int port, struct kq_api **apis, int *n)
+{
+	char why[256];
+	int st;
+
+	st = kq_apiversions_get(host, port, (int)c->timeout_ms, apis, n, why,
+				sizeof(why));
+	if (st && c->verbose)
+		kq_warn("%s%scannot ask %s:%d which requests it takes: %s",
+			how ? how : "", how ? ": " : "", host, port, why);
+	return st;
 }
 
 rd_kafka_AdminOptions_t *

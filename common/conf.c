@@ -628,6 +628,20 @@ kq_mode_set(const struct kq_conf *c, struct kq_modes *m, int mode,
 	m->spelling = how;
 }
 
+int
+kq_mode_spelled(const struct kq_conf *c, struct kq_modes *m, int key)
+{
+	size_t i;
+
+	for (i = 0; i < m->nspellings; i++)
+		if (m->spellings[i].key == key) {
+			kq_mode_set(c, m, m->spellings[i].mode,
+				    m->spellings[i].how);
+			return 1;
+		}
+	return 0;
+}
+
 /* The commands option key serves. */
 static unsigned
 modes_of(const struct kq_modes *m, int key)

@@ -118,11 +118,20 @@ struct kq_serves {
 	unsigned modes; /* bits of 1 << command */
 };
 
+/* An option that chooses a command, as the Kafka tool spells it. */
+struct kq_spelling {
+	int key;
+	int mode;
+	const char *how; /* "--create" */
+};
+
 struct kq_modes {
 	const char *const *names; /* names[0] is "": no command yet */
 	int n;
 	const struct kq_serves *serves; /* an option not here serves all */
 	size_t nserves;
+	const struct kq_spelling *spellings;
+	size_t nspellings;
 	int mode;
 	const char *spelling; /* the option that chose it: "--create" */
 	int given[16];	      /* the keys of options that serve some */
@@ -132,6 +141,12 @@ struct kq_modes {
 /* Option how chooses command mode: another one before is a usage error. */
 void kq_mode_set(const struct kq_conf *c, struct kq_modes *m, int mode,
 		 const char *how);
+
+/*
+ * Whether option key is one of m's spellings of a command: then it chose
+ * that command (kq_mode_set).
+ */
+int kq_mode_spelled(const struct kq_conf *c, struct kq_modes *m, int key);
 
 /* Keep option key, to check once the command is known. */
 void kq_mode_note(struct kq_modes *m, int key);

@@ -7,11 +7,85 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin.h"
 #include "apiversions.h"
+#include "conf.h"
 #include "configs.h"
 #include "die.h"
 #include "envelope.h"
+#include "kafka.h"
 #include "record.h"
+
+rd_kafka_event_t *
+kq_configs_describe(struct kq_admin *a, const struct kq_conf *c,
+		    const rd_kafka_metadata_topic_t **v, int n)
+{
+	rd_kafka_ConfigResource_t **res;
+	rd_kafka_AdminOptions_t *ao;
+	rd_kafka_event_t *ev;
+	int i;
+
+	res = kq_ecalloc(n, sizeof(*res));
+	for (i = 0; i < n; i++)
+		res[i] = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC,
+						     v[i]->topic);
+	ao = kq_admin_options(a->kk.rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS,
+			      c->timeout_ms, 0);
+	rd_kafka_DescribeConfigs(a->kk.rk, res, n, ao, a->q);
+	rd_kafka_AdminOptions_destroy(ao);
+	rd_kafka_ConfigResource_destroy_array(res, n);
+	free(res);
+	ev = kq_admin_poll(a->q, -1, NULL);
+	if (ev && rd_kafka_event_error(ev)) {
+		if (c->verbose)
+			kq_warn("configs unavailable: %s",
+				rd_kafka_event_error_string(ev));
+		rd_kafka_event_destroy(ev);
+		ev = NULL;
+	}
+	return ev;
+}
+
+int
+kq_configs_alter(struct kq_admin *a, const struct kq_conf *c,
+		 rd_kafka_ConfigResource_t **todo, int n)
+{
+	const rd_kafka_ConfigResource_t **res;
+	rd_kafka_AdminOptions_t *ao;
+	rd_kafka_event_t *ev;
+	rd_kafka_resp_err_t err;
+	size_t nres, k;
+	int status = 0;
+
+	ao = kq_admin_options(a->kk.rk, RD_KAFKA_ADMIN_OP_ALTERCONFIGS,
+			      c->timeout_ms, 1);
+	rd_kafka_AlterConfigs(a->kk.rk, todo, n, ao, a->q);
+	rd_kafka_AdminOptions_destroy(ao);
+	if (!(ev = kq_admin_poll(a->q, -1, NULL)))
+		return KQ_EX_INTERRUPTED;
+	if ((err = rd_kafka_event_error(ev))) {
+		kq_warn("alter %s%s: %s", rd_kafka_ConfigResource_name(todo[0]),
+			n > 1 ? " ..." : "", rd_kafka_event_error_string(ev));
+		status = kq_kafka_status(err);
+	} else {
+		res = rd_kafka_AlterConfigs_result_resources(
+			rd_kafka_event_AlterConfigs_result(ev), &nres);
+		for (k = 0; k < nres; k++) {
+			const char *why =
+				rd_kafka_ConfigResource_error_string(res[k]);
+
+			if (!(err = rd_kafka_ConfigResource_error(res[k])))
+				continue;
+			kq_warn("alter %s: %s",
+				rd_kafka_ConfigResource_name(res[k]),
+				why ? why : rd_kafka_err2str(err));
+			status = kq_worse_status(status,
+						 kq_admin_topic_status(err));
+		}
+	}
+	rd_kafka_event_destroy(ev);
+	return status;
+}
 
 const rd_kafka_ConfigResource_t *
 kq_configs_of(rd_kafka_event_t *ev, const char *topic)

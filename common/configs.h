@@ -1,16 +1,28 @@
 /*
  * A topic's configs as the Admin API gives them (DescribeConfigs): the
  * ones set, every one as kafka-configs shows it, the whole set
- * AlterConfigs is to leave, and the changes IncrementalAlterConfigs
- * makes. A sensitive value is never shown.
+ * AlterConfigs is to leave and its outcome, and the changes
+ * IncrementalAlterConfigs makes. A sensitive value is never shown.
  */
 #ifndef KQ_CONFIGS_H
 #define KQ_CONFIGS_H
 
 #include <librdkafka/rdkafka.h>
 
+#include "admin.h"
 #include "apiversions.h"
+#include "conf.h"
 #include "record.h"
+
+/*
+ * DescribeConfigs of topics v[0..n): the answer (the caller's to
+ * destroy), or NULL when the request failed (said with -v) or a signal
+ * came.
+ */
+rd_kafka_event_t *kq_configs_describe(struct kq_admin *a,
+				      const struct kq_conf *c,
+				      const rd_kafka_metadata_topic_t **v,
+				      int n);
 
 /* The configs of topic in a DescribeConfigs answer, or NULL. */
 const rd_kafka_ConfigResource_t *kq_configs_of(rd_kafka_event_t *ev,
@@ -41,6 +53,14 @@ void kq_configs_put_all(struct kq_writer *w, const char *topic,
 rd_kafka_ConfigResource_t *
 kq_configs_merge(const char *topic, const rd_kafka_ConfigResource_t *now,
 		 char **set, int nset, char **unset, int nunset);
+
+/*
+ * AlterConfigs of todo[0..n) (kq_configs_merge's), done once the
+ * controller has: 0, or the worst status of a failure, each said as
+ * "alter TOPIC: why".
+ */
+int kq_configs_alter(struct kq_admin *a, const struct kq_conf *c,
+		     rd_kafka_ConfigResource_t **todo, int n);
 
 /*
  * The changes of IncrementalAlterConfigs, *n of them: set[] sets (the

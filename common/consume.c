@@ -4,7 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "die.h"
+#include "hold.h"
 #include "kafka.h"
+#include "partset.h"
 #include "sig.h"
 
 const char *
@@ -169,4 +172,66 @@ kq_wake_check(struct kq_wake *w, const struct kq_partset *ps)
 	if (l->cnt)
 		rd_kafka_offsets_for_times(w->rk, l, 1000);
 	rd_kafka_topic_partition_list_destroy(l);
+}
+
+int
+kq_consume_start(struct kq_partset *ps, rd_kafka_t *rk, rd_kafka_queue_t *q,
+		 const rd_kafka_topic_partition_list_t *l)
+{
+	int i;
+
+	for (i = 0; i < l->cnt; i++) {
+		const rd_kafka_topic_partition_t *e = &l->elems[i];
+		struct kq_ptopic *t = kq_partset_topic(ps, e->topic);
+		struct kq_part *p = kq_partset_part(ps, e->topic, e->partition);
+
+		if (p->assigned)
+			continue;
+		p->assigned = 1;
+		ps->nassigned++;
+		if (p->done)
+			continue;
+		if (!t->rkt)
+			t->rkt = rd_kafka_topic_new(rk, t->name, NULL);
+		if (rd_kafka_consume_start_queue(t->rkt, e->partition,
+						 e->offset, q) == -1) {
+			kq_warn("%s [%d]: %s", e->topic, (int)e->partition,
+				rd_kafka_err2str(rd_kafka_last_error()));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* One by one, the most a fetch takes from a simple consumer's queue. */
+#define ONE_BY_ONE_MAX 64
+
+ssize_t
+kq_consume_fetch(rd_kafka_t *rk, rd_kafka_queue_t *q, struct kq_hold *h,
+		 int one_by_one, rd_kafka_message_t **msgs, size_t max,
+		 int timeout)
+{
+	rd_kafka_message_t *m;
+	ssize_t n = 0;
+
+	if (q && !one_by_one) {
+		if (timeout == 0)
+			return rd_kafka_consume_batch_queue(q, 0, msgs, max);
+		/* A batch call waits for a full batch: wait for one. */
+		if (!(m = rd_kafka_consume_queue(q, timeout)))
+			return 0;
+		msgs[0] = m;
+		n = rd_kafka_consume_batch_queue(q, 0, msgs + 1, max - 1);
+		return n < 0 ? n : n + 1;
+	}
+	if (!q && (msgs[0] = kq_hold_next(h)))
+		return 1;
+	kq_hold_release(h);
+	do {
+		m = q ? rd_kafka_consume_queue(q, n ? 0 : timeout)
+		      : rd_kafka_consumer_poll(rk, n ? 0 : timeout);
+		if (m)
+			msgs[n++] = m;
+	} while (m && q && n < ONE_BY_ONE_MAX && (size_t)n < max);
+	return n;
 }

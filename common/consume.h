@@ -1,7 +1,8 @@
 /*
  * A consumer's dealings with librdkafka that are no program's own: a
  * rebalance applied as its protocol wants, commits said with -v, what an
- * error a message carries means, a topic waited for, and fetchers woken
+ * error a message carries means, a topic waited for, a simple consumer's
+ * partitions started, the next messages fetched, and fetchers woken
  * where librdkafka 2.0 would let them sleep.
  */
 #ifndef KQ_CONSUME_H
@@ -9,8 +10,10 @@
 
 #include <librdkafka/rdkafka.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "conf.h"
+#include "hold.h"
 #include "kafka.h"
 #include "partset.h"
 
@@ -45,6 +48,26 @@ int kq_consume_error(const struct kq_conf *c, const rd_kafka_message_t *m);
  */
 #define KQ_CONSUME_STOPPED (-2)
 int kq_consume_topic(struct kq_kafka *kk, const char *name, int wait);
+
+/*
+ * A simple consumer reads each partition of l from its .offset into q,
+ * each marked assigned in ps (a partition named twice once; one already
+ * done is not read). 0, or -1 after "TOPIC [P]: why".
+ */
+int kq_consume_start(struct kq_partset *ps, rd_kafka_t *rk, rd_kafka_queue_t *q,
+		     const rd_kafka_topic_partition_list_t *l);
+
+/*
+ * Up to max messages into msgs, waiting up to timeout ms for the first:
+ * from a simple consumer's queue q in batches, or with one_by_one a few
+ * at a time (after a partition restarted, a batch of librdkafka 2.0 may
+ * hold stale messages); from a group (q NULL) one at a time, as a
+ * rebalance may come between two, and first those h kept. How many, or
+ * -1 (rd_kafka_last_error says why).
+ */
+ssize_t kq_consume_fetch(rd_kafka_t *rk, rd_kafka_queue_t *q, struct kq_hold *h,
+			 int one_by_one, rd_kafka_message_t **msgs, size_t max,
+			 int timeout);
 
 /*
  * librdkafka 2.0 stops fetching while its queue holds queued.min.messages

@@ -233,6 +233,23 @@ kq_kafka_reason(const struct kq_kafka *kk)
 	return colon ? colon + 2 : reason;
 }
 
+void
+kq_kafka_say_down(struct kq_kafka *kk, const char *then)
+{
+	kq_info(kk->conf, "no broker answers at %s (%s); %s", kk->conf->brokers,
+		kq_kafka_reason(kk), then);
+	kk->down_said = 1;
+}
+
+void
+kq_kafka_answered(struct kq_kafka *kk)
+{
+	if (kk->down_said)
+		kq_info(kk->conf, "a broker answers again");
+	kk->all_down_ms = 0;
+	kk->down_said = 0;
+}
+
 /*
  * librdkafka's checks when the handle is made quote values too
  * ("Unsupported SASL mechanism: x"): each value the user set is replaced

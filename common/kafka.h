@@ -21,6 +21,7 @@ struct kq_kafka {
 	int fatal;
 	/* When librdkafka first said every broker was down; 0 never. */
 	int64_t all_down_ms;
+	int down_said; /* kq_kafka_say_down said it */
 };
 
 /* A property and its value; lists of them end with a NULL name. */
@@ -62,6 +63,15 @@ void kq_kafka_close(struct kq_kafka *kk);
 
 /* Why the broker could not be reached, from librdkafka's last error. */
 const char *kq_kafka_reason(const struct kq_kafka *kk);
+
+/*
+ * Every broker down: "no broker answers at BROKERS (why); then" on
+ * stderr (unless -q), once until kq_kafka_answered.
+ */
+void kq_kafka_say_down(struct kq_kafka *kk, const char *then);
+/* A broker answered: the outage is over ("a broker answers again", when
+ * it was said). */
+void kq_kafka_answered(struct kq_kafka *kk);
 
 /*
  * A topic's partitions are found one of two ways, because asking for one

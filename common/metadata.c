@@ -8,11 +8,14 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "apiversions.h"
 #include "configs.h"
 #include "die.h"
+#include "envelope.h"
 #include "kafka.h"
 #include "metadata.h"
 #include "record.h"
+#include "sig.h"
 
 const rd_kafka_metadata_topic_t *
 kq_md_topic(const struct rd_kafka_metadata *md, const char *name)
@@ -39,6 +42,19 @@ by_partition(const void *a, const void *b)
 	const rd_kafka_metadata_partition_t *const *x = a, *const *y = b;
 
 	return ((*x)->id > (*y)->id) - ((*x)->id < (*y)->id);
+}
+
+int
+kq_md_has_controller(const struct rd_kafka_metadata *md, int32_t id)
+{
+	int i;
+
+	if (id < 0)
+		return 1; /* the request will find out */
+	for (i = 0; i < md->broker_cnt; i++)
+		if (md->brokers[i].id == id)
+			return 1;
+	return 0;
 }
 
 void
@@ -120,12 +136,21 @@ put_marks(struct kq_writer *w, const struct kq_marks *m, const char *topic,
 				       : "\tLowWatermark: -\tHighWatermark: -");
 }
 
+/* What a partition's line says in text, and in JSON. */
+static const struct form {
+	const char *none, *replicas, *isr, *end;
+} forms[2] = {
+	{"none", "\tReplicas: ", "\tIsr: ", "\n"},
+	{"null", ",\"replicas\":", ",\"isr\":", "}"},
+};
+
 void
 kq_md_put_topic(struct kq_writer *w, const rd_kafka_metadata_topic_t *t,
 		const rd_kafka_ConfigResource_t *cr, const struct kq_marks *m,
 		int json, unsigned only)
 {
 	const rd_kafka_metadata_partition_t **p;
+	const struct form *f = &forms[json != 0];
 	int i, shown = 0;
 
 	p = kq_ecalloc(t->partition_cnt + 1, sizeof(*p));
@@ -158,34 +183,23 @@ kq_md_put_topic(struct kq_writer *w, const rd_kafka_metadata_topic_t *t,
 			continue;
 		if ((only & KQ_MD_UNAVAILABLE) && q->leader >= 0)
 			continue;
-		if (json) {
+		if (json)
 			kq_writer_printf(w, "%s{\"partition\":%d,\"leader\":",
 					 shown ? "," : "", (int)q->id);
-			if (q->leader >= 0)
-				kq_writer_printf(w, "%d", (int)q->leader);
-			else
-				kq_writer_puts(w, "null");
-			kq_writer_puts(w, ",\"replicas\":");
-			put_ids(w, q->replicas, q->replica_cnt, 1);
-			kq_writer_puts(w, ",\"isr\":");
-			put_ids(w, q->isrs, q->isr_cnt, 1);
-			put_marks(w, m, t->topic, q->id, 1);
-			kq_writer_puts(w, "}");
-		} else {
+		else
 			kq_writer_printf(w,
 					 "\tTopic: %s\tPartition: %d\tLeader: ",
 					 t->topic, (int)q->id);
-			if (q->leader >= 0)
-				kq_writer_printf(w, "%d", (int)q->leader);
-			else
-				kq_writer_puts(w, "none");
-			kq_writer_puts(w, "\tReplicas: ");
-			put_ids(w, q->replicas, q->replica_cnt, 0);
-			kq_writer_puts(w, "\tIsr: ");
-			put_ids(w, q->isrs, q->isr_cnt, 0);
-			put_marks(w, m, t->topic, q->id, 0);
-			kq_writer_puts(w, "\n");
-		}
+		if (q->leader >= 0)
+			kq_writer_printf(w, "%d", (int)q->leader);
+		else
+			kq_writer_puts(w, f->none);
+		kq_writer_puts(w, f->replicas);
+		put_ids(w, q->replicas, q->replica_cnt, json);
+		kq_writer_puts(w, f->isr);
+		put_ids(w, q->isrs, q->isr_cnt, json);
+		put_marks(w, m, t->topic, q->id, json);
+		kq_writer_puts(w, f->end);
 		shown++;
 	}
 	if (json)
@@ -200,4 +214,96 @@ kq_marks_free(struct kq_marks *m)
 		rd_kafka_topic_partition_list_destroy(m->lo);
 		rd_kafka_topic_partition_list_destroy(m->hi);
 	}
+}
+
+static int
+by_broker(const void *a, const void *b)
+{
+	const struct rd_kafka_metadata_broker *const *x = a, *const *y = b;
+
+	return ((*x)->id > (*y)->id) - ((*x)->id < (*y)->id);
+}
+
+int
+kq_md_put_brokers(struct kq_writer *w, const struct rd_kafka_metadata *md,
+		  const char *cluster, int32_t ctl, int json,
+		  int (*each)(void *arg,
+			      const struct rd_kafka_metadata_broker *b),
+		  void *arg)
+{
+	const struct rd_kafka_metadata_broker **b;
+	int i, status = 0;
+
+	b = kq_ecalloc(md->broker_cnt + 1, sizeof(*b));
+	for (i = 0; i < md->broker_cnt; i++)
+		b[i] = &md->brokers[i];
+	qsort(b, md->broker_cnt, sizeof(*b), by_broker);
+	if (json) {
+		kq_writer_puts(w, "{\"cluster_id\":");
+		kq_json_write_str(w, cluster);
+		if (ctl >= 0)
+			kq_writer_printf(w, ",\"controller\":%d", (int)ctl);
+		else
+			kq_writer_puts(w, ",\"controller\":null");
+		kq_writer_puts(w, ",\"brokers\":[");
+	} else {
+		kq_writer_printf(w, "ClusterId: %s\tController: ",
+				 cluster ? cluster : "-");
+		if (ctl >= 0)
+			kq_writer_printf(w, "%d\n", (int)ctl);
+		else
+			kq_writer_puts(w, "-\n");
+	}
+	for (i = 0; i < md->broker_cnt && !kq_stop; i++) {
+		if (json) {
+			kq_writer_printf(w,
+					 "%s{\"id\":%d,\"host\":", i ? "," : "",
+					 (int)b[i]->id);
+			kq_json_write_string(w, b[i]->host, strlen(b[i]->host));
+			kq_writer_printf(w, ",\"port\":%d", b[i]->port);
+		} else {
+			kq_writer_printf(w,
+					 "Broker: %d\tHost: %s\tPort: %d%s\n",
+					 (int)b[i]->id, b[i]->host, b[i]->port,
+					 b[i]->id == ctl ? "\tController" : "");
+		}
+		if (each)
+			status = kq_worse_status(status, each(arg, b[i]));
+		if (json)
+			kq_writer_puts(w, "}");
+	}
+	if (json)
+		kq_writer_puts(w, "]}\n");
+	free(b);
+	return status;
+}
+
+void
+kq_md_put_apis(struct kq_writer *w, int32_t broker, const struct kq_api *apis,
+	       int n, int json)
+{
+	const char *name;
+	int i;
+
+	if (json)
+		kq_writer_puts(w, ",\"apis\":[");
+	for (i = 0; i < n; i++) {
+		name = kq_api_name(apis[i].key);
+		if (json) {
+			kq_writer_printf(w, "%s{\"key\":%d,\"name\":",
+					 i ? "," : "", apis[i].key);
+			kq_json_write_str(w, name);
+			kq_writer_printf(w, ",\"min\":%d,\"max\":%d}",
+					 apis[i].min, apis[i].max);
+		} else {
+			kq_writer_printf(w,
+					 "Broker: %d\tApiKey: %d\tName: %s\t"
+					 "MinVersion: %d\tMaxVersion: %d\n",
+					 (int)broker, apis[i].key,
+					 name ? name : "-", apis[i].min,
+					 apis[i].max);
+		}
+	}
+	if (json)
+		kq_writer_puts(w, "]");
 }

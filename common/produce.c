@@ -1,5 +1,6 @@
 #include "produce.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -173,4 +174,36 @@ kq_produce_one(struct kq_producer *pr, const struct kq_pmsg *m, uint64_t rec)
 		if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || pr->room(pr->arg))
 			return err;
 	}
+}
+
+const char *
+kq_produce_reason(rd_kafka_resp_err_t err, size_t max_bytes, const char *down,
+		  char *buf, size_t size)
+{
+	const char *s;
+
+	/* Which limit, and how to raise it. */
+	if (err == KQ_ERR_OVER_MAX) {
+		snprintf(buf, size,
+			 "Message size too large: over the producer limit "
+			 "message.max.bytes=%zu (raise it with -X "
+			 "message.max.bytes=N)",
+			 max_bytes);
+		return buf;
+	}
+	if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
+		snprintf(buf, size,
+			 "Message size too large for the broker: over the "
+			 "topic limit max.message.bytes (or the broker "
+			 "limit message.max.bytes)");
+		return buf;
+	}
+	s = rd_kafka_err2str(err);
+	if (strncmp(s, "Broker: ", 8) == 0 || strncmp(s, "Local: ", 7) == 0)
+		s = strchr(s, ' ') + 1;
+	if (err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT && down)
+		snprintf(buf, size, "%s (%s)", s, down);
+	else
+		snprintf(buf, size, "%s", s);
+	return buf;
 }

@@ -57,6 +57,22 @@ struct kq_producer {
 	int mixed;
 };
 
+/*
+ * A record over the producer's message.max.bytes, refused before any
+ * broker saw it (MSG_SIZE_TOO_LARGE is a broker's refusal). No
+ * librdkafka code.
+ */
+#define KQ_ERR_OVER_MAX ((rd_kafka_resp_err_t)-1000)
+
+/*
+ * Why a message failed, in buf: librdkafka's words without its "Broker: "
+ * or "Local: "; for a message too large, which limit (max_bytes, the
+ * producer's) and how to raise it; for one timed out, why no broker
+ * answered (down, or NULL when not known).
+ */
+const char *kq_produce_reason(rd_kafka_resp_err_t err, size_t max_bytes,
+			      const char *down, char *buf, size_t size);
+
 /* After rk, rkt, headers, the hooks and arg are set. */
 void kq_producer_init(struct kq_producer *pr);
 void kq_producer_free(struct kq_producer *pr);

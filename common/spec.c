@@ -208,6 +208,19 @@ kq_parse_offset(const char *s, int64_t now_ms, struct kq_offset_spec *out)
 }
 
 int
+kq_parse_time(const char *s, int64_t now_ms, int64_t *ms)
+{
+	struct kq_offset_spec o;
+
+	if (s[0] != '@')
+		return kq_parse_timestamp(s, ms);
+	if (kq_parse_offset(s, now_ms, &o) || o.kind != KQ_OFFSET_TIME)
+		return -1;
+	*ms = o.value;
+	return 0;
+}
+
+int
 kq_topic_name_ok(const char *s)
 {
 	size_t n = strlen(s);
@@ -282,4 +295,13 @@ kq_clock_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+kq_clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }

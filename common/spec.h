@@ -32,6 +32,8 @@ int kq_parse_duration(const char *s, int64_t *ms);
 int kq_parse_timestamp(const char *s, int64_t *ms);
 /* now_ms anchors "@-15m". */
 int kq_parse_offset(const char *s, int64_t now_ms, struct kq_offset_spec *out);
+/* A time: a timestamp, bare or after '@', or @-DURATION before now_ms. */
+int kq_parse_time(const char *s, int64_t now_ms, int64_t *ms);
 
 /*
  * The same, for option arguments: on a bad value they die with EX_USAGE
@@ -47,5 +49,7 @@ const char *kq_etopic(const char *opt, const char *s);
 int64_t kq_now_ms(void);
 /* Monotonic milliseconds, for timeouts and rates. */
 int64_t kq_clock_ms(void);
+/* The same clock in nanoseconds, for a rate finer than 1 ms (--rate). */
+int64_t kq_clock_ns(void);
 
 #endif

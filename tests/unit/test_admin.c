@@ -11,6 +11,7 @@
 
 #include <librdkafka/rdkafka.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sysexits.h>
 
 #include "admin.h"
@@ -142,11 +143,52 @@ interrupted(void **state)
 	rd_kafka_destroy(rk);
 }
 
+/* What kq_admin_apis says on stderr, asking port 1 of this host. */
+static const char *
+apis_said(char **argv, const char *how)
+{
+	struct kq_api *apis = NULL;
+	struct unit_catch k;
+	struct kq_conf c;
+	const char *said;
+	int n = 0;
+
+	unit_conf(&c, &cmd, argv);
+	unit_catch(&k);
+	assert_int_not_equal(kq_admin_apis(&c, how, "127.0.0.1", 1, &apis, &n),
+			     0);
+	said = unit_caught(&k);
+	assert_null(apis);
+	kq_conf_free(&c);
+	return said;
+}
+
+static int
+starts(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* A broker that cannot be asked: said with -v only, after how. */
+static void
+apis_unasked(void **state)
+{
+	(void)state;
+	assert_string_equal(apis_said(ARGV("-b", "x:1"), "alter"), "");
+	assert_true(starts(apis_said(ARGV("-v", "-b", "x:1"), "alter"),
+			   "kq-test: alter: cannot ask 127.0.0.1:1 which "
+			   "requests it takes: "));
+	assert_true(starts(apis_said(ARGV("-v", "-b", "x:1"), NULL),
+			   "kq-test: cannot ask 127.0.0.1:1 which requests "
+			   "it takes: "));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(plaintext, setup),
+		cmocka_unit_test_setup(apis_unasked, setup),
 		cmocka_unit_test_setup(topic_statuses, setup),
 		cmocka_unit_test_setup(timed_out_request, setup),
 		cmocka_unit_test_setup(interrupted, setup),

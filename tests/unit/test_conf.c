@@ -622,25 +622,31 @@ static const struct kq_serves mode_serves[] = {
 	{'0', 1u << MODE_CREATE},
 };
 
+static const struct kq_spelling mode_spellings[] = {
+	{OPT_LONGONLY, MODE_CREATE, "--long-only"},
+	{'c', MODE_LIST, "--count"},
+};
+
 static void
 modes_argv(void *arg)
 {
 	struct kq_modes m = {.names = mode_names,
 			     .n = 4,
 			     .serves = mode_serves,
-			     .nserves = 1};
+			     .nserves = 1,
+			     .spellings = mode_spellings,
+			     .nspellings = 2};
 	struct kq_conf c;
 	char **argv = arg;
-	int argc = argc_of(argv), key;
+	int argc = argc_of(argv), key, spelled = 0;
 
 	kq_conf_init(&c, &cmd, argv);
 	while ((key = kq_getopt(&c, argc, argv)) != -1) {
 		kq_mode_note(&m, key);
-		if (key == OPT_LONGONLY)
-			kq_mode_set(&c, &m, MODE_CREATE, "--long-only");
-		else if (key == 'c')
-			kq_mode_set(&c, &m, MODE_LIST, "--count");
+		spelled += kq_mode_spelled(&c, &m, key);
 	}
+	if (spelled)
+		printf("%d spelled, ", spelled);
 	argc -= optind;
 	argv += optind;
 	kq_mode_word(&c, &m, &argc, &argv);
@@ -661,9 +667,9 @@ modes(void **state)
 	/* An option chose it: the first operand is no command word. */
 	run_child(modes_argv, ARGV("--long-only", "--long-only", "x"), &r);
 	assert_int_equal(r.status, 0);
-	assert_string_equal(r.out, "create, 1 left: x\n");
+	assert_string_equal(r.out, "2 spelled, create, 1 left: x\n");
 	run_child(modes_argv, ARGV("-c", "5", "delete"), &r);
-	assert_string_equal(r.out, "list, 1 left: delete\n");
+	assert_string_equal(r.out, "1 spelled, list, 1 left: delete\n");
 	run_child(modes_argv, ARGV("delete"), &r);
 	assert_string_equal(r.out, "delete, 0 left\n");
 }

@@ -2,7 +2,8 @@
  * A topic's configs: the ones set as kafka-topics shows them, every one
  * as kafka-configs does (sorted, text and JSON), the set AlterConfigs is
  * to leave, and the changes of IncrementalAlterConfigs (the last -c of a
- * name wins; --delete-config yields to -c).
+ * name wins; --delete-config yields to -c); DescribeConfigs and
+ * AlterConfigs that a broker leaves unanswered.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,7 +14,9 @@
 #include <librdkafka/rdkafka.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 
+#include "admin.h"
 #include "configs.h"
 #include "record.h"
 #include "unit.h"
@@ -122,6 +125,56 @@ incremental_ops(void **state)
 	kq_configs_ops_free(ops, n);
 }
 
+static const struct kq_option options[] = {
+	{NULL, 0, 0, NULL, NULL, NULL},
+};
+
+static const struct kq_command cmd = {
+	"kq-test", "", "Test the configs.", options, 1, NULL, "0 ok.",
+};
+
+/*
+ * Against port 1 of this host, where nothing answers: DescribeConfigs
+ * times out (said with -v), AlterConfigs too, said and EX_TEMPFAIL.
+ */
+static void
+requests_unanswered(void **state)
+{
+	char *argv[] = {"kq-test",   "-v",    "-b", "127.0.0.1:1",
+			"--timeout", "300ms", NULL};
+	rd_kafka_metadata_topic_t t = {"t", 0, NULL, 0};
+	const rd_kafka_metadata_topic_t *v[] = {&t};
+	rd_kafka_ConfigResource_t *todo[] = {resource(V("retention.ms", "1"))};
+	rd_kafka_conf_t *rc = rd_kafka_conf_new();
+	struct kq_admin a = {0};
+	struct unit_catch k;
+	struct kq_conf c;
+	const char *said;
+	char errstr[256];
+	int st;
+
+	(void)state;
+	unit_env();
+	unit_conf(&c, &cmd, argv);
+	rd_kafka_conf_set(rc, "bootstrap.servers", "127.0.0.1:1", errstr,
+			  sizeof(errstr));
+	rd_kafka_conf_set(rc, "log_level", "0", errstr, sizeof(errstr));
+	a.kk.rk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, errstr, sizeof(errstr));
+	assert_non_null(a.kk.rk);
+	a.q = rd_kafka_queue_new(a.kk.rk);
+	unit_catch(&k);
+	assert_null(kq_configs_describe(&a, &c, v, 1));
+	st = kq_configs_alter(&a, &c, todo, 1);
+	said = unit_caught(&k);
+	assert_int_equal(st, EX_TEMPFAIL);
+	assert_true(strncmp(said, "kq-test: configs unavailable: ", 30) == 0);
+	assert_non_null(strstr(said, "\nkq-test: alter t: "));
+	rd_kafka_ConfigResource_destroy(todo[0]);
+	rd_kafka_queue_destroy(a.q);
+	rd_kafka_destroy(a.kk.rk);
+	kq_conf_free(&c);
+}
+
 int
 main(void)
 {
@@ -130,6 +183,7 @@ main(void)
 		cmocka_unit_test(all_sorted),
 		cmocka_unit_test(merged),
 		cmocka_unit_test(incremental_ops),
+		cmocka_unit_test(requests_unanswered),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,8 +1,9 @@
 /*
  * A consumer's plumbing: a rebalance applied (eager here, as a group
  * never joined has no cooperative protocol), what a message's error
- * means as an exit status, when the fetchers are woken, and a topic
- * checked on librdkafka's mock cluster.
+ * means as an exit status, when the fetchers are woken, and on
+ * librdkafka's mock cluster a topic checked, a simple consumer's
+ * partitions started and their messages fetched.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -150,36 +151,148 @@ fetchers_woken(void **state)
 	rd_kafka_queue_destroy(q);
 }
 
+/* librdkafka's mock cluster with topic "two" (two partitions), and a
+ * consumer's handle on it. */
+struct mock {
+	rd_kafka_t *mrk;
+	rd_kafka_mock_cluster_t *mc;
+	char brokers[128];
+	struct kq_conf c;
+	struct kq_kafka kk;
+};
+
+static void
+mock_open(struct mock *m)
+{
+	rd_kafka_conf_t *rc = rd_kafka_conf_new();
+	char errstr[256];
+	char *argv[] = {"kq-test", "-b", m->brokers, NULL};
+
+	rd_kafka_conf_set(rc, "log_level", "0", errstr, sizeof(errstr));
+	m->mrk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, errstr, sizeof(errstr));
+	m->mc = rd_kafka_mock_cluster_new(m->mrk, 1);
+	assert_non_null(m->mc);
+	snprintf(m->brokers, sizeof(m->brokers), "%s",
+		 rd_kafka_mock_cluster_bootstraps(m->mc));
+	assert_int_equal(rd_kafka_mock_topic_create(m->mc, "two", 2, 1), 0);
+	kq_conf_init(&m->c, &cmd, argv);
+	while (kq_getopt(&m->c, 3, argv) != -1)
+		;
+	kq_conf_finish(&m->c);
+}
+
+static void
+mock_close(struct mock *m)
+{
+	kq_kafka_close(&m->kk);
+	kq_conf_free(&m->c);
+	rd_kafka_mock_cluster_destroy(m->mc);
+	rd_kafka_destroy(m->mrk);
+}
+
 /* A topic there (the mock makes any topic it is asked for). */
 static void
 topic_checked(void **state)
 {
-	rd_kafka_conf_t *rc = rd_kafka_conf_new();
-	rd_kafka_mock_cluster_t *mc;
-	rd_kafka_t *mrk;
-	struct kq_conf c;
-	struct kq_kafka kk;
-	char errstr[256], brokers[128];
-	char *argv[] = {"kq-test", "-b", brokers, NULL};
+	struct mock m;
 
 	(void)state;
+	mock_open(&m);
+	kq_kafka_open(&m.kk, RD_KAFKA_CONSUMER,
+		      kq_kafka_conf(&m.kk, &m.c, NULL));
+	assert_int_equal(kq_consume_topic(&m.kk, "two", 1), 2);
+	mock_close(&m);
+}
+
+/* n messages into partition p of topic on the mock at brokers. */
+static void
+produce(const char *brokers, const char *topic, int32_t p, int n)
+{
+	rd_kafka_conf_t *rc = rd_kafka_conf_new();
+	rd_kafka_t *rk;
+	char errstr[256];
+	int i;
+
+	rd_kafka_conf_set(rc, "bootstrap.servers", brokers, errstr,
+			  sizeof(errstr));
 	rd_kafka_conf_set(rc, "log_level", "0", errstr, sizeof(errstr));
-	mrk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, errstr, sizeof(errstr));
-	mc = rd_kafka_mock_cluster_new(mrk, 1);
-	assert_non_null(mc);
-	snprintf(brokers, sizeof(brokers), "%s",
-		 rd_kafka_mock_cluster_bootstraps(mc));
-	assert_int_equal(rd_kafka_mock_topic_create(mc, "two", 2, 1), 0);
-	kq_conf_init(&c, &cmd, argv);
-	while (kq_getopt(&c, 3, argv) != -1)
-		;
-	kq_conf_finish(&c);
-	kq_kafka_open(&kk, RD_KAFKA_CONSUMER, kq_kafka_conf(&kk, &c, NULL));
-	assert_int_equal(kq_consume_topic(&kk, "two", 1), 2);
-	kq_kafka_close(&kk);
-	kq_conf_free(&c);
-	rd_kafka_mock_cluster_destroy(mc);
-	rd_kafka_destroy(mrk);
+	rk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, errstr, sizeof(errstr));
+	assert_non_null(rk);
+	for (i = 0; i < n; i++)
+		assert_int_equal(rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic),
+						   RD_KAFKA_V_PARTITION(p),
+						   RD_KAFKA_V_VALUE("v", 1),
+						   RD_KAFKA_V_END),
+				 0);
+	assert_int_equal(rd_kafka_flush(rk, 10000), 0);
+	rd_kafka_destroy(rk);
+}
+
+/* Fetch until want messages came (each of partition 0), or 10 s passed. */
+static int
+fetch_all(rd_kafka_t *rk, rd_kafka_queue_t *q, struct kq_hold *h,
+	  int one_by_one, int want)
+{
+	rd_kafka_message_t *msgs[4];
+	int got = 0, tries, i;
+	ssize_t n;
+
+	for (tries = 0; got < want && tries < 100; tries++) {
+		/* No more than want: what is left is the next call's. */
+		n = kq_consume_fetch(rk, q, h, one_by_one, msgs,
+				     want - got < 4 ? (size_t)(want - got) : 4,
+				     100);
+		assert_true(n >= 0 && n <= 4);
+		for (i = 0; i < n; i++) {
+			assert_int_equal(msgs[i]->err, 0);
+			assert_int_equal(msgs[i]->partition, 0);
+			rd_kafka_message_destroy(msgs[i]);
+		}
+		got += (int)n;
+	}
+	return got;
+}
+
+/*
+ * Partition 0 named twice is started once; partition 1, done already, is
+ * not read at all; batches and one by one fetch the same messages.
+ */
+static void
+simple_fetch(void **state)
+{
+	struct mock m;
+	struct kq_partset ps = {0};
+	struct kq_hold h;
+	rd_kafka_topic_partition_list_t *l;
+	rd_kafka_message_t *none[4];
+	rd_kafka_queue_t *q;
+
+	(void)state;
+	mock_open(&m);
+	produce(m.brokers, "two", 0, 9);
+	produce(m.brokers, "two", 1, 3);
+	kq_kafka_open(&m.kk, RD_KAFKA_CONSUMER,
+		      kq_kafka_conf(&m.kk, &m.c, NULL));
+	kq_hold_init(&h, m.kk.rk);
+	kq_partset_part(&ps, "two", 1)->done = 1;
+	l = rd_kafka_topic_partition_list_new(3);
+	rd_kafka_topic_partition_list_add(l, "two", 0)->offset = 0;
+	rd_kafka_topic_partition_list_add(l, "two", 1)->offset = 0;
+	rd_kafka_topic_partition_list_add(l, "two", 0)->offset = 0;
+	q = rd_kafka_queue_new(m.kk.rk);
+	assert_int_equal(kq_consume_start(&ps, m.kk.rk, q, l), 0);
+	assert_int_equal(ps.nassigned, 2);
+	assert_true(kq_partset_part(&ps, "two", 0)->assigned);
+	assert_non_null(kq_partset_topic(&ps, "two")->rkt);
+	assert_int_equal(fetch_all(m.kk.rk, q, &h, 1, 4), 4);
+	assert_int_equal(fetch_all(m.kk.rk, q, &h, 0, 5), 5);
+	/* Nothing of partition 1, nothing more of 0. */
+	assert_int_equal(kq_consume_fetch(m.kk.rk, q, &h, 0, none, 4, 300), 0);
+	rd_kafka_topic_partition_list_destroy(l);
+	rd_kafka_consume_stop(kq_partset_topic(&ps, "two")->rkt, 0);
+	rd_kafka_queue_destroy(q);
+	kq_partset_free(&ps);
+	mock_close(&m);
 }
 
 int
@@ -193,6 +306,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(fetchers_woken, setup,
 						teardown),
 		cmocka_unit_test(topic_checked),
+		cmocka_unit_test(simple_fetch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -393,6 +393,42 @@ broker_gone(void **state)
 	kq_conf_free(&c);
 }
 
+/* An outage said, then its end; the end said once, and only after. */
+static void
+outage(void *arg)
+{
+	struct kq_conf c;
+	struct kq_kafka kk = {.all_down_ms = 1};
+
+	unit_conf(&c, &cmd, arg);
+	kk.conf = &c;
+	kq_kafka_answered(&kk); /* its start was not said */
+	kk.all_down_ms = 5;
+	kq_kafka_say_down(&kk, "still trying");
+	if (!kk.down_said)
+		fputs("not noted\n", stderr);
+	kq_kafka_answered(&kk);
+	kq_kafka_answered(&kk);
+	if (kk.all_down_ms || kk.down_said)
+		fputs("not over\n", stderr);
+	kq_conf_free(&c);
+}
+
+static void
+outage_said(void **state)
+{
+	char err[512];
+
+	(void)state;
+	assert_int_equal(child(outage, ARGV("-b", "h:1"), err, sizeof(err)), 0);
+	assert_string_equal(err, "kq-test: no broker answers at h:1 (no broker "
+				 "answered); still trying\n"
+				 "kq-test: a broker answers again\n");
+	assert_int_equal(
+		child(outage, ARGV("-q", "-b", "h:1"), err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+}
+
 int
 main(void)
 {
@@ -404,6 +440,7 @@ main(void)
 		cmocka_unit_test(open_against_mock),
 		cmocka_unit_test(pick_partitions),
 		cmocka_unit_test(broker_gone),
+		cmocka_unit_test(outage_said),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apiversions.h"
 #include "metadata.h"
 #include "record.h"
 #include "unit.h"
@@ -130,6 +131,78 @@ found_and_sorted(void **state)
 	assert_string_equal(v[1]->topic, "zeta");
 }
 
+/* A broker given an "apis" member by the hook; its status kept. */
+static int
+apis_of(void *arg, const struct rd_kafka_metadata_broker *b)
+{
+	static const struct kq_api apis[] = {{0, 0, 11}, {999, 1, 2}};
+
+	kq_md_put_apis(arg, b->id, apis, 2, 0);
+	return b->id == 1 ? 69 : 0;
+}
+
+static int
+apis_json(void *arg, const struct rd_kafka_metadata_broker *b)
+{
+	static const struct kq_api apis[] = {{0, 0, 11}, {999, 1, 2}};
+
+	kq_md_put_apis(arg, b->id, apis, 2, 1);
+	return 0;
+}
+
+/* brokers: by id, the controller marked; with -v the requests each takes. */
+static void
+brokers(void **state)
+{
+	struct rd_kafka_metadata_broker b[] = {{2, "h\"2", 9093},
+					       {1, "h1", 9092}};
+	struct rd_kafka_metadata md = {0};
+	struct kq_writer w;
+
+	(void)state;
+	md.broker_cnt = 2;
+	md.brokers = b;
+	/* librdkafka's mock names a controller 0 it does not have. */
+	assert_true(kq_md_has_controller(&md, 1));
+	assert_false(kq_md_has_controller(&md, 0));
+	assert_true(kq_md_has_controller(&md, -1));
+	kq_writer_init(&w, -1, "test", 4096);
+	assert_int_equal(kq_md_put_brokers(&w, &md, "c1", 2, 0, NULL, NULL), 0);
+	assert_string_equal(unit_written(&w),
+			    "ClusterId: c1\tController: 2\n"
+			    "Broker: 1\tHost: h1\tPort: 9092\n"
+			    "Broker: 2\tHost: h\"2\tPort: 9093\tController\n");
+	assert_int_equal(kq_md_put_brokers(&w, &md, NULL, -1, 1, NULL, NULL),
+			 0);
+	assert_string_equal(
+		unit_written(&w),
+		"{\"cluster_id\":null,\"controller\":null,"
+		"\"brokers\":[{\"id\":1,\"host\":\"h1\",\"port\":9092},"
+		"{\"id\":2,\"host\":\"h\\\"2\",\"port\":9093}]}\n");
+	md.broker_cnt = 1;
+	md.brokers = &b[1];
+	assert_int_equal(kq_md_put_brokers(&w, &md, NULL, -1, 0, apis_of, &w),
+			 69);
+	assert_string_equal(
+		unit_written(&w),
+		"ClusterId: -\tController: -\n"
+		"Broker: 1\tHost: h1\tPort: 9092\n"
+		"Broker: 1\tApiKey: 0\tName: Produce\tMinVersion: 0\t"
+		"MaxVersion: 11\n"
+		"Broker: 1\tApiKey: 999\tName: -\tMinVersion: 1\t"
+		"MaxVersion: 2\n");
+	assert_int_equal(kq_md_put_brokers(&w, &md, "c1", 1, 1, apis_json, &w),
+			 0);
+	assert_string_equal(
+		unit_written(&w),
+		"{\"cluster_id\":\"c1\",\"controller\":1,\"brokers\":[{\"id\":"
+		"1,"
+		"\"host\":\"h1\",\"port\":9092,\"apis\":[{\"key\":0,\"name\":"
+		"\"Produce\",\"min\":0,\"max\":11},{\"key\":999,\"name\":null,"
+		"\"min\":1,\"max\":2}]}]}\n");
+	free(w.buf);
+}
+
 int
 main(void)
 {
@@ -138,6 +211,7 @@ main(void)
 		cmocka_unit_test(filters),
 		cmocka_unit_test(watermarks),
 		cmocka_unit_test(found_and_sorted),
+		cmocka_unit_test(brokers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -138,6 +138,37 @@ one_with_headers(void **state)
 	assert_int_equal(f->rooms, 1);
 }
 
+/* A failure in words: librdkafka's, which limit, why no broker answered. */
+static void
+reasons(void **state)
+{
+	char buf[256];
+
+	(void)state;
+	assert_string_equal(kq_produce_reason(KQ_ERR_OVER_MAX, 1000, NULL, buf,
+					      sizeof(buf)),
+			    "Message size too large: over the producer limit "
+			    "message.max.bytes=1000 (raise it with -X "
+			    "message.max.bytes=N)");
+	assert_string_equal(
+		kq_produce_reason(RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE, 1000,
+				  "x", buf, sizeof(buf)),
+		"Message size too large for the broker: over the topic limit "
+		"max.message.bytes (or the broker limit message.max.bytes)");
+	assert_string_equal(kq_produce_reason(RD_KAFKA_RESP_ERR__MSG_TIMED_OUT,
+					      0, "connection refused", buf,
+					      sizeof(buf)),
+			    "Message timed out (connection refused)");
+	assert_string_equal(kq_produce_reason(RD_KAFKA_RESP_ERR__MSG_TIMED_OUT,
+					      0, NULL, buf, sizeof(buf)),
+			    "Message timed out");
+	/* The reason is for a timeout only. */
+	assert_string_equal(
+		kq_produce_reason(RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED,
+				  0, "connection refused", buf, sizeof(buf)),
+		"Topic authorization failed");
+}
+
 int
 main(void)
 {
@@ -146,6 +177,7 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(one_with_headers, setup,
 						teardown),
+		cmocka_unit_test(reasons),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -187,6 +187,40 @@ topic_names(void **state)
 	assert_false(kq_topic_name_ok(longest));
 }
 
+/* --until's times: bare or after '@', or a duration before now. */
+static void
+times(void **state)
+{
+	int64_t ms = 42;
+
+	(void)state;
+	assert_int_equal(kq_parse_time("1700000000123", 0, &ms), 0);
+	assert_int_equal(ms, 1700000000123);
+	assert_int_equal(kq_parse_time("@1700000000123", 0, &ms), 0);
+	assert_int_equal(ms, 1700000000123);
+	assert_int_equal(kq_parse_time("@2023-11-14T22:13:20Z", 0, &ms), 0);
+	assert_int_equal(ms, 1700000000000);
+	assert_int_equal(kq_parse_time("@-15m", 1700000000000, &ms), 0);
+	assert_int_equal(ms, 1700000000000 - 15 * 60 * 1000);
+	ms = 42;
+	assert_int_equal(kq_parse_time("-15m", 1700000000000, &ms), -1);
+	assert_int_equal(kq_parse_time("@", 0, &ms), -1);
+	assert_int_equal(kq_parse_time("@yesterday", 0, &ms), -1);
+	assert_int_equal(kq_parse_time("end", 0, &ms), -1);
+	assert_int_equal(ms, 42);
+}
+
+/* The two monotonic clocks are one clock. */
+static void
+clocks(void **state)
+{
+	int64_t ns = kq_clock_ns(), ms = kq_clock_ms(), ns2 = kq_clock_ns();
+
+	(void)state;
+	assert_true(ns2 >= ns);
+	assert_true(ms >= ns / 1000000 && ms <= ns2 / 1000000);
+}
+
 int
 main(void)
 {
@@ -197,6 +231,8 @@ main(void)
 		cmocka_unit_test(timestamps),
 		cmocka_unit_test(iso8601_round_trip),
 		cmocka_unit_test(offsets),
+		cmocka_unit_test(times),
+		cmocka_unit_test(clocks),
 		cmocka_unit_test(topic_names),
 	};
 

@@ -1,14 +1,16 @@
 /*
  * What the unit tests of common/ share: a configuration made as a
  * program's command line makes it, an environment in which the user's
- * own settings (KQ_BROKERS, a config file) play no part, and what a
- * writer in memory holds.
+ * own settings (KQ_BROKERS, a config file) play no part, what a writer
+ * in memory holds, and what the test itself wrote on stderr.
  */
 #ifndef KQ_UNIT_H
 #define KQ_UNIT_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "record.h"
@@ -48,6 +50,45 @@ unit_written(struct kq_writer *w)
 	memcpy(s, w->buf, n);
 	s[n] = 0;
 	w->len = 0;
+	return s;
+}
+
+/* stderr caught in a pipe, from unit_catch to unit_caught. */
+struct unit_catch {
+	int saved, fd;
+};
+
+static inline void
+unit_catch(struct unit_catch *k)
+{
+	int fds[2];
+
+	if (pipe(fds))
+		abort();
+	fflush(stderr);
+	k->saved = dup(2);
+	dup2(fds[1], 2);
+	close(fds[1]);
+	k->fd = fds[0];
+}
+
+/* What was written on stderr meanwhile (up to 4 KiB, until the next
+ * call); stderr is itself again. */
+static inline const char *
+unit_caught(struct unit_catch *k)
+{
+	static char s[4096];
+	size_t n = 0;
+	ssize_t got;
+
+	fflush(stderr);
+	dup2(k->saved, 2);
+	close(k->saved);
+	while (n < sizeof(s) - 1 &&
+	       (got = read(k->fd, s + n, sizeof(s) - 1 - n)) > 0)
+		n += (size_t)got;
+	s[n] = 0;
+	close(k->fd);
 	return s;
 }
 
