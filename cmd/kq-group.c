@@ -366,8 +366,7 @@ list_offsets(struct run *r, const char *group, const char *how,
 	rd_kafka_ListConsumerGroupOffsets_destroy(lo);
 	if (!(ev = answer(r, how, &status)))
 		return status;
-	gr = rd_kafka_ListConsumerGroupOffsets_result_groups(
-		rd_kafka_event_ListConsumerGroupOffsets_result(ev), &n);
+	gr = kq_admin_group_results(ev, &n);
 	if (n < 1) {
 		status = EX_UNAVAILABLE;
 	} else if ((e = rd_kafka_group_result_error(gr[0]))) {
@@ -608,8 +607,7 @@ delete_groups(struct run *r)
 	free(dg);
 	if (!(ev = answer(r, "delete", &status)))
 		return status;
-	gr = rd_kafka_DeleteGroups_result_groups(
-		rd_kafka_event_DeleteGroups_result(ev), &n);
+	gr = kq_admin_group_results(ev, &n);
 	for (i = 0; i < n; i++) {
 		const rd_kafka_error_t *e = rd_kafka_group_result_error(gr[i]);
 
@@ -841,15 +839,7 @@ partitions_answer(struct run *r, const char *how, const char *group)
 
 	if (!(ev = answer(r, how, &status)))
 		return status;
-	if (rd_kafka_event_type(ev) ==
-	    RD_KAFKA_EVENT_ALTERCONSUMERGROUPOFFSETS_RESULT)
-		gr = rd_kafka_AlterConsumerGroupOffsets_result_groups(
-			rd_kafka_event_AlterConsumerGroupOffsets_result(ev),
-			&n);
-	else
-		gr = rd_kafka_DeleteConsumerGroupOffsets_result_groups(
-			rd_kafka_event_DeleteConsumerGroupOffsets_result(ev),
-			&n);
+	gr = kq_admin_group_results(ev, &n);
 	status = partition_results(how, group, gr, n);
 	rd_kafka_event_destroy(ev);
 	return status;

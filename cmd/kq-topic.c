@@ -3,14 +3,12 @@
  * partition count, from metadata and librdkafka's Admin API. The spelling
  * of kafka-topics (--create --topic foo --partitions 1 ...) works too.
  */
-#include <errno.h>
 #include <fnmatch.h>
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <unistd.h>
 
 #include "admin.h"
 #include "apiversions.h"
@@ -197,25 +195,10 @@ internal(const char *name)
 	return strncmp(name, "__", 2) == 0;
 }
 
-/* The metadata of every topic: asking for one would create it on brokers
- * that auto-create topics (kq-broker does). */
 static int
 fetch_metadata(struct run *r)
 {
-	rd_kafka_resp_err_t err;
-
-	if (r->md)
-		rd_kafka_metadata_destroy(r->md);
-	r->md = NULL;
-	err = rd_kafka_metadata(r->a.kk.rk, 1, NULL, &r->md,
-				(int)r->c->timeout_ms);
-	if (err) {
-		r->md = NULL;
-		kq_warn("cannot get metadata from %s: %s", r->c->brokers,
-			rd_kafka_err2str(err));
-		return kq_kafka_status(err);
-	}
-	return 0;
+	return kq_admin_metadata(&r->a, r->c, &r->md);
 }
 
 /*
@@ -370,89 +353,14 @@ admin_options(struct run *r, rd_kafka_admin_op_t op)
 }
 
 /*
- * Wait until metadata shows each of names with at least want partitions,
- * all led (want > 0), or not at all (want == 0), so the next command of a
- * script finds the topic as it was made.
- */
-static int
-await_metadata(struct run *r, char **names, int n, int want)
-{
-	int64_t deadline = kq_clock_ms() + r->c->timeout_ms;
-	int i, k, st;
-
-	for (;;) {
-		int done = 1;
-
-		if ((st = fetch_metadata(r)))
-			return st;
-		for (i = 0; done && i < n; i++) {
-			const rd_kafka_metadata_topic_t *t =
-				kq_md_topic(r->md, names[i]);
-
-			if (want == 0) {
-				done = t == NULL;
-				continue;
-			}
-			done = t && !t->err && t->partition_cnt >= want;
-			for (k = 0; done && k < t->partition_cnt; k++)
-				done = t->partitions[k].leader >= 0;
-		}
-		if (done)
-			return 0;
-		if (kq_stop)
-			return KQ_EX_INTERRUPTED;
-		if (kq_clock_ms() >= deadline) {
-			kq_warn("%s %s%s: done, but metadata does not show it "
-				"after %lldms",
-				mode_name[r->o->m.mode], names[0],
-				n > 1 ? " ..." : "",
-				(long long)r->c->timeout_ms);
-			return EX_TEMPFAIL;
-		}
-		usleep(100000);
-	}
-}
-
-/* What one admin request is: create, delete or partitions. */
-struct request {
-	const char *name; /* "CreateTopics" */
-	/* The error that means "nothing to do", and what it says. */
-	rd_kafka_resp_err_t already;
-	const char *already_says;
-	int already_ok; /* --if-not-exists, --if-exists */
-	int want;	/* for await_metadata */
-};
-
-static const rd_kafka_topic_result_t **
-topic_results(rd_kafka_event_t *ev, size_t *n)
-{
-	*n = 0;
-	switch (rd_kafka_event_type(ev)) {
-	case RD_KAFKA_EVENT_CREATETOPICS_RESULT:
-		return rd_kafka_CreateTopics_result_topics(
-			rd_kafka_event_CreateTopics_result(ev), n);
-	case RD_KAFKA_EVENT_DELETETOPICS_RESULT:
-		return rd_kafka_DeleteTopics_result_topics(
-			rd_kafka_event_DeleteTopics_result(ev), n);
-	case RD_KAFKA_EVENT_CREATEPARTITIONS_RESULT:
-		return rd_kafka_CreatePartitions_result_topics(
-			rd_kafka_event_CreatePartitions_result(ev), n);
-	default:
-		return NULL;
-	}
-}
-
-/*
  * Wait for the answer to the request sent for todo[0..n), report each
  * topic that failed, then wait for metadata to show the others done.
  */
 static int
-finish_request(struct run *r, const struct request *rq, char **todo, int n)
+finish_request(struct run *r, const struct kq_admin_req *rq, char **todo, int n)
 {
-	const rd_kafka_topic_result_t **tr;
 	rd_kafka_event_t *ev;
 	rd_kafka_resp_err_t err;
-	size_t nres, i;
 	int status = 0, ndone = 0;
 
 	if (!(ev = kq_admin_poll(r->a.q, -1, NULL)))
@@ -461,7 +369,7 @@ finish_request(struct run *r, const struct request *rq, char **todo, int n)
 		if (err == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE)
 			status = unsupported(r, rq->name, todo, n);
 		else
-			kq_warn("%s %s%s: %s", mode_name[r->o->m.mode], todo[0],
+			kq_warn("%s %s%s: %s", rq->how, todo[0],
 				n > 1 ? " ..." : "",
 				rd_kafka_event_error_string(ev));
 		rd_kafka_event_destroy(ev);
@@ -469,32 +377,12 @@ finish_request(struct run *r, const struct request *rq, char **todo, int n)
 			return status;
 		return kq_kafka_status(err);
 	}
-	tr = topic_results(ev, &nres);
-	for (i = 0; i < nres; i++) {
-		const char *name = rd_kafka_topic_result_name(tr[i]);
-		const char *why = rd_kafka_topic_result_error_string(tr[i]);
-
-		err = rd_kafka_topic_result_error(tr[i]);
-		/* Timed out: the controller is still at it. */
-		if (!err || err == RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT) {
-			todo[ndone++] = (char *)name;
-		} else if (err == rq->already) {
-			if (!rq->already_ok) {
-				kq_warn("%s %s: %s", mode_name[r->o->m.mode],
-					name, rq->already_says);
-				status = kq_worse_status(status, KQ_EX_PARTIAL);
-			}
-		} else {
-			kq_warn("%s %s: %s", mode_name[r->o->m.mode], name,
-				why ? why : rd_kafka_err2str(err));
-			status = kq_worse_status(status,
-						 kq_admin_topic_status(err));
-		}
-	}
+	status = kq_admin_topics_done(rq, ev, todo, &ndone);
 	/* The names live in the event until it is destroyed. */
 	if (ndone)
 		status = kq_worse_status(
-			status, await_metadata(r, todo, ndone, rq->want));
+			status, kq_admin_await(&r->a, r->c, rq->how, todo,
+					       ndone, rq->want, &r->md));
 	rd_kafka_event_destroy(ev);
 	return status;
 }
@@ -503,10 +391,12 @@ static int
 create_topics(struct run *r)
 {
 	struct opts *o = r->o;
-	struct request rq = {"CreateTopics",
-			     RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS,
-			     "the topic exists already", o->if_not_exists,
-			     o->partitions > 0 ? o->partitions : 1};
+	struct kq_admin_req rq = {"create",
+				  "CreateTopics",
+				  RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS,
+				  "the topic exists already",
+				  o->if_not_exists,
+				  o->partitions > 0 ? o->partitions : 1};
 	rd_kafka_NewTopic_t **nt;
 	rd_kafka_AdminOptions_t *ao;
 	char **todo, errstr[512];
@@ -575,9 +465,12 @@ static int
 delete_topics(struct run *r)
 {
 	struct opts *o = r->o;
-	struct request rq = {"DeleteTopics",
-			     RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART,
-			     "no such topic", o->if_exists, 0};
+	struct kq_admin_req rq = {"delete",
+				  "DeleteTopics",
+				  RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART,
+				  "no such topic",
+				  o->if_exists,
+				  0};
 	rd_kafka_DeleteTopic_t **dt;
 	rd_kafka_AdminOptions_t *ao;
 	char **todo;
@@ -617,8 +510,12 @@ add_partitions(struct run *r)
 {
 	struct opts *o = r->o;
 	/* No error means "nothing to do": the counts were checked. */
-	struct request rq = {"CreatePartitions", RD_KAFKA_RESP_ERR_NO_ERROR,
-			     NULL, 0, o->partitions};
+	struct kq_admin_req rq = {"partitions",
+				  "CreatePartitions",
+				  RD_KAFKA_RESP_ERR_NO_ERROR,
+				  NULL,
+				  0,
+				  o->partitions};
 	rd_kafka_NewPartitions_t **np;
 	rd_kafka_AdminOptions_t *ao;
 	char **todo, errstr[512];

@@ -5,11 +5,14 @@
 #include <librdkafka/rdkafka.h>
 #include <strings.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "admin.h"
 #include "apiversions.h"
 #include "conf.h"
+#include "die.h"
 #include "kafka.h"
+#include "metadata.h"
 #include "record.h"
 #include "sig.h"
 #include "spec.h"
@@ -98,5 +101,146 @@ kq_admin_topic_status(rd_kafka_resp_err_t err)
 		return EX_TEMPFAIL;
 	default:
 		return EX_UNAVAILABLE;
+	}
+}
+
+const rd_kafka_topic_result_t **
+kq_admin_topic_results(rd_kafka_event_t *ev, size_t *n)
+{
+	*n = 0;
+	switch (rd_kafka_event_type(ev)) {
+	case RD_KAFKA_EVENT_CREATETOPICS_RESULT:
+		return rd_kafka_CreateTopics_result_topics(
+			rd_kafka_event_CreateTopics_result(ev), n);
+	case RD_KAFKA_EVENT_DELETETOPICS_RESULT:
+		return rd_kafka_DeleteTopics_result_topics(
+			rd_kafka_event_DeleteTopics_result(ev), n);
+	case RD_KAFKA_EVENT_CREATEPARTITIONS_RESULT:
+		return rd_kafka_CreatePartitions_result_topics(
+			rd_kafka_event_CreatePartitions_result(ev), n);
+	default:
+		return NULL;
+	}
+}
+
+const rd_kafka_group_result_t **
+kq_admin_group_results(rd_kafka_event_t *ev, size_t *n)
+{
+	*n = 0;
+	switch (rd_kafka_event_type(ev)) {
+	case RD_KAFKA_EVENT_DELETEGROUPS_RESULT:
+		return rd_kafka_DeleteGroups_result_groups(
+			rd_kafka_event_DeleteGroups_result(ev), n);
+	case RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT:
+		return rd_kafka_ListConsumerGroupOffsets_result_groups(
+			rd_kafka_event_ListConsumerGroupOffsets_result(ev), n);
+	case RD_KAFKA_EVENT_ALTERCONSUMERGROUPOFFSETS_RESULT:
+		return rd_kafka_AlterConsumerGroupOffsets_result_groups(
+			rd_kafka_event_AlterConsumerGroupOffsets_result(ev), n);
+	case RD_KAFKA_EVENT_DELETECONSUMERGROUPOFFSETS_RESULT:
+		return rd_kafka_DeleteConsumerGroupOffsets_result_groups(
+			rd_kafka_event_DeleteConsumerGroupOffsets_result(ev),
+			n);
+	default:
+		return NULL;
+	}
+}
+
+int
+kq_admin_topics_done(const struct kq_admin_req *rq, rd_kafka_event_t *ev,
+		     char **done, int *n)
+{
+	const rd_kafka_topic_result_t **tr;
+	rd_kafka_resp_err_t err;
+	size_t nres, i;
+	int status = 0;
+
+	tr = kq_admin_topic_results(ev, &nres);
+	for (i = 0; i < nres; i++) {
+		const char *name = rd_kafka_topic_result_name(tr[i]);
+		const char *why = rd_kafka_topic_result_error_string(tr[i]);
+
+		err = rd_kafka_topic_result_error(tr[i]);
+		/* Timed out: the controller is still at it. */
+		if (!err || err == RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT) {
+			done[(*n)++] = (char *)name;
+		} else if (err == rq->already) {
+			if (!rq->already_ok) {
+				kq_warn("%s %s: %s", rq->how, name,
+					rq->already_says);
+				status = kq_worse_status(status, KQ_EX_PARTIAL);
+			}
+		} else {
+			kq_warn("%s %s: %s", rq->how, name,
+				why ? why : rd_kafka_err2str(err));
+			status = kq_worse_status(status,
+						 kq_admin_topic_status(err));
+		}
+	}
+	return status;
+}
+
+int
+kq_admin_metadata(struct kq_admin *a, const struct kq_conf *c,
+		  const struct rd_kafka_metadata **md)
+{
+	rd_kafka_resp_err_t err;
+
+	if (*md)
+		rd_kafka_metadata_destroy(*md);
+	*md = NULL;
+	err = rd_kafka_metadata(a->kk.rk, 1, NULL, md, (int)c->timeout_ms);
+	if (err) {
+		*md = NULL;
+		kq_warn("cannot get metadata from %s: %s", c->brokers,
+			rd_kafka_err2str(err));
+		return kq_kafka_status(err);
+	}
+	return 0;
+}
+
+/* Whether md shows each of names as kq_admin_await waits for. */
+static int
+shown(const struct rd_kafka_metadata *md, char **names, int n, int want)
+{
+	int i, k, done = 1;
+
+	for (i = 0; done && i < n; i++) {
+		const rd_kafka_metadata_topic_t *t = kq_md_topic(md, names[i]);
+
+		if (want == 0) {
+			done = t == NULL;
+			continue;
+		}
+		done = t && !t->err && t->partition_cnt >= want;
+		for (k = 0; done && k < t->partition_cnt; k++)
+			done = t->partitions[k].leader >= 0;
+	}
+	return done;
+}
+
+int
+kq_admin_await(struct kq_admin *a, const struct kq_conf *c, const char *how,
+	       char **names, int n, int want,
+	       const struct rd_kafka_metadata **md)
+{
+	int64_t deadline = kq_clock_ms() + c->timeout_ms;
+	int st;
+
+	for (;;) {
+		if ((st = kq_admin_metadata(a, c, md)))
+			return st;
+		if (shown(*md, names, n, want))
+			return 0;
+		if (kq_stop)
+			return KQ_EX_INTERRUPTED;
+		if (kq_clock_ms() >= deadline) {
+			kq_warn("%s %s%s: done, but metadata does not show it "
+				"after %lldms",
+				how, names[0], n > 1 ? " ..." : "",
+				(long long)c->timeout_ms);
+			return EX_TEMPFAIL;
+		}
+		usleep(100000);
 	}
 }
