@@ -781,7 +781,7 @@ static void
 parse_options(struct sub *s, int argc, char **argv)
 {
 	const char *format = NULL, *filter = NULL, *console;
-	int key, json = 0, k_given = 0, json_values = 0, raw = 0;
+	int key, json = 0, json_values = 0, raw = 0;
 
 	while ((key = kq_getopt(&s->c, argc, argv)) != -1) {
 		const char *a = s->c.arg;
@@ -844,7 +844,6 @@ parse_options(struct sub *s, int argc, char **argv)
 			break;
 		case 'K':
 			s->pr.kdelim = kq_edelim("-K", a);
-			k_given = 1;
 			break;
 		case 'f':
 			format = a;
@@ -889,20 +888,8 @@ parse_options(struct sub *s, int argc, char **argv)
 		kq_usage(&s->c, "no topic: give one with -t");
 	if (!s->have_delim)
 		s->pr.delim = kq_edelim("-D", "\\n");
-	if (json + !!format + k_given + !!filter > 1)
-		kq_usage(&s->c, "-J, -f, -K and --jq each choose the output; "
-				"give one");
-	if (format && s->have_delim)
-		kq_usage(&s->c, "-f writes its own delimiters: put them in "
-				"the format");
-	if (json_values && !json)
-		kq_usage(&s->c, "--json-values goes with -J");
-	if ((raw || s->pr.keep_going) && !filter)
-		kq_usage(&s->c, "%s goes with --jq",
-			 raw ? "-r" : "--keep-going");
-	if (s->pr.show_null && (json || filter))
-		kq_usage(&s->c, "-Z has no use with %s: nulls are null in JSON",
-			 json ? "-J" : "--jq");
+	kq_print_check(&s->pr, &s->c, format, json, json_values, filter, raw,
+		       s->have_delim);
 	if (s->group) {
 		if (s->npartitions)
 			kq_usage(&s->c, "-p and -g do not go together: the "

@@ -33,6 +33,26 @@ kq_print_choose(struct kq_print *pr, const struct kq_conf *c,
 	}
 }
 
+void
+kq_print_check(const struct kq_print *pr, const struct kq_conf *c,
+	       const char *format, int json, int json_values,
+	       const char *filter, int raw, int delim_given)
+{
+	if (json + !!format + !!pr->kdelim.len + !!filter > 1)
+		kq_usage(c, "-J, -f, -K and --jq each choose the output; "
+			    "give one");
+	if (format && delim_given)
+		kq_usage(c, "-f writes its own delimiters: put them in "
+			    "the format");
+	if (json_values && !json)
+		kq_usage(c, "--json-values goes with -J");
+	if ((raw || pr->keep_going) && !filter)
+		kq_usage(c, "%s goes with --jq", raw ? "-r" : "--keep-going");
+	if (pr->show_null && (json || filter))
+		kq_usage(c, "-Z has no use with %s: nulls are null in JSON",
+			 json ? "-J" : "--jq");
+}
+
 /* A console tool's boolean property: true or false. */
 static int
 console_bool(const struct kq_conf *c, const char *name, char *v)

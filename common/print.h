@@ -51,6 +51,17 @@ void kq_print_choose(struct kq_print *pr, const struct kq_conf *c,
 		     const char *filter, int raw);
 
 /*
+ * The output options that do not go together, as usage errors, once the
+ * options are read: -J, -f, -K (pr->kdelim) and --jq each choose the
+ * form, -f writes its own delimiters (so no -D, delim_given),
+ * --json-values goes with -J, -r and --keep-going with --jq, and -Z has
+ * no use in JSON.
+ */
+void kq_print_check(const struct kq_print *pr, const struct kq_conf *c,
+		    const char *format, int json, int json_values,
+		    const char *filter, int raw, int delim_given);
+
+/*
  * kafka-console-consumer's --property print.key=true and the rest of its
  * formatter's properties, taken from c: the -f format that prints the
  * same, or NULL when none is given. Nulls then show as null.literal,

@@ -1,7 +1,8 @@
 /*
  * A message printed in each form kq-sub offers: the value, key DELIM
  * value with nulls shown or not, a jq filter's results and the values it
- * cannot take; and the console consumer's --property forms.
+ * cannot take; the console consumer's --property forms; and the output
+ * options that do not go together.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,8 @@
 #include <librdkafka/rdkafka.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "print.h"
@@ -149,6 +152,92 @@ console_properties(void **state)
 	assert_null(kq_conf_prop(&f->c, "key.separator"));
 }
 
+/* The output options given to kq_print_check, in a child. */
+struct choice {
+	const char *format, *filter;
+	int json, json_values, raw, delim_given, key, keep_going, show_null;
+};
+
+/*
+ * The first line kq_print_check says for ch, with its status in the
+ * line's place when it says nothing: "ok" for 0.
+ */
+static const char *
+check_says(const struct choice *ch)
+{
+	static char line[512];
+	size_t len = 0;
+	int fds[2], st;
+	ssize_t n;
+	pid_t pid;
+
+	assert_int_equal(pipe(fds), 0);
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		struct kq_print pr = {0};
+		struct kq_conf c;
+
+		dup2(fds[1], 2);
+		close(fds[0]);
+		unit_conf(&c, &cmd, ARGV("-b", "localhost:1"));
+		if (ch->key)
+			pr.kdelim = (struct kq_delim){":", 1};
+		pr.keep_going = ch->keep_going;
+		pr.show_null = ch->show_null;
+		kq_print_check(&pr, &c, ch->format, ch->json, ch->json_values,
+			       ch->filter, ch->raw, ch->delim_given);
+		_exit(0);
+	}
+	close(fds[1]);
+	/* Until the child is done: a message may come in pieces. */
+	while (len < sizeof(line) - 1 &&
+	       (n = read(fds[0], line + len, sizeof(line) - 1 - len)) > 0)
+		len += (size_t)n;
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	line[len] = 0;
+	line[strcspn(line, "\n")] = 0;
+	if (WEXITSTATUS(st) == 0)
+		return "ok";
+	assert_int_equal(WEXITSTATUS(st), 64);
+	return line;
+}
+
+static void
+output_choices(void **state)
+{
+	(void)state;
+	assert_string_equal(check_says(&(struct choice){.json = 1}), "ok");
+	assert_string_equal(
+		check_says(&(struct choice){.format = "%v", .filter = ".a"}),
+		"kq-test: -J, -f, -K and --jq each choose the output; give "
+		"one");
+	assert_string_equal(check_says(&(struct choice){.json = 1, .key = 1}),
+			    "kq-test: -J, -f, -K and --jq each choose the "
+			    "output; give one");
+	assert_string_equal(
+		check_says(&(struct choice){.format = "%v", .delim_given = 1}),
+		"kq-test: -f writes its own delimiters: put them in the "
+		"format");
+	assert_string_equal(check_says(&(struct choice){.json_values = 1}),
+			    "kq-test: --json-values goes with -J");
+	assert_string_equal(check_says(&(struct choice){.raw = 1}),
+			    "kq-test: -r goes with --jq");
+	assert_string_equal(check_says(&(struct choice){.keep_going = 1}),
+			    "kq-test: --keep-going goes with --jq");
+	assert_string_equal(check_says(&(struct choice){
+				    .filter = ".", .raw = 1, .keep_going = 1}),
+			    "ok");
+	assert_string_equal(
+		check_says(&(struct choice){.filter = ".", .show_null = 1}),
+		"kq-test: -Z has no use with --jq: nulls are null in JSON");
+	assert_string_equal(check_says(&(struct choice){.key = 1,
+							.show_null = 1,
+							.delim_given = 1}),
+			    "ok");
+}
+
 int
 main(void)
 {
@@ -159,6 +248,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(jq_results, setup, teardown),
 		cmocka_unit_test_setup_teardown(console_properties, setup,
 						teardown),
+		cmocka_unit_test(output_choices),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
