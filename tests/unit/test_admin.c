@@ -34,8 +34,6 @@ static const struct kq_command cmd = {
 	NULL,	   "0 ok.",
 };
 
-#define ARGV(...) ((char *[]){"kq-test", __VA_ARGS__, NULL})
-
 static int
 setup(void **state)
 {
@@ -191,9 +189,7 @@ apis_unasked(void **state)
 /* librdkafka's mock cluster with topic "two" (two partitions), and an
  * admin handle on it within --timeout 500ms. */
 struct mock {
-	rd_kafka_t *mrk;
-	rd_kafka_mock_cluster_t *mc;
-	char brokers[128];
+	struct unit_mock u;
 	struct kq_conf c;
 	struct kq_admin a;
 	const struct rd_kafka_metadata *md;
@@ -203,17 +199,8 @@ struct mock {
 static void
 mock_open(struct mock *m)
 {
-	rd_kafka_conf_t *rc = rd_kafka_conf_new();
-	char errstr[256];
-
-	rd_kafka_conf_set(rc, "log_level", "0", errstr, sizeof(errstr));
-	m->mrk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, errstr, sizeof(errstr));
-	m->mc = rd_kafka_mock_cluster_new(m->mrk, 1);
-	assert_non_null(m->mc);
-	snprintf(m->brokers, sizeof(m->brokers), "%s",
-		 rd_kafka_mock_cluster_bootstraps(m->mc));
-	assert_int_equal(rd_kafka_mock_topic_create(m->mc, "two", 2, 1), 0);
-	unit_conf(&m->c, &cmd, ARGV("--timeout", "500ms", "-b", m->brokers));
+	unit_mock_start(&m->u, "two", 2);
+	unit_conf(&m->c, &cmd, ARGV("--timeout", "500ms", "-b", m->u.brokers));
 	m->out = dup(1);
 	kq_admin_open(&m->a, &m->c);
 	m->md = NULL;
@@ -228,8 +215,7 @@ mock_close(struct mock *m)
 	dup2(m->out, 1);
 	close(m->out);
 	kq_conf_free(&m->c);
-	rd_kafka_mock_cluster_destroy(m->mc);
-	rd_kafka_destroy(m->mrk);
+	unit_mock_stop(&m->u);
 }
 
 /* Every topic, asked again as often as wanted. */

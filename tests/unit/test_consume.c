@@ -29,8 +29,6 @@ static const struct kq_command cmd = {
 	"kq-test", "", "Test a consumer's plumbing.", options, 1, NULL, "0 ok.",
 };
 
-#define ARGV(...) ((char *[]){"kq-test", __VA_ARGS__, NULL})
-
 struct fixture {
 	rd_kafka_t *rk;
 	struct kq_conf c;
@@ -154,9 +152,7 @@ fetchers_woken(void **state)
 /* librdkafka's mock cluster with topic "two" (two partitions), and a
  * consumer's handle on it. */
 struct mock {
-	rd_kafka_t *mrk;
-	rd_kafka_mock_cluster_t *mc;
-	char brokers[128];
+	struct unit_mock u;
 	struct kq_conf c;
 	struct kq_kafka kk;
 };
@@ -164,21 +160,8 @@ struct mock {
 static void
 mock_open(struct mock *m)
 {
-	rd_kafka_conf_t *rc = rd_kafka_conf_new();
-	char errstr[256];
-	char *argv[] = {"kq-test", "-b", m->brokers, NULL};
-
-	rd_kafka_conf_set(rc, "log_level", "0", errstr, sizeof(errstr));
-	m->mrk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, errstr, sizeof(errstr));
-	m->mc = rd_kafka_mock_cluster_new(m->mrk, 1);
-	assert_non_null(m->mc);
-	snprintf(m->brokers, sizeof(m->brokers), "%s",
-		 rd_kafka_mock_cluster_bootstraps(m->mc));
-	assert_int_equal(rd_kafka_mock_topic_create(m->mc, "two", 2, 1), 0);
-	kq_conf_init(&m->c, &cmd, argv);
-	while (kq_getopt(&m->c, 3, argv) != -1)
-		;
-	kq_conf_finish(&m->c);
+	unit_mock_start(&m->u, "two", 2);
+	unit_conf(&m->c, &cmd, ARGV("-b", m->u.brokers));
 }
 
 static void
@@ -186,8 +169,7 @@ mock_close(struct mock *m)
 {
 	kq_kafka_close(&m->kk);
 	kq_conf_free(&m->c);
-	rd_kafka_mock_cluster_destroy(m->mc);
-	rd_kafka_destroy(m->mrk);
+	unit_mock_stop(&m->u);
 }
 
 /* A topic there (the mock makes any topic it is asked for). */
@@ -269,8 +251,8 @@ simple_fetch(void **state)
 
 	(void)state;
 	mock_open(&m);
-	produce(m.brokers, "two", 0, 9);
-	produce(m.brokers, "two", 1, 3);
+	produce(m.u.brokers, "two", 0, 9);
+	produce(m.u.brokers, "two", 1, 3);
 	kq_kafka_open(&m.kk, RD_KAFKA_CONSUMER,
 		      kq_kafka_conf(&m.kk, &m.c, NULL));
 	kq_hold_init(&h, m.kk.rk);

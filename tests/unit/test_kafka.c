@@ -33,8 +33,6 @@ static const struct kq_command cmd = {
 	"kq-test", "", "Test the Kafka handle.", options, 1, NULL, "0 ok.",
 };
 
-#define ARGV(...) ((char *[]){"kq-test", __VA_ARGS__, NULL})
-
 static int
 setup(void **state)
 {
@@ -249,37 +247,10 @@ open_against_closed_port(void **state)
 	assert_string_equal(err, want);
 }
 
-struct mock {
-	rd_kafka_t *rk;
-	rd_kafka_mock_cluster_t *mc;
-	const char *brokers;
-};
-
-static void
-mock_start(struct mock *m)
-{
-	char errstr[256];
-	rd_kafka_conf_t *rc = rd_kafka_conf_new();
-
-	rd_kafka_conf_set(rc, "log_level", "0", errstr, sizeof(errstr));
-	m->rk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, errstr, sizeof(errstr));
-	assert_non_null(m->rk);
-	m->mc = rd_kafka_mock_cluster_new(m->rk, 1);
-	assert_non_null(m->mc);
-	m->brokers = rd_kafka_mock_cluster_bootstraps(m->mc);
-}
-
-static void
-mock_stop(struct mock *m)
-{
-	rd_kafka_mock_cluster_destroy(m->mc);
-	rd_kafka_destroy(m->rk);
-}
-
 static void
 open_against_mock(void **state)
 {
-	struct mock m;
+	struct unit_mock m;
 	struct kq_conf c;
 	struct kq_kafka kk;
 	rd_kafka_resp_err_t err;
@@ -288,9 +259,8 @@ open_against_mock(void **state)
 	int i, n;
 
 	(void)state;
-	mock_start(&m);
-	assert_int_equal(rd_kafka_mock_topic_create(m.mc, "three", 3, 1), 0);
-	unit_conf(&c, &cmd, ARGV("-b", (char *)m.brokers, "--timeout", "5s"));
+	unit_mock_start(&m, "three", 3);
+	unit_conf(&c, &cmd, ARGV("-b", m.brokers, "--timeout", "5s"));
 	kq_kafka_open(&kk, RD_KAFKA_PRODUCER, kq_kafka_conf(&kk, &c, NULL));
 	assert_non_null(kk.rk);
 	assert_int_equal(kk.fatal, 0);
@@ -342,7 +312,7 @@ open_against_mock(void **state)
 	kq_kafka_close(&kk);
 	assert_null(kk.rk);
 	kq_conf_free(&c);
-	mock_stop(&m);
+	unit_mock_stop(&m);
 }
 
 /* -p's partitions, of those a topic has: kept in order, missing ones told. */
@@ -370,19 +340,16 @@ pick_partitions(void **state)
 static void
 broker_gone(void **state)
 {
-	struct mock m;
+	struct unit_mock m;
 	struct kq_conf c;
 	struct kq_kafka kk;
 	rd_kafka_topic_partition_list_t *lo, *hi;
-	char brokers[128];
 
 	(void)state;
-	mock_start(&m);
-	snprintf(brokers, sizeof(brokers), "%s", m.brokers);
-	rd_kafka_mock_topic_create(m.mc, "one", 1, 1);
-	unit_conf(&c, &cmd, ARGV("-b", brokers, "--timeout", "1s"));
+	unit_mock_start(&m, "one", 1);
+	unit_conf(&c, &cmd, ARGV("-b", m.brokers, "--timeout", "1s"));
 	kq_kafka_open(&kk, RD_KAFKA_PRODUCER, kq_kafka_conf(&kk, &c, NULL));
-	mock_stop(&m);
+	unit_mock_stop(&m);
 	lo = rd_kafka_topic_partition_list_new(1);
 	rd_kafka_topic_partition_list_add(lo, "one", 0);
 	hi = rd_kafka_topic_partition_list_copy(lo);

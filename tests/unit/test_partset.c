@@ -29,8 +29,6 @@ static const struct kq_command cmd = {
 	NULL,	   "0 ok.",
 };
 
-#define ARGV(...) ((char *[]){"kq-test", __VA_ARGS__, NULL})
-
 static int
 setup(void **state)
 {
@@ -138,24 +136,16 @@ described(void **state)
 }
 
 /* "two": partition 0 empty, partition 1 holding offsets 0 to 2. */
-static rd_kafka_mock_cluster_t *
-mock_two(rd_kafka_t **mrk, char *brokers, size_t size)
+static void
+mock_two(struct unit_mock *m)
 {
 	rd_kafka_conf_t *rc = rd_kafka_conf_new();
-	rd_kafka_mock_cluster_t *mc;
 	rd_kafka_t *prk;
 	char errstr[256];
 	int i;
 
-	rd_kafka_conf_set(rc, "log_level", "0", errstr, sizeof(errstr));
-	*mrk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, errstr, sizeof(errstr));
-	assert_non_null(*mrk);
-	mc = rd_kafka_mock_cluster_new(*mrk, 1);
-	assert_non_null(mc);
-	snprintf(brokers, size, "%s", rd_kafka_mock_cluster_bootstraps(mc));
-	assert_int_equal(rd_kafka_mock_topic_create(mc, "two", 2, 1), 0);
-	rc = rd_kafka_conf_new();
-	rd_kafka_conf_set(rc, "bootstrap.servers", brokers, errstr,
+	unit_mock_start(m, "two", 2);
+	rd_kafka_conf_set(rc, "bootstrap.servers", m->brokers, errstr,
 			  sizeof(errstr));
 	prk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, errstr, sizeof(errstr));
 	assert_non_null(prk);
@@ -167,7 +157,6 @@ mock_two(rd_kafka_t **mrk, char *brokers, size_t size)
 				 0);
 	assert_int_equal(rd_kafka_flush(prk, 5000), 0);
 	rd_kafka_destroy(prk);
-	return mc;
 }
 
 static void
@@ -177,17 +166,15 @@ located_on_mock(void **state)
 	struct kq_offset_spec back = {KQ_OFFSET_FROM_END, 2};
 	struct kq_partset ps = {.ends = 1};
 	rd_kafka_topic_partition_list_t *l = list_of("two", 2);
-	rd_kafka_mock_cluster_t *mc;
-	rd_kafka_t *mrk;
+	struct unit_mock m;
 	struct kq_conf c;
 	struct kq_kafka kk;
-	char brokers[128];
 	int64_t to;
 
 	(void)state;
-	mc = mock_two(&mrk, brokers, sizeof(brokers));
+	mock_two(&m);
 	unit_conf(&c, &cmd,
-		  ARGV("-q", "-b", brokers, "--timeout", "5s", "-X",
+		  ARGV("-q", "-b", m.brokers, "--timeout", "5s", "-X",
 		       "group.id=kq-test"));
 	kq_kafka_open(&kk, RD_KAFKA_CONSUMER, kq_kafka_conf(&kk, &c, NULL));
 
@@ -244,8 +231,7 @@ located_on_mock(void **state)
 	kq_partset_free(&ps);
 	kq_kafka_close(&kk);
 	kq_conf_free(&c);
-	rd_kafka_mock_cluster_destroy(mc);
-	rd_kafka_destroy(mrk);
+	unit_mock_stop(&m);
 }
 
 int

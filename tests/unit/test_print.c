@@ -28,8 +28,6 @@ static const struct kq_command cmd = {
 	"kq-test", "", "Test how messages print.", options, 1, NULL, "0 ok.",
 };
 
-#define ARGV(...) ((char *[]){"kq-test", __VA_ARGS__, NULL})
-
 struct fixture {
 	rd_kafka_t *rk;
 	rd_kafka_topic_t *rkt;

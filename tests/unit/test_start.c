@@ -27,8 +27,6 @@ static const struct kq_command cmd = {
 	"kq-test", "", "Test where a read starts.", options, 1, NULL, "0 ok.",
 };
 
-#define ARGV(...) ((char *[]){"kq-test", __VA_ARGS__, NULL})
-
 static int
 setup(void **state)
 {
@@ -111,24 +109,14 @@ reset_as_librdkafka(void **state)
 static void
 times_on_mock(void **state)
 {
-	rd_kafka_conf_t *rc = rd_kafka_conf_new();
-	rd_kafka_mock_cluster_t *mc;
 	rd_kafka_topic_partition_list_t *at, *lo, *hi;
-	rd_kafka_t *mrk;
+	struct unit_mock m;
 	struct kq_conf c;
 	struct kq_kafka kk;
-	char errstr[256], brokers[128];
 
 	(void)state;
-	rd_kafka_conf_set(rc, "log_level", "0", errstr, sizeof(errstr));
-	mrk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, errstr, sizeof(errstr));
-	assert_non_null(mrk);
-	mc = rd_kafka_mock_cluster_new(mrk, 1);
-	assert_non_null(mc);
-	snprintf(brokers, sizeof(brokers), "%s",
-		 rd_kafka_mock_cluster_bootstraps(mc));
-	assert_int_equal(rd_kafka_mock_topic_create(mc, "two", 2, 1), 0);
-	unit_conf(&c, &cmd, ARGV("-b", brokers, "--timeout", "5s"));
+	unit_mock_start(&m, "two", 2);
+	unit_conf(&c, &cmd, ARGV("-b", m.brokers, "--timeout", "5s"));
 	kq_kafka_open(&kk, RD_KAFKA_PRODUCER, kq_kafka_conf(&kk, &c, NULL));
 	assert_int_equal(rd_kafka_producev(kk.rk, RD_KAFKA_V_TOPIC("two"),
 					   RD_KAFKA_V_PARTITION(1),
@@ -151,8 +139,7 @@ times_on_mock(void **state)
 	rd_kafka_topic_partition_list_destroy(hi);
 	kq_kafka_close(&kk);
 	kq_conf_free(&c);
-	rd_kafka_mock_cluster_destroy(mc);
-	rd_kafka_destroy(mrk);
+	unit_mock_stop(&m);
 }
 
 int

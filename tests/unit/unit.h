@@ -2,7 +2,8 @@
  * What the unit tests of common/ share: a configuration made as a
  * program's command line makes it, an environment in which the user's
  * own settings (KQ_BROKERS, a config file) play no part, what a writer
- * in memory holds, and what the test itself wrote on stderr.
+ * in memory holds, what the test itself wrote on stderr, and librdkafka's
+ * mock cluster to run a client against.
  */
 #ifndef KQ_UNIT_H
 #define KQ_UNIT_H
@@ -12,8 +13,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
 #include "conf.h"
 #include "record.h"
+
+/* An argv as a program's: ARGV("-b", "host:9092"). */
+#define ARGV(...) ((char *[]){"kq-test", __VA_ARGS__, NULL})
 
 static inline void
 unit_conf(struct kq_conf *c, const struct kq_command *cmd, char **argv)
@@ -90,6 +97,38 @@ unit_caught(struct unit_catch *k)
 	s[n] = 0;
 	close(k->fd);
 	return s;
+}
+
+/* librdkafka's mock cluster: one broker, on a handle of its own. */
+struct unit_mock {
+	rd_kafka_t *rk;
+	rd_kafka_mock_cluster_t *mc;
+	char brokers[128];
+};
+
+/* Start it, with topic made (NULL: none) of n partitions. */
+static inline void
+unit_mock_start(struct unit_mock *m, const char *topic, int n)
+{
+	rd_kafka_conf_t *rc = rd_kafka_conf_new();
+	char errstr[256];
+
+	rd_kafka_conf_set(rc, "log_level", "0", errstr, sizeof(errstr));
+	if (!(m->rk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, errstr,
+				   sizeof(errstr))) ||
+	    !(m->mc = rd_kafka_mock_cluster_new(m->rk, 1)))
+		abort();
+	snprintf(m->brokers, sizeof(m->brokers), "%s",
+		 rd_kafka_mock_cluster_bootstraps(m->mc));
+	if (topic && rd_kafka_mock_topic_create(m->mc, topic, n, 1))
+		abort();
+}
+
+static inline void
+unit_mock_stop(struct unit_mock *m)
+{
+	rd_kafka_mock_cluster_destroy(m->mc);
+	rd_kafka_destroy(m->rk);
 }
 
 #endif
